@@ -1,0 +1,261 @@
+"""One definition per capability function, and everything derived from it.
+
+A capability is a class; each function a script may call is a method marked
+``@read`` or ``@write`` with type hints and a one-line docstring. From that one
+definition come:
+
+1. the Python stub a model reads (``Capability.stub()``),
+2. validation of every call on the host (``Operation.bind``) — the guest's
+   wrappers are a convenience and are never trusted,
+3. the grant text a person approves (``Capability.describe_grant``),
+4. ``help(files.rename)`` inside the sandbox (the manifest carries the stub),
+5. whether a call reads or writes. A ``@write`` method runs during the
+   preview and only *plans*: it simulates its effect in the run's overlay and
+   records an ``Action``. The class must also define ``perform_<op>`` (do it,
+   return what undoes it) and ``undo_<op>``; ``verify_<op>`` (is the source
+   as the preview saw it?) and ``probe_<op>`` (after a crash: did it happen?)
+   are optional.
+
+A definition that lacks a hint, a docstring, or a perform/undo pair fails
+when the class is created, i.e. at import, never in front of a person.
+"""
+
+from __future__ import annotations
+
+import inspect
+import typing
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, ClassVar, Literal
+
+from capabilities.errors import CallError
+from capabilities.plan import Action, ActionPlan
+from capabilities.typecheck import check_value, describe, is_supported
+
+__all__ = [
+    "REGISTRY",
+    "Access",
+    "Capability",
+    "Grant",
+    "Operation",
+    "RunContext",
+    "read",
+    "write",
+]
+
+Access = Literal["read", "write"]
+REGISTRY: dict[str, type[Capability]] = {}
+
+
+def read(func: Callable[..., Any]) -> Callable[..., Any]:
+    """Mark a method as a script-callable function that only reads."""
+    func.__errand_access__ = "read"  # type: ignore[attr-defined]
+    return func
+
+
+def write(func: Callable[..., Any]) -> Callable[..., Any]:
+    """Mark a method as a script-callable function that changes something (planned, undoable)."""
+    func.__errand_access__ = "write"  # type: ignore[attr-defined]
+    return func
+
+
+@dataclass(frozen=True)
+class Grant:
+    """What a person allowed for one run: a capability over a target, read-only or not.
+
+    ``target`` is a folder for ``files``/``photos``, a calendar source for
+    ``calendar``, a provider/model for ``vision``. ``label`` is the name
+    scripts use for it (``Trip`` for ``~/Pictures/Trip``).
+    """
+
+    capability: str
+    target: str = ""
+    mode: Literal["ro", "rw"] = "rw"
+    label: str = ""
+
+    def to_json(self) -> dict[str, str]:
+        return {"capability": self.capability, "target": self.target, "mode": self.mode,
+                "label": self.label}
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Grant:
+        return cls(data["capability"], data.get("target", ""), data.get("mode", "rw"),
+                   data.get("label", ""))
+
+
+@dataclass
+class RunContext:
+    """Per-run state shared by the capabilities of one run.
+
+    ``services`` carries what a capability may not construct itself (the
+    capabilities layer imports no model provider and no keyring): e.g.
+    ``"caption"`` (a callable that captions an image), ``"caption_cache"``,
+    ``"calendar_password"``. ``deadline`` is a ``time.monotonic()`` value
+    after which blocking work (network) must give up.
+    """
+
+    plan: ActionPlan = field(default_factory=ActionPlan)
+    holding: Path | None = None
+    services: dict[str, Any] = field(default_factory=dict)
+    deadline: float | None = None
+    protected: tuple[Path, ...] = ()  # Errand's own folders: never grantable
+
+    def remaining(self, default: float = 30.0) -> float:
+        """Seconds left before the deadline (at least a little), for network timeouts."""
+        import time
+
+        if self.deadline is None:
+            return default
+        return max(0.5, min(default, self.deadline - time.monotonic()))
+
+
+@dataclass(frozen=True)
+class Operation:
+    """One script-callable function of a capability, derived from its method."""
+
+    capability: str
+    name: str
+    access: Access
+    signature: inspect.Signature  # without ``self``
+    hints: Mapping[str, Any]
+    doc: str
+
+    @property
+    def qualified(self) -> str:
+        return f"{self.capability}.{self.name}"
+
+    def stub(self) -> str:
+        """``def rename(src: str, dst: str, overwrite: bool = False) -> str: "doc"``."""
+        params = []
+        for p in self.signature.parameters.values():
+            text = f"{p.name}: {describe(self.hints[p.name])}"
+            if p.default is not inspect.Parameter.empty:
+                text += f" = {p.default!r}"
+            params.append(text)
+        returns = describe(self.hints.get("return", None))
+        return f"def {self.name}({', '.join(params)}) -> {returns}:\n    \"\"\"{self.doc}\"\"\""
+
+    def bind(self, args: Sequence[Any], kwargs: Mapping[str, Any]) -> dict[str, Any]:
+        """Match and type-check a call's arguments; raise CallError in words a model can act on."""
+        try:
+            bound = self.signature.bind(*args, **kwargs)
+        except TypeError as exc:
+            raise CallError(
+                f"{self.qualified}(): {exc}",
+                f"The signature is {self.qualified}{self._params_text()}.",
+            ) from None
+        bound.apply_defaults()
+        checked: dict[str, Any] = {}
+        for name, value in bound.arguments.items():
+            try:
+                checked[name] = check_value(self.hints[name], value, f"{self.qualified}({name}=...)")
+            except TypeError as exc:
+                raise CallError(str(exc), f"The signature is {self.qualified}{self._params_text()}.") from None
+        return checked
+
+    def _params_text(self) -> str:
+        return "(" + self.stub().split("(", 1)[1].split(":\n", 1)[0]
+
+
+class Capability:
+    """Base class of the granted APIs. Subclasses set ``name`` and mark methods."""
+
+    name: ClassVar[str]
+    summary: ClassVar[str]  # one line for the prompt and the UI: what this gives access to
+    leaves_machine: ClassVar[bool] = False  # sends data off this computer (or costs money)
+    operations: ClassVar[dict[str, Operation]] = {}
+
+    def __init__(self, grants: Sequence[Grant], context: RunContext) -> None:
+        self.grants = list(grants)
+        self.context = context
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if "name" not in cls.__dict__:
+            return  # an intermediate base class
+        if not cls.__doc__ or not getattr(cls, "summary", ""):
+            raise TypeError(f"capability {cls.__name__} needs a docstring and a summary")
+        cls.operations = {op.name: op for op in _collect_operations(cls)}
+        REGISTRY[cls.name] = cls
+
+    # ---- what a person and a model see -------------------------------------------------
+
+    @classmethod
+    def stub(cls) -> str:
+        """The typed API text for the prompt: a class with one stub per function."""
+        body = "\n".join(
+            "    " + op.stub().replace("\n", "\n    ") for op in cls.operations.values()
+        )
+        return f"class {cls.name}:\n    \"\"\"{cls.summary}\"\"\"\n{body}"
+
+    @classmethod
+    def describe_grant(cls, grant: Grant) -> str:
+        """Plain words for one grant, e.g. "Read and change files in ~/Pictures/Trip"."""
+        return cls.summary
+
+    def manifest(self) -> dict[str, dict[str, str]]:
+        """What the guest needs to build this capability's object: names, stubs, docs."""
+        return {op.name: {"stub": op.stub(), "doc": op.doc, "access": op.access}
+                for op in self.operations.values()}
+
+    # ---- calls from the script (preview) -------------------------------------------------
+
+    def invoke(self, op: Operation, arguments: Mapping[str, Any]) -> Any:
+        """Run a validated call. Subclasses check their grant inside each method."""
+        return getattr(self, op.name)(**arguments)
+
+    def record(self, op: str, args: Mapping[str, Any], detail: Mapping[str, Any], summary: str,
+               before: str | None = None, after: str | None = None) -> Action:
+        """Add a planned write to the run's plan (called by ``@write`` methods)."""
+        return self.context.plan.add(self.name, op, dict(args), dict(detail), summary, before, after)
+
+    # ---- apply, undo, recovery (host only, from a plan) ---------------------------------
+
+    def perform(self, action: Action) -> dict[str, Any]:
+        """Carry out one planned action; return what undoes it (JSON)."""
+        return getattr(self, f"perform_{action.op}")(action)
+
+    def undo(self, action: Action, outcome: Mapping[str, Any]) -> None:
+        """Reverse one performed action; raise UndoRefused when its result changed since."""
+        getattr(self, f"undo_{action.op}")(action, outcome)
+
+    def verify(self, action: Action) -> None:
+        """Raise SourceChanged when what the action acts on differs from the preview."""
+        check = getattr(self, f"verify_{action.op}", None)
+        if check is not None:
+            check(action)
+
+    def probe(self, action: Action) -> bool | None:
+        """After a crash: True if the action took effect, False if not, None if unknown."""
+        check = getattr(self, f"probe_{action.op}", None)
+        return None if check is None else check(action)
+
+
+def _collect_operations(cls: type[Capability]) -> list[Operation]:
+    ops = []
+    for attr, func in inspect.getmembers(cls, inspect.isfunction):
+        access = getattr(func, "__errand_access__", None)
+        if access is None:
+            continue
+        where = f"{cls.__name__}.{attr}"
+        doc = inspect.getdoc(func)
+        if not doc:
+            raise TypeError(f"{where} needs a one-line docstring")
+        hints = typing.get_type_hints(func)
+        signature = inspect.signature(func)
+        params = list(signature.parameters.values())[1:]  # drop self
+        for p in params:
+            if p.name not in hints or not is_supported(hints[p.name]):
+                raise TypeError(f"{where}: parameter {p.name!r} needs a supported type hint")
+            if p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD):
+                raise TypeError(f"{where}: *args/**kwargs are not allowed in a capability")
+        if "return" not in hints:
+            raise TypeError(f"{where} needs a return type hint")
+        if access == "write":
+            for needed in (f"perform_{attr}", f"undo_{attr}"):
+                if not callable(getattr(cls, needed, None)):
+                    raise TypeError(f"{where} is a write: {cls.__name__} must define {needed}()")
+        ops.append(Operation(cls.name, attr, access, signature.replace(parameters=params),
+                             hints, doc.splitlines()[0]))
+    return ops

@@ -1,0 +1,80 @@
+"""The action plan: what a preview found a script wants to change.
+
+The plan is the contract between preview and apply: apply carries out these
+actions and nothing else, in this order, without running the script again.
+Each action holds the arguments as the script gave them (``args``), the
+host-resolved facts needed to perform and verify it (``detail``: absolute
+paths, fingerprints of sources), and plain words for the person.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+__all__ = ["Action", "ActionPlan"]
+
+
+@dataclass
+class Action:
+    """One planned change."""
+
+    seq: int
+    capability: str
+    op: str
+    args: dict[str, Any]
+    detail: dict[str, Any]
+    summary: str
+    before: str | None = None
+    after: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Action:
+        return cls(
+            seq=int(data["seq"]),
+            capability=data["capability"],
+            op=data["op"],
+            args=dict(data.get("args") or {}),
+            detail=dict(data.get("detail") or {}),
+            summary=data.get("summary", ""),
+            before=data.get("before"),
+            after=data.get("after"),
+        )
+
+
+@dataclass
+class ActionPlan:
+    """The ordered actions of one preview."""
+
+    actions: list[Action] = field(default_factory=list)
+
+    def add(self, capability: str, op: str, args: dict[str, Any], detail: dict[str, Any],
+            summary: str, before: str | None = None, after: str | None = None) -> Action:
+        action = Action(len(self.actions) + 1, capability, op, args, detail, summary, before, after)
+        self.actions.append(action)
+        return action
+
+    def __iter__(self) -> Iterator[Action]:
+        return iter(self.actions)
+
+    def __len__(self) -> int:
+        return len(self.actions)
+
+    def counts(self) -> dict[str, int]:
+        """How many actions of each kind, e.g. ``{"files.rename": 12}``, for the summary line."""
+        result: dict[str, int] = {}
+        for a in self.actions:
+            key = f"{a.capability}.{a.op}"
+            result[key] = result.get(key, 0) + 1
+        return result
+
+    def to_json(self) -> list[dict[str, Any]]:
+        return [a.to_json() for a in self.actions]
+
+    @classmethod
+    def from_json(cls, data: list[Mapping[str, Any]]) -> ActionPlan:
+        return cls([Action.from_json(d) for d in data])

@@ -1,0 +1,35 @@
+"""Find every capability: each module of this package that defines one registers it.
+
+Adding a capability means adding one module; this finds it by walking the
+package, so no list elsewhere has to change.
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+
+import capabilities
+from capabilities.base import REGISTRY, Capability
+
+__all__ = ["all_capabilities", "get"]
+
+# Modules that hold machinery, not capabilities; skipped to keep start-up cheap.
+_MACHINERY = {"base", "dispatch", "errors", "plan", "registry", "typecheck"}
+
+
+def all_capabilities() -> dict[str, type[Capability]]:
+    """Every capability class by name, importing capability modules on first use."""
+    for info in pkgutil.iter_modules(capabilities.__path__):
+        if info.ispkg or info.name.startswith("_") or info.name in _MACHINERY:
+            continue
+        importlib.import_module(f"capabilities.{info.name}")
+    return dict(REGISTRY)
+
+
+def get(name: str) -> type[Capability]:
+    """One capability class by name; KeyError with the known names if absent."""
+    found = all_capabilities()
+    if name not in found:
+        raise KeyError(f"unknown capability {name!r}; known: {', '.join(sorted(found))}")
+    return found[name]

@@ -1,0 +1,52 @@
+"""Shared fixtures: every test gets its own ERRAND_HOME; the sandbox component is
+built once per session into a shared cache; leaked threads fail the test."""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+# litellm must never fetch its price list from the internet during tests.
+os.environ["LITELLM_LOCAL_MODEL_COST_MAP"] = "True"
+
+
+@pytest.fixture(scope="session")
+def component_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One cache dir for the whole session, so the guest is built and compiled once.
+
+    A developer can point ERRAND_TEST_CACHE at a lasting folder to skip even that.
+    """
+    lasting = os.environ.get("ERRAND_TEST_CACHE")
+    if lasting:
+        path = Path(lasting)
+        path.mkdir(parents=True, exist_ok=True)
+        return path
+    return tmp_path_factory.mktemp("component-cache")
+
+
+@pytest.fixture(autouse=True)
+def errand_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, component_cache: Path) -> Path:
+    home = tmp_path / "errand-home"
+    home.mkdir()
+    monkeypatch.setenv("ERRAND_HOME", str(home))
+    monkeypatch.setenv("ERRAND_CACHE", str(component_cache))
+    for key in ("OPENAI_API_KEY", "ANTHROPIC_API_KEY", "ERRAND_MODEL", "ERRAND_API_BASE"):
+        monkeypatch.delenv(key, raising=False)
+    return home
+
+
+@pytest.fixture(autouse=True)
+def no_leaked_threads() -> Iterator[None]:
+    before = set(threading.enumerate())
+    yield
+    leaked = []
+    for t in set(threading.enumerate()) - before:
+        t.join(timeout=2.0)
+        if t.is_alive() and not t.daemon:
+            leaked.append(t.name)
+    assert not leaked, f"test leaked threads: {leaked}"
