@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
+from collections.abc import Sequence
 
 import capabilities
-from capabilities.base import REGISTRY, Capability
+from capabilities.base import REGISTRY, Capability, Grant, RunContext
 
-__all__ = ["all_capabilities", "get"]
+__all__ = ["all_capabilities", "get", "instantiate"]
 
 # Modules that hold machinery, not capabilities; skipped to keep start-up cheap.
 _MACHINERY = {"base", "dispatch", "errors", "plan", "registry", "typecheck"}
@@ -33,3 +34,11 @@ def get(name: str) -> type[Capability]:
     if name not in found:
         raise KeyError(f"unknown capability {name!r}; known: {', '.join(sorted(found))}")
     return found[name]
+
+
+def instantiate(grants: Sequence[Grant], context: RunContext) -> dict[str, Capability]:
+    """Build the capability objects of one run from its grants (several grants may share one)."""
+    by_name: dict[str, list[Grant]] = {}
+    for grant in grants:
+        by_name.setdefault(grant.capability, []).append(grant)
+    return {name: get(name)(found, context) for name, found in by_name.items()}
