@@ -147,11 +147,12 @@ class Operation:
             ) from None
         bound.apply_defaults()
         checked: dict[str, Any] = {}
+        hint = f"The signature is {self.qualified}{self._params_text()}."
         for name, value in bound.arguments.items():
             try:
                 checked[name] = check_value(self.hints[name], value, f"{self.qualified}({name}=...)")
             except TypeError as exc:
-                raise CallError(str(exc), f"The signature is {self.qualified}{self._params_text()}.") from None
+                raise CallError(str(exc), hint) from None
         return checked
 
     def _params_text(self) -> str:
