@@ -1,0 +1,215 @@
+"""The journal: schema from a fresh start and from every older version, and its record API."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from sqlite_utils import Database
+
+from capabilities.base import Grant
+from capabilities.journal import Journal, JournalError, migration_names
+from capabilities.journal.migrations import MIGRATIONS
+from capabilities.plan import ActionPlan
+
+EXPECTED_COLUMNS = {
+    "runs": ["id", "request", "script", "summary", "model", "planner", "grants", "status", "trigger",
+             "started", "finished", "result", "error", "tokens_in", "tokens_out", "cost", "owner"],
+    "actions": ["run_id", "seq", "capability", "op", "args", "detail", "summary", "before", "after",
+                "status", "outcome", "error", "started", "finished", "undone_at"],
+    "logs": ["run_id", "seq", "at", "line"],
+    "undos": ["id", "run_id", "seq", "at", "status", "reason"],
+    "exchanges": ["id", "run_id", "kind", "model", "prompt", "answer", "tokens_in", "tokens_out", "cost",
+                  "latency_ms", "error", "at"],
+    "captions": ["image_hash", "model", "caption", "at"],
+    "automations": ["id", "name", "watch_dir", "pattern", "events", "script", "grants", "request",
+                    "enabled", "failures", "paused_reason", "created", "last_run"],
+    "seen_files": ["id", "automation_id", "path", "size", "mtime_ns", "run_id", "status", "handled_at"],
+}
+
+
+def shape(path: Path) -> dict[str, object]:
+    """Tables → columns (name, type, notnull, default, pk) and indexes, independent of SQL text layout."""
+    conn = sqlite3.connect(path)
+    try:
+        tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'"
+                                             " AND name NOT LIKE 'sqlite_%' ORDER BY name")]
+        result: dict[str, object] = {}
+        for t in tables:
+            cols = [tuple(r[1:]) for r in conn.execute(f"PRAGMA table_info({t})")]
+            idx = sorted((r[1], r[2]) for r in conn.execute(f"PRAGMA index_list({t})"))
+            result[t] = (cols, idx)
+        return result
+    finally:
+        conn.close()
+
+
+def test_fresh_database_has_the_expected_schema(tmp_path: Path) -> None:
+    path = tmp_path / "errand.db"
+    with Journal(path) as j:
+        assert j.backup is None  # nothing to copy when creating
+        assert j.conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    got = shape(path)
+    for table, columns in EXPECTED_COLUMNS.items():
+        cols, _ = got[table]  # type: ignore[misc]
+        assert [c[0] for c in cols] == columns, table
+    assert set(got) == {*EXPECTED_COLUMNS, "_sqlite_migrations"}
+    with Journal(path) as again:  # reopening changes nothing and copies nothing
+        assert again.backup is None
+    assert shape(path) == got
+
+
+@pytest.mark.parametrize("version", range(len(migration_names())))
+def test_upgrade_from_every_older_version(tmp_path: Path, version: int) -> None:
+    fresh = tmp_path / "fresh.db"
+    Journal(fresh).close()
+    old = tmp_path / "old.db"
+    names = migration_names()
+    db = Database(old)
+    MIGRATIONS.apply(db, stop_before=names[version])
+    has_runs = "runs" in db.table_names()
+    if has_runs:  # data written by the old version must survive the upgrade
+        db.execute("INSERT INTO runs (request, script, grants, status, started)"
+                   " VALUES ('old chore', 'x = 1', '[]', 'applied', '2020-01-01')")
+    db.close()
+
+    with Journal(old) as j:
+        if version == 0:
+            assert j.backup is None  # an empty database has nothing worth copying
+        else:
+            assert j.backup is not None and j.backup.exists()
+            assert [r[0] for r in sqlite3.connect(j.backup).execute(
+                "SELECT name FROM _sqlite_migrations ORDER BY id")] == names[:version]
+        if has_runs:
+            assert j.run(1)["request"] == "old chore"
+    assert shape(old) == shape(fresh)
+
+
+def test_runs_record_and_read_back(tmp_path: Path) -> None:
+    with Journal(tmp_path / "j.db") as j:
+        grants = [Grant("files", "/tmp/x", "ro", "X")]
+        rid = j.start_run("tidy", "files.list('X')", grants, summary="List X", model="openai/x",
+                          planner="recipe:tidy", trigger={"automation": "inbox", "file": "/tmp/x/a"})
+        j.set_status(rid, "previewed")
+        j.finish_run(rid, "failed", result={"n": 3}, error=ValueError("bad thing"))
+        run = j.run(rid)
+        assert run["grants"] == [grants[0].to_json()]
+        assert run["trigger"] == {"automation": "inbox", "file": "/tmp/x/a"}
+        assert run["status"] == "failed" and run["result"] == {"n": 3}
+        assert run["error"] == {"type": "ValueError", "message": "bad thing", "hint": ""}
+        assert run["finished"] >= run["started"]
+        second = j.start_run("again", "", [])
+        assert [r["id"] for r in j.runs()] == [second, rid]
+        assert [r["id"] for r in j.runs(limit=1)] == [second]
+        with pytest.raises(JournalError) as missing:
+            j.run(999)
+        assert "999" in str(missing.value) and "history" in missing.value.hint
+        with pytest.raises(JournalError):
+            j.set_status(999, "applied")
+        with pytest.raises(ValueError):
+            j.update_run(rid, id=5)
+
+
+def test_plan_actions_and_logs(tmp_path: Path) -> None:
+    with Journal(tmp_path / "j.db") as j:
+        rid = j.start_run("r", "s", [])
+        plan = ActionPlan()
+        plan.add("files", "rename", {"src": "A/a", "dst": "A/b"}, {"src": "/a"}, "Rename a → b", "a", "b")
+        plan.add("files", "delete", {"path": "A/c"}, {}, "Delete c")
+        j.save_plan(rid, plan)
+        j.save_plan(rid, plan)  # a second preview replaces the first
+        acts = j.actions(rid)
+        assert [(a["seq"], a["op"], a["status"]) for a in acts] == [(1, "rename", "planned"),
+                                                                   (2, "delete", "planned")]
+        assert acts[0]["args"] == {"src": "A/a", "dst": "A/b"} and acts[0]["before"] == "a"
+        assert j.run(rid)["action_count"] == 2
+        j.mark_actions(rid, [1], "started")
+        j.record_outcomes(rid, [(1, "done", {"src": "/b", "dst": "/a"}, None, "t")])
+        assert j.actions(rid, statuses=["done"])[0]["outcome"] == {"src": "/b", "dst": "/a"}
+        with pytest.raises(JournalError, match="already been applied"):
+            j.save_plan(rid, plan)
+
+        j.add_log(rid, "one\ntwo")
+        j.add_log(rid, ["three"])
+        j.add_log(rid, [])
+        assert j.logs(rid) == ["one", "two", "three"]
+        assert [e["seq"] for e in j.log_entries(rid)] == [1, 2, 3]
+
+
+def test_exchanges_attach_sum_usage_and_never_keep_keys(tmp_path: Path) -> None:
+    with Journal(tmp_path / "j.db") as j:
+        key = "sk-" + "A1b2" * 8
+        messages = [{"role": "user", "content": f"use {key}"}]
+        first = j.add_exchange("prompt", model="openai/x", prompt=messages, answer="files.list('X')",
+                               tokens_in=100, tokens_out=20, cost=0.5, latency_ms=80)
+        second = j.add_exchange("repair", model="openai/x", prompt="fix", answer="ok", tokens_in=10,
+                                tokens_out=5, cost=0.25, error=RuntimeError("timeout"))
+        assert [e["id"] for e in j.exchanges(None)] == [first, second]
+        rid = j.start_run("r", "s", [])
+        j.attach_exchanges([first, second], rid)
+        assert j.exchanges(None) == []
+        ex = j.exchanges(rid)
+        assert ex[0]["kind"] == "prompt" and json.loads(ex[1]["error"])["message"] == "timeout"
+        run = j.run(rid)
+        assert (run["tokens_in"], run["tokens_out"], run["cost"]) == (110, 25, 0.75)
+        raw = b"".join(p.read_bytes() for p in tmp_path.glob("j.db*"))
+        assert key.encode() not in raw and "[redacted key]" in ex[0]["prompt"]
+
+
+def test_caption_cache(tmp_path: Path) -> None:
+    with Journal(tmp_path / "j.db") as j:
+        assert j.cached_caption("abc", "m") is None
+        j.store_caption("abc", "m", {"text": "a dog"})
+        j.store_caption("abc", "m", {"text": "a dog on a beach"})
+        j.store_caption("abc", "other", {"text": "dog"})
+        assert j.cached_caption("abc", "m") == {"text": "a dog on a beach"}
+        assert j.cached_caption("abc", "other") == {"text": "dog"}
+
+
+def test_automations_and_seen_files(tmp_path: Path) -> None:
+    with Journal(tmp_path / "j.db") as j:
+        aid = j.add_automation("invoices", tmp_path, "files.list('D')", [Grant("files", str(tmp_path))],
+                               request="file invoices", pattern="*.pdf")
+        with pytest.raises(JournalError, match="already exists"):
+            j.add_automation("invoices", tmp_path, "", [])
+        auto = j.automation("invoices")
+        assert auto == j.automation(aid)
+        assert auto["events"] == ["created"] and auto["enabled"] is True and auto["pattern"] == "*.pdf"
+        j.update_automation(aid, enabled=False, failures=3, paused_reason="3 failures in a row",
+                            events=["created", "moved"])
+        auto = j.automation(aid)
+        assert (auto["enabled"], auto["failures"], auto["events"]) == (False, 3, ["created", "moved"])
+        with pytest.raises(ValueError):
+            j.update_automation(aid, id=3)
+
+        assert j.mark_seen(aid, "/d/a.pdf", 10, 111) is True
+        assert j.mark_seen(aid, "/d/a.pdf", 10, 111) is False  # the same version again
+        assert j.mark_seen(aid, "/d/a.pdf", 12, 222) is True  # a new version of the file
+        assert j.is_seen(aid, "/d/a.pdf", 10, 111) and not j.is_seen(aid, "/d/b.pdf", 10, 111)
+        rid = j.start_run("file invoices", "", [], trigger={"automation": "invoices", "file": "/d/a.pdf"})
+        j.update_seen(aid, "/d/a.pdf", 10, 111, run_id=rid, status="applied")
+        assert j.seen_files(aid)[0]["run_id"] == rid
+
+        j.remove_automation(aid)
+        assert j.automations() == [] and j.seen_files(aid) == []
+        with pytest.raises(JournalError, match="no automation"):
+            j.automation("invoices")
+
+
+def test_readable_from_another_process_while_a_write_is_open(tmp_path: Path) -> None:
+    path = tmp_path / "j.db"
+    with Journal(path) as j:
+        rid = j.start_run("committed", "", [])
+        with j._tx() as c:  # a write transaction held open, as during an apply batch
+            c.execute("UPDATE runs SET status = 'applying' WHERE id = ?", (rid,))
+            code = ("import sys; from capabilities.journal import Journal;"
+                    f"j = Journal(sys.argv[1], timeout=0.5); print(j.run({rid})['status'])")
+            out = subprocess.run([sys.executable, "-c", code, str(path)], capture_output=True, text=True,
+                                 timeout=60, cwd=Path(__file__).parent.parent)
+        assert out.returncode == 0, out.stderr
+        assert out.stdout.strip() == "previewing"  # sees the last committed state, without waiting
+        assert j.run(rid)["status"] == "applying"
