@@ -68,10 +68,10 @@ def test_the_open_sea_says_so_instead_of_naming_a_far_town(places: Places, lat: 
 def test_grid_index_gives_the_same_answers_as_a_full_scan() -> None:
     g = gazetteer()
     rng = random.Random(4)
-    cities = rng.sample(g.places, 150)
+    cities = rng.sample(g.places, 40)
     # Points near real places (jittered) and anywhere at all, including across the ±180° line.
     points = [(c.lat + rng.uniform(-0.3, 0.3), c.lon + rng.uniform(-0.3, 0.3)) for c in cities]
-    points += [(rng.uniform(-89.9, 89.9), rng.uniform(-180, 180)) for _ in range(50)]
+    points += [(rng.uniform(-89.9, 89.9), rng.uniform(-180, 180)) for _ in range(15)]
     points += [(-17.5, 179.95), (-17.5, -179.95), (65.0, -179.99)]
     for lat, lon in points:
         lon = ((lon + 180) % 360) - 180
