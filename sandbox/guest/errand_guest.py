@@ -1,0 +1,250 @@
+"""Errand's guest runtime: runs inside the WebAssembly component, never on the host.
+
+It exec()s one script with capability objects built from the host's manifest,
+streams print() to the host line by line, and always returns a JSON report;
+it never lets an exception escape (an uncaught guest exception would trap).
+
+Nothing here is a security boundary. The host validates every call, and the
+component can reach nothing but the host's `call` and `log` imports.
+"""
+
+import ast
+import builtins
+import json
+import sys
+
+# The standard library a script may import. Only modules imported while the
+# component is built exist at run time, so they are imported here.
+import base64  # noqa: F401
+import bisect  # noqa: F401
+import calendar  # noqa: F401
+import collections  # noqa: F401
+import copy  # noqa: F401
+import csv  # noqa: F401
+import dataclasses  # noqa: F401
+import datetime  # noqa: F401
+import decimal  # noqa: F401
+import difflib  # noqa: F401
+import enum  # noqa: F401
+import fnmatch  # noqa: F401
+import fractions  # noqa: F401
+import functools  # noqa: F401
+import hashlib  # noqa: F401
+import heapq  # noqa: F401
+import html  # noqa: F401
+import io  # noqa: F401
+import itertools  # noqa: F401
+import math  # noqa: F401
+import operator  # noqa: F401
+import pathlib  # noqa: F401
+import random  # noqa: F401
+import re  # noqa: F401
+import statistics  # noqa: F401
+import string  # noqa: F401
+import textwrap  # noqa: F401
+import time  # noqa: F401
+import typing  # noqa: F401
+import unicodedata  # noqa: F401
+
+import wit_world
+from wit_world.imports import host
+
+ALLOWED_MODULES = frozenset({
+    "base64", "bisect", "calendar", "collections", "copy", "csv", "dataclasses", "datetime",
+    "decimal", "difflib", "enum", "fnmatch", "fractions", "functools", "hashlib", "heapq", "html",
+    "io", "itertools", "json", "math", "operator", "pathlib", "random", "re", "statistics",
+    "string", "textwrap", "time", "typing", "unicodedata",
+})
+
+# Exceptions a host error may come back as; anything else becomes RuntimeError.
+_HOST_ERRORS = {
+    cls.__name__: cls
+    for cls in (PermissionError, FileNotFoundError, FileExistsError, IsADirectoryError,
+                NotADirectoryError, TypeError, ValueError, KeyError, LookupError, OSError,
+                TimeoutError, ConnectionError, RuntimeError)
+}
+
+SCRIPT = "<script>"
+_real_import = builtins.__import__
+
+
+class CapabilityError(RuntimeError):
+    """A host error of a kind not among the builtin exceptions."""
+
+
+def _call_host(name, args, kwargs):
+    try:
+        payload = json.dumps({"args": list(args), "kwargs": kwargs})
+    except (TypeError, ValueError) as exc:
+        raise TypeError(f"{name}(): arguments must be text, numbers, lists or dicts ({exc})") from None
+    reply = json.loads(host.call(name, payload))
+    if "ok" in reply:
+        return reply["ok"]
+    err = reply.get("error", {})
+    message = err.get("message", "the host refused the call")
+    if err.get("hint"):
+        message = f"{message} ({err['hint']})"
+    exc = _HOST_ERRORS.get(err.get("type"), CapabilityError)(message)
+    exc.hint = err.get("hint", "")
+    raise exc
+
+
+class Capability:
+    """A granted API, e.g. `files`. Call help(files) to see its functions."""
+
+    def __init__(self, name, functions):
+        self._name = name
+        stubs = []
+        for op, info in functions.items():
+            setattr(self, op, _make_function(f"{name}.{op}", op, info.get("stub", "")))
+            stubs.append(info.get("stub", ""))
+        self.__doc__ = f"{name}: " + "\n\n".join(stubs)
+
+    def __repr__(self):
+        return f"<capability {self._name}>"
+
+
+def _make_function(qualified, op, stub):
+    def function(*args, **kwargs):
+        return _call_host(qualified, args, kwargs)
+
+    function.__name__ = op
+    function.__qualname__ = qualified
+    function.__doc__ = stub
+    return function
+
+
+class _LineWriter:
+    """sys.stdout/stderr for the script: hands each complete line to the host."""
+
+    def __init__(self, prefix=""):
+        self._buffer = ""
+        self._prefix = prefix
+
+    def write(self, text):
+        text = str(text)
+        self._buffer += text
+        while "\n" in self._buffer:
+            line, self._buffer = self._buffer.split("\n", 1)
+            host.log(self._prefix + line)
+        return len(text)
+
+    def flush(self):
+        if self._buffer:
+            host.log(self._prefix + self._buffer)
+            self._buffer = ""
+
+    def isatty(self):
+        return False
+
+
+def _guarded_import(name, globals=None, locals=None, fromlist=(), level=0):
+    top = name.split(".")[0]
+    if level != 0 or top not in ALLOWED_MODULES:
+        allowed = ", ".join(sorted(ALLOWED_MODULES))
+        raise ImportError(
+            f"module {name!r} is not available in Errand scripts; use the capability objects "
+            f"for files, photos, places, vision and calendar. Available modules: {allowed}"
+        )
+    return _real_import(name, globals, locals, fromlist, level)
+
+
+def _unavailable(what, instead):
+    def refuse(*args, **kwargs):
+        raise PermissionError(f"{what} is not available in Errand scripts; {instead}")
+
+    return refuse
+
+
+def _help(obj=None):
+    doc = getattr(obj, "__doc__", None) or "No help for this object."
+    print(doc)
+
+
+def _script_builtins():
+    table = dict(vars(builtins))
+    table["__import__"] = _guarded_import
+    table["open"] = _unavailable("open()", "use files.read_text / files.write_text")
+    table["input"] = _unavailable("input()", "scripts run without a keyboard")
+    table["exit"] = table["quit"] = _unavailable("exit()", "use return to end the script")
+    table["help"] = _help
+    for name in ("breakpoint", "compile", "exec", "eval"):
+        table.pop(name, None)
+    return table
+
+
+def _compile(code):
+    """Compile the script; a top-level `return` makes the body a function (lines kept)."""
+    try:
+        return compile(code, SCRIPT, "exec"), False
+    except SyntaxError as exc:
+        if "outside function" not in str(exc.msg):
+            raise
+    tree = ast.parse(code, SCRIPT)
+    body = [ast.Global(names=["result"], lineno=1, col_offset=0)] + (tree.body or [ast.Pass()])
+    func = ast.FunctionDef(name="__errand_main__", args=ast.arguments(), body=body,
+                           decorator_list=[], returns=None, type_params=[], lineno=1, col_offset=0)
+    module = ast.Module(body=[func], type_ignores=[])
+    ast.fix_missing_locations(module)
+    return compile(module, SCRIPT, "exec"), True
+
+
+def _script_line(exc):
+    if isinstance(exc, SyntaxError) and exc.filename == SCRIPT:
+        return exc.lineno
+    line = None
+    tb = exc.__traceback__
+    while tb is not None:
+        if tb.tb_frame.f_code.co_filename == SCRIPT:
+            line = tb.tb_lineno
+        tb = tb.tb_next
+    return line
+
+
+def _error_report(exc):
+    message = str(exc) if not isinstance(exc, SyntaxError) else (exc.msg or "invalid syntax")
+    if isinstance(exc, KeyError) and exc.args:
+        message = f"key not found: {exc.args[0]!r}"
+    if isinstance(exc, RecursionError):
+        message = "the script called itself too deeply (maximum recursion depth exceeded)"
+    if isinstance(exc, MemoryError):
+        message = "the script ran out of memory"
+    return {"ok": False, "error": {"type": type(exc).__name__, "message": message,
+                                   "line": _script_line(exc), "hint": getattr(exc, "hint", "")}}
+
+
+def _jsonable(value):
+    if isinstance(value, (set, frozenset, tuple)):
+        return list(value)
+    raise TypeError(f"the script's result must be text, numbers, lists or dicts, not {type(value).__name__}")
+
+
+def _execute(code, manifest, inputs):
+    namespace = {"__name__": "__errand_script__", "__builtins__": _script_builtins(),
+                 "inputs": inputs, "result": None}
+    for name, functions in manifest.items():
+        namespace[name] = Capability(name, functions)
+    compiled, wrapped = _compile(code)
+    exec(compiled, namespace)
+    value = namespace["__errand_main__"]() if wrapped else None
+    if value is None:
+        value = namespace.get("result")
+    return json.loads(json.dumps(value, default=_jsonable))
+
+
+class WitWorld(wit_world.WitWorld):
+    def run(self, code: str, manifest: str, inputs: str) -> str:
+        out, err = _LineWriter(), _LineWriter("stderr: ")
+        sys.stdout, sys.stderr = out, err
+        try:
+            result = _execute(code, json.loads(manifest), json.loads(inputs))
+            report = {"ok": True, "result": result}
+        except BaseException as exc:  # everything, SystemExit included: never trap
+            report = _error_report(exc)
+        finally:
+            out.flush()
+            err.flush()
+        try:
+            return json.dumps(report)
+        except BaseException as exc:
+            return json.dumps({"ok": False, "error": {"type": type(exc).__name__, "message": str(exc)}})

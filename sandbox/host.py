@@ -1,0 +1,280 @@
+"""Run one script in a fresh WebAssembly instance and route its calls to a dispatcher.
+
+``Sandbox.run(script, dispatcher, ...)`` is the whole API the rest of Errand
+uses. The dispatcher is any callable ``(name, payload) -> result`` supplied by
+the caller; the sandbox knows no capability. Each run gets a fresh store and
+instance (state planted by one script is never visible to the next), with a
+memory limit, an epoch deadline for wall time, a cap on host calls and on
+printed output, and a cancel flag another thread can set.
+
+The guest runs on a worker thread. The caller waits for it, for the deadline
+or for a cancel, whichever comes first, so a host call that blocks (a slow
+server) cannot keep the caller past the wall-time limit; the abandoned worker
+traps at its next step.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+import wasmtime
+import wasmtime.component as wc
+
+from sandbox import trampoline
+from sandbox.build import compiled_component, make_engine
+from sandbox.limits import Limits
+from sandbox.outcome import RunOutcome, ScriptError
+from sandbox.ticker import EpochTicker
+from sandbox.wasi import define_minimal_wasi
+
+__all__ = ["Cancel", "Dispatcher", "Sandbox"]
+
+Dispatcher = Callable[[str, Any], Any]
+_GRACE_SECONDS = 0.5  # past the deadline, the caller stops waiting for a stuck worker
+
+
+class Cancel(Protocol):
+    def is_set(self) -> bool: ...
+
+
+@dataclass
+class _RunState:
+    """What the host functions of one run need; reached through ``trampoline.CURRENT``."""
+
+    dispatcher: Dispatcher
+    limits: Limits
+    on_log: Callable[[str], None] | None
+    cancel: Cancel | None
+    deadline: float
+    log: list[str] = field(default_factory=list)
+    log_bytes: int = 0
+    calls: int = 0
+    trap: trampoline.Trap | None = None
+    abandoned: str | None = None
+
+    def stop_reason(self) -> trampoline.Trap | None:
+        if self.abandoned:
+            return trampoline.Trap(f"the run was stopped ({self.abandoned})", self.abandoned)
+        if self.cancel is not None and self.cancel.is_set():
+            return trampoline.Trap("the run was cancelled", "cancelled")
+        if time.monotonic() > self.deadline:
+            return trampoline.Trap(f"the script exceeded its {self.limits.describe('wall_time')}",
+                                   "wall_time")
+        return None
+
+    def call(self, name: str, payload: str) -> str:
+        self.calls += 1
+        if self.calls > self.limits.host_calls:
+            raise trampoline.Trap(f"the script exceeded its {self.limits.describe('host_calls')}",
+                                  "host_calls")
+        try:
+            reply = {"ok": self.dispatcher(name, json.loads(payload))}
+        except json.JSONDecodeError as exc:
+            reply = {"error": {"type": "ValueError", "message": f"malformed call to {name!r}: {exc}"}}
+        except Exception as exc:  # the dispatcher's refusal goes back into the script
+            reply = {"error": _error_json(exc)}
+        reason = self.stop_reason()  # a slow host call must not outlive the deadline
+        if reason is not None:
+            raise reason
+        try:
+            return json.dumps(reply)
+        except (TypeError, ValueError) as exc:
+            return json.dumps({"error": {"type": "RuntimeError",
+                                         "message": f"{name} returned something that is not JSON: {exc}"}})
+
+    def add_log(self, line: str) -> None:
+        size = len(line.encode("utf-8", "replace")) + 1
+        if self.log_bytes + size > self.limits.output_bytes:
+            room = max(0, self.limits.output_bytes - self.log_bytes)
+            self._emit(line.encode("utf-8", "replace")[:room].decode("utf-8", "ignore"))
+            self._emit(f"… output truncated at the {self.limits.describe('output')}")
+            raise trampoline.Trap(f"the script printed more than its {self.limits.describe('output')}",
+                                  "output")
+        self.log_bytes += size
+        self._emit(line)
+
+    def _emit(self, line: str) -> None:
+        self.log.append(line)
+        if self.on_log is not None:
+            self.on_log(line)
+
+
+def _error_json(exc: Exception) -> dict[str, str]:
+    # The guest raises the first builtin exception in the error's ancestry, so
+    # ``except PermissionError`` in a script works for a GrantError.
+    builtin = next((c.__name__ for c in type(exc).__mro__
+                    if c.__module__ == "builtins" and issubclass(c, Exception)), "RuntimeError")
+    return {"type": builtin, "message": str(exc), "hint": getattr(exc, "hint", "") or ""}
+
+
+@dataclass
+class _Prepared:
+    store: wasmtime.Store
+    run: wc.Func
+    memory_bytes: int
+
+
+class Sandbox:
+    """Loads the compiled guest once; runs scripts in fresh instances of it."""
+
+    def __init__(self, cache_dir: Path | None = None,
+                 progress: Callable[[str], None] | None = None, keep_warm: bool = False) -> None:
+        self.engine = make_engine()
+        self.component = compiled_component(self.engine, cache_dir or _default_cache_dir(), progress)
+        self.linker = self._make_linker()
+        self.ticker = EpochTicker(self.engine)
+        self.keep_warm = keep_warm  # prepare the next instance in the background after each run
+        self._prepared: _Prepared | None = None
+        self._lock = threading.Lock()
+
+    def _make_linker(self) -> wc.Linker:
+        linker = wc.Linker(self.engine)
+        with linker.root() as root, root.add_instance("errand:sandbox/host") as host:
+            trampoline.add_string_func(host, "call", lambda name, args: _state().call(name, args))
+            trampoline.add_unit_func(host, "log", lambda line: _state().add_log(line))
+        define_minimal_wasi(linker, self.component)
+        return linker
+
+    def prepare(self, limits: Limits | None = None) -> None:
+        """Instantiate the next run's instance now, so that run starts at once."""
+        limits = limits or Limits()
+        prepared = self._instantiate(limits.memory_bytes)
+        with self._lock:
+            self._prepared = prepared
+
+    def _instantiate(self, memory_bytes: int) -> _Prepared:
+        store = wasmtime.Store(self.engine)
+        store.set_limits(memory_size=memory_bytes)
+        trampoline.install_epoch_callback(store)
+        instance = self.linker.instantiate(store, self.component)
+        run = instance.get_func(store, "run")
+        if run is None:
+            raise RuntimeError("the sandbox component has no 'run' export; delete the cache to rebuild")
+        return _Prepared(store, run, memory_bytes)
+
+    def _take(self, limits: Limits) -> _Prepared:
+        with self._lock:
+            prepared, self._prepared = self._prepared, None
+        if prepared is not None and prepared.memory_bytes == limits.memory_bytes:
+            return prepared
+        return self._instantiate(limits.memory_bytes)
+
+    def run(self, script: str, dispatcher: Dispatcher, *, manifest: dict[str, Any] | None = None,
+            inputs: dict[str, Any] | None = None, limits: Limits | None = None,
+            on_log: Callable[[str], None] | None = None, cancel: Cancel | None = None) -> RunOutcome:
+        """Run ``script`` to its end, a limit, an error or a cancel; never raises for script faults."""
+        limits = limits or Limits()
+        started = time.monotonic()
+        state = _RunState(dispatcher, limits, on_log, cancel, started + limits.wall_seconds)
+        prepared = self._take(limits)
+        args = (script, json.dumps(manifest or {}), json.dumps(inputs or {}, default=str))
+        box: dict[str, Any] = {}
+        worker = threading.Thread(target=_execute, args=(prepared, state, args, box),
+                                  name="errand-sandbox-run", daemon=True)
+        with self.ticker.active():
+            worker.start()
+            self._wait(worker, state)
+        outcome = _outcome(state, box)
+        outcome.seconds = time.monotonic() - started
+        if self.keep_warm:
+            threading.Thread(target=self._prepare_quietly, args=(limits,), daemon=True,
+                             name="errand-sandbox-prepare").start()
+        return outcome
+
+    def _wait(self, worker: threading.Thread, state: _RunState) -> None:
+        cancel_seen: float | None = None
+        while True:
+            worker.join(0.02)
+            if not worker.is_alive():
+                return
+            # The worker traps by itself at the next tick; these cover a blocked host call.
+            now = time.monotonic()
+            if now > state.deadline + _GRACE_SECONDS:
+                state.abandoned = "wall_time"
+                return
+            if state.cancel is not None and state.cancel.is_set():
+                cancel_seen = cancel_seen or now
+                if now > cancel_seen + _GRACE_SECONDS:
+                    state.abandoned = "cancelled"
+                    return
+
+    def _prepare_quietly(self, limits: Limits) -> None:
+        try:
+            self.prepare(limits)
+        except Exception:  # the next run will instantiate for itself
+            pass
+
+
+def _state() -> _RunState:
+    return trampoline.CURRENT.state
+
+
+def _execute(prepared: _Prepared, state: _RunState, args: tuple[str, str, str], box: dict[str, Any]) -> None:
+    trampoline.CURRENT.state = state
+    try:
+        box["report"] = prepared.run(prepared.store, *args)
+    except Exception as exc:  # a trap: a limit, a refusal, or a crash inside the guest
+        box["trap"] = exc
+    finally:
+        trampoline.CURRENT.state = None
+
+
+def _outcome(state: _RunState, box: dict[str, Any]) -> RunOutcome:
+    outcome = RunOutcome(log=list(state.log), host_calls=state.calls)
+    if state.abandoned and "report" not in box:
+        outcome.error = ScriptError("LimitExceeded" if state.abandoned != "cancelled" else "Cancelled",
+                                    _abandon_message(state), limit=state.abandoned)
+        return outcome
+    if "report" in box:
+        report = json.loads(box["report"])
+        if report.get("ok"):
+            outcome.result = report.get("result")
+        else:
+            err = report.get("error", {})
+            limit, message = None, err.get("message", "")
+            if err.get("type") == "MemoryError":
+                limit, message = "memory", f"the script exceeded its {state.limits.describe('memory')}"
+            outcome.error = ScriptError(err.get("type", "Error"), message, err.get("line"),
+                                        err.get("hint", ""), limit)
+        return outcome
+    outcome.error = _trap_error(state, box.get("trap"))
+    return outcome
+
+
+def _abandon_message(state: _RunState) -> str:
+    if state.abandoned == "cancelled":
+        return "the run was cancelled"
+    return f"the script exceeded its {state.limits.describe('wall_time')}"
+
+
+def _trap_error(state: _RunState, exc: BaseException | None) -> ScriptError:
+    if state.trap is not None:
+        kind = "Cancelled" if state.trap.limit == "cancelled" else (
+            "LimitExceeded" if state.trap.limit else "SandboxRefused")
+        return ScriptError(kind, str(state.trap), limit=state.trap.limit)
+    text = str(exc)
+    if "stack overflow" in text or "call stack exhausted" in text:
+        return ScriptError("RecursionError", "the script nested too deeply and ran out of stack")
+    if "memory" in text and ("grow" in text or "out of bounds" in text or "allocation" in text):
+        return ScriptError("LimitExceeded", f"the script exceeded its {state.limits.describe('memory')}",
+                           limit="memory")
+    first = text.strip().splitlines()[0] if text.strip() else "unknown trap"
+    return ScriptError("SandboxCrash", f"the script stopped inside the sandbox: {first}")
+
+
+def _default_cache_dir() -> Path:
+    import os
+
+    from platformdirs import user_cache_path
+
+    override = os.environ.get("ERRAND_CACHE")
+    if override:
+        return Path(override)
+    home = os.environ.get("ERRAND_HOME")
+    return Path(home) / "cache" if home else user_cache_path("Errand", appauthor=False)

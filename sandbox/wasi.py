@@ -1,0 +1,94 @@
+"""The few WASI functions the guest needs, defined by hand; every other import traps.
+
+Instead of ``add_wasip2()`` with an empty ``WasiConfig`` (files, sockets and
+environment denied only by wasmtime's defaults), the guest gets: clocks, random
+bytes, an empty environment, no arguments, no working directory and no
+preopened directories. Everything else it imports — filesystem calls, sockets,
+name lookup, stdio streams, exit, sleeping — is defined as a trap, so it is
+absent by construction, and ``time.sleep`` ends the run at once instead of
+blocking past the deadline.
+
+Interfaces are matched by name without their version suffix, so a new
+componentize-py that imports ``@0.2.10`` keeps working.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from typing import Any
+
+from wasmtime.component import Component, Linker, Record
+
+from sandbox import trampoline
+
+__all__ = ["define_minimal_wasi"]
+
+_SLEEP = ("sleeping and waiting are not available in Errand scripts; "
+          "a script runs to its end without pauses")
+
+
+def define_minimal_wasi(linker: Linker, component: Component) -> None:
+    """Add the allowed WASI functions for ``component`` to ``linker`` and trap the rest."""
+    versions = _imported_versions(linker, component)
+    with linker.root() as root:
+        for iface, define in _DEFINITIONS.items():
+            if iface in versions:
+                with root.add_instance(f"{iface}{versions[iface]}") as instance:
+                    define(instance)
+    linker.define_unknown_imports_as_traps(component)
+
+
+def _imported_versions(linker: Linker, component: Component) -> dict[str, str]:
+    found = {}
+    for name in component.type.imports(linker.engine):
+        base, at, version = name.partition("@")
+        found[base] = at + version
+    return found
+
+
+def _environment(instance: Any) -> None:
+    instance.add_func("get-environment", lambda store: [])
+    instance.add_func("get-arguments", lambda store: [])
+    instance.add_func("initial-cwd", lambda store: None)
+
+
+def _preopens(instance: Any) -> None:
+    instance.add_func("get-directories", lambda store: [])
+
+
+def _random(instance: Any) -> None:
+    trampoline.add_bytes_func(instance, "get-random-bytes", os.urandom)
+    trampoline.add_u64_func(instance, "get-random-u64", lambda: int.from_bytes(os.urandom(8), "little"))
+
+
+def _wall_clock(instance: Any) -> None:
+    def datetime_now(store: Any) -> Record:
+        ns = time.time_ns()
+        return _datetime(ns // 1_000_000_000, ns % 1_000_000_000)
+
+    instance.add_func("now", datetime_now)
+    instance.add_func("resolution", lambda store: _datetime(0, 1000))
+
+
+def _monotonic_clock(instance: Any) -> None:
+    trampoline.add_u64_func(instance, "now", time.monotonic_ns)
+    trampoline.add_u64_func(instance, "resolution", lambda: 1000)
+    trampoline.add_trap_func(instance, "subscribe-duration", _SLEEP)
+    trampoline.add_trap_func(instance, "subscribe-instant", _SLEEP)
+
+
+def _datetime(seconds: int, nanoseconds: int) -> Record:
+    record = Record()
+    record.seconds = seconds  # type: ignore[attr-defined]
+    record.nanoseconds = nanoseconds  # type: ignore[attr-defined]
+    return record
+
+
+_DEFINITIONS = {
+    "wasi:cli/environment": _environment,
+    "wasi:filesystem/preopens": _preopens,
+    "wasi:random/random": _random,
+    "wasi:clocks/wall-clock": _wall_clock,
+    "wasi:clocks/monotonic-clock": _monotonic_clock,
+}
