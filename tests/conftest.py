@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.fake_openai import fake_openai  # noqa: F401  (a fixture for every test: the local model server)
+
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 # litellm must never fetch its price list from the internet during tests.
 os.environ["LITELLM_LOCAL_MODEL_COST_MAP"] = "True"

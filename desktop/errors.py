@@ -1,0 +1,110 @@
+"""The application's known errors: the capability errors plus the model, keyring and planner ones.
+
+The whole tree (``capabilities.errors`` holds the left half, this module the rest)::
+
+    ErrandError                      message + hint, the root of every known error
+    ├── CallError (TypeError)        a script called a function with wrong arguments
+    ├── GrantError (PermissionError) not granted, read-only grant, Errand's own folders
+    │   └── PathRefused              a path that would leave its grant or is unsafe
+    ├── TargetMissing (FileNotFoundError)
+    ├── TargetExists (FileExistsError)
+    ├── BackendError (OSError)       a calendar server, a vision provider, a disk
+    ├── SourceChanged                apply: a source is not as the preview saw it
+    ├── UndoRefused                  undo: the target changed since, with the reason
+    ├── NoModelConfigured            no model in settings (recipes still work)
+    ├── KeyringUnavailable           no usable OS keyring: keys cannot be stored
+    └── ModelError                   the model provider failed or answered unusably
+        ├── ModelAuthError           no key, or the provider refused it
+        ├── ModelRateLimited         too many requests or out of quota
+        ├── ModelTimeout             no answer in time
+        ├── ModelUnreachable         could not connect to the provider
+        ├── ModelRefused             the provider refused the content
+        ├── NoVisionModel            the model cannot look at pictures
+        ├── NoCodeInAnswer           the model answered without code
+        └── ScriptRejected           the model's script failed the static check after repairs
+
+Every message says what happened and every hint what to do next. Constructors
+have no side effects; front ends decide how to show them. No message or hint
+ever carries an API key.
+"""
+
+from __future__ import annotations
+
+from capabilities.errors import (
+    BackendError,
+    CallError,
+    ErrandError,
+    GrantError,
+    PathRefused,
+    SourceChanged,
+    TargetExists,
+    TargetMissing,
+    UndoRefused,
+)
+
+__all__ = [
+    "BackendError",
+    "CallError",
+    "ErrandError",
+    "GrantError",
+    "KeyringUnavailable",
+    "ModelAuthError",
+    "ModelError",
+    "ModelRateLimited",
+    "ModelRefused",
+    "ModelTimeout",
+    "ModelUnreachable",
+    "NoCodeInAnswer",
+    "NoModelConfigured",
+    "NoVisionModel",
+    "PathRefused",
+    "ScriptRejected",
+    "SourceChanged",
+    "TargetExists",
+    "TargetMissing",
+    "UndoRefused",
+]
+
+
+class NoModelConfigured(ErrandError):
+    """No model is set in settings; only the built-in recipes can plan."""
+
+
+class KeyringUnavailable(ErrandError):
+    """The OS keyring cannot store or read secrets (e.g. a headless Linux without a Secret Service)."""
+
+
+class ModelError(ErrandError):
+    """The model provider failed, or answered with something unusable."""
+
+
+class ModelAuthError(ModelError):
+    """No API key was found, or the provider refused the one given."""
+
+
+class ModelRateLimited(ModelError):
+    """The provider refused because of too many requests or an exhausted quota."""
+
+
+class ModelTimeout(ModelError):
+    """The provider did not answer in time."""
+
+
+class ModelUnreachable(ModelError):
+    """The provider could not be reached (no network, wrong API base, server down)."""
+
+
+class ModelRefused(ModelError):
+    """The provider refused the request's content (a content policy, a bad request)."""
+
+
+class NoVisionModel(ModelError):
+    """The configured model cannot look at pictures, or no vision model is set."""
+
+
+class NoCodeInAnswer(ModelError):
+    """The model answered without a script."""
+
+
+class ScriptRejected(ModelError):
+    """The model's script still failed the static check after the repair rounds."""

@@ -1,0 +1,284 @@
+"""The one door to model providers: every litellm call goes through here, and only here.
+
+``complete`` sends a chat and returns the text with its tokens, cost and
+latency; ``caption_image`` asks a vision model about one picture;
+``caption_service`` builds the callable the ``vision`` capability receives
+(capabilities may not import a provider). litellm's exceptions become the
+``ModelError`` family of ``desktop.errors`` with words a person can act on.
+
+litellm is imported lazily, inside the functions, and only after
+``LITELLM_LOCAL_MODEL_COST_MAP`` is set (importing it takes seconds and
+would otherwise fetch a price list from the internet). ``errand run`` never
+reaches this module. Keys arrive as arguments (looked up in the keyring by
+the caller); with none, litellm reads the provider's usual environment
+variable (e.g. ``OPENAI_API_KEY``). Keys never appear in messages.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import re
+import time
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import Future
+from dataclasses import dataclass
+from importlib import resources
+from typing import Any
+
+from desktop.errors import (
+    ErrandError,
+    ModelAuthError,
+    ModelError,
+    ModelRateLimited,
+    ModelRefused,
+    ModelTimeout,
+    ModelUnreachable,
+    NoModelConfigured,
+    NoVisionModel,
+)
+
+__all__ = ["Completion", "ModelSettings", "caption_image", "caption_service", "complete", "provider_of"]
+
+SETTINGS_HINT = "Check it in Settings → Model (or `errand settings`)."
+
+
+@dataclass(frozen=True)
+class ModelSettings:
+    """What the planner and the vision service need to reach a model (the key already looked up)."""
+
+    model: str = ""
+    api_base: str | None = None
+    api_key: str | None = None
+    vision_model: str = ""
+    timeout: float = 60.0
+
+    def __repr__(self) -> str:  # never show the key, even in a traceback or a log line
+        shown = "set" if self.api_key else "none"
+        return (f"ModelSettings(model={self.model!r}, api_base={self.api_base!r}, api_key=<{shown}>, "
+                f"vision_model={self.vision_model!r}, timeout={self.timeout})")
+
+
+@dataclass(frozen=True)
+class Completion:
+    """One answer: its text, token counts, cost in USD (None when the price is unknown), latency."""
+
+    text: str
+    tokens_in: int
+    tokens_out: int
+    cost: float | None
+    latency_ms: float
+    model: str = ""
+
+
+def provider_of(model: str) -> str:
+    """The provider part of a litellm model name: ``openai`` for ``openai/gpt-4o``."""
+    if "/" in model:
+        return model.split("/", 1)[0]
+    try:
+        return str(_litellm().get_llm_provider(model)[1])
+    except Exception:
+        return "the provider"
+
+
+def complete(messages: Sequence[Mapping[str, Any]], *, model: str, api_base: str | None = None,
+             api_key: str | None = None, timeout: float = 60.0) -> Completion:
+    """Send a chat to ``model``; raise a ``ModelError`` subclass (never a litellm one) on failure."""
+    if not model:
+        raise NoModelConfigured("No model is configured, so only the built-in recipes can plan.",
+                                "Choose a model in Settings → Model (or `errand settings`).")
+    litellm = _litellm()
+    _check_key_present(litellm, model, api_base, api_key)
+    started = time.perf_counter()
+    try:
+        response = litellm.completion(model=model, messages=list(messages), api_base=api_base,
+                                      api_key=api_key, timeout=timeout, max_retries=0)
+    except Exception as exc:  # litellm raises many kinds; each becomes a known error
+        raise _translate(exc, model, api_base, api_key) from None
+    latency_ms = (time.perf_counter() - started) * 1000.0
+    return Completion(_text_of(response, model), *_usage(response), _cost(litellm, response),
+                      latency_ms, model)
+
+
+def caption_image(jpeg_bytes: bytes, *, model: str, api_base: str | None = None,
+                  api_key: str | None = None, timeout: float = 60.0) -> dict[str, Any]:
+    """Ask a vision model for ``{"caption": str, "tags": [str, ...]}`` about one JPEG."""
+    if not model:
+        raise NoVisionModel("No vision model is configured, so pictures cannot be captioned.",
+                            "Choose a model that can see pictures in Settings → Model → Vision model.")
+    _refuse_known_blind_model(model)
+    uri = "data:image/jpeg;base64," + base64.b64encode(jpeg_bytes).decode("ascii")
+    messages = [{"role": "user", "content": [
+        {"type": "text", "text": _prompt("caption.md")},
+        {"type": "image_url", "image_url": {"url": uri}},
+    ]}]
+    try:
+        answer = complete(messages, model=model, api_base=api_base, api_key=api_key, timeout=timeout)
+    except ModelRefused as exc:
+        if _about_images(exc.message):
+            raise NoVisionModel(f"The model {model} cannot look at pictures ({exc.message}).",
+                                "Choose a model with vision in Settings → Model → Vision model.") from None
+        raise
+    return parse_caption(answer.text)
+
+
+def caption_service(settings: ModelSettings) -> Callable[[bytes], dict[str, Any]]:
+    """The ``context.services["caption"]`` callable for the vision capability, bound to settings."""
+    model = settings.vision_model or settings.model
+
+    def caption(jpeg_bytes: bytes) -> dict[str, Any]:
+        return caption_image(jpeg_bytes, model=model, api_base=settings.api_base,
+                             api_key=settings.api_key, timeout=settings.timeout)
+
+    return caption
+
+
+def parse_caption(text: str) -> dict[str, Any]:
+    """Read the caption JSON from an answer, tolerating fences and prose; fall back to the text."""
+    match = re.search(r"\{.*\}", text, re.DOTALL)
+    if match:
+        try:
+            data = json.loads(match.group(0))
+        except ValueError:
+            data = None
+        if isinstance(data, dict) and isinstance(data.get("caption"), str):
+            tags = data.get("tags") or []
+            return {"caption": data["caption"].strip(),
+                    "tags": [str(t).strip() for t in tags if str(t).strip()][:10]
+                    if isinstance(tags, list) else []}
+    plain = text.strip().strip("`").strip()
+    if not plain:
+        raise ModelError("The vision model gave an empty answer.",
+                         "Try again, or choose another vision model.")
+    return {"caption": plain.splitlines()[0][:300], "tags": []}
+
+
+# ---- litellm and its exceptions ----------------------------------------------------------------
+
+
+def _litellm() -> Any:
+    os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
+    import litellm
+    import litellm.utils
+
+    litellm.suppress_debug_info = True  # no "Give Feedback" banners on the person's terminal
+    litellm.telemetry = False
+    # litellm hands its logging callbacks to a process-wide thread pool whose worker never
+    # ends; we register no callbacks, so run them inline and leave no stray thread behind.
+    if not isinstance(getattr(litellm.utils, "executor", None), _InlineExecutor):
+        litellm.utils.executor = _InlineExecutor()
+    return litellm
+
+
+class _InlineExecutor:
+    """A stand-in for litellm's logging pool: runs the submitted function now, in this thread."""
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
+        future: Future[Any] = Future()
+        try:
+            future.set_result(fn(*args, **kwargs))
+        except Exception as exc:  # logging must never break a completion
+            future.set_exception(exc)
+        return future
+
+
+def _prompt(name: str) -> str:
+    return resources.files("resources").joinpath("prompts", name).read_text(encoding="utf-8")
+
+
+def _check_key_present(litellm: Any, model: str, api_base: str | None, api_key: str | None) -> None:
+    if api_key:
+        return
+    try:
+        missing = litellm.validate_environment(model=model, api_base=api_base).get("missing_keys") or []
+    except Exception:
+        return  # unknown to litellm: let the call itself say what is wrong
+    keys = [k for k in missing if k.endswith("_KEY")]
+    if keys:
+        raise ModelAuthError(
+            f"No API key for {provider_of(model)} was found.",
+            f"Add one with Settings → Model → Set key (it is kept in the OS keyring), "
+            f"or set {keys[0]} in the environment.",
+        )
+
+
+def _translate(exc: Exception, model: str, api_base: str | None, api_key: str | None) -> ErrandError:
+    """Map a litellm/openai exception to a known error; the key is scrubbed from every word."""
+    if isinstance(exc, ErrandError):
+        return exc
+    kind = type(exc).__name__
+    detail = _scrub(_detail(exc), api_key)
+    provider = provider_of(model)
+    where = f" at {api_base}" if api_base else ""
+    if kind in ("AuthenticationError", "PermissionDeniedError") or "Missing credentials" in detail:
+        return ModelAuthError(f"The model provider ({provider}) refused the API key.",
+                              "Check it in Settings → Model → Set key, or set the provider's key "
+                              "environment variable.")
+    if kind == "RateLimitError":
+        return ModelRateLimited(f"The model provider ({provider}) is limiting requests: {detail}",
+                                "Wait a minute and try again, or check the account's quota and billing.")
+    if kind in ("Timeout", "APITimeoutError"):
+        return ModelTimeout(f"The model {model} did not answer in time.",
+                            "Try again; if it keeps happening, raise the timeout or choose a faster model.")
+    if kind == "APIConnectionError" or "Connection error" in detail:
+        return ModelUnreachable(f"Could not reach the model provider ({provider}){where}.",
+                                "Check the network connection and the API base in Settings → Model.")
+    if kind in ("NotFoundError",):
+        return ModelError(f"The provider does not know the model {model}: {detail}",
+                          f"Check the model name. {SETTINGS_HINT}")
+    if kind in ("ContentPolicyViolationError", "BadRequestError", "UnprocessableEntityError"):
+        return ModelRefused(f"The model provider ({provider}) refused the request: {detail}",
+                            "Rephrase the chore; if it keeps happening, choose another model.")
+    if "Empty or invalid response" in detail:
+        return ModelError(f"The model provider ({provider}) sent an answer that is not a chat completion.",
+                          f"Check the API base (it should end in /v1 for OpenAI-compatible servers). "
+                          f"{SETTINGS_HINT}")
+    return ModelError(f"The model provider ({provider}) failed: {detail}",
+                      f"Try again later. {SETTINGS_HINT}")
+
+
+def _detail(exc: Exception) -> str:
+    text = getattr(exc, "message", None) or str(exc)
+    # litellm prefixes "litellm.RateLimitError: ...OpenAIException - "; keep the provider's words.
+    text = str(text).split(" - ", 1)[-1] if "Exception - " in str(text) else str(text)
+    return " ".join(text.split())[:300]
+
+
+def _scrub(text: str, api_key: str | None) -> str:
+    if api_key:
+        text = text.replace(api_key, "<key>")
+    return re.sub(r"\b(sk|key)-[A-Za-z0-9_\-*]{6,}", "<key>", text)
+
+
+def _about_images(text: str) -> bool:
+    return bool(re.search(r"image|vision|multimodal|content type", text, re.IGNORECASE))
+
+
+def _refuse_known_blind_model(model: str) -> None:
+    # Only models litellm knows and marks as blind are refused up front; unknown ones are tried.
+    info = _litellm().model_cost.get(model) or _litellm().model_cost.get(model.split("/", 1)[-1])
+    if isinstance(info, dict) and info.get("mode") == "chat" and not info.get("supports_vision"):
+        raise NoVisionModel(f"The model {model} cannot look at pictures.",
+                            "Choose a model with vision in Settings → Model → Vision model.")
+
+
+def _text_of(response: Any, model: str) -> str:
+    try:
+        content = response.choices[0].message.content
+    except (AttributeError, IndexError) as exc:
+        raise ModelError(f"The model {model} sent an answer without a message.",
+                         "Try again, or choose another model.") from exc
+    return content or ""
+
+
+def _usage(response: Any) -> tuple[int, int]:
+    usage = getattr(response, "usage", None)
+    return int(getattr(usage, "prompt_tokens", 0) or 0), int(getattr(usage, "completion_tokens", 0) or 0)
+
+
+def _cost(litellm: Any, response: Any) -> float | None:
+    try:
+        return float(litellm.completion_cost(completion_response=response))
+    except Exception:
+        return None  # a local or unlisted model: the price is unknown, not zero
