@@ -1,0 +1,143 @@
+"""A calendar on a CalDAV server (Nextcloud, iCloud, Fastmail, Radicale, …), through ``caldav``.
+
+Each call sets the HTTP timeout from the run's deadline, because wasmtime's
+epoch interruption cannot stop a host call blocked on the network. Events
+are stored exactly as given (``increase_seqno=False``): the capability
+already bumps SEQUENCE once per change, and undo must put back the very
+event it took away. Server and network failures become ``GrantError``
+(wrong user name or password), ``TargetMissing`` (no calendar at that
+address) or ``BackendError`` (unreachable, timed out, refused), each with
+a hint pointing to Settings → Calendar.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any, TypeVar
+
+from capabilities.calendar_backends import Source, StoredEvent
+from capabilities.calendar_events import components
+from capabilities.errors import BackendError, ErrandError, GrantError, TargetMissing
+
+__all__ = ["CalDavBackend"]
+
+T = TypeVar("T")
+_SETTINGS = "Settings → Calendar"
+
+
+class CalDavBackend:
+    """``CalendarBackend`` over one CalDAV calendar collection."""
+
+    def __init__(self, source: Source, password: str | None, timeout: Callable[[], float]) -> None:
+        self.source = source
+        self._password = password
+        self._timeout = timeout
+        self._client: Any = None
+        self._calendar: Any = None
+
+    # ---- the calls -------------------------------------------------------------------
+
+    def read_all(self, start: datetime, end: datetime) -> list[StoredEvent]:
+        cal = self._open()
+        found = self._call(lambda: cal.search(start=start, end=end, event=True, expand=False))
+        return [self._stored(obj.data) for obj in found]
+
+    def get(self, uid: str) -> StoredEvent | None:
+        obj = self._find(uid)
+        return None if obj is None else self._stored(obj.data)
+
+    def put(self, uid: str, ical: str) -> None:
+        obj = self._find(uid)
+        if obj is None:
+            cal = self._open()
+            self._call(lambda: cal.add_event(ical, increase_seqno=False))
+            return
+        obj.data = ical
+        self._call(lambda: obj.save(increase_seqno=False))
+
+    def remove(self, uid: str) -> None:
+        obj = self._find(uid)
+        if obj is not None:
+            self._call(obj.delete)
+
+    def close(self) -> None:
+        if self._client is not None:
+            self._client.close()
+            self._client = None
+            self._calendar = None
+
+    # ---- plumbing --------------------------------------------------------------------
+
+    def _open(self) -> Any:
+        """The calendar collection, checked once per backend (address, user name, password)."""
+        if self._calendar is None:
+            import caldav  # imported here: it is slow and only CalDAV grants need it
+
+            self._client = caldav.DAVClient(
+                url=self.source.url, username=self.source.username or None, password=self._password,
+                timeout=max(1, int(self._timeout())), enable_rfc6764=False,
+            )
+            calendar = self._client.calendar(url=self.source.url)
+            self._call(calendar.get_display_name, missing_is_calendar=True)
+            self._calendar = calendar
+        return self._calendar
+
+    def _find(self, uid: str) -> Any:
+        cal = self._open()
+        from caldav.lib.error import NotFoundError
+
+        try:
+            return self._call(lambda: cal.event_by_uid(uid), reraise=(NotFoundError,))
+        except NotFoundError:
+            return None
+
+    def _stored(self, data: str) -> StoredEvent:
+        events, _ = components(data, f"An event on {self.source.host}")
+        uid = str(events[0].get("UID", "")) if events else ""
+        return StoredEvent(uid, data)
+
+    def _call(self, action: Callable[[], T], missing_is_calendar: bool = False,
+              reraise: tuple[type[BaseException], ...] = ()) -> T:
+        """Run one request with the time left, turning failures into errors for people."""
+        from caldav.lib import error
+
+        if self._client is not None:
+            self._client.timeout = self._timeout()
+        host = self.source.host
+        try:
+            return action()
+        except reraise:
+            raise
+        except ErrandError:
+            raise
+        except error.AuthorizationError:
+            if not self._password:
+                raise GrantError(f"The calendar server at {host} wants a password and none is saved.",
+                                 f"Enter the calendar password in {_SETTINGS}.") from None
+            raise GrantError(
+                f"The calendar server at {host} refused the user name "
+                f"{self.source.username!r} or the password.",
+                f"Check the calendar password in {_SETTINGS}.",
+            ) from None
+        except error.NotFoundError:
+            if missing_is_calendar:
+                raise TargetMissing(f"There is no calendar at {self.source.url}.",
+                                    f"Check the calendar address in {_SETTINGS}.") from None
+            raise BackendError(f"The calendar server at {host} lost an event while Errand used it.",
+                               "Try again in a moment.") from None
+        except error.DAVError as exc:
+            raise BackendError(f"The calendar server at {host} answered with an error: {exc}",
+                               f"Try again later, or check the calendar address in {_SETTINGS}.") from None
+        except OSError as exc:  # niquests' ConnectionError and Timeout are OSErrors
+            raise BackendError(f"Could not reach the calendar server at {host}: {_short(exc)}",
+                               f"Check the network connection and the server address in {_SETTINGS}.") \
+                from None
+
+
+def _short(exc: BaseException) -> str:
+    text = str(exc)
+    for marker in ("Connection refused", "timed out", "Name or service not known", "No route to host"):
+        if marker.lower() in text.lower():
+            return marker.lower()
+    return text if len(text) <= 120 else text[:117] + "..."

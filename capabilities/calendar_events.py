@@ -1,0 +1,238 @@
+"""Events as iCalendar data: build, change, fingerprint, expand and show them.
+
+The calendar capability and both backends speak one currency: the text of
+a VCALENDAR holding every VEVENT of one UID (a series and its changed
+occurrences) plus the VTIMEZONEs they use. This module is the only one that
+knows how such text is made and read; it does no I/O.
+
+A *fingerprint* is a hash of what an event says (its properties, without
+DTSTAMP), not of its bytes, so a server that re-serializes an event (line
+folding, property order, a trimmed VTIMEZONE) does not look like a change.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Mapping
+from datetime import UTC, date, datetime, timedelta, tzinfo
+from typing import Any
+
+import icalendar
+import recurring_ical_events
+
+from capabilities.calendar_times import show
+from capabilities.errors import BackendError
+
+__all__ = [
+    "apply_changes",
+    "components",
+    "describe",
+    "expand",
+    "fingerprint",
+    "is_recurring",
+    "master",
+    "new_event",
+    "parse_calendar",
+    "wrap",
+]
+
+PRODID = "-//Errand//Errand calendar//EN"
+
+
+def new_event(uid: str, title: str, start: datetime | date, end: datetime | date,
+              location: str = "", description: str = "") -> icalendar.Event:
+    """A fresh VEVENT. For all-day events ``start``/``end`` are dates and ``end`` is exclusive."""
+    event = icalendar.Event()
+    event.add("uid", uid)
+    event.add("dtstamp", datetime.now(UTC))
+    event.add("summary", title)
+    event.add("dtstart", start)
+    event.add("dtend", end)
+    if location:
+        event.add("location", location)
+    if description:
+        event.add("description", description)
+    event.add("sequence", 0)
+    return event
+
+
+def wrap(events: Iterable[icalendar.Event],
+         timezones: Iterable[icalendar.Timezone] = ()) -> str:
+    """VCALENDAR text holding ``events``, with the VTIMEZONEs they need (kept, or made from tzdata)."""
+    events = list(events)
+    used = {_tzid(prop) for ev in events for prop in _dated(ev)} - {""}
+    cal = icalendar.Calendar()
+    cal.add("prodid", PRODID)
+    cal.add("version", "2.0")
+    for zone in timezones:
+        if str(zone.get("TZID", "")) in used:
+            cal.add_component(zone)
+    for event in events:
+        cal.add_component(event)
+    cal.add_missing_timezones()  # a VTIMEZONE per TZID, or other clients cannot read the times
+    return cal.to_ical().decode("utf-8")
+
+
+def parse_calendar(text: str, where: str) -> icalendar.Calendar:
+    """A VCALENDAR from text; BackendError naming ``where`` if it or one of its events is malformed."""
+    try:
+        cal = icalendar.Calendar.from_ical(text)
+    except ValueError as exc:
+        raise BackendError(
+            f"{where} is not a readable calendar: {exc}",
+            "Open it in your calendar app to repair it, or choose another calendar in "
+            "Settings → Calendar. Errand changed nothing.",
+        ) from None
+    for event in cal.walk("VEVENT"):
+        broken = [f"{name}: {why}" for name, why in getattr(event, "errors", [])]
+        if broken:
+            raise BackendError(
+                f"{where}: the event {event.get('SUMMARY', event.get('UID', '?'))!s} is malformed "
+                f"({'; '.join(broken)}).",
+                "Repair or delete that event in your calendar app. Errand changed nothing.",
+            )
+    return cal
+
+
+def components(text: str, where: str) -> tuple[list[icalendar.Event], list[icalendar.Timezone]]:
+    """The VEVENTs and VTIMEZONEs of VCALENDAR text (see ``parse_calendar`` for errors)."""
+    cal = parse_calendar(text, where)
+    return list(cal.walk("VEVENT")), list(cal.walk("VTIMEZONE"))
+
+
+def fingerprint(text: str) -> str:
+    """A hash of what the events in ``text`` say, blind to serialization details."""
+    events, _ = components(text, "the event")
+    parts = sorted(_canonical(ev) for ev in events)
+    return hashlib.sha256("\n\n".join(parts).encode("utf-8")).hexdigest()[:32]
+
+
+def _canonical(component: icalendar.cal.Component) -> str:
+    lines = []
+    for name in sorted(component.keys()):
+        if name == "DTSTAMP":  # servers and clients restamp freely; it is not content
+            continue
+        values = component[name] if isinstance(component[name], list) else [component[name]]
+        for value in values:
+            params = sorted(getattr(value, "params", {}).items())
+            ical = value.to_ical() if hasattr(value, "to_ical") else str(value).encode()
+            lines.append(f"{name};{params}:{ical.decode('utf-8', 'replace')}")
+    lines.extend(_canonical(sub) for sub in component.subcomponents)
+    return "\n".join(lines)
+
+
+def apply_changes(events: list[icalendar.Event], changes: Mapping[str, Any]) -> list[icalendar.Event]:
+    """Copies of one UID's VEVENTs with ``changes`` (title, location, description, start, end) made.
+
+    Text fields change in the series and in its changed occurrences alike;
+    start and end only exist for a single (non-repeating) event.
+    """
+    result = []
+    now = datetime.now(UTC)
+    for original in events:
+        event = original.copy()
+        for subcomponent in original.subcomponents:  # copy() leaves alarms behind
+            event.add_component(subcomponent)
+        for key, prop in (("title", "summary"), ("location", "location"), ("description", "description")):
+            if key in changes:
+                event.pop(prop.upper(), None)
+                if changes[key]:
+                    event.add(prop, changes[key])
+        for key, prop in (("start", "dtstart"), ("end", "dtend")):
+            if key in changes:
+                event.pop(prop.upper(), None)
+                if key == "end":
+                    event.pop("DURATION", None)
+                event.add(prop, changes[key])
+        event.pop("SEQUENCE", None)
+        event.add("sequence", int(original.get("SEQUENCE", 0)) + 1)
+        for prop in ("DTSTAMP", "LAST-MODIFIED"):
+            event.pop(prop, None)
+        event.add("dtstamp", now)
+        event.add("last-modified", now)
+        result.append(event)
+    return result
+
+
+def master(events: list[icalendar.Event]) -> icalendar.Event:
+    """The series (or the single event) among one UID's VEVENTs."""
+    return next((e for e in events if "RECURRENCE-ID" not in e), events[0])
+
+
+def is_recurring(events: list[icalendar.Event]) -> bool:
+    return len(events) > 1 or any(k in events[0] for k in ("RRULE", "RDATE"))
+
+
+def expand(sources: Iterable[tuple[str, list[icalendar.Event]]], start: datetime, end: datetime,
+           zone: tzinfo) -> list[dict[str, Any]]:
+    """Every occurrence between ``start`` and ``end`` as a dict for a script, sorted by start.
+
+    ``sources`` pairs a calendar's label with its VEVENTs; repeating events
+    come back once per occurrence, each with ``recurring=True``.
+    """
+    found = []
+    for label, events in sources:
+        cal = icalendar.Calendar()
+        for event in events:
+            cal.add_component(event)
+        try:
+            occurrences = recurring_ical_events.of(cal).between(start, end)
+        except Exception as exc:  # the library raises many types for bad rules
+            raise BackendError(
+                f"The calendar {label!r} holds an event whose repetition cannot be read: {exc}",
+                "Repair that event in your calendar app. Errand changed nothing.",
+            ) from None
+        repeating = {str(e["UID"]) for e in events if "RRULE" in e or "RDATE" in e or "RECURRENCE-ID" in e}
+        found.extend(_as_dict(o, label, zone, str(o.get("UID", "")) in repeating) for o in occurrences)
+    found.sort(key=lambda d: (d["_sort"], d["title"]))
+    for item in found:
+        del item["_sort"]
+    return found
+
+
+def _as_dict(event: icalendar.Event, label: str, zone: tzinfo, recurring: bool) -> dict[str, Any]:
+    start, end = event.start, event.end
+    all_day = not isinstance(start, datetime)
+    if all_day and end > start:
+        end = end - timedelta(days=1)  # people (and scripts) count the last day, iCalendar does not
+    sort_key = start if isinstance(start, datetime) else datetime.combine(start, datetime.min.time())
+    if sort_key.tzinfo is None:
+        sort_key = sort_key.replace(tzinfo=zone)
+    return {
+        "id": str(event.get("UID", "")),
+        "title": str(event.get("SUMMARY", "")),
+        "start": show(start, zone),
+        "end": show(end, zone),
+        "all_day": all_day,
+        "location": str(event.get("LOCATION", "")),
+        "description": str(event.get("DESCRIPTION", "")),
+        "recurring": recurring,
+        "calendar": label,
+        "_sort": sort_key.astimezone(UTC),
+    }
+
+
+def describe(event: icalendar.Event, zone: tzinfo) -> str:
+    """Plain words for the plan: “Dentist”, Mon 23 Nov 2026 15:00–16:00 (+01:00)."""
+    start, end = event.start, event.end
+    title = str(event.get("SUMMARY", "")) or "(no title)"
+    if not isinstance(start, datetime):
+        last = end - timedelta(days=1) if end > start else start
+        when = f"{start:%a %d %b %Y}" + ("" if last == start else f" to {last:%a %d %b %Y}")
+        return f"“{title}”, {when} (all day)"
+    start = start if start.tzinfo else start.replace(tzinfo=zone)
+    end = end if end.tzinfo else end.replace(tzinfo=zone)
+    end_text = f"{end:%H:%M}" if end.date() == start.date() else f"{end:%a %d %b %Y %H:%M}"
+    return f"“{title}”, {start:%a %d %b %Y %H:%M}–{end_text} ({start:%z})"
+
+
+def _dated(event: icalendar.Event) -> list[Any]:
+    props = []
+    for name in ("DTSTART", "DTEND", "RECURRENCE-ID", "EXDATE", "RDATE"):
+        value = event.get(name)
+        props.extend(value if isinstance(value, list) else [value] if value is not None else [])
+    return props
+
+
+def _tzid(prop: Any) -> str:
+    return str(getattr(prop, "params", {}).get("TZID", ""))

@@ -1,0 +1,232 @@
+"""The calendar capability over a real .ics file: preview, apply, undo, errors, time zones."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import icalendar
+import pytest
+
+from capabilities.base import Grant
+from capabilities.calendar import Calendar
+from capabilities.errors import BackendError, CallError, GrantError, SourceChanged, TargetMissing, UndoRefused
+from tests.calendar_support import apply, calendar_run, undo
+
+SEED = """BEGIN:VCALENDAR
+VERSION:2.0
+PRODID:-//Test//Seed//EN
+BEGIN:VTIMEZONE
+TZID:Europe/Berlin
+BEGIN:STANDARD
+DTSTART:19701025T030000
+RRULE:FREQ=YEARLY;BYMONTH=10;BYDAY=-1SU
+TZOFFSETFROM:+0200
+TZOFFSETTO:+0100
+END:STANDARD
+BEGIN:DAYLIGHT
+DTSTART:19700329T020000
+RRULE:FREQ=YEARLY;BYMONTH=3;BYDAY=-1SU
+TZOFFSETFROM:+0100
+TZOFFSETTO:+0200
+END:DAYLIGHT
+END:VTIMEZONE
+BEGIN:VEVENT
+UID:dentist-1
+DTSTAMP:20261101T100000Z
+SUMMARY:Dentist
+LOCATION:Main Street 1
+DTSTART;TZID=Europe/Berlin:20261124T150000
+DTEND;TZID=Europe/Berlin:20261124T160000
+END:VEVENT
+BEGIN:VEVENT
+UID:standup-1
+DTSTAMP:20261101T100000Z
+SUMMARY:Standup
+DTSTART;TZID=Europe/Berlin:20261123T090000
+DTEND;TZID=Europe/Berlin:20261123T091500
+RRULE:FREQ=WEEKLY;COUNT=3
+END:VEVENT
+BEGIN:VTODO
+UID:todo-1
+DTSTAMP:20261101T100000Z
+SUMMARY:Buy milk
+END:VTODO
+END:VCALENDAR
+"""
+
+WEEK = ("2026-11-23T00:00:00+01:00", "2026-11-30T00:00:00+01:00")
+MONTH = ("2026-11-01T00:00:00+01:00", "2026-12-31T00:00:00+01:00")
+BERLIN = {"timezone": "Europe/Berlin"}
+
+
+@pytest.fixture
+def ics(tmp_path: Path) -> Path:
+    path = tmp_path / "work.ics"
+    path.write_text(SEED.replace("\n", "\r\n"), encoding="utf-8")
+    return path
+
+
+def grant(path: Path, mode: str = "rw") -> list[Grant]:
+    return [Grant("calendar", f"ics:{path}", mode, "Work")]  # type: ignore[arg-type]
+
+
+def vevents(path: Path) -> dict[str, icalendar.Event]:
+    """What the file holds, read by icalendar directly (not through the capability)."""
+    cal = icalendar.Calendar.from_ical(path.read_text(encoding="utf-8"))
+    return {str(e["UID"]): e for e in cal.walk("VEVENT")}
+
+
+def test_lists_events_with_offsets_and_expands_a_repeating_one(ics: Path) -> None:
+    with calendar_run(grant(ics), BERLIN) as run:
+        found = run("events", *MONTH)
+    standups = [e for e in found if e["title"] == "Standup"]
+    assert [e["start"] for e in standups] == ["2026-11-23T09:00:00+01:00", "2026-11-30T09:00:00+01:00",
+                                              "2026-12-07T09:00:00+01:00"]
+    assert {e["id"] for e in standups} == {"standup-1"} and all(e["recurring"] for e in standups)
+    dentist = next(e for e in found if e["id"] == "dentist-1")
+    assert dentist == {"id": "dentist-1", "title": "Dentist", "start": "2026-11-24T15:00:00+01:00",
+                       "end": "2026-11-24T16:00:00+01:00", "all_day": False, "location": "Main Street 1",
+                       "description": "", "recurring": False, "calendar": "Work"}
+    # All in one zone here, so text order is time order.
+    assert [e["start"] for e in found] == sorted(e["start"] for e in found)
+
+
+def test_preview_changes_nothing_but_later_reads_see_it(ics: Path) -> None:
+    before = ics.read_bytes()
+    with calendar_run(grant(ics), BERLIN) as run:
+        new_id = run("create", "Lunch with Ana", "2026-11-25T12:30", "2026-11-25T13:30", location="Café")
+        run("update", "dentist-1", title="Dentist (check-up)")
+        run("delete", "standup-1")
+        seen = run("events", *WEEK)
+        assert ics.read_bytes() == before
+        assert [(e["id"], e["title"]) for e in seen] == [("dentist-1", "Dentist (check-up)"),
+                                                         (new_id, "Lunch with Ana")]
+        lunch = seen[1]
+        assert (lunch["start"], lunch["location"]) == ("2026-11-25T12:30:00+01:00", "Café")  # naive → Berlin
+        assert run.plan.counts() == {"calendar.create": 1, "calendar.update": 1, "calendar.delete": 1}
+        summaries = [a.summary for a in run.plan]
+    assert summaries[0] == ("Add “Lunch with Ana”, Wed 25 Nov 2026 12:30–13:30 (+0100) at Café "
+                            "to the calendar “Work”")
+    assert summaries[2].startswith("Delete “Standup”")
+
+
+def test_apply_then_undo_round_trip(ics: Path) -> None:
+    original = {uid: e.to_ical() for uid, e in vevents(ics).items()}
+    with calendar_run(grant(ics), BERLIN) as run:
+        new_id = run("create", "Lunch", "2026-11-25T12:30+01:00", "2026-11-25T13:30+01:00")
+        run("update", new_id, location="Kantine")
+        run("update", "dentist-1", start="2026-11-24T17:00+01:00")
+        run("delete", "standup-1")
+    outcomes = apply(run)
+
+    held = vevents(ics)
+    assert set(held) == {"dentist-1", new_id}
+    assert str(held[new_id]["LOCATION"]) == "Kantine"
+    assert held["dentist-1"].end.hour == 18  # moved, keeping its hour
+    assert "BEGIN:VTODO" in ics.read_text() and "TZID:Europe/Berlin" in ics.read_text()
+    with calendar_run(grant(ics), BERLIN) as fresh:
+        titles = [e["title"] for e in fresh("events", *WEEK)]
+    assert titles == ["Dentist", "Lunch"]
+
+    undo(run, outcomes)
+    assert {uid: e.to_ical() for uid, e in vevents(ics).items()} == original
+    assert "BEGIN:VTODO" in ics.read_text()
+
+
+def test_all_day_event_takes_and_gives_the_last_day(ics: Path) -> None:
+    with calendar_run(grant(ics), BERLIN) as run:
+        run("create", "Holiday", "2026-11-26", "2026-11-27", all_day=True)
+    apply(run)
+    held = next(e for e in vevents(ics).values() if str(e["SUMMARY"]) == "Holiday")
+    assert (str(held.start), str(held.end)) == ("2026-11-26", "2026-11-28")  # DTEND is exclusive
+    with calendar_run(grant(ics), BERLIN) as fresh:
+        holiday = next(e for e in fresh("events", *WEEK) if e["title"] == "Holiday")
+    assert (holiday["start"], holiday["end"], holiday["all_day"]) == ("2026-11-26", "2026-11-27", True)
+
+
+def test_naive_times_use_the_persons_zone(ics: Path) -> None:
+    with calendar_run(grant(ics), {"timezone": "America/New_York"}) as run:
+        new_id = run("create", "Call", "2026-11-25T09:00", "2026-11-25T09:30")
+        call = next(e for e in run("events", *WEEK) if e["id"] == new_id)
+    assert call["start"] == "2026-11-25T09:00:00-05:00"
+
+
+def test_verify_refuses_when_the_event_changed_since_the_preview(ics: Path) -> None:
+    with calendar_run(grant(ics)) as run:
+        run("update", "dentist-1", title="Dentist!")
+    ics.write_text(ics.read_text().replace("LOCATION:Main Street 1", "LOCATION:Elm Street 9"))
+    with calendar_run(grant(ics)) as fresh, pytest.raises(SourceChanged, match=r"Dentist.*changed"):
+        fresh.calendar.verify(run.plan.actions[0])
+
+
+def test_undo_refuses_when_the_event_changed_after_apply(ics: Path) -> None:
+    with calendar_run(grant(ics)) as run:
+        run("update", "dentist-1", title="Dentist!")
+    outcomes = apply(run)
+    ics.write_text(ics.read_text().replace("LOCATION:Main Street 1", "LOCATION:Elm Street 9"))
+    with pytest.raises(UndoRefused, match="changed") as caught:
+        undo(run, outcomes)
+    assert caught.value.hint
+    assert str(vevents(ics)["dentist-1"]["SUMMARY"]) == "Dentist!"  # nothing was overwritten
+
+
+def test_undo_of_delete_refuses_when_the_id_is_back(ics: Path) -> None:
+    with calendar_run(grant(ics)) as run:
+        run("delete", "dentist-1")
+    outcomes = apply(run)
+    ics.write_text(SEED.replace("Dentist", "Someone else's"))
+    with pytest.raises(UndoRefused, match="again"):
+        undo(run, outcomes)
+
+
+def test_probe_tells_whether_each_action_happened(ics: Path) -> None:
+    with calendar_run(grant(ics)) as run:
+        run("create", "Lunch", "2026-11-25T12:30Z", "2026-11-25T13:30Z")
+        run("delete", "dentist-1")
+    probe = Calendar(grant(ics), run.context)
+    assert [probe.probe(a) for a in run.plan] == [False, False]
+    apply(run)
+    assert [probe.probe(a) for a in run.plan] == [True, True]
+
+
+def test_clear_errors(ics: Path, tmp_path: Path) -> None:
+    with calendar_run(grant(ics)) as run:
+        with pytest.raises(TargetMissing, match="no event with the id 'nope'"):
+            run("update", "nope", title="x")
+        with pytest.raises(CallError, match="not a date or time"):
+            run("create", "x", "tomorrow at 3", "2026-11-25T13:30Z")
+        with pytest.raises(CallError, match="not after start"):
+            run("create", "x", "2026-11-25T13:30Z", "2026-11-25T12:30Z")
+        with pytest.raises(CallError, match="repeats"):
+            run("update", "standup-1", start="2026-11-23T10:00+01:00")
+        with pytest.raises(CallError, match=r"calendar\.create"):
+            run("create", "x")  # missing arguments, validated by the dispatcher
+        run("delete", "dentist-1")
+        with pytest.raises(TargetMissing):
+            run("update", "dentist-1", title="gone")  # deleted earlier in this preview
+
+    with calendar_run(grant(ics, "ro")) as ro, pytest.raises(GrantError, match="reading only") as caught:
+        ro("create", "x", "2026-11-25T12:30Z", "2026-11-25T13:30Z")
+    assert "grant" in caught.value.hint
+
+    broken = tmp_path / "broken.ics"
+    broken.write_text("this is not a calendar\n")
+    with calendar_run(grant(broken)) as bad:
+        with pytest.raises(BackendError, match="not a readable calendar") as caught:
+            bad("events", *WEEK)
+    assert "Errand changed nothing" in caught.value.hint
+
+    with calendar_run(grant(tmp_path / "missing.ics")) as gone:
+        with pytest.raises(TargetMissing, match="does not exist"):
+            gone("events", *WEEK)
+    with calendar_run([Grant("calendar", "ics:relative.ics")]) as rel:
+        with pytest.raises(GrantError, match="absolute"):
+            rel("events", *WEEK)
+
+
+def test_grant_text_in_plain_words() -> None:
+    assert Calendar.describe_grant(Grant("calendar", "ics:/home/ana/work.ics", "ro")) == \
+        "Read events in the calendar “work” in the file /home/ana/work.ics"
+    assert Calendar.describe_grant(Grant("calendar", "caldav:https://ana@cal.example.com/dav/ana/work/",
+                                         "rw", "Work")) == \
+        "Read and change events in the calendar “Work” at cal.example.com"
