@@ -1,0 +1,196 @@
+"""Read what a photo says about itself — date taken, GPS, camera, size, orientation — from its header.
+
+Speed is the point: a chore may touch 10,000 photos. Pillow's ``Image.open``
+reads only the header (up to the first scan of a JPEG) and ``getexif()``
+parses the EXIF block; pixels are never decoded. PNG keeps EXIF in an
+``eXIf`` chunk that may come after the pixel data and Pillow decodes the whole
+image to find it, so PNG chunks are walked here by seeking past their data.
+HEIC/HEIF is read through ``pillow-heif`` when it is installed (it ships
+libheif in its wheel, ~26 MB); without it a HEIC file gets a clear message.
+
+The shape returned by ``read_info`` (one dict, JSON-ready)::
+
+    {"format": "JPEG", "width": 4032, "height": 3024,   # stored pixels
+     "orientation": 6,              # EXIF 1..8 (6: turn 90° clockwise to view), None if unsaid
+     "taken": "2024-07-14T18:30:05+02:00",   # ISO 8601; the offset only when the file has one
+     "gps": {"lat": 48.8584, "lon": 2.2945, "altitude": 35.0},  # altitude None if unsaid
+     "camera": {"make": "Apple", "model": "iPhone 13"},
+     "missing": ["gps"]}            # which of taken/gps/camera the file does not record
+
+A file with no metadata at all has ``taken``, ``gps`` and ``camera`` None and
+all three listed in ``missing``: absence is an answer, not an error.
+"""
+
+from __future__ import annotations
+
+import struct
+from datetime import datetime
+from pathlib import Path
+from typing import Any, BinaryIO
+
+from PIL import Image, UnidentifiedImageError
+
+from capabilities.errors import BackendError, ErrandError
+
+__all__ = ["HEIF_SUFFIXES", "enable_heif", "read_info"]
+
+HEIF_SUFFIXES = (".heic", ".heif", ".hif")
+
+_EXIF_IFD, _GPS_IFD = 0x8769, 0x8825
+_ORIENTATION, _MAKE, _MODEL, _DATETIME = 0x0112, 0x010F, 0x0110, 0x0132
+# (date tag, matching offset tag), best first: when the shutter fired, when it was digitised, last change.
+_DATE_TAGS = ((0x9003, 0x9011), (0x9004, 0x9012))
+_FILE_DATE = (_DATETIME, 0x9010)
+_PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+_heif_ready: bool | None = None
+
+
+def read_info(source: Path | BinaryIO, name: str = "") -> dict[str, Any]:
+    """Metadata of one image (see the module docstring for the shape).
+
+    ``source`` is a path or a binary file open for reading (the photos
+    capability opens granted files safely and passes the handle); ``name``
+    is used for messages and to recognise HEIC.
+    """
+    if isinstance(source, Path):
+        with source.open("rb") as f:
+            return read_info(f, name or source.name)
+    if name.lower().endswith(HEIF_SUFFIXES):
+        enable_heif(name)
+    try:
+        with Image.open(source) as im:
+            exif = _png_exif(source) if im.format == "PNG" else im.getexif()
+            return _describe(im.format or "", im.size, exif)
+    except UnidentifiedImageError:
+        raise ErrandError(
+            f"{name or 'This file'} is not an image Errand can read.",
+            "photos works on JPEG, PNG, HEIC, WebP, TIFF and GIF files; skip other files.",
+        ) from None
+    except (OSError, SyntaxError, ValueError, struct.error) as exc:  # Pillow's words for a broken file
+        raise BackendError(f"Could not read {name or 'the image'}: {exc}",
+                           "The file may be damaged or still being copied; try again or skip it.") from None
+
+
+def _describe(fmt: str, size: tuple[int, int], exif: Image.Exif) -> dict[str, Any]:
+    details = exif.get_ifd(_EXIF_IFD) if _EXIF_IFD in exif else {}
+    gps_ifd = exif.get_ifd(_GPS_IFD) if _GPS_IFD in exif else {}
+    info: dict[str, Any] = {
+        "format": fmt,
+        "width": size[0],
+        "height": size[1],
+        "orientation": _orientation(exif.get(_ORIENTATION)),
+        "taken": _taken(details, exif),
+        "gps": _gps(gps_ifd),
+        "camera": _camera(exif),
+    }
+    info["missing"] = [key for key in ("taken", "gps", "camera") if info[key] is None]
+    return info
+
+
+def _text(value: Any) -> str | None:
+    if isinstance(value, bytes):
+        value = value.decode("utf-8", "replace")
+    if not isinstance(value, str):
+        return None
+    value = value.replace("\x00", "").strip()
+    return value or None
+
+
+def _orientation(value: Any) -> int | None:
+    return value if isinstance(value, int) and 1 <= value <= 8 else None
+
+
+def _taken(details: dict[int, Any], ifd0: Image.Exif) -> str | None:
+    for date_tag, offset_tag in _DATE_TAGS:
+        found = _iso(_text(details.get(date_tag)), _text(details.get(offset_tag)))
+        if found:
+            return found
+    return _iso(_text(ifd0.get(_FILE_DATE[0])), _text(details.get(_FILE_DATE[1])))
+
+
+def _iso(stamp: str | None, offset: str | None) -> str | None:
+    """``2024:07:14 18:30:05`` + ``+02:00`` → ``2024-07-14T18:30:05+02:00``; None when unusable."""
+    if not stamp:
+        return None
+    try:
+        when = datetime.strptime(stamp[:19], "%Y:%m:%d %H:%M:%S")
+    except ValueError:
+        return None  # blank dates ("    :  :  ") and "0000:00:00 00:00:00" are common
+    text = when.isoformat()
+    if offset and len(offset) == 6 and offset[0] in "+-" and offset[3] == ":":
+        try:
+            datetime.fromisoformat(text + offset)
+            text += offset
+        except ValueError:
+            pass
+    return text
+
+
+def _gps(ifd: dict[int, Any]) -> dict[str, float | None] | None:
+    try:
+        lat = _degrees(ifd[2], _text(ifd.get(1)) or "N", "S")
+        lon = _degrees(ifd[4], _text(ifd.get(3)) or "E", "W")
+    except (KeyError, TypeError, ValueError, ZeroDivisionError):
+        return None
+    if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+        return None
+    altitude = None
+    if 6 in ifd:
+        try:
+            altitude = float(ifd[6])
+            below = ifd.get(5)
+            if below in (1, b"\x01"):
+                altitude = -altitude
+            altitude = round(altitude, 2)
+        except (TypeError, ValueError, ZeroDivisionError):
+            altitude = None
+    return {"lat": lat, "lon": lon, "altitude": altitude}
+
+
+def _degrees(parts: Any, ref: str, negative: str) -> float:
+    d, m, s = (float(p) for p in parts)
+    value = d + m / 60 + s / 3600
+    return round(-value if ref.upper().startswith(negative) else value, 7)
+
+
+def _camera(ifd0: Image.Exif) -> dict[str, str | None] | None:
+    make, model = _text(ifd0.get(_MAKE)), _text(ifd0.get(_MODEL))
+    if make is None and model is None:
+        return None
+    return {"make": make, "model": model}
+
+
+def _png_exif(f: BinaryIO) -> Image.Exif:
+    """The eXIf chunk of a PNG, found by seeking past chunk data (Pillow would decode the pixels)."""
+    exif = Image.Exif()
+    f.seek(0)
+    if f.read(8) != _PNG_SIGNATURE:
+        return exif
+    while True:
+        head = f.read(8)
+        if len(head) < 8:
+            return exif
+        length, kind = struct.unpack(">I4s", head)
+        if kind == b"eXIf":
+            exif.load(f.read(length))
+            return exif
+        if kind == b"IEND":
+            return exif
+        f.seek(length + 4, 1)  # data and CRC
+
+
+def enable_heif(name: str) -> None:
+    """Let Pillow open HEIC/HEIF through pillow-heif; a clear error when it is not installed."""
+    global _heif_ready
+    if _heif_ready is None:
+        try:
+            import pillow_heif
+
+            pillow_heif.register_heif_opener()
+            _heif_ready = True
+        except ImportError:
+            _heif_ready = False
+    if not _heif_ready:
+        raise ErrandError(f"{name} is a HEIC photo and HEIC support is not installed.",
+                          "Install the pillow-heif package, or convert the photo to JPEG first.")

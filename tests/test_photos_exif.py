@@ -1,0 +1,118 @@
+"""Reading photo metadata: real files written by Pillow, read back, and checked against exiftool."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from capabilities.errors import BackendError, ErrandError
+from capabilities.exif import read_info
+from tests.imagefactory import TRIP, make_photo, make_trip
+
+EXIFTOOL = shutil.which("exiftool")
+needs_exiftool = pytest.mark.skipif(
+    EXIFTOOL is None, reason="exiftool is not installed (apt-get install libimage-exiftool-perl)")
+
+
+def test_trip_photos_read_back_with_dates_offsets_gps_and_camera(tmp_path: Path) -> None:
+    paths = make_trip(tmp_path)
+    infos = {p.name: read_info(p) for p in paths}
+    first = infos["IMG_0001.jpg"]
+    assert first["format"] == "JPEG"
+    assert (first["width"], first["height"]) == (64, 48)
+    assert first["taken"] == "2024-07-14T09:15:00+02:00"
+    assert first["gps"] == {"lat": pytest.approx(48.8584, abs=1e-6), "lon": pytest.approx(2.2945, abs=1e-6),
+                            "altitude": 35.0}
+    assert first["camera"] == {"make": "Apple", "model": "iPhone 13"}
+    assert first["missing"] == []
+    assert infos["IMG_0002.jpg"]["orientation"] == 6
+    assert infos["IMG_0004.jpg"]["taken"] == "2024-07-19T20:45:10-04:00"
+    assert infos["IMG_0004.jpg"]["gps"]["lon"] == pytest.approx(-73.9855, abs=1e-6)
+    no_gps = infos["IMG_0005.jpg"]
+    assert no_gps["taken"] == "2024-07-20T07:00:00"  # no offset recorded: none invented
+    assert no_gps["gps"] is None and no_gps["missing"] == ["gps"]
+
+
+def test_southern_western_and_below_sea_level(tmp_path: Path) -> None:
+    path = make_photo(tmp_path / "dead-sea.jpg", gps=(-31.5, -70.25, -430.5), taken="2020-02-29 23:59:59")
+    info = read_info(path)
+    assert info["gps"] == {"lat": pytest.approx(-31.5), "lon": pytest.approx(-70.25), "altitude": -430.5}
+    assert info["taken"] == "2020-02-29T23:59:59"
+
+
+def test_a_file_without_exif_says_what_is_missing(tmp_path: Path) -> None:
+    info = read_info(make_photo(tmp_path / "scan.jpg", size=(120, 80)))
+    assert (info["width"], info["height"]) == (120, 80)
+    assert info["taken"] is None and info["gps"] is None and info["camera"] is None
+    assert info["orientation"] is None
+    assert info["missing"] == ["taken", "gps", "camera"]
+
+
+def test_png_with_and_without_exif(tmp_path: Path) -> None:
+    tagged = read_info(make_photo(tmp_path / "shot.png", taken="2023-01-02 03:04:05", offset="-05:00",
+                                  gps=(-33.8568, 151.2153), make="Sony", model="ILCE-7M3"))
+    assert tagged["format"] == "PNG"
+    assert tagged["taken"] == "2023-01-02T03:04:05-05:00"
+    assert tagged["gps"]["lat"] == pytest.approx(-33.8568, abs=1e-6)
+    assert tagged["camera"] == {"make": "Sony", "model": "ILCE-7M3"}
+    plain = read_info(make_photo(tmp_path / "diagram.png", size=(30, 20)))
+    assert plain["format"] == "PNG" and (plain["width"], plain["height"]) == (30, 20)
+    assert plain["missing"] == ["taken", "gps", "camera"]
+
+
+def test_heic_through_pillow_heif(tmp_path: Path) -> None:
+    pytest.importorskip("pillow_heif", reason="pillow-heif is not installed")
+    info = read_info(make_photo(tmp_path / "IMG_7000.HEIC", taken="2025-03-01 12:00:00", offset="+09:00",
+                                gps=(35.6595, 139.7005), make="Apple", model="iPhone 15"))
+    assert info["format"] == "HEIF"
+    assert info["taken"] == "2025-03-01T12:00:00+09:00"
+    assert info["gps"]["lat"] == pytest.approx(35.6595, abs=1e-6)
+    assert info["camera"]["model"] == "iPhone 15"
+
+
+def test_unusable_dates_are_absent_not_wrong(tmp_path: Path) -> None:
+    info = read_info(make_photo(tmp_path / "blank.jpg", taken="0000:00:00 00:00:00", make="X"))
+    assert info["taken"] is None and "taken" in info["missing"]
+
+
+def test_not_an_image_and_a_truncated_image_give_clear_errors(tmp_path: Path) -> None:
+    text = tmp_path / "notes.jpg"
+    text.write_text("not a picture")
+    with pytest.raises(ErrandError) as err:
+        read_info(text)
+    assert "not an image" in err.value.message and "JPEG" in err.value.hint
+    good = make_photo(tmp_path / "whole.jpg", taken="2024-01-01 10:00:00")
+    cut = tmp_path / "cut.jpg"
+    cut.write_bytes(good.read_bytes()[:40])
+    with pytest.raises(BackendError) as err:
+        read_info(cut)
+    assert "cut.jpg" in err.value.message and "damaged" in err.value.hint
+
+
+@needs_exiftool
+def test_exiftool_agrees(tmp_path: Path) -> None:
+    paths = make_trip(tmp_path)
+    paths.append(make_photo(tmp_path / "south.png", taken="2023-01-02 03:04:05", offset="-05:00",
+                            gps=(-33.8568, 151.2153, -3.5), make="Sony", model="ILCE-7M3", orientation=8))
+    out = subprocess.run([EXIFTOOL, "-j", "-n", "-DateTimeOriginal", "-OffsetTimeOriginal", "-GPSLatitude",
+                          "-GPSLongitude", "-GPSAltitude", "-Make", "-Model", "-Orientation", "-ImageWidth",
+                          "-ImageHeight", *map(str, paths)], capture_output=True, text=True, check=True)
+    theirs = {Path(d["SourceFile"]).name: d for d in json.loads(out.stdout)}
+    assert len(theirs) == len(paths)
+    for path in paths:
+        mine, other = read_info(path), theirs[path.name]
+        stamp = other["DateTimeOriginal"].replace(":", "-", 2).replace(" ", "T")
+        assert mine["taken"] == stamp + other.get("OffsetTimeOriginal", ""), path.name
+        assert (mine["width"], mine["height"]) == (other["ImageWidth"], other["ImageHeight"])
+        assert mine["orientation"] == other.get("Orientation")
+        assert mine["camera"] == {"make": other["Make"], "model": other["Model"]}
+        if "GPSLatitude" in other:
+            assert mine["gps"]["lat"] == pytest.approx(other["GPSLatitude"], abs=1e-6)
+            assert mine["gps"]["lon"] == pytest.approx(other["GPSLongitude"], abs=1e-6)
+            assert mine["gps"]["altitude"] == pytest.approx(other["GPSAltitude"], abs=1e-3)
+        else:
+            assert mine["gps"] is None and TRIP.get(path.name, {}).get("gps") is None
