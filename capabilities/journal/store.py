@@ -40,7 +40,7 @@ from capabilities.plan import ActionPlan
 
 __all__ = ["Journal", "JournalError", "now"]
 
-_JSON_ACTION = ("args", "detail", "outcome")
+_JSON_ACTION = ("args", "detail", "outcome", "error")
 _JSON_RUN = ("grants", "trigger", "result", "error")
 _AUTOMATION_FIELDS = {"name", "watch_dir", "pattern", "events", "script", "grants", "request", "enabled",
                       "failures", "paused_reason", "last_run"}
@@ -169,9 +169,10 @@ class Journal:
                    error: BaseException | Mapping[str, Any] | None = None) -> None:
         """Close a run: its final status, its result (JSON) and the error that ended it, if any."""
         with self._tx() as c:
-            cur = c.execute("UPDATE runs SET status = ?, finished = ?, result = ?, error = ?, owner = NULL"
-                            " WHERE id = ?", (status, now(), _dumps(result), _dumps(error_json(error)),
-                                              run_id))
+            # result is kept when not given: the preview may have stored the script's return value.
+            cur = c.execute("UPDATE runs SET status = ?, finished = ?, result = coalesce(?, result),"
+                            " error = ?, owner = NULL WHERE id = ?",
+                            (status, now(), _dumps(result), _dumps(error_json(error)), run_id))
             if cur.rowcount == 0:
                 raise self._missing_run(run_id)
 
@@ -256,6 +257,14 @@ class Journal:
         with self._tx() as c:
             c.executemany(f"UPDATE actions SET status = ?, {column} = ? WHERE run_id = ? AND seq = ?",
                           [(status, stamp, run_id, s) for s in seqs])
+
+    def move_actions(self, run_id: int, from_statuses: Iterable[str], status: str) -> int:
+        """Move every action of a run in some statuses to another (e.g. the rest of a stopped apply
+        to ``skipped``); returns how many."""
+        wanted = list(from_statuses)
+        with self._tx() as c:
+            return c.execute(f"UPDATE actions SET status = ? WHERE run_id = ? AND status IN"
+                             f" ({', '.join('?' * len(wanted))})", (status, run_id, *wanted)).rowcount
 
     def record_outcomes(self, run_id: int, results: Sequence[tuple[int, str, Any, Any, str]]) -> None:
         """Write a batch's outcomes: ``(seq, status, outcome, error, finished)`` each, one transaction."""

@@ -1,0 +1,152 @@
+"""Apply: carry out exactly a previewed plan, journaling intent before effect and outcome after.
+
+The script does not run again: apply walks the plan's actions in order and,
+for each, asks its capability to ``verify`` (the source is as the preview saw
+it) and then ``perform`` it. A ``SourceChanged`` (or any known error) stops the
+apply cleanly: actions already done stay journaled and undoable, the rest are
+marked ``skipped``. A set ``cancel`` event stops it between two actions the
+same way (status ``cancelled``).
+
+Journaling in batches: the intents of a batch (status ``started``) are
+committed in one transaction *before* any of its effects, and the batch's
+outcomes (``done`` + what undoes each) in one transaction after. A crash in
+between leaves ``started`` actions, which ``recovery`` resolves with each
+capability's ``probe``. Batches grow 1, 2, 4 … up to ``max_batch``, so a
+three-action plan journals almost per action while a 10,000-action plan pays
+for ~25 commits, not 20,000.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from capabilities.base import Capability
+from capabilities.errors import BackendError, ErrandError, GrantError
+from capabilities.journal import Journal, now
+from capabilities.journal.owner import owner_token
+from capabilities.plan import Action, ActionPlan
+
+__all__ = ["ApplyReport", "Cancel", "apply_plan", "perform_actions"]
+
+Progress = Callable[[int, int], None]
+MAX_BATCH = 512
+
+
+class Cancel(Protocol):
+    """Anything with ``is_set()`` — a ``threading.Event`` is the usual one."""
+
+    def is_set(self) -> bool: ...
+
+
+@dataclass
+class ApplyReport:
+    """How an apply ended: ``status`` is ``applied``, ``failed`` or ``cancelled``."""
+
+    run_id: int
+    status: str
+    done: int
+    total: int
+    stopped_at: int | None = None  # seq of the action that could not be carried out
+    error: ErrandError | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "applied"
+
+
+def apply_plan(journal: Journal, run_id: int, plan: ActionPlan | Sequence[Action],
+               capabilities: Mapping[str, Capability], *, on_progress: Progress | None = None,
+               cancel: Cancel | None = None, max_batch: int = MAX_BATCH) -> ApplyReport:
+    """Carry out ``plan`` for run ``run_id`` and finish the run (saves the plan if the preview did not)."""
+    actions = list(plan)
+    stored = journal.run(run_id)["action_count"]
+    if stored == 0 and actions:
+        journal.save_plan(run_id, actions)
+    elif stored != len(actions):
+        raise ErrandError(f"Run {run_id} has {stored} planned actions in the journal, not {len(actions)}.",
+                          "Preview the chore again and apply that preview.")
+    journal.claim_run(run_id, owner_token(), "applying")
+    try:
+        report = perform_actions(journal, run_id, actions, capabilities, on_progress=on_progress,
+                                 cancel=cancel, max_batch=max_batch)
+    except Exception as exc:
+        # A bug in a capability: the run ends failed; an action caught mid-way stays
+        # "started", so recovery probes it on the next start.
+        journal.finish_run(run_id, "failed", error=exc)
+        raise
+    journal.finish_run(run_id, report.status, error=report.error)
+    return report
+
+
+def perform_actions(journal: Journal, run_id: int, actions: Sequence[Action],
+                    capabilities: Mapping[str, Capability], *, on_progress: Progress | None = None,
+                    cancel: Cancel | None = None, max_batch: int = MAX_BATCH, already_done: int = 0
+                    ) -> ApplyReport:
+    """Perform ``actions`` (all ``planned``) in journaled batches; does not finish the run.
+
+    Also used by recovery to finish an interrupted plan (``already_done``
+    counts the actions done before the crash, for progress).
+    """
+    total = already_done + len(actions)
+    report = ApplyReport(run_id, "applied", already_done, total)
+    size, i = 1, 0
+    while i < len(actions) and report.status == "applied":
+        if cancel is not None and cancel.is_set():
+            report.status = "cancelled"
+            break
+        batch = actions[i:i + size]
+        journal.mark_actions(run_id, [a.seq for a in batch], "started")  # intents, before any effect
+        results: list[tuple[int, str, Any, Any, str]] = []
+        try:
+            _perform_batch(batch, capabilities, report, results, on_progress, cancel)
+        finally:  # also on an interrupt: what was done is written down before it propagates
+            journal.record_outcomes(run_id, results)
+        i += len(batch)
+        size = min(size * 2, max_batch)
+    if report.status != "applied":
+        journal.move_actions(run_id, ("planned", "started"), "skipped")
+    return report
+
+
+def _perform_batch(batch: Iterable[Action], capabilities: Mapping[str, Capability], report: ApplyReport,
+                   results: list[tuple[int, str, Any, Any, str]], on_progress: Progress | None,
+                   cancel: Cancel | None) -> None:
+    """Perform one batch, appending outcome rows; stops (setting ``report``) at the first error."""
+    for action in batch:
+        if cancel is not None and cancel.is_set():
+            report.status = "cancelled"
+            return
+        cap = capabilities.get(action.capability)
+        try:
+            if cap is None:
+                raise GrantError(f"The plan needs {action.capability!r}, which this run was not granted.",
+                                 "Preview the chore again with that grant.")
+            cap.verify(action)
+        except ErrandError as exc:  # never started: the action is skipped, with the reason
+            results.append((action.seq, "skipped", None, exc, now()))
+            _stop(report, action, exc)
+            return
+        try:
+            outcome = cap.perform(action)
+        except ErrandError as exc:
+            results.append((action.seq, "failed", None, exc, now()))
+            _stop(report, action, exc)
+            return
+        except OSError as exc:
+            error = BackendError(f"{action.summary or action.op}: {exc.strerror or exc}.",
+                                 "Check the disk and permissions; what was done so far can be undone.")
+            results.append((action.seq, "failed", None, error, now()))
+            _stop(report, action, error)
+            return
+        results.append((action.seq, "done", outcome, None, now()))
+        report.done += 1
+        if on_progress is not None:
+            on_progress(report.done, report.total)
+
+
+def _stop(report: ApplyReport, action: Action, error: ErrandError) -> None:
+    report.status = "failed"
+    report.stopped_at = action.seq
+    report.error = error

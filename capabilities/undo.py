@@ -1,0 +1,142 @@
+"""Undo: reverse a run's actions (or one of them), journaling each undo; holding-area retention.
+
+All undo logic lives here. ``undo_run`` walks the run's done actions in
+reverse order and calls each capability's ``undo`` with the outcome apply
+stored. An action whose result changed since (``UndoRefused``) is recorded
+with its reason and the rest proceeds; it can be tried again later. Like
+apply, intents (``undoing``) are committed before the effects, per batch, so
+recovery can finish an undo cut short by a crash.
+
+Undo after a restart works from the journal alone: ``capabilities_for_run``
+rebuilds the capabilities from the grants the run stored.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from capabilities.base import Capability, Grant, RunContext
+from capabilities.errors import ErrandError, UndoRefused
+from capabilities.journal import Journal, JournalError, now
+from capabilities.journal.owner import is_alive, owner_token
+from capabilities.plan import Action
+
+__all__ = ["UndoReport", "capabilities_for_run", "prune_holding", "undo_actions", "undo_run"]
+
+UNDOABLE = ("done", "undo_refused")
+MAX_BATCH = 512
+
+
+@dataclass
+class UndoReport:
+    """``undone``: how many actions were reversed; ``refused``: ``(seq, reason)`` for the others."""
+
+    run_id: int
+    undone: int = 0
+    refused: list[tuple[int, str]] = field(default_factory=list)
+
+
+def capabilities_for_run(journal: Journal, run_id: int, *, holding: Path | None = None,
+                         protected: tuple[Path, ...] = ()) -> dict[str, Capability]:
+    """The capabilities of a past run, rebuilt from its stored grants (undo after a restart)."""
+    from capabilities.registry import instantiate
+
+    grants = [Grant.from_json(g) for g in journal.run(run_id)["grants"] or []]
+    return instantiate(grants, RunContext(holding=holding, protected=protected))
+
+
+def undo_run(journal: Journal, run_id: int, capabilities: Mapping[str, Capability], *,
+             action: int | None = None, on_progress: Callable[[int, int], None] | None = None) -> UndoReport:
+    """Undo run ``run_id`` (every done action, last first) or just its action ``action``."""
+    run = journal.run(run_id)
+    if run["status"] in ("applying", "undoing") and is_alive(run["owner"]):
+        doing = "applied" if run["status"] == "applying" else "undone"
+        raise ErrandError(f"Run {run_id} is being {doing} right now (by another window or an automation).",
+                          "Wait for it to finish, then undo it.")
+    rows = journal.actions(run_id, statuses=UNDOABLE)
+    if action is not None:
+        rows = [r for r in rows if r["seq"] == action]
+        if not rows:
+            raise _not_undoable(journal, run_id, action)
+    journal.claim_run(run_id, owner_token(), "undoing")
+    report = UndoReport(run_id)
+    try:
+        undo_actions(journal, run_id, rows, capabilities, report, on_progress=on_progress)
+    finally:
+        journal.finish_run(run_id, _status_after(journal, run_id, run["status"]), error=run["error"])
+    return report
+
+
+def undo_actions(journal: Journal, run_id: int, rows: Sequence[Mapping[str, Any]],
+                 capabilities: Mapping[str, Capability], report: UndoReport, *,
+                 on_progress: Callable[[int, int], None] | None = None) -> None:
+    """Undo these journaled actions, last first, in batches (intents ``undoing``, then results)."""
+    pending = sorted(rows, key=lambda r: r["seq"], reverse=True)
+    size, i = 1, 0
+    while i < len(pending):
+        batch = pending[i:i + size]
+        journal.mark_actions(run_id, [r["seq"] for r in batch], "undoing", column="undone_at")
+        results: list[tuple[int, str, str | None, str]] = []
+        try:
+            for row in batch:
+                results.append(_undo_one(row, capabilities, report))
+                if on_progress is not None:
+                    on_progress(len(results) + i, len(pending))
+        finally:  # an undo never run (an interrupt) goes back to done
+            ran = {r[0] for r in results}
+            results += [(r["seq"], "failed", None, now()) for r in batch if r["seq"] not in ran]
+            journal.record_undos(run_id, results)
+        i += len(batch)
+        size = min(size * 2, MAX_BATCH)
+
+
+def _undo_one(row: Mapping[str, Any], capabilities: Mapping[str, Capability],
+              report: UndoReport) -> tuple[int, str, str | None, str]:
+    seq = int(row["seq"])
+    cap = capabilities.get(row["capability"])
+    try:
+        if cap is None:
+            raise UndoRefused(f"{row['capability']} is not available to undo this action.",
+                              "Undo with the grants the run had.")
+        cap.undo(Action.from_json(row), row["outcome"] or {})
+    except UndoRefused as exc:
+        reason = exc.message + (f" {exc.hint}" if exc.hint else "")
+    except (ErrandError, OSError) as exc:
+        reason = f"{row['summary'] or row['op']}: {exc}"
+    else:
+        report.undone += 1
+        return seq, "undone", None, now()
+    report.refused.append((seq, reason))
+    return seq, "refused", reason, now()
+
+
+def _status_after(journal: Journal, run_id: int, previous: str) -> str:
+    statuses = {a["status"] for a in journal.actions(run_id, statuses=(*UNDOABLE, "undone"))}
+    if "undone" not in statuses:
+        return previous if previous not in ("undoing", "applying") else "applied"
+    return "undone" if statuses == {"undone"} else "partly_undone"
+
+
+def _not_undoable(journal: Journal, run_id: int, seq: int) -> JournalError:
+    found = [a for a in journal.actions(run_id) if a["seq"] == seq]
+    if not found:
+        return JournalError(f"Run {run_id} has no action {seq}.",
+                            f"See `errand show {run_id}` for its actions.")
+    return JournalError(f"Action {seq} of run {run_id} is {found[0]['status']}, so there is nothing to undo.",
+                        "Only actions that were carried out can be undone.")
+
+
+def prune_holding(journal: Journal, holding_dir: Path, *, max_bytes: int = 2 * 1024**3,
+                  max_age_days: float = 30.0) -> list[str]:
+    """Apply the holding area's retention rule, keeping every item an undo still needs.
+
+    Returns the ids dropped (to tell the person). Items an undoable action
+    points to are never dropped, however old or large: the person is told
+    the area is over its limit instead (``Holding.size()``).
+    """
+    from capabilities.holding import Holding
+
+    return Holding(holding_dir).prune(max_bytes, max_age_days, journal.holding_ids_needed())
