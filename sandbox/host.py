@@ -16,6 +16,7 @@ traps at its next step.
 from __future__ import annotations
 
 import json
+import re
 import threading
 import time
 from collections.abc import Callable
@@ -259,6 +260,10 @@ def _trap_error(state: _RunState, exc: BaseException | None) -> ScriptError:
             "LimitExceeded" if state.trap.limit else "SandboxRefused")
         return ScriptError(kind, str(state.trap), limit=state.trap.limit)
     text = str(exc)
+    missing = _UNKNOWN_IMPORT.search(text)
+    if missing:
+        return ScriptError("SandboxRefused", f"the script tried to use {missing.group(1)}, which Errand's "
+                           "sandbox does not provide (no files, network, processes or console)")
     if "stack overflow" in text or "call stack exhausted" in text:
         return ScriptError("RecursionError", "the script nested too deeply and ran out of stack")
     if "memory" in text and ("grow" in text or "out of bounds" in text or "allocation" in text):
@@ -266,6 +271,9 @@ def _trap_error(state: _RunState, exc: BaseException | None) -> ScriptError:
                            limit="memory")
     first = text.strip().splitlines()[0] if text.strip() else "unknown trap"
     return ScriptError("SandboxCrash", f"the script stopped inside the sandbox: {first}")
+
+
+_UNKNOWN_IMPORT = re.compile(r"unknown import: `([^`]+)` has not been defined")
 
 
 def _default_cache_dir() -> Path:

@@ -31,6 +31,14 @@ def component_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("component-cache")
 
 
+@pytest.fixture(scope="session")
+def sandbox(component_cache: Path):  # type: ignore[no-untyped-def]
+    """One loaded sandbox for the session (each run still gets a fresh instance)."""
+    from sandbox import Sandbox
+
+    return Sandbox(cache_dir=component_cache)
+
+
 @pytest.fixture(autouse=True)
 def errand_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, component_cache: Path) -> Path:
     home = tmp_path / "errand-home"

@@ -1,0 +1,123 @@
+"""Every limit ends a run with a message naming it; the host survives and the next run works."""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import Any
+
+import pytest
+
+from sandbox import Limits, Sandbox
+
+SHORT = Limits(wall_seconds=1.0, memory_bytes=128 * 1024 * 1024, host_calls=50, output_bytes=4096)
+
+
+def echo(name: str, payload: Any) -> Any:
+    return payload
+
+
+def assert_next_run_works(sandbox: Sandbox) -> None:
+    outcome = sandbox.run("result = sum(range(10))", echo)
+    assert outcome.ok and outcome.result == 45
+
+
+@pytest.mark.parametrize("code", [
+    "while True:\n    pass",
+    "import re\nre.match(r'(a+)+$', 'a' * 40 + 'b')",
+    "x = 0\nwhile True:\n    x += 1",
+])
+def test_runaway_cpu_ends_at_the_wall_time_limit(sandbox: Sandbox, code: str) -> None:
+    outcome = sandbox.run(code, echo, limits=SHORT)
+    assert outcome.error is not None
+    assert outcome.error.limit == "wall_time"
+    assert "time limit (1 s)" in outcome.error.message
+    assert_next_run_works(sandbox)
+
+
+def test_sleeping_ends_the_run_at_once_instead_of_blocking(sandbox: Sandbox) -> None:
+    outcome = sandbox.run("import time\ntime.sleep(3600)", echo, limits=SHORT)
+    assert outcome.error is not None and outcome.error.type == "SandboxRefused"
+    assert "sleeping" in outcome.error.message
+    assert_next_run_works(sandbox)
+
+
+def test_a_blocking_host_call_cannot_hold_the_caller_past_the_deadline(sandbox: Sandbox) -> None:
+    release = threading.Event()
+
+    def slow(name: str, payload: Any) -> Any:
+        release.wait(10)
+        return None
+
+    manifest = {"svc": {"wait": {"stub": "def wait() -> None", "doc": "", "access": "read"}}}
+    outcome = sandbox.run("svc.wait()\nresult = 'finished'", slow, manifest=manifest, limits=SHORT)
+    release.set()
+    assert outcome.error is not None and outcome.error.limit == "wall_time"
+    assert outcome.result is None
+    assert_next_run_works(sandbox)
+
+
+def test_a_memory_bomb_ends_at_the_memory_limit(sandbox: Sandbox) -> None:
+    code = "blocks = []\nwhile True:\n    blocks.append(bytearray(8 * 1024 * 1024))"
+    outcome = sandbox.run(code, echo, limits=SHORT)
+    assert outcome.error is not None
+    assert outcome.error.limit == "memory"
+    assert "memory limit (128 MiB)" in outcome.error.message
+    assert_next_run_works(sandbox)
+
+
+def test_a_flood_of_prints_is_truncated_and_ends_the_run(sandbox: Sandbox) -> None:
+    streamed: list[str] = []
+    outcome = sandbox.run("while True:\n    print('spam' * 50)", echo, limits=SHORT, on_log=streamed.append)
+    assert outcome.error is not None and outcome.error.limit == "output"
+    assert sum(len(line) + 1 for line in outcome.log[:-1]) <= SHORT.output_bytes + 1
+    assert outcome.log[-1].startswith("… output truncated")
+    assert streamed == outcome.log  # lines were delivered as they happened
+    assert_next_run_works(sandbox)
+
+
+def test_too_many_host_calls_end_the_run(sandbox: Sandbox) -> None:
+    manifest = {"svc": {"ping": {"stub": "def ping() -> None", "doc": "", "access": "read"}}}
+    outcome = sandbox.run("while True:\n    svc.ping()", echo, manifest=manifest, limits=SHORT)
+    assert outcome.error is not None and outcome.error.limit == "host_calls"
+    assert outcome.host_calls == SHORT.host_calls + 1
+    assert_next_run_works(sandbox)
+
+
+def test_deep_python_recursion_is_an_error(sandbox: Sandbox) -> None:
+    outcome = sandbox.run("def f(n):\n    return f(n + 1)\nf(0)", echo)
+    assert outcome.error is not None and outcome.error.type == "RecursionError"
+    assert outcome.error.line == 2
+    assert_next_run_works(sandbox)
+
+
+def test_deep_c_recursion_is_an_error(sandbox: Sandbox) -> None:
+    outcome = sandbox.run("import json\njson.loads('[' * 100000)", echo)
+    assert outcome.error is not None and outcome.error.type == "RecursionError"
+    assert_next_run_works(sandbox)
+
+
+def test_cancel_from_another_thread_stops_a_busy_script(sandbox: Sandbox) -> None:
+    cancel = threading.Event()
+    timer = threading.Timer(0.2, cancel.set)
+    timer.start()
+    started = time.monotonic()
+    outcome = sandbox.run("while True:\n    pass", echo, cancel=cancel, limits=Limits(wall_seconds=30))
+    timer.join()
+    assert outcome.error is not None and outcome.error.limit == "cancelled"
+    assert time.monotonic() - started < 30  # it did not run to the wall-time limit
+    assert_next_run_works(sandbox)
+
+
+def test_cancel_stops_a_script_blocked_in_a_host_call(sandbox: Sandbox) -> None:
+    cancel, release = threading.Event(), threading.Event()
+
+    def slow(name: str, payload: Any) -> Any:
+        cancel.set()
+        release.wait(10)
+
+    manifest = {"svc": {"wait": {"stub": "def wait() -> None", "doc": "", "access": "read"}}}
+    outcome = sandbox.run("svc.wait()", slow, manifest=manifest, cancel=cancel,
+                          limits=Limits(wall_seconds=30))
+    release.set()
+    assert outcome.error is not None and outcome.error.limit == "cancelled"
