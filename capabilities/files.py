@@ -1,0 +1,473 @@
+"""The ``files`` capability: list, read, write, copy, rename and delete in granted folders.
+
+Scripts name paths from a granted folder's label (``Trip/IMG_0001.jpg``).
+Reads see the run's planned state (``FolderView``); every write only *plans*
+during the preview — it checks the grant and the names, changes the overlay and
+records an ``Action`` whose ``detail`` holds absolute paths, the fingerprint of
+what it acts on (``Stat.fingerprint``: kind, size, mtime_ns, inode) and, for
+deletes and overwrites, the holding-area id chosen in advance (so recovery
+can tell whether it happened).
+
+Apply calls ``verify_<op>`` (is everything as the preview saw it?) then
+``perform_<op>`` (through the same safe resolution) which returns the outcome
+JSON: ``after`` (the fingerprint of the result, which undo checks), ``holding``
+(the id of kept content) and ``undo`` (words). ``undo_<op>`` refuses with
+``UndoRefused`` when the result changed since; ``probe_<op>`` tells after a
+crash whether an action took effect. Renames, deletes and restores keep names,
+content and modified times exactly.
+"""
+
+from __future__ import annotations
+
+import errno
+import hashlib
+import os
+from collections.abc import Mapping, Sequence
+from typing import Any, BinaryIO
+
+from capabilities.base import Capability, Grant, RunContext, read, write
+from capabilities.errors import CallError, GrantError, PathRefused, SourceChanged, TargetExists, UndoRefused
+from capabilities.folders import Stat, describe_folder, view
+from capabilities.holding import Holding, new_id
+from capabilities.overlay import Node, fingerprint_of
+from capabilities.plan import Action
+
+__all__ = ["Files"]
+
+MAX_TEXT = 10 * 1024 * 1024  # read_text/write_text: larger files are not chores for a script
+
+
+class Files(Capability):
+    """Files and folders in the folders the person granted, addressed as 'Folder/name'."""
+
+    name = "files"
+    summary = ("Files in the folders the person granted. Paths start with the folder's name, "
+               "e.g. 'Trip/IMG_0001.jpg'; the name alone ('Trip') is the folder itself.")
+
+    def __init__(self, grants: Sequence[Grant], context: RunContext) -> None:
+        super().__init__(grants, context)
+        self.view = view(context)
+        self.view.add_grants(self.grants)
+        self.folders = self.view.folders
+
+    @classmethod
+    def describe_grant(cls, grant: Grant) -> str:
+        return describe_folder(grant)
+
+    # ---- reads ---------------------------------------------------------------------
+
+    @read
+    def list(self, folder: str, pattern: str = "*", recursive: bool = False) -> list[str]:
+        """Sorted paths of the entries in a folder whose names match pattern ('*.jpg' matches any case)."""
+        return self.view.list(self._parts(folder), pattern, recursive)
+
+    @read
+    def stat(self, path: str) -> dict[str, Any]:
+        """Facts about a file or folder: path, name, size, modified (ISO), modified_epoch, is_folder."""
+        return self.view.describe(self._parts(path))
+
+    @read
+    def stat_many(self, paths: list[str]) -> list[dict[str, Any]]:
+        """stat() of many paths in one call (much faster than one call each)."""
+        return [self.view.describe(self._parts(p)) for p in paths]
+
+    @read
+    def exists(self, path: str) -> bool:
+        """True if a file or folder is at path (as planned so far)."""
+        return self.view.exists(self._parts(path))
+
+    @read
+    def read_text(self, path: str) -> str:
+        """The text of a file (UTF-8)."""
+        parts = self._parts(path)
+        data = self.view.read_bytes(parts, MAX_TEXT + 1)
+        if len(data) > MAX_TEXT:
+            raise CallError(f"{path!r} is larger than {MAX_TEXT // 1024 // 1024} MB; read_text is for "
+                            "small text files.", "Use files.stat() to check sizes first.")
+        try:
+            return data.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            raise CallError(f"{path!r} is not UTF-8 text (it may be a picture or a document).",
+                            "Only read text files, e.g. files.list(folder, '*.txt').") from None
+
+    # ---- writes (planned during the preview) ---------------------------------------
+
+    @write
+    def write_text(self, path: str, text: str) -> str:
+        """Write text (UTF-8) to a file, creating it or replacing it (the old one is kept for undo)."""
+        data = text.encode("utf-8")
+        if len(data) > MAX_TEXT:
+            raise CallError(f"The text for {path!r} is larger than {MAX_TEXT // 1024 // 1024} MB.",
+                            "Write smaller files.")
+        parts = self._parts(path, write=True)
+        replaced = self.view.overlay.get(parts)
+        facts = self.view.plan_new_file(self.name, path, overwrite=True, data=data)
+        facts.update(text=text, sha256=hashlib.sha256(data).hexdigest())
+        verb = "Replace the text of" if replaced is not None else "Create"
+        self.record("write_text", {"path": path, "text": _short(text)}, facts, f"{verb} {path}",
+                    before=path if replaced is not None else None, after=path)
+        return path
+
+    @write
+    def mkdir(self, path: str) -> str:
+        """Create a folder (and any missing folders above it); fine if it already exists."""
+        parts = self._parts(path, write=True)
+        for depth in range(2, len(parts) + 1):
+            step = parts[:depth]
+            found = self.view.overlay.get(step)
+            if found is not None:
+                if not found.is_folder:
+                    raise TargetExists(f"{'/'.join(step)!r} is a file, not a folder.",
+                                       "Choose another folder name.")
+                continue
+            self.view.check_target(step, overwrite=False)
+            self.view.overlay.put(step, Node("folder", None, None, children={}))
+            shown = "/".join(step)
+            self.record("mkdir", {"path": shown}, {"path": self.folders.absolute(step)},
+                        f"Create folder {shown}", after=shown)
+        return path
+
+    @write
+    def copy(self, src: str, dst: str, overwrite: bool = False) -> str:
+        """Copy a file to dst (keeping its modified time); dst must not exist unless overwrite=True."""
+        sp, dp = self._parts(src), self._parts(dst, write=True)
+        node = self.view.node(sp)
+        if node.is_folder:
+            raise CallError(f"{src!r} is a folder; copy copies one file.",
+                            "List the folder and copy its files one by one (after files.mkdir).")
+        replaced = self.view.check_target(dp, overwrite=overwrite)
+        detail = self._move_facts(sp, dp, node, replaced)
+        # The copy will have its own inode: later actions on it check size and time only.
+        stat = node.stat and Stat(node.stat.kind, node.stat.size, node.stat.mtime_ns)
+        self.view.overlay.put(dp, Node("file", node.source, stat, data=node.data, produced=node.produced))
+        self.record("copy", {"src": src, "dst": dst, "overwrite": overwrite}, detail,
+                    f"Copy {src} to {dst}" + (" (replacing it)" if replaced is not None else ""),
+                    before=src, after=dst)
+        return dst
+
+    @write
+    def rename(self, src: str, dst: str, overwrite: bool = False) -> str:
+        """Rename or move a file or folder (also between granted folders); dst must be new unless overwrite"""
+        return self._plan_rename(src, dst, overwrite)
+
+    @write
+    def rename_many(self, moves: list[list[str]], overwrite: bool = False) -> list[str]:
+        """Rename many at once, moves = [[src, dst], ...]: far faster than one call each; returns new paths"""
+        for i, pair in enumerate(moves):
+            if len(pair) != 2:
+                raise CallError(f"files.rename_many(moves[{i}]) must be [src, dst], got {len(pair)} items.",
+                                "Example: files.rename_many([['Trip/a.jpg', 'Trip/b.jpg']]).")
+        return [self._plan_rename(s, d, overwrite) for s, d in moves]
+
+    def _plan_rename(self, src: str, dst: str, overwrite: bool) -> str:
+        sp, dp = self._parts(src, write=True), self._parts(dst, write=True)
+        node = self.view.node(sp)
+        if len(sp) < 2:
+            raise PathRefused(f"{src!r} is a granted folder itself; it cannot be renamed.",
+                              "Rename files or folders inside it.")
+        if sp == dp:
+            raise CallError(f"{src!r} already has that name.", "Give a different destination.")
+        if node.is_folder and dp[:len(sp)] == sp:
+            raise CallError(f"Cannot move the folder {src!r} into itself.",
+                            "Choose a destination outside it.")
+        replaced = self.view.check_target(dp, overwrite=overwrite, moving=node)
+        detail = self._move_facts(sp, dp, node, replaced)
+        self.view.overlay.move(sp, dp)
+        if sp[0] != dp[0] and node.stat is not None and node.stat.ino and self._other_disk(sp[0], dp[0]):
+            # Between two granted folders on different disks the move is a copy: new inode.
+            node.stat = Stat(node.stat.kind, node.stat.size, node.stat.mtime_ns)
+        verb = "Rename" if sp[:-1] == dp[:-1] else "Move"
+        self.record("rename", {"src": src, "dst": dst, "overwrite": overwrite}, detail,
+                    f"{verb} {src} → {dst}" + (" (replacing it)" if replaced is not None else ""),
+                    before=src, after=dst)
+        return dst
+
+    @write
+    def delete(self, path: str) -> str:
+        """Delete a file or folder (it is kept in Errand's holding area, so undo can bring it back)."""
+        parts = self._parts(path, write=True)
+        node = self.view.node(parts)
+        if len(parts) < 2:
+            raise PathRefused(f"{path!r} is a granted folder itself; it cannot be deleted.",
+                              "Delete files or folders inside it.")
+        detail: dict[str, Any] = {"path": self.folders.absolute(parts), "fingerprint": fingerprint_of(node),
+                                  "hold_id": new_id()}
+        if node.is_folder:
+            detail["entries"] = len(self.view.overlay.children(node))
+        self.view.overlay.remove(parts)
+        self.record("delete", {"path": path}, detail, f"Delete {path} (kept for undo)", before=path)
+        return path
+
+    # ---- helpers -------------------------------------------------------------------
+
+    def _parts(self, path: str, *, write: bool = False) -> tuple[str, ...]:
+        return self.view.parts(self.name, path, write=write)
+
+    def _move_facts(self, sp: tuple[str, ...], dp: tuple[str, ...], node: Node,
+                    replaced: Node | None) -> dict[str, Any]:
+        return {
+            "src": self.folders.absolute(sp),
+            "dst": self.folders.absolute(dp),
+            "fingerprint": fingerprint_of(node),
+            "replaces": fingerprint_of(replaced) if replaced is not None else None,
+            "hold_id": new_id() if replaced is not None else None,
+        }
+
+    def _other_disk(self, a: str, b: str) -> bool:
+        sa, sb = self.folders.lstat((a,)), self.folders.lstat((b,))
+        return sa is not None and sb is not None and sa.dev != sb.dev
+
+    def _writable(self, absolute: str) -> tuple[str, ...]:
+        """Parts of a planned absolute path, checking again that this run may change it."""
+        return self._granted(absolute, write=True)
+
+    def _granted(self, absolute: str, *, write: bool = False) -> tuple[str, ...]:
+        parts = self.folders.parts_of(absolute)
+        mode = self.folders.modes.get((self.name, parts[0]))
+        if mode is None or (write and mode != "rw"):
+            raise GrantError(f"This run may not {'change' if write else 'read'} {absolute}.",
+                             "Grant the folder (with changes allowed), then apply again.")
+        return parts
+
+    def _holding(self) -> Holding:
+        if self.context.holding is None:
+            raise GrantError("No holding area was set up for this run, so nothing could be kept for undo.",
+                             "This is a bug in the caller: pass RunContext(holding=...).")
+        return Holding(self.context.holding)
+
+    def _check(self, parts: tuple[str, ...], fingerprint: Mapping[str, Any] | None, what: str) -> None:
+        reason = self.folders.differs(parts, fingerprint)
+        if reason is not None:
+            raise SourceChanged(f"{what}: {reason} since the preview.",
+                                "Preview the chore again to see the current state.")
+
+    def _undo_check(self, parts: tuple[str, ...], after: Mapping[str, Any] | None, what: str) -> None:
+        reason = self.folders.differs(parts, after)
+        if reason is not None:
+            raise UndoRefused(f"Cannot undo “{what}”: {reason} since.",
+                              "Leave it as it is, or put it back by hand.")
+
+    # ---- apply: rename ------------------------------------------------------------
+
+    def verify_rename(self, action: Action) -> None:
+        d = action.detail
+        self._check(self._writable(d["src"]), d["fingerprint"], action.summary)
+        self._check(self._writable(d["dst"]), d["replaces"], action.summary)
+
+    def perform_rename(self, action: Action) -> dict[str, Any]:
+        d = action.detail
+        sp, dp = self._writable(d["src"]), self._writable(d["dst"])
+        hold = d.get("hold_id") if d.get("replaces") else None
+        holding = self._holding() if hold else None
+        with self.folders.parent(sp) as (sd, sn), self.folders.parent(dp) as (dd, dn):
+            if hold and dd.lstat(dn) is not None:
+                self.folders._keep_copy(dd, dn, holding, hold, d["dst"])  # type: ignore[arg-type]
+                sd.rename(sn, dd, dn, replace=True)
+            else:
+                hold = None
+                try:
+                    sd.rename(sn, dd, dn, replace=False)
+                except OSError as exc:
+                    if exc.errno != errno.EXDEV:  # another disk: copy, then remove
+                        raise
+                    self._move_across(sp, dp)
+        after = self.folders.lstat(dp)
+        return {"after": after.fingerprint() if after else None, "holding": hold,
+                "undo": f"rename {action.args.get('dst')} back to {action.args.get('src')}"
+                        + (" and restore the replaced file" if hold else "")}
+
+    def _move_across(self, sp: tuple[str, ...], dp: tuple[str, ...]) -> None:
+        src = self.folders.lstat(sp)
+        if src is None or src.kind != "file":
+            raise TargetExists(f"{self.folders.absolute(sp)} is a folder on another disk than its "
+                               "destination; folders move only within one disk.",
+                               "Move its files one by one instead.")
+        with self.folders.parent(sp) as (d, name):
+            fd = d.open_file(name, os.O_RDONLY)
+        with os.fdopen(fd, "rb") as f:
+            self.folders.create_file(dp, lambda out: _pump(f, out), mtime_ns=src.mtime_ns)
+        with self.folders.parent(sp) as (d, name):
+            d.unlink(name)
+
+    def undo_rename(self, action: Action, outcome: Mapping[str, Any]) -> None:
+        d = action.detail
+        sp, dp = self._writable(d["src"]), self._writable(d["dst"])
+        self._undo_check(dp, outcome.get("after"), action.summary)
+        if self.folders.lstat(sp) is not None:
+            raise UndoRefused(f"Cannot undo “{action.summary}”: something new is at {d['src']}.",
+                              "Move it away first, then undo again.")
+        with self.folders.parent(sp) as (sd, sn), self.folders.parent(dp) as (dd, dn):
+            try:
+                dd.rename(dn, sd, sn, replace=False)
+            except OSError as exc:
+                if exc.errno != errno.EXDEV:
+                    raise
+                self._move_across(dp, sp)
+        if outcome.get("holding"):
+            self.folders.restore(dp, self._holding(), outcome["holding"])
+
+    def probe_rename(self, action: Action) -> bool | None:
+        d = action.detail
+        sp, dp = self.folders.parts_of(d["src"]), self.folders.parts_of(d["dst"])
+        fp = d["fingerprint"]
+        src_now, dst_now = self.folders.lstat(sp), self.folders.lstat(dp)
+        if "ino" in fp:
+            if dst_now is not None and dst_now.ino == fp["ino"]:
+                return True
+            if src_now is not None and src_now.ino == fp["ino"]:
+                return False
+            return None
+        if src_now is None and dst_now is not None:
+            return True
+        return False if src_now is not None else None
+
+    # rename_many records one "rename" action per move; these names only satisfy the
+    # framework's rule that a write has a perform/undo pair.
+    perform_rename_many = perform_rename
+    undo_rename_many = undo_rename
+
+    # ---- apply: delete ------------------------------------------------------------
+
+    def verify_delete(self, action: Action) -> None:
+        d = action.detail
+        parts = self._writable(d["path"])
+        self._check(parts, d["fingerprint"], action.summary)
+        if "entries" in d:
+            with self.folders.folder(parts) as folder:
+                count = len(folder.scan())
+            if count != d["entries"]:
+                raise SourceChanged(f"{action.summary}: the folder now holds {count} entries, not "
+                                    f"{d['entries']} as at the preview.", "Preview the chore again.")
+
+    def perform_delete(self, action: Action) -> dict[str, Any]:
+        d = action.detail
+        self.folders.keep(self._writable(d["path"]), self._holding(), d["hold_id"])
+        return {"holding": d["hold_id"],
+                "undo": f"bring {action.args.get('path')} back from the holding area"}
+
+    def undo_delete(self, action: Action, outcome: Mapping[str, Any]) -> None:
+        d = action.detail
+        parts = self._writable(d["path"])
+        holding = self._holding()
+        if self.folders.lstat(parts) is not None:
+            raise UndoRefused(f"Cannot undo “{action.summary}”: something new is at {d['path']}.",
+                              "Move it away first, then undo again.")
+        if not holding.has(outcome["holding"]):
+            raise UndoRefused(f"Cannot undo “{action.summary}”: the kept copy was removed from the "
+                              "holding area.", "It cannot be brought back.")
+        self.folders.restore(parts, holding, outcome["holding"])
+
+    def probe_delete(self, action: Action) -> bool | None:
+        d = action.detail
+        present = self.folders.lstat(self.folders.parts_of(d["path"])) is not None
+        held = self._holding().has(d["hold_id"])
+        if held and not present:
+            return True
+        return False if present else None
+
+    # ---- apply: write_text and copy (a new file, maybe replacing one) ---------------
+
+    def verify_write_text(self, action: Action) -> None:
+        d = action.detail
+        self._check(self._writable(d["path"]), d["replaces"], action.summary)
+
+    def perform_write_text(self, action: Action) -> dict[str, Any]:
+        d = action.detail
+        data = d["text"].encode("utf-8")
+        return self._create(self._writable(d["path"]), lambda f: f.write(data), d, None,
+                            f"remove {action.args.get('path')}")
+
+    def undo_write_text(self, action: Action, outcome: Mapping[str, Any]) -> None:
+        self._undo_create(self._writable(action.detail["path"]), outcome, action.summary)
+
+    def probe_write_text(self, action: Action) -> bool | None:
+        d = action.detail
+        now = self.folders.differs(self.folders.parts_of(d["path"]),
+                                   {"kind": "file", "size": len(d["text"].encode("utf-8")),
+                                    "sha256": d["sha256"]})
+        return now is None
+
+    def verify_copy(self, action: Action) -> None:
+        d = action.detail
+        self._check(self._granted(d["src"]), d["fingerprint"], action.summary)
+        self._check(self._writable(d["dst"]), d["replaces"], action.summary)
+
+    def perform_copy(self, action: Action) -> dict[str, Any]:
+        d = action.detail
+        sp, dp = self._granted(d["src"]), self._writable(d["dst"])
+        src = self.folders.lstat(sp)
+        with self.folders.parent(sp) as (sd, sn):
+            fd = sd.open_file(sn, os.O_RDONLY)
+        with os.fdopen(fd, "rb") as f:
+            return self._create(dp, lambda out: _pump(f, out), d, src.mtime_ns if src else None,
+                                f"remove the copy {action.args.get('dst')}")
+
+    def undo_copy(self, action: Action, outcome: Mapping[str, Any]) -> None:
+        self._undo_create(self._writable(action.detail["dst"]), outcome, action.summary)
+
+    def probe_copy(self, action: Action) -> bool | None:
+        d = action.detail
+        dst = self.folders.lstat(self.folders.parts_of(d["dst"]))
+        if dst is None:
+            return False
+        return dst.size == d["fingerprint"].get("size") and (d["replaces"] is None or
+                                                              not dst.matches(d["replaces"]))
+
+    def _create(self, parts: tuple[str, ...], fill: Any, d: Mapping[str, Any], mtime_ns: int | None,
+                undo_words: str) -> dict[str, Any]:
+        hold = d.get("hold_id") if d.get("replaces") else None
+        holding = self._holding() if hold else None
+        had = self.folders.lstat(parts) is not None
+        made = self.folders.create_file(parts, fill, holding=holding, hold_id=hold, mtime_ns=mtime_ns)
+        hold = hold if had else None
+        return {"after": made.fingerprint(), "holding": hold,
+                "undo": undo_words + (" and restore the file it replaced" if hold else "")}
+
+    def _undo_create(self, parts: tuple[str, ...], outcome: Mapping[str, Any], summary: str) -> None:
+        self._undo_check(parts, outcome.get("after"), summary)
+        holding = self._holding() if outcome.get("holding") else None
+        if holding is not None and not holding.has(outcome["holding"]):
+            raise UndoRefused(f"Cannot undo “{summary}”: the replaced file's kept copy was removed "
+                              "from the holding area.", "It cannot be brought back.")
+        with self.folders.parent(parts) as (d, name):
+            d.unlink(name)  # exactly the file apply made (checked above)
+        if holding is not None:
+            self.folders.restore(parts, holding, outcome["holding"])
+
+    # ---- apply: mkdir -------------------------------------------------------------
+
+    def verify_mkdir(self, action: Action) -> None:
+        self._check(self._writable(action.detail["path"]), None, action.summary)
+
+    def perform_mkdir(self, action: Action) -> dict[str, Any]:
+        parts = self._writable(action.detail["path"])
+        with self.folders.parent(parts) as (d, name):
+            d.mkdir(name)
+        after = self.folders.lstat(parts)
+        return {"after": after.fingerprint() if after else None,
+                "undo": f"remove the folder {action.args.get('path')} if still empty"}
+
+    def undo_mkdir(self, action: Action, outcome: Mapping[str, Any]) -> None:
+        parts = self._writable(action.detail["path"])
+        self._undo_check(parts, outcome.get("after"), action.summary)
+        with self.folders.parent(parts) as (d, name):
+            try:
+                d.rmdir(name)
+            except OSError as exc:
+                if exc.errno in (errno.ENOTEMPTY, errno.EEXIST):
+                    raise UndoRefused(f"Cannot undo “{action.summary}”: the folder is not empty any more.",
+                                      "Move out what was put in it, then undo again.") from None
+                raise
+
+    def probe_mkdir(self, action: Action) -> bool | None:
+        now = self.folders.lstat(self.folders.parts_of(action.detail["path"]))
+        return now is not None and now.kind == "folder"
+
+
+def _pump(src: BinaryIO, out: BinaryIO) -> None:
+    while chunk := src.read(1 << 20):
+        out.write(chunk)
+
+
+def _short(text: str) -> str:
+    return text if len(text) <= 200 else text[:197] + "..."

@@ -1,0 +1,708 @@
+"""Granted folders: which folders a run may touch, and safe resolution of paths inside them.
+
+Scripts name paths relative to a granted folder's label: ``Trip/IMG_0001.jpg``
+(``Trip`` alone is the folder itself). Everything that touches a granted
+folder goes through here:
+
+- ``folder_grants`` turns the folders a person picked into grants with
+  distinct labels (``Trip``, ``Trip-2``), refusing Errand's own folders, the
+  filesystem root, missing folders, and folders inside each other (one file
+  must have one name in a run).
+- ``split_path`` refuses every spelling that could leave a grant: ``..``,
+  ``.``, absolute, drive (``C:``), UNC (``\\\\server``), backslashes, NUL.
+  ``check_new_name`` refuses names invalid or dangerous on any OS.
+- ``FolderSet`` resolves a path by walking its components from an open
+  directory handle with ``O_NOFOLLOW`` (never following a symlink, not even
+  the last component), so a symlink swapped in during a run cannot redirect a
+  read or a write; Errand's own folders are refused by identity on the way.
+  ``Dir`` is that handle: every disk operation names an entry relative to it.
+  On Windows, which has no ``dir_fd``, ``Dir`` works on full paths and checks
+  every component for reparse points (symlinks, junctions) instead.
+- ``view(context)`` gives the run's ``FolderView`` (``capabilities.overlay``):
+  the real folders plus the preview's planned state, shared by every
+  capability of the run.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import errno
+import hashlib
+import os
+import re
+import shutil
+import stat as st_mod
+import sys
+import uuid
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager, suppress
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, BinaryIO
+
+from capabilities.base import Grant, RunContext
+from capabilities.errors import BackendError, ErrandError, PathRefused, TargetExists, TargetMissing
+from capabilities.holding import Holding
+
+if TYPE_CHECKING:
+    from capabilities.overlay import FolderView
+
+__all__ = [
+    "Dir",
+    "FolderSet",
+    "Stat",
+    "check_grantable",
+    "check_new_name",
+    "describe_folder",
+    "folder_grants",
+    "split_path",
+    "view",
+]
+
+_HAS_DIR_FD = os.open in os.supports_dir_fd and os.stat in os.supports_dir_fd
+_O_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
+_O_DIRECTORY = getattr(os, "O_DIRECTORY", 0)
+_O_NONBLOCK = getattr(os, "O_NONBLOCK", 0)
+_O_CLOEXEC = getattr(os, "O_CLOEXEC", 0)
+_O_BINARY = getattr(os, "O_BINARY", 0)
+_REPARSE = getattr(st_mod, "FILE_ATTRIBUTE_REPARSE_POINT", 0x400)
+MAX_NAME_BYTES = 255
+
+
+# ---- what a preview saw of an entry ------------------------------------------------------
+
+class Stat:
+    """What was seen of a file or folder: enough to notice it changed before apply or undo.
+
+    ``ino``/``dev`` come free with the ``lstat`` already made: a file replaced
+    by another of the same size and time still has a new inode, and a rename
+    keeps it, so undo can check the renamed file is the same one. A hash would
+    mean reading every file (gigabytes for a photo folder) and break the
+    preview's speed; hashes are used only for content Errand wrote itself.
+    """
+
+    __slots__ = ("dev", "ino", "kind", "mtime_ns", "size")
+
+    def __init__(self, kind: str, size: int, mtime_ns: int, ino: int = 0, dev: int = 0) -> None:
+        self.kind, self.size, self.mtime_ns, self.ino, self.dev = kind, size, mtime_ns, ino, dev
+
+    @classmethod
+    def of(cls, st: os.stat_result) -> Stat:
+        kind = "folder" if st_mod.S_ISDIR(st.st_mode) else "file"
+        return cls(kind, 0 if kind == "folder" else st.st_size, st.st_mtime_ns, st.st_ino, st.st_dev)
+
+    def fingerprint(self) -> dict[str, int | str]:
+        """JSON for an action's ``detail``; folders are checked by identity only."""
+        data: dict[str, int | str] = {"kind": self.kind}
+        if self.kind == "file":
+            data.update(size=self.size, mtime_ns=self.mtime_ns)
+        if self.ino:
+            data.update(ino=self.ino, dev=self.dev)
+        return data
+
+    def matches(self, fingerprint: dict[str, int | str]) -> bool:
+        """True when every fact recorded in ``fingerprint`` still holds."""
+        mine = self.fingerprint()
+        return all(mine.get(k) == v for k, v in fingerprint.items() if k in ("kind", "size", "mtime_ns",
+                                                                              "ino", "dev"))
+
+
+def _regular(st: os.stat_result) -> bool:
+    return st_mod.S_ISREG(st.st_mode) or st_mod.S_ISDIR(st.st_mode)
+
+
+# ---- names and paths ---------------------------------------------------------------------
+
+_RESERVED = {"CON", "PRN", "AUX", "NUL", "CONIN$", "CONOUT$"} | {
+    f"{dev}{n}" for dev in ("COM", "LPT") for n in [*"123456789", "¹", "²", "³"]}
+_FORBIDDEN_CHARS = set('<>:"/\\|?*')
+_INVISIBLE = set("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c"
+                 "\u200b\u200c\u200d\u2060\ufeff")
+_DRIVE = re.compile(r"^[A-Za-z]:")
+
+
+def check_new_name(name: str) -> None:
+    """Refuse a name for a new file or folder that is invalid or dangerous on any OS."""
+    hint = "Choose a plain name: letters, digits, spaces, - _ . ( ), not ending in a dot or space."
+    if name in ("", ".", ".."):
+        raise PathRefused(f"{name!r} is not a usable file name.", hint)
+    bad = sorted({c for c in name if c in _FORBIDDEN_CHARS or ord(c) < 32 or 127 <= ord(c) < 160})
+    if bad:
+        shown = ", ".join(repr(c) for c in bad)
+        raise PathRefused(f"The name {name!r} contains characters not allowed in file names on "
+                          f"every system ({shown}).", hint)
+    hidden = sorted({f"U+{ord(c):04X}" for c in name if c in _INVISIBLE})
+    if hidden:
+        raise PathRefused(f"The name {name!r} contains invisible direction or zero-width characters "
+                          f"({', '.join(hidden)}) that can disguise what a file is.", hint)
+    if name[-1] in ". ":
+        raise PathRefused(f"The name {name!r} ends in a dot or a space, which Windows cannot keep.", hint)
+    if name.split(".")[0].rstrip(" ").upper() in _RESERVED:
+        raise PathRefused(f"The name {name!r} is reserved for a device on Windows.",
+                          "Add a word to it, e.g. 'con-notes.txt'.")
+    if len(os.fsencode(name)) > MAX_NAME_BYTES or len(name.encode("utf-16-le")) > 2 * MAX_NAME_BYTES:
+        raise PathRefused(f"The name {name[:40]!r}... is longer than {MAX_NAME_BYTES} bytes.",
+                          "Choose a shorter name.")
+
+
+def split_path(path: str) -> tuple[str, ...]:
+    """``"Trip/a/b.jpg"`` → ``("Trip", "a", "b.jpg")``, refusing anything that could leave a grant."""
+    hint = "Use a path inside a granted folder, like 'Trip/IMG_0001.jpg' (see files.list)."
+    if not isinstance(path, str) or not path:
+        raise PathRefused("An empty path names nothing.", hint)
+    if "\0" in path:
+        raise PathRefused("A path may not contain the NUL character.", hint)
+    if path.startswith(("\\\\", "//")):
+        raise PathRefused(f"{path!r} is a network (UNC) path; only granted folders can be used.", hint)
+    if path.startswith(("/", "\\")) or _DRIVE.match(path):
+        raise PathRefused(f"{path!r} is an absolute path; scripts use paths inside granted folders.",
+                          hint)
+    if "\\" in path:
+        raise PathRefused(f"{path!r} contains a backslash; separate folders with '/'.", hint)
+    parts = tuple(path[:-1].split("/") if path.endswith("/") else path.split("/"))
+    for part in parts:
+        if part in ("..", "."):
+            raise PathRefused(f"{path!r} uses {part!r}; paths may not step outside or around folders.",
+                              hint)
+        if part == "":
+            raise PathRefused(f"{path!r} has an empty part ('//').", hint)
+    return parts
+
+
+# ---- grants ------------------------------------------------------------------------------
+
+def check_grantable(folder: str | Path, protected: Sequence[Path] = ()) -> Path:
+    """The real path of a folder a person wants to grant; GrantError-family when it may not be."""
+    given = Path(folder).expanduser()
+    if not given.is_absolute():
+        raise PathRefused(f"{str(folder)!r} is not a full path to a folder.",
+                          "Pick the folder again (e.g. ~/Pictures/Trip).")
+    real = Path(os.path.realpath(given))
+    if not real.is_dir():
+        raise TargetMissing(f"There is no folder {given}.", "Check the spelling, or create it first.")
+    if real.parent == real:
+        raise PathRefused(f"{given} is the top of a disk; granting it would expose every file.",
+                          "Grant the folder that holds the files for this chore.")
+    for guarded in protected:
+        guarded = Path(os.path.realpath(guarded))
+        if real == guarded or guarded in real.parents:
+            raise PathRefused(f"{given} is Errand's own folder (its history, kept files and settings).",
+                              "Grant the folder that holds the files for this chore instead.")
+    return real
+
+
+def folder_grants(folders: Sequence[tuple[str, str]], protected: Sequence[Path] = (),
+                  capability: str = "files") -> list[Grant]:
+    """Grants for ``[(path, "ro"|"rw"), ...]`` with distinct labels (``Trip``, ``Trip-2``).
+
+    Refuses (see ``check_grantable``) Errand's own folders and anything inside
+    them, a disk's top folder, paths that are not existing folders, and two
+    folders inside each other.
+    """
+    grants: list[Grant] = []
+    taken: set[str] = set()
+    reals: list[Path] = []
+    for path, mode in folders:
+        if mode not in ("ro", "rw"):
+            raise ValueError(f"mode must be 'ro' or 'rw', got {mode!r}")
+        real = check_grantable(path, protected)
+        for other in reals:
+            if real == other or other in real.parents or real in other.parents:
+                raise PathRefused(f"{path} and {other} overlap (one is inside the other).",
+                                  "Grant just the outer folder.")
+        reals.append(real)
+        label = _label_for(Path(path).expanduser().name or real.name, taken)
+        taken.add(label.casefold())
+        grants.append(Grant(capability, str(real), mode, label))  # type: ignore[arg-type]
+    return grants
+
+
+def _label_for(name: str, taken: set[str]) -> str:
+    base = name
+    try:
+        check_new_name(base)
+    except PathRefused:
+        base = "Folder"
+    label, n = base, 1
+    while label.casefold() in taken:
+        n += 1
+        label = f"{base}-{n}"
+    return label
+
+
+def describe_folder(grant: Grant) -> str:
+    """Plain words for a folder grant, e.g. "Read and change files in ~/Pictures/Trip (…“Trip”)"."""
+    shown = grant.target
+    home = str(Path.home())
+    if shown == home or shown.startswith(home + os.sep):
+        shown = "~" + shown[len(home):]
+    verb = "Read and change files in" if grant.mode == "rw" else "Read files in"
+    return f"{verb} {shown} (scripts call it “{grant.label}”)"
+
+
+# ---- the directory handle ------------------------------------------------------------------
+
+class Dir:
+    """An open folder. Every operation names an entry in it and never follows a symlink.
+
+    On POSIX it holds a file descriptor and uses ``dir_fd``; a path component
+    that becomes a symlink after the walk cannot redirect anything, because the
+    walk already holds the folder itself, not its name.
+    """
+
+    def __init__(self, fd: int | None, path: str) -> None:
+        self.fd = fd  # None on Windows: operations use full paths, checked for reparse points
+        self.path = path
+
+    def __enter__(self) -> Dir:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        if self.fd is not None:
+            os.close(self.fd)
+            self.fd = None
+
+    def _full(self, name: str) -> str:
+        return os.path.join(self.path, name)
+
+    def lstat(self, name: str) -> os.stat_result | None:
+        """The entry's own status (a symlink is reported as one), or None when absent."""
+        try:
+            if self.fd is not None:
+                return os.stat(name, dir_fd=self.fd, follow_symlinks=False)
+            return os.lstat(self._full(name))
+        except FileNotFoundError:
+            return None
+
+    def sub(self, name: str) -> Dir:
+        """Open a child folder; refuses a symlink, a junction, or anything not a folder."""
+        if self.fd is not None:
+            try:
+                fd = os.open(name, os.O_RDONLY | _O_DIRECTORY | _O_NOFOLLOW | _O_CLOEXEC, dir_fd=self.fd)
+            except OSError as exc:
+                raise _refusal(exc, self._full(name)) from None
+            return Dir(fd, self._full(name))
+        st = self.lstat(name)
+        _check_windows_entry(st, self._full(name), folder=True)
+        return Dir(None, self._full(name))
+
+    def scan(self) -> list[tuple[str, os.stat_result]]:
+        """Entries with their own status (not followed)."""
+        out = []
+        with os.scandir(self.fd if self.fd is not None else self.path) as it:
+            for entry in it:
+                try:
+                    out.append((entry.name, entry.stat(follow_symlinks=False)))
+                except FileNotFoundError:
+                    continue
+        return out
+
+    def open_file(self, name: str, flags: int, mode: int = 0o666) -> int:
+        """Open a regular file without following a symlink and without blocking on a FIFO."""
+        flags |= _O_NOFOLLOW | _O_NONBLOCK | _O_CLOEXEC | _O_BINARY
+        full = self._full(name)
+        try:
+            if self.fd is not None:
+                fd = os.open(name, flags, mode, dir_fd=self.fd)
+            else:
+                _check_windows_entry(self.lstat(name), full, folder=False, may_be_missing=True)
+                fd = os.open(full, flags, mode)
+        except OSError as exc:
+            raise _refusal(exc, full) from None
+        if not st_mod.S_ISREG(os.fstat(fd).st_mode):
+            os.close(fd)
+            raise PathRefused(f"{full} is not a regular file (a device, pipe or socket).",
+                              "Only ordinary files and folders can be used.")
+        if _O_NONBLOCK:
+            os.set_blocking(fd, True)
+        return fd
+
+    def read(self, name: str, limit: int | None = None) -> bytes:
+        fd = self.open_file(name, os.O_RDONLY)
+        with os.fdopen(fd, "rb") as f:
+            return f.read() if limit is None else f.read(limit)
+
+    def rename(self, name: str, other: Dir, new_name: str, *, replace: bool) -> None:
+        """Rename within or between open folders; without ``replace`` never clobbers."""
+        if replace:
+            self._os_rename(name, other, new_name)
+            return
+        if self.fd is not None and other.fd is not None and _renameat2 is not None:
+            if _renameat2(self.fd, os.fsencode(name), other.fd, os.fsencode(new_name), 1) == 0:
+                return
+            err = ctypes.get_errno()
+            if err == errno.EXDEV:  # another disk: the caller copies instead
+                raise OSError(err, os.strerror(err), other._full(new_name))
+            if err not in (errno.ENOSYS, errno.EINVAL, errno.ENOTSUP):
+                if err == errno.EEXIST and _same_entry(self, name, other, new_name):
+                    self._os_rename(name, other, new_name)  # a case-only rename on a folding disk
+                    return
+                raise _refusal(OSError(err, os.strerror(err)), other._full(new_name))
+        # Without renameat2 (other systems, old kernels): check, then rename.
+        if other.lstat(new_name) is not None and not _same_entry(self, name, other, new_name):
+            raise _refusal(OSError(errno.EEXIST, "exists"), other._full(new_name))
+        self._os_rename(name, other, new_name)
+
+    def _os_rename(self, name: str, other: Dir, new_name: str) -> None:
+        if self.fd is not None and other.fd is not None:
+            os.rename(name, new_name, src_dir_fd=self.fd, dst_dir_fd=other.fd)
+        else:
+            os.replace(self._full(name), other._full(new_name))
+
+    def move_out(self, name: str, dest: str) -> None:
+        """Move an entry to a trusted absolute path (the holding area)."""
+        if self.fd is not None:
+            os.rename(name, dest, src_dir_fd=self.fd)
+        else:
+            os.replace(self._full(name), dest)
+
+    def link_out(self, name: str, dest: str) -> None:
+        """Hard-link a file to a trusted absolute path (keeping old content before an overwrite)."""
+        if self.fd is not None:
+            os.link(name, dest, src_dir_fd=self.fd, follow_symlinks=False)
+        else:
+            os.link(self._full(name), dest)
+
+    def move_in(self, source: str, name: str) -> None:
+        """Move a trusted absolute path (from the holding area) to a new entry here."""
+        if self.lstat(name) is not None:
+            raise _refusal(OSError(errno.EEXIST, "exists"), self._full(name))
+        if self.fd is not None:
+            os.rename(source, name, dst_dir_fd=self.fd)
+        else:
+            os.replace(source, self._full(name))
+
+    def mkdir(self, name: str) -> None:
+        if self.fd is not None:
+            os.mkdir(name, dir_fd=self.fd)
+        else:
+            os.mkdir(self._full(name))
+
+    def rmdir(self, name: str) -> None:
+        if self.fd is not None:
+            os.rmdir(name, dir_fd=self.fd)
+        else:
+            os.rmdir(self._full(name))
+
+    def unlink(self, name: str) -> None:
+        if self.fd is not None:
+            os.unlink(name, dir_fd=self.fd)
+        else:
+            os.unlink(self._full(name))
+
+    def set_mtime(self, name: str, mtime_ns: int) -> None:
+        st = self.lstat(name)
+        atime = st.st_atime_ns if st is not None else mtime_ns
+        if self.fd is not None:
+            os.utime(name, ns=(atime, mtime_ns), dir_fd=self.fd, follow_symlinks=False)
+        else:
+            os.utime(self._full(name), ns=(atime, mtime_ns))
+
+
+def _load_renameat2() -> object | None:
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        func = ctypes.CDLL(None, use_errno=True).renameat2
+    except (OSError, AttributeError):
+        return None
+    func.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
+    func.restype = ctypes.c_int
+    return func
+
+
+_renameat2 = _load_renameat2()
+
+
+def _same_entry(a: Dir, name: str, b: Dir, new_name: str) -> bool:
+    sa, sb = a.lstat(name), b.lstat(new_name)
+    return sa is not None and sb is not None and (sa.st_dev, sa.st_ino) == (sb.st_dev, sb.st_ino) \
+        and sa.st_ino != 0
+
+
+def _check_windows_entry(st: os.stat_result | None, full: str, *, folder: bool,
+                         may_be_missing: bool = False) -> None:
+    if st is None:
+        if may_be_missing:
+            return
+        raise TargetMissing(f"There is no {'folder' if folder else 'file'} {full}.",
+                            "Check the name with files.list().")
+    if st_mod.S_ISLNK(st.st_mode) or getattr(st, "st_file_attributes", 0) & _REPARSE:
+        raise PathRefused(f"{full} is a link or junction; Errand does not follow links.",
+                          "Use the real folder instead, or grant it directly.")
+    if folder and not st_mod.S_ISDIR(st.st_mode):
+        raise PathRefused(f"{full} is not a folder.", "Check the path with files.list().")
+
+
+def _refusal(exc: OSError, full: str) -> ErrandError:
+    """Turn an OS error at a path into a known error with words for a person."""
+    if exc.errno == errno.ELOOP or exc.errno == errno.EMLINK:
+        return PathRefused(f"{full} is a symbolic link; Errand does not follow links.",
+                           "Use the real file or folder instead, or grant it directly.")
+    if exc.errno == errno.ENOENT:
+        return TargetMissing(f"There is no {full}.", "Check the name with files.list().")
+    if exc.errno == errno.ENOTDIR:
+        return PathRefused(f"Part of {full} is not a folder.", "Check the path with files.list().")
+    if exc.errno == errno.EEXIST or exc.errno == errno.ENOTEMPTY:
+        return TargetExists(f"{full} already exists.", "Choose another name, or pass overwrite=True.")
+    if exc.errno in (errno.EACCES, errno.EPERM):
+        return BackendError(f"Permission denied at {full}.", "Check the file's permissions.")
+    return BackendError(f"{full}: {exc.strerror or exc}.", "Check the disk, then try again.")
+
+
+# ---- the real folders of a run ---------------------------------------------------------------
+
+class FolderSet:
+    """The granted folders on disk, by label; every path is walked safely from its grant's root."""
+
+    def __init__(self, protected: Sequence[Path] = ()) -> None:
+        self.roots: dict[str, Path] = {}
+        self.modes: dict[tuple[str, str], str] = {}  # (capability, label) -> "ro" | "rw"
+        self._protected = list(protected)
+        self._guarded: set[tuple[int, int]] = set()
+        for p in protected:
+            try:
+                s = os.stat(p)
+                self._guarded.add((s.st_dev, s.st_ino))
+            except OSError:
+                continue
+
+    def add(self, grant: Grant) -> str:
+        """Add one folder grant; returns its label. Labels and folders must not clash."""
+        real = check_grantable(grant.target, self._protected)
+        label = grant.label or real.name
+        check_new_name(label)
+        for other_label, other in self.roots.items():
+            if other_label == label and other != real:
+                raise PathRefused(f"Two granted folders are both called {label!r}.",
+                                  "Give them distinct names (folder_grants does this).")
+            if other != real and (other in real.parents or real in other.parents):
+                raise PathRefused(f"{real} and {other} overlap (one is inside the other).",
+                                  "Grant just the outer folder.")
+            if other == real and other_label != label:
+                raise PathRefused(f"{real} is granted twice, as {other_label!r} and {label!r}.",
+                                  "Use one name for one folder.")
+        self.roots[label] = real
+        mode = self.modes.get((grant.capability, label))
+        self.modes[(grant.capability, label)] = "rw" if "rw" in (mode, grant.mode) else "ro"
+        return label
+
+    # ---- addressing ------------------------------------------------------------------
+
+    def parts(self, path: str) -> tuple[str, ...]:
+        """Split a script's path and check its first part names a granted folder."""
+        parts = split_path(path)
+        if parts[0] not in self.roots:
+            granted = ", ".join(repr(x) for x in sorted(self.roots)) or "none"
+            raise PathRefused(f"{path!r} is not inside a granted folder.",
+                              f"Paths start with a granted folder's name; granted: {granted}.")
+        return parts
+
+    def absolute(self, parts: Sequence[str]) -> str:
+        return os.path.join(self.roots[parts[0]], *parts[1:])
+
+    def parts_of(self, absolute: str) -> tuple[str, ...]:
+        """The grant-relative parts of an absolute path recorded in a plan (checked again)."""
+        for label, root in self.roots.items():
+            rel = os.path.relpath(absolute, root)
+            if rel == ".":
+                return (label,)
+            if not rel.startswith(".."):
+                return (label, *split_path(rel.replace(os.sep, "/")))
+        raise PathRefused(f"{absolute} is not inside a folder granted to this run.",
+                          "Grant the folder again, then retry.")
+
+    def display(self, parts: Sequence[str]) -> str:
+        return "/".join(parts)
+
+    # ---- walking ---------------------------------------------------------------------
+
+    def root(self, label: str) -> Dir:
+        path = str(self.roots[label])
+        if not _HAS_DIR_FD:
+            _check_windows_entry(_lstat_or_none(path), path, folder=True)
+            return Dir(None, path)
+        try:
+            fd = os.open(path, os.O_RDONLY | _O_DIRECTORY | _O_NOFOLLOW | _O_CLOEXEC)
+        except OSError as exc:
+            raise _refusal(exc, path) from None
+        return Dir(fd, path)
+
+    def folder(self, parts: Sequence[str]) -> Dir:
+        """Open the folder at ``parts`` (the caller closes it)."""
+        current = self.root(parts[0])
+        try:
+            for name in parts[1:]:
+                nxt = current.sub(name)
+                current.close()
+                current = nxt
+                self._refuse_guarded(current)
+        except BaseException:
+            current.close()
+            raise
+        return current
+
+    @contextmanager
+    def parent(self, parts: Sequence[str]) -> Iterator[tuple[Dir, str]]:
+        """``(open parent folder, last name)`` for an entry; the grant root has no parent."""
+        if len(parts) < 2:
+            raise PathRefused(f"{parts[0]!r} is a granted folder itself; it cannot be changed.",
+                              f"Use a path inside it, like '{parts[0]}/name'.")
+        with self.folder(parts[:-1]) as d:
+            yield d, parts[-1]
+
+    def _refuse_guarded(self, d: Dir) -> None:
+        if d.fd is None or not self._guarded:
+            return
+        s = os.fstat(d.fd)
+        if (s.st_dev, s.st_ino) in self._guarded:
+            raise PathRefused(f"{d.path} is Errand's own folder.", "Scripts cannot use it.")
+
+    # ---- reading (the overlay's Reader) -----------------------------------------------
+
+    def lstat(self, parts: Sequence[str]) -> Stat | None:
+        """What is at ``parts`` now (None when absent); links and special files are refused."""
+        if len(parts) == 1:
+            with self.root(parts[0]) as d:
+                return Stat.of(os.fstat(d.fd) if d.fd is not None else os.stat(d.path))
+        with self.parent(parts) as (d, name):
+            st = d.lstat(name)
+        if st is None:
+            return None
+        if st_mod.S_ISLNK(st.st_mode) or getattr(st, "st_file_attributes", 0) & _REPARSE:
+            raise _refusal(OSError(errno.ELOOP, "link"), self.absolute(parts))
+        if not _regular(st):
+            raise PathRefused(f"{self.absolute(parts)} is not a regular file or folder.",
+                              "Only ordinary files and folders can be used.")
+        if st_mod.S_ISDIR(st.st_mode) and (st.st_dev, st.st_ino) in self._guarded:
+            raise PathRefused(f"{self.absolute(parts)} is Errand's own folder.", "Scripts cannot use it.")
+        return Stat.of(st)
+
+    def scan(self, real: str) -> dict[str, Stat]:
+        """Children of a granted folder: regular files and folders only (links are left out)."""
+        with self.folder(tuple(real.split("/"))) as d:
+            entries = d.scan()
+        return {name: Stat.of(st) for name, st in entries
+                if _regular(st) and (st.st_dev, st.st_ino) not in self._guarded
+                and not getattr(st, "st_file_attributes", 0) & _REPARSE}
+
+    def read_bytes(self, parts: Sequence[str], limit: int | None = None) -> bytes:
+        with self.parent(parts) as (d, name):
+            return d.read(name, limit)
+
+    def differs(self, parts: Sequence[str], fingerprint: Mapping[str, Any] | None) -> str | None:
+        """Why the entry at ``parts`` is not as ``fingerprint`` says (None: it is as recorded).
+
+        ``fingerprint`` None means "nothing should be there". A ``sha256`` in it
+        (content Errand planned itself) is checked by reading the file.
+        """
+        shown = self.absolute(parts)
+        now = self.lstat(parts)
+        if fingerprint is None:
+            return None if now is None else f"{shown} exists now (it did not at preview)"
+        if now is None:
+            return f"{shown} is gone"
+        if now.kind != fingerprint.get("kind", now.kind):
+            return f"{shown} is now a {now.kind}"
+        if not now.matches(fingerprint):
+            return f"{shown} was changed (its size or modified time differ)" if now.kind == "file" \
+                else f"{shown} was replaced by another folder"
+        if "sha256" in fingerprint:
+            with self.parent(parts) as (d, name):
+                fd = d.open_file(name, os.O_RDONLY)
+            with os.fdopen(fd, "rb") as f:
+                if hashlib.file_digest(f, "sha256").hexdigest() != fingerprint["sha256"]:
+                    return f"{shown} has different content"
+        return None
+
+    # ---- changing (apply and undo; the grant checks are the caller's) -----------------
+
+    def create_file(self, parts: Sequence[str], fill: Callable[[BinaryIO], None], *,
+                    holding: Holding | None = None, hold_id: str | None = None,
+                    mtime_ns: int | None = None) -> Stat:
+        """Make a file atomically: ``fill`` writes a temporary file beside it, then it is renamed in.
+
+        With ``hold_id``, a file already there is kept in the holding area first
+        (a hard link, so the replacement itself stays atomic) and then replaced;
+        without it an existing entry is never replaced. ``mtime_ns`` sets the
+        new file's modified time (a copy keeps its source's).
+        """
+        with self.parent(parts) as (d, name):
+            temp = f".errand-{os.getpid()}-{uuid.uuid4().hex[:8]}.tmp"
+            fd = d.open_file(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+            try:
+                with os.fdopen(fd, "wb") as f:
+                    fill(f)
+                if mtime_ns is not None:
+                    d.set_mtime(temp, mtime_ns)
+                replace = hold_id is not None and holding is not None and d.lstat(name) is not None
+                if replace:
+                    self._keep_copy(d, name, holding, hold_id, self.absolute(parts))  # type: ignore[arg-type]
+                d.rename(temp, d, name, replace=replace)
+            except BaseException:
+                with suppress(OSError):
+                    d.unlink(temp)
+                raise
+            made = d.lstat(name)
+        assert made is not None
+        return Stat.of(made)
+
+    def keep(self, parts: Sequence[str], holding: Holding, hold_id: str) -> None:
+        """Move an entry into the holding area (a delete that undo can reverse)."""
+        with self.parent(parts) as (d, name):
+            if d.lstat(name) is None:
+                raise _refusal(OSError(errno.ENOENT, "missing"), self.absolute(parts))
+            slot = holding.slot(hold_id, self.absolute(parts))
+            try:
+                d.move_out(name, str(slot))
+            except OSError as exc:
+                if exc.errno != errno.EXDEV:
+                    raise _refusal(exc, self.absolute(parts)) from None
+                # The holding area is on another disk: copy the file over, then remove it.
+                self._copy_out(d, name, str(slot))
+                d.unlink(name)
+
+    def _keep_copy(self, d: Dir, name: str, holding: Holding, hold_id: str, original: str) -> None:
+        slot = str(holding.slot(hold_id, original))
+        try:
+            d.link_out(name, slot)
+        except OSError:
+            self._copy_out(d, name, slot)
+
+    def _copy_out(self, d: Dir, name: str, dest: str) -> None:
+        st = d.lstat(name)
+        if st is None or not st_mod.S_ISREG(st.st_mode):
+            raise BackendError(f"Cannot keep {d._full(name)} in the holding area (another disk).",
+                               "Move the holding area to the same disk, or keep a copy yourself.")
+        fd = d.open_file(name, os.O_RDONLY)
+        with os.fdopen(fd, "rb") as src, open(dest, "wb") as out:
+            shutil.copyfileobj(src, out, 1 << 20)
+        os.utime(dest, ns=(st.st_atime_ns, st.st_mtime_ns))
+
+    def restore(self, parts: Sequence[str], holding: Holding, hold_id: str) -> None:
+        """Put a kept entry back at ``parts`` (which must be free) and drop it from the holding area."""
+        with self.parent(parts) as (d, name):
+            d.move_in(str(holding.item(hold_id)), name)
+        holding.forget(hold_id)
+
+
+def _lstat_or_none(path: str) -> os.stat_result | None:
+    try:
+        return os.lstat(path)
+    except FileNotFoundError:
+        return None
+
+
+def view(context: RunContext) -> FolderView:
+    """The run's folders and planned state, created once per ``RunContext`` and shared.
+
+    Capabilities add their folder grants with ``view(context).add_grants(...)``.
+    """
+    from capabilities.overlay import FolderView  # the overlay builds on this module
+
+    found = context.services.get("folders")
+    if found is None:
+        found = context.services["folders"] = FolderView(FolderSet(context.protected))
+    return found

@@ -1,0 +1,210 @@
+"""The holding area: where deleted and overwritten files wait, so undo can bring them back.
+
+Each kept item lives in its own folder ``<dir>/<id>/`` next to a small
+``meta.json`` (where it came from, when, how big). Items are moved in with a
+rename when the holding area is on the same disk (instant, keeps the inode and
+the modified time) and copied otherwise (``copy2`` keeps the modified time).
+
+Ids may be chosen by the caller: a plan assigns the id at preview time, so
+after a crash recovery can ask ``has(id)`` to learn whether a delete happened.
+
+Retention is the app's decision, safety is ours: ``prune`` drops old or
+excess items but never one listed in ``still_needed`` (the journal knows which
+undos are still possible) and returns the ids it dropped so the person can be
+told.
+"""
+
+from __future__ import annotations
+
+import errno
+import json
+import os
+import shutil
+import time
+import uuid
+from collections.abc import Set
+from pathlib import Path
+from typing import Any
+
+from capabilities.errors import BackendError, TargetExists, TargetMissing
+
+__all__ = ["Holding"]
+
+_META = "meta.json"
+
+
+class Holding:
+    """A folder of kept items addressed by id."""
+
+    def __init__(self, directory: Path | str) -> None:
+        self.dir = Path(directory)
+
+    # ---- keeping ---------------------------------------------------------------------
+
+    def keep(self, path: Path | str, hold_id: str | None = None, *, copy: bool = False) -> str:
+        """Move ``path`` (a file or folder) into the holding area; return its id.
+
+        With ``copy=True`` the original stays where it is and the holding area
+        gets a hard link (same disk) or a copy: used before an overwrite, so the
+        old content is safe before the new one replaces it atomically.
+        """
+        path = Path(path)
+        hold_id = hold_id or new_id()
+        item = self._prepare(hold_id, path)
+        if copy:
+            _link_or_copy(path, item)
+        else:
+            _move(path, item)
+        return hold_id
+
+    def slot(self, hold_id: str, original: Path | str) -> Path:
+        """Prepare ``<id>/`` and return where the item goes, for callers that move it themselves.
+
+        The files capability moves items relative to an open directory handle (so
+        a swapped-in symlink cannot redirect it); it uses this to know the target.
+        """
+        return self._prepare(hold_id, Path(original))
+
+    def _prepare(self, hold_id: str, original: Path) -> Path:
+        _check_id(hold_id)
+        folder = self.dir / hold_id
+        if folder.exists():
+            # A retry after a crash: the earlier attempt's leftovers are replaced.
+            shutil.rmtree(folder)
+        folder.mkdir(parents=True)
+        meta = {"original": str(original), "kept": time.time(), "name": original.name}
+        (folder / _META).write_text(json.dumps(meta), encoding="utf-8")
+        return folder / "item"
+
+    # ---- looking and restoring ------------------------------------------------------
+
+    def has(self, hold_id: str) -> bool:
+        """True when the item is here (complete: moved or copied in)."""
+        _check_id(hold_id)
+        return os.path.lexists(self.dir / hold_id / "item")
+
+    def item(self, hold_id: str) -> Path:
+        """Where the kept item is; TargetMissing if it was dropped."""
+        path = self.dir / hold_id / "item"
+        if not self.has(hold_id):
+            raise TargetMissing(
+                f"The kept copy {hold_id} is no longer in the holding area.",
+                "It was removed by the holding area's clean-up; it cannot be brought back.",
+            )
+        return path
+
+    def meta(self, hold_id: str) -> dict[str, Any]:
+        """What was recorded when the item was kept (original path, time, name)."""
+        try:
+            return json.loads((self.dir / hold_id / _META).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return {}
+
+    def restore(self, hold_id: str, dest: Path | str) -> None:
+        """Put the item back at ``dest`` (which must not exist) and forget it."""
+        dest = Path(dest)
+        source = self.item(hold_id)
+        if os.path.lexists(dest):
+            raise TargetExists(
+                f"Cannot put the kept copy back: {dest} exists.",
+                "Move or rename what is there now, then undo again.",
+            )
+        _move(source, dest)
+        self.forget(hold_id)
+
+    def forget(self, hold_id: str) -> None:
+        """Remove an item and its record (after a restore, or when it is no longer needed)."""
+        _check_id(hold_id)
+        shutil.rmtree(self.dir / hold_id, ignore_errors=True)
+
+    def ids(self) -> list[str]:
+        """Every id held, oldest first."""
+        if not self.dir.is_dir():
+            return []
+        found = [(self._kept_at(p.name), p.name) for p in self.dir.iterdir() if p.is_dir()]
+        return [i for _, i in sorted(found)]
+
+    # ---- size and retention ---------------------------------------------------------
+
+    def size(self) -> int:
+        """Bytes used by the items held."""
+        return sum(self._item_size(i) for i in self.ids())
+
+    def prune(self, max_bytes: int, max_age_days: float, still_needed: Set[str]) -> list[str]:
+        """Drop items older than ``max_age_days``, then the oldest until under ``max_bytes``.
+
+        Never drops an id in ``still_needed``. Returns the ids dropped.
+        """
+        now = time.time()
+        dropped: list[str] = []
+        sizes = {i: self._item_size(i) for i in self.ids()}
+        total = sum(sizes.values())
+        for hold_id in list(sizes):  # oldest first
+            if hold_id in still_needed:
+                continue
+            too_old = now - self._kept_at(hold_id) > max_age_days * 86400
+            if too_old or total > max_bytes:
+                self.forget(hold_id)
+                total -= sizes[hold_id]
+                dropped.append(hold_id)
+        return dropped
+
+    def _kept_at(self, hold_id: str) -> float:
+        kept = self.meta(hold_id).get("kept")
+        if isinstance(kept, int | float):
+            return float(kept)
+        try:
+            return (self.dir / hold_id).stat().st_mtime
+        except OSError:
+            return 0.0
+
+    def _item_size(self, hold_id: str) -> int:
+        item = self.dir / hold_id / "item"
+        try:
+            st = item.lstat()
+        except OSError:
+            return 0
+        if not item.is_dir() or item.is_symlink():
+            return st.st_size
+        total = 0
+        for root, _dirs, files in os.walk(item):
+            for name in files:
+                try:
+                    total += os.lstat(os.path.join(root, name)).st_size
+                except OSError:
+                    pass
+        return total
+
+
+def new_id() -> str:
+    """A fresh holding id: sortable by time, unique."""
+    return time.strftime("%Y%m%dT%H%M%S", time.gmtime()) + "-" + uuid.uuid4().hex[:12]
+
+
+def _check_id(hold_id: str) -> None:
+    # Ids come from plans stored in the journal; never let one name a path.
+    if not hold_id or any(c in hold_id for c in "/\\\0") or hold_id in (".", ".."):
+        raise ValueError(f"not a holding id: {hold_id!r}")
+
+
+def _move(source: Path, dest: Path) -> None:
+    try:
+        os.rename(source, dest)
+    except OSError as exc:
+        if exc.errno != errno.EXDEV:
+            raise BackendError(f"Could not move {source} to {dest}: {exc.strerror}.",
+                               "Check the disk and the permissions, then try again.") from exc
+        # Another disk: copy (keeping modified times), then remove the original.
+        if source.is_dir() and not source.is_symlink():
+            shutil.copytree(source, dest, symlinks=True)
+            shutil.rmtree(source)
+        else:
+            shutil.copy2(source, dest, follow_symlinks=False)
+            os.unlink(source)
+
+
+def _link_or_copy(source: Path, dest: Path) -> None:
+    try:
+        os.link(source, dest, follow_symlinks=False)
+    except OSError:
+        shutil.copy2(source, dest, follow_symlinks=False)

@@ -1,0 +1,345 @@
+"""The overlay: the planned state of the granted folders during a preview.
+
+A preview runs a script with reads real and writes simulated. The overlay is
+a lazily built tree of ``Node`` objects over the real folders: a directory's
+children are read from disk once (through a ``Reader``), then every planned
+write edits the tree, so later reads in the same script see the planned state
+— a renamed file is listed under its new name, a deleted one is gone, a
+written one reads back its new text. Nothing here touches the disk.
+
+Every step is O(path depth): a rename moves one node between two children
+maps, so a plan of 10,000 renames costs 10,000 dictionary moves, and a
+renamed folder takes its whole (possibly already edited) subtree with it.
+
+A node remembers ``source``: where its bytes are on disk right now (the
+grant-relative path the preview read it from), so reading a planned-renamed
+file's new name reads its source, and ``stat``: the fingerprint seen at
+preview, which apply checks before acting.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import hashlib
+import time
+import unicodedata
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, Protocol
+
+from capabilities.base import Grant
+from capabilities.errors import GrantError, PathRefused, TargetExists, TargetMissing
+from capabilities.folders import FolderSet, Stat, check_new_name
+from capabilities.holding import new_id
+
+__all__ = ["FolderView", "Node", "Overlay", "Reader", "fold"]
+
+class Reader(Protocol):
+    """Reads the real folders for the overlay (``folders.FolderSet`` is the real one)."""
+
+    def scan(self, real: str) -> dict[str, Stat]:
+        """Children of the real folder ``real`` (grant-relative), only regular files and folders."""
+        ...
+
+
+@dataclass(eq=False)
+class Node:
+    """One file or folder in the planned state."""
+
+    kind: str  # "file" | "folder"
+    source: str | None  # grant-relative path of its bytes on disk now; None for a planned new one
+    stat: Stat | None  # as seen at preview; None for a planned new one
+    data: bytes | None = None  # planned content (write_text)
+    produced: str = ""  # made at apply by another capability (e.g. "photos.resize"); unreadable now
+    planned_ns: int = field(default_factory=time.time_ns)  # shown as the modified time of planned content
+    children: dict[str, Node] | None = field(default=None, repr=False)
+    _folded: dict[str, list[str]] | None = field(default=None, repr=False)
+
+    @property
+    def is_folder(self) -> bool:
+        return self.kind == "folder"
+
+    @property
+    def planned(self) -> bool:
+        """True when the preview changed its content (or it does not exist yet)."""
+        return self.data is not None or bool(self.produced) or self.stat is None
+
+
+def fold(name: str) -> str:
+    """The form two names share if some OS would take them for the same entry (case, NFC/NFD)."""
+    return unicodedata.normalize("NFC", unicodedata.normalize("NFC", name).casefold())
+
+
+class Overlay:
+    """The planned tree over the granted folders, addressed by grant-relative paths."""
+
+    def __init__(self, reader: Reader) -> None:
+        self._reader = reader
+        self._roots: dict[str, Node] = {}
+
+    def add_root(self, label: str, stat: Stat) -> None:
+        """Make a granted folder addressable as ``label``."""
+        self._roots[label] = Node("folder", label, stat)
+
+    # ---- looking up ----------------------------------------------------------------
+
+    def get(self, parts: tuple[str, ...]) -> Node | None:
+        """The node at ``(label, name, ...)`` in the planned state, or None."""
+        node = self._roots.get(parts[0])
+        for name in parts[1:]:
+            if node is None or not node.is_folder:
+                return None
+            node = self.children(node).get(name)
+        return node
+
+    def children(self, node: Node) -> dict[str, Node]:
+        """A folder's entries in the planned state (read from disk the first time)."""
+        if node.children is None:
+            node.children = {}
+            if node.source is not None and node.stat is not None:
+                for name, st in self._reader.scan(node.source).items():
+                    node.children[name] = Node(st.kind, f"{node.source}/{name}", st)
+        return node.children
+
+    def clash(self, folder: Node, name: str) -> str | None:
+        """The name of a *different* entry in ``folder`` that some OS would confuse with ``name``."""
+        if folder._folded is None:
+            folder._folded = {}
+            for n in self.children(folder):
+                folder._folded.setdefault(fold(n), []).append(n)
+        others = [n for n in folder._folded.get(fold(name), ()) if n != name]
+        return others[0] if others else None
+
+    def walk(self, parts: tuple[str, ...], recursive: bool) -> Iterator[tuple[tuple[str, ...], Node]]:
+        """Entries under the folder at ``parts`` (depth first when ``recursive``)."""
+        folder = self.get(parts)
+        if folder is None or not folder.is_folder:
+            return
+        for name, child in self.children(folder).items():
+            path = (*parts, name)
+            yield path, child
+            if recursive and child.is_folder:
+                yield from self.walk(path, True)
+
+    # ---- planned changes -----------------------------------------------------------
+
+    def put(self, parts: tuple[str, ...], node: Node) -> Node | None:
+        """Place ``node`` at ``parts`` (the parent must exist); return what it replaced."""
+        parent = self._parent(parts)
+        kids = self.children(parent)
+        old = kids.get(parts[-1])
+        if old is None and parent._folded is not None:
+            parent._folded.setdefault(fold(parts[-1]), []).append(parts[-1])
+        kids[parts[-1]] = node
+        return old
+
+    def remove(self, parts: tuple[str, ...]) -> Node:
+        """Take the node at ``parts`` out of the planned tree and return it."""
+        parent = self._parent(parts)
+        node = self.children(parent).pop(parts[-1])
+        if parent._folded is not None:
+            same = parent._folded.get(fold(parts[-1]), [])
+            if parts[-1] in same:
+                same.remove(parts[-1])
+        return node
+
+    def move(self, src: tuple[str, ...], dst: tuple[str, ...]) -> Node | None:
+        """Move a node (and, for a folder, its whole planned subtree); return what dst replaced."""
+        node = self.remove(src)
+        return self.put(dst, node)
+
+    def _parent(self, parts: tuple[str, ...]) -> Node:
+        parent = self.get(parts[:-1])
+        if parent is None or not parent.is_folder:
+            raise KeyError("/".join(parts[:-1]))
+        return parent
+
+
+class FolderView:
+    """A run's granted folders as its script sees them: real reads plus the planned state.
+
+    One per run (``folders.view(context)``), shared by every capability, so a
+    file planned by ``files`` is visible to ``photos`` and the other way round.
+    Paths are grant-relative (``Trip/IMG_0001.jpg``). Each call checks the
+    calling capability's own grant for that folder.
+    """
+
+    def __init__(self, folders: FolderSet) -> None:
+        self.folders = folders
+        self.overlay = Overlay(folders)
+
+    # ---- grants --------------------------------------------------------------------
+
+    def add_grants(self, grants: Sequence[Grant]) -> None:
+        """Make folder grants addressable (idempotent: the same folder may be granted twice)."""
+        for grant in grants:
+            label = self.folders.add(grant)
+            if self.overlay.get((label,)) is None:
+                root = self.folders.lstat((label,))
+                assert root is not None
+                self.overlay.add_root(label, root)
+
+    def labels(self, capability: str) -> list[str]:
+        """Folder names a capability was granted, for messages and prompts."""
+        return sorted(label for cap, label in self.folders.modes if cap == capability)
+
+    def parts(self, capability: str, path: str, *, write: bool = False) -> tuple[str, ...]:
+        """Split and check a script's path: inside a folder this capability was granted, writable if asked."""
+        parts = self.folders.parts(path)
+        mode = self.folders.modes.get((capability, parts[0]))
+        if mode is None:
+            granted = ", ".join(repr(x) for x in self.labels(capability)) or "none"
+            raise GrantError(f"{capability} was not granted the folder {parts[0]!r}.",
+                             f"Folders granted to {capability}: {granted}.")
+        if write and mode != "rw":
+            raise GrantError(f"The folder {parts[0]!r} was granted read-only; {path!r} cannot be changed.",
+                             "Ask the person to grant it with changes allowed, or only read from it.")
+        return parts
+
+    # ---- reading the planned state ---------------------------------------------------
+
+    def node(self, parts: tuple[str, ...]) -> Node:
+        """The planned entry at ``parts``; TargetMissing (with a near match, if any) when absent."""
+        found = self.overlay.get(parts)
+        if found is not None:
+            return found
+        shown = "/".join(parts)
+        hint = "List the folder with files.list() to see what is there."
+        parent = self.overlay.get(parts[:-1]) if len(parts) > 1 else None
+        if parent is not None and parent.is_folder:
+            near = self.overlay.clash(parent, parts[-1])
+            if near is not None:
+                hint = f"Did you mean {'/'.join((*parts[:-1], near))!r}? Names must match exactly."
+        raise TargetMissing(f"There is no {shown!r}.", hint)
+
+    def exists(self, parts: tuple[str, ...]) -> bool:
+        return self.overlay.get(parts) is not None
+
+    def folder_node(self, parts: tuple[str, ...]) -> Node:
+        found = self.node(parts)
+        if not found.is_folder:
+            raise TargetMissing(f"{'/'.join(parts)!r} is a file, not a folder.",
+                                "Pass the folder that holds it.")
+        return found
+
+    def list(self, parts: tuple[str, ...], pattern: str = "*", recursive: bool = False) -> list[str]:
+        """Sorted grant-relative paths under a folder whose names match ``pattern`` (any case)."""
+        self.folder_node(parts)
+        wanted = pattern.casefold()
+        return sorted("/".join(p) for p, _ in self.overlay.walk(parts, recursive)
+                      if fnmatch.fnmatchcase(p[-1].casefold(), wanted))
+
+    def describe(self, parts: tuple[str, ...]) -> dict[str, Any]:
+        """What ``files.stat`` returns for an entry in the planned state."""
+        found = self.node(parts)
+        st = found.stat
+        if st is not None and found.data is None and not found.produced:
+            size: int | None = st.size
+            mtime_ns = st.mtime_ns
+        else:  # planned new content: it will be written at apply, "now" is the best guess
+            size = len(found.data) if found.data is not None else None
+            mtime_ns = found.planned_ns
+        return {
+            "path": "/".join(parts),
+            "name": parts[-1],
+            "is_folder": found.is_folder,
+            "size": 0 if found.is_folder else size,
+            "modified": datetime.fromtimestamp(mtime_ns / 1e9, UTC).astimezone().isoformat(),
+            "modified_epoch": mtime_ns / 1e9,
+            "planned": found.planned,
+        }
+
+    def read_bytes(self, parts: tuple[str, ...], limit: int | None = None) -> bytes:
+        """A file's content in the planned state (a renamed file's new name reads its source)."""
+        found = self.node(parts)
+        if found.is_folder:
+            raise TargetMissing(f"{'/'.join(parts)!r} is a folder, not a file.",
+                                "Use files.list() to see what is inside it.")
+        if found.data is not None:
+            return found.data if limit is None else found.data[:limit]
+        if found.produced or found.source is None:
+            raise TargetMissing(f"{'/'.join(parts)!r} is made only when the plan is applied "
+                                f"(by {found.produced or 'an earlier step'}); it cannot be read yet.",
+                                "Read the file it is made from instead.")
+        return self.folders.read_bytes(tuple(found.source.split("/")), limit)
+
+    def source_path(self, parts: tuple[str, ...]) -> str:
+        """The absolute path where an existing file's bytes are on disk now (for readers like vision).
+
+        Read it only through ``folders.read_bytes``-style safe resolution; this
+        is for messages and caches keyed by path.
+        """
+        found = self.node(parts)
+        if found.source is None:
+            raise TargetMissing(f"{'/'.join(parts)!r} does not exist on disk yet.",
+                                "It is made when the plan is applied.")
+        return self.folders.absolute(found.source.split("/"))
+
+    def fingerprint(self, parts: tuple[str, ...]) -> dict[str, Any]:
+        """What apply checks about this entry before acting on it (see ``fingerprint_of``)."""
+        return fingerprint_of(self.node(parts))
+
+    # ---- planning changes ------------------------------------------------------------
+
+    def check_target(self, parts: tuple[str, ...], *, overwrite: bool,
+                     moving: Node | None = None) -> Node | None:
+        """Check a new entry may be created at ``parts``; return the file it would replace.
+
+        Refuses an unsafe name, a missing parent, a clash with a different entry
+        that some OS would treat as the same name, and an existing entry unless
+        ``overwrite`` (files only; a folder is never replaced).
+        """
+        shown = "/".join(parts)
+        if len(parts) < 2:
+            raise PathRefused(f"{shown!r} is a granted folder itself; it cannot be replaced.",
+                              f"Use a path inside it, like '{shown}/name'.")
+        check_new_name(parts[-1])
+        parent = self.overlay.get(parts[:-1])
+        if parent is None or not parent.is_folder:
+            raise TargetMissing(f"The folder {'/'.join(parts[:-1])!r} does not exist.",
+                                "Create it first with files.mkdir().")
+        existing = self.overlay.children(parent).get(parts[-1])
+        near = self.overlay.clash(parent, parts[-1])
+        if near is not None and self.overlay.children(parent).get(near) is not moving:
+            raise TargetExists(
+                f"{shown!r} would clash with the existing {'/'.join((*parts[:-1], near))!r} "
+                "(same name apart from letter case or accents; some systems cannot keep both).",
+                "Choose a clearly different name.")
+        if existing is None or existing is moving:
+            return None
+        if existing.is_folder or (moving is not None and moving.is_folder):
+            raise TargetExists(f"{shown!r} already exists and is a folder; folders are never replaced.",
+                               "Choose another name.")
+        if not overwrite:
+            raise TargetExists(f"{shown!r} already exists.",
+                               "Choose another name, or pass overwrite=True to replace it "
+                               "(the old file is kept so undo can bring it back).")
+        return existing
+
+    def plan_new_file(self, capability: str, path: str, *, overwrite: bool = False,
+                      data: bytes | None = None, produced: str = "") -> dict[str, Any]:
+        """Plan a file that appears at apply (``data`` now, or made by ``produced``, e.g. photos.resize).
+
+        Returns facts for the action's ``detail``: ``path`` (absolute),
+        ``replaces`` (the fingerprint of a file it overwrites, or None) and
+        ``hold_id`` (where the overwritten file will be kept).
+        """
+        parts = self.parts(capability, path, write=True)
+        replaced = self.check_target(parts, overwrite=overwrite)
+        made = produced if data is None else ""
+        self.overlay.put(parts, Node("file", None, None, data=data, produced=made))
+        return {
+            "path": self.folders.absolute(parts),
+            "replaces": fingerprint_of(replaced) if replaced is not None else None,
+            "hold_id": new_id() if replaced is not None else None,
+        }
+
+
+def fingerprint_of(node: Node) -> dict[str, Any]:
+    """What apply checks about an entry: the preview's stat, or for planned content its hash."""
+    if node.data is not None:
+        return {"kind": "file", "size": len(node.data), "sha256": hashlib.sha256(node.data).hexdigest()}
+    if node.stat is None:
+        return {"kind": node.kind}  # made by an earlier action of the same plan
+    return node.stat.fingerprint()
