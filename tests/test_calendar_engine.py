@@ -1,0 +1,49 @@
+"""Calendar actions through the generic apply/undo engine and a real journal, against Radicale."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from capabilities.apply import apply_plan
+from capabilities.base import Grant
+from capabilities.journal import Journal
+from capabilities.undo import undo_run
+from tests.calendar_support import calendar_run
+from tests.radicale_server import RadicaleServer, radicale  # noqa: F401  (a fixture)
+
+WEEK = ("2026-11-23T00:00:00+01:00", "2026-11-30T00:00:00+01:00")
+
+
+@pytest.fixture
+def journal(tmp_path: Path) -> Iterator[Journal]:
+    with Journal(tmp_path / "errand.db") as opened:
+        yield opened
+
+
+def test_apply_and_undo_through_the_journal(radicale: RadicaleServer, journal: Journal) -> None:  # noqa: F811
+    source = radicale.make_calendar("work", "Work")
+    grants = [Grant("calendar", source, "rw", "Work")]
+    services = {"calendar_password": radicale.password, "timezone": "Europe/Berlin"}
+    with calendar_run(grants, services) as run:
+        first = run("create", "Dentist", "2026-11-24T15:00", "2026-11-24T16:00")
+        run("update", first, description="Bring the card")
+        run("create", "Lunch", "2026-11-25T12:30", "2026-11-25T13:30")
+    run_id = journal.start_run("put my appointments in the calendar", "…", grants)
+    journal.save_plan(run_id, run.plan)
+
+    with calendar_run(grants, services) as applying:
+        report = apply_plan(journal, run_id, run.plan, {"calendar": applying.calendar})
+    assert (report.status, report.done) == ("applied", 3)
+    assert len(radicale.items("work")) == 2
+    assert all(a["status"] == "done" for a in journal.actions(run_id))
+
+    with calendar_run(grants, services) as undoing:  # a fresh object, as after a restart
+        undone = undo_run(journal, run_id, {"calendar": undoing.calendar})
+    assert (undone.undone, undone.refused) == (3, [])
+    assert radicale.items("work") == {}
+    assert journal.run(run_id)["status"] == "undone"
+    with calendar_run(grants, services) as after:
+        assert after("events", *WEEK) == []
