@@ -1,0 +1,122 @@
+"""Undo: reverse order, refusals only where files changed since, journaled, after a restart too."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from capabilities.apply import apply_plan
+from capabilities.base import REGISTRY, Capability
+from capabilities.holding import Holding
+from capabilities.journal import Journal, JournalError
+from capabilities.undo import capabilities_for_run, prune_holding, undo_run
+from tests.test_apply import make_files, preview_renames, start
+from tests.test_journal_toycap import ToyFiles, make_caps, tree
+
+
+def applied_run(tmp_path: Path, journal: Journal, n: int) -> tuple[Path, int, dict[str, Capability]]:
+    root = tmp_path / "tree"
+    make_files(root, n)
+    caps = preview_renames(root, n)
+    rid = start(journal, caps)
+    assert apply_plan(journal, rid, caps["toyfs"].context.plan, caps).ok
+    return root, rid, caps
+
+
+def test_undo_refuses_just_the_actions_whose_files_were_edited(tmp_path: Path) -> None:
+    with Journal(tmp_path / "errand.db") as journal:
+        root, rid, caps = applied_run(tmp_path, journal, 5)
+        original = {f"f{i:04d}.txt": (root / f"r{i:04d}.txt").read_text() for i in range(5)}
+        edited = root / "r0002.txt"
+        stat = edited.stat()
+        edited.write_text("edited by the person after the run")
+
+        report = undo_run(journal, rid, caps)
+        assert report.undone == 4
+        assert [seq for seq, _ in report.refused] == [3]
+        assert "r0002.txt was edited after the run" in report.refused[0][1]
+        assert sorted(tree(root)) == ["f0000.txt", "f0001.txt", "f0003.txt", "f0004.txt", "r0002.txt"]
+        assert edited.read_text() == "edited by the person after the run"  # the edit is not lost
+        assert [a["status"] for a in journal.actions(rid)] == ["undone", "undone", "undo_refused", "undone",
+                                                              "undone"]
+        assert journal.run(rid)["status"] == "partly_undone"
+        undos = journal.undos(rid)
+        assert [u["seq"] for u in undos] == [5, 4, 3, 2, 1]  # last first
+        assert undos[2]["status"] == "refused" and "edited" in undos[2]["reason"]
+
+        # The person puts the file back as it was: the refused action can be undone now.
+        edited.write_text(original["f0002.txt"])
+        os.utime(edited, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+        again = undo_run(journal, rid, caps)
+        assert (again.undone, again.refused) == (1, [])
+        assert {k: (root / k).read_text() for k in tree(root)} == original
+        assert journal.run(rid)["status"] == "undone"
+        assert len(journal.undos(rid)) == 6
+
+
+def test_undo_after_reopening_the_journal(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(REGISTRY, ToyFiles.name, ToyFiles)
+    path = tmp_path / "errand.db"
+    with Journal(path) as journal:
+        root, rid, _ = applied_run(tmp_path, journal, 8)
+    before = sorted(f"f{i:04d}.txt" for i in range(8))
+    with Journal(path) as reopened:  # a new process would do exactly this
+        caps = capabilities_for_run(reopened, rid, holding=tmp_path / "holding")
+        assert isinstance(caps["toyfs"], ToyFiles) and caps["toyfs"].grants[0].target == str(root)
+        report = undo_run(reopened, rid, caps)
+        assert (report.undone, report.refused) == (8, [])
+    assert sorted(tree(root)) == before
+
+
+def test_undo_one_action(tmp_path: Path) -> None:
+    with Journal(tmp_path / "errand.db") as journal:
+        root, rid, caps = applied_run(tmp_path, journal, 4)
+        report = undo_run(journal, rid, caps, action=2)
+        assert (report.undone, report.refused) == (1, [])
+        assert sorted(tree(root)) == ["f0001.txt", "r0000.txt", "r0002.txt", "r0003.txt"]
+        assert journal.run(rid)["status"] == "partly_undone"
+        with pytest.raises(JournalError, match=r"Action 2 of run \d+ is undone"):
+            undo_run(journal, rid, caps, action=2)
+        with pytest.raises(JournalError, match="has no action 99") as missing:
+            undo_run(journal, rid, caps, action=99)
+        assert "errand show" in missing.value.hint
+        assert undo_run(journal, rid, caps).undone == 3
+        assert journal.run(rid)["status"] == "undone"
+
+
+def test_undo_is_refused_while_another_process_applies_the_run(tmp_path: Path) -> None:
+    with Journal(tmp_path / "errand.db") as journal:
+        root, rid, caps = applied_run(tmp_path, journal, 2)
+        journal.claim_run(rid, f"{os.uname().nodename}:{os.getppid()}:", "applying")  # a live process
+        with pytest.raises(Exception, match="being applied right now"):
+            undo_run(journal, rid, caps)
+        assert sorted(tree(root)) == ["r0000.txt", "r0001.txt"]
+
+
+def test_deleted_files_come_back_and_retention_keeps_what_undo_needs(tmp_path: Path) -> None:
+    holding = tmp_path / "holding"
+    root = tmp_path / "tree"
+    make_files(root, 3)
+    stray = tmp_path / "stray.txt"
+    stray.write_text("kept long ago by a run that was since forgotten")
+    stray_id = Holding(holding).keep(stray)
+    before = tree(root)
+    with Journal(tmp_path / "errand.db") as journal:
+        caps = make_caps(root, holding)
+        for i in range(3):
+            caps["toyfs"].delete(f"f{i:04d}.txt")  # type: ignore[attr-defined]
+        rid = start(journal, caps)
+        assert apply_plan(journal, rid, caps["toyfs"].context.plan, caps).ok
+        assert tree(root) == {}
+        needed = {a["outcome"]["holding"] for a in journal.actions(rid)}
+
+        dropped = prune_holding(journal, holding, max_bytes=0, max_age_days=0)
+        assert dropped == [stray_id]  # over every limit, yet nothing an undo needs is dropped
+        assert set(Holding(holding).ids()) == needed
+
+        assert undo_run(journal, rid, caps, action=3).undone == 1
+        assert journal.holding_ids_needed() == needed - {journal.actions(rid)[2]["outcome"]["holding"]}
+        assert undo_run(journal, rid, caps).undone == 2
+        assert tree(root) == before and Holding(holding).ids() == []
