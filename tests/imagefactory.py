@@ -62,8 +62,11 @@ def _dms(value: float) -> tuple[TiffImagePlugin.IFDRational, ...]:
 def exif_bytes(*, taken: str | datetime | None = None, offset: str | None = None,
                gps: tuple[float, float] | tuple[float, float, float] | None = None,
                make: str | None = None, model: str | None = None,
-               orientation: int | None = None) -> bytes:
-    """An EXIF block (as Pillow's ``save(exif=...)`` takes it) holding just the fields given."""
+               orientation: int | None = None, extra: dict[int, Any] | None = None) -> bytes:
+    """An EXIF block (as Pillow's ``save(exif=...)`` takes it) holding just the fields given.
+
+    ``extra`` adds raw tags to the Exif sub-IFD (exposure, lens, a maker note…) for realistic sizes.
+    """
     exif = Image.Exif()
     if orientation is not None:
         exif[0x0112] = orientation
@@ -78,6 +81,8 @@ def exif_bytes(*, taken: str | datetime | None = None, offset: str | None = None
         details[0x9003] = details[0x9004] = stamp
         if offset is not None:
             details[0x9011] = details[0x9012] = offset
+    if extra:
+        exif.get_ifd(_EXIF_IFD).update(extra)
     if gps is not None:
         where = exif.get_ifd(_GPS_IFD)
         lat, lon = gps[0], gps[1]
@@ -102,7 +107,7 @@ def make_photo(path: Path | str, *, size: tuple[int, int] = (64, 48), **fields: 
     """Write a real image at ``path`` (format from the extension) with the EXIF ``fields`` given.
 
     ``fields`` are those of ``exif_bytes``: taken, offset, gps=(lat, lon[, altitude]), make, model,
-    orientation. With none, the file has no EXIF block at all.
+    orientation, extra. With none, the file has no EXIF block at all.
     """
     path = Path(path)
     fmt = _FORMATS.get(path.suffix.lower())
