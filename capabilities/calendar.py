@@ -9,10 +9,11 @@ calendar for scripts and people; without one, the file stem or the last
 part of the URL. Several calendars may be granted in one run.
 
 Times: ISO 8601 text with an offset; a time without one is the person's
-local time (``services["timezone"]``, else the machine's), see
-``calendar_times``. All-day events take and give dates, and their ``end``
-is the last day included. An event's id is its iCalendar UID; a repeating
-event is one id for the whole series, listed once per occurrence.
+local time (``services["timezone"]``, else the machine's), and times come
+back in that zone with its offset, see ``calendar_times``. All-day events
+take and give dates, and their ``end`` is the last day included. An
+event's id is its iCalendar UID; a repeating event is one id for the whole
+series, listed once per occurrence.
 
 Preview: ``create``/``update``/``delete`` change an overlay held by this
 object (later ``events()`` calls in the same script see the change) and

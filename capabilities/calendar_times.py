@@ -6,8 +6,8 @@ local time zone: the IANA name in ``RunContext.services["timezone"]`` when
 the desktop layer sets it, else the machine's zone (``TZ``, then
 ``/etc/localtime``). Local rather than refused, because a person who says
 "tomorrow at 3" means their own 3 o'clock and a model rarely knows the
-offset; the returned events always carry explicit offsets, so the script
-sees what was understood. A bare date ("2026-11-23") is a whole day.
+offset. Times given back are in the person's zone with explicit offsets,
+so the script sees what was understood. A bare date ("2026-11-23") is a whole day.
 """
 
 from __future__ import annotations
@@ -77,7 +77,11 @@ def as_range_bound(value: datetime | date, zone: tzinfo) -> datetime:
 
 
 def show(value: datetime | date, zone: tzinfo) -> str:
-    """ISO text for a script: dates as "YYYY-MM-DD", times with their offset (floating → ``zone``)."""
+    """ISO text for a script: dates as "YYYY-MM-DD", times in ``zone`` with its offset.
+
+    Converted to the person's zone (a floating time is taken to be in it) so
+    a script or a model that reads "09:00" reads the person's own 9 o'clock.
+    """
     if isinstance(value, datetime):
-        return (value if value.tzinfo else value.replace(tzinfo=zone)).isoformat()
+        return (value.astimezone(zone) if value.tzinfo else value.replace(tzinfo=zone)).isoformat()
     return value.isoformat()

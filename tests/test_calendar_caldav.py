@@ -91,8 +91,9 @@ def test_repeating_event_on_the_server_is_expanded(server: RadicaleServer, sourc
             "DTEND:20261123T081500Z\r\nRRULE:FREQ=DAILY;COUNT=10\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n")
     with calendar_run(grants(source), services(server)) as run:
         found = run("events", "2026-11-25T00:00:00Z", "2026-11-28T00:00:00Z")
-    assert [e["start"] for e in found] == ["2026-11-25T08:00:00+00:00", "2026-11-26T08:00:00+00:00",
-                                           "2026-11-27T08:00:00+00:00"]
+    # Stored in UTC, shown in the person's zone (Berlin, +01:00 in November).
+    assert [e["start"] for e in found] == ["2026-11-25T09:00:00+01:00", "2026-11-26T09:00:00+01:00",
+                                           "2026-11-27T09:00:00+01:00"]
     assert all(e["id"] == "standup" and e["recurring"] for e in found)
 
 

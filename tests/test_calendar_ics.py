@@ -144,11 +144,16 @@ def test_all_day_event_takes_and_gives_the_last_day(ics: Path) -> None:
     assert (holiday["start"], holiday["end"], holiday["all_day"]) == ("2026-11-26", "2026-11-27", True)
 
 
-def test_naive_times_use_the_persons_zone(ics: Path) -> None:
+def test_naive_times_use_the_persons_zone_and_times_come_back_in_it(ics: Path) -> None:
     with calendar_run(grant(ics), {"timezone": "America/New_York"}) as run:
-        new_id = run("create", "Call", "2026-11-25T09:00", "2026-11-25T09:30")
-        call = next(e for e in run("events", *WEEK) if e["id"] == new_id)
-    assert call["start"] == "2026-11-25T09:00:00-05:00"
+        call = run("create", "Call", "2026-11-25T09:00", "2026-11-25T09:30")
+        utc = run("create", "Sync", "2026-11-25T18:00Z", "2026-11-25T18:30Z")
+        summer = run("create", "Picnic", "2026-07-04T12:00", "2026-07-04T15:00")
+        shown = {e["id"]: e["start"] for e in run("events", "2026-07-01", "2026-12-01")}
+    assert shown[call] == "2026-11-25T09:00:00-05:00"
+    assert shown[utc] == "2026-11-25T13:00:00-05:00"
+    assert shown[summer] == "2026-07-04T12:00:00-04:00"  # daylight saving time, from the zone's rules
+    assert shown["dentist-1"] == "2026-11-24T09:00:00-05:00"  # stored in Berlin time
 
 
 def test_verify_refuses_when_the_event_changed_since_the_preview(ics: Path) -> None:
