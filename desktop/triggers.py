@@ -274,7 +274,7 @@ class FolderWatcher:
             hub.release()
             raise
         self._deliverer = threading.Thread(
-            target=self._deliver_loop, args=(self._queue,), name=f"errand-watch-{self.name}", daemon=True)
+            target=self._deliver_loop, args=(self._queue,), name=f"errand-deliver-{self.name}", daemon=True)
         self._deliverer.start()
         return self
 
@@ -391,9 +391,9 @@ class FolderWatcher:
             src = os.fsdecode(event.src_path)
             if isinstance(event, FileMovedEvent):
                 dest = os.fsdecode(event.dest_path)
-                # A file renamed before it was ever reported is still arriving, not moving.
-                was_known = self.matches(src) and not self._forget(src)
-                self._touch(dest, "moved" if was_known else "created")
+                # A file renamed while waiting out its quiet period keeps waiting under its new name.
+                was_waiting = self._forget(src)
+                self._touch(dest, "moved" if self.matches(src) else "created", carry=was_waiting)
             elif isinstance(event, FileDeletedEvent):
                 self._forget(src)
             else:
@@ -401,21 +401,21 @@ class FolderWatcher:
         except Exception as exc:
             self._error(f"handling {event!r}: {exc!r}")
 
-    def _touch(self, path: str, kind: str) -> None:
+    def _touch(self, path: str, kind: str, *, carry: bool = False) -> None:
         if not self.matches(path):
             return
         with self._lock:
             if not self._running:
                 return
-            waiting = path in self._pending
-        if not waiting and kind not in self.events:
+            known = path in self._pending
+        if not (known or carry) and kind not in self.events:
             return
         try:
             st = os.stat(path)
             version: Version | None = (st.st_size, st.st_mtime_ns)
         except OSError:
             version = None
-        self._arm(path, version, new=not waiting)
+        self._arm(path, version, new=not known)
 
     def _arm(self, path: str, version: Version | None, *, new: bool) -> None:
         with self._lock:
