@@ -27,7 +27,8 @@ from __future__ import annotations
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, tzinfo
+from functools import cached_property
 from typing import Any
 
 import icalendar
@@ -63,12 +64,16 @@ class Calendar(Capability):
 
     def __init__(self, grants: Sequence[Grant], context: RunContext) -> None:
         super().__init__(grants, context)
-        self.zone = local_zone(context.services.get("timezone"))
         self._granted: list[_Granted] | None = None
         self._backends: dict[str, CalendarBackend] = {}
         # The preview's simulated writes: UID → (source text, new iCalendar text, or None if deleted).
         self._overlay: dict[str, tuple[str, str | None]] = {}
         self._created: set[str] = set()
+
+    @cached_property
+    def zone(self) -> tzinfo:
+        """The person's zone, read on first use: the desktop may fill ``services`` after construction."""
+        return local_zone(self.context.services.get("timezone"))
 
     @classmethod
     def describe_grant(cls, grant: Grant) -> str:
