@@ -206,10 +206,17 @@ class FolderView:
             return found
         shown = "/".join(parts)
         hint = "List the folder with files.list() to see what is there."
-        parent = self.overlay.get(parts[:-1]) if len(parts) > 1 else None
+        depth = len(parts) - 1  # the deepest existing folder on the way
+        while depth > 0 and self.overlay.get(parts[:depth]) is None:
+            depth -= 1
+        parent = self.overlay.get(parts[:depth])
         if parent is not None and parent.is_folder:
-            near = self.overlay.clash(parent, parts[-1])
-            if near is not None:
+            name = parts[depth]
+            if parent.source is not None and name not in self.overlay.children(parent):
+                # Left out of the listing on purpose? Say why: a link, a pipe, Errand's own folder.
+                self.folders.lstat((*parent.source.split("/"), name))
+            near = self.overlay.clash(parent, name)
+            if near is not None and depth == len(parts) - 1:
                 hint = f"Did you mean {'/'.join((*parts[:-1], near))!r}? Names must match exactly."
         raise TargetMissing(f"There is no {shown!r}.", hint)
 
