@@ -4,7 +4,7 @@ It does real file operations (``os.rename``, the real holding area) with the
 same contract as ``files``: ``verify`` compares the preview's fingerprint,
 ``perform`` returns what undoes it, ``undo`` refuses when the result changed,
 ``probe`` tells after a crash whether the effect is on disk. Setting
-``ERRAND_TOY_DELAY`` (seconds) slows each perform, so the crash test can kill
+``ERRAND_TOY_DELAY`` (seconds) slows each rename and its undo, so the crash test can kill
 a child process part-way through.
 """
 
@@ -22,6 +22,12 @@ from capabilities.holding import Holding, new_id
 from capabilities.plan import Action
 
 __all__ = ["ToyFiles", "make_caps", "tree"]
+
+
+def _pace() -> None:
+    delay = float(os.environ.get("ERRAND_TOY_DELAY", "0"))
+    if delay:
+        time.sleep(delay)
 
 
 def _fp(path: Path) -> list[int]:
@@ -68,9 +74,7 @@ class ToyFiles(Capability):
         self._source_as_previewed(Path(action.detail["src"]), action)
 
     def perform_rename(self, action: Action) -> dict[str, Any]:
-        delay = float(os.environ.get("ERRAND_TOY_DELAY", "0"))
-        if delay:
-            time.sleep(delay)
+        _pace()
         src, dst = Path(action.detail["src"]), Path(action.detail["dst"])
         if os.path.lexists(dst):
             raise TargetExists(f"{dst.name} exists now.", "Move it away and apply again.")
@@ -78,6 +82,7 @@ class ToyFiles(Capability):
         return {"src": str(src), "dst": str(dst)}
 
     def undo_rename(self, action: Action, outcome: dict[str, Any]) -> None:
+        _pace()
         src, dst = Path(action.detail["src"]), Path(action.detail["dst"])
         if not dst.exists():
             raise UndoRefused(f"{dst.name} is no longer there.", "It was moved or deleted after the run.")
