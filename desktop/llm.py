@@ -39,7 +39,8 @@ from desktop.errors import (
     NoVisionModel,
 )
 
-__all__ = ["Completion", "ModelSettings", "caption_image", "caption_service", "complete", "provider_of"]
+__all__ = ["Completion", "ModelSettings", "caption_image", "caption_service", "complete", "count_tokens",
+           "provider_of"]
 
 SETTINGS_HINT = "Check it in Settings → Model (or `errand settings`)."
 
@@ -104,6 +105,11 @@ def complete(messages: Sequence[Mapping[str, Any]], *, model: str, api_base: str
 def caption_image(jpeg_bytes: bytes, *, model: str, api_base: str | None = None,
                   api_key: str | None = None, timeout: float = 60.0) -> dict[str, Any]:
     """Ask a vision model for ``{"caption": str, "tags": [str, ...]}`` about one JPEG."""
+    return _caption(jpeg_bytes, model=model, api_base=api_base, api_key=api_key, timeout=timeout)[0]
+
+
+def _caption(jpeg_bytes: bytes, *, model: str, api_base: str | None, api_key: str | None,
+             timeout: float) -> tuple[dict[str, Any], Completion]:
     if not model:
         raise NoVisionModel("No vision model is configured, so pictures cannot be captioned.",
                             "Choose a model that can see pictures in Settings → Model → Vision model.")
@@ -120,16 +126,33 @@ def caption_image(jpeg_bytes: bytes, *, model: str, api_base: str | None = None,
             raise NoVisionModel(f"The model {model} cannot look at pictures ({exc.message}).",
                                 "Choose a model with vision in Settings → Model → Vision model.") from None
         raise
-    return parse_caption(answer.text)
+    return parse_caption(answer.text), answer
 
 
-def caption_service(settings: ModelSettings) -> Callable[[bytes], dict[str, Any]]:
-    """The ``context.services["caption"]`` callable for the vision capability, bound to settings."""
+def caption_service(settings: ModelSettings, record_exchange: Callable[[dict[str, Any]], Any] | None = None
+                    ) -> Callable[[bytes], dict[str, Any]]:
+    """The ``context.services["caption"]`` callable for the vision capability, bound to settings.
+
+    Each request (not the picture itself: its size) is handed to ``record_exchange``
+    with ``Journal.add_exchange``'s argument names.
+    """
     model = settings.vision_model or settings.model
 
     def caption(jpeg_bytes: bytes) -> dict[str, Any]:
-        return caption_image(jpeg_bytes, model=model, api_base=settings.api_base,
-                             api_key=settings.api_key, timeout=settings.timeout)
+        exchange: dict[str, Any] = {"kind": "caption", "model": model,
+                                    "prompt": f"{_prompt('caption.md')}\n[a JPEG of {len(jpeg_bytes)} bytes]"}
+        try:
+            result, answer = _caption(jpeg_bytes, model=model, api_base=settings.api_base,
+                                      api_key=settings.api_key, timeout=settings.timeout)
+        except ErrandError as exc:
+            if record_exchange is not None:
+                record_exchange({**exchange, "error": f"{exc.message} {exc.hint}".strip()})
+            raise
+        if record_exchange is not None:
+            record_exchange({**exchange, "answer": answer.text, "tokens_in": answer.tokens_in,
+                             "tokens_out": answer.tokens_out, "cost": answer.cost or 0.0,
+                             "latency_ms": round(answer.latency_ms)})
+        return result
 
     return caption
 
@@ -282,3 +305,8 @@ def _cost(litellm: Any, response: Any) -> float | None:
         return float(litellm.completion_cost(completion_response=response))
     except Exception:
         return None  # a local or unlisted model: the price is unknown, not zero
+
+
+def count_tokens(text: str, model: str = "gpt-4o") -> int:
+    """Tokens in ``text`` as ``model``'s tokenizer counts them (litellm ships the tables: offline)."""
+    return int(_litellm().token_counter(model=model, text=text))

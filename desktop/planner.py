@@ -1,0 +1,283 @@
+"""From a request in plain words to a checked script, through the configured model.
+
+The prompt is built from the text in ``resources/prompts/`` and the typed
+stubs of the registered capabilities (``Capability.stub()``, the same
+definitions that validate calls at run time), the names of the granted
+folders, and a few worked examples from the recipes when they exist. File
+names go to the model only when the person allowed it for this request, as
+JSON strings marked as data; prompts use no provider-specific tricks.
+
+The answer is parsed into a script and a one-paragraph summary, then
+checked statically (``desktop.scriptcheck``). Problems go back to the model
+in precise words, at most two repair rounds; ``repair_after_preview`` gives
+one more round when the preview raises. Every exchange (prompt, answer,
+tokens, cost, latency, problems) goes to ``record_exchange`` — a dict whose
+keys are ``Journal.add_exchange``'s arguments.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import os
+import re
+import string
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from importlib import resources
+from typing import Any
+
+from capabilities.base import Capability, Grant
+from capabilities.registry import all_capabilities
+from desktop import llm
+from desktop.errors import ErrandError, NoCodeInAnswer, ScriptRejected
+from desktop.scriptcheck import ScriptCheck, allowed_modules, check_script
+
+__all__ = ["PlannedScript", "api_text", "build_messages", "parse_answer", "plan_with_model",
+           "quote", "repair_after_preview"]
+
+MAX_REPAIRS = 2
+MAX_EXAMPLES = 2
+MAX_FILE_NAMES = 40  # per folder: enough to show the naming, small enough for the prompt
+RecordExchange = Callable[[dict[str, Any]], Any]
+
+
+@dataclass
+class PlannedScript:
+    """A script that passed the static check, with what it needs and how it was obtained."""
+
+    script: str
+    summary: str
+    needed: set[str]  # capabilities the code uses (read from the code, not the model's claims)
+    missing: dict[str, str]  # needed but not granted: name → plain words to ask the person with
+    writes: set[str]
+    exchanges: list[dict[str, Any]] = field(default_factory=list)
+    messages: list[dict[str, Any]] = field(default_factory=list)  # the conversation, for a later repair
+
+
+def plan_with_model(request: str, grants: Sequence[Grant], model_settings: llm.ModelSettings, *,
+                    allow_file_names: bool = False, file_names: Mapping[str, Sequence[str]] | None = None,
+                    record_exchange: RecordExchange | None = None) -> PlannedScript:
+    """Ask the model for a script for ``request``; repair it up to twice; raise a ModelError if it fails."""
+    capabilities = all_capabilities()
+    messages = build_messages(request, grants, capabilities, allow_file_names=allow_file_names,
+                              file_names=file_names)
+    return _converse(messages, grants, model_settings, capabilities, record_exchange, "plan", MAX_REPAIRS)
+
+
+def repair_after_preview(planned: PlannedScript, error: str, grants: Sequence[Grant],
+                         model_settings: llm.ModelSettings, *,
+                         record_exchange: RecordExchange | None = None) -> PlannedScript:
+    """One more round after the preview raised ``error`` (the preview's own words, with the line)."""
+    messages = [*planned.messages,
+                {"role": "user", "content": _template("preview_error.md").substitute(error=error.strip())}]
+    fixed = _converse(messages, grants, model_settings, all_capabilities(), record_exchange,
+                      "preview_repair", 0)
+    fixed.exchanges = [*planned.exchanges, *fixed.exchanges]
+    return fixed
+
+
+# ---- the prompt ------------------------------------------------------------------------------
+
+def api_text(capabilities: Mapping[str, type[Capability]]) -> str:
+    """The typed stubs of every capability, in name order: the API the model writes against."""
+    return "\n\n".join(capabilities[name].stub() for name in sorted(capabilities))
+
+
+def build_messages(request: str, grants: Sequence[Grant], capabilities: Mapping[str, type[Capability]],
+                   *, allow_file_names: bool = False,
+                   file_names: Mapping[str, Sequence[str]] | None = None) -> list[dict[str, Any]]:
+    """The system and user messages for a request (file names only when ``allow_file_names``)."""
+    writes = sorted(op.qualified for cap in capabilities.values() for op in cap.operations.values()
+                    if op.access == "write")
+    system = _template("system.md").substitute(
+        api=api_text(capabilities),
+        writes=", ".join(writes) or "none",
+        modules=", ".join(sorted(allowed_modules())) or "the standard library",
+        folders=_folders_text(grants),
+        examples=_examples_text(request),
+    )
+    files = ""
+    if allow_file_names:
+        listing = file_names if file_names is not None else _list_folders(grants)
+        if listing:
+            lines = [f"{quote(label)}: [{', '.join(quote(n) for n in names[:MAX_FILE_NAMES])}]"
+                     for label, names in listing.items()]
+            files = _template("files.md").substitute(listing="\n".join(lines))
+    user = _template("request.md").substitute(request=request.strip(), files=files)
+    return [{"role": "system", "content": system.strip()}, {"role": "user", "content": user.strip()}]
+
+
+_INVISIBLE = re.compile("[\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff\u061c]")
+
+
+def quote(text: str) -> str:
+    """Text from the person's files as a JSON string: quotes, newlines and invisible marks escaped."""
+    return _INVISIBLE.sub(lambda m: f"\\u{ord(m.group(0)):04x}", json.dumps(text, ensure_ascii=False))
+
+
+def _folders_text(grants: Sequence[Grant]) -> str:
+    modes: dict[str, dict[str, str]] = {}
+    others: list[str] = []
+    for g in grants:
+        if os.path.isabs(os.path.expanduser(g.target)):
+            label = g.label or os.path.basename(os.path.normpath(g.target))
+            modes.setdefault(label, {})[g.capability] = "read and change" if g.mode == "rw" else "read only"
+        elif g.capability not in others:
+            others.append(g.capability)
+    if not modes:
+        text = "none (the script cannot touch any folder)."
+    else:
+        text = "; ".join(f"{quote(label)} ({', '.join(f'{c}: {m}' for c, m in sorted(caps.items()))})"
+                         for label, caps in sorted(modes.items()))
+    if others:
+        text += f"\nAlso granted: {', '.join(others)}."
+    return text
+
+
+def _list_folders(grants: Sequence[Grant]) -> dict[str, list[str]]:
+    """Top-level names in each granted folder (hidden files left out); only with the person's consent."""
+    listing: dict[str, list[str]] = {}
+    for g in grants:
+        if not os.path.isabs(os.path.expanduser(g.target)):
+            continue
+        label = g.label or os.path.basename(os.path.normpath(g.target))
+        try:
+            with os.scandir(os.path.expanduser(g.target)) as entries:
+                names = sorted(e.name + ("/" if e.is_dir(follow_symlinks=False) else "")
+                               for e in entries if not e.name.startswith("."))
+        except OSError:
+            continue
+        listing[label] = names[:MAX_FILE_NAMES]
+    return listing
+
+
+def _examples_text(request: str) -> str:
+    """Up to two recipes as worked examples, the ones sharing most words with the request."""
+    scored = []
+    wanted = set(re.findall(r"[a-z]{3,}", request.lower()))
+    for title, code in _recipes():
+        overlap = len(wanted & set(re.findall(r"[a-z]{3,}", title.lower())))
+        scored.append((-overlap, title, code))
+    chosen = sorted(scored)[:MAX_EXAMPLES]
+    example = _template("example.md")
+    return "".join(example.substitute(request=title, code=code) for _, title, code in chosen)
+
+
+def _recipes() -> list[tuple[str, str]]:
+    """``(first docstring line, code without the docstring)`` of each short recipe, if any exist."""
+    found = []
+    try:
+        folder = resources.files("resources").joinpath("recipes")
+        files = sorted((f for f in folder.iterdir() if f.name.endswith(".py") and not f.name.startswith("_")),
+                       key=lambda f: f.name)
+    except (OSError, ModuleNotFoundError):
+        return []
+    for f in files:
+        source = f.read_text(encoding="utf-8")
+        try:
+            tree = ast.parse(source)
+        except SyntaxError:
+            continue
+        doc = ast.get_docstring(tree) or ""
+        body = tree.body[1:] if doc else tree.body
+        code = "\n".join(ast.get_source_segment(source, node) or "" for node in body).strip()
+        if doc and code and len(code) <= 1200:
+            found.append((doc.splitlines()[0].strip(), code))
+    return found
+
+
+def _template(name: str) -> string.Template:
+    return string.Template(resources.files("resources").joinpath("prompts", name).read_text(encoding="utf-8"))
+
+
+# ---- the answer ------------------------------------------------------------------------------
+
+_FENCE = re.compile(r"(```|~~~)[ \t]*([\w+.-]*)[^\n]*\n(.*?)(?:\n[ \t]*\1|\Z)", re.DOTALL)
+
+
+def parse_answer(text: str) -> tuple[str, str]:
+    """``(script, summary)`` from an answer; NoCodeInAnswer when it holds no Python code."""
+    blocks = [(m.group(2).lower(), m.group(3), m.span()) for m in _FENCE.finditer(text)]
+    code_blocks = [b for b in blocks if b[0] in ("python", "py", "python3", "")]
+    if code_blocks:
+        _, code, span = max(code_blocks, key=lambda b: len(b[1]))
+        prose = text[:span[0]] + "\n" + text[span[1]:]
+    elif _looks_like_code(text):
+        code, prose = text, ""
+    else:
+        said = " ".join(text.split())
+        raise NoCodeInAnswer("The model answered without code.",
+                             f"It said: “{said[:300]}”. Rephrase the chore more concretely, "
+                             "or pick one of the built-in recipes." if said else
+                             "Its answer was empty. Try again, or pick one of the built-in recipes.")
+    return code.strip("\n") + "\n", _summary(prose)
+
+
+def _looks_like_code(text: str) -> bool:
+    try:
+        tree = ast.parse(text)
+    except SyntaxError:
+        return False
+    return any(isinstance(n, ast.Call) for n in ast.walk(tree)) and len(tree.body) >= 1
+
+
+def _summary(prose: str) -> str:
+    match = re.search(r"summary\s*:\s*(.+)", prose, re.IGNORECASE | re.DOTALL)
+    text = match.group(1) if match else prose
+    paragraph = " ".join(text.strip().split("\n\n")[0].split()).strip("*_ ")
+    return paragraph[:800] or "The model gave no summary; the preview shows what would change."
+
+
+# ---- the conversation ------------------------------------------------------------------------
+
+def _converse(messages: list[dict[str, Any]], grants: Sequence[Grant], settings: llm.ModelSettings,
+              capabilities: Mapping[str, type[Capability]], record: RecordExchange | None, kind: str,
+              repairs: int) -> PlannedScript:
+    exchanges: list[dict[str, Any]] = []
+    failure: ErrandError | None = None
+    for attempt in range(repairs + 1):
+        exchange = {"kind": kind if attempt == 0 else "repair", "model": settings.model,
+                    "prompt": [dict(m) for m in messages]}
+        try:
+            answer = llm.complete(messages, model=settings.model, api_base=settings.api_base,
+                                  api_key=settings.api_key, timeout=settings.timeout)
+        except ErrandError as exc:
+            _record(record, exchanges, {**exchange, "error": f"{exc.message} {exc.hint}".strip()})
+            raise
+        exchange.update(answer=answer.text, tokens_in=answer.tokens_in, tokens_out=answer.tokens_out,
+                        cost=answer.cost or 0.0, latency_ms=round(answer.latency_ms))
+        messages.append({"role": "assistant", "content": answer.text})
+        try:
+            script, summary = parse_answer(answer.text)
+            check = check_script(script, capabilities, grants)
+        except NoCodeInAnswer as exc:
+            failure, problems = exc, ["Your answer had no ```python code block with the script."]
+        else:
+            if check.ok:
+                _record(record, exchanges, exchange)
+                return _planned(script, summary, check, capabilities, grants, exchanges, messages)
+            problems = check.problems
+            failure = ScriptRejected(
+                f"The model's script still has problems after {repairs} repair(s): {problems[0]}",
+                "Rephrase the chore, grant what it needs, or pick one of the built-in recipes.")
+        _record(record, exchanges, {**exchange, "error": "\n".join(problems)})
+        if attempt < repairs:
+            repair = _template("repair.md").substitute(problems="\n".join(f"- {p}" for p in problems))
+            messages.append({"role": "user", "content": repair})
+    assert failure is not None
+    raise failure
+
+
+def _record(record: RecordExchange | None, exchanges: list[dict[str, Any]], exchange: dict[str, Any]) -> None:
+    exchanges.append(exchange)
+    if record is not None:
+        record(exchange)
+
+
+def _planned(script: str, summary: str, check: ScriptCheck, capabilities: Mapping[str, type[Capability]],
+             grants: Sequence[Grant], exchanges: list[dict[str, Any]],
+             messages: list[dict[str, Any]]) -> PlannedScript:
+    granted = {g.capability for g in grants}
+    missing = {name: capabilities[name].summary for name in sorted(check.needed - granted)}
+    return PlannedScript(script, summary, set(check.needed), missing, set(check.writes), exchanges, messages)
