@@ -227,8 +227,12 @@ class Capability:
         if check is not None:
             check(action)
 
-    def probe(self, action: Action) -> bool | None:
-        """After a crash: True if the action took effect, False if not, None if unknown."""
+    def probe(self, action: Action) -> bool | dict[str, Any] | None:
+        """After a crash: True if the action took effect, False if not, None if unknown.
+
+        Instead of True a probe may return the outcome ``perform`` would have
+        returned (the crash lost it); recovery stores it so undo can use it.
+        """
         check = getattr(self, f"probe_{action.op}", None)
         return None if check is None else check(action)
 

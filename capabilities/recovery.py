@@ -3,12 +3,15 @@
 Apply writes each batch's intents (``started``) before its effects, and undo
 its intents (``undoing``); a crash leaves those behind, on a run whose owner
 process is gone. For each such action the capability's ``probe`` says
-whether the effect is on disk; then the run is rolled back (the default:
-every done action undone, last first) or, with ``finish=True``, the rest of
-the plan is carried out. A run cut short mid-undo is always taken to the end
-of its undo. An action whose probe cannot tell is tried for undo on rollback
-(undo refuses, with its reason, if the effect is not there) and stops a
-finish, since doing it twice could lose data.
+whether the effect is on disk, and may give back the outcome ``perform``
+would have returned (lost with the crash) so that undo has what it needs.
+Then the run is rolled back (the default: every done action undone, last
+first) or, with ``finish=True``, the rest of the plan is carried out. A run
+cut short mid-undo is always taken to the end of its undo.
+
+An action whose probe cannot tell is tried for undo on rollback (undo
+refuses, with its reason, if the effect is not there) and stops a finish,
+since doing it twice could lose data.
 """
 
 from __future__ import annotations
@@ -87,7 +90,9 @@ def _resolve(journal: Journal, run_id: int, caps: Mapping[str, Capability], fini
     unknown: list[int] = []
     for row in journal.actions(run_id, statuses=("started", "undoing")):
         cap = caps.get(row["capability"])
-        happened = None if cap is None else cap.probe(Action.from_json(row))
+        answer = None if cap is None else cap.probe(Action.from_json(row))
+        # A probe may answer with the outcome perform would have returned (it was lost in the crash).
+        happened, found = (True, dict(answer)) if isinstance(answer, Mapping) else (answer, None)
         if happened is None:
             unknown.append(int(row["seq"]))
             if finishing:  # doing it again could do it twice: stop the finish here
@@ -95,9 +100,8 @@ def _resolve(journal: Journal, run_id: int, caps: Mapping[str, Capability], fini
                 continue
             happened = True  # on rollback, let undo check and refuse if it is not there
         if row["status"] == "started":
-            # Outcome of an action done just before the crash is lost: undo works from the plan's detail.
             status = "done" if happened else "planned"
-            outcomes.append((row["seq"], status, row["outcome"] or {}, None, now()))
+            outcomes.append((row["seq"], status, row["outcome"] or found or {}, None, now()))
         else:
             status = "done" if happened else "undone"
             outcomes.append((row["seq"], status, row["outcome"], None, now()))

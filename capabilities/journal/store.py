@@ -291,12 +291,16 @@ class Journal:
                           (run_id,))
 
     def holding_ids_needed(self) -> set[str]:
-        """Holding-area ids that undoable actions still point to (``holding``/``holding_ids`` in outcomes)."""
-        needed: set[str] = set()
-        for (text,) in self._fetch("SELECT outcome FROM actions WHERE outcome IS NOT NULL AND status IN"
-                                   " ('done', 'started', 'undoing', 'undo_refused', 'failed')"):
-            needed.update(_holding_ids(_loads(text)))
-        return needed
+        """Holding-area ids that undoable actions may still need.
+
+        The outcome's ``holding`` for actions carried out; for actions caught
+        mid-way by a crash (outcome lost) also the id chosen at preview
+        (``hold_id`` in the detail). Keeping one too many is safe; one too few is not.
+        """
+        rows = self._fetch("SELECT json_extract(outcome, '$.holding'), json_extract(detail, '$.hold_id'),"
+                           " json_extract(detail, '$.holding') FROM actions WHERE status IN"
+                           " ('done', 'started', 'undoing', 'undo_refused', 'failed')")
+        return {str(v) for row in rows for v in row if isinstance(v, str) and v}
 
     def _fetch(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         with self._lock:
@@ -467,11 +471,3 @@ class Journal:
 
 def _undo_action_status(undo_status: str) -> str:
     return {"undone": "undone", "refused": "undo_refused"}.get(undo_status, "done")
-
-
-def _holding_ids(outcome: Any) -> list[str]:
-    if not isinstance(outcome, Mapping):
-        return []
-    found = [str(outcome["holding"])] if outcome.get("holding") else []
-    found += [str(h) for h in outcome.get("holding_ids") or []]
-    return found
