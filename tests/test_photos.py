@@ -1,0 +1,248 @@
+"""photos over granted folders: info through the planned state, resize planned/applied/undone for real.
+
+Every run here is real: folders on disk, the Dispatcher that validates calls,
+the SQLite journal, apply_plan and undo_run, the holding area.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PIL import Image
+
+from capabilities.apply import apply_plan
+from capabilities.base import Capability, Grant, RunContext
+from capabilities.dispatch import Dispatcher
+from capabilities.errors import CallError, GrantError, TargetExists, TargetMissing
+from capabilities.exif import read_info
+from capabilities.folders import folder_grants
+from capabilities.journal import Journal
+from capabilities.registry import instantiate
+from capabilities.undo import capabilities_for_run, undo_run
+from tests.files_support import snapshot
+from tests.imagefactory import make_photo, make_trip
+
+
+class Run:
+    """A preview over real folders: call capabilities by name, then apply and undo through the journal."""
+
+    def __init__(self, tmp: Path, folder: Path, mode: str = "rw", also: tuple[str, ...] = ("photos",)
+                 ) -> None:
+        self.holding = tmp / "holding"
+        self.grants = [*folder_grants([(str(folder), mode)]), *(Grant(name) for name in also)]
+        self.context = RunContext(holding=self.holding)
+        self.caps: dict[str, Capability] = instantiate(self.grants, self.context)
+        self.dispatch = Dispatcher(self.caps)
+
+    def __call__(self, name: str, *args: Any, **kwargs: Any) -> Any:
+        return self.dispatch(name, {"args": list(args), "kwargs": kwargs})
+
+    def apply(self, journal: Journal) -> int:
+        rid = journal.start_run("photos chore", "...", self.grants)
+        journal.save_plan(rid, self.context.plan)
+        journal.set_status(rid, "previewed")
+        fresh = instantiate(self.grants, RunContext(holding=self.holding))  # as after a restart
+        report = apply_plan(journal, rid, self.context.plan, fresh)
+        assert report.ok, report.error
+        return rid
+
+    def undo(self, journal: Journal, rid: int) -> Any:
+        return undo_run(journal, rid, capabilities_for_run(journal, rid, holding=self.holding))
+
+
+@pytest.fixture
+def journal(tmp_path: Path) -> Any:
+    with Journal(tmp_path / "errand.db") as j:
+        yield j
+
+
+@pytest.fixture
+def trip(tmp_path: Path) -> Path:
+    make_trip(tmp_path / "Trip")
+    return tmp_path / "Trip"
+
+
+# ---- info -------------------------------------------------------------------------------
+
+def test_info_reads_a_granted_photo_by_its_grant_relative_path(tmp_path: Path, trip: Path) -> None:
+    run = Run(tmp_path, trip)
+    info = run("photos.info", "Trip/IMG_0002.jpg")
+    assert info["path"] == "Trip/IMG_0002.jpg"
+    assert info["taken"] == "2024-07-14T18:30:05+02:00"
+    assert info["gps"]["lat"] == pytest.approx(48.8867, abs=1e-6)
+    assert info["orientation"] == 6 and info["camera"]["make"] == "Apple"
+
+
+def test_info_sees_the_planned_state(tmp_path: Path, trip: Path) -> None:
+    run = Run(tmp_path, trip)
+    run("files.rename", "Trip/IMG_0001.jpg", "Trip/Eiffel.jpg")
+    assert run("photos.info", "Trip/Eiffel.jpg")["taken"] == "2024-07-14T09:15:00+02:00"
+    with pytest.raises(TargetMissing):
+        run("photos.info", "Trip/IMG_0001.jpg")
+    assert (trip / "IMG_0001.jpg").exists()  # the preview changed nothing on disk
+
+
+def test_info_many_reports_unreadable_files_without_failing_the_batch(tmp_path: Path, trip: Path) -> None:
+    (trip / "notes.txt").write_text("not a photo")
+    run = Run(tmp_path, trip)
+    paths = run("files.list", "Trip")
+    found = run("photos.info_many", [*paths, "Trip/gone.jpg"])
+    by_path = {f["path"]: f for f in found}
+    assert [f["path"] for f in found] == [*paths, "Trip/gone.jpg"]
+    assert by_path["Trip/IMG_0005.jpg"]["missing"] == ["gps"]
+    assert "not an image" in by_path["Trip/notes.txt"]["error"]
+    assert "no 'Trip/gone.jpg'" in by_path["Trip/gone.jpg"]["error"]
+    with pytest.raises(GrantError):  # outside the grants is the script's mistake: it stops the run
+        run("photos.info_many", ["Elsewhere/a.jpg"])
+
+
+def test_photos_needs_a_folder_granted_to_files(tmp_path: Path, trip: Path) -> None:
+    caps = instantiate([Grant("photos")], RunContext(holding=tmp_path / "holding"))
+    with pytest.raises(GrantError) as err:
+        Dispatcher(caps)("photos.info", {"args": ["Trip/IMG_0001.jpg"], "kwargs": {}})
+    assert "folders granted for files" in err.value.message
+    assert "grant the folder" in err.value.hint
+
+
+def test_paths_that_leave_the_grant_are_refused(tmp_path: Path, trip: Path) -> None:
+    make_photo(tmp_path / "secret.jpg", taken="2020-01-01 00:00:00")
+    run = Run(tmp_path, trip)
+    for bad in ("Trip/../secret.jpg", str(tmp_path / "secret.jpg"), "Other/secret.jpg"):
+        with pytest.raises(GrantError):
+            run("photos.info", bad)
+    os.symlink(tmp_path / "secret.jpg", trip / "link.jpg")
+    with pytest.raises(GrantError):
+        run("photos.info", "Trip/link.jpg")
+
+
+def test_grant_text_says_nothing_leaves_the_computer() -> None:
+    from capabilities.photos import Photos
+
+    assert "nothing leaves the computer" in Photos.describe_grant(Grant("photos"))
+    assert Photos.leaves_machine is False
+
+
+# ---- resize -------------------------------------------------------------------------------
+
+def test_resize_is_planned_in_preview_then_applied_and_undone(tmp_path: Path, trip: Path,
+                                                              journal: Journal) -> None:
+    big = make_photo(trip / "big.jpg", size=(800, 600), taken="2024-07-14 12:00:00", offset="+02:00",
+                     gps=(48.8584, 2.2945, 35.0), make="Apple", model="iPhone 13", orientation=6)
+    before = snapshot(trip)
+    run = Run(tmp_path, trip)
+    assert run("photos.resize", "Trip/big.jpg", "Trip/big-small.jpg", 200) == "Trip/big-small.jpg"
+
+    assert snapshot(trip) == before  # preview: nothing written
+    (action,) = run.context.plan
+    assert (action.capability, action.op) == ("photos", "resize")
+    assert action.detail["size"] == [150, 200]  # orientation 6: the upright copy is portrait
+    assert "Trip/big-small.jpg" in run("files.list", "Trip")  # the overlay shows the planned copy
+    assert run("files.stat", "Trip/big-small.jpg")["planned"] is True
+    with pytest.raises(TargetMissing) as err:
+        run("photos.info", "Trip/big-small.jpg")
+    assert "made only when the plan is applied" in err.value.message
+
+    rid = run.apply(journal)
+    small = trip / "big-small.jpg"
+    with Image.open(small) as im:
+        assert im.size == (150, 200) and im.format == "JPEG"
+    copied = read_info(small)
+    assert copied["orientation"] is None  # turned upright, so no rotation is left to apply
+    assert copied["taken"] == "2024-07-14T12:00:00+02:00"
+    assert copied["gps"]["lat"] == pytest.approx(48.8584, abs=1e-6)
+    assert big.read_bytes() == before["big.jpg"][1]  # the source is untouched
+
+    report = run.undo(journal, rid)
+    assert (report.undone, report.refused) == (1, [])
+    assert snapshot(trip) == before
+    kept = list((tmp_path / "holding").rglob("item"))
+    assert len(kept) == 1 and kept[0].read_bytes()[:2] == b"\xff\xd8"  # the copy waits in the holding area
+
+
+def test_resize_converts_by_extension_and_never_enlarges(tmp_path: Path, trip: Path,
+                                                         journal: Journal) -> None:
+    run = Run(tmp_path, trip)
+    run("photos.resize", "Trip/IMG_0003.jpg", "Trip/IMG_0003.png", 1000)
+    run("photos.resize", "Trip/IMG_0004.jpg", "Trip/IMG_0004.webp", 32)
+    run.apply(journal)
+    with Image.open(trip / "IMG_0003.png") as im:
+        assert (im.format, im.size) == ("PNG", (64, 48))
+    with Image.open(trip / "IMG_0004.webp") as im:
+        assert (im.format, im.size) == ("WEBP", (32, 24))
+    assert read_info(trip / "IMG_0003.png")["camera"] == {"make": "Canon", "model": "Canon EOS R6"}
+
+
+def test_resize_to_heic(tmp_path: Path, trip: Path, journal: Journal) -> None:
+    pytest.importorskip("pillow_heif", reason="pillow-heif is not installed")
+    run = Run(tmp_path, trip)
+    run("photos.resize", "Trip/IMG_0001.jpg", "Trip/IMG_0001.heic", 40)
+    run.apply(journal)
+    info = read_info(trip / "IMG_0001.heic")
+    assert (info["format"], info["width"], info["height"]) == ("HEIF", 40, 30)
+    assert info["taken"] == "2024-07-14T09:15:00+02:00"
+
+
+def test_resize_refuses_bad_arguments_with_hints(tmp_path: Path, trip: Path) -> None:
+    run = Run(tmp_path, trip)
+    with pytest.raises(CallError) as err:
+        run("photos.resize", "Trip/IMG_0001.jpg", "Trip/small.jpg", 0)
+    assert "1600" in err.value.hint
+    with pytest.raises(CallError) as err:
+        run("photos.resize", "Trip/IMG_0001.jpg", "Trip/small.doc", 100)
+    assert ".jpg" in err.value.hint
+    with pytest.raises(TargetExists):
+        run("photos.resize", "Trip/IMG_0001.jpg", "Trip/IMG_0002.jpg", 100)
+    with pytest.raises(CallError):
+        run("photos.resize", "Trip", "Trip/x.jpg", 100)
+    with pytest.raises(CallError):  # validated on the host: a string is not a size
+        run("photos.resize", "Trip/IMG_0001.jpg", "Trip/x.jpg", "100")
+    assert len(run.context.plan) == 0
+
+
+def test_resize_needs_a_writable_grant(tmp_path: Path, trip: Path) -> None:
+    run = Run(tmp_path, trip, mode="ro")
+    assert run("photos.info", "Trip/IMG_0001.jpg")["taken"]
+    with pytest.raises(GrantError) as err:
+        run("photos.resize", "Trip/IMG_0001.jpg", "Trip/small.jpg", 100)
+    assert "read-only" in err.value.message
+
+
+def test_overwrite_keeps_the_replaced_file_and_undo_restores_it(tmp_path: Path, trip: Path,
+                                                                journal: Journal) -> None:
+    before = snapshot(trip)
+    run = Run(tmp_path, trip)
+    run("photos.resize", "Trip/IMG_0003.jpg", "Trip/IMG_0004.jpg", 20, overwrite=True)
+    rid = run.apply(journal)
+    with Image.open(trip / "IMG_0004.jpg") as im:
+        assert im.size == (20, 15)
+    assert run.undo(journal, rid).undone == 1
+    assert snapshot(trip) == before
+
+
+def test_apply_stops_when_the_source_changed_after_the_preview(tmp_path: Path, trip: Path,
+                                                               journal: Journal) -> None:
+    run = Run(tmp_path, trip)
+    run("photos.resize", "Trip/IMG_0001.jpg", "Trip/small.jpg", 30)
+    make_photo(trip / "IMG_0001.jpg", size=(90, 90))  # the person edits the photo meanwhile
+    rid = journal.start_run("photos chore", "...", run.grants)
+    journal.save_plan(rid, run.context.plan)
+    fresh = instantiate(run.grants, RunContext(holding=run.holding))
+    report = apply_plan(journal, rid, run.context.plan, fresh)
+    assert report.status == "failed"
+    assert "changed" in report.error.message and "Preview" in report.error.hint
+    assert not (trip / "small.jpg").exists()
+
+
+def test_undo_refuses_when_the_copy_changed_since(tmp_path: Path, trip: Path, journal: Journal) -> None:
+    run = Run(tmp_path, trip)
+    run("photos.resize", "Trip/IMG_0001.jpg", "Trip/small.jpg", 30)
+    rid = run.apply(journal)
+    make_photo(trip / "small.jpg", size=(10, 10))  # the person reworked the copy
+    report = run.undo(journal, rid)
+    assert report.undone == 0 and len(report.refused) == 1
+    assert "small.jpg" in report.refused[0][1]
+    with Image.open(trip / "small.jpg") as im:
+        assert im.size == (10, 10)  # their work is not lost
