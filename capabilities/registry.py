@@ -30,6 +30,15 @@ def all_capabilities() -> dict[str, type[Capability]]:
 
 def get(name: str) -> type[Capability]:
     """One capability class by name; KeyError with the known names if absent."""
+    if name not in REGISTRY and name.isidentifier() and name not in _MACHINERY:
+        # By convention a capability lives in the module of its name: import just that one,
+        # so a run that uses files does not pay for the calendar's and photos' libraries.
+        try:
+            importlib.import_module(f"capabilities.{name}")
+        except ModuleNotFoundError:
+            pass
+    if name in REGISTRY:
+        return REGISTRY[name]
     found = all_capabilities()
     if name not in found:
         raise KeyError(f"unknown capability {name!r}; known: {', '.join(sorted(found))}")

@@ -26,7 +26,6 @@ from pathlib import Path
 
 import wasmtime
 import wasmtime.component as wc
-from filelock import FileLock
 
 __all__ = ["BUNDLED_ENV", "GUEST_DIR", "WIT_PATH", "cache_key", "compiled_component", "make_engine"]
 
@@ -70,6 +69,8 @@ def compiled_component(engine: wasmtime.Engine, cache_dir: Path,
         return wc.Component.deserialize_file(engine, bundled)
     target = cache_dir / "sandbox" / f"guest-{cache_key()}.cwasm"
     if not target.exists():
+        from filelock import FileLock  # only on a cache miss: it costs ~50 ms to import
+
         target.parent.mkdir(parents=True, exist_ok=True)
         with FileLock(str(target) + ".lock"):
             if not target.exists():  # another process may have built it while we waited

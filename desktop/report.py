@@ -1,0 +1,77 @@
+"""The JSON shape of a run that scripts can rely on (``errand run/ask/show --json``).
+
+``run_id``, ``status`` (``applied``, ``previewed``, ``refused``, ``failed``,
+``cancelled``), ``summary``, ``grants`` (plain-language texts), ``actions``
+(each ``seq``, ``capability``, ``op``, ``args``, ``status`` and ``summary``),
+``result``, ``log``, and ``error`` (``type``, ``message``, ``line``, ``hint``)
+when there is one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+__all__ = ["RunReport", "error_dict"]
+
+_ACTION_KEYS = ("seq", "capability", "op", "args", "status", "summary", "before", "after", "error")
+
+
+@dataclass
+class RunReport:
+    run_id: int
+    status: str
+    summary: str = ""
+    request: str = ""
+    grants: list[str] = field(default_factory=list)
+    actions: list[dict[str, Any]] = field(default_factory=list)
+    result: Any = None
+    log: list[str] = field(default_factory=list)
+    error: dict[str, Any] | None = None
+    planner: str = ""
+    model: str | None = None
+    started: str = ""
+    finished: str | None = None
+
+    @classmethod
+    def from_journal(cls, run: Mapping[str, Any], actions: Sequence[Mapping[str, Any]],
+                     log: Sequence[str], grant_texts: Sequence[str] = ()) -> RunReport:
+        return cls(
+            run_id=int(run["id"]), status=run["status"], summary=run.get("summary") or "",
+            request=run.get("request") or "", grants=list(grant_texts),
+            actions=[{k: a.get(k) for k in _ACTION_KEYS} for a in actions],
+            result=run.get("result"), log=list(log), error=run.get("error"),
+            planner=run.get("planner") or "", model=run.get("model"),
+            started=run.get("started") or "", finished=run.get("finished"),
+        )
+
+    @property
+    def ok(self) -> bool:
+        return self.status in ("applied", "previewed")
+
+    def counts(self) -> dict[str, int]:
+        """Actions per status, e.g. ``{"done": 12, "skipped": 3}``."""
+        result: dict[str, int] = {}
+        for a in self.actions:
+            result[a["status"]] = result.get(a["status"], 0) + 1
+        return result
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "run_id": self.run_id, "status": self.status, "summary": self.summary, "request": self.request,
+            "grants": self.grants, "actions": self.actions, "result": self.result, "log": self.log,
+            "error": self.error, "planner": self.planner, "model": self.model,
+            "started": self.started, "finished": self.finished,
+        }
+
+
+def error_dict(error: BaseException | Mapping[str, Any] | None) -> dict[str, Any] | None:
+    """``{type, message, line, hint}`` for any error a run can end with."""
+    if error is None:
+        return None
+    if isinstance(error, Mapping):
+        return {"type": error.get("type", "Error"), "message": error.get("message", ""),
+                "line": error.get("line"), "hint": error.get("hint", "")}
+    return {"type": type(error).__name__, "message": str(error), "line": None,
+            "hint": getattr(error, "hint", "") or ""}

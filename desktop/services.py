@@ -1,0 +1,74 @@
+"""What capabilities may not build themselves, built lazily from settings, keyring and journal.
+
+Capabilities import no model provider and no keyring (layer contracts); the
+desktop hands them these through ``RunContext.services``. Everything here is
+resolved on first use, so a run that captions nothing never imports litellm
+and one without a calendar never opens the keyring.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from desktop import settings as settings_store
+
+__all__ = ["calendar_key_name", "default_services", "model_settings"]
+
+
+def calendar_key_name(source: str) -> str:
+    """The keyring entry holding the password of a CalDAV source."""
+    return f"calendar:{source}"
+
+
+def model_settings(settings: settings_store.Settings | None = None) -> Any:
+    """``llm.ModelSettings`` with the key looked up: the keyring first, then the provider's env var."""
+    from desktop import keys
+    from desktop.llm import ModelSettings
+
+    chosen = settings or settings_store.load()
+    key = keys.get_key(keys.service_for_model(chosen.model)) if chosen.model else None
+    return ModelSettings(model=chosen.model, api_base=chosen.api_base or None, api_key=key,
+                         vision_model=chosen.effective_vision_model)
+
+
+def default_services(journal_getter: Callable[[], Any] | None = None) -> dict[str, Any]:
+    """The services dict for ``RunContext``; ``journal_getter`` gives the caption cache."""
+    services: dict[str, Any] = {
+        "caption": _LazyCaption(),
+        "calendar_password": _calendar_password,
+    }
+    if journal_getter is not None:
+        services["caption_cache"] = _LazyCache(journal_getter)
+    return services
+
+
+def _calendar_password(source: str) -> str | None:
+    from desktop import keys
+
+    return keys.get_key(calendar_key_name(source))
+
+
+class _LazyCaption:
+    """The vision capability's ``caption`` callable, bound to the settings on first use."""
+
+    def __init__(self) -> None:
+        self._service: Callable[[bytes], dict[str, Any]] | None = None
+
+    def __call__(self, jpeg_bytes: bytes) -> dict[str, Any]:
+        if self._service is None:
+            from desktop.llm import caption_service
+
+            self._service = caption_service(model_settings())
+        return self._service(jpeg_bytes)
+
+
+class _LazyCache:
+    def __init__(self, journal_getter: Callable[[], Any]) -> None:
+        self._journal = journal_getter
+
+    def cached_caption(self, image_hash: str, model: str) -> dict[str, Any] | None:
+        return self._journal().cached_caption(image_hash, model)
+
+    def store_caption(self, image_hash: str, model: str, caption: dict[str, Any]) -> None:
+        self._journal().store_caption(image_hash, model, caption)
