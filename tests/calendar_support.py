@@ -17,7 +17,51 @@ from capabilities.calendar import Calendar
 from capabilities.dispatch import Dispatcher
 from capabilities.plan import ActionPlan
 
-__all__ = ["CalendarRun", "apply", "calendar_run", "undo"]
+__all__ = ["SEED", "CalendarRun", "apply", "calendar_run", "undo"]
+
+# A small calendar as another app writes it: a Berlin VTIMEZONE, one event, a weekly
+# series of three, and a to-do that must survive every change.
+SEED = """BEGIN:VCALENDAR
+VERSION:2.0
+PRODID:-//Test//Seed//EN
+BEGIN:VTIMEZONE
+TZID:Europe/Berlin
+BEGIN:STANDARD
+DTSTART:19701025T030000
+RRULE:FREQ=YEARLY;BYMONTH=10;BYDAY=-1SU
+TZOFFSETFROM:+0200
+TZOFFSETTO:+0100
+END:STANDARD
+BEGIN:DAYLIGHT
+DTSTART:19700329T020000
+RRULE:FREQ=YEARLY;BYMONTH=3;BYDAY=-1SU
+TZOFFSETFROM:+0100
+TZOFFSETTO:+0200
+END:DAYLIGHT
+END:VTIMEZONE
+BEGIN:VEVENT
+UID:dentist-1
+DTSTAMP:20261101T100000Z
+SUMMARY:Dentist
+LOCATION:Main Street 1
+DTSTART;TZID=Europe/Berlin:20261124T150000
+DTEND;TZID=Europe/Berlin:20261124T160000
+END:VEVENT
+BEGIN:VEVENT
+UID:standup-1
+DTSTAMP:20261101T100000Z
+SUMMARY:Standup
+DTSTART;TZID=Europe/Berlin:20261123T090000
+DTEND;TZID=Europe/Berlin:20261123T091500
+RRULE:FREQ=WEEKLY;COUNT=3
+END:VEVENT
+BEGIN:VTODO
+UID:todo-1
+DTSTAMP:20261101T100000Z
+SUMMARY:Buy milk
+END:VTODO
+END:VCALENDAR
+"""
 
 
 class CalendarRun:
