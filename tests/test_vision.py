@@ -1,0 +1,139 @@
+"""vision.caption over real parts: JPEGs on disk, the dispatcher, the journal's cache, HTTP via litellm."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PIL import Image
+
+from capabilities.base import Grant, RunContext
+from capabilities.dispatch import Dispatcher
+from capabilities.errors import BackendError, CallError, GrantError, PathRefused
+from capabilities.journal import Journal
+from capabilities.registry import instantiate
+from capabilities.vision import MAX_SIDE, Vision
+from desktop import llm
+from desktop.errors import ModelAuthError
+from tests.fake_openai import FakeOpenAI
+
+KEY = "sk-vision-test-987654"
+ANSWER = '{"caption": "A red field under a blue sky.", "tags": ["field", "sky"]}'
+
+
+def _photo(path: Path, size: tuple[int, int] = (2400, 1600)) -> bytes:
+    image = Image.new("RGB", size, (180, 40, 40))
+    exif = Image.Exif()
+    exif[0x010F] = "TestCam"  # Make: must not leave the machine with the picture
+    image.save(path, "JPEG", exif=exif.tobytes())
+    return path.read_bytes()
+
+
+@pytest.fixture
+def pictures(tmp_path: Path) -> Path:
+    folder = tmp_path / "Trip"
+    folder.mkdir()
+    _photo(folder / "a.jpg")
+    (folder / "copy-of-a.jpg").write_bytes((folder / "a.jpg").read_bytes())
+    (folder / "notes.txt").write_text("not a picture")
+    return folder
+
+
+@pytest.fixture
+def journal(tmp_path: Path) -> Any:
+    with Journal(tmp_path / "errand.db") as j:
+        yield j
+
+
+def _run(folder: Path, fake: FakeOpenAI, journal: Journal, *, vision: bool = True,
+         services: dict[str, Any] | None = None) -> Dispatcher:
+    settings = llm.ModelSettings(model="openai/planner", api_base=fake.url, api_key=KEY,
+                                 vision_model=fake.model, timeout=10.0)
+    grants = [Grant("files", target=str(folder), mode="ro", label="Trip")]
+    if vision:
+        grants.append(Grant("vision", target=fake.model))
+    if services is None:
+        services = {"caption": llm.caption_service(settings, lambda e: journal.add_exchange(**e)),
+                    "caption_cache": journal}
+    return Dispatcher(instantiate(grants, RunContext(services=services)))
+
+
+def _caption(run: Dispatcher, path: str) -> Any:
+    return run("vision.caption", {"args": [path], "kwargs": {}})
+
+
+def test_the_picture_leaves_downscaled_as_a_data_uri_and_is_cached(pictures: Path, fake_openai: FakeOpenAI,
+                                                                    journal: Journal) -> None:
+    fake_openai.reply(ANSWER)
+    run = _run(pictures, fake_openai, journal)
+    expected = {"caption": "A red field under a blue sky.", "tags": ["field", "sky"]}
+    assert _caption(run, "Trip/a.jpg") == expected
+
+    sent = fake_openai.requests[0]
+    assert sent.image_urls()[0].startswith("data:image/jpeg;base64,")
+    [jpeg] = sent.images()
+    with Image.open(io.BytesIO(jpeg)) as seen:
+        assert seen.format == "JPEG"
+        assert max(seen.size) == MAX_SIDE and seen.size == (768, 512)
+        assert 0x010F not in seen.getexif()  # the camera's metadata stayed home
+    assert len(jpeg) < (pictures / "a.jpg").stat().st_size
+    assert sent.api_key == KEY
+
+    # Same picture again (and a byte-identical copy under another name): answered from the cache.
+    assert _caption(run, "Trip/a.jpg")["caption"] == "A red field under a blue sky."
+    fresh_run = _run(pictures, fake_openai, journal)  # a later apply: a new run, the same journal
+    assert _caption(fresh_run, "Trip/copy-of-a.jpg")["tags"] == ["field", "sky"]
+    assert len(fake_openai.requests) == 1
+
+    [exchange] = journal.exchanges(None)
+    assert exchange["kind"] == "caption" and exchange["tokens_in"] == 120
+    assert KEY not in str(exchange) and "base64" not in exchange["prompt"]
+
+
+def test_without_the_grant_nothing_is_sent(pictures: Path, fake_openai: FakeOpenAI, journal: Journal) -> None:
+    fake_openai.reply(ANSWER)
+    run = _run(pictures, fake_openai, journal, vision=False)
+    with pytest.raises(GrantError, match="not granted 'vision'"):
+        _caption(run, "Trip/a.jpg")
+    assert fake_openai.requests == []
+
+
+def test_bad_paths_and_non_pictures_are_refused_before_sending(pictures: Path, fake_openai: FakeOpenAI,
+                                                               journal: Journal) -> None:
+    run = _run(pictures, fake_openai, journal)
+    with pytest.raises(PathRefused, match="not inside a granted folder"):
+        _caption(run, "Elsewhere/a.jpg")
+    with pytest.raises(PathRefused):
+        _caption(run, "Trip/../secret.jpg")
+    with pytest.raises(CallError, match="not a picture"):
+        _caption(run, "Trip/notes.txt")
+    with pytest.raises(CallError, match="missing a required argument"):
+        run("vision.caption", {"args": [], "kwargs": {"file": "Trip/a.jpg"}})
+    assert fake_openai.requests == []
+
+
+def test_a_refused_key_reaches_the_script_as_a_clear_error(pictures: Path, fake_openai: FakeOpenAI,
+                                                           journal: Journal) -> None:
+    fake_openai.fail(401, "Incorrect API key provided")
+    run = _run(pictures, fake_openai, journal)
+    with pytest.raises(ModelAuthError) as caught:
+        _caption(run, "Trip/a.jpg")
+    assert "Settings → Model" in caught.value.hint
+    assert journal.exchanges(None)[0]["error"]  # the failed request is on record too
+    assert journal.cached_caption("x", fake_openai.model) is None
+
+
+def test_no_caption_service_says_to_choose_a_vision_model(pictures: Path, fake_openai: FakeOpenAI,
+                                                          journal: Journal) -> None:
+    run = _run(pictures, fake_openai, journal, services={})
+    with pytest.raises(BackendError) as caught:
+        _caption(run, "Trip/a.jpg")
+    assert "Settings → Model" in caught.value.hint
+
+
+def test_the_grant_text_names_the_provider() -> None:
+    text = Vision.describe_grant(Grant("vision", target="anthropic/claude-sonnet"))
+    assert "anthropic" in text and "leave this computer" in text
+    assert Vision.leaves_machine is True
