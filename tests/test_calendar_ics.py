@@ -193,3 +193,22 @@ def test_grant_text_in_plain_words() -> None:
     assert Calendar.describe_grant(Grant("calendar", "caldav:https://ana@cal.example.com/dav/ana/work/",
                                          "rw", "Work")) == \
         "Read and change events in the calendar “Work” at cal.example.com"
+
+
+def test_several_calendars_in_one_run(ics: Path, tmp_path: Path) -> None:
+    home = tmp_path / "home.ics"
+    home.write_text("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Test//EN\r\nEND:VCALENDAR\r\n")
+    grants = [Grant("calendar", f"ics:{ics}", "ro", "Work"), Grant("calendar", f"ics:{home}", "rw", "Home")]
+    with calendar_run(grants, BERLIN) as run:
+        default = run("create", "Plumber", "2026-11-25T08:00", "2026-11-25T09:00")  # the first writable
+        with pytest.raises(GrantError, match="“Work” was granted for reading only"):
+            run("create", "Review", "2026-11-25T10:00", "2026-11-25T11:00", calendar="Work")
+        with pytest.raises(GrantError, match="reading only"):
+            run("delete", "dentist-1")
+        with pytest.raises(CallError, match="no calendar is called 'Gym'") as caught:
+            run("create", "Run", "2026-11-25T07:00", "2026-11-25T08:00", calendar="Gym")
+        assert caught.value.hint == "Granted calendars: 'Work', 'Home'."
+        seen = {(e["title"], e["calendar"]) for e in run("events", *WEEK)}
+    assert {("Plumber", "Home"), ("Dentist", "Work"), ("Standup", "Work")} <= seen
+    apply(run)
+    assert set(vevents(home)) == {default} and "Plumber" not in ics.read_text()
