@@ -102,6 +102,10 @@ def _check_call(node: ast.Call, capabilities: Mapping[str, type[Capability]], gr
 def _check_arguments(node: ast.Call, op: Operation, line: int) -> list[str]:
     if any(isinstance(a, ast.Starred) for a in node.args) or any(k.arg is None for k in node.keywords):
         return []  # *args / **kwargs: only the run-time check can tell
+    unknown = [k.arg for k in node.keywords if k.arg not in op.signature.parameters]
+    if unknown:  # said first: a wrong name is what the model must fix, "missing dst" follows from it
+        return [f"line {line}: {op.qualified}(): got an unexpected keyword argument {unknown[0]!r}. "
+                f"The signature is {signature_text(op)}."]
     try:
         bound = op.signature.bind(*node.args, **{k.arg: k.value for k in node.keywords if k.arg})
     except TypeError as exc:
@@ -128,12 +132,17 @@ def _check_write_grant(node: ast.Call, op: Operation, grants: Sequence[Grant], l
         return (f"line {line}: {op.qualified}() changes things, but {op.capability} was granted read-only. "
                 "Only read with it, or write to a folder granted with changes allowed.")
     read_only = {_label(g) for g in mine if g.mode == "ro"} - {_label(g) for g in mine if g.mode == "rw"}
-    for arg in [*node.args, *(k.value for k in node.keywords)]:
-        value = _literal(arg)
-        if isinstance(value, str) and value.split("/", 1)[0] in read_only:
-            return (f"line {line}: {op.qualified}() would change {value!r}, but the folder "
-                    f"{value.split('/', 1)[0]!r} was granted read-only. Write to a folder granted with "
-                    "changes allowed.")
+    # The path a write creates or changes is its ``dst`` (copy, rename, resize) or its ``path``.
+    target = "dst" if "dst" in op.signature.parameters else "path"
+    try:
+        bound = op.signature.bind_partial(*node.args, **{k.arg: k.value for k in node.keywords if k.arg})
+    except TypeError:
+        return ""  # reported by the argument check
+    value = _literal(bound.arguments[target]) if target in bound.arguments else None
+    if isinstance(value, str) and value.split("/", 1)[0] in read_only:
+        return (f"line {line}: {op.qualified}() would change {value!r}, but the folder "
+                f"{value.split('/', 1)[0]!r} was granted read-only. Write to a folder granted with "
+                "changes allowed.")
     return ""
 
 
