@@ -19,9 +19,10 @@ from pathlib import Path
 
 import pytest
 
-from capabilities.base import Grant, RunContext
+from capabilities.base import Capability, Grant, RunContext
 from capabilities.journal import Journal
 from capabilities.recovery import interrupted_runs, recover
+from capabilities.registry import instantiate
 from tests.test_journal_toycap import ToyFiles, tree
 
 N = 2000
@@ -33,16 +34,18 @@ from pathlib import Path
 from capabilities.apply import apply_plan
 from capabilities.journal import Journal
 from capabilities.undo import undo_run
-from tests.test_journal_toycap import make_caps
+from tests.test_journal_toycap import make_caps, make_files_caps
 
-root, holding, db, mode = Path(sys.argv[1]), Path(sys.argv[2]), sys.argv[3], sys.argv[4]
+root, holding, db, mode, kind = Path(sys.argv[1]), Path(sys.argv[2]), sys.argv[3], sys.argv[4], sys.argv[5]
 journal = Journal(db)
-caps = make_caps(root, holding)
+caps = make_caps(root, holding) if kind == "toyfs" else make_files_caps(root, holding)
+cap = caps[kind]
+prefix = "" if kind == "toyfs" else root.name + "/"
 if mode == "apply":
     for i in range({N}):
-        caps["toyfs"].rename(f"f{{i:04d}}.txt", f"r{{i:04d}}.txt")
-    plan = caps["toyfs"].context.plan
-    rid = journal.start_run("rename 2000 files", "...", caps["toyfs"].grants)
+        cap.rename(f"{{prefix}}f{{i:04d}}.txt", f"{{prefix}}r{{i:04d}}.txt")
+    plan = cap.context.plan
+    rid = journal.start_run("rename 2000 files", "...", cap.grants)
     journal.save_plan(rid, plan)
     print(rid, flush=True)
     apply_plan(journal, rid, plan, caps)
@@ -60,13 +63,14 @@ def statuses(db: Path) -> Counter[str]:
         conn.close()
 
 
-def kill_mid_batch(tmp_path: Path, mode: str, busy: str, settled: str, at_least: int) -> Counter[str]:
+def kill_mid_batch(tmp_path: Path, mode: str, busy: str, settled: str, at_least: int,
+                   kind: str = "toyfs") -> Counter[str]:
     """Run the child; once ``at_least`` actions are ``settled`` and a batch is ``busy``, SIGKILL it."""
     db = tmp_path / "errand.db"
     Journal(db).close()  # the schema exists before the child starts, so polling can read it
     env = {**os.environ, "ERRAND_TOY_DELAY": "0.001"}
     child = subprocess.Popen([sys.executable, "-c", CHILD, str(tmp_path / "tree"), str(tmp_path / "holding"),
-                              str(db), mode], cwd=REPO, env=env, stdout=subprocess.PIPE, text=True)
+                              str(db), mode, kind], cwd=REPO, env=env, stdout=subprocess.PIPE, text=True)
     try:
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline:
@@ -95,9 +99,13 @@ def make_tree(root: Path) -> dict[str, str]:
 
 
 def builder(holding: Path):  # type: ignore[no-untyped-def]
-    def build(grants: Sequence[Grant]) -> dict[str, ToyFiles]:
-        mine = [g for g in grants if g.capability == "toyfs"]
-        return {"toyfs": ToyFiles(mine, RunContext(holding=holding))}
+    """What the app passes to ``recover``: capabilities rebuilt from a run's stored grants."""
+    def build(grants: Sequence[Grant]) -> dict[str, Capability]:
+        context = RunContext(holding=holding)
+        toy = [g for g in grants if g.capability == "toyfs"]
+        if toy:
+            return {"toyfs": ToyFiles(toy, context)}
+        return instantiate(grants, context)
     return build
 
 
@@ -108,11 +116,19 @@ def assert_nothing_lost(root: Path, before: dict[str, str], renamed: bool) -> No
     assert after == expected
 
 
-@pytest.mark.parametrize("finish", [False, True], ids=["rollback", "finish"])
-def test_killed_apply_is_recovered(tmp_path: Path, finish: bool) -> None:
+NEEDS_PROBE_OUTCOME = pytest.mark.xfail(
+    strict=True, reason="files.probe_rename answers True, not the lost outcome (base.Capability.probe), so "
+    "undo of an action done just before the crash has no 'after' fingerprint and refuses")
+
+
+@pytest.mark.parametrize(("kind", "finish"), [
+    ("toyfs", False), ("toyfs", True),
+    pytest.param("files", False, marks=NEEDS_PROBE_OUTCOME), ("files", True),
+], ids=["toyfs-rollback", "toyfs-finish", "files-rollback", "files-finish"])
+def test_killed_apply_is_recovered(tmp_path: Path, finish: bool, kind: str) -> None:
     root = tmp_path / "tree"
     before = make_tree(root)
-    at_kill = kill_mid_batch(tmp_path, "apply", busy="started", settled="done", at_least=500)
+    at_kill = kill_mid_batch(tmp_path, "apply", busy="started", settled="done", at_least=500, kind=kind)
     assert 0 < at_kill["done"] < N and at_kill["started"] > 0
     on_disk = sum(1 for name in tree(root) if name.startswith("r"))
     print(f"killed with {at_kill} in the journal, {on_disk} renamed on disk")

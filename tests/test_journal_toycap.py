@@ -132,3 +132,28 @@ def tree(root: Path) -> dict[str, str]:
     """Every file under ``root``: relative name → sha256 of its content."""
     return {p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
             for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def paced_files() -> type[Capability]:
+    """The real ``files`` capability, slowed like the toy one (for the crash test's child)."""
+    from capabilities.files import Files
+
+    class PacedFiles(Files):  # no ``name`` of its own: not registered, stays "files"
+        """The files capability with each rename and its undo slowed by ERRAND_TOY_DELAY."""
+
+        def perform_rename(self, action: Action) -> dict[str, Any]:
+            _pace()
+            return super().perform_rename(action)
+
+        def undo_rename(self, action: Action, outcome: Any) -> None:
+            _pace()
+            super().undo_rename(action, outcome)
+
+    return PacedFiles
+
+
+def make_files_caps(root: Path, holding: Path) -> dict[str, Capability]:
+    """The paced real files capability over ``root`` (label ``T``), with a fresh plan."""
+    from capabilities.folders import folder_grants
+
+    return {"files": paced_files()(folder_grants([(str(root), "rw")], ()), RunContext(holding=holding))}
