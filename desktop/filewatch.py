@@ -1,24 +1,29 @@
-"""The machinery under folder-watch triggers: one shared watchdog observer and one quiet-timer thread.
+"""What every folder watcher in the process shares: one watchdog observer, one quiet timer, one record
+of Errand's own writes.
 
-Every :class:`~desktop.triggers.FolderWatcher` in the process goes through the
-module-level :data:`hub`, so ten automations cost one observer thread and one
-timer thread, not ten of each:
-
-- ``hub.watch(folder, recursive, sink)`` registers a sink for a folder's file
-  events on watchdog's native observer (inotify, FSEvents, ReadDirectoryChangesW),
-  falling back to polling when the native one cannot watch that folder (inotify
-  watch limit reached, a file system that does not support it) or when polling
-  is forced (``ERRAND_WATCH_POLLING=1``: network shares, whose changes made by
-  other machines a native observer never sees). Watchers of the same folder
-  share one watchdog watch; events fan out to their sinks.
-- ``hub.timer`` is a :class:`QuietTimer`: one thread and one heap of deadlines
-  for every path waiting out its quiet period, instead of a ``threading.Timer``
-  per file (500 files arriving at once would be 500 threads).
-
-The hub starts its threads when the first watch is added and stops and joins
-them when the last one is removed, so a process with no active watcher has no
-watcher threads at all. Nothing here raises into watchdog's threads: a sink
-that fails is logged and skipped.
+- :data:`hub` — ``hub.watch(folder, recursive, sink)`` registers a sink for a
+  folder's file events on watchdog's native observer (inotify, FSEvents,
+  ReadDirectoryChangesW), falling back to polling when the native one cannot
+  watch that folder (inotify watch limit reached, a file system without
+  support) or when polling is forced (``ERRAND_WATCH_POLLING=1``: network
+  shares, whose changes made by other machines a native observer never sees).
+  Watchers of the same folder share one watchdog watch; events fan out to their
+  sinks. ``hub.timer`` is a :class:`QuietTimer`: one thread and one heap of
+  deadlines for every path waiting out its quiet period, instead of a
+  ``threading.Timer`` per file (500 files arriving at once would be 500
+  threads). The hub starts its threads with its first user and stops and joins
+  them with its last, so a process with no active watcher has no watcher
+  threads. Nothing here raises into watchdog's threads: a failing sink is
+  logged and skipped.
+- :data:`own_writes` — the changes Errand itself is making or has made, so that
+  an automation never feeds itself. Whoever applies a plan calls
+  :func:`expect_own_write` before writing, moving or renaming into a path and
+  :func:`note_own_write` after (or wraps the apply in :func:`own_changes`, which
+  does both for every absolute path in the actions' details). A watcher skips a
+  settled file whose ``(size, mtime_ns)`` is the version Errand noted, or that
+  is still expected. The record is per process; across processes (``errand
+  watch`` next to a manual run in another one) the journal's record of what
+  each action left behind is the check, injected into a watcher as ``is_own``.
 """
 
 from __future__ import annotations
@@ -29,8 +34,11 @@ import logging
 import os
 import threading
 import time
-from collections.abc import Callable, Hashable
+from collections import OrderedDict
+from collections.abc import Callable, Hashable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from typing import Any
 
 from watchdog.events import (
     FileAttribEvent,
@@ -46,7 +54,19 @@ from watchdog.observers import Observer
 from watchdog.observers.api import BaseObserver, ObservedWatch
 from watchdog.observers.polling import PollingObserver
 
-__all__ = ["EventSink", "ObserverHub", "QuietTimer", "WatchHandle", "hub"]
+__all__ = [
+    "EventSink",
+    "ObserverHub",
+    "OwnWrites",
+    "QuietTimer",
+    "WatchHandle",
+    "expect_own_write",
+    "hub",
+    "note_own_write",
+    "own_changes",
+    "own_write",
+    "own_writes",
+]
 
 log = logging.getLogger("errand.triggers")
 
@@ -270,3 +290,98 @@ def _polling_forced() -> bool:
 
 
 hub = ObserverHub()
+
+
+def _registry_key(path: str | os.PathLike[str]) -> str:
+    """One spelling per file: the real parent folder plus the name (the file itself may be a symlink)."""
+    parent, name = os.path.split(os.path.abspath(path))
+    return os.path.normcase(os.path.join(os.path.realpath(parent), name))
+
+
+class OwnWrites:
+    """The changes Errand itself is making or has made, so that watchers can skip them.
+
+    ``expect(path)`` before a write (covers the events during it, for ``window``
+    seconds); ``note(path)`` after it (remembers the exact ``(size, mtime_ns)``
+    produced, and ends the expectation). ``is_own`` answers for a settled version.
+    """
+
+    def __init__(self, window: float = 300.0, remember: int = 50_000) -> None:
+        self.window = window
+        self._remember = remember
+        self._lock = threading.Lock()
+        self._expected: dict[str, float] = {}
+        self._versions: OrderedDict[str, tuple[int, int]] = OrderedDict()
+
+    def expect(self, path: str | os.PathLike[str], window: float | None = None) -> None:
+        until = time.monotonic() + (self.window if window is None else window)
+        with self._lock:
+            self._expected[_registry_key(path)] = until
+
+    def note(self, path: str | os.PathLike[str]) -> None:
+        key = _registry_key(path)
+        try:
+            st = os.stat(path)
+        except OSError:
+            version = None  # deleted or moved away: nothing left to suppress
+        else:
+            version = (st.st_size, st.st_mtime_ns)
+        with self._lock:
+            self._expected.pop(key, None)
+            self._versions.pop(key, None)
+            if version is not None:
+                self._versions[key] = version
+                while len(self._versions) > self._remember:
+                    self._versions.popitem(last=False)
+
+    def is_own(self, path: str | os.PathLike[str], size: int, mtime_ns: int) -> bool:
+        key = _registry_key(path)
+        now = time.monotonic()
+        with self._lock:
+            until = self._expected.get(key)
+            if until is not None:
+                if now <= until:
+                    return True
+                del self._expected[key]
+            return self._versions.get(key) == (size, mtime_ns)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._expected.clear()
+            self._versions.clear()
+
+
+own_writes = OwnWrites()
+
+
+def expect_own_write(path: str | os.PathLike[str], window: float | None = None) -> None:
+    """Call before Errand writes, moves or renames into ``path``: watchers skip the change."""
+    own_writes.expect(path, window)
+
+
+def note_own_write(path: str | os.PathLike[str]) -> None:
+    """Call after Errand wrote ``path``: watchers skip exactly the version it left there."""
+    own_writes.note(path)
+
+
+@contextmanager
+def own_write(*paths: str | os.PathLike[str]) -> Iterator[None]:
+    """Wrap one change of Errand's: expect it before, note the result after (even when it fails)."""
+    for path in paths:
+        own_writes.expect(path)
+    try:
+        yield
+    finally:
+        for path in paths:
+            own_writes.note(path)
+
+@contextmanager
+def own_changes(actions: Iterable[Any]) -> Iterator[None]:
+    """Wrap the apply of planned actions: every absolute path in their ``detail`` is an own write.
+
+    Capability-neutral on purpose: files actions name ``path``, ``src``, ``dst``;
+    whatever a capability writes to disk it names by absolute path in ``detail``.
+    """
+    paths = sorted({v for a in actions for v in a.detail.values() if isinstance(v, str) and os.path.isabs(v)})
+    with own_write(*paths):
+        yield

@@ -1,49 +1,54 @@
 """Folder-watch triggers: tell an automation, once per file version, that a file has arrived and is complete.
 
 A :class:`FolderWatcher` watches one folder (not its subfolders unless
-``recursive=True``; a chore such as "whenever a PDF lands in Downloads" means the
-folder itself, and each watched subfolder costs an inotify watch) and calls
+``recursive=True``: "whenever a PDF lands in Downloads" means the folder itself,
+and each watched subfolder costs an inotify watch) and calls
 ``on_ready(path, size, mtime_ns)`` for each matching file once it is complete:
 
 - **Complete** means quiet: no event for the path for ``quiet_seconds`` *and* its
   ``(size, mtime_ns)`` unchanged since the last event. Every event re-arms a
-  per-path deadline on the process's single quiet-timer thread
+  per-path deadline on the process's one quiet-timer thread
   (:mod:`desktop.filewatch`), so a file written in chunks, copied slowly, moved in
   or renamed from a temporary name is reported once, after its last write.
-- **Ignored names** are never reported: partial downloads and temporary files
-  (``.part``, ``.crdownload``, ``.tmp``, ``.download``, ``.partial``), Office lock
-  files (``~$…``), dot-files, Errand's own temporaries (``.errand-*``), and, when
-  recursive, anything inside such a folder. A rename from an ignored name to a
-  real one (``x.pdf.part`` → ``x.pdf``) counts as the file arriving.
+- **Ignored names** are never reported: partial downloads and temporaries
+  (``.part``, ``.crdownload``, ``.tmp``, ``.download``, ``.partial``, ``…~``),
+  Office lock files (``~$…``), dot-files (so Errand's ``.errand-*`` temporaries),
+  ``Thumbs.db``/``desktop.ini``, and, when recursive, anything inside a folder with
+  such a name. A rename from an ignored name to a real one (``x.pdf.part`` →
+  ``x.pdf``) counts as the file arriving.
 - **Errand's own changes** are never reported, so an automation never feeds
-  itself: the apply engine calls :func:`expect_own_write` before it writes, moves
-  or renames into a path and :func:`note_own_write` after; a settled file whose
-  ``(size, mtime_ns)`` is the one Errand noted (or that is still expected, within
-  a window) is skipped and passed to ``on_own_write`` so the runner can mark it
-  seen. The registry is process-wide: every watcher sees every write.
-- **Each version once**: a version already handed over is not handed over again
-  while the watcher lives, and ``is_seen(path, size, mtime_ns)`` (the journal's
+  itself: see :func:`~desktop.filewatch.expect_own_write`,
+  :func:`~desktop.filewatch.note_own_write` and
+  :func:`~desktop.filewatch.own_changes` (re-exported here). A skipped own write
+  goes to ``on_own_write`` so the runner can mark it seen; ``is_own`` adds a check
+  of the runner's choosing (the journal's record, which crosses processes).
+- **Each version once**: a version handed over is not handed over again while the
+  watcher lives, and ``is_seen(path, size, mtime_ns)`` (the journal's
   ``seen_files``, injected so this module does not depend on it) is asked before
   each hand-over. :meth:`FolderWatcher.catch_up`, called after :meth:`start`,
-  queues the files already in the folder that ``is_seen`` does not know, so files
-  that arrived while Errand was not running are handled too. An ``is_seen`` that
-  ignores the version gives "each file once" instead of "each version once".
+  queues the files already there that ``is_seen`` does not know, so files that
+  arrived while Errand was not running are handled too; it runs again every
+  ``rescan_seconds`` as a safety net for events the OS dropped (an inotify queue
+  overflow is otherwise silent). An ``is_seen`` that ignores the version gives
+  "each file once" instead of "each version once".
 
 Events: ``"created"`` (a new name appears: created, moved in, renamed from an
 ignored name), ``"moved"`` (an existing matching file renamed within the folder),
-``"modified"`` (an existing file rewritten). Events on a path already waiting out
-its quiet period only re-arm it, whatever their kind. ``pattern`` is a glob (or
-several) matched case-insensitively against the file name.
+``"modified"`` (an existing file rewritten). An event on a path already waiting
+out its quiet period only re-arms it, whatever its kind; a file renamed while
+waiting keeps waiting under its new name. ``pattern`` is a glob (or several)
+matched case-insensitively against the file name.
 
-Threads: watchdog's observer thread runs the event handler (cheap: a stat and a
-heap update, never raising); the quiet-timer thread checks stability; each
-watcher has one delivery thread that calls ``on_ready``, one file at a time in the
-order they settled, so a slow automation delays only itself. An exception in a
-callback is logged and counted in :attr:`FolderWatcher.stats`, never raised into
-a watchdog thread. :meth:`stop` joins the delivery thread (letting a running
-``on_ready`` finish, dropping files still queued: they are unseen, so the next
-catch-up finds them) and releases the shared observer, which stops when its last
-watcher does.
+Threads: watchdog's observer thread runs the event handler (a stat and a heap
+update; it never raises); the quiet-timer thread checks stability; each watcher
+has one delivery thread, and **every callback** (``on_ready``, ``is_seen``,
+``is_own``, ``on_own_write``) runs on it, one file at a time in the order files
+settled: a slow automation delays only itself, and a callback may use a
+thread-bound SQLite connection. A failing callback is logged and counted in
+:attr:`FolderWatcher.stats` (the file counts as handed over for this session; it
+is still unseen, so the next start's catch-up offers it again). :meth:`stop` lets
+a running ``on_ready`` finish, drops files still queued (unseen, so caught up
+next time), joins the delivery thread and releases the shared observer.
 """
 
 from __future__ import annotations
@@ -54,10 +59,8 @@ import os
 import queue
 import stat
 import threading
-import time
-from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from concurrent.futures import Future
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
@@ -65,7 +68,16 @@ from typing import Self
 
 from watchdog.events import FileDeletedEvent, FileMovedEvent, FileSystemEvent
 
-from desktop.filewatch import WatchHandle, hub
+from desktop.filewatch import (
+    OwnWrites,
+    WatchHandle,
+    expect_own_write,
+    hub,
+    note_own_write,
+    own_changes,
+    own_write,
+    own_writes,
+)
 
 __all__ = [
     "EVENT_KINDS",
@@ -75,6 +87,7 @@ __all__ = [
     "expect_own_write",
     "is_ignored_name",
     "note_own_write",
+    "own_changes",
     "own_write",
     "own_writes",
 ]
@@ -85,103 +98,17 @@ EVENT_KINDS = ("created", "moved", "modified")
 TEMP_SUFFIXES = (".part", ".partial", ".crdownload", ".download", ".tmp", ".temp", ".opdownload", "~")
 SYSTEM_NAMES = frozenset({"thumbs.db", "desktop.ini", "icon\r"})
 
-ReadyCallback = Callable[[Path, int, int], None]
-SeenCallback = Callable[[Path, int, int], bool]
+FileCallback = Callable[[Path, int, int], None]
+FileCheck = Callable[[Path, int, int], bool]
 Version = tuple[int, int]
+Item = tuple[str, int, int] | Callable[[], None] | None  # a file to hand over, a job, or "stop"
+RESCAN = "\0rescan"  # the timer key's path slot for a watcher's periodic rescan
 
 
 def is_ignored_name(name: str) -> bool:
     """True for names that are never a finished file of the person's: partials, temporaries, locks, hidden."""
     lowered = name.lower()
-    return (
-        name.startswith((".", "~$"))
-        or lowered.endswith(TEMP_SUFFIXES)
-        or lowered in SYSTEM_NAMES
-    )
-
-
-def _registry_key(path: str | os.PathLike[str]) -> str:
-    """One spelling per file: the real parent folder plus the name (the file itself may be a symlink)."""
-    parent, name = os.path.split(os.path.abspath(path))
-    return os.path.normcase(os.path.join(os.path.realpath(parent), name))
-
-
-class OwnWrites:
-    """The changes Errand itself is making or has made, so that watchers can skip them.
-
-    ``expect(path)`` before a write (covers the events during it, for ``window``
-    seconds); ``note(path)`` after it (remembers the exact ``(size, mtime_ns)``
-    produced, and ends the expectation). ``is_own`` answers for a settled version.
-    """
-
-    def __init__(self, window: float = 300.0, remember: int = 50_000) -> None:
-        self.window = window
-        self._remember = remember
-        self._lock = threading.Lock()
-        self._expected: dict[str, float] = {}
-        self._versions: OrderedDict[str, Version] = OrderedDict()
-
-    def expect(self, path: str | os.PathLike[str], window: float | None = None) -> None:
-        until = time.monotonic() + (self.window if window is None else window)
-        with self._lock:
-            self._expected[_registry_key(path)] = until
-
-    def note(self, path: str | os.PathLike[str]) -> None:
-        key = _registry_key(path)
-        try:
-            st = os.stat(path)
-        except OSError:
-            version = None  # deleted or moved away: nothing left to suppress
-        else:
-            version = (st.st_size, st.st_mtime_ns)
-        with self._lock:
-            self._expected.pop(key, None)
-            self._versions.pop(key, None)
-            if version is not None:
-                self._versions[key] = version
-                while len(self._versions) > self._remember:
-                    self._versions.popitem(last=False)
-
-    def is_own(self, path: str | os.PathLike[str], size: int, mtime_ns: int) -> bool:
-        key = _registry_key(path)
-        now = time.monotonic()
-        with self._lock:
-            until = self._expected.get(key)
-            if until is not None:
-                if now <= until:
-                    return True
-                del self._expected[key]
-            return self._versions.get(key) == (size, mtime_ns)
-
-    def clear(self) -> None:
-        with self._lock:
-            self._expected.clear()
-            self._versions.clear()
-
-
-own_writes = OwnWrites()
-
-
-def expect_own_write(path: str | os.PathLike[str], window: float | None = None) -> None:
-    """Call before Errand writes, moves or renames into ``path``: watchers skip the change."""
-    own_writes.expect(path, window)
-
-
-def note_own_write(path: str | os.PathLike[str]) -> None:
-    """Call after Errand wrote ``path``: watchers skip exactly the version it left there."""
-    own_writes.note(path)
-
-
-@contextmanager
-def own_write(*paths: str | os.PathLike[str]) -> Iterator[None]:
-    """Wrap one change of Errand's: expect it before, note the result after (even when it fails)."""
-    for path in paths:
-        own_writes.expect(path)
-    try:
-        yield
-    finally:
-        for path in paths:
-            own_writes.note(path)
+    return name.startswith((".", "~$")) or lowered.endswith(TEMP_SUFFIXES) or lowered in SYSTEM_NAMES
 
 
 @dataclass
@@ -191,30 +118,35 @@ class WatchStats:
     reported: int = 0
     own_writes: int = 0
     already_seen: int = 0
+    caught_up: int = 0
     errors: int = 0
     last_error: str | None = None
 
 
 class FolderWatcher:
-    """Watches one folder and hands each complete, matching, unseen file to ``on_ready`` once.
+    """Watches one folder and hands each complete, matching, unseen file version to ``on_ready`` once.
 
-    ``on_ready(path, size, mtime_ns)`` runs on the watcher's delivery thread.
-    ``is_seen(path, size, mtime_ns)`` says a version was handled before (default:
-    never). ``on_own_write(path, size, mtime_ns)`` hears about skipped own writes.
-    ``force_polling`` polls instead of using the native observer (network shares).
+    ``on_ready(path, size, mtime_ns)``: a file is ready (delivery thread).
+    ``is_seen(path, size, mtime_ns)``: this version was handled before (default: never).
+    ``is_own(path, size, mtime_ns)``: Errand made this version, beyond the process record.
+    ``on_own_write(path, size, mtime_ns)``: an own write was skipped.
+    ``rescan_seconds``: how often to repeat the catch-up scan (None: never).
+    ``force_polling``: poll instead of using the native observer (network shares).
     """
 
     def __init__(
         self,
         folder: str | os.PathLike[str],
         *,
-        on_ready: ReadyCallback,
+        on_ready: FileCallback,
         pattern: str | Sequence[str] = "*",
         events: Iterable[str] = EVENT_KINDS,
         quiet_seconds: float = 2.0,
-        is_seen: SeenCallback | None = None,
-        on_own_write: ReadyCallback | None = None,
+        is_seen: FileCheck | None = None,
+        is_own: FileCheck | None = None,
+        on_own_write: FileCallback | None = None,
         recursive: bool = False,
+        rescan_seconds: float | None = 300.0,
         force_polling: bool = False,
         name: str | None = None,
     ) -> None:
@@ -226,21 +158,23 @@ class FolderWatcher:
         self.patterns = tuple(p.lower() for p in ([pattern] if isinstance(pattern, str) else pattern))
         self.quiet_seconds = quiet_seconds
         self.recursive = recursive
+        self.rescan_seconds = rescan_seconds
         self.force_polling = force_polling
         self.name = name or self.folder.name
         self.stats = WatchStats()
         self._on_ready = on_ready
         self._is_seen = is_seen
+        self._is_own = is_own
         self._on_own_write = on_own_write
         self._root = str(self.folder)
         self._lock = threading.Lock()
         self._generation = 0
         self._running = False
         self._handle: WatchHandle | None = None
-        self._pending: dict[str, Version | None] = {}
+        self._pending: dict[str, Version | None] = {}  # path -> version at its last event
         self._queued: set[tuple[str, int, int]] = set()
-        self._reported: dict[str, Version] = {}
-        self._queue: queue.SimpleQueue[tuple[str, int, int] | None] = queue.SimpleQueue()
+        self._reported: dict[str, Version] = {}  # path -> last version handed over, seen or own
+        self._queue: queue.SimpleQueue[Item] = queue.SimpleQueue()
         self._deliverer: threading.Thread | None = None
 
     # -- lifecycle ---------------------------------------------------------------
@@ -276,6 +210,8 @@ class FolderWatcher:
         self._deliverer = threading.Thread(
             target=self._deliver_loop, args=(self._queue,), name=f"errand-deliver-{self.name}", daemon=True)
         self._deliverer.start()
+        if self.rescan_seconds:
+            hub.timer.touch((self, self._generation, RESCAN), self.rescan_seconds, self._rescan_due)
         return self
 
     def stop(self) -> None:
@@ -284,15 +220,15 @@ class FolderWatcher:
             if not self._running:
                 return
             self._running = False
-            waiting = [(self._generation, p) for p in self._pending]
+            keys = [(self, self._generation, p) for p in [*self._pending, RESCAN]]
             self._pending.clear()
             self._queued.clear()
+            self._queue.put(None)
         if self._handle is not None:
             hub.unwatch(self._handle)
             self._handle = None
-        for key in waiting:
-            hub.timer.cancel((self, *key))
-        self._queue.put(None)
+        for key in keys:
+            hub.timer.cancel(key)
         deliverer, self._deliverer = self._deliverer, None
         if deliverer is not None and deliverer is not threading.current_thread():
             deliverer.join()
@@ -312,8 +248,7 @@ class FolderWatcher:
         parent, name = os.path.split(path)
         if self.recursive:
             rel = os.path.relpath(path, self._root)
-            parts = rel.split(os.sep)
-            if rel.startswith(os.pardir) or any(is_ignored_name(p) for p in parts):
+            if rel.startswith(os.pardir) or any(is_ignored_name(p) for p in rel.split(os.sep)):
                 return False
         elif parent != self._root or is_ignored_name(name):
             return False
@@ -321,23 +256,44 @@ class FolderWatcher:
         return any(fnmatch.fnmatchcase(lowered, p) for p in self.patterns)
 
     def catch_up(self) -> list[Path]:
-        """Queue the matching files already present that are neither seen nor Errand's own; return them.
+        """Queue the matching files present that are neither seen nor Errand's own; return them.
 
         They go through the same quiet check as new arrivals, so one still being
-        written when Errand starts is reported when it is complete.
+        written when Errand starts is reported once it is complete. Runs on the
+        delivery thread (so ``is_seen`` always does), after what is queued already.
         """
+        if threading.current_thread() is self._deliverer:
+            return self._catch_up()
+        result: Future[list[Path]] = Future()
+
+        def job() -> None:
+            try:
+                result.set_result(self._catch_up())
+            except BaseException as exc:
+                result.set_exception(exc)
+
+        with self._lock:
+            if not self._running:
+                return []
+            self._queue.put(job)
+        return result.result()
+
+    def _catch_up(self) -> list[Path]:
         found: list[Path] = []
         for path, version in self._scan():
             with self._lock:
                 if not self._running:
                     break
-                if path in self._pending or (path, *version) in self._queued \
-                        or self._reported.get(path) == version:
+                last = self._reported.get(path)
+                if path in self._pending or (path, *version) in self._queued or last == version \
+                        or (last is not None and "modified" not in self.events):
                     continue
             if self._skip(path, version):
                 continue
             self._arm(path, version, new=True)
             found.append(Path(path))
+        with self._lock:
+            self.stats.caught_up += len(found)
         return found
 
     def _scan(self) -> Iterator[tuple[str, Version]]:
@@ -361,26 +317,29 @@ class FolderWatcher:
                     yield entry.path, (st.st_size, st.st_mtime_ns)
 
     def _skip(self, path: str, version: Version) -> bool:
-        """True if this version must not be handed over: Errand wrote it, or it was handled before."""
-        if own_writes.is_own(path, *version):
+        """True if this version must not be handed over: Errand made it, or it was handled before."""
+        if own_writes.is_own(path, *version) or self._ask(self._is_own, path, version):
             with self._lock:
                 self.stats.own_writes += 1
                 self._reported[path] = version
             self._call(self._on_own_write, path, version)
             return True
-        if self._is_seen is not None:
-            try:
-                seen = self._is_seen(Path(path), *version)
-            except Exception as exc:
-                # The runner's own record is the last word; asking again beats losing the file.
-                self._error(f"is_seen failed for {path}: {exc!r}")
-                seen = False
-            if seen:
-                with self._lock:
-                    self.stats.already_seen += 1
-                    self._reported[path] = version
-                return True
+        if self._ask(self._is_seen, path, version):
+            with self._lock:
+                self.stats.already_seen += 1
+                self._reported[path] = version
+            return True
         return False
+
+    def _ask(self, check: FileCheck | None, path: str, version: Version) -> bool:
+        if check is None:
+            return False
+        try:
+            return bool(check(Path(path), *version))
+        except Exception as exc:
+            # The runner's own record is the last word; asking again beats losing the file.
+            self._error(f"checking {path}: {exc!r}")
+            return False
 
     # -- events (observer thread) ------------------------------------------------
 
@@ -391,7 +350,6 @@ class FolderWatcher:
             src = os.fsdecode(event.src_path)
             if isinstance(event, FileMovedEvent):
                 dest = os.fsdecode(event.dest_path)
-                # A file renamed while waiting out its quiet period keeps waiting under its new name.
                 was_waiting = self._forget(src)
                 self._touch(dest, "moved" if self.matches(src) else "created", carry=was_waiting)
             elif isinstance(event, FileDeletedEvent):
@@ -402,6 +360,7 @@ class FolderWatcher:
             self._error(f"handling {event!r}: {exc!r}")
 
     def _touch(self, path: str, kind: str, *, carry: bool = False) -> None:
+        """Start or extend a path's quiet period; ``carry``: it was waiting under its name before a rename."""
         if not self.matches(path):
             return
         with self._lock:
@@ -462,32 +421,50 @@ class FolderWatcher:
             self._queued.add(item)
             self._queue.put(item)
 
+    def _rescan_due(self, key: object) -> None:
+        with self._lock:
+            if key[1] != self._generation or not self._running:  # type: ignore[index]
+                return
+            self._queue.put(self._rescan)
+        hub.timer.touch(key, self.rescan_seconds or 0.0, self._rescan_due)  # type: ignore[arg-type]
+
+    def _rescan(self) -> None:
+        found = self._catch_up()
+        if found:
+            log.info("watcher %s: a rescan found %d file(s) no event announced", self.name, len(found))
+
     # -- delivery (the watcher's own thread) ------------------------------------------
 
-    def _deliver_loop(self, inbox: queue.SimpleQueue[tuple[str, int, int] | None]) -> None:
+    def _deliver_loop(self, inbox: queue.SimpleQueue[Item]) -> None:
         while True:
             item = inbox.get()
-            if item is None or not self._running:
+            if item is None:
                 return
-            path, size, mtime_ns = item
-            version = (size, mtime_ns)
-            if not self._skip(path, version):
-                if self._call(self._on_ready, path, version):
-                    with self._lock:
-                        self.stats.reported += 1
-                with self._lock:
-                    self._reported[path] = version
+            if callable(item):
+                item()  # a catch-up; once stopping it finds nothing and returns at once
+                continue
+            if self._running:
+                self._deliver(*item)
             with self._lock:
                 self._queued.discard(item)
 
-    def _call(self, callback: ReadyCallback | None, path: str, version: Version) -> bool:
+    def _deliver(self, path: str, size: int, mtime_ns: int) -> None:
+        version = (size, mtime_ns)
+        if self._skip(path, version):
+            return
+        ok = self._call(self._on_ready, path, version)
+        with self._lock:
+            self._reported[path] = version
+            self.stats.reported += ok
+
+    def _call(self, callback: FileCallback | None, path: str, version: Version) -> bool:
         if callback is None:
             return True
         try:
             callback(Path(path), *version)
             return True
         except Exception as exc:
-            log.exception("automation callback failed for %s", path)
+            log.exception("watcher %s: callback failed for %s", self.name, path)
             self._error(f"{path}: {exc!r}")
             return False
 

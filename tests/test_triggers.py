@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from desktop.filewatch import QuietTimer, hub
-from desktop.triggers import FolderWatcher, is_ignored_name, note_own_write, own_write
+from desktop.triggers import FolderWatcher, is_ignored_name, note_own_write, own_changes, own_write
 
 QUIET = 0.3
 
@@ -423,3 +423,90 @@ def test_quiet_timer_fires_once_per_key_after_the_last_touch() -> None:
     assert [k for k, _ in fired] == ["idle", "busy"]
     assert fired[1][1] >= last_touch  # each touch pushed the deadline on; the first would have passed
     assert timer.pending() == 0
+
+
+def test_a_rescan_finds_files_no_event_announced(inbox: Path) -> None:
+    rec = Recorder()
+    # A watcher that acts on no event kind at all still finds new files through its periodic rescan.
+    with watching(inbox, rec, events=(), rescan_seconds=0.2) as watcher:
+        (inbox / "quiet.txt").write_text("no event will report me")
+        rec.wait_for("quiet.txt")
+        time.sleep(0.6)  # more rescans: the file is not handed over again
+    assert rec.names() == ["quiet.txt"]
+    assert watcher.stats.caught_up == 1
+
+
+def test_every_callback_runs_on_the_delivery_thread(inbox: Path) -> None:
+    (inbox / "old.txt").write_text("there before the start")
+    threads: set[str] = set()
+
+    def note(*_: object) -> bool:
+        threads.add(threading.current_thread().name)
+        return False
+
+    with FolderWatcher(inbox, on_ready=note, is_seen=note, is_own=note, quiet_seconds=QUIET,
+                       name="inbox") as watcher:
+        assert [p.name for p in watcher.catch_up()] == ["old.txt"]
+        (inbox / "new.txt").write_text("arrives")
+        wait_until(lambda: watcher.stats.reported == 2)
+    assert threads == {"errand-deliver-inbox"}
+
+
+def test_an_injected_own_check_suppresses_like_the_registry(inbox: Path) -> None:
+    """Stands in for the journal's record of what an action left behind (another process's apply)."""
+    rec = Recorder()
+    own: list[str] = []
+    with watching(inbox, rec, is_own=lambda p, s, m: p.name.startswith("made-by-errand"),
+                  on_own_write=lambda p, s, m: own.append(p.name)):
+        (inbox / "made-by-errand.pdf").write_text("x")
+        (inbox / "zz-sentinel.txt").write_text("last")
+        rec.wait_for("zz-sentinel.txt")
+    assert rec.names() == ["zz-sentinel.txt"] and own == ["made-by-errand.pdf"]
+
+
+def test_own_changes_covers_every_absolute_path_of_the_plan(inbox: Path) -> None:
+    from capabilities.plan import ActionPlan
+
+    plan = ActionPlan()
+    src, dst, note = inbox / "a.pdf", inbox / "Invoices-a.pdf", inbox / "note.txt"
+    src.write_text("invoice")
+    plan.add("files", "move", {"src": "a.pdf"}, {"src": str(src), "dst": str(dst)}, "Move a.pdf")
+    plan.add("files", "write", {"path": "note.txt"}, {"path": str(note), "size": 5}, "Write note.txt")
+    rec = Recorder()
+    with watching(inbox, rec) as watcher:
+        with own_changes(plan):
+            src.rename(dst)
+            note.write_text("hello")
+        (inbox / "zz-sentinel.txt").write_text("last")
+        rec.wait_for("zz-sentinel.txt")
+    assert rec.names() == ["zz-sentinel.txt"]
+    assert watcher.stats.own_writes == 2
+
+
+def test_an_automation_may_stop_its_own_watcher(inbox: Path) -> None:
+    handled: list[str] = []
+    watcher: FolderWatcher
+
+    def pause_after_first(path: Path, size: int, mtime_ns: int) -> None:
+        handled.append(path.name)
+        watcher.stop()  # what pausing after repeated failures does, from the delivery thread
+
+    watcher = FolderWatcher(inbox, on_ready=pause_after_first, quiet_seconds=QUIET)
+    with watcher:
+        for i in range(5):
+            (inbox / f"{i}.txt").write_text(str(i))
+        wait_until(lambda: not watcher.running)
+        time.sleep(QUIET * 2)
+    assert len(handled) == 1
+    wait_until(lambda: not any(t.name.startswith("errand-") for t in threading.enumerate()), 5)
+
+
+def test_the_watched_folder_vanishing_does_not_break_anything(inbox: Path) -> None:
+    rec = Recorder()
+    with watching(inbox, rec) as watcher:
+        (inbox / "a.txt").write_text("x")
+        for child in inbox.iterdir():
+            child.unlink()
+        inbox.rmdir()
+        time.sleep(QUIET * 2)
+    assert rec.names() == [] and watcher.stats.errors == 0
