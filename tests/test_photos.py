@@ -14,43 +14,15 @@ import pytest
 from PIL import Image
 
 from capabilities.apply import apply_plan
-from capabilities.base import Capability, Grant, RunContext
+from capabilities.base import Grant, RunContext
 from capabilities.dispatch import Dispatcher
 from capabilities.errors import CallError, GrantError, TargetExists, TargetMissing
 from capabilities.exif import read_info
-from capabilities.folders import folder_grants
 from capabilities.journal import Journal
 from capabilities.registry import instantiate
-from capabilities.undo import capabilities_for_run, undo_run
 from tests.files_support import snapshot
 from tests.imagefactory import make_photo, make_trip
-
-
-class Run:
-    """A preview over real folders: call capabilities by name, then apply and undo through the journal."""
-
-    def __init__(self, tmp: Path, folder: Path, mode: str = "rw", also: tuple[str, ...] = ("photos",)
-                 ) -> None:
-        self.holding = tmp / "holding"
-        self.grants = [*folder_grants([(str(folder), mode)]), *(Grant(name) for name in also)]
-        self.context = RunContext(holding=self.holding)
-        self.caps: dict[str, Capability] = instantiate(self.grants, self.context)
-        self.dispatch = Dispatcher(self.caps)
-
-    def __call__(self, name: str, *args: Any, **kwargs: Any) -> Any:
-        return self.dispatch(name, {"args": list(args), "kwargs": kwargs})
-
-    def apply(self, journal: Journal) -> int:
-        rid = journal.start_run("photos chore", "...", self.grants)
-        journal.save_plan(rid, self.context.plan)
-        journal.set_status(rid, "previewed")
-        fresh = instantiate(self.grants, RunContext(holding=self.holding))  # as after a restart
-        report = apply_plan(journal, rid, self.context.plan, fresh)
-        assert report.ok, report.error
-        return rid
-
-    def undo(self, journal: Journal, rid: int) -> Any:
-        return undo_run(journal, rid, capabilities_for_run(journal, rid, holding=self.holding))
+from tests.photos_support import Run
 
 
 @pytest.fixture
