@@ -25,8 +25,7 @@ back — and refuses when the event changed in the calendar since.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 from datetime import date, datetime, timedelta, tzinfo
 from functools import cached_property
 from typing import Any
@@ -35,27 +34,16 @@ import icalendar
 
 from capabilities import calendar_events as ev
 from capabilities.base import Capability, Grant, RunContext, read, write
-from capabilities.calendar_backends import CalendarBackend, Source, open_backend, parse_source
+from capabilities.calendar_apply import CalendarApply
+from capabilities.calendar_backends import parse_source
+from capabilities.calendar_set import CalendarSet, GrantedCalendar
 from capabilities.calendar_times import as_range_bound, local_zone, parse_day, parse_moment
-from capabilities.errors import CallError, GrantError, SourceChanged, TargetExists, TargetMissing, UndoRefused
-from capabilities.plan import Action
+from capabilities.errors import CallError, GrantError, TargetMissing
 
 __all__ = ["Calendar"]
 
-_AGAIN = "Preview the chore again to see the calendar as it is now."
 
-
-@dataclass(frozen=True)
-class _Granted:
-    source: Source
-    label: str
-    writable: bool
-
-    def where(self) -> str:
-        return f"the calendar “{self.label}”"
-
-
-class Calendar(Capability):
+class Calendar(CalendarApply, Capability):
     """Events in the person's calendars, from a local .ics file or a CalDAV server."""
 
     name = "calendar"
@@ -64,8 +52,7 @@ class Calendar(Capability):
 
     def __init__(self, grants: Sequence[Grant], context: RunContext) -> None:
         super().__init__(grants, context)
-        self._granted: list[_Granted] | None = None
-        self._backends: dict[str, CalendarBackend] = {}
+        self.calendars = CalendarSet(grants, context.services, context.remaining)
         # The preview's simulated writes: UID → (source text, new iCalendar text, or None if deleted).
         self._overlay: dict[str, tuple[str, str | None]] = {}
         self._created: set[str] = set()
@@ -97,8 +84,8 @@ class Calendar(Capability):
             raise CallError(f"calendar.events(): end {end!r} is not after start {start!r}.",
                             "Give the earlier time as start.")
         sources = []
-        for cal in self._calendars():
-            texts = {s.uid: s.ical for s in self._backend(cal).read_all(low, high)}
+        for cal in self.calendars.all():
+            texts = {s.uid: s.ical for s in self.calendars.backend(cal).read_all(low, high)}
             for uid, (src, text) in self._overlay.items():
                 if src == cal.source.text:
                     texts[uid] = text  # type: ignore[assignment]
@@ -111,7 +98,7 @@ class Calendar(Capability):
     def create(self, title: str, start: str, end: str, location: str = "", description: str = "",
                all_day: bool = False, calendar: str = "") -> str:
         """Add an event and return its id; all_day takes dates (end = last day); calendar is a label, default the first writable."""  # noqa: E501
-        cal = self._writable(calendar)
+        cal = self.calendars.for_new_events(calendar)
         first, last = self._span(start, end, all_day, "calendar.create")
         uid = f"{uuid.uuid4()}@errand"
         event = ev.new_event(uid, title, first, last, location, description)
@@ -129,22 +116,19 @@ class Calendar(Capability):
                end: str | None = None, location: str | None = None, description: str | None = None) -> str:
         """Change an event (None keeps a field; start alone moves it keeping its length); returns its id."""
         cal, text = self._lookup(event_id, "calendar.update")
-        self._require_writable(cal)
+        cal.require_writable()
         events, zones = ev.components(text, cal.where())
-        changes: dict[str, Any] = {k: v for k, v in
-                                   (("title", title), ("location", location), ("description", description))
-                                   if v is not None}
-        if start is not None or end is not None:
-            changes.update(self._moved(events, start, end))
-        if not changes:
+        given = {k: v for k, v in (("title", title), ("start", start), ("end", end), ("location", location),
+                                   ("description", description)) if v is not None}
+        if not given:
             raise CallError("calendar.update(): nothing to change.",
                             "Pass at least one of title, start, end, location, description.")
+        changes = {k: v for k, v in given.items() if k not in ("start", "end")}
+        if start is not None or end is not None:
+            changes.update(self._moved(events, start, end))
         new_text = ev.wrap(ev.apply_changes(events, changes), zones)
         before, after = ev.master(events), ev.master(ev.components(new_text, cal.where())[0])
-        self._plan_change("update", cal, event_id, text, new_text,
-                          {"event_id": event_id, **{k: v for k, v in (("title", title), ("start", start),
-                           ("end", end), ("location", location), ("description", description))
-                           if v is not None}},
+        self._plan_change("update", cal, event_id, text, new_text, {"event_id": event_id, **given},
                           f"Change {self._words(before)} in {cal.where()}",
                           self._words(before), self._words(after))
         return event_id
@@ -153,164 +137,37 @@ class Calendar(Capability):
     def delete(self, event_id: str) -> str:
         """Delete an event (a repeating event: the whole series); returns its id."""
         cal, text = self._lookup(event_id, "calendar.delete")
-        self._require_writable(cal)
+        cal.require_writable()
         before = ev.master(ev.components(text, cal.where())[0])
         self._plan_change("delete", cal, event_id, text, None, {"event_id": event_id},
                           f"Delete {self._words(before)} from {cal.where()}", self._words(before), None)
         return event_id
 
-    # ---- apply, undo, verify, probe ------------------------------------------------------
-
-    def perform_create(self, action: Action) -> dict[str, Any]:
-        backend, uid = self._backend_for(action), action.detail["uid"]
-        if backend.get(uid) is not None:
-            raise TargetExists(f"An event with the id {uid} is already in {self._where(action)}.",
-                               "The chore may have been applied before; check its history.")
-        backend.put(uid, action.detail["ical"])
-        return {"uid": uid, "after": self._fingerprint_now(backend, uid)}
-
-    def undo_create(self, action: Action, outcome: Mapping[str, Any]) -> None:
-        backend, uid = self._backend_for(action), action.detail["uid"]
-        current = backend.get(uid)
-        if current is None:
-            return  # already gone: the state undo wants
-        if ev.fingerprint(current.ical) != outcome.get("after"):
-            raise UndoRefused(f"{self._title(current.ical)} was changed in {self._where(action)} after "
-                              "Errand added it; undoing would lose that change.",
-                              "Delete it in your calendar app if you no longer want it.")
-        backend.remove(uid)
-
-    def verify_create(self, action: Action) -> None:
-        if self._backend_for(action).get(action.detail["uid"]) is not None:
-            raise SourceChanged(f"An event with the id {action.detail['uid']} appeared in "
-                                f"{self._where(action)} since the preview.", _AGAIN)
-
-    def probe_create(self, action: Action) -> bool | None:
-        current = self._backend_for(action).get(action.detail["uid"])
-        if current is None:
-            return False
-        return True if ev.fingerprint(current.ical) == ev.fingerprint(action.detail["ical"]) else None
-
-    def perform_update(self, action: Action) -> dict[str, Any]:
-        backend, uid = self._backend_for(action), action.detail["uid"]
-        original = self._present(backend, action)
-        backend.put(uid, action.detail["ical"])
-        return {"uid": uid, "before_ical": original, "after": self._fingerprint_now(backend, uid)}
-
-    def undo_update(self, action: Action, outcome: Mapping[str, Any]) -> None:
-        backend, uid = self._backend_for(action), action.detail["uid"]
-        self._unchanged_since(backend, action, outcome)
-        backend.put(uid, outcome.get("before_ical") or action.detail["before_ical"])
-
-    def verify_update(self, action: Action) -> None:
-        self._as_previewed(action)
-
-    def probe_update(self, action: Action) -> bool | None:
-        return self._probe_change(action, ev.fingerprint(action.detail["ical"]))
-
-    def perform_delete(self, action: Action) -> dict[str, Any]:
-        backend, uid = self._backend_for(action), action.detail["uid"]
-        original = self._present(backend, action)
-        backend.remove(uid)
-        return {"uid": uid, "before_ical": original}
-
-    def undo_delete(self, action: Action, outcome: Mapping[str, Any]) -> None:
-        backend, uid = self._backend_for(action), action.detail["uid"]
-        if backend.get(uid) is not None:
-            raise UndoRefused(f"An event with the id {uid} is in {self._where(action)} again; restoring "
-                              "the deleted one would overwrite it.", "Compare them in your calendar app.")
-        backend.put(uid, outcome.get("before_ical") or action.detail["before_ical"])
-
-    def verify_delete(self, action: Action) -> None:
-        self._as_previewed(action)
-
-    def probe_delete(self, action: Action) -> bool | None:
-        return self._probe_change(action, None)
-
     def close(self) -> None:
         """Release network connections (the apply engine or the run calls this when done)."""
-        for backend in self._backends.values():
-            backend.close()
-        self._backends.clear()
-
-    # ---- grants and backends -------------------------------------------------------------
-
-    def _calendars(self) -> list[_Granted]:
-        if self._granted is None:
-            found: dict[str, _Granted] = {}
-            for grant in self.grants:
-                source = parse_source(grant.target)
-                old = found.get(source.text)
-                found[source.text] = _Granted(source, grant.label or (old.label if old else "")
-                                              or source.default_label(),
-                                              grant.mode == "rw" or bool(old and old.writable))
-            if not found:
-                raise GrantError("No calendar was granted for this run.",
-                                 "Ask the person to grant a calendar in Settings → Calendar.")
-            self._granted = list(found.values())
-        return self._granted
-
-    def _backend(self, cal: _Granted) -> CalendarBackend:
-        if cal.source.text not in self._backends:
-            self._backends[cal.source.text] = open_backend(cal.source, self.context.services,
-                                                           self.context.remaining)
-        return self._backends[cal.source.text]
-
-    def _granted_source(self, text: str) -> _Granted:
-        for cal in self._calendars():
-            if cal.source.text == text:
-                return cal
-        raise GrantError(f"This run was not granted the calendar {text}.",
-                         "Grant that calendar again to apply or undo this change.")
-
-    def _backend_for(self, action: Action) -> CalendarBackend:
-        return self._backend(self._granted_source(action.detail["source"]))
-
-    def _where(self, action: Action) -> str:
-        return self._granted_source(action.detail["source"]).where()
-
-    def _writable(self, label: str) -> _Granted:
-        calendars = self._calendars()
-        if label:
-            chosen = next((c for c in calendars if c.label == label), None)
-            if chosen is None:
-                raise CallError(f"calendar.create(): no calendar is called {label!r}.",
-                                f"Granted calendars: {', '.join(repr(c.label) for c in calendars)}.")
-            self._require_writable(chosen)
-            return chosen
-        for cal in calendars:
-            if cal.writable:
-                return cal
-        self._require_writable(calendars[0])
-        return calendars[0]
-
-    @staticmethod
-    def _require_writable(cal: _Granted) -> None:
-        if not cal.writable:
-            raise GrantError(f"{cal.where()[0].upper()}{cal.where()[1:]} was granted for reading only.",
-                             "Ask the person to grant it for changes if the chore needs them.")
+        self.calendars.close()
 
     # ---- preview helpers ---------------------------------------------------------------
 
-    def _lookup(self, event_id: str, where: str) -> tuple[_Granted, str]:
+    def _lookup(self, event_id: str, where: str) -> tuple[GrantedCalendar, str]:
         """The calendar holding ``event_id`` and its text as this preview sees it (overlay first)."""
-        calendars = self._calendars()
+        calendars = self.calendars.all()
         if event_id in self._overlay:
             src, text = self._overlay[event_id]
             if text is not None:
                 return next(c for c in calendars if c.source.text == src), text
         else:
             for cal in calendars:
-                found = self._backend(cal).get(event_id)
+                found = self.calendars.backend(cal).get(event_id)
                 if found is not None:
                     return cal, found.ical
         raise TargetMissing(f"{where}(): there is no event with the id {event_id!r}.",
                             "Use an id from calendar.events(); a deleted event cannot be changed.")
 
-    def _plan_change(self, op: str, cal: _Granted, uid: str, text: str, new_text: str | None,
+    def _plan_change(self, op: str, cal: GrantedCalendar, uid: str, text: str, new_text: str | None,
                      args: dict[str, Any], summary: str, before: str | None, after: str | None) -> None:
         # Fingerprints the apply step checks: as this action will find it, and as the calendar had it.
-        origin = self._origin_fingerprint(cal, uid, text)
+        origin = self._origin_fingerprint(uid, text)
         detail = {"source": cal.source.text, "uid": uid, "before_ical": text,
                   "expect": ev.fingerprint(text), "origin": origin,
                   "created_in_plan": uid in self._created}
@@ -319,7 +176,7 @@ class Calendar(Capability):
         self._overlay[uid] = (cal.source.text, new_text)
         self.record(op, args, detail, summary, before, after)
 
-    def _origin_fingerprint(self, cal: _Granted, uid: str, text: str) -> str | None:
+    def _origin_fingerprint(self, uid: str, text: str) -> str | None:
         if uid in self._created:
             return None
         for action in self.context.plan:
@@ -371,49 +228,3 @@ class Calendar(Capability):
     def _words(self, event: icalendar.Event) -> str:
         place = str(event.get("LOCATION", ""))
         return ev.describe(event, self.zone) + (f" at {place}" if place else "")
-
-    # ---- apply helpers ---------------------------------------------------------------
-
-    @staticmethod
-    def _fingerprint_now(backend: CalendarBackend, uid: str) -> str | None:
-        stored = backend.get(uid)  # read back: what the calendar holds is what undo compares to
-        return None if stored is None else ev.fingerprint(stored.ical)
-
-    def _present(self, backend: CalendarBackend, action: Action) -> str:
-        current = backend.get(action.detail["uid"])
-        if current is None:
-            raise TargetMissing(f"{self._title(action.detail['before_ical'])} is no longer in "
-                                f"{self._where(action)}.", _AGAIN)
-        return current.ical
-
-    def _as_previewed(self, action: Action) -> None:
-        current = self._backend_for(action).get(action.detail["uid"])
-        title = self._title(action.detail["before_ical"])
-        if current is None:
-            if action.detail.get("created_in_plan"):
-                return  # an earlier action of this plan creates it
-            raise SourceChanged(f"{title} was deleted from {self._where(action)} since the preview.", _AGAIN)
-        now = ev.fingerprint(current.ical)
-        if now not in (action.detail["expect"], action.detail.get("origin")):
-            raise SourceChanged(f"{title} was changed in {self._where(action)} since the preview.", _AGAIN)
-
-    def _unchanged_since(self, backend: CalendarBackend, action: Action, outcome: Mapping[str, Any]) -> None:
-        current = backend.get(action.detail["uid"])
-        title = self._title(action.detail["before_ical"])
-        if current is None:
-            raise UndoRefused(f"{title} was deleted from {self._where(action)} after Errand changed it.",
-                              "Nothing to restore it onto; recreate it in your calendar app if needed.")
-        if ev.fingerprint(current.ical) != outcome.get("after"):
-            raise UndoRefused(f"{title} was changed in {self._where(action)} after Errand changed it; "
-                              "undoing would lose that change.", "Change it back in your calendar app.")
-
-    def _probe_change(self, action: Action, done: str | None) -> bool | None:
-        current = self._backend_for(action).get(action.detail["uid"])
-        now = None if current is None else ev.fingerprint(current.ical)
-        if now == done:
-            return True
-        return False if now == action.detail["expect"] else None
-
-    def _title(self, text: str) -> str:
-        events, _ = ev.components(text, "the event")
-        return f"The event “{ev.master(events).get('SUMMARY', '')}”" if events else "The event"

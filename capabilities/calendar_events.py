@@ -33,6 +33,7 @@ __all__ = [
     "master",
     "new_event",
     "parse_calendar",
+    "title_of",
     "wrap",
 ]
 
@@ -157,6 +158,12 @@ def apply_changes(events: list[icalendar.Event], changes: Mapping[str, Any]) -> 
 def master(events: list[icalendar.Event]) -> icalendar.Event:
     """The series (or the single event) among one UID's VEVENTs."""
     return next((e for e in events if "RECURRENCE-ID" not in e), events[0])
+
+
+def title_of(text: str) -> str:
+    """“The event “Dentist”” for messages about an event given as text."""
+    events, _ = components(text, "the event")
+    return f"The event “{master(events).get('SUMMARY', '')}”" if events else "The event"
 
 
 def is_recurring(events: list[icalendar.Event]) -> bool:

@@ -212,3 +212,32 @@ def test_several_calendars_in_one_run(ics: Path, tmp_path: Path) -> None:
     assert {("Plumber", "Home"), ("Dentist", "Work"), ("Standup", "Work")} <= seen
     apply(run)
     assert set(vevents(home)) == {default} and "Plumber" not in ics.read_text()
+
+
+def test_a_plan_verifies_whether_checked_up_front_or_action_by_action(ics: Path) -> None:
+    with calendar_run(grant(ics)) as run:
+        new_id = run("create", "Lunch", "2026-11-25T12:30Z", "2026-11-25T13:30Z")
+        run("update", new_id, title="Lunch with Ana")
+        run("update", "dentist-1", title="Dentist (1)")
+        run("update", "dentist-1", location="Elm Street 9")
+        with pytest.raises(CallError, match="nothing to change"):
+            run("update", "dentist-1")
+    with calendar_run(grant(ics)) as fresh:
+        for action in run.plan:  # all before any is carried out
+            fresh.calendar.verify(action)
+        for action in run.plan:  # and each just before it is carried out
+            fresh.calendar.verify(action)
+            fresh.calendar.perform(action)
+    held = vevents(ics)
+    assert str(held[new_id]["SUMMARY"]) == "Lunch with Ana"
+    dentist = held["dentist-1"]
+    assert (str(dentist["SUMMARY"]), str(dentist["LOCATION"])) == ("Dentist (1)", "Elm Street 9")
+    assert int(dentist["SEQUENCE"]) == 2  # one revision per change, as calendar apps expect
+
+
+def test_moving_an_all_day_event_keeps_its_length(ics: Path) -> None:
+    with calendar_run(grant(ics), BERLIN) as run:
+        trip = run("create", "Trip", "2026-11-23", "2026-11-25", all_day=True)
+        run("update", trip, start="2026-11-26")
+        moved = next(e for e in run("events", *WEEK) if e["id"] == trip)
+    assert (moved["start"], moved["end"]) == ("2026-11-26", "2026-11-28")

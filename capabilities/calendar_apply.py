@@ -1,0 +1,156 @@
+"""Apply, undo, verify and probe for calendar actions: the host-side half of ``calendar``.
+
+Each action's ``detail`` holds what the preview saw: the source, the UID,
+the new event text (``ical``, for create and update), the event as it was
+(``before_ical``) and two fingerprints — ``expect`` (the event as this
+action will find it, after earlier actions of the plan) and ``origin`` (as
+the calendar held it before the plan). Verify accepts either, so it holds
+whether the engine checks each action just before it or all of them first.
+
+Outcomes record what undo needs: the event as the calendar held it just
+before (``before_ical``) and the fingerprint of what Errand left (``after``),
+read back from the calendar, so a change by anyone since makes undo refuse
+instead of overwrite.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from capabilities import calendar_events as ev
+from capabilities.calendar_backends import CalendarBackend
+from capabilities.calendar_set import CalendarSet
+from capabilities.errors import SourceChanged, TargetExists, TargetMissing, UndoRefused
+from capabilities.plan import Action
+
+__all__ = ["AGAIN", "CalendarApply"]
+
+AGAIN = "Preview the chore again to see the calendar as it is now."
+
+
+class CalendarApply:
+    """The ``perform_*``/``undo_*``/``verify_*``/``probe_*`` methods of the calendar capability."""
+
+    calendars: CalendarSet
+
+    # ---- create --------------------------------------------------------------------------
+
+    def perform_create(self, action: Action) -> dict[str, Any]:
+        backend, uid = self._backend_for(action), action.detail["uid"]
+        if backend.get(uid) is not None:
+            raise TargetExists(f"An event with the id {uid} is already in {self._where(action)}.",
+                               "The chore may have been applied before; check its history.")
+        backend.put(uid, action.detail["ical"])
+        return {"uid": uid, "after": _fingerprint_now(backend, uid)}
+
+    def undo_create(self, action: Action, outcome: Mapping[str, Any]) -> None:
+        backend, uid = self._backend_for(action), action.detail["uid"]
+        current = backend.get(uid)
+        if current is None:
+            return  # already gone: the state undo wants
+        if ev.fingerprint(current.ical) != outcome.get("after"):
+            raise UndoRefused(f"{ev.title_of(current.ical)} was changed in {self._where(action)} after "
+                              "Errand added it; undoing would lose that change.",
+                              "Delete it in your calendar app if you no longer want it.")
+        backend.remove(uid)
+
+    def verify_create(self, action: Action) -> None:
+        if self._backend_for(action).get(action.detail["uid"]) is not None:
+            raise SourceChanged(f"An event with the id {action.detail['uid']} appeared in "
+                                f"{self._where(action)} since the preview.", AGAIN)
+
+    def probe_create(self, action: Action) -> bool | None:
+        current = self._backend_for(action).get(action.detail["uid"])
+        if current is None:
+            return False
+        return True if ev.fingerprint(current.ical) == ev.fingerprint(action.detail["ical"]) else None
+
+    # ---- update --------------------------------------------------------------------------
+
+    def perform_update(self, action: Action) -> dict[str, Any]:
+        backend, uid = self._backend_for(action), action.detail["uid"]
+        original = self._present(backend, action)
+        backend.put(uid, action.detail["ical"])
+        return {"uid": uid, "before_ical": original, "after": _fingerprint_now(backend, uid)}
+
+    def undo_update(self, action: Action, outcome: Mapping[str, Any]) -> None:
+        backend, uid = self._backend_for(action), action.detail["uid"]
+        self._unchanged_since(backend, action, outcome)
+        # After a crash the outcome may be missing; the preview's copy is the same event (verified).
+        backend.put(uid, outcome.get("before_ical") or action.detail["before_ical"])
+
+    def verify_update(self, action: Action) -> None:
+        self._as_previewed(action)
+
+    def probe_update(self, action: Action) -> bool | None:
+        return self._probe_change(action, ev.fingerprint(action.detail["ical"]))
+
+    # ---- delete --------------------------------------------------------------------------
+
+    def perform_delete(self, action: Action) -> dict[str, Any]:
+        backend, uid = self._backend_for(action), action.detail["uid"]
+        original = self._present(backend, action)
+        backend.remove(uid)
+        return {"uid": uid, "before_ical": original}
+
+    def undo_delete(self, action: Action, outcome: Mapping[str, Any]) -> None:
+        backend, uid = self._backend_for(action), action.detail["uid"]
+        if backend.get(uid) is not None:
+            raise UndoRefused(f"An event with the id {uid} is in {self._where(action)} again; restoring "
+                              "the deleted one would overwrite it.", "Compare them in your calendar app.")
+        backend.put(uid, outcome.get("before_ical") or action.detail["before_ical"])
+
+    def verify_delete(self, action: Action) -> None:
+        self._as_previewed(action)
+
+    def probe_delete(self, action: Action) -> bool | None:
+        return self._probe_change(action, None)
+
+    # ---- shared ------------------------------------------------------------------------
+
+    def _backend_for(self, action: Action) -> CalendarBackend:
+        return self.calendars.backend(self.calendars.by_source(action.detail["source"]))
+
+    def _where(self, action: Action) -> str:
+        return self.calendars.by_source(action.detail["source"]).where()
+
+    def _present(self, backend: CalendarBackend, action: Action) -> str:
+        current = backend.get(action.detail["uid"])
+        if current is None:
+            raise TargetMissing(f"{ev.title_of(action.detail['before_ical'])} is no longer in "
+                                f"{self._where(action)}.", AGAIN)
+        return current.ical
+
+    def _as_previewed(self, action: Action) -> None:
+        current = self._backend_for(action).get(action.detail["uid"])
+        title = ev.title_of(action.detail["before_ical"])
+        if current is None:
+            if action.detail.get("created_in_plan"):
+                return  # an earlier action of this plan creates it
+            raise SourceChanged(f"{title} was deleted from {self._where(action)} since the preview.", AGAIN)
+        now = ev.fingerprint(current.ical)
+        if now not in (action.detail["expect"], action.detail.get("origin")):
+            raise SourceChanged(f"{title} was changed in {self._where(action)} since the preview.", AGAIN)
+
+    def _unchanged_since(self, backend: CalendarBackend, action: Action, outcome: Mapping[str, Any]) -> None:
+        current = backend.get(action.detail["uid"])
+        title = ev.title_of(action.detail["before_ical"])
+        if current is None:
+            raise UndoRefused(f"{title} was deleted from {self._where(action)} after Errand changed it.",
+                              "Nothing to restore it onto; recreate it in your calendar app if needed.")
+        if ev.fingerprint(current.ical) != outcome.get("after"):
+            raise UndoRefused(f"{title} was changed in {self._where(action)} after Errand changed it; "
+                              "undoing would lose that change.", "Change it back in your calendar app.")
+
+    def _probe_change(self, action: Action, done: str | None) -> bool | None:
+        current = self._backend_for(action).get(action.detail["uid"])
+        now = None if current is None else ev.fingerprint(current.ical)
+        if now == done:
+            return True
+        return False if now == action.detail["expect"] else None
+
+
+def _fingerprint_now(backend: CalendarBackend, uid: str) -> str | None:
+    stored = backend.get(uid)  # read back: what the calendar holds is what undo compares to
+    return None if stored is None else ev.fingerprint(stored.ical)
