@@ -29,6 +29,7 @@ Val = ffi.wasmtime_component_val_t
 _VAL_SIZE = ctypes.sizeof(Val)
 _UNION_OFFSET = Val.of.offset
 _KIND_U8 = ffi.WASMTIME_COMPONENT_U8.value
+_KIND_STRING = ffi.WASMTIME_COMPONENT_STRING.value
 _NO_FINALIZER = ctypes.cast(0, ctypes.CFUNCTYPE(None, ctypes.c_void_p))
 _KEEP_ALIVE: list[Any] = []  # ctypes callbacks must outlive the linker
 
@@ -69,15 +70,25 @@ def _register(instance: LinkerInstance, name: str, body: Callable[[Any, Any], No
         raise WasmtimeError._from_ptr(err)
 
 
+# The C library's own byte-vector functions, called without wasmtime-py's wrappers
+# (which copy strings byte by byte through intermediate ctypes arrays).
+_byte_vec_new = ffi.dll.wasm_byte_vec_new
+_byte_vec_new.argtypes = [ctypes.POINTER(ffi.wasm_byte_vec_t), ctypes.c_size_t, ctypes.c_char_p]
+_byte_vec_new.restype = None
+_byte_vec_delete = ffi.dll.wasm_byte_vec_delete
+
+
 def _take_string(val: Any) -> str:
-    text = ffi.to_str(val.of.string)
-    ffi.wasm_byte_vec_delete(ctypes.byref(val.of.string))  # the callee owns its arguments
+    vec = val.of.string
+    text = ctypes.string_at(vec.data, vec.size).decode("utf-8") if vec.size else ""
+    _byte_vec_delete(ctypes.byref(vec))  # the callee owns its arguments
     return text
 
 
 def _put_string(val: Any, text: str) -> None:
-    val.kind = ffi.WASMTIME_COMPONENT_STRING
-    val.of.string = ffi.str_to_capi(text)
+    data = text.encode("utf-8")
+    val.kind = _KIND_STRING
+    _byte_vec_new(ctypes.byref(val.of.string), len(data), data)
 
 
 def add_string_func(instance: LinkerInstance, name: str, func: Callable[[str, str], str]) -> None:

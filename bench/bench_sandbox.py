@@ -1,0 +1,181 @@
+"""Benchmark: the sandbox engine, every number beside a baseline measured in the same run.
+
+    .venv/bin/python bench/bench_sandbox.py [--repeat 30] [--skip-build]
+
+Prints min / median / max of:
+
+* first build (componentize + compile into an empty cache; once) — baseline:
+  compile only, from the same .wasm;
+* cached start (``Sandbox()`` with the cache warm: ``deserialize_file``) —
+  baseline: ``Component.deserialize(bytes)`` of the same file (reads it all);
+* whole-process ``errand run --json`` of a trivial script — baseline
+  ``python3 -I -c pass``;
+* per run: fresh instance + empty run, and with a prepared instance —
+  baseline: a fresh native ``python3 -I`` subprocess running the same script
+  (the naive harness);
+* host-call round trip, per call, for 1, 100 and 10,000 calls — baseline: a
+  plain Python call of the same dispatcher;
+* CPU loops (string work, integer arithmetic past 2**31) — baseline: native
+  CPython in this process, and a fresh ``python3 -I`` per run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import wasmtime.component as wc
+
+from sandbox import Limits, Sandbox
+from sandbox.build import GUEST_DIR, GUEST_MODULE, WIT_PATH, cache_key, make_engine
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def timed(func: Callable[[], object], repeat: int) -> list[float]:
+    samples = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        func()
+        samples.append(time.perf_counter() - started)
+    return samples
+
+
+def row(name: str, samples: list[float], baseline_name: str, baseline: list[float], unit: float = 1e3,
+        suffix: str = "ms") -> None:
+    def fmt(xs: list[float]) -> str:
+        return f"{min(xs) * unit:9.3f} {statistics.median(xs) * unit:9.3f} {max(xs) * unit:9.3f}"
+
+    ratio = statistics.median(samples) / statistics.median(baseline) if baseline else float("nan")
+    print(f"{name:<44} {fmt(samples)} {suffix} | {baseline_name:<34} {fmt(baseline)} {suffix}"
+          f" | x{ratio:6.2f}")
+
+
+def header(title: str) -> None:
+    print(f"\n== {title}")
+    print(f"{'':<44} {'min':>9} {'median':>9} {'max':>9}    | {'baseline':<34} {'min':>9} {'median':>9}"
+          f" {'max':>9}    | ratio")
+
+
+def bench_build(cache: Path) -> None:
+    header("first build (once) vs compile only")
+    started = time.perf_counter()
+    Sandbox(cache_dir=cache, progress=lambda m: None)
+    build = [time.perf_counter() - started]
+    with tempfile.TemporaryDirectory() as tmp:
+        wasm = Path(tmp) / "g.wasm"
+        code = "import sys, componentize_py; sys.argv = sys.argv[1:]; componentize_py.script()"
+        args = ["componentize-py", "-q", "-d", str(WIT_PATH), "-w", "guest", "componentize",
+                "-p", str(GUEST_DIR), GUEST_MODULE, "-o", str(wasm)]
+        subprocess.run([sys.executable, "-c", code, *args], check=True)
+        engine = make_engine()
+        started = time.perf_counter()
+        wc.Component.from_file(engine, str(wasm))
+        compile_only = [time.perf_counter() - started]
+    row("first build (componentize + compile)", build, "compile only", compile_only, 1, "s ")
+
+
+def bench_start(cache: Path, repeat: int) -> None:
+    header("cached start")
+    target = cache / "sandbox" / f"guest-{cache_key()}.cwasm"
+    engine = make_engine()
+    by_bytes = timed(lambda: wc.Component.deserialize(engine, target.read_bytes()), repeat)
+    start = timed(lambda: Sandbox(cache_dir=cache), repeat)
+    row("Sandbox() (deserialize_file + linker)", start, "deserialize(bytes)", by_bytes)
+
+
+def bench_process(cache: Path, repeat: int) -> None:
+    header("whole process")
+    with tempfile.TemporaryDirectory() as tmp:
+        script = Path(tmp) / "trivial.py"
+        script.write_text("result = 1\n")
+        env = {**os.environ, "ERRAND_HOME": tmp, "ERRAND_CACHE": str(cache)}
+        errand = str(Path(sys.executable).parent / "errand")
+        subprocess.run([errand, "run", str(script), "--json"], env=env, check=True, capture_output=True)
+        base = timed(lambda: subprocess.run(["python3", "-I", "-c", "pass"], check=True), repeat)
+        runs = timed(lambda: subprocess.run([errand, "run", str(script), "--json"], env=env, check=True,
+                                            capture_output=True), repeat)
+    row("errand run --json (trivial script)", runs, "python3 -I -c pass", base)
+
+
+def bench_runs(box: Sandbox, repeat: int) -> None:
+    header("one run")
+    native = timed(lambda: subprocess.run(["python3", "-I", "-c", "result = 1"], check=True), repeat)
+    fresh = timed(lambda: box.run("result = 1", _echo), repeat * 3)
+
+    def prepared_run() -> None:
+        box.run("result = 1", _echo)
+
+    prepared: list[float] = []
+    for _ in range(repeat * 3):
+        box.prepare()
+        prepared += timed(prepared_run, 1)
+    row("fresh instance + empty run", fresh, "fresh python3 -I per run", native)
+    row("prepared instance + empty run", prepared, "fresh python3 -I per run", native)
+
+
+def _echo(name: str, payload: object) -> object:
+    return payload
+
+
+def bench_calls(box: Sandbox, repeat: int) -> None:
+    header("host-call round trip, per call")
+    manifest = {"svc": {"echo": {"stub": "def echo(x: int) -> int", "doc": "", "access": "read"}}}
+    limits = Limits(host_calls=1_000_000)
+    for n in (1, 100, 10_000):
+        code = f"for i in range({n}):\n    svc.echo(i)\n"
+        empty = f"for i in range({n}):\n    pass\n"
+        per_call = []
+        for _ in range(max(3, repeat // 3)):
+            with_calls = box.run(code, _echo, manifest=manifest, limits=limits).seconds
+            without = box.run(empty, _echo, manifest=manifest, limits=limits).seconds
+            per_call.append(max(0.0, with_calls - without) / n)
+        plain = timed(lambda: _echo("svc.echo", {"args": [1], "kwargs": {}}), 1000)
+        row(f"{n:>6} calls (wasm → host → wasm)", per_call, "plain Python call", plain, 1e6, "µs")
+
+
+def bench_cpu(box: Sandbox, repeat: int) -> None:
+    header("CPU loops")
+    loops = {
+        "string work (200k joins)": "s = 0\nfor i in range(200000):\n    s += len(str(i) + 'x')\nresult = s",
+        "integers past 2**31 (200k mults)":
+            "x = 1\nfor i in range(200000):\n    x = (x * 3 + i) % (2**61 - 1)\nresult = x",
+    }
+    for name, code in loops.items():
+        guest = timed(lambda c=code: box.run(c, _echo), repeat)
+        native = timed(lambda c=code: exec(compile(c, "<bench>", "exec"), {}), repeat)
+        fresh = timed(lambda c=code: subprocess.run(["python3", "-I", "-c", c], check=True),
+                      max(3, repeat // 3))
+        row(f"{name} in the sandbox", guest, "native CPython, in process", native)
+        row(f"{name} in the sandbox", guest, "fresh python3 -I per run", fresh)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--repeat", type=int, default=30)
+    parser.add_argument("--skip-build", action="store_true", help="use ERRAND_CACHE instead of a fresh build")
+    args = parser.parse_args()
+    print(f"sandbox benchmark on {os.cpu_count()} cores, python {sys.version.split()[0]}")
+    with tempfile.TemporaryDirectory() as tmp:
+        cache = Path(os.environ["ERRAND_CACHE"]) if args.skip_build else Path(tmp)
+        if not args.skip_build:
+            bench_build(cache)
+        bench_start(cache, args.repeat)
+        bench_process(cache, max(5, args.repeat // 3))
+        box = Sandbox(cache_dir=cache)
+        bench_runs(box, args.repeat)
+        bench_calls(box, args.repeat)
+        bench_cpu(box, max(5, args.repeat // 3))
+
+
+if __name__ == "__main__":
+    main()
