@@ -290,7 +290,7 @@ class FolderWatcher:
                     continue
             if self._skip(path, version):
                 continue
-            self._arm(path, version, new=True)
+            self._arm(path, version)
             found.append(Path(path))
         with self._lock:
             self.stats.caught_up += len(found)
@@ -363,22 +363,22 @@ class FolderWatcher:
         """Start or extend a path's quiet period; ``carry``: it was waiting under its name before a rename."""
         if not self.matches(path):
             return
-        with self._lock:
-            if not self._running:
-                return
-            known = path in self._pending
-        if not (known or carry) and kind not in self.events:
-            return
         try:
             st = os.stat(path)
             version: Version | None = (st.st_size, st.st_mtime_ns)
         except OSError:
             version = None
-        self._arm(path, version, new=not known)
-
-    def _arm(self, path: str, version: Version | None, *, new: bool) -> None:
         with self._lock:
-            if not self._running or (not new and path not in self._pending):
+            # Decided under the lock: a path that settles meanwhile counts as new again.
+            if not self._running or (path not in self._pending and not carry and kind not in self.events):
+                return
+            self._pending[path] = version
+            key = (self, self._generation, path)
+        hub.timer.touch(key, self.quiet_seconds, self._due)
+
+    def _arm(self, path: str, version: Version) -> None:
+        with self._lock:
+            if not self._running:
                 return
             self._pending[path] = version
             key = (self, self._generation, path)
