@@ -217,6 +217,8 @@ class ObserverHub:
 
     def release(self) -> None:
         """Count one user fewer; the last one stops and joins every thread the hub started."""
+        # All under the lock, so a watcher starting meanwhile waits and then starts fresh threads.
+        # Safe: no observer, emitter or timer thread ever takes this lock.
         with self._lock:
             self._users -= 1
             if self._users > 0:
@@ -225,11 +227,11 @@ class ObserverHub:
             observers = [o for o in (self._native, self._polling) if o is not None]
             self._native = self._polling = None
             self._watches.clear()
-        for observer in observers:
-            observer.stop()
-        for observer in observers:
-            observer.join()
-        self.timer.stop()
+            for observer in observers:
+                observer.stop()
+            for observer in observers:
+                observer.join()
+            self.timer.stop()
 
     def watch(self, folder: str, recursive: bool, sink: EventSink, *,
               force_polling: bool = False) -> WatchHandle:

@@ -510,3 +510,31 @@ def test_the_watched_folder_vanishing_does_not_break_anything(inbox: Path) -> No
         inbox.rmdir()
         time.sleep(QUIET * 2)
     assert rec.names() == [] and watcher.stats.errors == 0
+
+
+def test_watchers_starting_and_stopping_at_once_leave_a_working_hub(tmp_path: Path) -> None:
+    folders = [tmp_path / f"f{i}" for i in range(4)]
+    for f in folders:
+        f.mkdir()
+    failures: list[BaseException] = []
+
+    def churn(folder: Path) -> None:
+        try:
+            for _ in range(5):
+                FolderWatcher(folder, on_ready=Recorder(), quiet_seconds=QUIET).start().stop()
+        except BaseException as exc:
+            failures.append(exc)
+
+    with FolderWatcher(folders[0], on_ready=(rec := Recorder()), quiet_seconds=QUIET):
+        churners = [threading.Thread(target=churn, args=(f,)) for f in folders]
+        for t in churners:
+            t.start()
+        for t in churners:
+            t.join()
+        (folders[0] / "still-watched.txt").write_text("x")
+        rec.wait_for("still-watched.txt")
+    assert not failures
+    late = Recorder()
+    with watching(folders[1], late):  # the hub starts afresh after its last user left
+        (folders[1] / "after.txt").write_text("x")
+        late.wait_for("after.txt")
