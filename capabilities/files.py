@@ -22,11 +22,21 @@ from __future__ import annotations
 import errno
 import hashlib
 import os
+import time
 from collections.abc import Mapping, Sequence
 from typing import Any, BinaryIO
 
 from capabilities.base import Capability, Grant, RunContext, read, write
-from capabilities.errors import CallError, GrantError, PathRefused, SourceChanged, TargetExists, UndoRefused
+from capabilities.errors import (
+    BackendError,
+    CallError,
+    GrantError,
+    PathRefused,
+    SourceChanged,
+    TargetExists,
+    TargetMissing,
+    UndoRefused,
+)
 from capabilities.folders import Stat, describe_folder, view
 from capabilities.holding import Holding, new_id
 from capabilities.overlay import Node, fingerprint_of
@@ -75,6 +85,11 @@ class Files(Capability):
     def exists(self, path: str) -> bool:
         """True if a file or folder is at path (as planned so far)."""
         return self.view.exists(self._parts(path))
+
+    @read
+    def hash_many(self, paths: list[str]) -> list[str]:
+        """SHA-256 (hex) of each file's content, read on the computer: equal hashes, equal files."""
+        return [self._hash(self._parts(p), p) for p in paths]
 
     @read
     def read_text(self, path: str) -> str:
@@ -202,6 +217,28 @@ class Files(Capability):
 
     def _parts(self, path: str, *, write: bool = False) -> tuple[str, ...]:
         return self.view.parts(self.name, path, write=write)
+
+    def _hash(self, parts: tuple[str, ...], path: str) -> str:
+        """Stream a file's planned content through SHA-256 (the guest would be far slower)."""
+        node = self.view.node(parts)
+        if node.is_folder:
+            raise CallError(f"{path!r} is a folder; hash_many reads files.",
+                            "Pass the files in it, e.g. files.list(folder, recursive=True).")
+        if node.data is not None:
+            return hashlib.sha256(node.data).hexdigest()
+        if node.produced or node.source is None:
+            raise TargetMissing(f"{path!r} is made only when the plan is applied; it cannot be read yet.",
+                                "Hash the file it is made from instead.")
+        with self.folders.parent(tuple(node.source.split("/"))) as (d, name):
+            fd = d.open_file(name, os.O_RDONLY)
+        digest = hashlib.sha256()
+        with os.fdopen(fd, "rb") as f:
+            while chunk := f.read(1 << 20):
+                digest.update(chunk)
+                if self.context.deadline is not None and time.monotonic() > self.context.deadline:
+                    raise BackendError(f"Reading {path!r} took longer than the run may last.",
+                                       "Compare fewer or smaller files at once.")
+        return digest.hexdigest()
 
     def _move_facts(self, sp: tuple[str, ...], dp: tuple[str, ...], node: Node,
                     replaced: Node | None) -> dict[str, Any]:

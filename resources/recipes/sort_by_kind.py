@@ -1,0 +1,32 @@
+"""Sort the files in a folder (like Downloads) into subfolders by kind."""
+# inputs["folder"]: the granted folder, e.g. "Downloads". Only files directly in it move.
+folder = inputs["folder"]
+KINDS = {
+    "Documents": "pdf doc docx odt rtf txt md xls xlsx ods csv ppt pptx odp pages numbers key epub",
+    "Pictures": "jpg jpeg png gif heic heif webp tif tiff bmp svg raw cr2 nef dng",
+    "Music": "mp3 m4a aac flac wav ogg opus wma aiff",
+    "Videos": "mp4 mov m4v avi mkv webm wmv mpg mpeg 3gp",
+    "Archives": "zip rar 7z tar gz tgz bz2 xz iso dmg",
+}
+kind_of = {ext: kind for kind, exts in KINDS.items() for ext in exts.split()}
+
+moves = {}
+for entry in files.stat_many(files.list(folder)):
+    if entry["is_folder"]:
+        continue  # folders (including ones made last time) stay where they are
+    ext = entry["name"].rsplit(".", 1)[-1].lower() if "." in entry["name"] else ""
+    moves.setdefault(kind_of.get(ext, "Other"), []).append(entry)
+
+moved = 0
+for kind, entries in sorted(moves.items()):
+    files.mkdir(f"{folder}/{kind}")
+    for entry in entries:
+        # A file of that name already in the subfolder: add " (2)", " (3)"… before the extension.
+        stem, dot, ext = entry["name"].rpartition(".") if "." in entry["name"] else (entry["name"], "", "")
+        new, n = f"{folder}/{kind}/{entry['name']}", 2
+        while files.exists(new):
+            new, n = f"{folder}/{kind}/{stem} ({n}){dot}{ext}", n + 1
+        files.rename(entry["path"], new)
+        moved += 1
+print(f"Moved {moved} files into {len(moves)} folders.")
+return {kind: len(entries) for kind, entries in moves.items()}
