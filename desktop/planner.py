@@ -202,7 +202,12 @@ def parse_answer(text: str) -> tuple[str, str]:
     code_blocks = [b for b in blocks if b[0] in ("python", "py", "python3", "")]
     if code_blocks:
         _, code, span = max(code_blocks, key=lambda b: len(b[1]))
-        prose = text[:span[0]] + "\n" + text[span[1]:]
+        before, after = text[:span[0]], text[span[1]:]
+        # Without a "Summary:" label the words after the code explain it; those before introduce it.
+        if re.search(r"summary\s*:", before + after, re.IGNORECASE):
+            prose = before + "\n\n" + after
+        else:
+            prose = after if after.strip() else before
     elif _looks_like_code(text):
         code, prose = text, ""
     else:
@@ -225,7 +230,9 @@ def _looks_like_code(text: str) -> bool:
 def _summary(prose: str) -> str:
     match = re.search(r"summary\s*:\s*(.+)", prose, re.IGNORECASE | re.DOTALL)
     text = match.group(1) if match else prose
-    paragraph = " ".join(text.strip().split("\n\n")[0].split()).strip("*_ ")
+    paragraphs = [p for p in re.split(r"\n\s*\n", text.strip()) if p.strip()
+                  and not p.strip().endswith(":")]  # "Here is the script:" introduces, it does not summarise
+    paragraph = " ".join((paragraphs[0] if paragraphs else "").split()).strip("*_ ")
     return paragraph[:800] or "The model gave no summary; the preview shows what would change."
 
 
