@@ -62,12 +62,16 @@ def _dms(value: float) -> tuple[TiffImagePlugin.IFDRational, ...]:
 def exif_bytes(*, taken: str | datetime | None = None, offset: str | None = None,
                gps: tuple[float, float] | tuple[float, float, float] | None = None,
                make: str | None = None, model: str | None = None,
-               orientation: int | None = None, extra: dict[int, Any] | None = None) -> bytes:
+               orientation: int | None = None, extra: dict[int, Any] | None = None,
+               little_endian: bool = False) -> bytes:
     """An EXIF block (as Pillow's ``save(exif=...)`` takes it) holding just the fields given.
 
     ``extra`` adds raw tags to the Exif sub-IFD (exposure, lens, a maker note…) for realistic sizes.
+    Pillow writes big-endian ("MM", like many cameras); ``little_endian`` gives "II" (like phones).
     """
     exif = Image.Exif()
+    if little_endian:
+        exif.endian = "<"
     if orientation is not None:
         exif[0x0112] = orientation
     if make is not None:
@@ -107,7 +111,7 @@ def make_photo(path: Path | str, *, size: tuple[int, int] = (64, 48), **fields: 
     """Write a real image at ``path`` (format from the extension) with the EXIF ``fields`` given.
 
     ``fields`` are those of ``exif_bytes``: taken, offset, gps=(lat, lon[, altitude]), make, model,
-    orientation, extra. With none, the file has no EXIF block at all.
+    orientation, extra, little_endian. With none, the file has no EXIF block at all.
     """
     path = Path(path)
     fmt = _FORMATS.get(path.suffix.lower())
@@ -119,7 +123,7 @@ def make_photo(path: Path | str, *, size: tuple[int, int] = (64, 48), **fields: 
         pillow_heif.register_heif_opener()
     path.parent.mkdir(parents=True, exist_ok=True)
     options: dict[str, Any] = {"quality": 85} if fmt in ("JPEG", "WEBP", "HEIF") else {}
-    wanted = {k: v for k, v in fields.items() if v is not None}
+    wanted = {k: v for k, v in fields.items() if v is not None and v is not False}
     if wanted:
         options["exif"] = exif_bytes(**wanted)
     _pixels(path, size).save(path, fmt, **options)

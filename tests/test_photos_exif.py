@@ -5,9 +5,13 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
+from datetime import datetime
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from PIL import Image
 
 from capabilities.errors import BackendError, ErrandError
 from capabilities.exif import read_info
@@ -116,3 +120,70 @@ def test_exiftool_agrees(tmp_path: Path) -> None:
             assert mine["gps"]["altitude"] == pytest.approx(other["GPSAltitude"], abs=1e-3)
         else:
             assert mine["gps"] is None and TRIP.get(path.name, {}).get("gps") is None
+
+
+# ---- the fast JPEG header reader agrees with Pillow ---------------------------------------
+
+_dates = st.datetimes(min_value=datetime(1990, 1, 1), max_value=datetime(2099, 12, 31)).map(
+    lambda d: d.replace(microsecond=0))
+_offsets = st.sampled_from(["+00:00", "+02:00", "-04:00", "+05:30", "-09:30", "+14:00"])
+_words = st.text(st.characters(min_codepoint=32, max_codepoint=126), min_size=1, max_size=24)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(taken=st.none() | _dates, offset=st.none() | _offsets,
+       gps=st.none() | st.tuples(st.floats(-89.9, 89.9), st.floats(-179.9, 179.9), st.floats(-400, 9000)),
+       make=st.none() | _words, model=st.none() | _words, orientation=st.none() | st.integers(1, 8),
+       progressive=st.booleans(), little_endian=st.booleans())
+def test_fast_reader_matches_pillow(tmp_path: Path, taken: datetime | None, offset: str | None,
+                                    gps: tuple[float, float, float] | None, make: str | None,
+                                    model: str | None, orientation: int | None, progressive: bool,
+                                    little_endian: bool) -> None:
+    path = make_photo(tmp_path / "h.jpg", taken=taken, offset=offset if taken else None, gps=gps, make=make,
+                      model=model, orientation=orientation, little_endian=little_endian)
+    if progressive:
+        with Image.open(path) as im:
+            im.save(path, "JPEG", exif=im.info.get("exif", b""), progressive=True)
+    fast, pillow = read_info(path), read_info(path, fast=False)
+    assert fast == pillow
+    assert (fast["taken"] is None) == (taken is None)
+
+
+@pytest.mark.filterwarnings("ignore:Corrupt EXIF data")  # Pillow's own words for the broken block
+def test_fast_reader_falls_back_where_it_is_unsure(tmp_path: Path) -> None:
+    # XMP may hold the orientation when EXIF does not: Pillow reads it, so Pillow answers.
+    path = make_photo(tmp_path / "xmp.jpg", taken="2024-01-01 10:00:00")
+    xmp = (b'<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-'
+           b'syntax-ns#"><rdf:Description xmlns:tiff="http://ns.adobe.com/tiff/1.0/" tiff:Orientation="6"/>'
+           b'</rdf:RDF></x:xmpmeta>')
+    with Image.open(path) as im:
+        im.save(path, "JPEG", exif=im.info["exif"], xmp=xmp)
+    assert read_info(path) == read_info(path, fast=False)
+    assert read_info(path)["orientation"] == 6
+    # An EXIF block whose pointer leads outside it: both paths answer the same.
+    data = bytearray(make_photo(tmp_path / "bad.jpg", taken="2024-01-01 10:00:00", make="X",
+                                little_endian=True).read_bytes())
+    at = data.index(b"Exif\x00\x00II") + 6
+    ifd0 = at + int.from_bytes(data[at + 4:at + 8], "little")
+    entries = [ifd0 + 2 + 12 * i for i in range(int.from_bytes(data[ifd0:ifd0 + 2], "little"))]
+    (pointer,) = [e for e in entries if data[e:e + 2] == (0x8769).to_bytes(2, "little")]
+    data[pointer + 8:pointer + 12] = (60000).to_bytes(4, "little")
+    (tmp_path / "bad.jpg").write_bytes(bytes(data))
+    fast = read_info(tmp_path / "bad.jpg")
+    assert fast == read_info(tmp_path / "bad.jpg", fast=False)
+    assert fast["taken"] is None and fast["camera"] == {"make": "X", "model": None}
+
+
+@needs_exiftool
+def test_exif_written_by_exiftool(tmp_path: Path) -> None:
+    path = make_photo(tmp_path / "mm.jpg")
+    subprocess.run([EXIFTOOL, "-q", "-overwrite_original", "-DateTimeOriginal=2021:05:06 07:08:09",
+                    "-OffsetTimeOriginal=-03:00", "-GPSLatitude=22.9068", "-GPSLatitudeRef=S",
+                    "-GPSLongitude=43.1729", "-GPSLongitudeRef=W", "-Make=Nikon", "-Model=Z 6",
+                    "-Orientation#=8", str(path)], check=True)
+    info = read_info(path)
+    assert info == read_info(path, fast=False)
+    assert info["taken"] == "2021-05-06T07:08:09-03:00"
+    assert info["gps"]["lat"] == pytest.approx(-22.9068, abs=1e-6)
+    assert info["gps"]["lon"] == pytest.approx(-43.1729, abs=1e-6)
+    assert info["orientation"] == 8 and info["camera"] == {"make": "Nikon", "model": "Z 6"}
