@@ -377,6 +377,7 @@ def own_write(*paths: str | os.PathLike[str]) -> Iterator[None]:
         for path in paths:
             own_writes.note(path)
 
+
 @contextmanager
 def own_changes(actions: Iterable[Any]) -> Iterator[None]:
     """Wrap the apply of planned actions: every absolute path in their ``detail`` is an own write.
