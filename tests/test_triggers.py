@@ -538,3 +538,30 @@ def test_watchers_starting_and_stopping_at_once_leave_a_working_hub(tmp_path: Pa
     with watching(folders[1], late):  # the hub starts afresh after its last user left
         (folders[1] / "after.txt").write_text("x")
         late.wait_for("after.txt")
+
+
+def test_files_deleted_or_moved_out_before_they_settle_are_not_reported(inbox: Path, tmp_path: Path) -> None:
+    rec = Recorder()
+    with watching(inbox, rec):
+        (inbox / "gone.txt").write_text("deleted at once")
+        (inbox / "gone.txt").unlink()
+        (inbox / "away.txt").write_text("moved out at once")
+        (inbox / "away.txt").rename(tmp_path / "away.txt")
+        (inbox / "zz-sentinel.txt").write_text("last")
+        rec.wait_for("zz-sentinel.txt")
+    assert rec.names() == ["zz-sentinel.txt"]
+
+
+def test_the_same_watcher_can_pause_and_resume(inbox: Path) -> None:
+    rec = Recorder()
+    watcher = FolderWatcher(inbox, on_ready=rec, quiet_seconds=QUIET)
+    with watcher:
+        (inbox / "one.txt").write_text("1")
+        rec.wait_for("one.txt")
+    (inbox / "while-paused.txt").write_text("2")
+    with watcher:  # resuming: the files that came meanwhile are caught up, the old one is not repeated
+        assert [p.name for p in watcher.catch_up()] == ["while-paused.txt"]
+        (inbox / "after.txt").write_text("3")
+        rec.wait_for("after.txt")
+        rec.wait_for("while-paused.txt")
+    assert sorted(rec.names()) == ["after.txt", "one.txt", "while-paused.txt"]
