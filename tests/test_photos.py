@@ -18,6 +18,7 @@ from capabilities.base import Grant, RunContext
 from capabilities.dispatch import Dispatcher
 from capabilities.errors import CallError, GrantError, TargetExists, TargetMissing
 from capabilities.exif import read_info
+from capabilities.folders import folder_grants
 from capabilities.journal import Journal
 from capabilities.registry import instantiate
 from tests.files_support import snapshot
@@ -218,3 +219,12 @@ def test_undo_refuses_when_the_copy_changed_since(tmp_path: Path, trip: Path, jo
     assert "small.jpg" in report.refused[0][1]
     with Image.open(trip / "small.jpg") as im:
         assert im.size == (10, 10)  # their work is not lost
+
+
+def test_grant_order_does_not_matter(tmp_path: Path, trip: Path) -> None:
+    # photos may be built before files has added its folders to the run's view.
+    grants = [Grant("photos"), *folder_grants([(str(trip), "rw")])]
+    caps = instantiate(grants, RunContext(holding=tmp_path / "holding"))
+    assert list(caps) == ["photos", "files"]
+    info = Dispatcher(caps)("photos.info", {"args": ["Trip/IMG_0003.jpg"], "kwargs": {}})
+    assert info["camera"]["model"] == "Canon EOS R6"
