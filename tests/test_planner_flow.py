@@ -36,6 +36,7 @@ def test_a_request_becomes_an_applied_undoable_run(tmp_path: Path, fake_openai: 
     trip.mkdir()
     (trip / "a.txt").write_text("alpha")
     (trip / "b.txt").write_text("bravo")
+    year = str(datetime.datetime.fromtimestamp((trip / "a.txt").stat().st_mtime).year)
     grants = [Grant("files", target=str(trip), mode="rw", label="Trip")]
     settings = llm.ModelSettings(model=fake_openai.model, api_base=fake_openai.url, api_key="sk-flow-1",
                                  timeout=10.0)
@@ -63,7 +64,6 @@ def test_a_request_becomes_an_applied_undoable_run(tmp_path: Path, fake_openai: 
     assert len(second.plan) == 2 and second.outcome.log == ["renamed 2"]
 
     report = assistant.apply(second, approve=lambda preview: True)
-    year = str(datetime.date.today().year)
     assert sorted(p.name for p in trip.iterdir()) == [f"{year}-a.txt", f"{year}-b.txt"]
     run_id = report.run_id
     assert [e["kind"] for e in assistant.journal.exchanges(run_id)] == ["plan", "preview_repair"]
