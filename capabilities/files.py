@@ -308,8 +308,8 @@ class Files(Capability):
                     if exc.errno != errno.EXDEV:  # another disk: copy, then remove
                         raise
                     self._move_across(sp, dp)
-        after = self.folders.lstat(dp)
-        return {"after": after.fingerprint() if after else None, "holding": hold,
+            after = dd.lstat(dn)
+        return {"after": Stat.of(after).fingerprint() if after else None, "holding": hold,
                 "undo": f"rename {action.args.get('dst')} back to {action.args.get('src')}"
                         + (" and restore the replaced file" if hold else "")}
 

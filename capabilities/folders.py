@@ -34,8 +34,9 @@ import shutil
 import stat as st_mod
 import sys
 import uuid
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager, suppress
+import weakref
+from collections.abc import Callable, Mapping, Sequence
+from contextlib import suppress
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
 
@@ -118,6 +119,8 @@ _FORBIDDEN_CHARS = set('<>:"/\\|?*')
 _INVISIBLE = set("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c"
                  "\u200b\u200c\u200d\u2060\ufeff")
 _DRIVE = re.compile(r"^[A-Za-z]:")
+_SUSPECT = re.compile("[" + re.escape("".join(sorted(_FORBIDDEN_CHARS | _INVISIBLE)))
+                      + "\x00-\x1f\x7f-\x9f]")
 
 
 def check_new_name(name: str) -> None:
@@ -125,23 +128,28 @@ def check_new_name(name: str) -> None:
     hint = "Choose a plain name: letters, digits, spaces, - _ . ( ), not ending in a dot or space."
     if name in ("", ".", ".."):
         raise PathRefused(f"{name!r} is not a usable file name.", hint)
+    if _SUSPECT.search(name) is not None:
+        _refuse_characters(name, hint)
+    if name[-1] in ". ":
+        raise PathRefused(f"The name {name!r} ends in a dot or a space, which Windows cannot keep.", hint)
+    if name.split(".")[0].rstrip(" ").upper() in _RESERVED:
+        raise PathRefused(f"The name {name!r} is reserved for a device on Windows.",
+                          "Add a word to it, e.g. 'con-notes.txt'.")
+    if len(name) > MAX_NAME_BYTES // 4 and (len(os.fsencode(name)) > MAX_NAME_BYTES
+                                            or len(name.encode("utf-16-le")) > 2 * MAX_NAME_BYTES):
+        raise PathRefused(f"The name {name[:40]!r}... is longer than {MAX_NAME_BYTES} bytes.",
+                          "Choose a shorter name.")
+
+
+def _refuse_characters(name: str, hint: str) -> None:
     bad = sorted({c for c in name if c in _FORBIDDEN_CHARS or ord(c) < 32 or 127 <= ord(c) < 160})
     if bad:
         shown = ", ".join(repr(c) for c in bad)
         raise PathRefused(f"The name {name!r} contains characters not allowed in file names on "
                           f"every system ({shown}).", hint)
     hidden = sorted({f"U+{ord(c):04X}" for c in name if c in _INVISIBLE})
-    if hidden:
-        raise PathRefused(f"The name {name!r} contains invisible direction or zero-width characters "
-                          f"({', '.join(hidden)}) that can disguise what a file is.", hint)
-    if name[-1] in ". ":
-        raise PathRefused(f"The name {name!r} ends in a dot or a space, which Windows cannot keep.", hint)
-    if name.split(".")[0].rstrip(" ").upper() in _RESERVED:
-        raise PathRefused(f"The name {name!r} is reserved for a device on Windows.",
-                          "Add a word to it, e.g. 'con-notes.txt'.")
-    if len(os.fsencode(name)) > MAX_NAME_BYTES or len(name.encode("utf-16-le")) > 2 * MAX_NAME_BYTES:
-        raise PathRefused(f"The name {name[:40]!r}... is longer than {MAX_NAME_BYTES} bytes.",
-                          "Choose a shorter name.")
+    raise PathRefused(f"The name {name!r} contains invisible direction or zero-width characters "
+                      f"({', '.join(hidden)}) that can disguise what a file is.", hint)
 
 
 def split_path(path: str) -> tuple[str, ...]:
@@ -249,9 +257,10 @@ class Dir:
     walk already holds the folder itself, not its name.
     """
 
-    def __init__(self, fd: int | None, path: str) -> None:
+    def __init__(self, fd: int | None, path: str, *, owned: bool = True) -> None:
         self.fd = fd  # None on Windows: operations use full paths, checked for reparse points
         self.path = path
+        self.owned = owned  # a granted folder's handle is shared for the run and closed with it
 
     def __enter__(self) -> Dir:
         return self
@@ -260,9 +269,9 @@ class Dir:
         self.close()
 
     def close(self) -> None:
-        if self.fd is not None:
+        if self.fd is not None and self.owned:
             os.close(self.fd)
-            self.fd = None
+        self.fd = None
 
     def _full(self, name: str) -> str:
         return os.path.join(self.path, name)
@@ -459,6 +468,13 @@ class FolderSet:
 
     def __init__(self, protected: Sequence[Path] = ()) -> None:
         self.roots: dict[str, Path] = {}
+        self._root_text: dict[str, str] = {}
+        self._root_ids: dict[str, tuple[int, int]] = {}
+        # Each granted folder is opened once and held for the run: the grant is to that
+        # folder, so even if it is moved or replaced by a link, writes stay in it.
+        self._root_fds: dict[str, int] = {}
+        self._parts_of: dict[str, tuple[str, ...]] = {}  # apply and undo look each path up 2-3 times
+        weakref.finalize(self, _close_all, self._root_fds)
         self.modes: dict[tuple[str, str], str] = {}  # (capability, label) -> "ro" | "rw"
         self._protected = list(protected)
         self._guarded: set[tuple[int, int]] = set()
@@ -485,6 +501,9 @@ class FolderSet:
                 raise PathRefused(f"{real} is granted twice, as {other_label!r} and {label!r}.",
                                   "Use one name for one folder.")
         self.roots[label] = real
+        self._root_text[label] = str(real)
+        st = os.stat(real)
+        self._root_ids.setdefault(label, (st.st_dev, st.st_ino))
         mode = self.modes.get((grant.capability, label))
         self.modes[(grant.capability, label)] = "rw" if "rw" in (mode, grant.mode) else "ro"
         return label
@@ -501,16 +520,25 @@ class FolderSet:
         return parts
 
     def absolute(self, parts: Sequence[str]) -> str:
-        return os.path.join(self.roots[parts[0]], *parts[1:])
+        root = self._root_text[parts[0]]
+        return root if len(parts) == 1 else root + os.sep + os.sep.join(parts[1:])
 
     def parts_of(self, absolute: str) -> tuple[str, ...]:
         """The grant-relative parts of an absolute path recorded in a plan (checked again)."""
-        for label, root in self.roots.items():
-            rel = os.path.relpath(absolute, root)
-            if rel == ".":
+        found = self._parts_of.get(absolute)
+        if found is None:
+            if len(self._parts_of) > 100_000:
+                self._parts_of.clear()
+            found = self._parts_of[absolute] = self._split_absolute(absolute)
+        return found
+
+    def _split_absolute(self, absolute: str) -> tuple[str, ...]:
+        for label, root in self._root_text.items():
+            if absolute == root:
                 return (label,)
-            if not rel.startswith(".."):
-                return (label, *split_path(rel.replace(os.sep, "/")))
+            if absolute.startswith(root) and absolute[len(root)] == os.sep:
+                rest = absolute[len(root) + 1:]
+                return (label, *split_path(rest.replace(os.sep, "/") if os.sep != "/" else rest))
         raise PathRefused(f"{absolute} is not inside a folder granted to this run.",
                           "Grant the folder again, then retry.")
 
@@ -520,15 +548,28 @@ class FolderSet:
     # ---- walking ---------------------------------------------------------------------
 
     def root(self, label: str) -> Dir:
-        path = str(self.roots[label])
+        """The granted folder's shared handle (closing it is a no-op; the run closes it)."""
+        path = self._root_text[label]
         if not _HAS_DIR_FD:
             _check_windows_entry(_lstat_or_none(path), path, folder=True)
             return Dir(None, path)
-        try:
-            fd = os.open(path, os.O_RDONLY | _O_DIRECTORY | _O_NOFOLLOW | _O_CLOEXEC)
-        except OSError as exc:
-            raise _refusal(exc, path) from None
-        return Dir(fd, path)
+        fd = self._root_fds.get(label)
+        if fd is None:
+            try:
+                fd = os.open(path, os.O_RDONLY | _O_DIRECTORY | _O_NOFOLLOW | _O_CLOEXEC)
+            except OSError as exc:
+                raise _refusal(exc, path) from None
+            st = os.fstat(fd)
+            if (st.st_dev, st.st_ino) != self._root_ids[label]:
+                os.close(fd)
+                raise PathRefused(f"The granted folder {path} was replaced by another one.",
+                                  "Grant the folder again, then retry.")
+            self._root_fds[label] = fd
+        return Dir(fd, path, owned=False)
+
+    def close(self) -> None:
+        """Close the granted folders' handles (also done when the FolderSet is collected)."""
+        _close_all(self._root_fds)
 
     def folder(self, parts: Sequence[str]) -> Dir:
         """Open the folder at ``parts`` (the caller closes it)."""
@@ -544,14 +585,15 @@ class FolderSet:
             raise
         return current
 
-    @contextmanager
-    def parent(self, parts: Sequence[str]) -> Iterator[tuple[Dir, str]]:
-        """``(open parent folder, last name)`` for an entry; the grant root has no parent."""
+    def parent(self, parts: Sequence[str]) -> _Parent:
+        """``with folders.parent(parts) as (folder, name)``: the open parent folder and the last name.
+
+        A grant's folder itself has no parent and cannot be changed.
+        """
         if len(parts) < 2:
             raise PathRefused(f"{parts[0]!r} is a granted folder itself; it cannot be changed.",
                               f"Use a path inside it, like '{parts[0]}/name'.")
-        with self.folder(parts[:-1]) as d:
-            yield d, parts[-1]
+        return _Parent(self.folder(parts[:-1]), parts[-1])
 
     def _refuse_guarded(self, d: Dir) -> None:
         if d.fd is None or not self._guarded:
@@ -686,6 +728,28 @@ class FolderSet:
         with self.parent(parts) as (d, name):
             d.move_in(str(holding.item(hold_id)), name)
         holding.forget(hold_id)
+
+
+class _Parent:
+    """``(Dir, name)`` for a ``with`` block; a class, not a generator, as it runs per action."""
+
+    __slots__ = ("dir", "name")
+
+    def __init__(self, folder: Dir, name: str) -> None:
+        self.dir, self.name = folder, name
+
+    def __enter__(self) -> tuple[Dir, str]:
+        return self.dir, self.name
+
+    def __exit__(self, *exc: object) -> None:
+        self.dir.close()
+
+
+def _close_all(fds: dict[str, int]) -> None:
+    for fd in fds.values():
+        with suppress(OSError):
+            os.close(fd)
+    fds.clear()
 
 
 def _lstat_or_none(path: str) -> os.stat_result | None:

@@ -68,6 +68,8 @@ class Node:
 
 def fold(name: str) -> str:
     """The form two names share if some OS would take them for the same entry (case, NFC/NFD)."""
+    if name.isascii():
+        return name.lower()  # the same as the general form below, for the common case, faster
     return unicodedata.normalize("NFC", unicodedata.normalize("NFC", name).casefold())
 
 
