@@ -18,6 +18,7 @@ from __future__ import annotations
 import ast
 import builtins
 from collections.abc import Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
@@ -61,7 +62,11 @@ def check_script(code: str, capabilities: Mapping[str, type[Capability]],
     except SyntaxError as exc:
         result.problems.append(f"line {exc.lineno}: syntax error: {exc.msg}.")
         return result
-    bound = _bound_names(tree)
+    imported = _imported_capabilities(tree, capabilities)
+    for name in sorted(imported):
+        result.problems.append(f"'{name}' is a capability that already exists in the script: remove the "
+                               f"import and call its functions as {name}.<function>(...).")
+    bound = _bound_names(tree, skip_imports=imported)
     for name in sorted(bound & set(capabilities)):
         result.problems.append(f"'{name}' is the name of a capability; the script assigns to it. "
                                "Use another variable name.")
@@ -69,7 +74,7 @@ def check_script(code: str, capabilities: Mapping[str, type[Capability]],
         if isinstance(node, ast.Name) and node.id in capabilities and node.id not in bound:
             result.needed.add(node.id)
         elif isinstance(node, ast.Import | ast.ImportFrom):
-            result.problems.extend(_check_import(node))
+            result.problems.extend(_check_import(node, imported))
         if isinstance(node, ast.Call):
             result.problems.extend(_check_call(node, capabilities, grants, bound, result))
     return result
@@ -150,8 +155,19 @@ def _label(grant: Grant) -> str:
     return grant.label or PurePosixPath(grant.target.replace("\\", "/")).name
 
 
-def _check_import(node: ast.Import | ast.ImportFrom) -> list[str]:
-    allowed = allowed_modules()
+def _imported_capabilities(tree: ast.AST, capabilities: Mapping[str, type[Capability]]) -> set[str]:
+    """Capability names a script tries to import (a common slip: they are already there)."""
+    found = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found.update(a.name for a in node.names if a.name in capabilities)
+        elif isinstance(node, ast.ImportFrom) and node.module in capabilities:
+            found.add(node.module)
+    return found
+
+
+def _check_import(node: ast.Import | ast.ImportFrom, imported: set[str]) -> list[str]:
+    allowed = allowed_modules() | imported  # a capability import is reported once, above
     if not allowed:
         return []
     if isinstance(node, ast.ImportFrom):
@@ -182,7 +198,7 @@ def allowed_modules() -> frozenset[str]:
 
 # ---- names the script binds, and literal values ------------------------------------------------
 
-def _bound_names(tree: ast.AST) -> set[str]:
+def _bound_names(tree: ast.AST, skip_imports: AbstractSet[str] = frozenset()) -> set[str]:
     """Every name the script binds anywhere (variables, functions, parameters, imports, loop targets)."""
     names: set[str] = set()
     for node in ast.walk(tree):
@@ -192,7 +208,7 @@ def _bound_names(tree: ast.AST) -> set[str]:
             names.add(node.name)
         elif isinstance(node, ast.arg):
             names.add(node.arg)
-        elif isinstance(node, ast.alias):
+        elif isinstance(node, ast.alias) and not (node.asname is None and node.name in skip_imports):
             names.add((node.asname or node.name).split(".")[0])
         elif isinstance(node, ast.ExceptHandler) and node.name:
             names.add(node.name)

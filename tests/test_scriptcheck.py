@@ -100,3 +100,9 @@ def test_needed_comes_from_the_code_even_without_grants(caps) -> None:  # type: 
 def test_signature_text(caps) -> None:  # type: ignore[no-untyped-def]
     text = signature_text(caps["places"].operations["lookup"])
     assert text.startswith("places.lookup(lat: float, lon: float)")
+
+
+def test_importing_a_capability_is_one_clear_problem(caps) -> None:  # type: ignore[no-untyped-def]
+    [problem] = check_script("import files\nprint(files.list('Trip'))\n", caps, RW).problems
+    assert "already exists in the script" in problem and "files.<function>(...)" in problem
+    assert check_script("import files\nprint(files.list('Trip'))\n", caps, RW).needed == {"files"}
