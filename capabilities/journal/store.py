@@ -59,8 +59,11 @@ def now() -> str:
     return datetime.now(UTC).isoformat(timespec="microseconds")
 
 
+_ENCODE = json.JSONEncoder(ensure_ascii=False, default=str).encode  # built once: apply encodes 10,000s
+
+
 def _dumps(value: Any) -> str | None:
-    return None if value is None else json.dumps(value, ensure_ascii=False, default=str)
+    return None if value is None else _ENCODE(value)
 
 
 def _loads(text: str | None) -> Any:
@@ -77,8 +80,10 @@ def _grants_json(grants: Iterable[Grant | Mapping[str, Any]]) -> list[dict[str, 
 
 def error_json(error: BaseException | Mapping[str, Any] | None) -> dict[str, Any] | None:
     """An error as the journal keeps it: ``type``, ``message``, ``hint`` (and ``line`` if known)."""
-    if error is None or isinstance(error, Mapping):
-        return None if error is None else dict(error)
+    if error is None:
+        return None
+    if isinstance(error, Mapping):
+        return dict(error)
     data: dict[str, Any] = {"type": type(error).__name__, "message": str(error),
                             "hint": getattr(error, "hint", "")}
     line = getattr(error, "line", None)
@@ -251,12 +256,23 @@ class Journal:
     def mark_actions(self, run_id: int, seqs: Sequence[int], status: str, *, at: str | None = None,
                      column: str = "started") -> None:
         """Set many actions' status in one transaction (the intents of a batch)."""
+        with self._tx() as c:
+            self._mark(c, run_id, seqs, status, at or now(), column)
+
+    @staticmethod
+    def _mark(c: sqlite3.Connection, run_id: int, seqs: Sequence[int], status: str, at: str,
+              column: str) -> None:
         if column not in ("started", "finished", "undone_at"):
             raise ValueError(column)
-        stamp = at or now()
-        with self._tx() as c:
+        if not seqs:
+            return
+        lo, hi = min(seqs), max(seqs)
+        if hi - lo + 1 == len(seqs):  # a contiguous batch: one statement, not one per action
+            c.execute(f"UPDATE actions SET status = ?, {column} = ? WHERE run_id = ? AND seq BETWEEN ? AND ?",
+                      (status, at, run_id, lo, hi))
+        else:
             c.executemany(f"UPDATE actions SET status = ?, {column} = ? WHERE run_id = ? AND seq = ?",
-                          [(status, stamp, run_id, s) for s in seqs])
+                          [(status, at, run_id, s) for s in seqs])
 
     def move_actions(self, run_id: int, from_statuses: Iterable[str], status: str) -> int:
         """Move every action of a run in some statuses to another (e.g. the rest of a stopped apply
@@ -266,13 +282,16 @@ class Journal:
             return c.execute(f"UPDATE actions SET status = ? WHERE run_id = ? AND status IN"
                              f" ({', '.join('?' * len(wanted))})", (status, run_id, *wanted)).rowcount
 
-    def record_outcomes(self, run_id: int, results: Sequence[tuple[int, str, Any, Any, str]]) -> None:
-        """Write a batch's outcomes: ``(seq, status, outcome, error, finished)`` each, one transaction."""
+    def record_outcomes(self, run_id: int, results: Sequence[tuple[int, str, Any, Any, str]], *,
+                        start_next: Sequence[int] = ()) -> None:
+        """Write a batch's outcomes ``(seq, status, outcome, error, finished)`` and, in the same
+        transaction, the intents (``started``) of the next batch: one commit per batch."""
         with self._tx() as c:
             c.executemany("UPDATE actions SET status = ?, outcome = coalesce(?, outcome), error = ?,"
                           " finished = ? WHERE run_id = ? AND seq = ?",
                           [(st, _dumps(out), _dumps(error_json(err)), fin, run_id, seq)
                            for seq, st, out, err, fin in results])
+            self._mark(c, run_id, start_next, "started", now(), "started")
 
     def record_undos(self, run_id: int, results: Sequence[tuple[int, str, str | None, str]]) -> None:
         """Write a batch of undo results ``(seq, status, reason, at)``: the undos rows and the actions."""
