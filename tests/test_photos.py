@@ -228,3 +228,20 @@ def test_grant_order_does_not_matter(tmp_path: Path, trip: Path) -> None:
     assert list(caps) == ["photos", "files"]
     info = Dispatcher(caps)("photos.info", {"args": ["Trip/IMG_0003.jpg"], "kwargs": {}})
     assert info["camera"]["model"] == "Canon EOS R6"
+
+
+def test_resize_after_a_rename_in_the_same_plan(tmp_path: Path, trip: Path, journal: Journal) -> None:
+    before = snapshot(trip)
+    run = Run(tmp_path, trip)
+    run("files.mkdir", "Trip/small")
+    run("files.rename", "Trip/IMG_0002.jpg", "Trip/Montmartre.jpg")
+    run("photos.resize", "Trip/Montmartre.jpg", "Trip/small/Montmartre.jpg", 16)
+    assert run("files.list", "Trip/small") == ["Trip/small/Montmartre.jpg"]
+    assert run.context.plan.counts() == {"files.mkdir": 1, "files.rename": 1, "photos.resize": 1}
+    rid = run.apply(journal)
+    with Image.open(trip / "small" / "Montmartre.jpg") as im:
+        assert im.size == (12, 16)  # orientation 6: portrait once upright
+    assert not (trip / "IMG_0002.jpg").exists()
+    report = run.undo(journal, rid)
+    assert (report.undone, report.refused) == (3, [])
+    assert snapshot(trip) == before
