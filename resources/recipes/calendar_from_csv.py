@@ -44,4 +44,4 @@ for row in rows:
         print(f"Skipped {problem}")
 if problems and not added:
     raise ValueError("No event could be added: " + "; ".join(problems))
-return {"added": added, "skipped": problems}
+result = {"added": added, "skipped": problems}

@@ -15,4 +15,4 @@ for path in pictures:
     writer.writerow([path.rsplit("/", 1)[-1], described["caption"], ", ".join(described["tags"])])
 files.write_text(f"{folder}/{output}", table.getvalue())
 print(f"Described {len(pictures)} pictures in {folder}/{output}.")
-return len(pictures)
+result = len(pictures)

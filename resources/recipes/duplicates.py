@@ -25,4 +25,4 @@ for same in groups.values():
         removed.append(extra["path"])
         freed += extra["size"]
         print(f"  same content: {extra['path']}")
-return {"removed": removed, "freed_bytes": freed}
+result = {"removed": removed, "freed_bytes": freed}

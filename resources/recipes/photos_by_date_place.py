@@ -40,4 +40,4 @@ while moves:
     ordered += ready
     moves = [m for m in moves if m not in ready]
 files.rename_many(ordered)
-return {"renamed": len(ordered), "undated": len(pictures) - len(dated)}
+result = {"renamed": len(ordered), "undated": len(pictures) - len(dated)}

@@ -33,4 +33,4 @@ while moves:
     ordered += ready
     moves = [m for m in moves if m not in ready]
 files.rename_many(ordered)
-return [new for _, new in ordered if not new.endswith(".renaming")]
+result = [new for _, new in ordered if not new.endswith(".renaming")]

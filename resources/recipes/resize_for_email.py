@@ -15,4 +15,4 @@ for path in pictures:
     # JPEG opens everywhere; the originals stay untouched. Running again replaces old copies.
     made.append(photos.resize(path, f"{folder}/{subfolder}/{name}.jpg", max_side, overwrite=True))
 print(f"{len(made)} copies, at most {max_side} pixels on the longest side, in {folder}/{subfolder}.")
-return made
+result = made

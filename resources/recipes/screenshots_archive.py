@@ -28,4 +28,4 @@ for entry in files.stat_many(files.list(folder)):
     files.rename(entry["path"], f"{folder}/{archive}/{month}/{entry['name']}")
     moved += 1
 print(f"Filed {moved} screenshots older than {days} days into {folder}/{archive}.")
-return moved
+result = moved

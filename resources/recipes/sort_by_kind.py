@@ -29,4 +29,4 @@ for kind, entries in sorted(moves.items()):
         files.rename(entry["path"], new)
         moved += 1
 print(f"Moved {moved} files into {len(moves)} folders.")
-return {kind: len(entries) for kind, entries in moves.items()}
+result = {kind: len(entries) for kind, entries in moves.items()}
