@@ -49,6 +49,19 @@ thread-bound SQLite connection. A failing callback is logged and counted in
 is still unseen, so the next start's catch-up offers it again). :meth:`stop` lets
 a running ``on_ready`` finish, drops files still queued (unseen, so caught up
 next time), joins the delivery thread and releases the shared observer.
+
+Plugging in the automation runner (``tests/test_triggers_journal.py`` does this)::
+
+    watcher = FolderWatcher(a["watch_dir"], pattern=a["pattern"], events=a["events"],
+                            on_ready=run_once,  # claims the version with journal.mark_seen, then runs
+                            is_seen=lambda p, s, m: journal.is_seen(a["id"], p, s, m),
+                            on_own_write=lambda p, s, m: journal.mark_seen(a["id"], p, s, m, status="own"))
+    with watcher:
+        watcher.catch_up()
+        ...
+    # and around every apply and undo, manual or triggered:
+    with own_changes(plan):
+        apply_plan(journal, run_id, plan, capabilities)
 """
 
 from __future__ import annotations
