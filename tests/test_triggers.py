@@ -565,3 +565,17 @@ def test_the_same_watcher_can_pause_and_resume(inbox: Path) -> None:
         rec.wait_for("after.txt")
         rec.wait_for("while-paused.txt")
     assert sorted(rec.names()) == ["after.txt", "one.txt", "while-paused.txt"]
+
+
+def test_polling_can_be_forced_for_every_watcher(inbox: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """ERRAND_WATCH_POLLING=1 is the switch for network shares, whose remote changes inotify never sees."""
+    monkeypatch.setenv("ERRAND_WATCH_POLLING", "1")
+    monkeypatch.setattr(hub, "poll_interval", 0.1)
+    rec = Recorder()
+    with watching(inbox, rec) as watcher:
+        assert watcher.polling
+        (inbox / "remote.txt").write_text("x")
+        rec.wait_for("remote.txt")
+    monkeypatch.delenv("ERRAND_WATCH_POLLING")
+    with watching(inbox, Recorder()) as watcher:
+        assert not watcher.polling
