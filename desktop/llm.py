@@ -247,9 +247,10 @@ def _translate(exc: Exception, model: str, api_base: str | None, api_key: str | 
     if kind == "APIConnectionError" or "Connection error" in detail:
         return ModelUnreachable(f"Could not reach the model provider ({provider}){where}.",
                                 "Check the network connection and the API base in Settings → Model.")
-    if kind in ("NotFoundError",):
-        return ModelError(f"The provider does not know the model {model}: {detail}",
-                          f"Check the model name. {SETTINGS_HINT}")
+    if kind == "NotFoundError":
+        return ModelError(f"The model provider ({provider}){where} answered 'not found' for the model "
+                          f"{model}: {detail}",
+                          f"Check the model name and the API base. {SETTINGS_HINT}")
     if kind in ("ContentPolicyViolationError", "BadRequestError", "UnprocessableEntityError"):
         return ModelRefused(f"The model provider ({provider}) refused the request: {detail}",
                             "Rephrase the chore; if it keeps happening, choose another model.")

@@ -64,7 +64,11 @@ def test_rate_limit_and_server_errors_are_named(fake_openai: FakeOpenAI) -> None
     with pytest.raises(ModelError) as caught:
         _complete(fake_openai)
     assert "/v1" in caught.value.hint
-    assert len(fake_openai.requests) == 3  # no silent retries
+    fake_openai.fail(404, "The model `fake-model` does not exist")
+    with pytest.raises(ModelError) as caught:
+        _complete(fake_openai)
+    assert "not found" in caught.value.message and "API base" in caught.value.hint
+    assert len(fake_openai.requests) == 4  # no silent retries
 
 
 def test_a_slow_server_times_out(fake_openai: FakeOpenAI) -> None:
