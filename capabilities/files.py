@@ -147,6 +147,8 @@ class Files(Capability):
         """Copy a file to dst (keeping its modified time); dst must not exist unless overwrite=True."""
         sp, dp = self._parts(src), self._parts(dst, write=True)
         node = self.view.node(sp)
+        if sp == dp:
+            raise CallError(f"Cannot copy {src!r} onto itself.", "Give a different destination.")
         if node.is_folder:
             raise CallError(f"{src!r} is a folder; copy copies one file.",
                             "List the folder and copy its files one by one (after files.mkdir).")
@@ -182,6 +184,8 @@ class Files(Capability):
                               "Rename files or folders inside it.")
         if sp == dp:
             raise CallError(f"{src!r} already has that name.", "Give a different destination.")
+        if node.is_folder:
+            self._refuse_holding_errand(node)
         if node.is_folder and dp[:len(sp)] == sp:
             raise CallError(f"Cannot move the folder {src!r} into itself.",
                             "Choose a destination outside it.")
@@ -208,6 +212,7 @@ class Files(Capability):
         detail: dict[str, Any] = {"path": self.folders.absolute(parts), "fingerprint": fingerprint_of(node),
                                   "hold_id": new_id()}
         if node.is_folder:
+            self._refuse_holding_errand(node)
             detail["entries"] = len(self.view.overlay.children(node))
         self.view.overlay.remove(parts)
         self.record("delete", {"path": path}, detail, f"Delete {path} (kept for undo)", before=path)
@@ -249,6 +254,10 @@ class Files(Capability):
             "replaces": fingerprint_of(replaced) if replaced is not None else None,
             "hold_id": new_id() if replaced is not None else None,
         }
+
+    def _refuse_holding_errand(self, node: Node) -> None:
+        if node.source is not None:
+            self.folders.refuse_holding_errand(node.source.split("/"))
 
     def _other_disk(self, a: str, b: str) -> bool:
         sa, sb = self.folders.lstat((a,)), self.folders.lstat((b,))
@@ -370,8 +379,8 @@ class Files(Capability):
         parts = self._writable(d["path"])
         self._check(parts, d["fingerprint"], action.summary)
         if "entries" in d:
-            with self.folders.folder(parts) as folder:
-                count = len(folder.scan())
+            self.folders.refuse_holding_errand(parts)
+            count = len(self.folders.scan("/".join(parts)))  # counted as the preview did
             if count != d["entries"]:
                 raise SourceChanged(f"{action.summary}: the folder now holds {count} entries, not "
                                     f"{d['entries']} as at the preview.", "Preview the chore again.")

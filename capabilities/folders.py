@@ -33,7 +33,6 @@ import re
 import shutil
 import stat as st_mod
 import sys
-import uuid
 import weakref
 from collections.abc import Callable, Mapping, Sequence
 from contextlib import suppress
@@ -179,7 +178,14 @@ def split_path(path: str) -> tuple[str, ...]:
 # ---- grants ------------------------------------------------------------------------------
 
 def check_grantable(folder: str | Path, protected: Sequence[Path] = ()) -> Path:
-    """The real path of a folder a person wants to grant; GrantError-family when it may not be."""
+    """The real path of a folder a person wants to grant; GrantError-family when it may not be.
+
+    Refused: a relative path, a missing folder, a disk's top folder, Errand's
+    own folders and anything inside them. A folder that merely *holds* one of
+    Errand's folders (a home folder) may be granted: Errand's folders inside it
+    stay out of reach (left out of listings, refused by identity on every walk,
+    and a folder holding one can be neither moved nor deleted).
+    """
     given = Path(folder).expanduser()
     if not given.is_absolute():
         raise PathRefused(f"{str(folder)!r} is not a full path to a folder.",
@@ -476,7 +482,7 @@ class FolderSet:
         self._parts_of: dict[str, tuple[str, ...]] = {}  # apply and undo look each path up 2-3 times
         weakref.finalize(self, _close_all, self._root_fds)
         self.modes: dict[tuple[str, str], str] = {}  # (capability, label) -> "ro" | "rw"
-        self._protected = list(protected)
+        self._protected = [os.path.realpath(p) for p in protected]
         self._guarded: set[tuple[int, int]] = set()
         for p in protected:
             try:
@@ -595,6 +601,15 @@ class FolderSet:
                               f"Use a path inside it, like '{parts[0]}/name'.")
         return _Parent(self.folder(parts[:-1]), parts[-1])
 
+    def refuse_holding_errand(self, parts: Sequence[str]) -> None:
+        """Refuse to move or delete a folder that holds one of Errand's own folders."""
+        inside = self.absolute(parts) + os.sep
+        for guarded in self._protected:
+            if (guarded + os.sep).startswith(inside):
+                raise PathRefused(f"{self.absolute(parts)} holds Errand's own folder ({guarded}); "
+                                  "it cannot be moved or deleted by a script.",
+                                  "Choose the folders inside it that the chore is about.")
+
     def _refuse_guarded(self, d: Dir) -> None:
         if d.fd is None or not self._guarded:
             return
@@ -628,6 +643,7 @@ class FolderSet:
             entries = d.scan()
         return {name: Stat.of(st) for name, st in entries
                 if _regular(st) and (st.st_dev, st.st_ino) not in self._guarded
+                and not (name.startswith(".errand-") and name.endswith(".tmp"))  # a crashed write's
                 and not getattr(st, "st_file_attributes", 0) & _REPARSE}
 
     def read_bytes(self, parts: Sequence[str], limit: int | None = None) -> bytes:
@@ -672,7 +688,10 @@ class FolderSet:
         new file's modified time (a copy keeps its source's).
         """
         with self.parent(parts) as (d, name):
-            temp = f".errand-{os.getpid()}-{uuid.uuid4().hex[:8]}.tmp"
+            temp = temp_name(name)
+            left = d.lstat(temp)
+            if left is not None and st_mod.S_ISREG(left.st_mode):
+                d.unlink(temp)
             fd = d.open_file(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
             try:
                 with os.fdopen(fd, "wb") as f:
@@ -728,6 +747,15 @@ class FolderSet:
         with self.parent(parts) as (d, name):
             d.move_in(str(holding.item(hold_id)), name)
         holding.forget(hold_id)
+
+
+def temp_name(name: str) -> str:
+    """Where a new file is written before it is renamed into place.
+
+    Named after the target, so a retry after a crash replaces its own leftover;
+    listings leave such names out.
+    """
+    return f".errand-{hashlib.sha1(name.encode('utf-8', 'surrogatepass')).hexdigest()[:16]}.tmp"
 
 
 class _Parent:

@@ -13,6 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from capabilities.errors import ErrandError, SourceChanged, UndoRefused
+from capabilities.folders import temp_name
 from capabilities.holding import Holding
 from tests.files_support import make_tree, snapshot, start
 
@@ -116,6 +117,19 @@ def test_undo_refuses_only_what_changed(trip: Path, tmp_path: Path) -> None:
     assert "something new is at" in refused[0][1] and "not empty" in refused[1][1]
     assert "changed" in refused[3][1]
     assert (trip / "b.txt").read_text() == "bravo" and (trip / "a2.txt").read_text() == "edited after apply"
+
+
+def test_a_crashed_writes_leftover_is_hidden_and_replaced(trip: Path, tmp_path: Path) -> None:
+    run = start(tmp_path, (trip, "rw"))
+    run.call("write_text", "Trip/w.txt", "final")
+    host = run.applier()
+    (trip / temp_name("w.txt")).write_bytes(b"half-written before a crash")
+    assert run.call("list", "Trip", ".*") == []
+    (action,) = run.actions
+    assert host.probe(action) is False
+    host.perform(action)
+    assert (trip / "w.txt").read_text() == "final" and host.probe(action) is True
+    assert [p.name for p in trip.iterdir() if p.name.startswith(".errand-")] == []
 
 
 def test_undo_after_the_kept_copy_was_pruned(trip: Path, tmp_path: Path) -> None:

@@ -233,6 +233,16 @@ def test_errand_folder_inside_a_grant_is_out_of_reach(tmp_path: Path, errand_hom
                  ("delete", f"{label}/{errand_home.name}")):
         with pytest.raises(GrantError):
             run.call(*call)
+    # Nor can a folder holding Errand's folder be moved or deleted (tmp_path/x/errand-home).
+    nested = tmp_path / "x"
+    nested.mkdir()
+    os.rename(errand_home, nested / errand_home.name)
+    errand_home.mkdir()  # the conftest's ERRAND_HOME must still exist after the test
+    run = start(tmp_path, (tmp_path, "rw"), protected=(nested / errand_home.name,))
+    for call in (("delete", f"{label}/x"), ("rename", f"{label}/x", f"{label}/y")):
+        with pytest.raises(PathRefused, match="holds Errand's own folder"):
+            run.call(*call)
+    assert run.actions == []
 
 
 def test_labels_are_distinct_and_described(tmp_path: Path) -> None:
