@@ -245,3 +245,15 @@ def test_resize_after_a_rename_in_the_same_plan(tmp_path: Path, trip: Path, jour
     report = run.undo(journal, rid)
     assert (report.undone, report.refused) == (3, [])
     assert snapshot(trip) == before
+
+
+def test_resize_in_place_and_undo(tmp_path: Path, trip: Path, journal: Journal) -> None:
+    before = snapshot(trip)
+    run = Run(tmp_path, trip)
+    with pytest.raises(TargetExists):
+        run("photos.resize", "Trip/IMG_0001.jpg", "Trip/IMG_0001.jpg", 32)
+    run("photos.resize", "Trip/IMG_0001.jpg", "Trip/IMG_0001.jpg", 32, overwrite=True)
+    rid = run.apply(journal)
+    assert read_info(trip / "IMG_0001.jpg")["width"] == 32
+    assert run.undo(journal, rid).undone == 1
+    assert snapshot(trip) == before
