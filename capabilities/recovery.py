@@ -66,7 +66,7 @@ def recover(journal: Journal, build_capabilities: BuildCapabilities, *,
 def _recover_run(journal: Journal, run: Mapping[str, Any], caps: Mapping[str, Capability],
                  finish: bool) -> RecoveryReport:
     run_id = int(run["id"])
-    mid_undo = run["status"] == "undoing"
+    mid_undo = run["status"] == "undoing" or bool(journal.action_counts(run_id).get("undoing"))
     journal.claim_run(run_id, owner_token(), "undoing" if (mid_undo or not finish) else "applying")
     unknown = _resolve(journal, run_id, caps, finish and not mid_undo)
     if finish and not mid_undo:

@@ -27,7 +27,7 @@ from capabilities.plan import Action
 __all__ = ["UndoReport", "capabilities_for_run", "prune_holding", "undo_actions", "undo_run"]
 
 UNDOABLE = ("done", "undo_refused")
-MAX_BATCH = 512
+MAX_BATCH = 2048
 
 
 @dataclass
@@ -75,22 +75,33 @@ def undo_actions(journal: Journal, run_id: int, rows: Sequence[Mapping[str, Any]
                  on_progress: Callable[[int, int], None] | None = None) -> None:
     """Undo these journaled actions, last first, in batches (intents ``undoing``, then results)."""
     pending = sorted(rows, key=lambda r: r["seq"], reverse=True)
-    size, i = 1, 0
+    batches, size, i = [], 1, 0
     while i < len(pending):
-        batch = pending[i:i + size]
-        journal.mark_actions(run_id, [r["seq"] for r in batch], "undoing", column="undone_at")
+        batches.append(pending[i:i + size])
+        i += size
+        size = min(size * 2, MAX_BATCH)
+    if batches:
+        journal.mark_actions(run_id, [r["seq"] for r in batches[0]], "undoing", column="undone_at")
+    done = 0
+    for k, batch in enumerate(batches):
         results: list[tuple[int, str, str | None, str]] = []
+        following: list[int] = []
+        never_ran: list[int] = []
         try:
             for row in batch:
                 results.append(_undo_one(row, capabilities, report))
+                done += 1
                 if on_progress is not None:
-                    on_progress(len(results) + i, len(pending))
-        finally:  # an undo never run (an interrupt) goes back to done
-            ran = {r[0] for r in results}
-            results += [(r["seq"], "failed", None, now()) for r in batch if r["seq"] not in ran]
-            journal.record_undos(run_id, results)
-        i += len(batch)
-        size = min(size * 2, MAX_BATCH)
+                    on_progress(done, len(pending))
+            if k + 1 < len(batches):
+                following = [r["seq"] for r in batches[k + 1]]
+        except BaseException:
+            # Interrupted: the undo under way stays "undoing" for recovery to probe; the ones
+            # after it never started and are simply done again.
+            never_ran = [r["seq"] for r in batch[len(results) + 1:]]
+            raise
+        finally:  # one commit: these results and the next batch's intents
+            journal.record_undos(run_id, results, start_next=following, never_ran=never_ran)
 
 
 def _undo_one(row: Mapping[str, Any], capabilities: Mapping[str, Capability],
@@ -114,10 +125,10 @@ def _undo_one(row: Mapping[str, Any], capabilities: Mapping[str, Capability],
 
 
 def _status_after(journal: Journal, run_id: int, previous: str) -> str:
-    statuses = {a["status"] for a in journal.actions(run_id, statuses=(*UNDOABLE, "undone"))}
-    if "undone" not in statuses:
+    counts = journal.action_counts(run_id)
+    if not counts.get("undone"):
         return previous if previous not in ("undoing", "applying") else "applied"
-    return "undone" if statuses == {"undone"} else "partly_undone"
+    return "partly_undone" if any(counts.get(s) for s in UNDOABLE) else "undone"
 
 
 def _not_undoable(journal: Journal, run_id: int, seq: int) -> JournalError:

@@ -260,7 +260,7 @@ class Journal:
             self._mark(c, run_id, seqs, status, at or now(), column)
 
     @staticmethod
-    def _mark(c: sqlite3.Connection, run_id: int, seqs: Sequence[int], status: str, at: str,
+    def _mark(c: sqlite3.Connection, run_id: int, seqs: Sequence[int], status: str, at: str | None,
               column: str) -> None:
         if column not in ("started", "finished", "undone_at"):
             raise ValueError(column)
@@ -293,16 +293,30 @@ class Journal:
                            for seq, st, out, err, fin in results])
             self._mark(c, run_id, start_next, "started", now(), "started")
 
-    def record_undos(self, run_id: int, results: Sequence[tuple[int, str, str | None, str]]) -> None:
-        """Write a batch of undo results ``(seq, status, reason, at)``: the undos rows and the actions."""
+    def record_undos(self, run_id: int, results: Sequence[tuple[int, str, str | None, str]], *,
+                     start_next: Sequence[int] = (), never_ran: Sequence[int] = ()) -> None:
+        """Write a batch of undo results ``(seq, status, reason, at)`` (the undos rows and the actions)
+        and, in the same transaction, the next batch's intents (``undoing``); ``never_ran`` (an
+        interrupted batch) go back to ``done``."""
         with self._tx() as c:
-            c.executemany("INSERT INTO undos (run_id, seq, at, status, reason) VALUES (?, ?, ?, ?, ?)",
-                          [(run_id, seq, at, st, reason) for seq, st, reason, at in results])
-            c.executemany("UPDATE actions SET status = ?, undone_at = ?, error = ?"
-                          " WHERE run_id = ? AND seq = ?",
-                          [(_undo_action_status(st), at if st == "undone" else None,
-                            _dumps({"type": "UndoRefused", "message": reason, "hint": ""}) if reason
-                            else None, run_id, seq) for seq, st, reason, at in results])
+            self._record_undos(c, run_id, results)
+            self._mark(c, run_id, start_next, "undoing", now(), "undone_at")
+            self._mark(c, run_id, never_ran, "done", None, "undone_at")
+
+    @staticmethod
+    def _record_undos(c: sqlite3.Connection, run_id: int,
+                      results: Sequence[tuple[int, str, str | None, str]]) -> None:
+        c.executemany("INSERT INTO undos (run_id, seq, at, status, reason) VALUES (?, ?, ?, ?, ?)",
+                      [(run_id, seq, at, st, reason) for seq, st, reason, at in results])
+        c.executemany("UPDATE actions SET status = ?, undone_at = ?, error = ? WHERE run_id = ? AND seq = ?",
+                      [(_undo_action_status(st), at if st == "undone" else None,
+                        _dumps({"type": "UndoRefused", "message": reason, "hint": ""}) if reason else None,
+                        run_id, seq) for seq, st, reason, at in results])
+
+    def action_counts(self, run_id: int) -> dict[str, int]:
+        """How many of a run's actions are in each status (cheap: no JSON decoded)."""
+        return dict(self._fetch("SELECT status, count(*) FROM actions WHERE run_id = ? GROUP BY status",
+                                (run_id,)))
 
     def undos(self, run_id: int) -> list[dict[str, Any]]:
         """Every undo attempt of a run, in the order made."""

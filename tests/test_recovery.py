@@ -1,0 +1,115 @@
+"""Recovery in-process: a capability bug or an interrupt mid-apply or mid-undo leaves actions in doubt;
+``recover`` probes them and rolls the run back, finishes it, or takes the undo to its end."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from capabilities.apply import apply_plan
+from capabilities.base import Capability, Grant, RunContext
+from capabilities.journal import Journal
+from capabilities.journal.owner import is_alive, owner_token
+from capabilities.plan import Action
+from capabilities.recovery import interrupted_runs, recover
+from capabilities.undo import undo_run
+from tests.test_apply import make_files, preview_renames, start
+from tests.test_journal_toycap import ToyFiles, tree
+
+
+class FailsOnce(ToyFiles):
+    """Raises a bug (not a known error) in the middle of its action or undo number ``fail_at``."""
+
+    fail_at = 3
+
+    def perform_rename(self, action: Action) -> dict[str, Any]:
+        if action.seq == self.fail_at:
+            raise RuntimeError("a bug")
+        return super().perform_rename(action)
+
+    def undo_rename(self, action: Action, outcome: dict[str, Any]) -> None:
+        if action.seq == self.fail_at:
+            raise KeyboardInterrupt  # the person pressed Ctrl-C during an undo
+        super().undo_rename(action, outcome)
+
+
+def builder(holding: Path):  # type: ignore[no-untyped-def]
+    def build(grants: Sequence[Grant]) -> dict[str, Capability]:
+        return {"toyfs": ToyFiles(list(grants), RunContext(holding=holding))}
+    return build
+
+
+def broken_apply(tmp_path: Path, journal: Journal) -> tuple[Path, int, dict[str, str]]:
+    root = tmp_path / "tree"
+    make_files(root, 6)
+    before = tree(root)
+    caps = preview_renames(root, 6)
+    rid = start(journal, caps)
+    buggy = {"toyfs": FailsOnce(caps["toyfs"].grants, caps["toyfs"].context)}
+    with pytest.raises(RuntimeError):
+        apply_plan(journal, rid, caps["toyfs"].context.plan, buggy)
+    return root, rid, before
+
+
+def test_owner_tokens() -> None:
+    assert is_alive(owner_token())
+    assert not is_alive(None) and not is_alive("")
+    assert not is_alive(owner_token().split(":")[0] + ":999999999:")  # no such process
+    assert is_alive("another-machine:1:")  # never steal a run from another machine
+
+
+def test_rollback_after_a_bug_mid_apply(tmp_path: Path) -> None:
+    with Journal(tmp_path / "errand.db") as journal:
+        root, rid, before = broken_apply(tmp_path, journal)
+        assert [r["id"] for r in interrupted_runs(journal)] == [rid]
+        (report,) = recover(journal, builder(tmp_path / "holding"))
+        assert (report.action, report.status, report.undone, report.unknown) == ("rolled_back", "rolled_back",
+                                                                                  2, [])
+        assert tree(root) == before
+        assert [a["status"] for a in journal.actions(rid)] == ["undone", "undone"] + ["skipped"] * 4
+        assert interrupted_runs(journal) == []
+
+
+def test_finish_after_a_bug_mid_apply(tmp_path: Path) -> None:
+    with Journal(tmp_path / "errand.db") as journal:
+        root, rid, before = broken_apply(tmp_path, journal)
+        (report,) = recover(journal, builder(tmp_path / "holding"), finish=True)
+        assert (report.action, report.status, report.done) == ("finished", "applied", 6)
+        assert tree(root) == {f"r{k[1:]}": v for k, v in before.items()}
+        assert journal.run(rid)["status"] == "applied"
+        # and the finished run undoes like any other
+        assert undo_run(journal, rid, builder(tmp_path / "holding")([Grant("toyfs", str(root))])).undone == 6
+        assert tree(root) == before
+
+
+def test_an_interrupted_undo_is_taken_to_its_end(tmp_path: Path) -> None:
+    with Journal(tmp_path / "errand.db") as journal:
+        root = tmp_path / "tree"
+        make_files(root, 6)
+        before = tree(root)
+        caps = preview_renames(root, 6)
+        rid = start(journal, caps)
+        assert apply_plan(journal, rid, caps["toyfs"].context.plan, caps).ok
+        flaky = {"toyfs": FailsOnce(caps["toyfs"].grants, caps["toyfs"].context)}
+        with pytest.raises(KeyboardInterrupt):
+            undo_run(journal, rid, flaky)
+        counts = journal.action_counts(rid)
+        assert counts["undoing"] == 1 and counts["undone"] == 3 and counts["done"] == 2
+        (report,) = recover(journal, builder(tmp_path / "holding"))
+        assert (report.action, report.status, report.undone) == ("undo_finished", "undone", 3)
+        assert tree(root) == before
+
+
+def test_an_action_whose_probe_cannot_tell_stops_a_finish(tmp_path: Path) -> None:
+    with Journal(tmp_path / "errand.db") as journal:
+        root, rid, _ = broken_apply(tmp_path, journal)
+        (root / "r0002.txt").write_text("both names exist now: the probe cannot tell")
+        (report,) = recover(journal, builder(tmp_path / "holding"), finish=True)
+        assert report.status == "failed" and report.unknown == [3]
+        assert report.error is not None and "Could not tell whether action 3" in report.error.message
+        assert report.error.hint
+        assert [a["status"] for a in journal.actions(rid)][2:] == ["failed", "skipped", "skipped", "skipped"]
+        assert (root / "f0003.txt").exists()  # nothing after it was carried out
