@@ -100,8 +100,11 @@ class Gazetteer:
     def near(self, lat: float, lon: float, km: float) -> list[tuple[float, Place]]:
         """Every place within ``km`` of the point, with its distance."""
         dlat = math.ceil(km / _KM_PER_DEGREE)
-        cos_lat = max(math.cos(math.radians(min(89.0, abs(lat) + dlat))), 1e-6)
-        dlon = min(180, math.ceil(km / (_KM_PER_DEGREE * cos_lat)))
+        nearest_pole = abs(lat) + dlat
+        if nearest_pole >= 89.0:  # near a pole every longitude is close: read whole rows
+            dlon = 180
+        else:
+            dlon = min(180, math.ceil(km / (_KM_PER_DEGREE * math.cos(math.radians(nearest_pole)))))
         row, col = math.floor(lat), math.floor(lon)
         found = []
         cols = {((col + j + 180) % 360) - 180 for j in range(-dlon, dlon + 1)}  # wraps at ±180°

@@ -72,7 +72,7 @@ def test_grid_index_gives_the_same_answers_as_a_full_scan() -> None:
     # Points near real places (jittered) and anywhere at all, including across the ±180° line.
     points = [(c.lat + rng.uniform(-0.3, 0.3), c.lon + rng.uniform(-0.3, 0.3)) for c in cities]
     points += [(rng.uniform(-89.9, 89.9), rng.uniform(-180, 180)) for _ in range(15)]
-    points += [(-17.5, 179.95), (-17.5, -179.95), (65.0, -179.99)]
+    points += [(-17.5, 179.95), (-17.5, -179.95), (65.0, -179.99), (90.0, 0.0), (-90.0, 45.0), (78.2, 15.6)]
     for lat, lon in points:
         lon = ((lon + 180) % 360) - 180
         assert g.lookup(lat, lon) == g.lookup_linear(lat, lon), (lat, lon)
