@@ -41,6 +41,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from watchdog.events import (
+    DirDeletedEvent,
     FileAttribEvent,
     FileClosedEvent,
     FileCreatedEvent,
@@ -72,10 +73,11 @@ log = logging.getLogger("errand.triggers")
 
 EventSink = Callable[[FileSystemEvent], None]
 
-# Only the events that can change what a file holds; opens and reads (Errand reading
-# an arrived file, a thumbnailer) are never delivered, so they cost nothing.
+# Only the events that can change what a file holds, and the watched folder vanishing; opens
+# and reads (Errand reading an arrived file, a thumbnailer) are never delivered, so cost nothing.
 EVENT_FILTER: list[type[FileSystemEvent]] = [
     FileCreatedEvent, FileModifiedEvent, FileAttribEvent, FileClosedEvent, FileMovedEvent, FileDeletedEvent,
+    DirDeletedEvent,
 ]
 
 
@@ -259,8 +261,24 @@ class ObserverHub:
             except (KeyError, OSError):
                 log.debug("watch on %s was already gone", handle.key[0])
 
-    def _schedule(self, folder: str, recursive: bool, force_polling: bool) -> _Watch:
-        fanout = _FanOut()
+    def revive(self, handle: WatchHandle) -> None:
+        """Schedule a folder's watch afresh, for every sink on it: watchdog ends a watch whose folder
+        vanishes (a share unmounted, a drive unplugged, the folder deleted), and it stays ended when the
+        folder comes back."""
+        folder, recursive = handle.key
+        with self._lock:
+            entry = self._watches.get(handle.key)
+            if entry is None:
+                return
+            try:
+                entry.observer.unschedule(entry.watch)
+            except (KeyError, OSError):
+                log.debug("watch on %s was already gone", folder)
+            self._watches[handle.key] = self._schedule(folder, recursive, handle.polling, entry.fanout)
+
+    def _schedule(self, folder: str, recursive: bool, force_polling: bool,
+                  fanout: _FanOut | None = None) -> _Watch:
+        fanout = fanout or _FanOut()
         if not force_polling and not _polling_forced():
             try:
                 observer = self._observer(polling=False)

@@ -31,6 +31,9 @@ and each watched subfolder costs an inotify watch) and calls
   ``rescan_seconds`` as a safety net for events the OS dropped (an inotify queue
   overflow is otherwise silent). An ``is_seen`` that ignores the version gives
   "each file once" instead of "each version once".
+- **A folder that vanishes** (a share unmounted, a drive unplugged) sets
+  ``stats.folder_missing`` for the runner to report; the next rescan after it
+  comes back watches it again and catches up on what arrived meanwhile.
 
 Events: ``"created"`` (a new name appears: created, moved in, renamed from an
 ignored name), ``"moved"`` (an existing matching file renamed within the folder),
@@ -79,7 +82,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Self
 
-from watchdog.events import FileDeletedEvent, FileMovedEvent, FileSystemEvent
+from watchdog.events import DirDeletedEvent, FileDeletedEvent, FileMovedEvent, FileSystemEvent
 
 from desktop.filewatch import (
     OwnWrites,
@@ -132,6 +135,8 @@ class WatchStats:
     own_writes: int = 0
     already_seen: int = 0
     caught_up: int = 0
+    revived: int = 0
+    folder_missing: bool = False
     errors: int = 0
     last_error: str | None = None
 
@@ -292,6 +297,9 @@ class FolderWatcher:
         return result.result()
 
     def _catch_up(self) -> list[Path]:
+        if not self.folder.is_dir():
+            self._folder_gone()
+            return []
         found: list[Path] = []
         for path, version in self._scan():
             with self._lock:
@@ -358,9 +366,11 @@ class FolderWatcher:
 
     def _on_event(self, event: FileSystemEvent) -> None:
         try:
-            if event.is_directory:
-                return
             src = os.fsdecode(event.src_path)
+            if event.is_directory:
+                if isinstance(event, DirDeletedEvent) and src == self._root:
+                    self._folder_gone()
+                return
             if isinstance(event, FileMovedEvent):
                 dest = os.fsdecode(event.dest_path)
                 was_waiting = self._forget(src)
@@ -435,13 +445,21 @@ class FolderWatcher:
             self._queue.put(item)
 
     def _rescan_due(self, key: object) -> None:
+        if not self.rescan_seconds:
+            return
         with self._lock:
             if key[1] != self._generation or not self._running:  # type: ignore[index]
                 return
             self._queue.put(self._rescan)
-        hub.timer.touch(key, self.rescan_seconds or 0.0, self._rescan_due)  # type: ignore[arg-type]
+        hub.timer.touch(key, self.rescan_seconds, self._rescan_due)  # type: ignore[arg-type]
 
     def _rescan(self) -> None:
+        if self.stats.folder_missing and self.folder.is_dir() and self._handle is not None:
+            hub.revive(self._handle)  # watchdog ended the watch when the folder went; it is back
+            with self._lock:
+                self.stats.folder_missing = False
+                self.stats.revived += 1
+            log.info("watcher %s: %s is back; watching it again", self.name, self.folder)
         found = self._catch_up()
         if found:
             log.info("watcher %s: a rescan found %d file(s) no event announced", self.name, len(found))
@@ -480,6 +498,13 @@ class FolderWatcher:
             log.exception("watcher %s: callback failed for %s", self.name, path)
             self._error(f"{path}: {exc!r}")
             return False
+
+    def _folder_gone(self) -> None:
+        with self._lock:
+            if self.stats.folder_missing:
+                return
+            self.stats.folder_missing = True
+        log.warning("watcher %s: %s is gone; watching it again if it comes back", self.name, self.folder)
 
     def _error(self, message: str) -> None:
         log.warning("watcher %s: %s", self.name, message)

@@ -508,8 +508,27 @@ def test_the_watched_folder_vanishing_does_not_break_anything(inbox: Path) -> No
         for child in inbox.iterdir():
             child.unlink()
         inbox.rmdir()
+        wait_until(lambda: watcher.stats.folder_missing)
         time.sleep(QUIET * 2)
     assert rec.names() == [] and watcher.stats.errors == 0
+
+
+def test_a_folder_that_comes_back_is_watched_again(inbox: Path) -> None:
+    rec = Recorder()
+    with watching(inbox, rec, rescan_seconds=0.1) as watcher:
+        inbox.rmdir()
+        wait_until(lambda: watcher.stats.folder_missing)
+        inbox.mkdir()  # the drive is plugged in again
+        (inbox / "while-away.txt").write_text("found by the rescan that revives the watch")
+        wait_until(lambda: watcher.stats.revived == 1)
+        rec.wait_for("while-away.txt")
+        watcher.rescan_seconds = None  # from now on only events can report a file
+        time.sleep(0.3)  # let a rescan already under way finish
+        caught_up = watcher.stats.caught_up
+        (inbox / "after.txt").write_text("reported by an event")
+        rec.wait_for("after.txt")
+    assert watcher.stats.caught_up == caught_up <= 1  # after.txt came by its event, not a rescan
+    assert not watcher.stats.folder_missing and watcher.stats.errors == 0
 
 
 def test_watchers_starting_and_stopping_at_once_leave_a_working_hub(tmp_path: Path) -> None:
