@@ -318,6 +318,12 @@ class Dir:
         """Open a regular file without following a symlink and without blocking on a FIFO."""
         flags |= _O_NOFOLLOW | _O_NONBLOCK | _O_CLOEXEC | _O_BINARY
         full = self._full(name)
+        if not flags & os.O_CREAT:
+            # lstat first: opening some devices has effects of its own (a tape rewinds).
+            seen = self.lstat(name)
+            if seen is not None and not st_mod.S_ISREG(seen.st_mode) and not st_mod.S_ISLNK(seen.st_mode):
+                raise PathRefused(f"{full} is not a regular file (a device, pipe or socket).",
+                                  "Only ordinary files and folders can be used.")
         try:
             if self.fd is not None:
                 fd = os.open(name, flags, mode, dir_fd=self.fd)
@@ -358,6 +364,9 @@ class Dir:
         # Without renameat2 (other systems, old kernels): check, then rename.
         if other.lstat(new_name) is not None and not _same_entry(self, name, other, new_name):
             raise _refusal(OSError(errno.EEXIST, "exists"), other._full(new_name))
+        if self.fd is None or other.fd is None:
+            os.rename(self._full(name), other._full(new_name))  # Windows: refuses an existing target
+            return
         self._os_rename(name, other, new_name)
 
     def _os_rename(self, name: str, other: Dir, new_name: str) -> None:
@@ -406,6 +415,12 @@ class Dir:
             os.unlink(name, dir_fd=self.fd)
         else:
             os.unlink(self._full(name))
+
+    def chmod(self, name: str, mode: int) -> None:
+        if self.fd is not None:
+            os.chmod(name, mode, dir_fd=self.fd)
+        else:
+            os.chmod(self._full(name), mode)
 
     def set_mtime(self, name: str, mtime_ns: int) -> None:
         st = self.lstat(name)
@@ -548,9 +563,6 @@ class FolderSet:
         raise PathRefused(f"{absolute} is not inside a folder granted to this run.",
                           "Grant the folder again, then retry.")
 
-    def display(self, parts: Sequence[str]) -> str:
-        return "/".join(parts)
-
     # ---- walking ---------------------------------------------------------------------
 
     def root(self, label: str) -> Dir:
@@ -611,9 +623,9 @@ class FolderSet:
                                   "Choose the folders inside it that the chore is about.")
 
     def _refuse_guarded(self, d: Dir) -> None:
-        if d.fd is None or not self._guarded:
+        if not self._guarded:
             return
-        s = os.fstat(d.fd)
+        s = os.fstat(d.fd) if d.fd is not None else os.stat(d.path)
         if (s.st_dev, s.st_ino) in self._guarded:
             raise PathRefused(f"{d.path} is Errand's own folder.", "Scripts cannot use it.")
 
@@ -698,8 +710,10 @@ class FolderSet:
                     fill(f)
                 if mtime_ns is not None:
                     d.set_mtime(temp, mtime_ns)
-                replace = hold_id is not None and holding is not None and d.lstat(name) is not None
-                if replace:
+                old = d.lstat(name) if hold_id is not None and holding is not None else None
+                replace = old is not None
+                if old is not None:
+                    d.chmod(temp, st_mod.S_IMODE(old.st_mode))  # the replacement keeps the permissions
                     self._keep_copy(d, name, holding, hold_id, self.absolute(parts))  # type: ignore[arg-type]
                 d.rename(temp, d, name, replace=replace)
             except BaseException:
@@ -744,8 +758,17 @@ class FolderSet:
 
     def restore(self, parts: Sequence[str], holding: Holding, hold_id: str) -> None:
         """Put a kept entry back at ``parts`` (which must be free) and drop it from the holding area."""
-        with self.parent(parts) as (d, name):
-            d.move_in(str(holding.item(hold_id)), name)
+        item = holding.item(hold_id)
+        try:
+            with self.parent(parts) as (d, name):
+                d.move_in(str(item), name)
+        except OSError as exc:
+            if exc.errno != errno.EXDEV or not item.is_file() or item.is_symlink():
+                raise
+            # The holding area is on another disk: copy the file back, keeping its time.
+            with open(item, "rb") as kept:
+                self.create_file(parts, lambda out: shutil.copyfileobj(kept, out, 1 << 20),
+                                 mtime_ns=item.stat().st_mtime_ns)
         holding.forget(hold_id)
 
 

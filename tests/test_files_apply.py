@@ -61,6 +61,15 @@ def test_overwrite_keeps_the_old_content(trip: Path, tmp_path: Path) -> None:
     assert action.detail["hold_id"] == outcome["holding"]
 
 
+def test_replacing_a_file_keeps_its_permissions(trip: Path, tmp_path: Path) -> None:
+    os.chmod(trip / "a.txt", 0o600)
+    run = start(tmp_path, (trip, "rw"))
+    run.call("write_text", "Trip/a.txt", "private, still")
+    run.apply()
+    assert (trip / "a.txt").stat().st_mode & 0o777 == 0o600
+    assert (trip / "a.txt").read_text() == "private, still"
+
+
 def test_changed_source_stops_apply(trip: Path, tmp_path: Path) -> None:
     run = start(tmp_path, (trip, "rw"))
     run.call("rename", "Trip/a.txt", "Trip/a2.txt")
