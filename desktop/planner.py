@@ -38,6 +38,7 @@ __all__ = ["PlannedScript", "api_text", "build_messages", "parse_answer", "plan_
 
 MAX_REPAIRS = 2
 MAX_EXAMPLES = 2
+MAX_EXAMPLE_CHARS = 2500  # a longer recipe costs more prompt than it teaches
 MAX_FILE_NAMES = 40  # per folder: enough to show the naming, small enough for the prompt
 RecordExchange = Callable[[dict[str, Any]], Any]
 
@@ -154,18 +155,26 @@ def _list_folders(grants: Sequence[Grant]) -> dict[str, list[str]]:
 
 def _examples_text(request: str) -> str:
     """Up to two recipes as worked examples, the ones sharing most words with the request."""
-    scored = []
-    wanted = set(re.findall(r"[a-z]{3,}", request.lower()))
-    for title, code in _recipes():
-        overlap = len(wanted & set(re.findall(r"[a-z]{3,}", title.lower())))
-        scored.append((-overlap, title, code))
-    chosen = sorted(scored)[:MAX_EXAMPLES]
+    wanted = _words(request)
+    scored = sorted((-len(wanted & _words(title)), title, code) for title, code in _recipes())
+    chosen = [(title, code) for _, title, code in scored[:MAX_EXAMPLES]]
+    if not chosen:
+        return ""
     example = _template("example.md")
-    return "".join(example.substitute(request=title, code=code) for _, title, code in chosen)
+    body = "".join(example.substitute(request=title, code=code) for title, code in chosen)
+    return _template("examples.md").substitute(examples=body.strip("\n"))
+
+
+_STOP = {"the", "and", "for", "with", "that", "this", "into", "from", "they", "them", "their", "each",
+         "every", "all", "are", "was", "were", "like", "some", "than", "have", "has", "its", "our", "your"}
+
+
+def _words(text: str) -> set[str]:
+    return {w.removesuffix("s") for w in re.findall(r"[a-z]{3,}", text.lower()) if w not in _STOP}
 
 
 def _recipes() -> list[tuple[str, str]]:
-    """``(first docstring line, code without the docstring)`` of each short recipe, if any exist."""
+    """``(first docstring line, code after the docstring)`` of each recipe that is short enough."""
     found = []
     try:
         folder = resources.files("resources").joinpath("recipes")
@@ -179,10 +188,12 @@ def _recipes() -> list[tuple[str, str]]:
             tree = ast.parse(source)
         except SyntaxError:
             continue
-        doc = ast.get_docstring(tree) or ""
-        body = tree.body[1:] if doc else tree.body
-        code = "\n".join(ast.get_source_segment(source, node) or "" for node in body).strip()
-        if doc and code and len(code) <= 1200:
+        doc = ast.get_docstring(tree)
+        if not doc or not tree.body[1:]:
+            continue
+        # Everything after the docstring, comments included: they explain the recipe's inputs.
+        code = "\n".join(source.splitlines()[tree.body[0].end_lineno or 1:]).strip()
+        if len(code) <= MAX_EXAMPLE_CHARS:
             found.append((doc.splitlines()[0].strip(), code))
     return found
 

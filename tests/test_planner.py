@@ -199,3 +199,18 @@ def test_the_api_text_is_small() -> None:
     tokens = llm.count_tokens(text)
     print(f"\nAPI text of {len(all_capabilities())} capabilities: {tokens} tokens, {len(text)} characters")
     assert tokens < 1500
+
+
+def test_worked_examples_come_from_the_most_relevant_recipes() -> None:
+    recipes = Path(__file__).resolve().parents[1] / "resources" / "recipes"
+    titles = {}
+    for f in sorted(recipes.glob("*.py")):
+        first = f.read_text().split('"""')
+        if len(first) > 2 and "calendar" in first[1].lower():
+            titles[f.name] = first[1].strip().splitlines()[0]
+    if not titles:
+        pytest.skip("no calendar recipe in resources/recipes to use as an example")
+    system = planner.build_messages("add the events in my csv to the calendar", [], all_capabilities())[0]
+    content = system["content"]
+    assert any(f"Example chore: {title}" in content for title in titles.values())
+    assert "`inputs` holds values the person filled in" in content
