@@ -64,6 +64,8 @@ def build_parser() -> argparse.ArgumentParser:
     rec.add_argument("--finish", action="store_true", help="complete the interrupted plans instead")
     rec.add_argument("--json", action="store_true")
 
+    sub.add_parser("app", help="open the Errand window (the default with no command)")
+
     for extend in _EXTENSIONS:
         extend(sub)
     return parser
@@ -141,7 +143,8 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 def run_and_report(args: argparse.Namespace, assistant: Any, script: str, grants: list[Any], *,
                    inputs: dict[str, Any] | None = None, request: str = "", summary: str = "",
-                   planner: str = "script", model: str | None = None, exchanges: Sequence[int] = ()) -> int:
+                   planner: str = "script", model: str | None = None, exchanges: Sequence[int] = (),
+                   repair: Callable[[Any], Any] | None = None) -> int:
     """Preview, show, ask, apply and report: the shared tail of ``run`` and ``ask``."""
     console: Any = None
     if not args.json:
@@ -153,6 +156,8 @@ def run_and_report(args: argparse.Namespace, assistant: Any, script: str, grants
         preview = assistant.preview(script, grants, request=request, summary=summary, planner=planner,
                                     model=model, inputs=inputs, on_log=on_log, cancel=cancel,
                                     exchanges=exchanges)
+        if not preview.ok and repair is not None:
+            preview = repair(preview) or preview
         if not args.json:
             console.show_preview(preview)
         approve = None if args.yes else _approver(args)
@@ -241,6 +246,16 @@ def cmd_recover(args: argparse.Namespace) -> int:
         console.show_recovery(reports)
     return EXIT_OK if all(not r.refused and not r.unknown for r in reports) else EXIT_FAILED
 
+
+@command("app")
+def cmd_app(args: argparse.Namespace) -> int:
+    from desktop.ui.app import main as open_window
+
+    return open_window()
+
+
+# Commands defined in their own modules register themselves (imported last: they import this one).
+from desktop import cli_ask, cli_settings  # noqa: E402, F401
 
 if __name__ == "__main__":
     raise SystemExit(main())

@@ -17,8 +17,8 @@ from rich.table import Table
 
 from desktop.display import safe_text, shorten
 
-__all__ = ["error", "log_line", "progress_callback", "show_history", "show_outcome", "show_preview",
-           "show_recovery", "show_run", "show_undo"]
+__all__ = ["error", "log_line", "progress_callback", "show_code", "show_history", "show_outcome",
+           "show_preview", "show_recipes", "show_recovery", "show_run", "show_undo"]
 
 out = Console(highlight=False)
 err = Console(stderr=True, highlight=False)
@@ -110,6 +110,22 @@ def show_outcome(report: Any) -> None:
     out.print(verdict)
     if done:
         out.print(f"Undo with: errand undo {report.run_id}")
+
+
+def show_code(script: str) -> None:
+    from rich.syntax import Syntax
+
+    out.print(Syntax(script, "python", line_numbers=True))
+
+
+def show_recipes(recipes: Sequence[Any]) -> None:
+    table = Table(title="Built-in recipes (work without a model)")
+    table.add_column("Recipe")
+    table.add_column("What it does")
+    table.add_column("Try saying")
+    for r in recipes:
+        table.add_row(_e(r.title), _e(r.description), _e(r.phrases[0] if r.phrases else ""))
+    out.print(table)
 
 
 def show_history(runs: Sequence[dict[str, Any]]) -> None:
