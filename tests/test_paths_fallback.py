@@ -1,0 +1,57 @@
+"""The path-based fallback used where ``dir_fd`` is missing (Windows), exercised here by
+switching it on: the same refusals and the same exact round trip."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+import capabilities.folders as folders_module
+from capabilities.errors import PathRefused, TargetMissing
+from tests.files_support import make_tree, snapshot, start
+
+
+@pytest.fixture(autouse=True)
+def no_dir_fd(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(folders_module, "_HAS_DIR_FD", False)
+
+
+def test_round_trip_without_dir_fd(tmp_path: Path) -> None:
+    trip = tmp_path / "Trip"
+    make_tree(trip, {"a.txt": "alpha", "b.txt": "bravo", "sub/c.txt": "charlie"})
+    before = snapshot(trip)
+    run = start(tmp_path, (trip, "rw"))
+    assert run.files.folders.root("Trip").fd is None
+    run.call("rename", "Trip/a.txt", "Trip/sub/a.txt")
+    run.call("rename", "Trip/b.txt", "Trip/sub/c.txt", overwrite=True)
+    run.call("write_text", "Trip/new.txt", "new")
+    run.call("mkdir", "Trip/d")
+    run.call("copy", "Trip/new.txt", "Trip/d/copy.txt")
+    run.call("delete", "Trip/sub")
+    run.apply()
+    assert sorted(str(p.relative_to(trip)) for p in trip.rglob("*")) == ["d", "d/copy.txt", "new.txt"]
+    run.undo()
+    assert snapshot(trip) == before
+
+
+def test_links_refused_without_dir_fd(tmp_path: Path) -> None:
+    trip, outside = tmp_path / "Trip", tmp_path / "outside"
+    make_tree(trip, {"a.txt": "alpha", "sub/b.txt": "b"})
+    make_tree(outside, {"secret.txt": "s"})
+    (trip / "link").symlink_to(outside)
+    before = snapshot(outside)
+    run = start(tmp_path, (trip, "rw"))
+    with pytest.raises((PathRefused, TargetMissing)):
+        run.call("read_text", "Trip/link/secret.txt")
+    run.call("rename", "Trip/sub/b.txt", "Trip/sub/c.txt")
+    (trip / "sub" / "b.txt").rename(tmp_path / "parked")
+    (trip / "sub").rmdir()
+    (trip / "sub").symlink_to(outside)
+    (outside / "b.txt").write_text("outside b")
+    host = run.applier()
+    (action,) = run.actions
+    with pytest.raises(PathRefused):
+        host.perform(action)
+    assert sorted(p.name for p in outside.iterdir()) == ["b.txt", "secret.txt"]
+    assert {k: v for k, v in snapshot(outside).items() if k != "b.txt"} == before
