@@ -24,7 +24,8 @@ from capabilities.journal import Journal, JournalError, now
 from capabilities.journal.owner import is_alive, owner_token
 from capabilities.plan import Action
 
-__all__ = ["UndoReport", "capabilities_for_run", "prune_holding", "undo_actions", "undo_run"]
+__all__ = ["RetentionReport", "UndoReport", "capabilities_for_run", "prune_holding", "undo_actions",
+           "undo_run"]
 
 UNDOABLE = ("done", "undo_refused")
 MAX_BATCH = 2048
@@ -140,14 +141,51 @@ def _not_undoable(journal: Journal, run_id: int, seq: int) -> JournalError:
                         "Only actions that were carried out can be undone.")
 
 
-def prune_holding(journal: Journal, holding_dir: Path, *, max_bytes: int = 2 * 1024**3,
-                  max_age_days: float = 30.0) -> list[str]:
-    """Apply the holding area's retention rule, keeping every item an undo still needs.
+@dataclass
+class RetentionReport:
+    """What a clean-up of the holding area did, and what the person should be told."""
 
-    Returns the ids dropped (to tell the person). Items an undoable action
-    points to are never dropped, however old or large: the person is told
-    the area is over its limit instead (``Holding.size()``).
+    dropped: list[str]  # ids removed (old or over the size limit, no undo needs them)
+    kept_for_undo: int  # items still needed by an undo
+    bytes_held: int  # size of the holding area afterwards
+    max_bytes: int
+
+    @property
+    def over_limit(self) -> bool:
+        return self.bytes_held > self.max_bytes
+
+    def message(self) -> str:
+        """Plain words for the person ("" when there is nothing to say)."""
+        parts = []
+        if self.dropped:
+            parts.append(f"Removed {len(self.dropped)} old kept file(s) that no undo needs any more.")
+        if self.over_limit:
+            parts.append(f"The holding area uses {_size(self.bytes_held)}, over its {_size(self.max_bytes)} "
+                         f"limit, because {self.kept_for_undo} kept item(s) are needed to undo past runs; "
+                         "they are kept until those runs can no longer be undone.")
+        return " ".join(parts)
+
+
+def prune_holding(journal: Journal, holding_dir: Path, *, max_bytes: int = 2 * 1024**3,
+                  max_age_days: float = 30.0) -> RetentionReport:
+    """Apply the holding area's retention rule (size and age), keeping every item an undo still needs.
+
+    Items an undoable action points to are never dropped, however old or
+    large; the report says so when they keep the area over its limit.
     """
     from capabilities.holding import Holding
 
-    return Holding(holding_dir).prune(max_bytes, max_age_days, journal.holding_ids_needed())
+    holding = Holding(holding_dir)
+    needed = journal.holding_ids_needed()
+    dropped = holding.prune(max_bytes, max_age_days, needed)
+    kept = sum(1 for hold_id in holding.ids() if hold_id in needed)
+    return RetentionReport(dropped, kept, holding.size(), max_bytes)
+
+
+def _size(n: int) -> str:
+    value = float(n)
+    for unit in ("bytes", "KB", "MB"):
+        if value < 1024:
+            return f"{value:.0f} {unit}" if unit == "bytes" else f"{value:.1f} {unit}"
+        value /= 1024
+    return f"{value:.1f} GB"

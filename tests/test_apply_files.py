@@ -44,7 +44,7 @@ def test_mixed_plan_applies_and_undoes_after_a_restart(tmp_path: Path) -> None:
         assert (root / "renamed-sub/e.txt").read_text() == "echo"
         kept = journal.holding_ids_needed()
         assert len(kept) == 2 and set(Holding(run.holding).ids()) == kept  # b.txt and the old d.txt
-        assert prune_holding(journal, run.holding, max_bytes=0, max_age_days=0) == []
+        assert prune_holding(journal, run.holding, max_bytes=0, max_age_days=0).dropped == []
 
     with Journal(db) as journal:  # as after a restart: everything rebuilt from the journal
         caps = capabilities_for_run(journal, rid, holding=run.holding)

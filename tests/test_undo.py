@@ -112,9 +112,13 @@ def test_deleted_files_come_back_and_retention_keeps_what_undo_needs(tmp_path: P
         assert tree(root) == {}
         needed = {a["outcome"]["holding"] for a in journal.actions(rid)}
 
-        dropped = prune_holding(journal, holding, max_bytes=0, max_age_days=0)
-        assert dropped == [stray_id]  # over every limit, yet nothing an undo needs is dropped
+        kept = prune_holding(journal, holding, max_bytes=0, max_age_days=0)
+        assert kept.dropped == [stray_id]  # over every limit, yet nothing an undo needs is dropped
         assert set(Holding(holding).ids()) == needed
+        assert kept.over_limit and kept.kept_for_undo == 3 and kept.bytes_held > 0
+        assert "Removed 1 old kept file" in kept.message() and "needed to undo past runs" in kept.message()
+        roomy = prune_holding(journal, holding, max_bytes=10**9, max_age_days=365)
+        assert roomy.dropped == [] and roomy.message() == ""
 
         assert undo_run(journal, rid, caps, action=3).undone == 1
         assert journal.holding_ids_needed() == needed - {journal.actions(rid)[2]["outcome"]["holding"]}
