@@ -454,8 +454,9 @@ class FolderWatcher:
         hub.timer.touch(key, self.rescan_seconds, self._rescan_due)  # type: ignore[arg-type]
 
     def _rescan(self) -> None:
-        if self.stats.folder_missing and self.folder.is_dir() and self._handle is not None:
-            hub.revive(self._handle)  # watchdog ended the watch when the folder went; it is back
+        handle = self._handle
+        if self.stats.folder_missing and self.folder.is_dir() and handle is not None:
+            hub.revive(handle)  # watchdog ended the watch when the folder went; it is back
             with self._lock:
                 self.stats.folder_missing = False
                 self.stats.revived += 1
@@ -472,7 +473,10 @@ class FolderWatcher:
             if item is None:
                 return
             if callable(item):
-                item()  # a catch-up; once stopping it finds nothing and returns at once
+                try:
+                    item()  # a catch-up or rescan; once stopping it finds nothing and returns at once
+                except Exception as exc:
+                    self._error(f"rescan failed: {exc!r}")
                 continue
             if self._running:
                 self._deliver(*item)
