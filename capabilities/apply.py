@@ -62,12 +62,17 @@ def apply_plan(journal: Journal, run_id: int, plan: ActionPlan | Sequence[Action
                cancel: Cancel | None = None, max_batch: int = MAX_BATCH) -> ApplyReport:
     """Carry out ``plan`` for run ``run_id`` and finish the run (saves the plan if the preview did not)."""
     actions = list(plan)
-    stored = journal.run(run_id)["action_count"]
+    journal.run(run_id)  # a clear error if there is no such run
+    counts = journal.action_counts(run_id)
+    stored = sum(counts.values())
     if stored == 0 and actions:
         journal.save_plan(run_id, actions)
     elif stored != len(actions):
         raise ErrandError(f"Run {run_id} has {stored} planned actions in the journal, not {len(actions)}.",
                           "Preview the chore again and apply that preview.")
+    elif counts.get("planned", 0) != stored:
+        raise ErrandError(f"Run {run_id} has already been applied; applying it again could do things twice.",
+                          "Preview the chore again to start a new run.")
     journal.claim_run(run_id, owner_token(), "applying")
     try:
         report = perform_actions(journal, run_id, actions, capabilities, on_progress=on_progress,

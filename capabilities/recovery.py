@@ -38,7 +38,7 @@ class RecoveryReport:
     """What recovery did to one interrupted run."""
 
     run_id: int
-    action: str  # "rolled_back" | "finished" | "undo_finished"
+    action: str  # "rolled_back" | "finished" | "undo_finished" | "none" (could not start: see error)
     status: str  # the run's status afterwards
     undone: int = 0
     done: int = 0
@@ -58,7 +58,11 @@ def recover(journal: Journal, build_capabilities: BuildCapabilities, *,
     reports = []
     for run in interrupted_runs(journal):
         grants = [Grant.from_json(g) for g in run["grants"] or []]
-        caps = build_capabilities(grants)
+        try:
+            caps = build_capabilities(grants)
+        except ErrandError as exc:  # e.g. a calendar whose password is gone: the other runs go on
+            reports.append(RecoveryReport(int(run["id"]), "none", run["status"], error=exc))
+            continue
         reports.append(_recover_run(journal, run, caps, finish))
     return reports
 

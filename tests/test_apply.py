@@ -135,6 +135,19 @@ def test_an_action_for_a_capability_not_granted_is_refused(tmp_path: Path, journ
     assert sorted(tree(root)) == ["f0000.txt", "f0001.txt"]
 
 
+def test_a_run_is_never_applied_twice(tmp_path: Path, journal: Journal) -> None:
+    root = tmp_path / "tree"
+    make_files(root, 2)
+    caps = preview_renames(root, 2)
+    rid = start(journal, caps)
+    assert apply_plan(journal, rid, caps["toyfs"].context.plan, caps).ok
+    with pytest.raises(ErrandError, match="already been applied") as info:
+        apply_plan(journal, rid, caps["toyfs"].context.plan, caps)
+    assert "Preview the chore again" in info.value.hint
+    assert journal.run(rid)["status"] == "applied"
+    assert sorted(tree(root)) == ["r0000.txt", "r0001.txt"]
+
+
 def test_a_plan_different_from_the_journaled_one_is_refused(tmp_path: Path, journal: Journal) -> None:
     root = tmp_path / "tree"
     make_files(root, 3)

@@ -213,3 +213,26 @@ def test_readable_from_another_process_while_a_write_is_open(tmp_path: Path) -> 
         assert out.returncode == 0, out.stderr
         assert out.stdout.strip() == "previewing"  # sees the last committed state, without waiting
         assert j.run(rid)["status"] == "applying"
+
+
+def test_a_damaged_journal_gets_a_clear_message_and_is_left_alone(tmp_path: Path) -> None:
+    path = tmp_path / "errand.db"
+    path.write_bytes(b"this is not a database, but it might be worth keeping" * 100)
+    before = path.read_bytes()
+    with pytest.raises(JournalError, match="cannot be opened") as info:
+        Journal(path)
+    assert "Move that file away" in info.value.hint
+    assert path.read_bytes() == before
+
+
+def test_a_journal_from_a_newer_errand_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "errand.db"
+    Journal(path).close()
+    conn = sqlite3.connect(path)
+    conn.execute("INSERT INTO _sqlite_migrations (migration_set, name, applied_at)"
+                 " VALUES ('errand.journal', 'm999_from_the_future', '2030-01-01')")
+    conn.commit()
+    conn.close()
+    with pytest.raises(JournalError, match="newer version of Errand") as info:
+        Journal(path)
+    assert "m999_from_the_future" in str(info.value) and info.value.hint

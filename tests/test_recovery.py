@@ -113,3 +113,19 @@ def test_an_action_whose_probe_cannot_tell_stops_a_finish(tmp_path: Path) -> Non
         assert report.error.hint
         assert [a["status"] for a in journal.actions(rid)][2:] == ["failed", "skipped", "skipped", "skipped"]
         assert (root / "f0003.txt").exists()  # nothing after it was carried out
+
+
+def test_a_run_whose_capabilities_cannot_be_rebuilt_is_reported_and_kept(tmp_path: Path) -> None:
+    from capabilities.errors import BackendError
+
+    def unavailable(grants: Sequence[Grant]) -> dict[str, Capability]:
+        raise BackendError("The calendar's password is no longer saved.", "Add it again in Settings.")
+
+    with Journal(tmp_path / "errand.db") as journal:
+        root, rid, before = broken_apply(tmp_path, journal)
+        (report,) = recover(journal, unavailable)
+        assert (report.run_id, report.action) == (rid, "none")
+        assert report.error is not None and "password" in report.error.message
+        assert [r["id"] for r in interrupted_runs(journal)] == [rid]  # still there for a later try
+        (later,) = recover(journal, builder(tmp_path / "holding"))
+        assert later.status == "rolled_back" and tree(root) == before

@@ -35,7 +35,7 @@ from sqlite_utils import Database
 
 from capabilities.base import Grant
 from capabilities.errors import ErrandError
-from capabilities.journal.migrations import upgrade
+from capabilities.journal.migrations import MIGRATIONS, migration_names, upgrade
 from capabilities.plan import ActionPlan
 
 __all__ = ["Journal", "JournalError", "now"]
@@ -103,10 +103,29 @@ class Journal:
                                check_same_thread=False)
         self._lock = threading.RLock()
         self.db = Database(conn, execute_plugins=False)
-        conn.execute("PRAGMA journal_mode=WAL")
-        conn.execute("PRAGMA synchronous=FULL")
-        conn.execute("PRAGMA foreign_keys=ON")
-        self.backup = upgrade(self.db, self.path)
+        try:
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=FULL")
+            conn.execute("PRAGMA foreign_keys=ON")
+            self._refuse_newer()
+            self.backup = upgrade(self.db, self.path)
+        except sqlite3.DatabaseError as exc:
+            conn.close()
+            raise JournalError(f"Errand's journal {self.path} cannot be opened: {exc}.",
+                               "Move that file away (it holds the history of past runs) and start Errand "
+                               "again; a new, empty journal will be created.") from exc
+        except JournalError:
+            conn.close()
+            raise
+
+    def _refuse_newer(self) -> None:
+        """A journal written by a newer Errand has migrations this one does not know: never touch it."""
+        known = set(migration_names())
+        unknown = [m.name for m in MIGRATIONS.applied(self.db) if m.name not in known]
+        if unknown:
+            raise JournalError(f"The journal {self.path} was written by a newer version of Errand "
+                               f"(it has {', '.join(unknown)}).",
+                               "Install that newer version again, or move the file away to start afresh.")
 
     @property
     def conn(self) -> sqlite3.Connection:
