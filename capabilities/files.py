@@ -293,6 +293,34 @@ class Files(Capability):
             raise UndoRefused(f"Cannot undo “{what}”: {reason} since.",
                               "Leave it as it is, or put it back by hand.")
 
+    # ---- apply and undo: the folders' own modified times --------------------------
+
+    def perform(self, action: Action) -> dict[str, Any]:
+        """Carry out one action; the outcome also records its folders' times, for an exact undo."""
+        touched = self._touched_folders(action)
+        before = self.folders.folder_times(touched)
+        outcome = super().perform(action)
+        after = self.folders.folder_times(touched)
+        outcome["folders"] = {k: [before[k], after[k]] for k in before if k in after}
+        return outcome
+
+    def undo(self, action: Action, outcome: Mapping[str, Any]) -> None:
+        """Reverse one action, then give its folders back their times (unless changed by others)."""
+        times = outcome.get("folders") or {}
+        seen = self.folders.folder_times(list(times), absolute=True)
+        super().undo(action, outcome)
+        self.folders.reset_folder_times(times, seen)
+
+    def _touched_folders(self, action: Action) -> list[tuple[str, ...]]:
+        keys = ("src", "dst") if action.op in ("rename", "rename_many") else ("dst", "path")
+        found = []
+        for key in keys:
+            if action.detail.get(key):
+                parts = self.folders.parts_of(action.detail[key])
+                if len(parts) > 1:
+                    found.append(parts[:-1])
+        return found
+
     # ---- apply: rename ------------------------------------------------------------
 
     def verify_rename(self, action: Action) -> None:

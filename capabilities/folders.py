@@ -772,6 +772,37 @@ class FolderSet:
         holding.forget(hold_id)
 
 
+    # ---- folders' own modified times (so undo leaves them as they were) -----------------
+
+    def folder_times(self, folders: Sequence[Sequence[str]] | Sequence[str], *,
+                     absolute: bool = False) -> dict[str, int]:
+        """Modified times (ns) of folders, by absolute path; best effort (unreadable ones are left out)."""
+        times: dict[str, int] = {}
+        for where in folders:
+            try:
+                parts = self.parts_of(where) if absolute else tuple(where)  # type: ignore[arg-type]
+                key = self.absolute(parts)
+                if key not in times:
+                    with self.folder(parts) as d:
+                        times[key] = (os.fstat(d.fd) if d.fd is not None else os.stat(d.path)).st_mtime_ns
+            except (ErrandError, OSError):
+                continue
+        return times
+
+    def reset_folder_times(self, times: Mapping[str, Sequence[int]], seen: Mapping[str, int]) -> None:
+        """Put folders' times back to ``before`` where they were still as Errand left them (``after``).
+
+        ``times`` is ``{folder: [before, after]}`` from apply; ``seen`` the times
+        just before the undo. A folder changed by someone else since keeps its time.
+        """
+        for key, (before, after) in times.items():
+            if seen.get(key) != after:
+                continue
+            with suppress(ErrandError, OSError), self.folder(self.parts_of(key)) as d:
+                target = d.fd if d.fd is not None else d.path
+                os.utime(target, ns=(os.stat(target).st_atime_ns, before))
+
+
 def temp_name(name: str) -> str:
     """Where a new file is written before it is renamed into place.
 

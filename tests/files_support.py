@@ -56,11 +56,12 @@ def start(tmp: Path, *folders: tuple[Path, str], protected: tuple[Path, ...] = (
 
 
 def snapshot(root: Path) -> dict[str, tuple[str, bytes, int]]:
-    """Every entry under ``root``: kind, content (files) and modified time (files)."""
-    found: dict[str, tuple[str, bytes, int]] = {}
+    """Every entry under ``root`` (and ``root``): kind, content (files) and modified time."""
+    found: dict[str, tuple[str, bytes, int]] = {".": ("folder", b"", os.lstat(root).st_mtime_ns)}
     for dirpath, dirnames, filenames in os.walk(root):
         for name in dirnames:
-            found[os.path.relpath(os.path.join(dirpath, name), root)] = ("folder", b"", 0)
+            path = os.path.join(dirpath, name)
+            found[os.path.relpath(path, root)] = ("folder", b"", os.lstat(path).st_mtime_ns)
         for name in filenames:
             path = os.path.join(dirpath, name)
             st = os.lstat(path)
