@@ -9,7 +9,9 @@ Use it from any test::
     make_photo(tmp / "scan.png")                 # no EXIF at all
     paths = make_trip(tmp / "Trip")              # the photos described by TRIP
 
-The format comes from the file's extension. Pixels are a flat colour derived
+Other options: ``size=(w, h)`` (default 64×48), ``extra={tag: value}`` for
+more Exif tags, ``little_endian=True`` for "II" byte order. The format
+comes from the file's extension. Pixels are a flat colour derived
 from the file name plus a stripe, so two photos never share content (content
 fingerprints differ) and a resize has something to scale. Dates are written
 to DateTimeOriginal and DateTimeDigitized (and the offset to both offset tags)
@@ -33,6 +35,7 @@ _FORMATS = {".jpg": "JPEG", ".jpeg": "JPEG", ".png": "PNG", ".webp": "WEBP", ".t
             ".tiff": "TIFF", ".heic": "HEIF", ".heif": "HEIF", ".gif": "GIF"}
 
 # A small holiday: name → what the photo records. ``None`` values are simply not written.
+# places.lookup names them Paris, Paris, London, New York City; IMG_0005 has no GPS.
 TRIP: dict[str, dict[str, Any]] = {
     "IMG_0001.jpg": {"taken": "2024-07-14 09:15:00", "offset": "+02:00", "gps": (48.8584, 2.2945, 35.0),
                      "make": "Apple", "model": "iPhone 13"},
