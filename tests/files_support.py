@@ -55,13 +55,16 @@ def start(tmp: Path, *folders: tuple[Path, str], protected: tuple[Path, ...] = (
     return Run(Files(grants, context), context, holding)
 
 
-def snapshot(root: Path) -> dict[str, tuple[str, bytes, int]]:
-    """Every entry under ``root`` (and ``root``): kind, content (files) and modified time."""
-    found: dict[str, tuple[str, bytes, int]] = {".": ("folder", b"", os.lstat(root).st_mtime_ns)}
+def snapshot(root: Path, *, folder_times: bool = False) -> dict[str, tuple[str, bytes, int]]:
+    """Every entry under ``root``: kind, content and modified time (of folders too if asked)."""
+    def folder(path: str) -> tuple[str, bytes, int]:
+        return ("folder", b"", os.lstat(path).st_mtime_ns if folder_times else 0)
+
+    found = {".": folder(str(root))}
     for dirpath, dirnames, filenames in os.walk(root):
         for name in dirnames:
             path = os.path.join(dirpath, name)
-            found[os.path.relpath(path, root)] = ("folder", b"", os.lstat(path).st_mtime_ns)
+            found[os.path.relpath(path, root)] = folder(path)
         for name in filenames:
             path = os.path.join(dirpath, name)
             st = os.lstat(path)

@@ -27,7 +27,7 @@ def trip(tmp_path: Path) -> Path:
 
 
 def test_apply_then_undo_restores_everything(trip: Path, tmp_path: Path) -> None:
-    before = snapshot(trip)
+    before = snapshot(trip, folder_times=True)
     run = start(tmp_path, (trip, "rw"))
     run.call("rename", "Trip/a.txt", "Trip/sub/a.txt")
     run.call("write_text", "Trip/b.txt", "new bravo")
@@ -45,7 +45,7 @@ def test_apply_then_undo_restores_everything(trip: Path, tmp_path: Path) -> None
     assert (trip / "new" / "inner" / "n.txt").read_text() == "made"
     assert len(Holding(run.holding).ids()) == 4  # b.txt twice, deep/d.txt, the deep folder
     run.undo()
-    assert snapshot(trip) == before
+    assert snapshot(trip, folder_times=True) == before
     assert Holding(run.holding).ids() == []
 
 
@@ -174,14 +174,14 @@ def test_probe_tells_whether_an_action_happened(trip: Path, tmp_path: Path, ops:
 def test_undo_after_restart_uses_only_the_plan_and_outcome(trip: Path, tmp_path: Path) -> None:
     from capabilities.plan import Action
 
-    before = snapshot(trip)
+    before = snapshot(trip, folder_times=True)
     run = start(tmp_path, (trip, "rw"))
     run.call("rename_many", [["Trip/a.txt", "Trip/1.txt"], ["Trip/b.txt", "Trip/2.txt"]])
     run.apply()
     stored = [(Action.from_json(a.to_json()), dict(o)) for a, o in run.outcomes]  # as from the journal
     run.outcomes = stored
     run.undo()
-    assert snapshot(trip) == before
+    assert snapshot(trip, folder_times=True) == before
 
 
 # ---- the property: any sequence of operations, applied then undone, leaves no trace ------------
@@ -204,7 +204,7 @@ def test_property_apply_then_undo_is_byte_for_byte_identity(ops: list[tuple]) ->
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         make_tree(root / "Trip", TREE)
-        before = snapshot(root / "Trip")
+        before = snapshot(root / "Trip", folder_times=True)
         run = start(root, (root / "Trip", "rw"))
         for op in ops:
             try:
@@ -215,5 +215,5 @@ def test_property_apply_then_undo_is_byte_for_byte_identity(ops: list[tuple]) ->
         run.apply()
         assert sorted(str(p.relative_to(root)) for p in (root / "Trip").rglob("*")) == planned
         run.undo()
-        assert snapshot(root / "Trip") == before
+        assert snapshot(root / "Trip", folder_times=True) == before
         assert Holding(run.holding).ids() == []
