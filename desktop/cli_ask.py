@@ -114,8 +114,9 @@ def _fill_params(plan: Any, args: argparse.Namespace) -> None:
             plan.inputs[param.name] = _convert(param, input(f"{param.question} ").strip())
         else:
             still.append(param)
-    for name, value in given.items():
-        plan.inputs.setdefault(name, value)
+    known = {p.name: p for p in plan.recipe.params} if plan.recipe else {}
+    for name, value in given.items():  # what the person says wins over what was read from the request
+        plan.inputs[name] = _convert(known[name], value) if name in known else value
     if still:
         asks = "; ".join(f"{p.question} (--param {p.name}=…)" for p in still)
         title = plan.recipe.title if plan.recipe else plan.planner

@@ -1,0 +1,156 @@
+"""`errand ask`: a recipe offline, or a model over real HTTP; grants asked for, not assumed."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from capabilities.journal import Journal
+from desktop import paths
+from desktop.cli import main
+from tests.fake_openai import FakeOpenAI
+
+Capsys = pytest.CaptureFixture[str]
+
+MODEL_SCRIPT = """Here is the script.
+```python
+count = 0
+for path in files.list("Notes", "*.txt"):
+    files.rename(path, path[:-4] + ".md")
+    count += 1
+return count
+```
+Summary: Changes every .txt note into a .md note.
+"""
+BROKEN_SCRIPT = """```python
+for path in files.list("Notes", "*.txt"):
+    files.rename(path, files.stat(path)["no such field"])
+```
+Summary: Renames the notes.
+"""
+
+
+def ask(capsys: Capsys, *args: str) -> tuple[int, dict]:
+    code = main(["ask", *args, "--json"])
+    return code, json.loads(capsys.readouterr().out)
+
+
+@pytest.fixture
+def downloads(tmp_path: Path) -> Path:
+    folder = tmp_path / "Downloads"
+    folder.mkdir()
+    for name in ("invoice.pdf", "beach.jpg", "song.mp3", "backup.zip"):
+        (folder / name).write_bytes(name.encode())
+    return folder
+
+
+@pytest.fixture
+def notes(tmp_path: Path) -> Path:
+    folder = tmp_path / "Notes"
+    folder.mkdir()
+    (folder / "a.txt").write_text("alpha")
+    (folder / "b.txt").write_text("bravo")
+    return folder
+
+
+def test_a_recipe_does_the_chore_with_no_model(downloads: Path, capsys: Capsys) -> None:
+    code, out = ask(capsys, "put my downloads in folders by type", "--folder", str(downloads), "--yes")
+    assert code == 0, out
+    assert out["status"] == "applied"
+    assert out["planner"] == "recipe:sort_by_kind"
+    assert (downloads / "Documents" / "invoice.pdf").read_bytes() == b"invoice.pdf"
+    assert (downloads / "Pictures" / "beach.jpg").exists()
+    assert main(["undo", str(out["run_id"]), "--json"]) == 0
+    capsys.readouterr()
+    names = sorted(p.name for p in downloads.iterdir())
+    assert names == ["backup.zip", "beach.jpg", "invoice.pdf", "song.mp3"]
+
+
+def test_no_recipe_and_no_model_says_what_to_do(downloads: Path, capsys: Capsys) -> None:
+    code, out = ask(capsys, "what is the weather tomorrow", "--folder", str(downloads))
+    assert code == 2
+    assert out["error"]["type"] == "NoModelConfigured"
+    assert "Settings" in out["error"]["hint"]
+
+
+def test_a_model_writes_the_script_over_http(notes: Path, capsys: Capsys, fake_openai: FakeOpenAI,
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-from-the-environment")
+    fake_openai.reply(MODEL_SCRIPT)
+    code, out = ask(capsys, "turn my text notes into markdown files", "--folder", str(notes), "--yes",
+                    "--planner", "model", "--model", fake_openai.model, "--api-base", fake_openai.url)
+    assert code == 0, out
+    assert out["planner"] == "model" and out["result"] == 2
+    assert out["summary"] == "Changes every .txt note into a .md note."
+    assert sorted(p.name for p in notes.iterdir()) == ["a.md", "b.md"]
+    assert fake_openai.requests[0].headers["authorization"] == "Bearer sk-from-the-environment"
+    with Journal(paths.database_path()) as journal:
+        exchanges = journal.exchanges(out["run_id"])
+    assert len(exchanges) == 1 and "sk-from-the-environment" not in json.dumps(exchanges)
+
+
+def test_a_script_failing_its_preview_gets_one_repair(notes: Path, capsys: Capsys, fake_openai: FakeOpenAI,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test")
+    fake_openai.reply(BROKEN_SCRIPT)
+    fake_openai.reply(MODEL_SCRIPT)
+    code, out = ask(capsys, "rename my notes", "--folder", str(notes), "--yes", "--planner", "model",
+                    "--model", fake_openai.model, "--api-base", fake_openai.url)
+    assert code == 0, out
+    assert len(fake_openai.requests) == 2
+    assert "no such field" in fake_openai.requests[1].messages[-1]["content"]
+    assert sorted(p.name for p in notes.iterdir()) == ["a.md", "b.md"]
+
+
+def test_a_wrong_key_is_a_clear_message(notes: Path, capsys: Capsys, fake_openai: FakeOpenAI,
+                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-wrong")
+    fake_openai.fail(401, "Incorrect API key provided")
+    code, out = ask(capsys, "rename my notes", "--folder", str(notes), "--planner", "model",
+                    "--model", fake_openai.model, "--api-base", fake_openai.url)
+    assert code == 2
+    assert out["error"]["type"] == "ModelAuthError"
+    assert "key" in out["error"]["hint"].lower()
+    assert sorted(p.name for p in notes.iterdir()) == ["a.txt", "b.txt"]
+
+
+def test_pictures_leave_the_machine_only_when_allowed(tmp_path: Path, capsys: Capsys,
+                                                      fake_openai: FakeOpenAI) -> None:
+    photos = tmp_path / "Photos"
+    photos.mkdir()
+    from tests.imagefactory import make_photo
+
+    make_photo(photos / "a.jpg")
+    code, out = ask(capsys, "caption my photos into a spreadsheet", "--folder", str(photos),
+                    "--model", fake_openai.model, "--api-base", fake_openai.url, "--yes")
+    assert code == 2
+    assert "--allow-vision" in out["error"]["hint"]
+    assert fake_openai.requests == []
+    assert sorted(p.name for p in photos.iterdir()) == ["a.jpg"]
+
+
+def test_a_parameter_given_by_the_person_wins(tmp_path: Path, capsys: Capsys) -> None:
+    from PIL import Image
+
+    from tests.imagefactory import make_photo
+
+    pictures = tmp_path / "Pictures"
+    pictures.mkdir()
+    make_photo(pictures / "big.jpg", size=(2000, 1000))
+    code, out = ask(capsys, "make smaller copies of these pictures for email", "--folder", str(pictures),
+                    "--yes", "--param", "max_side=400")
+    assert code == 0, out
+    assert out["planner"] == "recipe:resize_for_email"
+    copies = [p for p in pictures.rglob("*.jpg") if p.name != "big.jpg" or p.parent != pictures]
+    assert len(copies) == 1
+    with Image.open(copies[0]) as image:
+        assert max(image.size) == 400
+
+
+def test_a_missing_parameter_without_a_terminal_is_explained(tmp_path: Path, capsys: Capsys) -> None:
+    code, out = ask(capsys, "add the events in my csv file to the calendar",
+                    "--calendar", f"ics:{tmp_path / 'cal.ics'}", "--folder", str(tmp_path))
+    assert code == 2
+    assert "--param" in out["error"]["hint"]
