@@ -17,7 +17,7 @@ import keyring
 import keyring.errors
 from keyring.backend import KeyringBackend
 
-from desktop.errors import KeyringUnavailable
+from desktop.errors import ErrandError, KeyringUnavailable
 
 __all__ = ["SERVICE", "delete_key", "get_key", "keyring_status", "service_for_model", "set_key"]
 
@@ -60,7 +60,8 @@ def set_key(service: str, key: str) -> None:
     """Store ``key`` for ``service``; raise KeyringUnavailable rather than write it anywhere else."""
     key = key.strip()
     if not key:
-        raise ValueError("an empty key cannot be stored")
+        raise ErrandError(f"The key for {service} is empty, so it was not saved.",
+                          "Paste the whole key, as the provider's website shows it.")
     backend = keyring.get_keyring()
     problem = _unusable_reason(backend)
     if problem:

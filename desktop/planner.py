@@ -66,12 +66,16 @@ def plan_with_model(request: str, grants: Sequence[Grant], model_settings: llm.M
     return _converse(messages, grants, model_settings, capabilities, record_exchange, "plan", MAX_REPAIRS)
 
 
-def repair_after_preview(planned: PlannedScript, error: str, grants: Sequence[Grant],
+def repair_after_preview(planned: PlannedScript, error: Any, grants: Sequence[Grant],
                          model_settings: llm.ModelSettings, *,
                          record_exchange: RecordExchange | None = None) -> PlannedScript:
-    """One more round after the preview raised ``error`` (the preview's own words, with the line)."""
+    """One more round after the preview raised ``error`` (text, or the sandbox's ``ScriptError``)."""
+    text = str(error).strip()
+    hint = str(getattr(error, "hint", "") or "")
+    if hint and hint not in text:
+        text += f" ({hint})"
     messages = [*planned.messages,
-                {"role": "user", "content": _template("preview_error.md").substitute(error=error.strip())}]
+                {"role": "user", "content": _template("preview_error.md").substitute(error=text)}]
     fixed = _converse(messages, grants, model_settings, all_capabilities(), record_exchange,
                       "preview_repair", 0)
     fixed.exchanges = [*planned.exchanges, *fixed.exchanges]

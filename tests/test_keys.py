@@ -17,7 +17,7 @@ from keyring.backend import KeyringBackend
 from keyring.backends import fail
 
 from desktop import keys
-from desktop.errors import KeyringUnavailable
+from desktop.errors import ErrandError, KeyringUnavailable
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -75,6 +75,8 @@ def test_store_read_and_delete_a_key(use_backend, errand_home: Path) -> None:  #
     assert keys.delete_key("openai") is True
     assert keys.delete_key("openai") is False
     assert keys.get_key("openai") is None
+    with pytest.raises(ErrandError, match="empty"):
+        keys.set_key("openai", "   ")
     # nothing was written next to Errand's data
     assert not any("sk-memory" in p.read_text(errors="ignore") for p in errand_home.rglob("*") if p.is_file())
 

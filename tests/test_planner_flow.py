@@ -55,7 +55,7 @@ def test_a_request_becomes_an_applied_undoable_run(tmp_path: Path, fake_openai: 
     assert "taken" in first.outcome.error.message
     assert sorted(p.name for p in trip.iterdir()) == ["a.txt", "b.txt"]  # a preview changes nothing
 
-    fixed = planner.repair_after_preview(planned, str(first.outcome.error), grants, settings,
+    fixed = planner.repair_after_preview(planned, first.outcome.error, grants, settings,
                                          record_exchange=record)
     assert "taken" in fake_openai.requests[1].messages[-1]["content"]
     second = assistant.preview(fixed.script, grants, request="put the year in front of my notes",
