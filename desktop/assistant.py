@@ -13,8 +13,10 @@ again.
 
 from __future__ import annotations
 
+import sys
 import threading
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,7 +25,7 @@ from capabilities.base import Capability, Grant, RunContext
 from capabilities.dispatch import Dispatcher
 from capabilities.errors import ErrandError
 from capabilities.journal import Journal
-from capabilities.plan import ActionPlan
+from capabilities.plan import Action, ActionPlan
 from capabilities.recovery import RecoveryReport, recover
 from capabilities.registry import instantiate
 from capabilities.undo import UndoReport, capabilities_for_run, undo_run
@@ -135,8 +137,9 @@ class Assistant:
         if len(preview.plan) and approve is not None and not approve(preview):
             journal.finish_run(run_id, "refused", result=preview.outcome.result)
             return self._report(run_id, preview)
-        done = apply_plan(journal, run_id, preview.plan, preview.capabilities, on_progress=on_progress,
-                          cancel=cancel)
+        with _own_changes(preview.plan):
+            done = apply_plan(journal, run_id, preview.plan, preview.capabilities, on_progress=on_progress,
+                              cancel=cancel)
         # apply_plan closed the run; close it again with the script's result kept.
         journal.finish_run(run_id, done.status, result=preview.outcome.result, error=done.error)
         report = self._report(run_id, preview)
@@ -165,11 +168,21 @@ class Assistant:
                                     protected=paths.protected_dirs())
         for cap in caps.values():
             cap.context.services.update(self.services)
-        return undo_run(self.journal, run_id, caps, action=action, on_progress=on_progress)
+        actions = [Action.from_json(row) for row in self.journal.actions(run_id)]
+        with _own_changes(actions):
+            return undo_run(self.journal, run_id, caps, action=action, on_progress=on_progress)
 
     def recover(self, finish: bool = False) -> list[RecoveryReport]:
         """Roll back (or finish) runs a crash left half-applied."""
         return recover(self.journal, lambda grants: instantiate(grants, self.new_context()), finish=finish)
+
+
+def _own_changes(actions: Iterable[Action]) -> AbstractContextManager[None]:
+    """Tell this process's folder watchers that these changes are Errand's own, so no
+    automation fires on them. Without a watcher in the process there is nothing to tell,
+    and watchdog is not imported."""
+    filewatch = sys.modules.get("desktop.filewatch")
+    return filewatch.own_changes(actions) if filewatch is not None else nullcontext()
 
 
 def _safe_describe(grant: Grant) -> str:
