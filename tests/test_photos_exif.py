@@ -187,3 +187,22 @@ def test_exif_written_by_exiftool(tmp_path: Path) -> None:
     assert info["gps"]["lat"] == pytest.approx(-22.9068, abs=1e-6)
     assert info["gps"]["lon"] == pytest.approx(-43.1729, abs=1e-6)
     assert info["orientation"] == 8 and info["camera"] == {"make": "Nikon", "model": "Z 6"}
+
+
+@pytest.mark.filterwarnings("ignore::UserWarning")  # Pillow warns about the corrupt blocks it meets
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(edits=st.lists(st.tuples(st.integers(0, 700), st.integers(0, 255)), min_size=1, max_size=8))
+def test_damaged_headers_give_an_answer_or_a_clear_error(tmp_path: Path,
+                                                        edits: list[tuple[int, int]]) -> None:
+    data = bytearray(make_photo(tmp_path / "ok.jpg", taken="2024-07-14 09:15:00", offset="+02:00",
+                                gps=(48.8584, 2.2945, 35.0), make="Apple", model="iPhone 13").read_bytes())
+    for at, value in edits:
+        data[at % len(data)] = value
+    damaged = tmp_path / "damaged.jpg"
+    damaged.write_bytes(bytes(data))
+    try:
+        info = read_info(damaged)
+    except ErrandError as exc:
+        assert exc.message and exc.hint
+    else:
+        assert {"format", "width", "height", "taken", "gps", "camera", "missing"} <= set(info)
