@@ -75,7 +75,7 @@ def repair_after_preview(planned: PlannedScript, error: Any, grants: Sequence[Gr
     if hint and hint not in text:
         text += f" ({hint})"
     messages = [*planned.messages,
-                {"role": "user", "content": _template("preview_error.md").substitute(error=text)}]
+                {"role": "user", "content": _template("preview_error.md").substitute(error=quote(text))}]
     fixed = _converse(messages, grants, model_settings, all_capabilities(), record_exchange,
                       "preview_repair", 0)
     fixed.exchanges = [*planned.exchanges, *fixed.exchanges]
