@@ -156,6 +156,9 @@ def test_exchanges_attach_sum_usage_and_never_keep_keys(tmp_path: Path) -> None:
         assert ex[0]["kind"] == "prompt" and json.loads(ex[1]["error"])["message"] == "timeout"
         run = j.run(rid)
         assert (run["tokens_in"], run["tokens_out"], run["cost"]) == (110, 25, 0.75)
+        j.finish_run(rid, "failed", error=PermissionError(f"Incorrect API key provided: {key}"))
+        assert j.run(rid)["error"]["message"] == "Incorrect API key provided: [redacted key]"
+        j.add_log(rid, f"calling with {key}")
         raw = b"".join(p.read_bytes() for p in tmp_path.glob("j.db*"))
         assert key.encode() not in raw and "[redacted key]" in ex[0]["prompt"]
 

@@ -151,6 +151,12 @@ def m004_automations(db: Database) -> None:
         )""")
 
 
+@MIGRATIONS()
+def m005_actions_in_doubt(db: Database) -> None:
+    """Find actions caught mid-way by a crash without scanning every action ever journaled."""
+    db.execute("CREATE INDEX actions_in_doubt ON actions(run_id) WHERE status IN ('started', 'undoing')")
+
+
 def migration_names() -> list[str]:
     """All migrations in order (the schema's version history)."""
     return [m.name for m in MIGRATIONS._migrations]

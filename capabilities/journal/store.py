@@ -96,9 +96,10 @@ def error_json(error: BaseException | Mapping[str, Any] | None) -> dict[str, Any
     if error is None:
         return None
     if isinstance(error, Mapping):
-        return dict(error)
-    data: dict[str, Any] = {"type": type(error).__name__, "message": str(error),
-                            "hint": getattr(error, "hint", "")}
+        return {k: _redact(v) if isinstance(v, str) else v for k, v in error.items()}
+    # Provider errors can quote the key they were given ("Incorrect API key provided: sk-…").
+    data: dict[str, Any] = {"type": type(error).__name__, "message": _redact(str(error)),
+                            "hint": _redact(str(getattr(error, "hint", "")))}
     line = getattr(error, "line", None)
     if line is not None:
         data["line"] = line
@@ -236,11 +237,9 @@ class Journal:
 
     def unfinished_runs(self) -> list[dict[str, Any]]:
         """Runs left mid-apply or mid-undo (the caller checks whether their owner is still alive)."""
-        rows = self._rows("SELECT r.*, 0 AS action_count FROM runs r"
-                          " WHERE r.status IN ('applying', 'undoing') OR EXISTS"
-                          " (SELECT 1 FROM actions a WHERE a.run_id = r.id"
-                          " AND a.status IN ('started', 'undoing'))"
-                          " ORDER BY r.id")
+        rows = self._rows(
+            "SELECT r.*, 0 AS action_count FROM runs r WHERE r.status IN ('applying', 'undoing')"
+            " OR r.id IN (SELECT run_id FROM actions WHERE status IN ('started', 'undoing')) ORDER BY r.id")
         return [self._decode_run(r) for r in rows]
 
     @staticmethod
