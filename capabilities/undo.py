@@ -57,6 +57,12 @@ def undo_run(journal: Journal, run_id: int, capabilities: Mapping[str, Capabilit
         doing = "applied" if run["status"] == "applying" else "undone"
         raise ErrandError(f"Run {run_id} is being {doing} right now (by another window or an automation).",
                           "Wait for it to finish, then undo it.")
+    counts = journal.action_counts(run_id)
+    if counts.get("started") or counts.get("undoing"):
+        raise ErrandError(f"Run {run_id} was interrupted part-way; some of its actions may or may not "
+                          "have happened.",
+                          "Run `errand recover` first: it checks each one and rolls the run back "
+                          "(or `errand recover --finish` to complete it).")
     rows = journal.actions(run_id, statuses=UNDOABLE)
     if action is not None:
         rows = [r for r in rows if r["seq"] == action]

@@ -11,6 +11,7 @@ import pytest
 
 from capabilities.apply import apply_plan
 from capabilities.base import Capability, Grant, RunContext
+from capabilities.errors import ErrandError
 from capabilities.journal import Journal
 from capabilities.journal.owner import is_alive, owner_token
 from capabilities.plan import Action
@@ -64,6 +65,9 @@ def test_owner_tokens() -> None:
 def test_rollback_after_a_bug_mid_apply(tmp_path: Path) -> None:
     with Journal(tmp_path / "errand.db") as journal:
         root, rid, before = broken_apply(tmp_path, journal)
+        with pytest.raises(ErrandError, match="interrupted part-way") as info:
+            undo_run(journal, rid, builder(tmp_path / "holding")([Grant("toyfs", str(root))]))
+        assert "errand recover" in info.value.hint
         assert [r["id"] for r in interrupted_runs(journal)] == [rid]
         (report,) = recover(journal, builder(tmp_path / "holding"))
         assert (report.action, report.status, report.undone, report.unknown) == ("rolled_back", "rolled_back",
