@@ -46,8 +46,9 @@ _EXPRESSIONS: tuple[tuple[str, str], ...] = (
     (r"same (file|content|photo|picture)s?|exact copies|identical copies", "duplicate"),
     (r"in folders|into folders|into subfolders|in subfolders|its own folder|their own folders", "folders"),
     (r"file away|put away|stow away", "archive"), (r"one by one|and so on|etc", ""),
-    (r"\bcsv\b|spread ?sheet|excel", "csv"), (r"\bpx\b|pixels?", "pixel"),
+    (r"csv|spread ?sheet|excel", "csv"), (r"px|pixels?", "pixel"),
     (r"where and when|when and where", "date place"),
+    (r"0*1\s*,\s*(?:[a-z]+ )?0*2", "number"),  # "Scan 1, Scan 2", "Holiday 001, Holiday 002"
 )
 
 _STOP = frozenset(str.split("""
@@ -62,8 +63,9 @@ want need like let help up out over about only one ones thing things stuff get g
 # Concepts that say what to do (rather than what to do it to, like "photo" or "download"):
 # "duplicates in my documents" is about duplicates, not about documents.
 _TASKS = frozenset({"sort", "duplicate", "resize", "caption", "screenshot", "calendar", "rename", "number",
-                    "archive", "email"})
+                    "archive", "email", "remove"})
 TASK_WEIGHT = 1.5
+W_COVER, W_PHRASE = 0.6, 0.4  # chosen on the paraphrase tables (tests/test_recipes_match.py)
 
 
 def _all(words: str, concept: str) -> dict[str, str]:
@@ -72,26 +74,25 @@ def _all(words: str, concept: str) -> dict[str, str]:
 
 # stem → concept. Keys are stems (see _stem), so "tidying", "tidies" and "tidy" all hit "tidy".
 _SYNONYMS: dict[str, str] = {
-    **_all("tidy organise organize sort arrange clean cleanup declutter categorise "
-                    "categorize group order sorting neaten separate split divide distribute", "sort"),
+    **_all("tidy organise organize sort arrange clean cleanup declutter categorise categorize group "
+           "order sorting neaten separate split divide distribute", "sort"),
     **_all("kind type extension format category categories", "kind"),
     **_all("folder subfolder directory dir folders", "folder"),
     **_all("download downloaded", "download"),
-    **_all("duplicate dupe dup dedupe dedup deduplicate double identical same twin", "duplicate"),
+    **_all("duplicate dupe dup dedupe dedup deduplicate double identical same twin twice", "duplicate"),
     **_all("remove delete trash erase bin purge rid", "remove"),
-    **_all("resize shrink small smaller reduce compress downsize scale lighter tiny "
-                    "thumbnail", "resize"),
+    **_all("resize shrink small smaller reduce compress downsize scale lighter tiny thumbnail pixel big "
+           "bigger large larger huge heavy size", "resize"),
     **_all("email mail send share attach attachment gmail outlook", "email"),
     **_all("photo picture pic image jpg jpeg heic png snap", "photo"),
     **_all("screenshot screencap capture", "screenshot"),
     **_all("archive store stash old older age", "archive"),
     **_all("month monthly", "month"),
     **_all("rename name retitle call naming", "rename"),
-    **_all("number numbering numbered sequence sequential counter count increment "
-                    "consecutive serial", "number"),
+    **_all("number numbering numbered sequence sequential counter count increment consecutive serial",
+           "number"),
     **_all("pattern template scheme", "pattern"),
-    **_all("calendar event appointment meeting schedule diary agenda entry entrie "
-                    "ical ics", "calendar"),
+    **_all("calendar event appointment meeting schedule diary agenda entry ical ics", "calendar"),
     **_all("csv table spreadsheet sheet row list", "csv"),
     **_all("import load add create", "add"),
     **_all("caption describe description label tag explain subtitle", "caption"),
@@ -180,7 +181,7 @@ class Index:
                 continue
             coverage = sum(self.weight(c) for c in shared) / total
             phrase = max(self._dice(wanted, text) for text in doc.texts)
-            value = 0.6 * coverage + 0.4 * phrase
+            value = W_COVER * coverage + W_PHRASE * phrase
             if len(wanted) == 1:
                 value *= 0.4  # a single concept ("photos") is too little to act on: never a good match
             if not shared & _TASKS:

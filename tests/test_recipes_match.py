@@ -1,10 +1,19 @@
-"""The offline matcher on a table of paraphrases, and parameters filled from a request.
+"""The offline matcher on tables of paraphrases, and parameters filled from a request.
 
-``PARAPHRASES`` is the measurement: requests written the way people type
-them (none copied from a recipe's own phrases), each with the recipe it
-should pick; ``UNRELATED`` are requests no recipe does. The test asserts
-every paraphrase's best match is right and good (``GOOD_MATCH``), and no
-unrelated request matches well; ``test_report_accuracy`` prints the table.
+How the matcher was measured: requests written the way people type them
+(none copied from a recipe's own phrases), each with the recipe it should
+pick, and requests no recipe does.
+
+* ``PARAPHRASES`` / ``UNRELATED`` (45 + 10): the development table. The
+  synonym table and weights were tuned on it; every row must pass.
+* ``LATER`` / ``LATER_UNRELATED`` (41 + 11): written afterwards in two
+  batches and scored before any change (first batch: 23/24 top-1, 20/24
+  above ``GOOD_MATCH``, no false positive; second: 16/17 and 16/17, one
+  false positive of 5). Three synonym groups and a "1, 2" → numbering rule
+  were then added; it now stands at 40/41 right and good, with one false
+  positive (see ``KNOWN_MISSES``).
+
+``test_report_accuracy`` prints the numbers (run with ``-s``).
 """
 
 from __future__ import annotations
@@ -84,6 +93,69 @@ UNRELATED = [
 ]
 
 
+LATER: list[tuple[str, str]] = [
+    ('can you clean my Downloads folder', 'sort_by_kind'),
+    ('separate my files into pictures, documents and music', 'sort_by_kind'),
+    ('sort files by extension', 'sort_by_kind'),
+    ('organize the mess in Downloads into folders', 'sort_by_kind'),
+    ('I think I have lots of duplicate songs, clean them up', 'duplicates'),
+    ('delete files that appear twice', 'duplicates'),
+    ('deduplicate my photo library', 'duplicates'),
+    ('find and remove duplicated documents', 'duplicates'),
+    ('make my photos small enough to email', 'resize_for_email'),
+    ('reduce image size for sending by mail', 'resize_for_email'),
+    ('create 1200 px versions of these pictures', 'resize_for_email'),
+    ('the photos are too large to attach, fix that', 'resize_for_email'),
+    ('archive screenshots from more than a week ago', 'screenshots_archive'),
+    ('move old screenshots into folders by month', 'screenshots_archive'),
+    ('clean up old screenshots', 'screenshots_archive'),
+    ('rename these scans as Scan 1, Scan 2, Scan 3', 'rename_pattern'),
+    ('add numbers to the file names', 'rename_pattern'),
+    ("rename everything in the folder to 'Invoice {n}'", 'rename_pattern'),
+    ('rename pictures with the date and city where they were taken', 'photos_by_date_place'),
+    ('use the photo location and date as the file name', 'photos_by_date_place'),
+    ('import events.csv into my calendar', 'calendar_from_csv'),
+    ('turn this csv of appointments into calendar events', 'calendar_from_csv'),
+    ('write a caption for every photo', 'caption_photos'),
+    ('describe my pictures in a csv file', 'caption_photos'),
+    ('my download folder needs tidying', 'sort_by_kind'),
+    ('put each file type in its own folder', 'sort_by_kind'),
+    ('file my downloads into Documents, Music and so on', 'sort_by_kind'),
+    ('check for duplicate files and throw away the extra ones', 'duplicates'),
+    ('I copied my photos twice by mistake, remove the copies', 'duplicates'),
+    ('resize all photos to 1600 wide', 'resize_for_email'),
+    ('prepare these pictures for emailing', 'resize_for_email'),
+    ('tidy up screenshots older than 3 months', 'screenshots_archive'),
+    ("move last year's screenshots into an archive folder", 'screenshots_archive'),
+    ('rename the photos in order: Birthday 01, Birthday 02', 'rename_pattern'),
+    ('give the files numbered names', 'rename_pattern'),
+    ('name my vacation pictures by the place and date', 'photos_by_date_place'),
+    ('rename photos according to their GPS location', 'photos_by_date_place'),
+    ('put the dates in my CSV into the calendar', 'calendar_from_csv'),
+    ('create events in my calendar from a spreadsheet file', 'calendar_from_csv'),
+    ('let AI describe my photos', 'caption_photos'),
+    ('produce a csv with a description of each image', 'caption_photos'),
+]
+
+LATER_UNRELATED = [
+    'set an alarm for 7am',
+    'what time is it in Tokyo',
+    'translate hello into French',
+    'order pizza',
+    'show me my files',
+    'print the document',
+    "what's on my calendar today",
+    'zip this folder',
+    'show the biggest files',
+    'how do I change my password',
+    "email my boss that I'm late",
+]
+
+# Kept honest: the matcher gets these wrong. Mixed requests (a duplicate hunt phrased as "clean up")
+# and a calendar *question* sharing the word "calendar" with the CSV recipe.
+KNOWN_MISSES = {"I think I have lots of duplicate songs, clean them up", "what's on my calendar today"}
+
+
 @pytest.fixture(scope="module")
 def recipes() -> dict[str, Recipe]:
     return {r.name: r for r in load_recipes()}
@@ -115,24 +187,39 @@ def test_an_unrelated_request_matches_nothing_well(request_text: str) -> None:
     assert best_match(request_text) is None, match(request_text)[:2]
 
 
-def test_report_accuracy(capsys: pytest.CaptureFixture[str]) -> None:
-    """Prints the table (run with -s): top-1 accuracy, good-match rate, and the margin to the threshold."""
+def _tally(positives: list[tuple[str, str]], negatives: list[str]) -> tuple[int, int, float, float, set[str]]:
+    """(right top-1, right and good, lowest right score, highest unrelated score, requests decided wrong)."""
     right = good = 0
-    lowest_right, highest_unrelated = 1.0, 0.0
-    for text, expected in PARAPHRASES:
-        top = match(text)[0]
-        right += top.recipe.name == expected
-        good += top.recipe.name == expected and top.good
-        lowest_right = min(lowest_right, top.score)
-    for text in UNRELATED:
+    lowest, highest, wrong = 1.0, 0.0, set()
+    for text, expected in positives:
         ranked = match(text)
-        highest_unrelated = max(highest_unrelated, ranked[0].score if ranked else 0.0)
+        ok = bool(ranked) and ranked[0].recipe.name == expected
+        right += ok
+        good += ok and ranked[0].good
+        if ok:
+            lowest = min(lowest, ranked[0].score)
+        if not (ok and ranked[0].good):
+            wrong.add(text)
+    for text in negatives:
+        ranked = match(text)
+        highest = max(highest, ranked[0].score if ranked else 0.0)
+        if ranked and ranked[0].good:
+            wrong.add(text)
+    return right, good, lowest, highest, wrong
+
+
+def test_report_accuracy(capsys: pytest.CaptureFixture[str]) -> None:
+    """Top-1 accuracy, good-match rate and the scores either side of the threshold, for both tables."""
+    dev = _tally(PARAPHRASES, UNRELATED)
+    later = _tally(LATER, LATER_UNRELATED)
     with capsys.disabled():
-        print(f"\nrecipe matching: {right}/{len(PARAPHRASES)} paraphrases top-1, {good} above "
-              f"GOOD_MATCH={GOOD_MATCH}; lowest right score {lowest_right:.2f}, "
-              f"highest unrelated {highest_unrelated:.2f}")
-    assert right == good == len(PARAPHRASES)
-    assert highest_unrelated < GOOD_MATCH <= lowest_right
+        tables = (("development", dev, len(PARAPHRASES), len(UNRELATED)),
+                  ("later", later, len(LATER), len(LATER_UNRELATED)))
+        for name, (right, good, lowest, highest, _), n, m in tables:
+            print(f"\nrecipe matching, {name} table: {right}/{n} top-1, {good}/{n} above GOOD_MATCH="
+                  f"{GOOD_MATCH}; lowest right score {lowest:.2f}; highest of {m} unrelated {highest:.2f}")
+    assert dev[0] == dev[1] == len(PARAPHRASES) and dev[3] < GOOD_MATCH <= dev[2]
+    assert later[4] == KNOWN_MISSES
 
 
 # ---- parameters from the request ---------------------------------------------------------------
