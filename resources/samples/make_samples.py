@@ -87,7 +87,8 @@ def draw(name: str, colours: tuple[tuple[int, int, int], ...]) -> Image.Image:
         base = horizon + rng.randint(-6, 10)
         shade = tuple(max(0, min(255, c + rng.randint(-50, 40))) for c in accent)
         d.rectangle([x, base - bh, x + bw, base + 30], fill=shade)
-        d.polygon([(x - 3, base - bh), (x + bw / 2, base - bh - 12), (x + bw + 3, base - bh)], fill=(170, 70, 50))
+        roof = [(x - 3, base - bh), (x + bw / 2, base - bh - 12), (x + bw + 3, base - bh)]
+        d.polygon(roof, fill=(170, 70, 50))
         for wy in range(base - bh + 6, base + 20, 12):
             d.rectangle([x + 5, wy, x + 9, wy + 5], fill=(60, 70, 90))
     return im.filter(ImageFilter.SMOOTH)
@@ -95,7 +96,8 @@ def draw(name: str, colours: tuple[tuple[int, int, int], ...]) -> Image.Image:
 
 def main() -> None:
     for name, (taken, offset, gps, colours) in PHOTOS.items():
-        draw(name, colours).save(HERE / name, "JPEG", quality=70, optimize=True, exif=exif_for(taken, offset, gps))
+        exif = exif_for(taken, offset, gps)
+        draw(name, colours).save(HERE / name, "JPEG", quality=70, optimize=True, exif=exif)
     total = sum((HERE / n).stat().st_size for n in PHOTOS)
     print(f"{len(PHOTOS)} sample photos, {total / 1024:.0f} KB in all")
 

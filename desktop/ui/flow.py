@@ -1,0 +1,308 @@
+"""One chore from request to result: Ask → Plan → Preview → Run, with every core call off the GUI thread.
+
+``ChoreFlow`` owns the four pages and the state between them (the planned
+chore, the grants, the preview). Each step runs through ``worker.run_task``:
+planning (``planning.plan_request``), the preview, apply and undo never block
+the window. Cancel sets the task's event, which the sandbox and apply honour
+between two steps, so what was done stays journaled and undoable.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import QStackedWidget, QVBoxLayout, QWidget
+
+from capabilities.base import Grant
+from capabilities.registry import get as capability
+from desktop import paths
+from desktop import settings as settings_store
+from desktop.grants import describe, parse_grants
+from desktop.ui.ask_view import AskView
+from desktop.ui.chore_plan import PlannedChore, plan_chore, repair_preview
+from desktop.ui.errors import problem_from
+from desktop.ui.plan_view import PlanView
+from desktop.ui.preview_view import PreviewView
+from desktop.ui.run_view import RunView
+from desktop.ui.samples import SAMPLE_REQUEST, copy_samples
+from desktop.ui.widgets import StepBar
+from desktop.ui.worker import Task, run_task
+
+__all__ = ["ChoreFlow"]
+
+ASK, PLAN, PREVIEW, RUN = range(4)
+_FOLDER_CAPABILITIES = {"files", "photos", "vision"}
+
+
+class ChoreFlow(QWidget):
+    run_finished = Signal(int)  # a run was journaled (applied, cancelled, failed) or undone
+    settings_requested = Signal()
+    history_requested = Signal(int)
+
+    def __init__(self, assistant: Any, examples: Sequence[str], *, samples_parent: Path | None = None,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.assistant = assistant
+        self.samples_parent = samples_parent
+        self.chore: PlannedChore | None = None
+        self.grants: list[Grant] = []
+        self.preview: Any = None
+        self.report: Any = None
+        self.task: Task | None = None
+        self.undo_report: Any = None
+        settings = settings_store.load()
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        self.steps = StepBar(["Ask", "Plan", "Preview", "Run"])
+        layout.addWidget(self.steps)
+        self.stack = QStackedWidget()
+        layout.addWidget(self.stack, 1)
+        self.ask = AskView(examples, settings.recent_folders)
+        self.plan = PlanView()
+        self.preview_view = PreviewView()
+        self.run = RunView()
+        for page in (self.ask, self.plan, self.preview_view, self.run):
+            self.stack.addWidget(page)
+        self.ask.set_model_configured(settings.has_model)
+
+        self.ask.plan_requested.connect(self.start_planning)
+        self.ask.samples_requested.connect(self.try_samples)
+        self.ask.settings_requested.connect(self.settings_requested)
+        self.plan.back_requested.connect(lambda: self.go(ASK))
+        self.plan.preview_requested.connect(self.start_preview)
+        self.preview_view.back_requested.connect(lambda: self.go(PLAN))
+        self.preview_view.cancel_requested.connect(self.cancel)
+        self.preview_view.approve_requested.connect(self.approve)
+        self.run.cancel_requested.connect(self.cancel)
+        self.run.undo_requested.connect(self.undo_run)
+        self.run.new_requested.connect(self.new_errand)
+        self.run.history_requested.connect(lambda: self.history_requested.emit(self.report.run_id
+                                                                               if self.report else 0))
+
+    # ---- navigation ----------------------------------------------------------------------
+
+    @property
+    def busy(self) -> bool:
+        return self.task is not None
+
+    def go(self, step: int) -> None:
+        self.stack.setCurrentIndex(step)
+        self.steps.set_current(step)
+
+    def new_errand(self) -> None:
+        self.chore, self.preview, self.report = None, None, None
+        self.ask.request.clear()
+        self.go(ASK)
+        self.ask.request.setFocus()
+
+    def settings_changed(self) -> None:
+        settings = settings_store.load()
+        self.ask.set_model_configured(settings.has_model)
+        self.ask.set_recent(settings.recent_folders)
+
+    # ---- plan ----------------------------------------------------------------------------
+
+    def start_planning(self, request: str, folders: list[str], mode: str = "auto") -> None:
+        if self.busy:
+            return
+        try:
+            grants = self.planning_grants(folders)
+        except Exception as exc:
+            self.ask.problem.show_problem(problem_from(exc))
+            return
+        self._remember(folders)
+        self.grants = grants
+        self.ask.set_busy("Working out how to do it…")
+        assistant = self.assistant
+        self._start(lambda task: plan_chore(assistant, request, grants, mode=mode),
+                    self._planned, self._planning_failed)
+
+    def use_script(self, script: str, folders: list[str], request: str = "", summary: str = "") -> None:
+        """Plan from a script the person opened (like ``errand run``), skipping the planner."""
+        try:
+            self.grants = self.planning_grants(folders)
+        except Exception as exc:
+            self.ask.problem.show_problem(problem_from(exc))
+            return
+        grants = self.grants + parse_grants(["photos", "places"])
+        self._planned(PlannedChore(request or "A script I opened", script, summary, "script", grants=grants))
+
+    def planning_grants(self, folders: Sequence[str]) -> list[Grant]:
+        """The chosen folders as ``files`` grants (planning adds what the script needs besides)."""
+        return parse_grants([f"files={f}" for f in folders], paths.protected_dirs())
+
+    def _planned(self, chore: PlannedChore) -> None:
+        self.ask.set_busy("")
+        self.chore = chore
+        self.plan.show_chore(chore, self._grant_lines(chore))
+        self.go(PLAN)
+
+    def _planning_failed(self, exc: BaseException, tb: str) -> None:
+        self.ask.set_busy("")
+        self.ask.problem.show_problem(problem_from(exc, tb))
+        self.go(ASK)
+
+    def _grant_lines(self, chore: PlannedChore) -> list[tuple[Grant, str, bool]]:
+        needed = chore.needed
+        lines = []
+        for grant in chore.grants:
+            name = grant.capability
+            wanted = not needed or name in needed or (name == "files" and needed & _FOLDER_CAPABILITIES)
+            if wanted:
+                lines.append((grant, _describe(grant), bool(capability(name).leaves_machine)))
+        return lines
+
+    def try_samples(self) -> None:
+        """Copy the sample photos and plan the sample chore on them with the built-in recipes."""
+        if self.busy:
+            return
+        try:
+            folder = copy_samples(self.samples_parent)
+        except OSError as exc:
+            self.ask.problem.show_problem(problem_from(exc))
+            return
+        self.ask.clear_folders()
+        self.ask.add_folder(str(folder))
+        self.ask.set_request(SAMPLE_REQUEST)
+        self.start_planning(SAMPLE_REQUEST, [str(folder)], mode="recipes")
+
+    # ---- preview -------------------------------------------------------------------------
+
+    def start_preview(self) -> None:
+        chore = self.chore
+        if chore is None or self.busy:
+            return
+        try:
+            chore.inputs.update(self.plan.params())
+        except Exception as exc:
+            self.plan.problem.show_problem(problem_from(exc))
+            return
+        chore.missing = []
+        self._run_preview(chore, self.plan.allowed_grants())
+
+    def _run_preview(self, chore: PlannedChore, grants: list[Grant]) -> None:
+        self.go(PREVIEW)
+        self.preview_view.show_busy()
+        self.preview_view.busy_text.setText("Looking at your files and working out the changes…")
+        assistant = self.assistant
+
+        def job(task: Task) -> Any:
+            preview = assistant.preview(chore.script, grants, request=chore.request, summary=chore.summary,
+                                        planner=chore.planner, model=chore.model, inputs=chore.inputs,
+                                        on_log=task.log, cancel=task.cancel, exchanges=chore.exchanges)
+            if not preview.ok and chore.planned is not None and not task.cancel.is_set():
+                task.log("The model's script stopped; asking the model to fix it (once)…")
+                preview = repair_preview(assistant, chore, preview, grants, on_log=task.log,
+                                         cancel=task.cancel) or preview
+            return preview
+
+        self._start(job, self._previewed, self._preview_failed, on_log=self.preview_view.add_log)
+
+    def _previewed(self, preview: Any) -> None:
+        self.preview = preview
+        self.preview_view.show_preview(preview)
+        error = preview.outcome.error
+        if error is not None and getattr(error, "limit", None) != "cancelled":
+            # A failed preview is journaled too, so History shows what was tried and why it stopped.
+            assistant = self.assistant
+            self._start(lambda task: assistant.apply(preview), self._journaled_failure, self._ignore)
+
+    def _journaled_failure(self, report: Any) -> None:
+        self.report = report
+        self.run_finished.emit(report.run_id)
+
+    def _preview_failed(self, exc: BaseException, tb: str) -> None:
+        self.preview_view.show_problem(problem_from(exc, tb))
+
+    # ---- apply, cancel, undo -------------------------------------------------------------
+
+    def approve(self) -> None:
+        preview = self.preview
+        if preview is None or not preview.ok or self.busy:
+            return
+        self.go(RUN)
+        self.run.start(len(preview.plan), list(preview.outcome.log))
+        assistant = self.assistant
+
+        def job(task: Task) -> Any:
+            return assistant.apply(preview, on_progress=task.progress, cancel=task.cancel)
+
+        self._start(job, self._applied, self._apply_failed, on_progress=self.run.progress)
+        self.preview = None  # applied once: a second Approve must not apply it again
+
+    def _applied(self, report: Any) -> None:
+        self.report = report
+        self.run.finish(report)
+        self.run_finished.emit(report.run_id)
+
+    def _apply_failed(self, exc: BaseException, tb: str) -> None:
+        self.run.problem.show_problem(problem_from(exc, tb))
+        self.run.cancel.setVisible(False)
+        self.run.new.setVisible(True)
+        self.run.history.setVisible(True)
+
+    def cancel(self) -> None:
+        if self.task is not None:
+            self.task.cancel.set()
+
+    def undo_run(self) -> None:
+        report = self.report
+        if report is None or self.busy:
+            return
+        self.run.undo.setEnabled(False)
+        assistant = self.assistant
+        self._start(lambda task: assistant.undo(report.run_id, on_progress=task.progress), self._undone,
+                    self._undo_failed)
+
+    def _undone(self, done: Any) -> None:
+        self.undo_report = done
+        text = f"Undone: {done.undone:,} change{'s' if done.undone != 1 else ''} reversed."
+        if done.refused:
+            text += f" {len(done.refused):,} could not be undone: {done.refused[0][1]}"
+        self.run.undone(text)
+        self.run_finished.emit(done.run_id)
+
+    def _undo_failed(self, exc: BaseException, tb: str) -> None:
+        self.run.undo.setEnabled(True)
+        self.run.problem.show_problem(problem_from(exc, tb))
+
+    # ---- helpers -------------------------------------------------------------------------
+
+    def _start(self, fn: Any, on_done: Any, on_error: Any, **callbacks: Any) -> None:
+        def done(result: Any) -> None:
+            self.task = None
+            on_done(result)
+
+        def failed(exc: BaseException, tb: str) -> None:
+            self.task = None
+            on_error(exc, tb)
+
+        self.task = run_task(fn, on_done=done, on_error=failed, **callbacks)
+
+    @staticmethod
+    def _ignore(exc: BaseException, tb: str) -> None:
+        pass
+
+    def _remember(self, folders: Sequence[str]) -> None:
+        if not folders:
+            return
+        settings = settings_store.load()
+        for folder in reversed(folders):
+            settings.remember_folder(os.path.normpath(folder))
+        try:
+            settings_store.save(settings)
+        except OSError:
+            return  # recent folders are a convenience; failing to save them must not stop the chore
+        self.ask.set_recent(settings.recent_folders)
+
+
+def _describe(grant: Grant) -> str:
+    try:
+        return describe(grant)
+    except Exception:
+        return f"{grant.capability} {grant.target}".strip()

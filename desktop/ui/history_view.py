@@ -1,0 +1,262 @@
+"""History: every run with its request, time, changes, status and model usage; its timeline; undo.
+
+The list and a run's details load on the thread pool (the journal may be
+busy with an apply). "Undo run" reverses every done change, last first;
+"Undo this action" just the selected one. When something cannot be undone
+(the file changed since), the reason is shown in words.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHBoxLayout,
+    QHeaderView,
+    QPlainTextEdit,
+    QPushButton,
+    QSplitter,
+    QTableView,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop.display import safe_text, shorten
+from desktop.ui.changes import ChangesModel, change_rows
+from desktop.ui.errors import ProblemBox, problem_from
+from desktop.ui.widgets import heading, label
+from desktop.ui.worker import run_task
+
+__all__ = ["HistoryView"]
+
+_STATUS = {"applied": "Applied", "previewed": "Previewed", "refused": "Not applied", "failed": "Failed",
+           "cancelled": "Stopped", "applying": "Being applied", "undoing": "Being undone", "undone": "Undone",
+           "partly_undone": "Partly undone"}
+COLUMNS = ["When", "Chore", "Changes", "Status", "Model", "Tokens", "Cost"]
+
+
+def when_text(stamp: str | None) -> str:
+    """``2026-11-22 15:04`` from the journal's ISO time (kept short for the table)."""
+    if not stamp:
+        return ""
+    return stamp.replace("T", " ")[:16]
+
+
+class HistoryView(QWidget):
+    changed = Signal()  # something was undone
+
+    def __init__(self, assistant: Any, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.assistant = assistant
+        self.runs: list[dict[str, Any]] = []
+        self.current: Any = None
+        self.busy = False
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        top = QHBoxLayout()
+        top.addWidget(heading("History", "Every chore Errand ran, what it changed, and a way back."), 1)
+        self.refresh_button = QPushButton("Refresh")
+        self.refresh_button.setShortcut("F5")
+        self.refresh_button.clicked.connect(self.refresh)
+        top.addWidget(self.refresh_button, 0, Qt.AlignmentFlag.AlignTop)
+        outer.addLayout(top)
+
+        split = QSplitter(Qt.Orientation.Vertical)
+        self.table = QTableWidget(0, len(COLUMNS))
+        self.table.setHorizontalHeaderLabels(COLUMNS)
+        self.table.setAccessibleName("Runs")
+        self.table.verticalHeader().setVisible(False)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setAlternatingRowColors(True)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        self.table.itemSelectionChanged.connect(self._selected)
+        split.addWidget(self.table)
+
+        details = QWidget()
+        d = QVBoxLayout(details)
+        d.setContentsMargins(0, 8, 0, 0)
+        self.title = label("", "section")
+        self.summary = label("", "muted")
+        self.grants = label("", "muted")
+        self.usage = label("", "muted")
+        self.message = ProblemBox()
+        self.model = ChangesModel(with_status=True)
+        self.timeline = QTableView()
+        self.timeline.setModel(self.model)
+        self.timeline.setAccessibleName("What the run changed")
+        self.timeline.verticalHeader().setVisible(False)
+        self.timeline.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.timeline.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.timeline.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.timeline.setTextElideMode(Qt.TextElideMode.ElideMiddle)
+        th = self.timeline.horizontalHeader()
+        th.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        th.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        th.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
+        self.timeline.selectionModel().selectionChanged.connect(self._update_buttons)
+        self.log = QPlainTextEdit(readOnly=True, objectName="log")
+        self.log.setMaximumHeight(90)
+        self.log.setAccessibleName("Log of the run")
+        row = QHBoxLayout()
+        self.undo_run_button = QPushButton("Undo run")
+        self.undo_run_button.setToolTip("Reverse every change of this run, last first.")
+        self.undo_run_button.clicked.connect(lambda: self.undo(None))
+        self.undo_action_button = QPushButton("Undo this action")
+        self.undo_action_button.setToolTip("Reverse only the change selected above.")
+        self.undo_action_button.clicked.connect(self._undo_selected)
+        row.addStretch(1)
+        row.addWidget(self.undo_action_button)
+        row.addWidget(self.undo_run_button)
+        for widget in (self.title, self.summary, self.grants, self.usage, self.message):
+            d.addWidget(widget)
+        d.addWidget(self.timeline, 1)
+        d.addWidget(self.log)
+        d.addLayout(row)
+        split.addWidget(details)
+        split.setStretchFactor(0, 2)
+        split.setStretchFactor(1, 3)
+        outer.addWidget(split, 1)
+        self._show_details(None)
+
+    # ---- loading -------------------------------------------------------------------------
+
+    def refresh(self, select: int | None = None) -> None:
+        keep = select or (self.current.run_id if self.current is not None else None)
+        run_task(lambda task: self.assistant.history(500), on_done=lambda runs: self._filled(runs, keep),
+                 on_error=self._failed)
+
+    def _filled(self, runs: list[dict[str, Any]], select: int | None) -> None:
+        self.runs = runs
+        self.table.setRowCount(len(runs))
+        for r, run in enumerate(runs):
+            tokens = int(run.get("tokens_in") or 0) + int(run.get("tokens_out") or 0)
+            cost = float(run.get("cost") or 0.0)
+            values = [when_text(run.get("started")), shorten(run.get("request") or "", 90),
+                      f"{int(run.get('action_count') or 0):,}", _STATUS.get(run["status"], run["status"]),
+                      safe_text(run.get("model") or _planner_word(run.get("planner"))),
+                      f"{tokens:,}" if tokens else "—", f"${cost:.4f}" if cost else "—"]
+            for c, value in enumerate(values):
+                item = QTableWidgetItem(value)
+                if c == 1:
+                    item.setToolTip(safe_text(run.get("request") or ""))
+                self.table.setItem(r, c, item)
+        row = next((i for i, run in enumerate(runs) if run["id"] == select), 0 if runs else None)
+        if row is None:
+            self._show_details(None)
+            return
+        self.table.blockSignals(True)
+        self.table.selectRow(row)
+        self.table.blockSignals(False)
+        self.load(runs[row]["id"])  # also when the row was already selected: its run may have changed
+
+    def _selected(self) -> None:
+        rows = self.table.selectionModel().selectedRows()
+        if rows:
+            self.load(self.runs[rows[0].row()]["id"])
+
+    def load(self, run_id: int) -> None:
+        """Show run ``run_id``'s details and timeline (read on the thread pool)."""
+        run_task(lambda task: self.assistant.show(run_id), on_done=self._show_details, on_error=self._failed)
+
+    def _show_details(self, report: Any) -> None:
+        self.current = report
+        has = report is not None
+        for widget in (self.timeline, self.log, self.undo_run_button, self.undo_action_button):
+            widget.setVisible(has)
+        if not has:
+            self.title.setText("No runs yet. Chores you run appear here, with a way to undo them.")
+            for widget in (self.summary, self.grants, self.usage):
+                widget.setText("")
+            self.model.set_rows([])
+            return
+        self.message.clear()
+        self.title.setText(f"Run {report.run_id}: {shorten(report.request or '', 120)}")
+        self.summary.setText(safe_text(report.summary or ""))
+        allowed = "; ".join(safe_text(g) for g in report.grants)
+        self.grants.setText(f"Allowed: {allowed}" if allowed else "")
+        run = next((r for r in self.runs if r["id"] == report.run_id), {})
+        self.usage.setText(_usage_text(report, run))
+        self.model.set_rows(change_rows(report.actions))
+        self.log.setPlainText("\n".join(safe_text(line) for line in report.log))
+        self.log.setVisible(bool(report.log))
+        if report.error and report.status in ("failed",):
+            self.message.show_problem(problem_from(report.error))
+        self._update_buttons()
+
+    def _failed(self, exc: BaseException, tb: str) -> None:
+        self.busy = False
+        self.message.show_problem(problem_from(exc, tb))
+        self._update_buttons()
+
+    # ---- undo ----------------------------------------------------------------------------
+
+    def selected_action(self) -> int | None:
+        rows = self.timeline.selectionModel().selectedRows()
+        return self.model.rows[rows[0].row()].seq if rows else None
+
+    def _undo_selected(self) -> None:
+        seq = self.selected_action()
+        if seq is not None:
+            self.undo(seq)
+
+    def undo(self, action: int | None) -> None:
+        report = self.current
+        if report is None or self.busy:
+            return
+        self.busy = True
+        self._update_buttons()
+        run_id = report.run_id
+        run_task(lambda task: self.assistant.undo(run_id, action=action), on_done=self._undone,
+                 on_error=self._failed)
+
+    def _undone(self, done: Any) -> None:
+        self.busy = False
+        if done.refused:
+            reasons = "\n".join(f"Change {seq}: {safe_text(reason)}" for seq, reason in done.refused[:5])
+            from desktop.ui.errors import Problem
+
+            self.message.show_problem(Problem(
+                f"{len(done.refused):,} change{'s' if len(done.refused) != 1 else ''} could not be undone"
+                + (f" ({done.undone:,} undone)." if done.undone else "."),
+                "Errand leaves a file alone when it changed after the chore, so nothing you did since is "
+                "lost. Put it back as it was, then undo again.", reasons))
+        else:
+            self.message.clear()
+        self.changed.emit()
+        self.refresh(done.run_id)
+
+    def _update_buttons(self) -> None:
+        report = self.current
+        rows = self.model.rows
+        undoable = [r for r in rows if r.status in ("done", "undo_refused")]
+        self.undo_run_button.setEnabled(bool(undoable) and not self.busy)
+        seq = self.selected_action() if report is not None else None
+        chosen = next((r for r in rows if r.seq == seq), None)
+        self.undo_action_button.setEnabled(chosen is not None and chosen.status in ("done", "undo_refused")
+                                           and not self.busy)
+
+
+def _planner_word(planner: Any) -> str:
+    return "recipe" if str(planner or "").startswith("recipe") else "—"
+
+
+def _usage_text(report: Any, run: dict[str, Any]) -> str:
+    parts = [f"{when_text(report.started)}", _STATUS.get(report.status, report.status)]
+    if report.model:
+        parts.append(f"model {safe_text(report.model)}")
+    elif report.planner.startswith("recipe"):
+        parts.append("built-in recipe")
+    tokens = int(run.get("tokens_in") or 0) + int(run.get("tokens_out") or 0)
+    if tokens:
+        parts.append(f"{tokens:,} tokens")
+    if run.get("cost"):
+        parts.append(f"${float(run['cost']):.4f}")
+    return " · ".join(parts)

@@ -1,0 +1,175 @@
+"""Preview: the exact changes, before → after, from the preview run; Approve applies exactly these.
+
+While the preview runs, the page shows a busy bar, the script's live output
+and Cancel. Then: the counts at the top, what needs attention highlighted,
+the table of changes (thumbnails for pictures), what the chore reported, and
+Approve. A preview that failed shows the problem in plain words instead.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHBoxLayout,
+    QHeaderView,
+    QPlainTextEdit,
+    QProgressBar,
+    QPushButton,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop.display import safe_text
+from desktop.ui.changes import ChangesModel, change_rows, counts_text
+from desktop.ui.errors import Problem, ProblemBox
+from desktop.ui.result_view import result_shape, result_widget
+from desktop.ui.thumbnails import Thumbnails
+from desktop.ui.widgets import heading, label
+
+__all__ = ["PreviewView"]
+
+
+class PreviewView(QWidget):
+    approve_requested = Signal()
+    back_requested = Signal()
+    cancel_requested = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.setSpacing(10)
+        outer.addWidget(heading("Check the changes", "Nothing has changed yet. Approve to apply exactly "
+                                "these changes; you can undo them afterwards from History."))
+        # busy state
+        self.busy = QWidget()
+        busy = QVBoxLayout(self.busy)
+        busy.setContentsMargins(0, 0, 0, 0)
+        self.busy_text = label("Looking at your files and working out the changes…", "section")
+        self.busy_bar = QProgressBar()
+        self.busy_bar.setRange(0, 0)
+        self.busy_bar.setTextVisible(False)
+        busy.addWidget(self.busy_text)
+        busy.addWidget(self.busy_bar)
+        outer.addWidget(self.busy)
+
+        self.counts = label("", "counts")
+        self.attention = label("", "badgeRemote")
+        outer.addWidget(self.counts)
+        outer.addWidget(self.attention, 0, Qt.AlignmentFlag.AlignLeft)
+        self.problem = ProblemBox()
+        outer.addWidget(self.problem)
+
+        self.thumbnails = Thumbnails(40, self)
+        self.model = ChangesModel(self.thumbnails)
+        self.table = QTableView()
+        self.table.setModel(self.model)
+        self.table.setAccessibleName("Changes")
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setAlternatingRowColors(True)
+        self.table.setWordWrap(False)
+        self.table.setTextElideMode(Qt.TextElideMode.ElideMiddle)
+        self.table.setIconSize(QSize(self.thumbnails.size, self.thumbnails.size))
+        self.table.verticalHeader().setDefaultSectionSize(46)
+        self.table.verticalHeader().setVisible(False)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Fixed)
+        header.resizeSection(0, 170)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
+        outer.addWidget(self.table, 3)
+
+        self.result_title = label("What the chore reported", "section")
+        outer.addWidget(self.result_title)
+        self.result_holder = QVBoxLayout()
+        outer.addLayout(self.result_holder, 1)
+        self.result: QWidget | None = None
+
+        self.log = QPlainTextEdit(readOnly=True, objectName="log")
+        self.log.setMaximumBlockCount(5000)
+        self.log.setMaximumHeight(120)
+        self.log.setAccessibleName("What the chore printed")
+        outer.addWidget(self.log)
+
+        row = QHBoxLayout()
+        self.back = QPushButton("Back")
+        self.back.clicked.connect(self.back_requested)
+        self.cancel = QPushButton("Cancel")
+        self.cancel.clicked.connect(self.cancel_requested)
+        self.approve = QPushButton("Apply", objectName="primary")
+        self.approve.clicked.connect(self.approve_requested)
+        row.addWidget(self.back)
+        row.addStretch(1)
+        row.addWidget(self.cancel)
+        row.addWidget(self.approve)
+        outer.addLayout(row)
+
+    # ---- states ---------------------------------------------------------------------------
+
+    def show_busy(self) -> None:
+        self.busy.setVisible(True)
+        for widget in (self.counts, self.attention, self.table, self.result_title, self.approve):
+            widget.setVisible(False)
+        self.problem.clear()
+        self._set_result(None, visible=False)
+        self.model.set_rows([])
+        self.log.clear()
+        self.log.setVisible(True)
+        self.cancel.setVisible(True)
+        self.cancel.setEnabled(True)
+        self.back.setEnabled(False)
+
+    def add_log(self, lines: list[str]) -> None:
+        self.log.appendPlainText("\n".join(safe_text(line) for line in lines))
+
+    def show_preview(self, preview: Any) -> None:
+        """Fill the page from an ``Assistant.preview`` result."""
+        self.busy.setVisible(False)
+        self.cancel.setVisible(False)
+        self.back.setEnabled(True)
+        self.log.setPlainText("\n".join(safe_text(line) for line in preview.outcome.log))
+        self.log.setVisible(bool(preview.outcome.log))
+        if not preview.ok:
+            from desktop.ui.errors import problem_from
+
+            self.problem.show_problem(problem_from(preview.outcome.error))
+            self.approve.setVisible(False)
+            return
+        rows = change_rows(preview.plan)
+        self.model.set_rows(rows)
+        head, warn = counts_text(rows)
+        self.counts.setText(head)
+        self.counts.setVisible(True)
+        self.attention.setText(warn)
+        self.attention.setVisible(bool(warn))
+        self.table.setVisible(bool(rows))
+        result = preview.outcome.result
+        self._set_result(result, visible=result_shape(result) != "none" or not rows)
+        n = len(rows)
+        self.approve.setText(f"Apply {n:,} change{'s' if n != 1 else ''}" if n else "Finish")
+        self.approve.setToolTip("Carry out exactly the changes listed here." if n else
+                                "Nothing to change: record this run in History.")
+        self.approve.setVisible(True)
+        self.approve.setEnabled(True)
+        self.approve.setFocus()
+
+    def show_problem(self, problem: Problem) -> None:
+        self.busy.setVisible(False)
+        self.cancel.setVisible(False)
+        self.back.setEnabled(True)
+        self.approve.setVisible(False)
+        self.problem.show_problem(problem)
+
+    def _set_result(self, value: Any, visible: bool) -> None:
+        if self.result is not None:
+            self.result.deleteLater()
+            self.result = None
+        self.result_title.setVisible(visible)
+        if visible:
+            self.result = result_widget(value)
+            self.result_holder.addWidget(self.result)

@@ -1,0 +1,98 @@
+"""What a chore returned, shown by its shape: a table, a list or a short text.
+
+A list of dicts sharing keys is a table; a dict is a two-column table; a list
+of plain values is a list; anything else is text. Everything is escaped
+(``safe_text``) and capped, so a script returning 100,000 rows stays quick.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHeaderView,
+    QLabel,
+    QListWidget,
+    QTableWidget,
+    QTableWidgetItem,
+    QWidget,
+)
+
+from desktop.display import safe_text
+from desktop.ui.widgets import label
+
+__all__ = ["MAX_ROWS", "result_shape", "result_widget"]
+
+MAX_ROWS = 2000
+
+
+def result_shape(value: Any) -> str:
+    """``"none"``, ``"table"``, ``"pairs"``, ``"list"`` or ``"text"``."""
+    if value is None or value == "" or value == [] or value == {}:
+        return "none"
+    if isinstance(value, Sequence) and not isinstance(value, str | bytes):
+        if all(isinstance(v, Mapping) for v in value):
+            return "table"
+        return "list"
+    if isinstance(value, Mapping):
+        return "pairs"
+    return "text"
+
+
+def _cell(value: Any) -> str:
+    if isinstance(value, str):
+        return safe_text(value)
+    if isinstance(value, float):
+        return f"{value:,.6g}"
+    return safe_text(json.dumps(value, ensure_ascii=False, default=str))
+
+
+def result_widget(value: Any) -> QWidget:
+    shape = result_shape(value)
+    if shape == "none":
+        return label("The chore did not report anything.", "muted")
+    if shape == "text":
+        text = label(_cell(value), "summary")
+        return text
+    if shape == "list":
+        widget = QListWidget()
+        widget.setObjectName("resultList")
+        widget.addItems([_cell(v) for v in list(value)[:MAX_ROWS]])
+        _cap_note(widget, len(value))
+        return widget
+    rows: list[list[str]]
+    if shape == "pairs":
+        headers = ["", ""]
+        rows = [[safe_text(str(k)), _cell(v)] for k, v in list(value.items())[:MAX_ROWS]]
+    else:
+        headers = []
+        for item in value:
+            for key in item:
+                if key not in headers:
+                    headers.append(key)
+        rows = [[_cell(item.get(h, "")) for h in headers] for item in list(value)[:MAX_ROWS]]
+        headers = [safe_text(str(h)) for h in headers]
+    table = QTableWidget(len(rows), len(headers))
+    table.setObjectName("resultTable")
+    table.setHorizontalHeaderLabels(headers)
+    table.horizontalHeader().setVisible(shape == "table")
+    table.verticalHeader().setVisible(False)
+    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    for r, row in enumerate(rows):
+        for c, text in enumerate(row):
+            table.setItem(r, c, QTableWidgetItem(text))
+    table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+    table.horizontalHeader().setStretchLastSection(True)
+    return table
+
+
+def _cap_note(widget: QWidget, total: int) -> None:
+    if total > MAX_ROWS:
+        widget.setToolTip(f"Showing the first {MAX_ROWS:,} of {total:,}.")
+
+
+def describe_count(value: Any) -> QLabel:
+    return label(f"{len(value):,} items" if isinstance(value, Sequence) else "", "muted")

@@ -1,0 +1,123 @@
+"""The look: the system's own light or dark palette, with a few accents and generous spacing.
+
+Colours come from the running palette (``palette(...)`` in the style sheet),
+so Errand follows the system's light/dark choice; ``apply_theme`` is
+re-applied when the system switches (``QStyleHints.colorSchemeChanged``).
+Only the accents (changes, warnings, data leaving the machine) are chosen
+here, in a light and a dark variant. Sizes are in points and ``em`` so they
+scale at high DPI.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from PySide6.QtGui import QColor, QGuiApplication, QPalette
+from PySide6.QtWidgets import QApplication
+
+__all__ = ["Accents", "accents", "apply_theme", "is_dark"]
+
+
+@dataclass(frozen=True)
+class Accents:
+    accent: str
+    accent_text: str
+    good: str
+    warn: str
+    warn_bg: str
+    bad: str
+    bad_bg: str
+    muted: str
+    card: str
+    sidebar: str
+    border: str
+
+
+_LIGHT = Accents(accent="#2f6fde", accent_text="#ffffff", good="#1f8a4c", warn="#9a5b00", warn_bg="#fff4dc",
+                 bad="#b3261e", bad_bg="#fdecea", muted="#6b7280", card="#ffffff", sidebar="#eef1f6",
+                 border="#d9dee7")
+_DARK = Accents(accent="#6ea2ff", accent_text="#0d1117", good="#5bd08d", warn="#f2b457", warn_bg="#3a2d14",
+                bad="#ff8a80", bad_bg="#3d1f1d", muted="#9aa3b2", card="#23262d", sidebar="#1a1c21",
+                border="#3a3f4a")
+
+
+def is_dark(palette: QPalette | None = None) -> bool:
+    """Dark when the window colour is darker than its text (works for any platform theme)."""
+    pal = palette or QGuiApplication.palette()
+    window, text = pal.color(QPalette.ColorRole.Window), pal.color(QPalette.ColorRole.WindowText)
+    return window.lightness() < text.lightness()
+
+
+def accents() -> Accents:
+    return _DARK if is_dark() else _LIGHT
+
+
+def apply_theme(app: QApplication) -> None:
+    """Set the style sheet for the current palette (call again when the system scheme changes)."""
+    a = accents()
+    link = QColor(a.accent)
+    pal = app.palette()
+    pal.setColor(QPalette.ColorRole.Link, link)
+    pal.setColor(QPalette.ColorRole.Highlight, QColor(a.accent))
+    pal.setColor(QPalette.ColorRole.HighlightedText, QColor(a.accent_text))
+    app.setPalette(pal)
+    app.setStyleSheet(_SHEET.format(a=a))
+
+
+_SHEET = """
+QWidget#sidebar {{ background: {a.sidebar}; border-right: 1px solid {a.border}; }}
+QListWidget#nav {{ background: transparent; border: none; outline: none; font-size: 11pt; }}
+QListWidget#nav::item {{ padding: 9px 12px; margin: 2px 8px; border-radius: 8px; }}
+QListWidget#nav::item:selected {{ background: {a.accent}; color: {a.accent_text}; }}
+QListWidget#nav::item:hover:!selected {{ background: palette(midlight); }}
+QLabel#brand {{ font-size: 17pt; font-weight: 600; padding: 14px 18px 4px 18px; }}
+QLabel#brandTag {{ color: {a.muted}; padding: 0 18px 14px 18px; }}
+QLabel#title {{ font-size: 18pt; font-weight: 600; }}
+QLabel#subtitle {{ color: {a.muted}; font-size: 10.5pt; }}
+QLabel#section {{ font-size: 11.5pt; font-weight: 600; margin-top: 6px; }}
+QLabel#summary {{ font-size: 12.5pt; }}
+QLabel#muted {{ color: {a.muted}; }}
+QLabel#counts {{ font-size: 12pt; font-weight: 600; }}
+QLabel#badgeRemote {{ color: {a.warn}; background: {a.warn_bg}; border-radius: 6px; padding: 2px 8px;
+                     font-weight: 600; }}
+QLabel#badgeLocal {{ color: {a.good}; padding: 2px 8px; }}
+QLabel#status[kind="good"] {{ color: {a.good}; font-size: 13pt; font-weight: 600; }}
+QLabel#status[kind="bad"] {{ color: {a.bad}; font-size: 13pt; font-weight: 600; }}
+QLabel#status[kind="warn"] {{ color: {a.warn}; font-size: 13pt; font-weight: 600; }}
+QFrame#card {{ background: {a.card}; border: 1px solid {a.border}; border-radius: 12px; }}
+QFrame#banner {{ background: {a.warn_bg}; border: 1px solid {a.border}; border-radius: 10px; }}
+QFrame#problem {{ background: {a.bad_bg}; border: 1px solid {a.bad}; border-radius: 10px; }}
+QFrame#problem[kind="cancelled"] {{ background: {a.warn_bg}; border: 1px solid {a.warn}; }}
+QLabel#problemMessage {{ font-weight: 600; font-size: 11pt; }}
+QPlainTextEdit#request {{ font-size: 14pt; padding: 10px; border: 1px solid {a.border}; border-radius: 12px;
+                         background: {a.card}; }}
+QPlainTextEdit#request:focus {{ border: 2px solid {a.accent}; }}
+QPlainTextEdit#log, QPlainTextEdit#script, QPlainTextEdit#problemDetail {{
+    font-family: "DejaVu Sans Mono", "Menlo", "Consolas", monospace; font-size: 9.5pt; }}
+QPushButton, QToolButton#plain {{ padding: 6px 14px; border-radius: 8px; border: 1px solid {a.border};
+    background: {a.card}; }}
+QPushButton:hover, QToolButton#plain:hover {{ border-color: {a.accent}; }}
+QPushButton:focus, QToolButton#plain:focus {{ border: 2px solid {a.accent}; }}
+QPushButton:disabled, QToolButton#plain:disabled {{ color: palette(mid); }}
+QToolButton#plain::menu-indicator {{ subcontrol-position: right center; right: 6px; }}
+QToolButton#plain {{ padding-right: 22px; }}
+QPushButton#primary {{ background: {a.accent}; color: {a.accent_text}; border: none; font-weight: 600;
+                      padding: 8px 20px; font-size: 11pt; }}
+QPushButton#primary:disabled {{ background: palette(mid); color: palette(window); }}
+QPushButton#primary:focus {{ border: 2px solid palette(highlighted-text); }}
+QPushButton#chip {{ border: 1px solid {a.border}; border-radius: 15px; padding: 6px 14px;
+                   background: {a.card}; }}
+QPushButton#chip:hover {{ border-color: {a.accent}; color: {a.accent}; }}
+QPushButton#chip:focus {{ border: 2px solid {a.accent}; }}
+QPushButton#linkButton {{ color: {a.accent}; border: none; padding: 2px 4px; text-align: left; }}
+QPushButton#linkButton:hover {{ text-decoration: underline; }}
+QToolButton#fold {{ border: none; color: {a.accent}; font-weight: 600; padding: 4px 0; }}
+QLabel#step {{ color: {a.muted}; padding: 4px 10px; border-radius: 12px; }}
+QLabel#step[current="true"] {{ color: {a.accent_text}; background: {a.accent}; font-weight: 600; }}
+QLabel#step[done="true"] {{ color: {a.good}; }}
+QTableView {{ border: 1px solid {a.border}; border-radius: 8px; gridline-color: {a.border}; }}
+QHeaderView::section {{ padding: 6px; border: none; border-bottom: 1px solid {a.border};
+                        background: palette(window); font-weight: 600; }}
+QProgressBar {{ border: 1px solid {a.border}; border-radius: 8px; text-align: center; min-height: 22px; }}
+QProgressBar::chunk {{ background: {a.accent}; border-radius: 7px; }}
+"""

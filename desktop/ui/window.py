@@ -1,0 +1,207 @@
+"""The main window: a sidebar (New errand, History, Automations, Settings) and the page it shows.
+
+It accepts folders dropped anywhere on it (they join the chore being
+asked), remembers its size and position (``window.ini`` in Errand's data
+folder), offers "Open a script…" (what ``errand run`` does), and on close
+cancels a running task and waits for it, so nothing is left half-journaled.
+Ctrl+1…4 switch pages; every control is reachable with Tab.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QByteArray, QSettings, QSize, Qt
+from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QFileDialog,
+    QHBoxLayout,
+    QListWidget,
+    QListWidgetItem,
+    QMainWindow,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop import paths
+from desktop.ui import automations_view
+from desktop.ui.chore_plan import recipe_examples
+from desktop.ui.flow import ChoreFlow
+from desktop.ui.history_view import HistoryView
+from desktop.ui.icons import icon
+from desktop.ui.settings_view import SettingsView
+from desktop.ui.widgets import label
+from desktop.ui.worker import wait_for_tasks
+
+__all__ = ["MainWindow"]
+
+PAGES = ("New errand", "History", "Automations", "Settings")
+ERRAND, HISTORY, AUTOMATIONS, SETTINGS = range(4)
+_ICONS = ("errand", "history", "automations", "settings")
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, assistant: Any, *, samples_parent: Path | None = None) -> None:
+        super().__init__()
+        self.assistant = assistant
+        self.setWindowTitle("Errand")
+        self.setWindowIcon(icon("app"))
+        self.setAcceptDrops(True)
+        self.setMinimumSize(QSize(820, 560))
+
+        central = QWidget()
+        row = QHBoxLayout(central)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.setSpacing(0)
+        row.addWidget(self._sidebar())
+        self.pages = QStackedWidget()
+        body = QWidget()
+        body_layout = QVBoxLayout(body)
+        body_layout.setContentsMargins(28, 22, 28, 22)
+        body_layout.addWidget(self.pages)
+        row.addWidget(body, 1)
+        self.setCentralWidget(central)
+
+        self.flow = ChoreFlow(assistant, recipe_examples(), samples_parent=samples_parent)
+        self.history = HistoryView(assistant)
+        self.automations = automations_view.create_page(assistant)
+        self.settings = SettingsView()
+        for page in (self.flow, self.history, self.automations, self.settings):
+            self.pages.addWidget(page)
+        self.flow.run_finished.connect(lambda run_id: self.history.refresh(run_id))
+        self.flow.settings_requested.connect(lambda: self.show_page(SETTINGS))
+        self.flow.history_requested.connect(self._show_run)
+        self.history.changed.connect(self._history_changed)
+        self.settings.saved.connect(self.flow.settings_changed)
+        self.nav.currentRowChanged.connect(self._page_changed)
+        self._actions()
+        self._restore()
+        self.show_page(ERRAND)
+
+    # ---- parts -----------------------------------------------------------------------------
+
+    def _sidebar(self) -> QWidget:
+        side = QWidget(objectName="sidebar")
+        side.setFixedWidth(210)
+        layout = QVBoxLayout(side)
+        layout.setContentsMargins(0, 8, 0, 12)
+        layout.addWidget(label("Errand", "brand", wrap=False))
+        layout.addWidget(label("Chores in plain words", "brandTag", wrap=False))
+        self.nav = QListWidget(objectName="nav")
+        self.nav.setIconSize(QSize(20, 20))
+        self.nav.setAccessibleName("Pages")
+        for i, name in enumerate(PAGES):
+            item = QListWidgetItem(icon(_ICONS[i]), name)
+            item.setToolTip(f"{name} (Ctrl+{i + 1})")
+            self.nav.addItem(item)
+        layout.addWidget(self.nav, 1)
+        self.home_note = label(f"Data: {paths.data_dir()}", "muted")
+        self.home_note.setVisible(False)
+        layout.addWidget(self.home_note)
+        return side
+
+    def _actions(self) -> None:
+        for i in range(len(PAGES)):
+            action = QAction(self)
+            action.setShortcut(QKeySequence(f"Ctrl+{i + 1}"))
+            action.triggered.connect(lambda _=False, page=i: self.show_page(page))
+            self.addAction(action)
+        open_script = QAction("Open a script…", self)
+        open_script.setShortcut(QKeySequence.StandardKey.Open)
+        open_script.triggered.connect(self.open_script)
+        self.addAction(open_script)
+        new = QAction("New errand", self)
+        new.setShortcut(QKeySequence.StandardKey.New)
+        new.triggered.connect(lambda: (self.show_page(ERRAND), self.flow.new_errand()))
+        self.addAction(new)
+        cancel = QAction("Cancel", self)
+        cancel.setShortcut(QKeySequence(Qt.Key.Key_Escape))
+        cancel.triggered.connect(self.flow.cancel)
+        self.addAction(cancel)
+
+    # ---- navigation ----------------------------------------------------------------------
+
+    def show_page(self, index: int) -> None:
+        self.nav.setCurrentRow(index)
+        self._page_changed(index)
+
+    def _page_changed(self, index: int) -> None:
+        if index < 0:
+            return
+        self.pages.setCurrentIndex(index)
+        page = self.pages.widget(index)
+        if page is self.history:
+            self.history.refresh()
+        elif page is self.settings:
+            self.settings.load()
+        elif hasattr(page, "refresh"):
+            page.refresh()
+
+    def _show_run(self, run_id: int) -> None:
+        self.show_page(HISTORY)
+        if run_id:
+            self.history.refresh(run_id)
+
+    def _history_changed(self) -> None:
+        pass  # the chore page keeps its own state; History already reloads itself
+
+    def bring_to_front(self) -> None:
+        """The second launch asked to see the window (single instance)."""
+        if self.isMinimized():
+            self.showNormal()
+        self.show()
+        self.raise_()
+        self.activateWindow()
+
+    # ---- scripts and drops ------------------------------------------------------------------
+
+    def open_script(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Open a script", str(Path.home()),
+                                              "Python scripts (*.py)")
+        if path:
+            self.use_script_file(Path(path))
+
+    def use_script_file(self, path: Path) -> None:
+        try:
+            script = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            from desktop.ui.errors import problem_from
+
+            self.flow.ask.problem.show_problem(problem_from(exc))
+            return
+        self.show_page(ERRAND)
+        self.flow.use_script(script, list(self.flow.ask.folders), request=path.name)
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        if any(Path(u.toLocalFile()).is_dir() for u in event.mimeData().urls() if u.isLocalFile()):
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        added = [u.toLocalFile() for u in event.mimeData().urls()
+                 if u.isLocalFile() and self.flow.ask.add_folder(u.toLocalFile())]
+        if added:
+            self.show_page(ERRAND)
+            if self.flow.stack.currentIndex() != 0 and not self.flow.busy:
+                self.flow.go(0)
+            event.acceptProposedAction()
+
+    # ---- size, position, closing ------------------------------------------------------------
+
+    def _state(self) -> QSettings:
+        return QSettings(str(paths.data_dir() / "window.ini"), QSettings.Format.IniFormat)
+
+    def _restore(self) -> None:
+        geometry = self._state().value("geometry")
+        if isinstance(geometry, QByteArray | bytes) and self.restoreGeometry(QByteArray(geometry)):
+            return
+        self.resize(1120, 760)
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        state = self._state()
+        state.setValue("geometry", self.saveGeometry())
+        state.sync()
+        self.flow.cancel()
+        wait_for_tasks(30.0)
+        super().closeEvent(event)

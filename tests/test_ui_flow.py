@@ -1,0 +1,216 @@
+"""The window, for real (offscreen): ask → plan → preview → apply → history → undo, checking the disk.
+
+Every step goes through the same widgets a person clicks; the core is real
+(the session's wasm sandbox, the journal in this test's ERRAND_HOME, real
+JPEGs) and only the paid model is swapped for the local OpenAI-compatible
+server (``fake_openai``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PySide6.QtCore import Qt
+
+from desktop import settings as settings_store
+from desktop.ui.samples import sample_files
+
+pytestmark = pytest.mark.timeout(240)
+WAIT = 60_000  # ms: generous for a busy machine; no test asserts how long anything took
+
+
+def tree(folder: Path) -> dict[str, str]:
+    """name → sha256 of every file under ``folder``."""
+    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+@pytest.fixture
+def window(qtbot: Any, sandbox: Any, tmp_path: Path) -> Iterator[Any]:
+    from PySide6.QtWidgets import QApplication
+
+    from desktop.assistant import Assistant
+    from desktop.ui.theme import apply_theme
+    from desktop.ui.window import MainWindow
+
+    apply_theme(QApplication.instance())  # type: ignore[arg-type]
+    win = MainWindow(Assistant(sandbox=sandbox), samples_parent=tmp_path / "Pictures")
+    qtbot.addWidget(win)
+    win.show()
+    qtbot.waitExposed(win)
+    yield win
+    win.close()
+
+
+def click(qtbot: Any, button: Any) -> None:
+    assert button.isVisible() and button.isEnabled(), button.text()
+    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+
+
+def wait_page(qtbot: Any, win: Any, page: int) -> None:
+    qtbot.waitUntil(lambda: win.flow.stack.currentIndex() == page and not win.flow.busy, timeout=WAIT)
+
+
+def wait_preview(qtbot: Any, win: Any) -> None:
+    view = win.flow.preview_view
+    qtbot.waitUntil(lambda: not win.flow.busy and not view.busy.isVisible()
+                    and (view.approve.isVisible() or view.problem.isVisible()), timeout=WAIT)
+
+
+def wait_run(qtbot: Any, win: Any) -> Any:
+    qtbot.waitUntil(lambda: win.flow.run.report is not None and not win.flow.busy, timeout=WAIT)
+    return win.flow.run.report
+
+
+def wait_history(qtbot: Any, win: Any, run_id: int) -> Any:
+    qtbot.waitUntil(lambda: win.history.current is not None and win.history.current.run_id == run_id
+                    and not win.history.busy, timeout=WAIT)
+    return win.history.current
+
+
+# ---- the recipe path: first launch, no model ----------------------------------------------------
+
+def test_sample_photos_recipe_plan_preview_apply_history_undo(qtbot: Any, window: Any,
+                                                               tmp_path: Path) -> None:
+    flow = window.flow
+    assert flow.ask.banner.isVisible()  # no model: recipes offered, with the samples and a way to a model
+    click(qtbot, flow.ask.samples_button)
+    wait_page(qtbot, window, 1)
+
+    folder = Path(flow.ask.folders[0])
+    assert folder.parent == tmp_path / "Pictures"
+    before = tree(folder)
+    assert sorted(before) == sorted(p.name for p in sample_files())
+
+    plan = flow.plan
+    assert "date" in plan.summary.text() and plan.source.text().startswith("From the built-in recipe")
+    texts = [line.text.text() for line in plan.lines]
+    assert any(folder.name in t for t in texts) and len(texts) == 3  # the folder, photos, places
+    assert not any(line.leaves_machine for line in plan.lines)
+    assert not plan.script.isVisible()
+    click(qtbot, plan.fold)
+    assert plan.script.isVisible() and "files.rename_many" in plan.script.toPlainText()
+
+    click(qtbot, plan.preview_button)
+    wait_preview(qtbot, window)
+    preview = flow.preview_view
+    assert tree(folder) == before  # the preview changed nothing
+    rows = preview.model.rows
+    assert len(rows) == 6 and preview.counts.text() == "6 changes: 6 renames"
+    assert preview.approve.text() == "Apply 6 changes"
+    assert all(r.picture and Path(r.picture).is_file() for r in rows)  # thumbnails from the real photos
+    qtbot.waitUntil(lambda: all(preview.thumbnails.get(r.picture) is not None for r in rows), timeout=WAIT)
+
+    click(qtbot, preview.approve)
+    report = wait_run(qtbot, window)
+    assert report.status == "applied" and report.counts() == {"done": 6}
+    after = tree(folder)
+    assert sorted(after.values()) == sorted(before.values())  # same pictures, new names
+    assert all(re.fullmatch(r"\d{4}-\d{2}-\d{2}( [^/]+)? \d{3}\.jpg", name) for name in after), after
+    assert "2024-05-08 001.jpg" in after  # the photo without GPS is named by its date alone
+    assert flow.run.status.text() == "Done." and flow.run.undo.isVisible()
+    assert flow.run.bar.value() == 6
+
+    click(qtbot, flow.run.history)
+    current = wait_history(qtbot, window, report.run_id)
+    assert current.status == "applied" and len(current.actions) == 6
+    assert window.history.table.rowCount() == 1
+    assert window.history.table.item(0, 2).text() == "6"
+    assert window.history.table.item(0, 4).text() == "recipe"
+
+    click(qtbot, window.history.undo_run_button)
+    qtbot.waitUntil(lambda: tree(folder) == before, timeout=WAIT)
+    qtbot.waitUntil(lambda: {a["status"] for a in window.history.current.actions} == {"undone"}, timeout=WAIT)
+    assert not window.history.undo_run_button.isEnabled()
+
+
+def test_undo_one_action_from_the_timeline(qtbot: Any, window: Any) -> None:
+    flow = window.flow
+    click(qtbot, flow.ask.samples_button)
+    wait_page(qtbot, window, 1)
+    folder = Path(flow.ask.folders[0])
+    before = tree(folder)
+    click(qtbot, flow.plan.preview_button)
+    wait_preview(qtbot, window)
+    click(qtbot, flow.preview_view.approve)
+    report = wait_run(qtbot, window)
+    click(qtbot, flow.run.history)
+    wait_history(qtbot, window, report.run_id)
+
+    history = window.history
+    assert not history.undo_action_button.isEnabled()  # nothing selected yet
+    history.timeline.selectRow(2)
+    row = history.model.rows[2]
+    click(qtbot, history.undo_action_button)
+    qtbot.waitUntil(lambda: (folder / row.before.split("/", 1)[1]).exists(), timeout=WAIT)
+    qtbot.waitUntil(lambda: "undone" in [a["status"] for a in window.history.current.actions], timeout=WAIT)
+    statuses = [a["status"] for a in window.history.current.actions]
+    assert statuses.count("undone") == 1 and statuses[2] == "undone"
+    now = tree(folder)
+    assert row.before.split("/", 1)[1] in now and row.after.split("/", 1)[1] not in now
+    assert sorted(now.values()) == sorted(before.values())
+
+
+# ---- the model path ------------------------------------------------------------------------------
+
+MODEL_ANSWER = '''Summary: Writes a list of the files in Trip into a new file, list.txt.
+
+```python
+names = sorted(files.list("Trip"))
+files.write_text("Trip/list.txt", "\\n".join(names) + "\\n")
+result = names
+```
+'''
+
+
+def test_model_plan_preview_apply_history_undo(qtbot: Any, window: Any, tmp_path: Path, fake_openai: Any,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    settings = settings_store.load()
+    settings.model, settings.api_base = fake_openai.model, fake_openai.url
+    settings_store.save(settings)
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test")
+    window.flow.settings_changed()
+    fake_openai.reply(MODEL_ANSWER, prompt_tokens=300, completion_tokens=50)
+    trip = tmp_path / "Trip"
+    trip.mkdir()
+    (trip / "a.txt").write_text("a")
+    (trip / "b.txt").write_text("b")
+
+    flow = window.flow
+    assert not flow.ask.banner.isVisible()
+    assert flow.ask.add_folder(str(trip))
+    flow.ask.request.setFocus()
+    qtbot.keyClicks(flow.ask.request, "write the names of my files into list.txt")
+    qtbot.keyClick(flow.ask.request, Qt.Key.Key_Return)  # Enter plans
+    wait_page(qtbot, window, 1)
+    assert "fake-model" in flow.plan.source.text()
+    assert flow.plan.summary.text().startswith("Writes a list of the files")
+    assert "write the names of my files" in fake_openai.requests[0].text()
+    assert fake_openai.requests[0].api_key == "sk-test"
+    assert not (trip / "list.txt").exists()
+
+    click(qtbot, flow.plan.preview_button)
+    wait_preview(qtbot, window)
+    assert not (trip / "list.txt").exists()
+    assert flow.preview_view.counts.text() == "1 change: 1 file written"
+    assert flow.preview_view.result is not None  # the returned list is shown
+    click(qtbot, flow.preview_view.approve)
+    report = wait_run(qtbot, window)
+    assert report.status == "applied"
+    assert (trip / "list.txt").read_text() == "Trip/a.txt\nTrip/b.txt\n"
+    assert flow.run.result.count() == 2  # a list: shown as a list widget
+
+    click(qtbot, flow.run.history)
+    current = wait_history(qtbot, window, report.run_id)
+    assert current.model == fake_openai.model
+    assert window.history.table.item(0, 5).text() == "350"  # tokens in + out, from the exchange
+    assert "fake-model" in window.history.usage.text()
+    click(qtbot, window.history.undo_run_button)
+    qtbot.waitUntil(lambda: not (trip / "list.txt").exists(), timeout=WAIT)
+    digest = {name: hashlib.sha256(name[0].encode()).hexdigest() for name in ("a.txt", "b.txt")}
+    assert tree(trip) == digest
