@@ -66,8 +66,6 @@ def build_parser() -> argparse.ArgumentParser:
 
     sub.add_parser("app", help="open the Errand window (the default with no command)")
 
-    sub.add_parser("app", help="open the Errand window (the default with no command)")
-
     for extend in _EXTENSIONS:
         extend(sub)
     return parser
@@ -258,13 +256,6 @@ def cmd_app(args: argparse.Namespace) -> int:
 
 # Commands defined in their own modules register themselves (imported last: they import this one).
 from desktop import cli_ask, cli_settings  # noqa: E402, F401
-
-@command("app")
-def cmd_app(args: argparse.Namespace) -> int:
-    from desktop.ui.app import main as open_window
-
-    return open_window()
-
 
 if __name__ == "__main__":
     raise SystemExit(main())
