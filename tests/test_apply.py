@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -180,3 +181,25 @@ def test_a_bug_in_a_capability_fails_the_run_and_leaves_the_action_for_recovery(
     statuses = [a["status"] for a in journal.actions(rid)]
     assert statuses[:2] == ["done", "done"] and statuses[2] == "started"
     assert journal.unfinished_runs()[0]["id"] == rid  # recovery will probe action 3
+
+
+def test_history_reads_a_run_while_a_worker_thread_applies_it(tmp_path: Path, journal: Journal,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ERRAND_TOY_DELAY", "0.002")  # slow enough to be seen part-way
+    root = tmp_path / "tree"
+    make_files(root, 200)
+    caps = preview_renames(root, 200)
+    rid = start(journal, caps)
+    reports: list[Any] = []
+    worker = threading.Thread(target=lambda: reports.append(
+        apply_plan(journal, rid, caps["toyfs"].context.plan, caps)), name="apply-worker")
+    worker.start()
+    seen: list[int] = []
+    with Journal(tmp_path / "errand.db") as window:  # the history window's own connection
+        while worker.is_alive():
+            seen.append(window.action_counts(rid).get("done", 0))
+            time.sleep(0.005)
+        worker.join()
+        assert window.run(rid)["status"] == "applied"
+    assert reports[0].ok and seen == sorted(seen)  # progress only ever grows
+    assert any(0 < n < 200 for n in seen)  # and was visible part-way
