@@ -1,0 +1,293 @@
+"""The automations runner with its real parts: watchdog, files, the journal and the sandbox.
+
+Each test saves an automation in the journal, starts an ``AutomationRunner``
+on an ``Assistant`` (the session's sandbox), drops real files and counts the
+runs the journal holds per file: "handled once" means exactly one run whose
+trigger names that file.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from capabilities.errors import ErrandError
+from capabilities.journal import Journal
+from capabilities.journal.owner import owner_token
+from desktop import automations
+from desktop.assistant import Assistant
+from desktop.automations import AutomationRunner
+from desktop.grants import parse_grants
+from desktop.paths import database_path
+from desktop.triggers import own_writes
+
+QUIET = 0.2
+
+FILE_IT = """\
+src = inputs["path"]
+size = files.stat(src)["size"]
+files.rename(src, "Work/Done/" + inputs["name"])
+return {"size": size, "path": src}
+"""
+
+SUMMARISE = """\
+src = inputs["path"]
+stem = inputs["name"].rsplit(".", 1)[0]
+files.write_text(inputs["folder"] + "/" + stem + "-summary.txt", "summary of " + inputs["name"])
+return src
+"""
+
+FAIL = """\
+raise ValueError("this automation is broken on purpose")
+"""
+
+
+def wait_until(predicate: Callable[[], bool], timeout: float = 60.0, message: str = "timed out") -> None:
+    end = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > end:
+            raise AssertionError(message() if callable(message) else message)  # type: ignore[operator]
+        time.sleep(0.02)
+
+
+class Events:
+    """The runner's event callback, recorded."""
+
+    def __init__(self) -> None:
+        self.items: list[tuple[str, str, str]] = []
+        self.lock = threading.Lock()
+
+    def __call__(self, kind: str, name: str, message: str) -> None:
+        with self.lock:
+            self.items.append((kind, name, message))
+
+    def kinds(self, kind: str) -> list[tuple[str, str, str]]:
+        with self.lock:
+            return [e for e in self.items if e[0] == kind]
+
+
+@pytest.fixture
+def work(tmp_path: Path) -> Path:
+    root = tmp_path / "Work"
+    (root / "Inbox").mkdir(parents=True)
+    (root / "Done").mkdir()
+    return root
+
+
+@pytest.fixture
+def assistant(sandbox: Any) -> Iterator[Assistant]:
+    journal = Journal(database_path())
+    yield Assistant(journal=journal, sandbox=sandbox)
+    journal.close()
+
+
+def triggered_runs(journal: Journal, limit: int = 100_000) -> list[dict[str, Any]]:
+    return [r for r in journal.runs(limit) if isinstance(r["trigger"], dict)]
+
+
+def runs_per_file(journal: Journal) -> Counter[str]:
+    return Counter(r["trigger"]["path"] for r in triggered_runs(journal))
+
+
+def runner(assistant: Assistant, events: Events | None = None, **options: Any) -> AutomationRunner:
+    options = {"quiet_seconds": QUIET, "reload_seconds": 0.2, "rescan_seconds": None, **options}
+    return AutomationRunner(assistant, on_event=events, **options)
+
+
+def save(assistant: Assistant, work: Path, script: str, name: str = "file it", **kw: Any) -> dict[str, Any]:
+    grants = parse_grants([f"files={work}"])
+    return automations.add(assistant.journal, name, work / "Inbox", script, grants,
+                           request="file what lands in Inbox", **kw)
+
+
+def test_a_file_runs_the_saved_script_with_its_grant_relative_path(assistant: Assistant, work: Path) -> None:
+    save(assistant, work, FILE_IT)
+    events = Events()
+    with runner(assistant, events):
+        (work / "Inbox" / "invoice.pdf").write_bytes(b"%PDF-1.4 invoice")
+        wait_until(lambda: events.kinds("ran"), 30, "no run")
+    [run] = triggered_runs(assistant.journal)
+    assert run["status"] == "applied"
+    assert run["trigger"]["automation"] == "file it" and run["trigger"]["path"] == "Work/Inbox/invoice.pdf"
+    assert run["result"] == {"size": 16, "path": "Work/Inbox/invoice.pdf"}
+    assert run["planner"] == "automation" and run["request"] == "file what lands in Inbox"
+    assert (work / "Done" / "invoice.pdf").read_bytes() == b"%PDF-1.4 invoice"
+    assert not (work / "Inbox" / "invoice.pdf").exists()
+    [seen] = [s for s in assistant.journal.seen_files(1) if s["status"] != "own"]
+    assert seen["run_id"] == run["id"] and seen["status"] == "applied"
+    [row] = automations.overview(assistant.journal)
+    assert row["last_run_id"] == run["id"] and row["last_status"] == "applied" and row["handled"] == 1
+    assert row["status"] == "watching" and row["grants"][0].startswith("Read and change files in")
+
+
+def write_slowly(path: Path, chunks: int, pause: float) -> None:
+    with path.open("wb") as f:
+        for i in range(chunks):
+            f.write(bytes([65 + i]) * 1000)
+            f.flush()
+            time.sleep(pause)
+
+
+def test_500_files_each_handled_once_none_while_being_written(assistant: Assistant, work: Path) -> None:
+    save(assistant, work, FILE_IT, pattern="*.pdf")
+    inbox = work / "Inbox"
+    slow = {f"slow-{i}.pdf": 4 for i in range(8)}
+    events = Events()
+    with runner(assistant, events):
+        writers = [threading.Thread(target=write_slowly, args=(inbox / name, n, QUIET / 3))
+                   for name, n in slow.items()]
+        for t in writers:
+            t.start()
+        for i in range(500 - len(slow)):
+            (inbox / f"doc-{i:03}.pdf").write_bytes(b"%PDF" + bytes(i % 50))
+        (inbox / "notes.txt").write_text("not a pdf")  # the pattern leaves it alone
+        (inbox / "big.pdf.part").write_bytes(b"partial")  # a download under way: ignored
+        for t in writers:
+            t.join()
+        wait_until(lambda: len(triggered_runs(assistant.journal)) >= 500, 240,
+                   lambda: f"{len(triggered_runs(assistant.journal))} of 500 runs")
+        time.sleep(QUIET * 3)  # any repeat would show up now
+    counts = runs_per_file(assistant.journal)
+    assert len(counts) == 500 and set(counts.values()) == {1}
+    results = {r["trigger"]["path"]: r["result"]["size"] for r in triggered_runs(assistant.journal)}
+    for name, chunks in slow.items():
+        assert results[f"Work/Inbox/{name}"] == chunks * 1000, f"{name} was run while still being written"
+    assert sorted(p.name for p in inbox.iterdir()) == ["big.pdf.part", "notes.txt"]
+    assert len(list((work / "Done").iterdir())) == 500
+    assert all(r["status"] == "applied" for r in triggered_runs(assistant.journal))
+
+
+def test_a_restart_in_the_middle_neither_repeats_nor_misses(sandbox: Any, work: Path) -> None:
+    inbox = work / "Inbox"
+    with Journal(database_path()) as journal:
+        first = Assistant(journal=journal, sandbox=sandbox)
+        save(first, work, FILE_IT)
+        with runner(first):
+            for i in range(120):
+                (inbox / f"scan-{i:03}.pdf").write_bytes(b"scan" + bytes(i))
+            wait_until(lambda: len(triggered_runs(journal)) >= 15, 60, "the first runner ran nothing")
+        stopped_at = len(triggered_runs(journal))
+    for i in range(120, 180):  # arrive while Errand is not running
+        (inbox / f"scan-{i:03}.pdf").write_bytes(b"scan" + bytes(i))
+    own_writes.clear()  # a new process: only the journal remembers
+    with Journal(database_path()) as journal:
+        second = Assistant(journal=journal, sandbox=sandbox)
+        with runner(second):
+            wait_until(lambda: len(triggered_runs(journal)) >= 180, 120,
+                       lambda: f"{len(triggered_runs(journal))} of 180 runs")
+            time.sleep(QUIET * 3)
+        counts = runs_per_file(journal)
+    assert stopped_at < 120, "the stop came too late to test anything"
+    assert len(counts) == 180 and set(counts.values()) == {1}
+    assert list(inbox.iterdir()) == [] and len(list((work / "Done").iterdir())) == 180
+
+
+def test_writing_into_its_own_watched_folder_does_not_loop(sandbox: Any, work: Path) -> None:
+    inbox = work / "Inbox"
+    with Journal(database_path()) as journal:
+        assistant = Assistant(journal=journal, sandbox=sandbox)
+        save(assistant, work, SUMMARISE, name="summarise")
+        with runner(assistant):
+            for i in range(3):
+                (inbox / f"scan-{i}.pdf").write_text(f"scan {i}")
+            wait_until(lambda: len(triggered_runs(journal)) >= 3, 30, "no runs")
+            time.sleep(QUIET * 5)  # long enough for a summary to be taken for a new file
+        assert sorted(runs_per_file(journal)) == [f"Work/Inbox/scan-{i}.pdf" for i in range(3)]
+    own_writes.clear()  # a new process sees the summaries on disk: they are known as Errand's own
+    with Journal(database_path()) as journal:
+        with runner(Assistant(journal=journal, sandbox=sandbox)):
+            time.sleep(QUIET * 5)
+        assert len(triggered_runs(journal)) == 3
+    assert sorted(p.name for p in inbox.iterdir()) == sorted(
+        [f"scan-{i}.pdf" for i in range(3)] + [f"scan-{i}-summary.txt" for i in range(3)])
+
+
+def test_undo_of_a_triggered_run_restores_the_files(assistant: Assistant, work: Path) -> None:
+    save(assistant, work, FILE_IT)
+    events = Events()
+    with runner(assistant, events):
+        (work / "Inbox" / "receipt.pdf").write_bytes(b"receipt")
+        wait_until(lambda: events.kinds("ran"), 30, "no run")
+        [run] = triggered_runs(assistant.journal)
+        done = assistant.undo(run["id"])
+        assert done.undone == 1 and not done.refused
+        time.sleep(QUIET * 4)  # the file back in the Inbox is not a new arrival
+    assert (work / "Inbox" / "receipt.pdf").read_bytes() == b"receipt"
+    assert not (work / "Done" / "receipt.pdf").exists()
+    assert assistant.journal.run(run["id"])["status"] == "undone"
+    assert len(triggered_runs(assistant.journal)) == 1
+
+
+def test_a_failing_automation_backs_off_and_pauses_itself(assistant: Assistant, work: Path) -> None:
+    saved = save(assistant, work, FAIL, name="broken")
+    events = Events()
+    with runner(assistant, events, max_failures=3, backoff_base=0.05, backoff_cap=0.15) as r:
+        for i in range(5):
+            (work / "Inbox" / f"f{i}.pdf").write_text("x")
+        wait_until(lambda: events.kinds("paused"), 30, "never paused")
+        assert r.status()["broken"]["delays"] == [0.05, 0.1, 0.15]  # doubling, capped
+        wait_until(lambda: "broken" not in r.watching(), 10, "the paused automation is still watched")
+    row = assistant.journal.automation(saved["id"])
+    assert row["enabled"] is False and row["failures"] == 3
+    assert "paused after 3 failures" in row["paused_reason"] and "broken on purpose" in row["paused_reason"]
+    failed = triggered_runs(assistant.journal)
+    assert len(failed) == 3 and all(r["status"] == "failed" for r in failed)
+    assert len(events.kinds("failed")) == 3 and "broken on purpose" in events.kinds("failed")[0][2]
+    assert automations.overview(assistant.journal)[0]["status"] == "paused after failures"
+    # Resumed after a fix, it catches up on the two files it left alone (the failed ones stay failed).
+    assistant.journal.update_automation(saved["id"], script=FILE_IT)
+    automations.resume(assistant.journal, "broken")
+    with runner(assistant, events):
+        wait_until(lambda: len(triggered_runs(assistant.journal)) >= 5, 30, "no catch-up after resume")
+    assert sorted((work / "Done").iterdir()) != [] and len(list((work / "Done").iterdir())) == 2
+    assert assistant.journal.automation(saved["id"])["failures"] == 0
+
+
+def test_a_pause_from_elsewhere_takes_effect_and_resume_catches_up(assistant: Assistant, work: Path) -> None:
+    save(assistant, work, FILE_IT)
+    events = Events()
+    with runner(assistant, events) as r:
+        wait_until(lambda: r.watching() == ["file it"], 10, "not watching")
+        automations.pause(assistant.journal, "file it")  # as `errand automations pause` in another process
+        wait_until(lambda: r.watching() == [], 10, "still watching after a pause")
+        (work / "Inbox" / "while-paused.pdf").write_text("x")
+        time.sleep(QUIET * 3)
+        assert triggered_runs(assistant.journal) == []
+        automations.resume(assistant.journal, "file it")
+        wait_until(lambda: len(triggered_runs(assistant.journal)) == 1, 30, "no catch-up after resume")
+    assert (work / "Done" / "while-paused.pdf").exists()
+
+
+def test_a_claim_left_by_a_crash_is_settled_on_start(assistant: Assistant, work: Path) -> None:
+    saved = save(assistant, work, FILE_IT)
+    inbox = work / "Inbox"
+    claimed = inbox / "claimed-before-a-crash.pdf"
+    claimed.write_text("x")
+    st = claimed.stat()
+    dead = "claimed:" + owner_token(pid=2 ** 22 + 7)
+    assistant.journal.mark_seen(saved["id"], claimed, st.st_size, st.st_mtime_ns, status=dead)
+    with runner(assistant):
+        wait_until(lambda: len(triggered_runs(assistant.journal)) == 1, 30, "the claim was not settled")
+        time.sleep(QUIET * 3)
+    assert runs_per_file(assistant.journal) == Counter({"Work/Inbox/claimed-before-a-crash.pdf": 1})
+    [seen] = [s for s in assistant.journal.seen_files(saved["id"]) if s["path"] == str(claimed)]
+    assert seen["status"] == "applied"
+
+
+def test_the_watched_folder_must_be_inside_a_read_write_grant(assistant: Assistant, work: Path,
+                                                              tmp_path: Path) -> None:
+    elsewhere = tmp_path / "Elsewhere"
+    elsewhere.mkdir()
+    with pytest.raises(ErrandError, match="not inside a folder this automation may change"):
+        automations.add(assistant.journal, "x", elsewhere, FILE_IT, parse_grants([f"files={work}"]))
+    with pytest.raises(ErrandError, match="read-only"):
+        automations.add(assistant.journal, "x", work / "Inbox", FILE_IT, parse_grants([f"files={work}:ro"]))
+    with pytest.raises(ErrandError, match="Unknown trigger event"):
+        save(assistant, work, FILE_IT, events=["arrived"])
+    assert assistant.journal.automations() == []
