@@ -26,13 +26,13 @@ from typing import Any, Protocol
 from capabilities.base import Capability
 from capabilities.errors import BackendError, ErrandError, GrantError
 from capabilities.journal import Journal, now
+from capabilities.journal.batches import MAX_BATCH, growing_batches
 from capabilities.journal.owner import owner_token
 from capabilities.plan import Action, ActionPlan
 
 __all__ = ["ApplyReport", "Cancel", "apply_plan", "perform_actions"]
 
 Progress = Callable[[int, int], None]
-MAX_BATCH = 2048
 
 
 class Cancel(Protocol):
@@ -97,7 +97,7 @@ def perform_actions(journal: Journal, run_id: int, actions: Sequence[Action],
     """
     total = already_done + len(actions)
     report = ApplyReport(run_id, "applied", already_done, total)
-    batches = _batches(actions, max_batch)
+    batches = growing_batches(actions, max_batch)
     if not batches:
         return report
     if cancel is not None and cancel.is_set():
@@ -123,16 +123,6 @@ def perform_actions(journal: Journal, run_id: int, actions: Sequence[Action],
     if report.status != "applied":
         journal.move_actions(run_id, ("planned", "started"), "skipped")
     return report
-
-
-def _batches(actions: Sequence[Action], max_batch: int) -> list[Sequence[Action]]:
-    """Slices of 1, 2, 4 … ``max_batch`` actions: small plans journal almost per action."""
-    found, size, i = [], 1, 0
-    while i < len(actions):
-        found.append(actions[i:i + size])
-        i += size
-        size = min(size * 2, max_batch)
-    return found
 
 
 def _perform_batch(batch: Iterable[Action], capabilities: Mapping[str, Capability], report: ApplyReport,

@@ -21,6 +21,7 @@ from typing import Any
 from capabilities.base import Capability, Grant, RunContext
 from capabilities.errors import ErrandError, UndoRefused
 from capabilities.journal import Journal, JournalError, now
+from capabilities.journal.batches import growing_batches
 from capabilities.journal.owner import is_alive, owner_token
 from capabilities.plan import Action
 
@@ -28,7 +29,6 @@ __all__ = ["RetentionReport", "UndoReport", "capabilities_for_run", "prune_holdi
            "undo_run"]
 
 UNDOABLE = ("done", "undo_refused")
-MAX_BATCH = 2048
 
 
 @dataclass
@@ -82,11 +82,7 @@ def undo_actions(journal: Journal, run_id: int, rows: Sequence[Mapping[str, Any]
                  on_progress: Callable[[int, int], None] | None = None) -> None:
     """Undo these journaled actions, last first, in batches (intents ``undoing``, then results)."""
     pending = sorted(rows, key=lambda r: r["seq"], reverse=True)
-    batches, size, i = [], 1, 0
-    while i < len(pending):
-        batches.append(pending[i:i + size])
-        i += size
-        size = min(size * 2, MAX_BATCH)
+    batches = growing_batches(pending)
     if batches:
         journal.mark_actions(run_id, [r["seq"] for r in batches[0]], "undoing", column="undone_at")
     done = 0

@@ -203,3 +203,12 @@ def test_history_reads_a_run_while_a_worker_thread_applies_it(tmp_path: Path, jo
         assert window.run(rid)["status"] == "applied"
     assert reports[0].ok and seen == sorted(seen)  # progress only ever grows
     assert any(0 < n < 200 for n in seen)  # and was visible part-way
+
+
+def test_batches_grow_to_their_cap_and_cover_every_action_once() -> None:
+    from capabilities.journal.batches import growing_batches
+
+    assert [len(b) for b in growing_batches(list(range(20)), 4)] == [1, 2, 4, 4, 4, 4, 1]
+    assert [x for b in growing_batches(list(range(10_000))) for x in b] == list(range(10_000))
+    assert len(growing_batches(list(range(10_000)))) == 15  # commits for a 10,000-action apply
+    assert growing_batches([]) == []

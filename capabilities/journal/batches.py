@@ -1,0 +1,29 @@
+"""How apply and undo cut their work into journaled batches.
+
+Each batch costs one commit (its intents are committed before its effects,
+its results with the next batch's intents). Batches grow 1, 2, 4 … up to a
+cap: a three-action plan is journaled almost action by action, while a
+10,000-action plan pays for ~15 commits instead of 20,000, and a crash leaves
+at most one batch for recovery to probe.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TypeVar
+
+__all__ = ["MAX_BATCH", "growing_batches"]
+
+MAX_BATCH = 2048
+T = TypeVar("T")
+
+
+def growing_batches(items: Sequence[T], max_batch: int = MAX_BATCH) -> list[Sequence[T]]:
+    """Consecutive slices of ``items`` of sizes 1, 2, 4 … ``max_batch``."""
+    found: list[Sequence[T]] = []
+    size, i = 1, 0
+    while i < len(items):
+        found.append(items[i:i + size])
+        i += size
+        size = min(size * 2, max_batch)
+    return found
