@@ -37,7 +37,7 @@ from capabilities.errors import (
     TargetMissing,
     UndoRefused,
 )
-from capabilities.folders import Stat, describe_folder, view
+from capabilities.folders import ATOMIC_NO_REPLACE, Stat, describe_folder, view
 from capabilities.holding import Holding, new_id
 from capabilities.overlay import Node, fingerprint_of
 from capabilities.plan import Action
@@ -302,37 +302,41 @@ class Files(Capability):
         outcome = super().perform(action)
         after = self.folders.folder_times(touched)
         outcome["folders"] = {k: [before[k], after[k]] for k in before if k in after}
-        return outcome
+        return {k: v for k, v in outcome.items() if v is not None}  # lean: the journal stores one per action
 
     def undo(self, action: Action, outcome: Mapping[str, Any]) -> None:
         """Reverse one action, then give its folders back their times (unless changed by others)."""
         times = outcome.get("folders") or {}
-        seen = self.folders.folder_times(list(times), absolute=True)
+        seen = self.folders.folder_times(list(times))
         super().undo(action, outcome)
         self.folders.reset_folder_times(times, seen)
 
     def _touched_folders(self, action: Action) -> list[tuple[str, ...]]:
         keys = ("src", "dst") if action.op in ("rename", "rename_many") else ("dst", "path")
-        found = []
+        found: dict[tuple[str, ...], None] = {}
         for key in keys:
             if action.detail.get(key):
                 parts = self.folders.parts_of(action.detail[key])
                 if len(parts) > 1:
-                    found.append(parts[:-1])
-        return found
+                    found[parts[:-1]] = None
+        return list(found)
 
     # ---- apply: rename ------------------------------------------------------------
 
     def verify_rename(self, action: Action) -> None:
         d = action.detail
         self._check(self._writable(d["src"]), d["fingerprint"], action.summary)
-        self._check(self._writable(d["dst"]), d["replaces"], action.summary)
+        dp = self._writable(d["dst"])
+        if d["replaces"] is not None or not ATOMIC_NO_REPLACE:
+            # (Otherwise perform's rename itself refuses a new occupant, atomically.)
+            self._check(dp, d["replaces"], action.summary)
 
     def perform_rename(self, action: Action) -> dict[str, Any]:
         d = action.detail
         sp, dp = self._writable(d["src"]), self._writable(d["dst"])
         hold = d.get("hold_id") if d.get("replaces") else None
         holding = self._holding() if hold else None
+        crossed = False
         with self.folders.parent(sp) as (sd, sn), self.folders.parent(dp) as (dd, dn):
             if hold and dd.lstat(dn) is not None:
                 self.folders._keep_copy(dd, dn, holding, hold, d["dst"])  # type: ignore[arg-type]
@@ -345,10 +349,12 @@ class Files(Capability):
                     if exc.errno != errno.EXDEV:  # another disk: copy, then remove
                         raise
                     self._move_across(sp, dp)
-            after = dd.lstat(dn)
+                    crossed = True
+            # A rename keeps inode, size and time (verify just saw them): undo checks the
+            # plan's fingerprint, and the outcome stays small.
+            after = None if "ino" in d["fingerprint"] and not crossed else dd.lstat(dn)
         return {"after": Stat.of(after).fingerprint() if after else None, "holding": hold,
-                "undo": f"rename {action.args.get('dst')} back to {action.args.get('src')}"
-                        + (" and restore the replaced file" if hold else "")}
+                "undo": "rename back" + (" and restore the replaced file" if hold else "")}
 
     def _move_across(self, sp: tuple[str, ...], dp: tuple[str, ...]) -> None:
         src = self.folders.lstat(sp)
@@ -366,7 +372,7 @@ class Files(Capability):
     def undo_rename(self, action: Action, outcome: Mapping[str, Any]) -> None:
         d = action.detail
         sp, dp = self._writable(d["src"]), self._writable(d["dst"])
-        self._undo_check(dp, outcome.get("after"), action.summary)
+        self._undo_check(dp, outcome.get("after") or d["fingerprint"], action.summary)
         if self.folders.lstat(sp) is not None:
             raise UndoRefused(f"Cannot undo “{action.summary}”: something new is at {d['src']}.",
                               "Move it away first, then undo again.")
@@ -417,7 +423,7 @@ class Files(Capability):
         d = action.detail
         self.folders.keep(self._writable(d["path"]), self._holding(), d["hold_id"])
         return {"holding": d["hold_id"],
-                "undo": f"bring {action.args.get('path')} back from the holding area"}
+                "undo": "bring it back from the holding area"}
 
     def undo_delete(self, action: Action, outcome: Mapping[str, Any]) -> None:
         d = action.detail
@@ -449,7 +455,7 @@ class Files(Capability):
         d = action.detail
         data = d["text"].encode("utf-8")
         return self._create(self._writable(d["path"]), lambda f: f.write(data), d, None,
-                            f"remove {action.args.get('path')}")
+                            "remove the file")
 
     def undo_write_text(self, action: Action, outcome: Mapping[str, Any]) -> None:
         self._undo_create(self._writable(action.detail["path"]), outcome, action.summary)
@@ -474,7 +480,7 @@ class Files(Capability):
             fd = sd.open_file(sn, os.O_RDONLY)
         with os.fdopen(fd, "rb") as f:
             return self._create(dp, lambda out: _pump(f, out), d, src.mtime_ns if src else None,
-                                f"remove the copy {action.args.get('dst')}")
+                                "remove the copy")
 
     def undo_copy(self, action: Action, outcome: Mapping[str, Any]) -> None:
         self._undo_create(self._writable(action.detail["dst"]), outcome, action.summary)
@@ -519,7 +525,7 @@ class Files(Capability):
             d.mkdir(name)
         after = self.folders.lstat(parts)
         return {"after": after.fingerprint() if after else None,
-                "undo": f"remove the folder {action.args.get('path')} if still empty"}
+                "undo": "remove the folder if still empty"}
 
     def undo_mkdir(self, action: Action, outcome: Mapping[str, Any]) -> None:
         parts = self._writable(action.detail["path"])

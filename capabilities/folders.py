@@ -47,6 +47,7 @@ if TYPE_CHECKING:
     from capabilities.overlay import FolderView
 
 __all__ = [
+    "ATOMIC_NO_REPLACE",
     "Dir",
     "FolderSet",
     "Stat",
@@ -99,11 +100,15 @@ class Stat:
             data.update(ino=self.ino, dev=self.dev)
         return data
 
-    def matches(self, fingerprint: dict[str, int | str]) -> bool:
-        """True when every fact recorded in ``fingerprint`` still holds."""
-        mine = self.fingerprint()
-        return all(mine.get(k) == v for k, v in fingerprint.items() if k in ("kind", "size", "mtime_ns",
-                                                                              "ino", "dev"))
+    def matches(self, fingerprint: Mapping[str, Any]) -> bool:
+        """True when every fact recorded in ``fingerprint`` still holds (checked per action: kept lean)."""
+        get = fingerprint.get
+        if get("kind", self.kind) != self.kind:
+            return False
+        if self.kind == "file" and (get("size", self.size) != self.size
+                                    or get("mtime_ns", self.mtime_ns) != self.mtime_ns):
+            return False
+        return not self.ino or (get("ino", self.ino) == self.ino and get("dev", self.dev) == self.dev)
 
 
 def _regular(st: os.stat_result) -> bool:
@@ -277,7 +282,7 @@ class Dir:
     def close(self) -> None:
         if self.fd is not None and self.owned:
             os.close(self.fd)
-        self.fd = None
+            self.fd = None
 
     def _full(self, name: str) -> str:
         return os.path.join(self.path, name)
@@ -444,6 +449,7 @@ def _load_renameat2() -> object | None:
 
 
 _renameat2 = _load_renameat2()
+ATOMIC_NO_REPLACE = _renameat2 is not None  # a rename can refuse an existing target by itself
 
 
 def _same_entry(a: Dir, name: str, b: Dir, new_name: str) -> bool:
@@ -494,6 +500,7 @@ class FolderSet:
         # Each granted folder is opened once and held for the run: the grant is to that
         # folder, so even if it is moved or replaced by a link, writes stay in it.
         self._root_fds: dict[str, int] = {}
+        self._root_dirs: dict[str, Dir] = {}
         self._parts_of: dict[str, tuple[str, ...]] = {}  # apply and undo look each path up 2-3 times
         weakref.finalize(self, _close_all, self._root_fds)
         self.modes: dict[tuple[str, str], str] = {}  # (capability, label) -> "ro" | "rw"
@@ -571,6 +578,9 @@ class FolderSet:
         if not _HAS_DIR_FD:
             _check_windows_entry(_lstat_or_none(path), path, folder=True)
             return Dir(None, path)
+        cached = self._root_dirs.get(label)
+        if cached is not None:
+            return cached
         fd = self._root_fds.get(label)
         if fd is None:
             try:
@@ -583,10 +593,12 @@ class FolderSet:
                 raise PathRefused(f"The granted folder {path} was replaced by another one.",
                                   "Grant the folder again, then retry.")
             self._root_fds[label] = fd
-        return Dir(fd, path, owned=False)
+        found = self._root_dirs[label] = Dir(fd, path, owned=False)
+        return found
 
     def close(self) -> None:
         """Close the granted folders' handles (also done when the FolderSet is collected)."""
+        self._root_dirs.clear()
         _close_all(self._root_fds)
 
     def folder(self, parts: Sequence[str]) -> Dir:
@@ -774,14 +786,16 @@ class FolderSet:
 
     # ---- folders' own modified times (so undo leaves them as they were) -----------------
 
-    def folder_times(self, folders: Sequence[Sequence[str]] | Sequence[str], *,
-                     absolute: bool = False) -> dict[str, int]:
-        """Modified times (ns) of folders, by absolute path; best effort (unreadable ones are left out)."""
+    def folder_times(self, folders: Sequence[Sequence[str]] | Sequence[str]) -> dict[str, int]:
+        """Modified times (ns) of folders (parts, or ``"Trip/sub"`` text) keyed by ``"Trip/sub"``.
+
+        Best effort: a folder that cannot be read is left out.
+        """
         times: dict[str, int] = {}
         for where in folders:
             try:
-                parts = self.parts_of(where) if absolute else tuple(where)  # type: ignore[arg-type]
-                key = self.absolute(parts)
+                parts = self.parts(where) if isinstance(where, str) else tuple(where)
+                key = "/".join(parts)
                 if key not in times:
                     with self.folder(parts) as d:
                         times[key] = (os.fstat(d.fd) if d.fd is not None else os.stat(d.path)).st_mtime_ns
@@ -792,13 +806,13 @@ class FolderSet:
     def reset_folder_times(self, times: Mapping[str, Sequence[int]], seen: Mapping[str, int]) -> None:
         """Put folders' times back to ``before`` where they were still as Errand left them (``after``).
 
-        ``times`` is ``{folder: [before, after]}`` from apply; ``seen`` the times
-        just before the undo. A folder changed by someone else since keeps its time.
+        ``times`` is ``{"Trip/sub": [before, after]}`` from apply; ``seen`` the
+        times just before the undo. A folder changed by someone else since keeps its time.
         """
         for key, (before, after) in times.items():
             if seen.get(key) != after:
                 continue
-            with suppress(ErrandError, OSError), self.folder(self.parts_of(key)) as d:
+            with suppress(ErrandError, OSError), self.folder(self.parts(key)) as d:
                 target = d.fd if d.fd is not None else d.path
                 os.utime(target, ns=(os.stat(target).st_atime_ns, before))
 
