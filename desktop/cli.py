@@ -255,7 +255,7 @@ def cmd_app(args: argparse.Namespace) -> int:
 
 
 # Commands defined in their own modules register themselves (imported last: they import this one).
-from desktop import cli_ask, cli_settings  # noqa: E402, F401
+from desktop import cli_ask, cli_automations, cli_settings  # noqa: E402, F401
 
 if __name__ == "__main__":
     raise SystemExit(main())

@@ -1,0 +1,188 @@
+"""``errand automations …`` (save, list, pause, resume, remove) and ``errand watch`` (run them).
+
+Registered into ``desktop.cli`` (see the bottom of that module). Everything
+goes through ``desktop.automations``; ``--json`` prints one JSON value (for
+``errand watch``, one JSON object per line, per event). ``errand watch`` runs
+in the foreground until SIGINT or SIGTERM, then stops its watchers (a run under
+way finishes first) and exits 0.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import signal
+import sys
+import threading
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from capabilities.errors import ErrandError
+from desktop.cli import _EXTENSIONS, EXIT_OK, command, make_assistant
+
+__all__ = ["add_parsers"]
+
+
+def add_parsers(sub: Any) -> None:
+    auto = sub.add_parser("automations", help="chores that run by themselves when files arrive in a folder")
+    auto.add_argument("--json", action="store_true", help="print JSON")
+    actions = auto.add_subparsers(dest="action", metavar="ACTION")
+    quiet = {"default": argparse.SUPPRESS}  # so `automations --json list` keeps its --json
+
+    lst = actions.add_parser("list", help="the saved automations, their folders, grants and last runs")
+    lst.add_argument("--json", action="store_true", **quiet)
+
+    add = actions.add_parser("add", help="save an automation from a past run or from a script")
+    add.add_argument("name", help='its name, e.g. "file invoices"')
+    add.add_argument("--watch", required=True, type=Path, metavar="DIR",
+                     help="the folder to watch (inside a folder granted read-write)")
+    add.add_argument("--pattern", default="*", metavar="GLOB",
+                     help='which files, e.g. "*.pdf" (several: "*.jpg;*.png"); default: all')
+    add.add_argument("--events", default="created", metavar="KINDS",
+                     help="created (also moved in), moved (renamed inside), modified; comma-separated")
+    source = add.add_mutually_exclusive_group(required=True)
+    source.add_argument("--from-run", type=int, metavar="RUN", help="an applied run's script and grants")
+    source.add_argument("--script", type=Path, metavar="FILE", help="a script (give its --grant too)")
+    add.add_argument("--grant", action="append", default=[], metavar="CAP[=TARGET][:ro]",
+                     help="with --script: what it may use, e.g. files=~/Downloads")
+    add.add_argument("--request", default="", help="with --script: the chore in words, shown in History")
+    add.add_argument("--json", action="store_true", **quiet)
+
+    for name, text in (("pause", "stop an automation from running (until resumed)"),
+                       ("resume", "let a paused automation run again; it catches up on what arrived"),
+                       ("remove", "delete an automation and its standing grants (its runs stay in History)")):
+        p = actions.add_parser(name, help=text)
+        p.add_argument("name", help="the automation's name (or number)")
+        p.add_argument("--json", action="store_true", **quiet)
+
+    watch = sub.add_parser("watch", help="run the enabled automations in the foreground until stopped")
+    watch.add_argument("--quiet-seconds", type=float, default=2.0, metavar="S",
+                       help="how long a file must stay unchanged before it counts as complete (default 2)")
+    watch.add_argument("--json", action="store_true", help="one JSON object per line, per event")
+
+
+# ---- errand automations ------------------------------------------------------------------------
+
+@command("automations")
+def cmd_automations(args: argparse.Namespace) -> int:
+    from desktop import automations
+
+    journal = make_assistant().journal
+    action = args.action or "list"
+    if action == "list":
+        rows = automations.overview(journal)
+        _print(args, rows, _show_list)
+        return EXIT_OK
+    if action == "add":
+        row = _add(args, journal)
+        _print(args, row, lambda r: print(f"Saved “{r['name']}”: {_one_line(r)}\n" + _grant_lines(r)))
+        return EXIT_OK
+    if action == "remove":
+        gone = automations.remove(journal, args.name)
+        _print(args, {"id": gone["id"], "name": gone["name"], "status": "removed"},
+               lambda r: print(f"Removed “{r['name']}”; its past runs stay in History."))
+        return EXIT_OK
+    change = automations.pause if action == "pause" else automations.resume
+    done = change(journal, args.name)
+    row = next(r for r in automations.overview(journal) if r["id"] == done["id"])
+    _print(args, row, lambda r: print(f"“{r['name']}” is {r['status']}."))
+    return EXIT_OK
+
+
+def _add(args: argparse.Namespace, journal: Any) -> dict[str, Any]:
+    from desktop import automations, paths
+    from desktop.grants import parse_grants
+
+    events = args.events.split(",")
+    if args.from_run is not None:
+        if args.grant:
+            raise ErrandError("--grant goes with --script; --from-run uses the grants that run was approved "
+                              "with.", "Leave out --grant, or save from a script instead.")
+        saved = automations.add_from_run(journal, args.name, args.from_run, args.watch,
+                                         pattern=args.pattern, events=events)
+    else:
+        try:
+            script = args.script.read_text(encoding="utf-8")
+        except OSError as exc:
+            raise ErrandError(f"Cannot read the script {args.script}: {exc.strerror or exc}.",
+                              "Check the path and try again.") from None
+        grants = parse_grants(args.grant, paths.protected_dirs())
+        saved = automations.add(journal, args.name, args.watch, script, grants,
+                                request=args.request or f"script {args.script.name}", pattern=args.pattern,
+                                events=events)
+    return next(r for r in automations.overview(journal) if r["id"] == saved["id"])
+
+
+def _print(args: argparse.Namespace, value: Any, human: Any) -> None:
+    if args.json:
+        print(json.dumps(value, default=str))
+    else:
+        human(value)
+
+
+def _one_line(row: dict[str, Any]) -> str:
+    return (f"{row['status']}; watches {row['watch_dir']} for {row['pattern']} "
+            f"({', '.join(row['events'])})")
+
+
+def _grant_lines(row: dict[str, Any]) -> str:
+    return "\n".join(f"  may: {text}" for text in row["grants"])
+
+
+def _show_list(rows: list[dict[str, Any]]) -> None:
+    from desktop.display import safe_text
+
+    if not rows:
+        print("No automations yet. Save one with `errand automations add NAME --watch DIR --from-run RUN`.")
+        return
+    for row in rows:
+        print(f"{row['id']}. {safe_text(row['name'])} — {safe_text(_one_line(row))}")
+        if row["paused_reason"]:
+            print(f"  why paused: {safe_text(row['paused_reason'])}")
+        print(safe_text(_grant_lines(row)))
+        last = (f"run {row['last_run_id']} ({row['last_status']}) on {row['last_file']}"
+                if row["last_run_id"] else "none yet")
+        print(f"  handled {row['handled']} file(s), {row['failed']} failed; last: {safe_text(last)}")
+
+
+# ---- errand watch --------------------------------------------------------------------------------
+
+@command("watch")
+def cmd_watch(args: argparse.Namespace) -> int:
+    from desktop.assistant import Assistant
+    from desktop.automations import AutomationRunner
+
+    lock = threading.Lock()
+
+    def on_event(kind: str, name: str, message: str) -> None:
+        at = datetime.now().astimezone().isoformat(timespec="seconds")
+        if args.json:
+            line = json.dumps({"at": at, "event": kind, "automation": name, "message": message})
+        else:
+            line = f"{at[11:19]} {name + ': ' if name else ''}{kind}: {message}"
+        with lock:
+            print(line, flush=True)
+
+    stop = threading.Event()
+    signals = [signal.SIGINT, signal.SIGTERM] + ([signal.SIGBREAK] if hasattr(signal, "SIGBREAK") else [])
+    previous = {s: signal.signal(s, lambda *_: stop.set()) for s in signals}
+    try:
+        runner = AutomationRunner(Assistant(progress=lambda m: print(m, file=sys.stderr)),
+                                  on_event=on_event, quiet_seconds=args.quiet_seconds)
+        runner.start()
+        try:
+            if not runner.watching():
+                on_event("idle", "", "no enabled automations yet; waiting for some "
+                         "(errand automations add …), Ctrl-C to stop")
+            while not stop.wait(0.5):
+                pass
+        finally:
+            runner.stop()
+    finally:
+        for s, handler in previous.items():
+            signal.signal(s, handler)
+    return EXIT_OK
+
+
+_EXTENSIONS.append(add_parsers)
