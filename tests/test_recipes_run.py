@@ -105,6 +105,25 @@ def test_rename_photos_by_date_and_place(sandbox: Sandbox, tmp_path: Path) -> No
     apply_then_undo(assistant, preview, trip, check)
 
 
+def test_photos_named_this_way_keep_their_names(sandbox: Sandbox, tmp_path: Path) -> None:
+    trip = tmp_path / "Trip"
+    eiffel = (48.8584, 2.2945)
+    make_photo(trip / "2024-07-14 Paris 001.jpg", taken="2024-07-14 10:00:00", gps=eiffel)
+    make_photo(trip / "IMG_0100.jpg", taken="2024-07-14 09:00:00", gps=eiffel)  # earlier, added later
+    make_photo(trip / "IMG_0101.jpg", taken="2024-07-14 11:00:00", gps=eiffel)
+    assistant, preview = cook(sandbox, "name the photos after the day and town they were taken in",
+                              [f"files={trip}", "photos", "places"], "photos_by_date_place")
+    assert [(a.args["src"], a.args["dst"]) for a in preview.plan] == [
+        ("Trip/IMG_0100.jpg", "Trip/2024-07-14 Paris 002.jpg"),
+        ("Trip/IMG_0101.jpg", "Trip/2024-07-14 Paris 003.jpg")]
+
+    def check() -> None:
+        assert _names(trip) == {"2024-07-14 Paris 001.jpg", "2024-07-14 Paris 002.jpg",
+                                "2024-07-14 Paris 003.jpg"}
+
+    apply_then_undo(assistant, preview, trip, check)
+
+
 # ---- 2. sort a folder by kind -----------------------------------------------------------------
 
 def test_sort_downloads_into_folders_by_kind(sandbox: Sandbox, tmp_path: Path) -> None:

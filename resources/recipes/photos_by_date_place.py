@@ -1,5 +1,7 @@
 """Rename the photos in a folder by the date and place they were taken."""
 # inputs["folder"]: the granted folder, e.g. "Trip". New names look like "2024-07-14 Paris 001.jpg".
+import re
+
 folder = inputs["folder"]
 kinds = (".jpg", ".jpeg", ".heic", ".heif", ".png", ".tif", ".tiff", ".webp")
 pictures = [p for p in files.list(folder) if p.lower().endswith(kinds)]
@@ -13,31 +15,27 @@ located = [i for i in dated if i["gps"]]
 spots = places.lookup_many([[i["gps"]["lat"], i["gps"]["lon"]] for i in located])
 city = {i["path"]: s["city"] for i, s in zip(located, spots) if s["city"]}
 
-# Number photos per date and place; skip names other files already have.
-keep = {p.lower() for p in files.list(folder)} - {i["path"].lower() for i in dated}
+
+def stem(info):
+    return info["taken"][:10] + (" " + city[info["path"]] if info["path"] in city else "")
+
+
+# Photos named this way already keep their names; the others get the next number that is free.
+taken = {p.lower() for p in files.list(folder)}
+named = re.compile(r"(.*) \d{3}\.\w+")
 count, moves = {}, []
 for info in dated:
-    stem = info["taken"][:10] + (" " + city[info["path"]] if info["path"] in city else "")
+    base = stem(info)
+    same = named.fullmatch(info["path"].rsplit("/", 1)[-1])
+    if same and same[1] == base:
+        continue
     ext = info["path"].rsplit(".", 1)[-1].lower()
     while True:
-        count[stem] = count.get(stem, 0) + 1
-        new = f"{folder}/{stem} {count[stem]:03}.{ext}"
-        if new.lower() not in keep:
+        count[base] = count.get(base, 0) + 1
+        new = f"{folder}/{base} {count[base]:03}.{ext}"
+        if new.lower() not in taken:
             break
-    if new != info["path"]:
-        moves.append([info["path"], new])
-
-# A new name may be another photo's old name: move that one first (via a spare name in a loop).
-ordered = []
-while moves:
-    sources = {s.lower() for s, _ in moves}
-    ready = [m for m in moves if m[1].lower() not in sources]
-    if not ready:
-        src, dst = moves[0]
-        ordered.append([src, src + ".renaming"])
-        moves[0] = [src + ".renaming", dst]
-        continue
-    ordered += ready
-    moves = [m for m in moves if m not in ready]
-files.rename_many(ordered)
-result = {"renamed": len(ordered), "undated": len(pictures) - len(dated)}
+    moves.append([info["path"], new])
+    taken.add(new.lower())
+files.rename_many(moves)
+result = {"renamed": len(moves), "undated": len(pictures) - len(dated)}

@@ -4,8 +4,6 @@
 folder, pattern, order, start = inputs["folder"], inputs["pattern"], inputs["order"], int(inputs["start"])
 if "{n" not in pattern:
     pattern += " {n}"  # a pattern without a number would give every file the same name
-if "/" in pattern or "\\" in pattern:
-    raise ValueError(f"The pattern {pattern!r} must be a name, without / or \\.")
 
 entries = [e for e in files.stat_many(files.list(folder)) if not e["is_folder"]]
 if order == "date":
