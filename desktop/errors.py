@@ -1,6 +1,7 @@
 """The application's known errors: the capability errors plus the model, keyring and planner ones.
 
-The whole tree (``capabilities.errors`` holds the left half, this module the rest)::
+The whole tree (``capabilities.errors`` defines the first part, ``capabilities.journal`` the
+journal's one error, this module the rest)::
 
     ErrandError                      message + hint, the root of every known error
     ├── CallError (TypeError)        a script called a function with wrong arguments
@@ -11,6 +12,7 @@ The whole tree (``capabilities.errors`` holds the left half, this module the res
     ├── BackendError (OSError)       a calendar server, a vision provider, a disk
     ├── SourceChanged                apply: a source is not as the preview saw it
     ├── UndoRefused                  undo: the target changed since, with the reason
+    ├── JournalError (LookupError)   no such run/action/automation, or a name clash
     ├── NoModelConfigured            no model in settings (recipes still work)
     ├── KeyringUnavailable           no usable OS keyring: keys cannot be stored
     └── ModelError                   the model provider failed or answered unusably
