@@ -153,6 +153,7 @@ def test_parse_caption_falls_back_to_plain_text() -> None:
 
 
 def test_importing_the_app_core_does_not_import_litellm() -> None:
-    code = "import sys, desktop.llm, desktop.errors; print('litellm' in sys.modules)"
+    code = ("import sys, desktop.llm, desktop.errors, desktop.planner, desktop.scriptcheck, "
+            "capabilities.vision; print('litellm' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
