@@ -1,0 +1,178 @@
+"""``errand automations …`` and ``errand watch`` end to end: real journal, files, sandbox, a real process."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from capabilities.journal import Journal
+from desktop.cli import main
+from desktop.paths import database_path
+
+FILE_IT = """\
+src = inputs["path"]
+files.rename(src, "Work/Done/" + inputs["name"])
+return src
+"""
+
+Capsys = pytest.CaptureFixture[str]
+
+
+def cli(capsys: Capsys, *args: str) -> tuple[int, Any]:
+    code = main([*args, "--json"])
+    out = capsys.readouterr().out
+    return code, json.loads(out)
+
+
+@pytest.fixture
+def work(tmp_path: Path) -> Path:
+    root = tmp_path / "Work"
+    (root / "Inbox").mkdir(parents=True)
+    (root / "Done").mkdir()
+    return root
+
+
+@pytest.fixture
+def script(tmp_path: Path) -> Path:
+    path = tmp_path / "file_it.py"
+    path.write_text(FILE_IT)
+    return path
+
+
+def test_add_from_a_run_list_pause_resume_remove(work: Path, script: Path, capsys: Capsys) -> None:
+    (work / "Inbox" / "first.pdf").write_text("first")
+    code, run = cli(capsys, "run", str(script), "--grant", f"files={work}", "--yes",
+                    "--input", "path=Work/Inbox/first.pdf", "--input", "name=first.pdf")
+    assert code == 0 and run["status"] == "applied"
+
+    code, saved = cli(capsys, "automations", "add", "file it", "--watch", str(work / "Inbox"), "--pattern",
+                      "*.pdf", "--events", "created,moved", "--from-run", str(run["run_id"]))
+    assert code == 0, saved
+    assert saved["name"] == "file it" and saved["status"] == "watching" and saved["enabled"] is True
+    assert saved["watch_dir"] == str((work / "Inbox").resolve()) and saved["events"] == ["created", "moved"]
+    assert saved["pattern"] == "*.pdf" and saved["request"] == str(script)
+    [grant] = saved["grants"]
+    assert grant.startswith(f"Read and change files in {work.resolve()}") and "“Work”" in grant
+    with Journal(database_path()) as journal:
+        assert journal.automation("file it")["script"] == FILE_IT
+
+    code, rows = cli(capsys, "automations", "list")
+    assert code == 0 and [r["name"] for r in rows] == ["file it"]
+    assert set(rows[0]) >= {"id", "name", "status", "watch_dir", "pattern", "events", "grants", "request",
+                            "last_run", "last_run_id", "last_status", "handled", "failed", "paused_reason"}
+    code, rows = cli(capsys, "automations")  # no action: the list
+    assert code == 0 and len(rows) == 1
+
+    code, row = cli(capsys, "automations", "pause", "file it")
+    assert code == 0 and row["status"] == "paused" and row["enabled"] is False
+    code, row = cli(capsys, "automations", "resume", "file it")
+    assert code == 0 and row["status"] == "watching" and row["enabled"] is True
+    code, row = cli(capsys, "automations", "remove", "file it")
+    assert code == 0 and row == {"id": saved["id"], "name": "file it", "status": "removed"}
+    code, rows = cli(capsys, "automations", "list")
+    assert rows == []
+    code, err = cli(capsys, "automations", "pause", "file it")
+    assert code == 2 and "no automation" in err["error"]["message"]
+
+
+def test_add_from_a_script_and_the_clear_refusals(work: Path, script: Path, tmp_path: Path,
+                                                  capsys: Capsys) -> None:
+    code, saved = cli(capsys, "automations", "add", "s", "--watch", str(work / "Inbox"), "--script",
+                      str(script), "--grant", f"files={work}", "--request", "file PDFs from the inbox")
+    assert code == 0 and saved["request"] == "file PDFs from the inbox" and saved["events"] == ["created"]
+
+    code, err = cli(capsys, "automations", "add", "s", "--watch", str(work / "Inbox"), "--script",
+                    str(script), "--grant", f"files={work}")
+    assert code == 2 and "already exists" in err["error"]["message"]
+
+    outside = tmp_path / "Elsewhere"
+    outside.mkdir()
+    code, err = cli(capsys, "automations", "add", "t", "--watch", str(outside), "--script", str(script),
+                    "--grant", f"files={work}")
+    assert code == 2 and "not inside a folder this automation may change" in err["error"]["message"]
+    assert f"--grant files={outside.resolve()}" in err["error"]["hint"]
+
+    code, err = cli(capsys, "automations", "add", "t", "--watch", str(work / "Inbox"), "--script",
+                    str(script), "--grant", f"files={work}:ro")
+    assert code == 2 and "read-only" in err["error"]["message"]
+
+    code, err = cli(capsys, "automations", "add", "t", "--watch", str(work / "Nope"), "--script", str(script),
+                    "--grant", f"files={work}")
+    assert code == 2 and "does not exist" in err["error"]["message"]
+
+    code, preview = cli(capsys, "run", str(script), "--grant", f"files={work}", "--preview-only",
+                        "--input", "path=Work/Inbox/x.pdf", "--input", "name=x.pdf")
+    code, err = cli(capsys, "automations", "add", "t", "--watch", str(work / "Inbox"), "--from-run",
+                    str(preview["run_id"]))
+    assert code == 2 and "only a run you approved" in err["error"]["message"]
+    code, err = cli(capsys, "automations", "add", "t", "--watch", str(work / "Inbox"), "--from-run", "999")
+    assert code == 2 and "no run 999" in err["error"]["message"]
+
+
+def test_errand_watch_runs_automations_and_stops_cleanly_on_sigterm(work: Path, script: Path,
+                                                                    capsys: Capsys) -> None:
+    code, _ = cli(capsys, "automations", "add", "file it", "--watch", str(work / "Inbox"), "--script",
+                  str(script), "--grant", f"files={work}")
+    assert code == 0
+    (work / "Inbox" / "before.pdf").write_text("arrived while Errand was not running")
+    proc = subprocess.Popen(
+        [sys.executable, "-c", "from desktop.cli import main; raise SystemExit(main())", "watch", "--json",
+         "--quiet-seconds", "0.2"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=os.environ.copy())
+    try:
+        assert proc.stdout is not None
+        events = [json.loads(proc.stdout.readline())]  # "watching"
+        assert events[0]["event"] == "watching" and events[0]["automation"] == "file it"
+        events.append(json.loads(proc.stdout.readline()))  # the catch-up
+        (work / "Inbox" / "after.pdf").write_text("arrived while watching")
+        events.append(json.loads(proc.stdout.readline()))
+        proc.send_signal(signal.SIGTERM)
+        rest, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == 0, err
+    events += [json.loads(line) for line in rest.splitlines()]
+    ran = [e["message"] for e in events if e["event"] == "ran"]
+    assert [m.split(":")[0] for m in ran] == ["Work/Inbox/before.pdf", "Work/Inbox/after.pdf"]
+    assert events[-1]["event"] == "stopped"
+    assert sorted(p.name for p in (work / "Done").iterdir()) == ["after.pdf", "before.pdf"]
+    with Journal(database_path()) as journal:
+        triggered = [r for r in journal.runs() if r["trigger"]]
+        assert [r["status"] for r in triggered] == ["applied", "applied"]
+
+
+def test_errand_watch_prints_lines_and_stops_on_sigint(work: Path, script: Path, capsys: Capsys) -> None:
+    proc = subprocess.Popen([sys.executable, "-c", "from desktop.cli import main; raise SystemExit(main())",
+                             "watch", "--quiet-seconds", "0.2"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=os.environ.copy())
+    try:
+        assert proc.stdout is not None
+        first = proc.stdout.readline()
+        assert "no enabled automations yet" in first
+        # Saved while it runs: picked up by its next look at the journal.
+        assert main(["automations", "add", "later", "--watch", str(work / "Inbox"), "--script", str(script),
+                     "--grant", f"files={work}"]) == 0
+        capsys.readouterr()
+        assert "later: watching" in proc.stdout.readline()
+        (work / "Inbox" / "late.pdf").write_text("x")
+        line = proc.stdout.readline()
+        assert "later: ran: Work/Inbox/late.pdf: 1 change (run" in line
+        time.sleep(0.1)
+        proc.send_signal(signal.SIGINT)
+        rest, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == 0, err
+    assert rest.strip().endswith("stopped: stopped watching")
