@@ -14,16 +14,14 @@ import subprocess
 import sys
 import time
 from collections import Counter
-from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
 
-from capabilities.base import Capability, Grant, RunContext
+from capabilities.base import Grant
 from capabilities.journal import Journal
 from capabilities.recovery import interrupted_runs, recover
-from capabilities.registry import instantiate
-from tests.test_journal_toycap import ToyFiles, tree
+from tests.test_journal_toycap import builder, tree
 
 N = 2000
 REPO = Path(__file__).resolve().parent.parent
@@ -98,17 +96,6 @@ def make_tree(root: Path) -> dict[str, str]:
     return tree(root)
 
 
-def builder(holding: Path):  # type: ignore[no-untyped-def]
-    """What the app passes to ``recover``: capabilities rebuilt from a run's stored grants."""
-    def build(grants: Sequence[Grant]) -> dict[str, Capability]:
-        context = RunContext(holding=holding)
-        toy = [g for g in grants if g.capability == "toyfs"]
-        if toy:
-            return {"toyfs": ToyFiles(toy, context)}
-        return instantiate(grants, context)
-    return build
-
-
 def assert_nothing_lost(root: Path, before: dict[str, str], renamed: bool) -> None:
     after = tree(root)
     assert Counter(after.values()) == Counter(before.values())  # every content exactly once
@@ -116,14 +103,9 @@ def assert_nothing_lost(root: Path, before: dict[str, str], renamed: bool) -> No
     assert after == expected
 
 
-NEEDS_PROBE_OUTCOME = pytest.mark.xfail(
-    strict=True, reason="files.probe_rename answers True, not the lost outcome (base.Capability.probe), so "
-    "undo of an action done just before the crash has no 'after' fingerprint and refuses")
-
-
 @pytest.mark.parametrize(("kind", "finish"), [
     ("toyfs", False), ("toyfs", True),
-    pytest.param("files", False, marks=NEEDS_PROBE_OUTCOME), ("files", True),
+    ("files", False), ("files", True),
 ], ids=["toyfs-rollback", "toyfs-finish", "files-rollback", "files-finish"])
 def test_killed_apply_is_recovered(tmp_path: Path, finish: bool, kind: str) -> None:
     root = tmp_path / "tree"

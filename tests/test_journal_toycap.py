@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import os
 import time
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +22,7 @@ from capabilities.errors import SourceChanged, TargetExists, UndoRefused
 from capabilities.holding import Holding, new_id
 from capabilities.plan import Action
 
-__all__ = ["ToyFiles", "make_caps", "tree"]
+__all__ = ["ToyFiles", "builder", "make_caps", "make_files_caps", "tree"]
 
 
 def _pace() -> None:
@@ -157,3 +158,16 @@ def make_files_caps(root: Path, holding: Path) -> dict[str, Capability]:
     from capabilities.folders import folder_grants
 
     return {"files": paced_files()(folder_grants([(str(root), "rw")], ()), RunContext(holding=holding))}
+
+
+def builder(holding: Path) -> Callable[[Sequence[Grant]], dict[str, Capability]]:
+    """What the app passes to ``recover``: capabilities rebuilt from a run's stored grants."""
+    from capabilities.registry import instantiate
+
+    def build(grants: Sequence[Grant]) -> dict[str, Capability]:
+        context = RunContext(holding=holding)
+        toy = [g for g in grants if g.capability == ToyFiles.name]
+        if toy:  # the toy is kept out of the registry
+            return {ToyFiles.name: ToyFiles(toy, context)}
+        return instantiate(grants, context)
+    return build

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from capabilities.apply import apply_plan
-from capabilities.base import Capability, Grant, RunContext
+from capabilities.base import Capability, Grant
 from capabilities.errors import ErrandError
 from capabilities.journal import Journal
 from capabilities.journal.owner import is_alive, owner_token
@@ -18,7 +18,7 @@ from capabilities.plan import Action
 from capabilities.recovery import interrupted_runs, recover
 from capabilities.undo import undo_run
 from tests.test_apply import make_files, preview_renames, start
-from tests.test_journal_toycap import ToyFiles, tree
+from tests.test_journal_toycap import ToyFiles, builder, tree
 
 
 class FailsOnce(ToyFiles):
@@ -35,12 +35,6 @@ class FailsOnce(ToyFiles):
         if action.seq == self.fail_at:
             raise KeyboardInterrupt  # the person pressed Ctrl-C during an undo
         super().undo_rename(action, outcome)
-
-
-def builder(holding: Path):  # type: ignore[no-untyped-def]
-    def build(grants: Sequence[Grant]) -> dict[str, Capability]:
-        return {"toyfs": ToyFiles(list(grants), RunContext(holding=holding))}
-    return build
 
 
 def broken_apply(tmp_path: Path, journal: Journal) -> tuple[Path, int, dict[str, str]]:
