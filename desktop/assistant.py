@@ -127,8 +127,9 @@ class Assistant:
             journal.attach_exchanges(preview.exchanges, run_id)
         journal.add_log(run_id, preview.outcome.log)
         if not preview.ok:
-            error = preview.outcome.error.to_json() if preview.outcome.error else None
-            journal.finish_run(run_id, "failed", error=error)
+            error = preview.outcome.error
+            status = "cancelled" if error is not None and error.limit == "cancelled" else "failed"
+            journal.finish_run(run_id, status, error=error.to_json() if error else None)
             return self._report(run_id, preview)
         journal.save_plan(run_id, preview.plan)
         if preview_only:

@@ -166,8 +166,6 @@ def run_and_report(args: argparse.Namespace, assistant: Any, script: str, grants
                                  on_progress=progress)
     finally:
         signal.signal(signal.SIGINT, previous)
-    if cancel.is_set() and report.status not in ("applied",):
-        report.status = "cancelled" if report.status != "failed" else report.status
     if args.json:
         print(json.dumps(report.to_json(), default=str))
     else:
@@ -258,4 +256,7 @@ def cmd_app(args: argparse.Namespace) -> int:
 from desktop import cli_ask, cli_automations, cli_settings  # noqa: E402, F401
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    # Run as ``python -m desktop.cli``: use the imported module, where every command registered.
+    from desktop.cli import main as registered_main
+
+    raise SystemExit(registered_main())

@@ -149,3 +149,23 @@ def test_errand_run_imports_neither_qt_nor_litellm(tmp_path: Path) -> None:
              "print(code, 'PySide6' in sys.modules, 'litellm' in sys.modules, 'keyring' in sys.modules)")
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120)
     assert done.stdout.split() == ["0", "False", "False", "False"], done.stderr
+
+
+def test_ctrl_c_cancels_cleanly_and_the_run_is_journaled(tmp_path: Path) -> None:
+    import signal
+    import time
+
+    script = tmp_path / "forever.py"
+    script.write_text("print('working', flush=True)\nwhile True:\n    pass\n")
+    child = subprocess.Popen([sys.executable, "-m", "desktop.cli", "run", str(script), "--yes", "--json"],
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    time.sleep(3)  # let it start and enter the loop (a late signal still finds it looping)
+    child.send_signal(signal.SIGINT)
+    out, err = child.communicate(timeout=60)
+    assert child.returncode == 4, err
+    report = json.loads(out)
+    assert report["status"] == "cancelled"
+    assert report["error"]["type"] == "Cancelled"
+    history = subprocess.run([sys.executable, "-m", "desktop.cli", "history", "--json"], capture_output=True,
+                             text=True, timeout=60)
+    assert json.loads(history.stdout)[0]["status"] == "cancelled"
