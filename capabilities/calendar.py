@@ -85,13 +85,11 @@ class Calendar(CalendarApply, Capability):
                             "Give the earlier time as start.")
         sources = []
         for cal in self.calendars.all():
-            texts = {s.uid: s.ical for s in self.calendars.backend(cal).read_all(low, high)}
+            found = {s.uid: s.events for s in self.calendars.backend(cal).read_all(low, high)}
             for uid, (src, text) in self._overlay.items():
-                if src == cal.source.text:
-                    texts[uid] = text  # type: ignore[assignment]
-            events = [e for text in texts.values() if text
-                      for e in ev.components(text, cal.where())[0]]
-            sources.append((cal.label, events))
+                if src == cal.source.text:  # the preview's planned state wins over the calendar's
+                    found[uid] = ev.components(text, cal.where())[0] if text else []
+            sources.append((cal.label, [e for events in found.values() for e in events]))
         return ev.expand(sources, low, high, self.zone)
 
     @write

@@ -17,13 +17,16 @@ and trades in VCALENDAR text holding every VEVENT of one UID
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Protocol
 from urllib.parse import urlsplit, urlunsplit
 
+import icalendar
+
+from capabilities.calendar_events import components, wrap
 from capabilities.errors import GrantError
 
 __all__ = ["CalendarBackend", "Source", "StoredEvent", "open_backend", "parse_source", "password_for"]
@@ -55,12 +58,34 @@ class Source:
         return str(self.path) if self.kind == "ics" else self.host
 
 
-@dataclass(frozen=True)
 class StoredEvent:
-    """One event (all VEVENTs of one UID) as the backend holds it."""
+    """One event (all VEVENTs of one UID) as the backend holds it: as text, as components, or both.
 
-    uid: str
-    ical: str
+    Each form is made from the other only when asked for, because listing a
+    large .ics file needs only the components and applying needs only text.
+    """
+
+    def __init__(self, uid: str, ical: str | None = None, events: list[icalendar.Event] | None = None,
+                 zones: Sequence[icalendar.Timezone] = (), where: str = "the calendar") -> None:
+        assert ical is not None or events is not None
+        self.uid = uid
+        self._ical = ical
+        self._events = events
+        self._zones = zones
+        self._where = where
+
+    @property
+    def ical(self) -> str:
+        if self._ical is None:
+            assert self._events is not None
+            self._ical = wrap(self._events, self._zones)
+        return self._ical
+
+    @property
+    def events(self) -> list[icalendar.Event]:
+        if self._events is None:
+            self._events = components(self.ical, self._where)[0]
+        return self._events
 
 
 class CalendarBackend(Protocol):

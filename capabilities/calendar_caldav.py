@@ -95,7 +95,7 @@ class CalDavBackend:
     def _stored(self, data: str) -> StoredEvent:
         events, _ = components(data, f"An event on {self.source.host}")
         uid = str(events[0].get("UID", "")) if events else ""
-        return StoredEvent(uid, data)
+        return StoredEvent(uid, data, events)
 
     def _call(self, action: Callable[[], T], missing_is_calendar: bool = False,
               reraise: tuple[type[BaseException], ...] = ()) -> T:

@@ -241,3 +241,30 @@ def test_moving_an_all_day_event_keeps_its_length(ics: Path) -> None:
         run("update", trip, start="2026-11-26")
         moved = next(e for e in run("events", *WEEK) if e["id"] == trip)
     assert (moved["start"], moved["end"]) == ("2026-11-26", "2026-11-28")
+
+
+def test_a_change_leaves_the_rest_of_the_file_byte_for_byte(ics: Path) -> None:
+    original = ics.read_bytes().decode()  # not read_text(): it would hide the file's line endings
+    standup = original[original.index("BEGIN:VEVENT\r\nUID:standup-1"):original.index("BEGIN:VTODO")]
+    rest = original[original.index("BEGIN:VTODO"):]
+    with calendar_run(grant(ics)) as run:
+        run("update", "dentist-1", title="Dentist (moved)")
+        run("create", "Lunch", "2026-11-25T12:30Z", "2026-11-25T13:30Z")
+    apply(run)
+    text = ics.read_bytes().decode()
+    assert original.split("BEGIN:VEVENT")[0] in text  # header and VTIMEZONE, as the other app wrote them
+    assert standup in text and rest.removesuffix("END:VCALENDAR\r\n") in text
+    assert "\n" not in text.replace("\r\n", "")  # the file's own line endings throughout
+
+
+def test_splice_finds_folded_uids_and_ignores_an_alarms_uid() -> None:
+    from capabilities.calendar_icstext import splice
+
+    text = ("BEGIN:VCALENDAR\nVERSION:2.0\nBEGIN:VEVENT\nBEGIN:VALARM\nUID:alarm-1\nACTION:DISPLAY\n"
+            "END:VALARM\nUID:long-\n uid-1\nSUMMARY:A\nEND:VEVENT\nBEGIN:VEVENT\nUID:other\nSUMMARY:B\n"
+            "END:VEVENT\nEND:VCALENDAR\n")
+    spliced = splice(text, "long-uid-1", 1, "BEGIN:VEVENT\r\nUID:long-uid-1\r\nSUMMARY:A2\r\nEND:VEVENT\r\n")
+    assert spliced == ("BEGIN:VCALENDAR\nVERSION:2.0\nBEGIN:VEVENT\nUID:other\nSUMMARY:B\nEND:VEVENT\n"
+                       "BEGIN:VEVENT\nUID:long-uid-1\nSUMMARY:A2\nEND:VEVENT\nEND:VCALENDAR\n")
+    assert splice(text, "alarm-1", 0, "") == text  # an alarm's UID is not its event's
+    assert splice(text, "long-uid-1", 2, "") is None  # the parsed calendar disagrees: write it whole

@@ -1,0 +1,58 @@
+"""Change one event in the text of an .ics file and leave every other byte as it was.
+
+Writing a whole calendar back through icalendar costs about half a second
+for 2,000 events and reformats what other apps wrote. Changing an event in
+place is cheap and exact: drop the VEVENT blocks of one UID, add the new
+ones before ``END:VCALENDAR``, add any VTIMEZONE the file lacks. When the
+text does not look as expected (the count of blocks found differs from the
+parsed calendar's), ``splice`` returns None and the caller writes the whole
+calendar instead.
+"""
+
+from __future__ import annotations
+
+import re
+
+__all__ = ["splice"]
+
+_EVENT = re.compile(r"^BEGIN:VEVENT\r?$.*?^END:VEVENT\r?(?:\n|\Z)", re.M | re.S)
+_NESTED = re.compile(r"^BEGIN:(VALARM|X-[^\r\n]*)\r?$.*?^END:\1\r?$", re.M | re.S)
+_FOLD = re.compile(r"\r?\n[ \t]")
+_UID = re.compile(r"^UID(?:;[^:\r\n]*)?:([^\r\n]*)\r?$", re.M)
+
+
+def _uid_of(block: str) -> str:
+    own = _NESTED.sub("", _FOLD.sub("", block))  # an alarm may carry a UID of its own
+    found = _UID.search(own)
+    return found.group(1).replace("\\,", ",").replace("\\;", ";") if found else ""
+
+
+def splice(text: str, uid: str, expect_dropped: int, events: str, zones: str = "") -> str | None:
+    """``text`` without the VEVENTs of ``uid`` and with ``events`` (and ``zones``) added; None if unsure."""
+    dropped = 0
+
+    def keep(match: re.Match[str]) -> str:
+        nonlocal dropped
+        if _uid_of(match.group(0)) == uid:
+            dropped += 1
+            return ""
+        return match.group(0)
+
+    result = _EVENT.sub(keep, text)
+    end = result.rfind("END:VCALENDAR")
+    if dropped != expect_dropped or end < 0 or not result[:end].endswith("\n"):
+        return None
+    newline = "\r\n" if "\r\n" in text else "\n"
+    events, zones = _lines(events, newline), _lines(zones, newline)
+    if zones:
+        first = _EVENT.search(result)
+        at = first.start() if first and first.start() < end else end
+        result, end = result[:at] + zones + result[at:], end + len(zones)
+    return result[:end] + events + result[end:]
+
+
+def _lines(text: str, newline: str) -> str:
+    if not text:
+        return ""
+    text = text.replace("\r\n", "\n").replace("\n", newline)
+    return text if text.endswith(newline) else text + newline
