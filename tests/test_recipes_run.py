@@ -138,6 +138,8 @@ def test_sort_downloads_into_folders_by_kind(sandbox: Sandbox, tmp_path: Path) -
     _touch(downloads / "README", b"no extension")
     _touch(downloads / "Documents" / "invoice.pdf", b"%PDF-1.4 an older invoice")  # a clash
     _touch(downloads / "Projects" / "plan.odt", b"a folder stays as it is")
+    _touch(downloads / "film.mkv.crdownload", b"still arriving")  # an unfinished download stays
+    _touch(downloads / ".hidden", b"hidden")
     assistant, preview = cook(sandbox, "put my downloads in folders by type", [f"files={downloads}"],
                               "sort_by_kind")
 
@@ -145,7 +147,7 @@ def test_sort_downloads_into_folders_by_kind(sandbox: Sandbox, tmp_path: Path) -
         assert _names(downloads) == {
             "Documents/invoice.pdf", "Documents/invoice (2).pdf", "Documents/notes.TXT", "Music/song.mp3",
             "Videos/clip.mp4", "Pictures/beach.jpg", "Archives/backup.zip", "Other/setup.exe", "Other/README",
-            "Projects/plan.odt"}
+            "Projects/plan.odt", "film.mkv.crdownload", ".hidden"}
         assert (downloads / "Documents" / "invoice (2).pdf").read_bytes() == b"%PDF-1.4 fake invoice"
 
     apply_then_undo(assistant, preview, downloads, check)
@@ -218,9 +220,14 @@ def test_old_screenshots_are_filed_by_month(sandbox: Sandbox, tmp_path: Path) ->
     _touch(shots / "Bildschirmfoto 2024-05-02 um 08.00.00.png", day="2024-05-02")  # German macOS
     _touch(shots / f"Screenshot {today} at 09.00.00.png", day=today)  # too recent
     _touch(shots / "holiday.png", day="2020-01-01")  # not a screenshot
+    _touch(shots / "Screenshot 2024-02-30 at 10.00.00.png", day="2024-03-02")  # no such day: its mtime
+    _touch(shots / "Screenshot 2024-01-05.png", day="2024-01-05")
+    _touch(shots / "Archive" / "2024-01" / "Screenshot 2024-01-05.png", b"filed before")  # a clash
     assistant, preview = cook(sandbox, "move screenshots older than 30 days into an archive",
                               [f"files={shots}"], "screenshots_archive")
-    assert preview.outcome.result == 5
+    assert preview.outcome.result == 6
+    assert ("Left Screenshots/Screenshot 2024-01-05.png: Screenshots/Archive/2024-01 already has a file of "
+            "that name.") in preview.outcome.log
 
     def check() -> None:
         assert _names(shots) == {
@@ -229,7 +236,9 @@ def test_old_screenshots_are_filed_by_month(sandbox: Sandbox, tmp_path: Path) ->
             "Archive/2024-08/Screenshot from 2024-08-01 09-30-15.png",
             "Archive/2024-06/Screenshot (12).png",
             "Archive/2024-05/Bildschirmfoto 2024-05-02 um 08.00.00.png",
-            f"Screenshot {today} at 09.00.00.png", "holiday.png"}
+            "Archive/2024-03/Screenshot 2024-02-30 at 10.00.00.png",
+            "Archive/2024-01/Screenshot 2024-01-05.png",
+            "Screenshot 2024-01-05.png", f"Screenshot {today} at 09.00.00.png", "holiday.png"}
 
     apply_then_undo(assistant, preview, shots, check)
 

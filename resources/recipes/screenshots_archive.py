@@ -16,16 +16,21 @@ for entry in files.stat_many(files.list(folder)):
     if entry["is_folder"] or not SCREENSHOT.match(entry["name"]):
         continue
     # The date in the name, if any (copies keep it), else the file's modified time.
+    when = entry["modified_epoch"]
     found = DATE_IN_NAME.search(entry["name"])
     if found:
-        when = datetime(int(found[1]), int(found[2]), int(found[3])).timestamp()
-    else:
-        when = entry["modified_epoch"]
+        try:
+            when = datetime(int(found[1]), int(found[2]), int(found[3])).timestamp()
+        except ValueError:
+            pass  # digits that are not a date: keep the modified time
     if when > cutoff:
         continue
-    month = datetime.fromtimestamp(when).strftime("%Y-%m")
-    files.mkdir(f"{folder}/{archive}/{month}")
-    files.rename(entry["path"], f"{folder}/{archive}/{month}/{entry['name']}")
+    target = f"{folder}/{archive}/{datetime.fromtimestamp(when).strftime('%Y-%m')}"
+    if files.exists(f"{target}/{entry['name']}"):
+        print(f"Left {entry['path']}: {target} already has a file of that name.")
+        continue
+    files.mkdir(target)
+    files.rename(entry["path"], f"{target}/{entry['name']}")
     moved += 1
 print(f"Filed {moved} screenshots older than {days} days into {folder}/{archive}.")
 result = moved

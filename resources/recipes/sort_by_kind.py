@@ -9,12 +9,13 @@ KINDS = {
     "Archives": "zip rar 7z tar gz tgz bz2 xz iso dmg",
 }
 kind_of = {ext: kind for kind, exts in KINDS.items() for ext in exts.split()}
+UNFINISHED = {"part", "crdownload", "download", "tmp", "partial"}  # downloads still arriving stay put
 
 moves = {}
 for entry in files.stat_many(files.list(folder)):
-    if entry["is_folder"]:
-        continue  # folders (including ones made last time) stay where they are
     ext = entry["name"].rsplit(".", 1)[-1].lower() if "." in entry["name"] else ""
+    if entry["is_folder"] or entry["name"].startswith(".") or ext in UNFINISHED:
+        continue  # folders (also those made last time), hidden files and unfinished downloads stay
     moves.setdefault(kind_of.get(ext, "Other"), []).append(entry)
 
 moved = 0
