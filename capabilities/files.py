@@ -386,20 +386,20 @@ class Files(Capability):
         if outcome.get("holding"):
             self.folders.restore(dp, self._holding(), outcome["holding"])
 
-    def probe_rename(self, action: Action) -> bool | None:
+    def probe_rename(self, action: Action) -> dict[str, Any] | bool | None:
         d = action.detail
         sp, dp = self.folders.parts_of(d["src"]), self.folders.parts_of(d["dst"])
         fp = d["fingerprint"]
         src_now, dst_now = self.folders.lstat(sp), self.folders.lstat(dp)
         if "ino" in fp:
-            if dst_now is not None and dst_now.ino == fp["ino"]:
-                return True
-            if src_now is not None and src_now.ino == fp["ino"]:
-                return False
-            return None
-        if src_now is None and dst_now is not None:
-            return True
-        return False if src_now is not None else None
+            happened = True if dst_now is not None and dst_now.ino == fp["ino"] else (
+                False if src_now is not None and src_now.ino == fp["ino"] else None)
+        else:
+            happened = True if src_now is None and dst_now is not None else (
+                False if src_now is not None else None)
+        if not happened:
+            return happened
+        return self._found_outcome(dst_now if "ino" not in fp else None, d, "rename back")
 
     # rename_many records one "rename" action per move; these names only satisfy the
     # framework's rule that a write has a perform/undo pair.
@@ -432,17 +432,18 @@ class Files(Capability):
         if self.folders.lstat(parts) is not None:
             raise UndoRefused(f"Cannot undo “{action.summary}”: something new is at {d['path']}.",
                               "Move it away first, then undo again.")
-        if not holding.has(outcome["holding"]):
+        kept = outcome.get("holding") or d["hold_id"]
+        if not holding.has(kept):
             raise UndoRefused(f"Cannot undo “{action.summary}”: the kept copy was removed from the "
                               "holding area.", "It cannot be brought back.")
-        self.folders.restore(parts, holding, outcome["holding"])
+        self.folders.restore(parts, holding, kept)
 
-    def probe_delete(self, action: Action) -> bool | None:
+    def probe_delete(self, action: Action) -> dict[str, Any] | bool | None:
         d = action.detail
         present = self.folders.lstat(self.folders.parts_of(d["path"])) is not None
         held = self._holding().has(d["hold_id"])
         if held and not present:
-            return True
+            return {"holding": d["hold_id"], "undo": "bring it back from the holding area"}
         return False if present else None
 
     # ---- apply: write_text and copy (a new file, maybe replacing one) ---------------
@@ -460,12 +461,13 @@ class Files(Capability):
     def undo_write_text(self, action: Action, outcome: Mapping[str, Any]) -> None:
         self._undo_create(self._writable(action.detail["path"]), outcome, action.summary)
 
-    def probe_write_text(self, action: Action) -> bool | None:
+    def probe_write_text(self, action: Action) -> dict[str, Any] | bool | None:
         d = action.detail
-        now = self.folders.differs(self.folders.parts_of(d["path"]),
-                                   {"kind": "file", "size": len(d["text"].encode("utf-8")),
-                                    "sha256": d["sha256"]})
-        return now is None
+        parts = self.folders.parts_of(d["path"])
+        if self.folders.differs(parts, {"kind": "file", "size": len(d["text"].encode("utf-8")),
+                                        "sha256": d["sha256"]}) is not None:
+            return False
+        return self._found_outcome(self.folders.lstat(parts), d, "remove the file")
 
     def verify_copy(self, action: Action) -> None:
         d = action.detail
@@ -485,13 +487,23 @@ class Files(Capability):
     def undo_copy(self, action: Action, outcome: Mapping[str, Any]) -> None:
         self._undo_create(self._writable(action.detail["dst"]), outcome, action.summary)
 
-    def probe_copy(self, action: Action) -> bool | None:
+    def probe_copy(self, action: Action) -> dict[str, Any] | bool | None:
         d = action.detail
         dst = self.folders.lstat(self.folders.parts_of(d["dst"]))
-        if dst is None:
+        if dst is None or dst.size != d["fingerprint"].get("size") or (
+                d["replaces"] is not None and dst.matches(d["replaces"])):
             return False
-        return dst.size == d["fingerprint"].get("size") and (d["replaces"] is None or
-                                                              not dst.matches(d["replaces"]))
+        return self._found_outcome(dst, d, "remove the copy")
+
+    def _found_outcome(self, now: Stat | None, d: Mapping[str, Any], words: str) -> dict[str, Any]:
+        """After a crash: the outcome perform would have returned, rebuilt from the disk."""
+        found: dict[str, Any] = {"undo": words}
+        if now is not None:
+            found["after"] = now.fingerprint()
+        hold = d.get("hold_id")
+        if d.get("replaces") and hold and self._holding().has(hold):
+            found["holding"] = hold
+        return found
 
     def _create(self, parts: tuple[str, ...], fill: Any, d: Mapping[str, Any], mtime_ns: int | None,
                 undo_words: str) -> dict[str, Any]:
@@ -539,9 +551,11 @@ class Files(Capability):
                                       "Move out what was put in it, then undo again.") from None
                 raise
 
-    def probe_mkdir(self, action: Action) -> bool | None:
+    def probe_mkdir(self, action: Action) -> dict[str, Any] | bool | None:
         now = self.folders.lstat(self.folders.parts_of(action.detail["path"]))
-        return now is not None and now.kind == "folder"
+        if now is None or now.kind != "folder":
+            return False
+        return {"after": now.fingerprint(), "undo": "remove the folder if still empty"}
 
 
 def _pump(src: BinaryIO, out: BinaryIO) -> None:

@@ -137,7 +137,7 @@ def test_a_crashed_writes_leftover_is_hidden_and_replaced(trip: Path, tmp_path: 
     (action,) = run.actions
     assert host.probe(action) is False
     host.perform(action)
-    assert (trip / "w.txt").read_text() == "final" and host.probe(action) is True
+    assert (trip / "w.txt").read_text() == "final" and host.probe(action)
     assert [p.name for p in trip.iterdir() if p.name.startswith(".errand-")] == []
 
 
@@ -166,9 +166,16 @@ def test_probe_tells_whether_an_action_happened(trip: Path, tmp_path: Path, ops:
         run.call(*op[:3], *op[3:])
     (action,) = run.actions
     host = run.applier()
+    before = snapshot(trip)
     assert host.probe(action) is False
-    host.perform(action)
-    assert host.probe(action) is True
+    outcome = host.perform(action)
+    found = host.probe(action)
+    assert isinstance(found, dict)  # happened: the outcome rebuilt for undo (perform's was lost)
+    assert found.get("holding") == outcome.get("holding")
+    # Undo from the rebuilt outcome alone, as recovery does after a crash.
+    host.undo(action, found)
+    assert host.probe(action) is False
+    assert snapshot(trip) == before
 
 
 def test_undo_after_restart_uses_only_the_plan_and_outcome(trip: Path, tmp_path: Path) -> None:
