@@ -206,3 +206,21 @@ def test_damaged_headers_give_an_answer_or_a_clear_error(tmp_path: Path,
         assert exc.message and exc.hint
     else:
         assert {"format", "width", "height", "taken", "gps", "camera", "missing"} <= set(info)
+
+
+def test_png_exif_after_the_pixels_is_found_without_decoding(tmp_path: Path) -> None:
+    # Some editors write eXIf after IDAT; the chunk walk must still find it.
+    data = make_photo(tmp_path / "early.png", size=(300, 200), taken="2022-02-02 02:02:02",
+                      gps=(64.1466, -21.9426)).read_bytes()
+    at = data.index(b"eXIf") - 4
+    length = int.from_bytes(data[at:at + 4], "big")
+    chunk = data[at:at + 12 + length]
+    rest = data[:at] + data[at + 12 + length:]
+    end = rest.index(b"IEND") - 4
+    late = tmp_path / "late.png"
+    late.write_bytes(rest[:end] + chunk + rest[end:])
+    assert late.read_bytes().index(b"eXIf") > late.read_bytes().index(b"IDAT")
+    info = read_info(late)
+    assert info["taken"] == "2022-02-02T02:02:02"
+    assert info["gps"]["lat"] == pytest.approx(64.1466, abs=1e-6)
+    assert (info["width"], info["height"]) == (300, 200)
