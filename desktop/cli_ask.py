@@ -45,7 +45,8 @@ def add_parsers(sub: Any) -> None:
     rec.add_argument("--json", action="store_true")
 
     tr = sub.add_parser("try", help="run a recipe on a copy of sample photos, to see how Errand works")
-    tr.add_argument("--to", type=Path, help="where to put the sample copy (default: in Errand's data folder)")
+    tr.add_argument("--to", type=Path,
+                    help="where to put the sample copy (default: Pictures/Errand sample photos)")
     tr.add_argument("--yes", "-y", action="store_true")
     tr.add_argument("--preview-only", action="store_true")
     tr.add_argument("--json", action="store_true")
@@ -166,15 +167,21 @@ def copy_samples(dest: Path) -> Path:
     return target
 
 
+def default_samples_folder() -> Path:
+    """Where the sample copy goes: the person's Pictures folder (not Errand's own, which is never
+    grantable)."""
+    from platformdirs import user_pictures_path
+
+    return user_pictures_path() / "Errand sample photos"
+
+
 @command("try")
 def cmd_try(args: argparse.Namespace) -> int:
-    from desktop import paths
-
     photos = sample_photos()
     if not photos:
         raise ErrandError("The sample photos are missing from this installation.",
                           "Reinstall Errand, or try `errand ask` on a folder of your own.")
-    folder = copy_samples(args.to or paths.data_dir() / "Sample photos")
+    folder = copy_samples(args.to or default_samples_folder())
     if not args.json:
         print(f"Copied {len(photos)} sample photos to {folder}")
     ask = argparse.Namespace(

@@ -65,8 +65,12 @@ def show_preview(preview: Any) -> None:
     table.add_column("Before")
     table.add_column("After")
     for action in list(plan)[:200]:
-        table.add_row(str(action.seq), _e(shorten(action.summary, 60)), _e(shorten(action.before or "", 40)),
-                      _e(shorten(action.after or "", 40)))
+        if action.before or action.after:
+            change = _OP_WORDS.get(action.op, action.op)
+            before, after = action.before or "", action.after or ""
+        else:  # an action without a before/after pair says it all in its summary
+            change, before, after = _OP_WORDS.get(action.op, action.op), "", action.summary
+        table.add_row(str(action.seq), change, _e(shorten(before, 50)), _e(shorten(after, 50)))
     out.print(table)
     if len(plan) > 200:
         out.print(f"… and {len(plan) - 200} more (errand show RUN lists them all).")
