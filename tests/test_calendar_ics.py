@@ -268,3 +268,27 @@ def test_splice_finds_folded_uids_and_ignores_an_alarms_uid() -> None:
                        "BEGIN:VEVENT\nUID:long-uid-1\nSUMMARY:A2\nEND:VEVENT\nEND:VCALENDAR\n")
     assert splice(text, "alarm-1", 0, "") == text  # an alarm's UID is not its event's
     assert splice(text, "long-uid-1", 2, "") is None  # the parsed calendar disagrees: write it whole
+
+
+def test_a_series_with_a_moved_occurrence_lists_renames_and_restores_as_one(tmp_path: Path) -> None:
+    path = tmp_path / "series.ics"
+    path.write_bytes(b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Test//EN\r\n"
+                     b"BEGIN:VEVENT\r\nUID:yoga\r\nDTSTAMP:20261101T100000Z\r\nSUMMARY:Yoga\r\n"
+                     b"DTSTART:20261123T170000Z\r\nDTEND:20261123T180000Z\r\nRRULE:FREQ=DAILY;COUNT=3\r\n"
+                     b"END:VEVENT\r\nBEGIN:VEVENT\r\nUID:yoga\r\nDTSTAMP:20261101T100000Z\r\nSUMMARY:Yoga\r\n"
+                     b"RECURRENCE-ID:20261124T170000Z\r\nDTSTART:20261124T190000Z\r\nDTEND:20261124T200000Z\r\n"
+                     b"END:VEVENT\r\nEND:VCALENDAR\r\n")
+    original = path.read_bytes()
+    with calendar_run(grant(path), {"timezone": "UTC"}) as run:
+        starts = [e["start"] for e in run("events", *WEEK)]
+        run("update", "yoga", title="Yoga (bring a mat)")
+        titles = {e["title"] for e in run("events", *WEEK)}
+    assert starts == ["2026-11-23T17:00:00+00:00", "2026-11-24T19:00:00+00:00", "2026-11-25T17:00:00+00:00"]
+    assert titles == {"Yoga (bring a mat)"}  # the moved occurrence too
+    outcomes = apply(run)
+    assert [str(e["SUMMARY"]) for e in icalendar.Calendar.from_ical(path.read_bytes()).walk("VEVENT")] == \
+        ["Yoga (bring a mat)"] * 2
+    undo(run, outcomes)
+    restored = icalendar.Calendar.from_ical(path.read_bytes()).walk("VEVENT")
+    assert [(str(e["SUMMARY"]), "RECURRENCE-ID" in e) for e in restored] == [("Yoga", False), ("Yoga", True)]
+    assert len(path.read_bytes()) < 2 * len(original)  # no duplicate left behind
