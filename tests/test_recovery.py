@@ -129,8 +129,6 @@ def test_a_run_whose_capabilities_cannot_be_rebuilt_is_reported_and_kept(tmp_pat
         assert later.status == "rolled_back" and tree(root) == before
 
 
-@pytest.mark.xfail(strict=True, reason="files.undo_rename restores the replaced file only from "
-                   "outcome['holding']; after a crash it should fall back on detail['hold_id']")
 def test_rollback_of_an_overwrite_caught_by_a_crash_restores_the_replaced_file(tmp_path: Path) -> None:
     """A rename over an existing file keeps the old one in the holding area; if the crash loses the
     outcome (which names the kept copy), rollback must still put the old file back."""
