@@ -154,3 +154,17 @@ def test_a_missing_parameter_without_a_terminal_is_explained(tmp_path: Path, cap
                     "--calendar", f"ics:{tmp_path / 'cal.ics'}", "--folder", str(tmp_path))
     assert code == 2
     assert "--param" in out["error"]["hint"]
+
+
+def test_try_renames_a_copy_of_the_sample_photos_by_date_and_place(tmp_path: Path, capsys: Capsys) -> None:
+    from desktop.cli_ask import sample_photos
+
+    code = main(["try", "--yes", "--json", "--to", str(tmp_path / "Samples")])
+    out = json.loads(capsys.readouterr().out)
+    assert code == 0, out
+    assert out["planner"] == "recipe:photos_by_date_place"
+    names = sorted(p.name for p in (tmp_path / "Samples").iterdir())
+    assert len(names) == len(sample_photos()) > 0
+    assert all(name[:4].isdigit() and name.endswith(".jpg") for name in names)
+    assert any("Paris" in name for name in names)
+    assert all(p.exists() for p in sample_photos())  # the shipped originals are untouched
