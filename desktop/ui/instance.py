@@ -34,6 +34,7 @@ class SingleInstance(QObject):
         super().__init__(parent)
         self.name = name or server_name()
         self.server: QLocalServer | None = None
+        self._sockets: list[QLocalSocket] = []
 
     def notify_running(self, timeout_ms: int = 1000) -> bool:
         """Tell a running Errand to show itself; False when none answers."""
@@ -63,15 +64,23 @@ class SingleInstance(QObject):
     def _connection(self) -> None:
         assert self.server is not None
         while self.server.hasPendingConnections():
-            socket = self.server.nextPendingConnection()
-            socket.readyRead.connect(lambda s=socket: self._read(s))
-            socket.disconnected.connect(socket.deleteLater)
+            socket = self.server.nextPendingConnection()  # a child of the server: it dies with it
+            self._sockets.append(socket)
+            socket.readyRead.connect(self._read)
+        self._read()  # the message may have arrived with the connection
 
-    def _read(self, socket: QLocalSocket) -> None:
-        if bytes(socket.readAll().data()).strip() == b"show":
-            self.activated.emit()
+    def _read(self) -> None:
+        for socket in list(self._sockets):
+            if socket.bytesAvailable() and b"show" in bytes(socket.readAll().data()):
+                self.activated.emit()
+            if socket.state() != QLocalSocket.LocalSocketState.ConnectedState and not socket.bytesAvailable():
+                self._sockets.remove(socket)
 
     def close(self) -> None:
+        for socket in self._sockets:
+            socket.readyRead.disconnect(self._read)
+            socket.abort()
+        self._sockets.clear()
         if self.server is not None:
             self.server.close()
             self.server = None

@@ -193,14 +193,18 @@ class MainWindow(QMainWindow):
         return QSettings(str(paths.data_dir() / "window.ini"), QSettings.Format.IniFormat)
 
     def _restore(self) -> None:
-        geometry = self._state().value("geometry")
-        if isinstance(geometry, QByteArray | bytes) and self.restoreGeometry(QByteArray(geometry)):
-            return
-        self.resize(1120, 760)
+        state = self._state()
+        geometry = state.value("geometry")
+        if isinstance(geometry, QByteArray | bytes):
+            self.restoreGeometry(QByteArray(geometry))  # position, screen, maximized
+        size = state.value("size")
+        # The size is kept on its own: restoreGeometry shrinks a window to fit the screen it finds.
+        self.resize(size if isinstance(size, QSize) and size.isValid() else QSize(1120, 760))
 
     def closeEvent(self, event: QCloseEvent) -> None:
         state = self._state()
         state.setValue("geometry", self.saveGeometry())
+        state.setValue("size", self.size())
         state.sync()
         self.flow.cancel()
         wait_for_tasks(30.0)

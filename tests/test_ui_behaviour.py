@@ -1,0 +1,272 @@
+"""The window's behaviour around the main flow: cancel, errors, names, settings, launching.
+
+A real window offscreen with the real core; the model server is the local
+fake; the keyring is a real in-memory backend (a ``keyring`` backend class,
+as the keyring docs suggest for tests), never a mock.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import keyring
+import pytest
+from keyring.backend import KeyringBackend
+from PySide6.QtCore import QTimer
+
+from desktop import settings as settings_store
+from tests.test_ui_flow import WAIT, click, tree, wait_page, wait_preview, wait_run, window  # noqa: F401
+
+pytestmark = pytest.mark.timeout(300)
+ROOT = Path(__file__).resolve().parents[1]
+
+RENAME_ALL = """
+names = files.list("Many")
+files.rename_many([[n, n[:-4] + ".done"] for n in names])
+result = len(names)
+"""
+
+
+def test_cancel_mid_run_keeps_what_was_done_undoable_and_the_window_responsive(
+        qtbot: Any, window: Any, tmp_path: Path) -> None:
+    many = tmp_path / "Many"
+    many.mkdir()
+    for i in range(4000):
+        (many / f"f{i:05d}.txt").write_text(str(i))
+    before = tree(many)
+    flow = window.flow
+    flow.ask.add_folder(str(many))
+    flow.use_script(RENAME_ALL, flow.ask.folders, request="rename them all")
+    wait_page(qtbot, window, 1)
+    click(qtbot, flow.plan.preview_button)
+    wait_preview(qtbot, window)
+    assert flow.preview_view.counts.text() == "4,000 changes: 4,000 renames"
+
+    ticks: list[int] = []
+    timer = QTimer()
+    timer.timeout.connect(lambda: ticks.append(flow.run.bar.value()) if flow.busy else None)
+    timer.start(5)
+    flow.run.bar.valueChanged.connect(lambda v: v > 0 and flow.run.cancel.isEnabled() and flow.run.cancel.click())
+    click(qtbot, flow.preview_view.approve)
+    report = wait_run(qtbot, window)
+    timer.stop()
+
+    assert report.status == "cancelled"
+    done = report.counts().get("done", 0)
+    assert 0 < done < 4000 and report.counts().get("skipped", 0) == 4000 - done
+    renamed = [n for n in tree(many) if n.endswith(".done")]
+    assert len(renamed) == done  # exactly what the journal says was done, on disk
+    assert ticks, "the GUI thread ran its timers while the apply was running"
+    assert "Stopped" in flow.run.status.text() and flow.run.undo.isVisible()
+
+    click(qtbot, flow.run.undo)
+    qtbot.waitUntil(lambda: tree(many) == before, timeout=WAIT)
+    qtbot.waitUntil(lambda: "Undone" in flow.run.status.text(), timeout=WAIT)
+
+
+def test_a_script_error_is_shown_in_words_with_details_and_changes_nothing(
+        qtbot: Any, window: Any, tmp_path: Path) -> None:
+    trip = tmp_path / "Trip"
+    trip.mkdir()
+    (trip / "a.jpg").write_bytes(b"not really")
+    before = tree(trip)
+    flow = window.flow
+    flow.ask.add_folder(str(trip))
+    flow.use_script('files.rename("Trip/a.jpg", "Trip/b.jpg")\nfiles.rename("Trip/missing.jpg", "Trip/c.jpg")\n',
+                    flow.ask.folders)
+    wait_page(qtbot, window, 1)
+    click(qtbot, flow.plan.preview_button)
+    wait_preview(qtbot, window)
+    box = flow.preview_view.problem
+    assert box.isVisible() and not flow.preview_view.approve.isVisible()
+    assert box.message.text().startswith("The chore stopped (line 2 of the script)")
+    assert "missing.jpg" in box.message.text() and box.hint.text()
+    assert not box.detail.isVisible()
+    click(qtbot, box.toggle)
+    assert box.detail.isVisible() and "Script line: 2" in box.detail.toPlainText()
+    assert tree(trip) == before
+    # the failed attempt is journaled, so History shows it with its reason
+    window.show_page(1)
+    qtbot.waitUntil(lambda: window.history.current is not None, timeout=WAIT)
+    assert window.history.current.status == "failed" and window.history.message.isVisible()
+
+
+def test_no_recipe_and_no_model_says_what_to_do(qtbot: Any, window: Any) -> None:
+    flow = window.flow
+    flow.ask.set_request("compose a symphony about my tax return")
+    click(qtbot, flow.ask.plan_button)
+    qtbot.waitUntil(lambda: flow.ask.problem.isVisible(), timeout=WAIT)
+    assert flow.stack.currentIndex() == 0 and not flow.busy
+    assert "no model" in flow.ask.problem.message.text().lower()
+    assert "Settings" in flow.ask.problem.hint.text()
+    assert flow.ask.plan_button.isEnabled()  # the person can rephrase and try again
+
+
+def test_a_disguised_file_name_is_shown_escaped(qtbot: Any, window: Any, tmp_path: Path) -> None:
+    trip = tmp_path / "Trip"
+    trip.mkdir()
+    (trip / "invoice\u202efdp.exe").write_text("x")
+    flow = window.flow
+    flow.ask.add_folder(str(trip))
+    flow.use_script('for n in files.list("Trip"):\n    files.rename(n, "Trip/plain.txt")\n', flow.ask.folders)
+    wait_page(qtbot, window, 1)
+    click(qtbot, flow.plan.preview_button)
+    wait_preview(qtbot, window)
+    view = flow.preview_view
+    assert not view.problem.isVisible()
+    shown = view.model.data(view.model.index(0, 1))
+    assert shown == "Trip/invoice\\u202efdp.exe"
+    assert "\u202e" not in shown and "\\u202e" in shown
+
+
+def test_model_failure_shows_the_providers_problem(qtbot: Any, window: Any, fake_openai: Any,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    settings = settings_store.load()
+    settings.model, settings.api_base = fake_openai.model, fake_openai.url
+    settings_store.save(settings)
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-wrong")
+    fake_openai.fail(401, "Incorrect API key provided")
+    flow = window.flow
+    flow.ask.set_request("write a poem into poem.txt about each file")
+    click(qtbot, flow.ask.plan_button)
+    qtbot.waitUntil(lambda: flow.ask.problem.isVisible(), timeout=WAIT)
+    text = flow.ask.problem.message.text() + " " + flow.ask.problem.hint.text()
+    assert "key" in text.lower() and "sk-wrong" not in text and "Traceback" not in text
+
+
+# ---- settings and the keyring --------------------------------------------------------------------
+
+class MemoryKeyring(KeyringBackend):
+    """A real keyring backend that keeps secrets in this process (tests only)."""
+
+    priority = 1  # type: ignore[assignment]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.store: dict[tuple[str, str], str] = {}
+
+    def get_password(self, service: str, username: str) -> str | None:
+        return self.store.get((service, username))
+
+    def set_password(self, service: str, username: str, password: str) -> None:
+        self.store[(service, username)] = password
+
+    def delete_password(self, service: str, username: str) -> None:
+        self.store.pop((service, username), None)
+
+
+@pytest.fixture
+def memory_keyring() -> Iterator[MemoryKeyring]:
+    previous = keyring.get_keyring()
+    backend = MemoryKeyring()
+    keyring.set_keyring(backend)
+    yield backend
+    keyring.set_keyring(previous)
+
+
+def test_settings_store_the_key_in_the_keyring_masked_and_test_the_connection(
+        qtbot: Any, window: Any, memory_keyring: MemoryKeyring, fake_openai: Any) -> None:
+    window.show_page(3)
+    page = window.settings
+    page.model.setCurrentText(fake_openai.model)
+    page.api_base.setText(fake_openai.url)
+    page.key.setText("sk-secret-test-123456")
+    click(qtbot, page.save)
+    qtbot.waitUntil(lambda: "stored in the keyring" in page.key_state.text(), timeout=WAIT)
+    assert memory_keyring.store == {("Errand", "openai"): "sk-secret-test-123456"}
+    assert page.key_state.text().endswith("••••••••3456") and "sk-secret" not in page.key_state.text()
+    saved = (Path(os.environ["ERRAND_HOME"]) / "settings.json").read_text()
+    assert "sk-secret" not in saved and fake_openai.model in saved
+    assert not window.flow.ask.banner.isVisible()  # a model is set up: the first-launch banner goes
+
+    fake_openai.reply("ready")
+    click(qtbot, page.test)
+    qtbot.waitUntil(lambda: page.test_result.text().startswith("Connected"), timeout=WAIT)
+    assert fake_openai.requests[-1].api_key == "sk-secret-test-123456"
+
+
+def test_settings_say_plainly_when_no_keyring_is_usable(qtbot: Any, window: Any) -> None:
+    from keyring.backends.fail import Keyring as NoKeyring
+
+    previous = keyring.get_keyring()
+    keyring.set_keyring(NoKeyring())
+    try:
+        window.show_page(3)
+        window.settings.model.setCurrentText("openai/gpt-4o-mini")
+        qtbot.waitUntil(lambda: "cannot be saved" in window.settings.keyring_note.text(), timeout=WAIT)
+        assert not window.settings.save_key.isEnabled()
+        assert "OPENAI_API_KEY" in window.settings.keyring_note.text()
+    finally:
+        keyring.set_keyring(previous)
+
+
+# ---- remembering, shapes, launching --------------------------------------------------------------
+
+def test_window_remembers_its_size_and_recent_folders(qtbot: Any, sandbox: Any, tmp_path: Path) -> None:
+    from desktop.assistant import Assistant
+    from desktop.ui.window import MainWindow
+
+    first = MainWindow(Assistant(sandbox=sandbox))
+    qtbot.addWidget(first)
+    first.show()
+    first.resize(900, 640)
+    folder = tmp_path / "Somewhere"
+    folder.mkdir()
+    first.flow.ask.add_folder(str(folder))
+    first.flow.start_planning("rename my photos by date and place", first.flow.ask.folders)
+    qtbot.waitUntil(lambda: not first.flow.busy, timeout=WAIT)
+    first.close()
+    second = MainWindow(Assistant(sandbox=sandbox))
+    qtbot.addWidget(second)
+    assert (second.width(), second.height()) == (900, 640)
+    assert second.flow.ask.recent == [str(folder)]
+    second.close()
+
+
+def test_result_shapes() -> None:
+    from PySide6.QtWidgets import QLabel, QListWidget, QTableWidget
+
+    from desktop.ui.result_view import result_shape, result_widget
+
+    assert [result_shape(v) for v in (None, [], "hi", 3, [1, 2], {"a": 1}, [{"a": 1}, {"b": 2}])] == [
+        "none", "none", "text", "text", "list", "pairs", "table"]
+    table = result_widget([{"name": "a\u202e.jpg", "size": 3}, {"name": "b", "kind": "x"}])
+    assert isinstance(table, QTableWidget) and table.columnCount() == 3 and table.rowCount() == 2
+    assert table.item(0, 0).text() == "a\\u202e.jpg"
+    assert isinstance(result_widget(["x", "y"]), QListWidget)
+    assert isinstance(result_widget("done"), QLabel)
+
+
+def test_second_launch_brings_the_first_to_the_front(qtbot: Any) -> None:
+    from desktop.ui.instance import SingleInstance
+
+    first = SingleInstance()
+    assert first.claim()
+    try:
+        second = SingleInstance()
+        with qtbot.waitSignal(first.activated, timeout=WAIT):
+            assert not second.claim()
+    finally:
+        first.close()
+
+
+def test_no_display_says_so_in_one_line_and_points_to_the_cli() -> None:
+    from desktop.ui.app import display_problem
+
+    assert display_problem({}, "linux") is not None
+    assert display_problem({"QT_QPA_PLATFORM": "offscreen"}, "linux") is None
+    assert display_problem({}, "win32") is None
+    env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")}
+    done = subprocess.run([sys.executable, "-m", "desktop.cli", "app"], cwd=ROOT, env=env, capture_output=True,
+                          text=True, timeout=120)
+    assert done.returncode == 1
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and "errand --help" in lines[0] and "display" in lines[0]
+    bare = subprocess.run([sys.executable, "-m", "desktop.cli"], cwd=ROOT, env=env, capture_output=True,
+                          text=True, timeout=120)
+    assert bare.returncode == 1 and bare.stderr == done.stderr
