@@ -53,7 +53,8 @@ _NUMBER_WORDS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "fi
                  "seven": 7, "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "fifteen": 15,
                  "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "ninety": 90,
                  "hundred": 100}
-_NUMBER = r"(\d+|" + "|".join(sorted(_NUMBER_WORDS, key=len, reverse=True)) + r")"
+# "1600", "1,600", "thirty": a number in words or digits (thousands separators allowed).
+_NUMBER = r"(\d{1,3}(?:[,.']\d{3})+|\d+|" + "|".join(sorted(_NUMBER_WORDS, key=len, reverse=True)) + r")"
 _QUOTED = re.compile(r"[\"“”'‘’«»]([^\"“”'‘’«»]+)[\"“”'‘’«»]")
 
 
@@ -265,7 +266,8 @@ def _file_name(param: Param, request: str) -> str | None:
 
 
 def _number(word: str) -> int:
-    return int(word) if word.isdigit() else _NUMBER_WORDS[word]
+    digits = re.sub(r"[,.']", "", word)
+    return int(digits) if digits.isdigit() else _NUMBER_WORDS[word]
 
 
 def _int(param: Param, request: str) -> int | None:
@@ -276,7 +278,7 @@ def _int(param: Param, request: str) -> int | None:
         if found:
             return round(_number(found.group(1)) * param.units[found.group(2)])
     for prefix in param.prefixes:
-        found = re.search(rf"\b{re.escape(prefix)}\s+{_NUMBER}\b", lowered)
+        found = re.search(rf"\b{re.escape(prefix)}\s+{_NUMBER}\b(?!\s*%)", lowered)  # not "to 50%"
         if found and found.group(1) not in ("a", "an"):
             return _number(found.group(1))
     return None

@@ -236,6 +236,9 @@ def test_numbers_with_units_and_prefixes_fill_int_params(recipes: dict[str, Reci
     assert fill_params(resize, "resize to 800px for mail", ["Trip"])[0]["max_side"] == 800
     assert fill_params(resize, "photos at most 1200 wide", ["Trip"])[0]["max_side"] == 1200
     assert fill_params(resize, "resize for email", ["Trip"])[0]["max_side"] == 1600
+    assert fill_params(resize, "shrink them to 1,280 pixels", ["Trip"])[0]["max_side"] == 1280
+    assert fill_params(resize, "shrink the pictures to 900", ["Trip"])[0]["max_side"] == 900
+    assert fill_params(resize, "shrink the pictures to 50%", ["Trip"])[0]["max_side"] == 1600  # not a size
 
 
 def test_the_granted_folder_fills_a_folder_param(recipes: dict[str, Recipe]) -> None:
