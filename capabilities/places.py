@@ -23,13 +23,15 @@ Choosing the name (why not simply "the nearest place"):
 
 Region names are known for the United States only (the package ships US
 state names); elsewhere ``region`` is None and ``region_code`` carries the
-GeoNames first-level code.
+GeoNames first-level code. ``timezone`` is the place's IANA zone (useful
+for a photo whose date has no offset).
 """
 
 from __future__ import annotations
 
 import json
 import math
+import sys
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -58,13 +60,14 @@ class Place:
     country_code: str
     region_code: str
     population: int
+    timezone: str = ""  # IANA name, e.g. "Europe/Paris"
     radius_km: float = 1.0  # how far the place reaches, from its population (see the module docstring)
 
     @classmethod
     def make(cls, name: str, lat: float, lon: float, country_code: str, region_code: str,
-             population: int) -> Place:
+             population: int, timezone: str = "") -> Place:
         radius = max(1.0, _RADIUS_PER_ROOT_POP * math.sqrt(population))
-        return cls(name, lat, lon, country_code, region_code, population, radius)
+        return cls(name, lat, lon, country_code, region_code, population, timezone, radius)
 
 
 def _distance_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
@@ -158,6 +161,7 @@ class Gazetteer:
             "country": self.countries.get(place.country_code, place.country_code),
             "country_code": place.country_code,
             "population": place.population,
+            "timezone": place.timezone or None,
             "distance_km": round(distance, 1),
             "reason": None,
         }
@@ -166,7 +170,7 @@ class Gazetteer:
     def _nowhere(lat: float, lon: float) -> dict[str, Any]:
         return {
             "city": None, "region": None, "region_code": None, "country": None, "country_code": None,
-            "population": None, "distance_km": None,
+            "population": None, "timezone": None, "distance_km": None,
             "reason": f"No town or city within {SEARCH_KM:.0f} km of ({lat:.4f}, {lon:.4f}): "
                       "probably open sea or an uninhabited area.",
         }
@@ -176,7 +180,7 @@ def _place(c: dict[str, Any]) -> Place | dict[str, Any]:
     if "geonameid" not in c:
         return c
     return Place.make(c["name"], float(c["latitude"]), float(c["longitude"]), c["countrycode"],
-                      str(c["admin1code"]), int(c["population"] or 0))
+                      str(c["admin1code"]), int(c["population"] or 0), sys.intern(c.get("timezone") or ""))
 
 
 def _read_places(source: Any) -> list[Place]:
@@ -232,7 +236,7 @@ class Places(Capability):
 
     @read
     def lookup(self, lat: float, lon: float) -> dict[str, Any]:
-        """Place at: {city, region, country, country_code, distance_km, reason}; city None at sea."""
+        """Place at: {city, region, country, country_code, timezone, distance_km, reason}; city None at sea"""
         check_position(lat, lon, "places.lookup")
         return gazetteer().lookup(lat, lon)
 

@@ -55,6 +55,7 @@ def test_a_result_names_country_and_us_state(places: Places) -> None:
     assert paris["country"] == "France"
     assert paris["region"] is None and paris["region_code"] == "11"  # named regions: US only
     assert paris["distance_km"] < 1
+    assert paris["timezone"] == "Europe/Paris" and found["timezone"] == "America/New_York"
 
 
 @pytest.mark.parametrize(("lat", "lon"), [(30.0, -40.0), (0.0, -140.0), (-50.0, 80.0)],
