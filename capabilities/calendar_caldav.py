@@ -18,7 +18,7 @@ from typing import Any, TypeVar
 
 from capabilities.calendar_backends import Source, StoredEvent
 from capabilities.calendar_events import components
-from capabilities.errors import BackendError, ErrandError, GrantError, TargetMissing
+from capabilities.errors import BackendError, ErrandError, GrantError, SourceChanged, TargetMissing
 
 __all__ = ["CalDavBackend"]
 
@@ -111,6 +111,10 @@ class CalDavBackend:
             raise
         except ErrandError:
             raise
+        except (error.ETagMismatchError, error.ScheduleTagMismatchError):
+            # The server's If-Match check: someone changed the event between our read and our write.
+            raise SourceChanged(f"An event on {host} was changed by someone else while Errand saved it.",
+                                "Preview the chore again to see the calendar as it is now.") from None
         except error.AuthorizationError:
             if not self._password:
                 raise GrantError(f"The calendar server at {host} wants a password and none is saved.",

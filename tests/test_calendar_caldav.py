@@ -165,3 +165,23 @@ def test_read_only_grant_lists_but_does_not_change(server: RadicaleServer, sourc
             run("create", "x", "2026-11-25T12:30Z", "2026-11-25T13:30Z")
     text = Calendar.describe_grant(grants(source, "ro")[0])
     assert text == "Read events in the calendar “Work” at 127.0.0.1"
+
+
+def test_a_write_racing_another_client_is_refused_by_the_servers_etag(server: RadicaleServer,
+                                                                      source: str) -> None:
+    from capabilities.calendar_backends import parse_source
+    from capabilities.calendar_caldav import CalDavBackend
+
+    backend = CalDavBackend(parse_source(source), server.password, lambda: 10.0)
+    try:
+        with calendar_run(grants(source), services(server)) as seed:
+            uid = seed("create", "Dentist", "2026-11-24T15:00", "2026-11-24T16:00")
+        apply(seed)
+        held = backend._find(uid)  # read, as put() does just before it writes …
+        someone_else_edits(server, source, uid, "Moved by the practice")  # … and someone writes in between
+        held.data = held.data.replace("Dentist", "Dentist (check-up)")
+        with pytest.raises(SourceChanged, match="changed by someone else while Errand saved it"):
+            backend._call(lambda: held.save(increase_seqno=False))
+    finally:
+        backend.close()
+    assert str(stored(server, source)[uid]["SUMMARY"]) == "Moved by the practice"
