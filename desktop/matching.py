@@ -21,12 +21,15 @@ weighs the most, because it is evidence the request is about something else):
 * best phrase: a Dice overlap with its closest single text, so a request
   phrased like one example scores high even when short.
 
-``score = 0.6 · coverage + 0.4 · best phrase``. Concepts naming a task
-("sort", "resize", "duplicate", …) weigh 1.5×, and the score is damped when
-the request shares no task with the document ("play some music" shares only
-"music") or has one concept only (one word says too little to act on). What counts as a good match is
-decided by the caller's threshold (``desktop.recipes.GOOD_MATCH``),
-measured on a table of paraphrases in ``tests/test_recipes_match.py``.
+``score = 0.6 · coverage + 0.4 · best phrase``, with ``idf = ln(1 + N/df)``.
+Concepts naming a task ("sort", "resize", "duplicate", …) weigh 1.5×, and
+the score is damped when the request shares no task with the document
+("play some music" shares only "music") or has one concept only (one word
+says too little to act on). What counts as a good match is the caller's
+threshold (``desktop.recipes.GOOD_MATCH``). The weights were chosen on the
+paraphrase tables in ``tests/test_recipes_match.py``; BM25's sharper idf
+ranked slightly better there but separated good from unrelated requests
+less cleanly, so the plain form stayed.
 """
 
 from __future__ import annotations
