@@ -41,6 +41,7 @@ def command(name: str) -> Callable[[Command], Command]:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="errand", description="Errand: chores in plain words, previewed, sandboxed and undoable.")
+    parser.add_argument("--version", action=_VersionAction, nargs=0, help="print Errand's version and exit")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     run = sub.add_parser("run", help="preview and apply a script in the sandbox")
@@ -64,11 +65,27 @@ def build_parser() -> argparse.ArgumentParser:
     rec.add_argument("--finish", action="store_true", help="complete the interrupted plans instead")
     rec.add_argument("--json", action="store_true")
 
-    sub.add_parser("app", help="open the Errand window (the default with no command)")
+    app = sub.add_parser("app", help="open the Errand window (the default with no command)")
+    app.add_argument("--quit-after", type=float, metavar="SECONDS",
+                     help="close the window after this long (smoke tests of an installed app)")
 
     for extend in _EXTENSIONS:
         extend(sub)
     return parser
+
+
+class _VersionAction(argparse.Action):
+    """``errand --version``: read from the installed metadata only when asked (it costs a few ms)."""
+
+    def __call__(self, parser: argparse.ArgumentParser, *_: Any) -> None:
+        from importlib import metadata
+
+        try:
+            version = metadata.version("errand")
+        except metadata.PackageNotFoundError:
+            version = "unknown"
+        print(f"errand {version}")
+        parser.exit()
 
 
 def _add_run_options(p: argparse.ArgumentParser) -> None:
@@ -103,7 +120,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _default(parser: argparse.ArgumentParser) -> int:
     opener = COMMANDS.get("app")
     if opener is not None:
-        return opener(argparse.Namespace(command="app"))
+        return opener(argparse.Namespace(command="app", quit_after=None))
     parser.print_help()
     return EXIT_OK
 
@@ -249,7 +266,7 @@ def cmd_recover(args: argparse.Namespace) -> int:
 def cmd_app(args: argparse.Namespace) -> int:
     from desktop.ui.app import main as open_window
 
-    return open_window()
+    return open_window(quit_after=getattr(args, "quit_after", None))
 
 
 # Commands defined in their own modules register themselves (imported last: they import this one).
