@@ -52,7 +52,8 @@ def _x_server_listens(display: str) -> bool:
     return Path(f"/tmp/.X11-unix/X{number}").exists() or host == "localhost"
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def main(argv: Sequence[str] | None = None, quit_after: float | None = None) -> int:
+    """Open the window; with ``quit_after`` (seconds) close it that long after it is shown."""
     problem = display_problem()
     if problem:
         print(problem, file=sys.stderr)
@@ -85,6 +86,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     window = MainWindow(Assistant())
     instance.activated.connect(window.bring_to_front)
     window.show()
+    if quit_after is not None:  # smoke tests of installed builds: open, then close the normal way
+        from PySide6.QtCore import QTimer
+
+        QTimer.singleShot(int(quit_after * 1000), window.close)
     try:
         return app.exec()
     finally:
