@@ -37,7 +37,7 @@ from capabilities.base import Capability, Grant, RunContext, read, write
 from capabilities.calendar_apply import CalendarApply
 from capabilities.calendar_backends import parse_source
 from capabilities.calendar_set import CalendarSet, GrantedCalendar
-from capabilities.calendar_times import as_range_bound, local_zone, parse_day, parse_moment
+from capabilities.calendar_times import as_range_bound, local_zone, parse_day, parse_moment, settle
 from capabilities.errors import CallError, GrantError, TargetMissing
 
 __all__ = ["Calendar"]
@@ -202,7 +202,7 @@ class Calendar(CalendarApply, Capability):
         if not isinstance(value, datetime):
             raise CallError(f"{where}: {text!r} is a date; this event needs a time.",
                             "Add the time, e.g. '2026-11-23T15:00', or pass all_day=True.")
-        return value
+        return settle(value, self.zone)
 
     def _moved(self, events: list[icalendar.Event], start: str | None, end: str | None) -> dict[str, Any]:
         if ev.is_recurring(events):

@@ -13,13 +13,13 @@ so the script sees what was understood. A bare date ("2026-11-23") is a whole da
 from __future__ import annotations
 
 import os
-from datetime import date, datetime, time, tzinfo
+from datetime import UTC, date, datetime, time, tzinfo
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from capabilities.errors import CallError
 
-__all__ = ["as_range_bound", "local_zone", "parse_day", "parse_moment", "show"]
+__all__ = ["as_range_bound", "local_zone", "parse_day", "parse_moment", "settle", "show"]
 
 
 def local_zone(name: str | None = None) -> tzinfo:
@@ -67,6 +67,18 @@ def parse_day(text: str, zone: tzinfo, where: str) -> date:
     """A date from "YYYY-MM-DD" or from a full time (its date in ``zone``), for all-day events."""
     moment = parse_moment(text, zone, where)
     return moment.astimezone(zone).date() if isinstance(moment, datetime) else moment
+
+
+def settle(moment: datetime, zone: tzinfo) -> datetime:
+    """A time ready to store: in ``zone`` when its offset is the person's, else in UTC.
+
+    A bare offset ("+01:00") would be written as ``TZID="UTC+01:00"``, which
+    no other calendar app can resolve; a named zone or UTC always can.
+    """
+    if isinstance(moment.tzinfo, ZoneInfo) or moment.tzinfo is None:
+        return moment
+    local = moment.astimezone(zone)
+    return local if local.utcoffset() == moment.utcoffset() else moment.astimezone(UTC)
 
 
 def as_range_bound(value: datetime | date, zone: tzinfo) -> datetime:

@@ -112,6 +112,10 @@ def test_naive_times_use_the_persons_zone_and_times_come_back_in_it(ics: Path) -
     assert shown[utc] == "2026-11-25T13:00:00-05:00"
     assert shown[summer] == "2026-07-04T12:00:00-04:00"  # daylight saving time, from the zone's rules
     assert shown["dentist-1"] == "2026-11-24T09:00:00-05:00"  # stored in Berlin time
+    apply(run)
+    text = ics.read_text()
+    assert "TZID=America/New_York:20261125T090000" in text and "DTSTART:20261125T180000Z" in text
+    assert 'TZID="UTC' not in text  # a bare offset no other calendar app could resolve
 
 
 def test_verify_refuses_when_the_event_changed_since_the_preview(ics: Path) -> None:

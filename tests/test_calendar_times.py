@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from capabilities.calendar_times import local_zone, parse_day, parse_moment, show
+from capabilities.calendar_times import local_zone, parse_day, parse_moment, settle, show
 from capabilities.errors import CallError
 
 ZONES = ["Europe/Berlin", "America/New_York", "Asia/Kolkata", "Australia/Lord_Howe", "UTC"]
@@ -55,3 +55,13 @@ def test_the_local_zone_prefers_the_setting_then_tz(monkeypatch: pytest.MonkeyPa
     assert local_zone("Europe/Lisbon") == ZoneInfo("Europe/Lisbon")
     assert local_zone(None) == ZoneInfo("Asia/Tokyo")
     assert local_zone("Not/AZone") == ZoneInfo("Asia/Tokyo")  # a bad setting falls back, never crashes
+
+
+def test_times_are_stored_with_a_named_zone_or_in_utc_never_a_bare_offset() -> None:
+    berlin = ZoneInfo("Europe/Berlin")
+    plus_one = parse_moment("2026-11-25T12:30+01:00", berlin, "t")
+    assert isinstance(plus_one, datetime)
+    assert settle(plus_one, berlin).tzinfo is berlin  # Berlin's own offset that day: keep the name
+    summer = settle(parse_moment("2026-07-01T12:30+01:00", berlin, "t"), berlin)  # type: ignore[arg-type]
+    assert summer.tzinfo is UTC and summer.hour == 11  # not Berlin's offset in July: UTC, same instant
+    assert settle(datetime(2026, 1, 1, 9, tzinfo=berlin), berlin).tzinfo is berlin
