@@ -227,8 +227,9 @@ def describe(event: icalendar.Event, zone: tzinfo) -> str:
         last = end - timedelta(days=1) if end > start else start
         when = f"{start:%a %d %b %Y}" + ("" if last == start else f" to {last:%a %d %b %Y}")
         return f"“{title}”, {when} (all day)"
-    start = start if start.tzinfo else start.replace(tzinfo=zone)
-    end = end if end.tzinfo else end.replace(tzinfo=zone)
+    # In the person's zone, like the times ``expand`` gives the script.
+    start = start.astimezone(zone) if start.tzinfo else start.replace(tzinfo=zone)
+    end = end.astimezone(zone) if end.tzinfo else end.replace(tzinfo=zone)
     end_text = f"{end:%H:%M}" if end.date() == start.date() else f"{end:%a %d %b %Y %H:%M}"
     return f"“{title}”, {start:%a %d %b %Y %H:%M}–{end_text} ({start:%z})"
 

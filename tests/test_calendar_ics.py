@@ -66,6 +66,10 @@ def test_preview_changes_nothing_but_later_reads_see_it(ics: Path) -> None:
     assert summaries[0] == ("Add “Lunch with Ana”, Wed 25 Nov 2026 12:30–13:30 (+0100) at Café "
                             "to the calendar “Work”")
     assert summaries[2].startswith("Delete “Standup”")
+    with calendar_run(grant(ics), {"timezone": "Asia/Kolkata"}) as elsewhere:
+        elsewhere("delete", "dentist-1")
+    assert elsewhere.plan.actions[0].summary == \
+        "Delete “Dentist”, Tue 24 Nov 2026 19:30–20:30 (+0530) at Main Street 1 from the calendar “Work”"
 
 
 def test_apply_then_undo_round_trip(ics: Path) -> None:
