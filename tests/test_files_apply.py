@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from capabilities.errors import ErrandError, SourceChanged, UndoRefused
 from capabilities.folders import temp_name
 from capabilities.holding import Holding
-from tests.files_support import make_tree, snapshot, start
+from tests.files_support import Run, make_tree, snapshot, start
 
 TREE = {"a.txt": "alpha", "b.txt": "bravo", "sub/c.txt": "charlie", "sub/deep/d.txt": "delta"}
 
@@ -194,7 +194,8 @@ def test_undo_after_restart_uses_only_the_plan_and_outcome(trip: Path, tmp_path:
 # ---- the property: any sequence of operations, applied then undone, leaves no trace ------------
 
 NAMES = ["Trip/a.txt", "Trip/b.txt", "Trip/sub/c.txt", "Trip/sub/deep/d.txt", "Trip/x.txt",
-         "Trip/sub/y.txt", "Trip/new", "Trip/sub", "Trip/new/e.txt"]
+         "Trip/sub/y.txt", "Trip/new", "Trip/sub", "Trip/new/e.txt", "Inbox/i.txt", "Inbox/box",
+         "Inbox/box/j.txt", "Trip/A.TXT"]
 name = st.sampled_from(NAMES)
 operation = st.one_of(
     st.tuples(st.just("rename"), name, name, st.booleans()),
@@ -205,22 +206,40 @@ operation = st.one_of(
 )
 
 
+def _contents(run: Run, labels: tuple[str, ...]) -> dict[str, str | None]:
+    """Every entry as the preview sees it: a file's text, None for a folder."""
+    found: dict[str, str | None] = {}
+    for label in labels:
+        for path in run.call("list", label, recursive=True):
+            found[path] = None if run.call("stat", path)["is_folder"] else run.call("read_text", path)
+    return found
+
+
+def _on_disk(root: Path, labels: tuple[str, ...]) -> dict[str, str | None]:
+    return {str(p.relative_to(root)): None if p.is_dir() else p.read_text()
+            for label in labels for p in (root / label).rglob("*")}
+
+
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(operation, max_size=12))
 def test_property_apply_then_undo_is_byte_for_byte_identity(ops: list[tuple]) -> None:
+    """Any sequence of operations over two granted folders: the preview's view is what apply makes,
+    and undoing all of it leaves both trees exactly as they were (names, content, file and folder times)."""
+    labels = ("Trip", "Inbox")
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         make_tree(root / "Trip", TREE)
-        before = snapshot(root / "Trip", folder_times=True)
-        run = start(root, (root / "Trip", "rw"))
+        make_tree(root / "Inbox", {"i.txt": "inbox"})
+        before = {label: snapshot(root / label, folder_times=True) for label in labels}
+        run = start(root, (root / "Trip", "rw"), (root / "Inbox", "rw"))
         for op in ops:
             try:
                 run.call(*op)
             except ErrandError:
                 continue  # refused in the preview: not planned
-        planned = run.call("list", "Trip", recursive=True)
+        planned = _contents(run, labels)
         run.apply()
-        assert sorted(str(p.relative_to(root)) for p in (root / "Trip").rglob("*")) == planned
+        assert _on_disk(root, labels) == planned
         run.undo()
-        assert snapshot(root / "Trip", folder_times=True) == before
+        assert {label: snapshot(root / label, folder_times=True) for label in labels} == before
         assert Holding(run.holding).ids() == []
