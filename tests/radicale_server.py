@@ -16,6 +16,8 @@ alice/secret) and offers:
   ``caldav:http://alice@127.0.0.1:PORT/alice/<name>/``;
 - ``source(name)`` → the same text for an existing (or deliberately
   missing) calendar;
+- ``add_event(name, ical)`` puts VCALENDAR text into a calendar, as
+  another client would;
 - ``items(name)`` → ``{file name: iCalendar text}`` read straight from
   Radicale's storage folder, an oracle independent of any CalDAV client.
 """
@@ -66,6 +68,14 @@ class RadicaleServer:
                               enable_rfc6764=False, timeout=10) as client:
             client.principal().make_calendar(name=display_name or name, cal_id=name)
         return self.source(name)
+
+    def add_event(self, name: str, ical: str) -> None:
+        """Put an event (VCALENDAR text) into calendar ``name`` as another client would (PUT)."""
+        import caldav
+
+        with caldav.DAVClient(url=self.url, username=self.username, password=self.password,
+                              enable_rfc6764=False, timeout=10) as client:
+            client.calendar(url=self.calendar_url(name)).add_event(ical, increase_seqno=False)
 
     def items(self, name: str) -> dict[str, str]:
         """The events stored in calendar ``name``, as Radicale holds them on disk."""

@@ -81,14 +81,10 @@ def test_round_trip_create_list_update_delete_undo(server: RadicaleServer, sourc
 
 
 def test_repeating_event_on_the_server_is_expanded(server: RadicaleServer, source: str) -> None:
-    import caldav
-
-    with caldav.DAVClient(url=server.url, username=server.username, password=server.password,
-                          enable_rfc6764=False) as client:
-        client.calendar(url=source.partition(":")[2].replace("alice@", "")).add_event(
-            "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Test//EN\r\nBEGIN:VEVENT\r\nUID:standup\r\n"
-            "DTSTAMP:20261101T100000Z\r\nSUMMARY:Standup\r\nDTSTART:20261123T080000Z\r\n"
-            "DTEND:20261123T081500Z\r\nRRULE:FREQ=DAILY;COUNT=10\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n")
+    server.add_event(source.rstrip("/").rsplit("/", 1)[1],
+                     "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Test//EN\r\nBEGIN:VEVENT\r\nUID:standup\r\n"
+                     "DTSTAMP:20261101T100000Z\r\nSUMMARY:Standup\r\nDTSTART:20261123T080000Z\r\n"
+                     "DTEND:20261123T081500Z\r\nRRULE:FREQ=DAILY;COUNT=10\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n")
     with calendar_run(grants(source), services(server)) as run:
         found = run("events", "2026-11-25T00:00:00Z", "2026-11-28T00:00:00Z")
     # Stored in UTC, shown in the person's zone (Berlin, +01:00 in November).
