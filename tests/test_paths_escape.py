@@ -279,3 +279,29 @@ def test_case_and_normalisation_clashes_refused(tmp_path: Path) -> None:
     run.call("rename", "Trip/Photo.JPG", "Trip/photo.jpg")
     run.apply()
     assert sorted(p.name for p in (tmp_path / "Trip").iterdir()) == sorted([nfd, "photo.jpg", "x.txt"])
+
+
+def test_hard_links_to_the_outside_are_never_written_through(world: tuple[Path, Path],
+                                                             tmp_path: Path) -> None:
+    trip, outside = world
+    os.link(outside / "secret.txt", trip / "linked.txt")
+    os.link(outside / "secret.txt", trip / "linked2.txt")
+    before = snapshot(outside)
+    run = start(tmp_path, (trip, "rw"))
+    assert run.call("read_text", "Trip/linked.txt") == "do not touch"  # same bytes; reading is fine
+    run.call("write_text", "Trip/linked.txt", "replaced inside")
+    run.call("copy", "Trip/a.txt", "Trip/linked2.txt", overwrite=True)
+    run.apply()
+    assert (trip / "linked.txt").read_text() == "replaced inside"
+    assert (trip / "linked2.txt").read_text() == "inside"
+    assert snapshot(outside) == before
+    run.undo()
+    assert (trip / "linked.txt").read_text() == "do not touch"
+    assert os.stat(trip / "linked.txt").st_ino == os.stat(outside / "secret.txt").st_ino
+
+
+def test_a_granted_symlink_is_resolved_once_at_grant_time(world: tuple[Path, Path], tmp_path: Path) -> None:
+    trip, _ = world
+    (tmp_path / "Shortcut").symlink_to(trip)
+    (grant,) = folder_grants([(str(tmp_path / "Shortcut"), "ro")])
+    assert grant.target == str(trip.resolve()) and grant.label == "Shortcut"
