@@ -1,11 +1,11 @@
-"""The overlay: the planned state of the granted folders during a preview.
+"""The overlay: the planned state of the granted folders during a preview, and the run's view of it.
 
-A preview runs a script with reads real and writes simulated. The overlay is
+A preview runs a script with reads real and writes simulated. ``Overlay`` is
 a lazily built tree of ``Node`` objects over the real folders: a directory's
 children are read from disk once (through a ``Reader``), then every planned
 write edits the tree, so later reads in the same script see the planned state
 — a renamed file is listed under its new name, a deleted one is gone, a
-written one reads back its new text. Nothing here touches the disk.
+written one reads back its new text. The overlay only ever reads the disk.
 
 Every step is O(path depth): a rename moves one node between two children
 maps, so a plan of 10,000 renames costs 10,000 dictionary moves, and a
@@ -15,6 +15,10 @@ A node remembers ``source``: where its bytes are on disk right now (the
 grant-relative path the preview read it from), so reading a planned-renamed
 file's new name reads its source, and ``stat``: the fingerprint seen at
 preview, which apply checks before acting.
+
+``FolderView`` is what capabilities use (one per run, ``folders.view(context)``):
+grant checks, lookups with helpful misses, listing, reading through the
+overlay, and planning new entries (``check_target``, ``plan_new_file``).
 """
 
 from __future__ import annotations
@@ -33,7 +37,8 @@ from capabilities.errors import GrantError, PathRefused, TargetExists, TargetMis
 from capabilities.folders import FolderSet, Stat, check_new_name
 from capabilities.holding import new_id
 
-__all__ = ["FolderView", "Node", "Overlay", "Reader", "fold"]
+__all__ = ["FolderView", "Node", "Overlay", "Reader", "fingerprint_of", "fold"]
+
 
 class Reader(Protocol):
     """Reads the real folders for the overlay (``folders.FolderSet`` is the real one)."""
