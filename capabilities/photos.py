@@ -70,7 +70,7 @@ class Photos(Capability):
 
     @read
     def info(self, path: str) -> dict[str, Any]:
-        """{path, format, width, height, orientation, taken (ISO), gps{lat,lon,altitude}, camera, missing}"""
+        """{path, width, height, orientation, taken (ISO), gps{lat, lon, altitude}, camera}: None if absent"""
         parts = self._parts(path)
         with self._open(parts) as f:
             return {"path": path, **read_info(f, parts[-1])}
