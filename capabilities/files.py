@@ -37,7 +37,7 @@ from capabilities.errors import (
     TargetMissing,
     UndoRefused,
 )
-from capabilities.folders import ATOMIC_NO_REPLACE, Stat, describe_folder, view
+from capabilities.folders import ATOMIC_NO_REPLACE, Stat, check_new_name, describe_folder, view
 from capabilities.holding import Holding, new_id
 from capabilities.overlay import Node, fingerprint_of
 from capabilities.plan import Action
@@ -127,6 +127,10 @@ class Files(Capability):
     def mkdir(self, path: str) -> str:
         """Create a folder (and any missing folders above it); fine if it already exists."""
         parts = self._parts(path, write=True)
+        first_new = next((d for d in range(2, len(parts) + 1) if self.view.overlay.get(parts[:d]) is None),
+                         len(parts) + 1)
+        for name in parts[first_new - 1:]:
+            check_new_name(name)  # every new name first, so a bad one plans nothing at all
         for depth in range(2, len(parts) + 1):
             step = parts[:depth]
             found = self.view.overlay.get(step)
