@@ -4,6 +4,9 @@ Run: ``.venv/bin/python bench/bench_apply.py [N]``. Every phase is timed in
 the same run and printed as files/s and as a ratio to the floor (plain
 ``os.rename`` of the same number of files on the same disk), so the numbers
 compare across machines. The target: journaled apply at ≥ 30 % of the floor.
+On a shared, busy machine single timings swing 2×, so each round measures its
+own floor right before its phases; the report gives the best time of each
+phase and the median of the per-round ratios.
 
 Phases: the preview (``files.rename_many`` through the real dispatcher, then
 ``save_plan`` into the journal); the ``files`` capability alone (verify +
@@ -78,56 +81,72 @@ class PlainRename:
         os.rename(action.detail["dst"], action.detail["src"])
 
 
-def main(n: int = 10_000) -> None:
+def one_round(root: Path, grants: list, names: list[str], journal: Journal) -> dict[str, float]:  # type: ignore[type-arg]
+    """Every phase once, with its own os.rename floor measured just before (the machine may be busy)."""
+    n = len(names)
+    floor_dir = root / "floor"
+    times = {"floor": timed(lambda: [os.rename(floor_dir / a, floor_dir / f"r_{a}") for a in names])}
+    for a in names:
+        os.rename(floor_dir / f"r_{a}", floor_dir / a)
+    fresh = lambda: {"files": Files(grants, RunContext(holding=root / "holding"))}  # noqa: E731
+
+    # The capability alone, without the journal: what the journal's overhead is measured against.
+    plan, _ = preview(root, grants, n)
+    host = fresh()["files"]
+    outcomes: list[dict] = []  # type: ignore[type-arg]
+    times["files alone: verify + perform"] = timed(
+        lambda: [host.verify(a) or outcomes.append(host.perform(a)) for a in plan])
+    times["files alone: undo"] = timed(lambda: [host.undo(a, o) for a, o in zip(
+        reversed(plan.actions), reversed(outcomes), strict=True)])
+
+    holder: list[ActionPlan] = []
+    times["preview (rename_many, dispatcher)"] = timed(lambda: holder.append(preview(root, grants, n)[0]))
+    rid = journal.start_run("rename the trip", "files.rename_many(...)", grants)
+    times["  + save_plan into the journal"] = timed(lambda: journal.save_plan(rid, holder[0]))
+    times["journaled apply (apply_plan)"] = timed(lambda: apply_plan(journal, rid, holder[0], fresh()))
+    assert journal.run(rid)["status"] == "applied"
+    times["journaled undo (undo_run)"] = timed(lambda: undo_run(journal, rid, fresh()))
+    assert journal.run(rid)["status"] == "undone"
+
+    plain = {"files": PlainRename()}
+    rid = journal.start_run("rename the trip", "files.rename_many(...)", grants)
+    journal.save_plan(rid, holder[0])
+    times["journaled apply, minimal capability"] = timed(
+        lambda: apply_plan(journal, rid, holder[0], plain))  # type: ignore[arg-type]
+    times["journaled undo, minimal capability"] = timed(
+        lambda: undo_run(journal, rid, plain))  # type: ignore[arg-type]
+    assert sorted(os.listdir(root / "Trip")) == names
+    return times
+
+
+def main(n: int = 10_000, rounds: int = 3) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
-        names = make(root / "floor", n)
-        floor_dir = root / "floor"
-        floor = timed(lambda: [os.rename(floor_dir / a, floor_dir / f"r_{a}") for a in names])
-        line("plain os.rename (floor)", n, floor, None)
-
-        make(root / "Trip", n)
+        make(root / "floor", n)
+        names = make(root / "Trip", n)
         grants = folder_grants([(str(root / "Trip"), "rw")])
-        fresh = lambda: {"files": Files(grants, RunContext(holding=root / "holding"))}  # noqa: E731
-
-        # The capability alone, without the journal: what the journal's overhead is measured against.
-        plan, _ = preview(root, grants, n)
-        host = fresh()["files"]
-        outcomes: list[dict] = []  # type: ignore[type-arg]
-        bare = timed(lambda: [host.verify(a) or outcomes.append(host.perform(a)) for a in plan])
-        line("files alone: verify + perform", n, bare, floor)
-        bare_undo = timed(lambda: [host.undo(a, o) for a, o in zip(reversed(plan.actions), reversed(outcomes),
-                                                                  strict=True)])
-        line("files alone: undo", n, bare_undo, floor)
-
         with Journal(root / "errand.db") as journal:
-            holder: list[ActionPlan] = []
-            took = timed(lambda: holder.append(preview(root, grants, n)[0]))
-            line("preview (rename_many, dispatcher)", n, took, floor)
-            rid = journal.start_run("rename the trip", "files.rename_many(...)", grants)
-            took_save = timed(lambda: journal.save_plan(rid, holder[0]))
-            line("  + save_plan into the journal", n, took_save, floor)
-            print(f"{'  preview total':<40} {(took + took_save) * 1000:8.1f} ms  (target < 500 ms)")
-
-            applied = timed(lambda: apply_plan(journal, rid, holder[0], fresh()))
-            line("journaled apply (apply_plan)", n, applied, floor)
-            assert journal.run(rid)["status"] == "applied"
-            undone = timed(lambda: undo_run(journal, rid, fresh()))
-            line("journaled undo (undo_run)", n, undone, floor)
-            assert journal.run(rid)["status"] == "undone"
-            plain = {"files": PlainRename()}
-            rid2 = journal.start_run("rename the trip", "files.rename_many(...)", grants)
-            journal.save_plan(rid2, holder[0])
-            journal_only = timed(lambda: apply_plan(journal, rid2, holder[0], plain))  # type: ignore[arg-type]
-            line("journaled apply, minimal capability", n, journal_only, floor)
-            journal_undo = timed(lambda: undo_run(journal, rid2, plain))  # type: ignore[arg-type]
-            line("journaled undo, minimal capability", n, journal_undo, floor)
-        assert sorted(os.listdir(root / "Trip")) == names
-        print(f"journal's share of apply time: {1 - bare / applied:.0%};"
-              f" of undo time: {1 - bare_undo / undone:.0%}")
-        for label, took in (("with files", applied), ("with a minimal capability", journal_only)):
-            verdict = "meets" if floor / took >= 0.30 else "misses"
-            print(f"journaled apply {label}: {floor / took:.1%} of os.rename, {verdict} the 30 % target")
+            results = [one_round(root, grants, names, journal) for _ in range(rounds)]
+    # Best of the rounds for each phase (the least disturbed run), and the median of the
+    # per-round ratios (each phase against the floor measured in its own round).
+    best = {k: min(r[k] for r in results) for k in results[0]}
+    print(f"{n} files, best of {rounds} rounds; ratio = median over rounds of floor / phase")
+    line("plain os.rename (floor)", n, best["floor"], None)
+    for phase in results[0]:
+        if phase != "floor":
+            ratios = sorted(r["floor"] / r[phase] for r in results)
+            median = ratios[len(ratios) // 2]
+            print(f"{phase:<40} {best[phase] * 1000:8.1f} ms  {n / best[phase]:9.0f} files/s  "
+                  f"{median:6.1%} of the os.rename rate")
+    preview_total = best["preview (rename_many, dispatcher)"] + best["  + save_plan into the journal"]
+    print(f"preview + save_plan: {preview_total * 1000:.0f} ms (target < 500 ms)")
+    share = 1 - best["files alone: verify + perform"] / best["journaled apply (apply_plan)"]
+    print(f"journal's share of the apply time: {share:.0%}")
+    for label, phase in (("with files", "journaled apply (apply_plan)"),
+                         ("with a minimal capability", "journaled apply, minimal capability")):
+        ratio = sorted(r["floor"] / r[phase] for r in results)[len(results) // 2]
+        verdict = "meets" if ratio >= 0.30 else "misses"
+        print(f"journaled apply {label}: {ratio:.1%} of os.rename, {verdict} the 30 % target")
 
 
 if __name__ == "__main__":
