@@ -49,7 +49,7 @@ class CalendarApply:
         current = backend.get(uid)
         if current is None:
             return  # already gone: the state undo wants
-        if ev.fingerprint(current.ical) != outcome.get("after"):
+        if ev.fingerprint(current.ical) != _after(action, outcome):
             raise UndoRefused(f"{ev.title_of(current.ical)} was changed in {self._where(action)} after "
                               "Errand added it; undoing would lose that change.",
                               "Delete it in your calendar app if you no longer want it.")
@@ -60,11 +60,14 @@ class CalendarApply:
             raise SourceChanged(f"An event with the id {action.detail['uid']} appeared in "
                                 f"{self._where(action)} since the preview.", AGAIN)
 
-    def probe_create(self, action: Action) -> bool | None:
+    def probe_create(self, action: Action) -> dict[str, Any] | bool | None:
         current = self._backend_for(action).get(action.detail["uid"])
         if current is None:
             return False
-        return True if ev.fingerprint(current.ical) == ev.fingerprint(action.detail["ical"]) else None
+        now = ev.fingerprint(current.ical)
+        if now != ev.fingerprint(action.detail["ical"]):
+            return None  # an event with this id, but not the one Errand would have written
+        return {"uid": action.detail["uid"], "after": now}
 
     # ---- update --------------------------------------------------------------------------
 
@@ -83,7 +86,7 @@ class CalendarApply:
     def verify_update(self, action: Action) -> None:
         self._as_previewed(action)
 
-    def probe_update(self, action: Action) -> bool | None:
+    def probe_update(self, action: Action) -> dict[str, Any] | bool | None:
         return self._probe_change(action, ev.fingerprint(action.detail["ical"]))
 
     # ---- delete --------------------------------------------------------------------------
@@ -104,7 +107,7 @@ class CalendarApply:
     def verify_delete(self, action: Action) -> None:
         self._as_previewed(action)
 
-    def probe_delete(self, action: Action) -> bool | None:
+    def probe_delete(self, action: Action) -> dict[str, Any] | bool | None:
         return self._probe_change(action, None)
 
     # ---- shared ------------------------------------------------------------------------
@@ -139,16 +142,23 @@ class CalendarApply:
         if current is None:
             raise UndoRefused(f"{title} was deleted from {self._where(action)} after Errand changed it.",
                               "Nothing to restore it onto; recreate it in your calendar app if needed.")
-        if ev.fingerprint(current.ical) != outcome.get("after"):
+        if ev.fingerprint(current.ical) != _after(action, outcome):
             raise UndoRefused(f"{title} was changed in {self._where(action)} after Errand changed it; "
                               "undoing would lose that change.", "Change it back in your calendar app.")
 
-    def _probe_change(self, action: Action, done: str | None) -> bool | None:
+    def _probe_change(self, action: Action, done: str | None) -> dict[str, Any] | bool | None:
+        """Did an update/delete happen? If so, the outcome perform would have returned (lost in a crash)."""
         current = self._backend_for(action).get(action.detail["uid"])
         now = None if current is None else ev.fingerprint(current.ical)
         if now == done:
-            return True
+            outcome = {"uid": action.detail["uid"], "before_ical": action.detail["before_ical"]}
+            return outcome if done is None else {**outcome, "after": now}
         return False if now == action.detail["expect"] else None
+
+
+def _after(action: Action, outcome: Mapping[str, Any]) -> str:
+    """The fingerprint of what Errand left: from the outcome, else (a crash lost it) from the plan."""
+    return outcome.get("after") or ev.fingerprint(action.detail["ical"])
 
 
 def _fingerprint_now(backend: CalendarBackend, uid: str) -> str | None:

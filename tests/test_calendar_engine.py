@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import os
+import socket
 from collections.abc import Iterator
 from pathlib import Path
 
+import icalendar
 import pytest
 
 from capabilities.apply import apply_plan
-from capabilities.base import Grant
+from capabilities.base import Grant, RunContext
+from capabilities.calendar import Calendar
 from capabilities.journal import Journal
+from capabilities.recovery import recover
 from capabilities.undo import undo_run
-from tests.calendar_support import calendar_run
+from tests.calendar_support import SEED, calendar_run
 from tests.radicale_server import RadicaleServer, radicale  # noqa: F401  (a fixture)
 
 WEEK = ("2026-11-23T00:00:00+01:00", "2026-11-30T00:00:00+01:00")
@@ -47,3 +52,28 @@ def test_apply_and_undo_through_the_journal(radicale: RadicaleServer, journal: J
     assert journal.run(run_id)["status"] == "undone"
     with calendar_run(grants, services) as after:
         assert after("events", *WEEK) == []
+
+
+def test_a_crash_mid_apply_is_rolled_back_with_the_probes(tmp_path: Path, journal: Journal) -> None:
+    ics = tmp_path / "work.ics"
+    ics.write_bytes(SEED.replace("\n", "\r\n").encode())
+    grants = [Grant("calendar", f"ics:{ics}", "rw", "Work")]
+    with calendar_run(grants) as run:
+        run("create", "Lunch", "2026-11-25T12:30Z", "2026-11-25T13:30Z")
+        run("update", "dentist-1", title="Dentist (moved)")
+        run("delete", "standup-1")
+    run_id = journal.start_run("tidy my week", "…", grants)
+    journal.save_plan(run_id, run.plan)
+    # A process that died mid-batch: its intents are journaled, two effects happened, no outcomes.
+    journal.claim_run(run_id, f"{socket.gethostname()}:{os.getpid()}:not-this-process", "applying")
+    journal.mark_actions(run_id, [1, 2, 3], "started")
+    for action in run.plan.actions[:2]:
+        run.calendar.perform(action)
+
+    reports = recover(journal, lambda g: {"calendar": Calendar(g, RunContext())})
+    assert [(r.action, r.status, r.undone, r.refused, r.unknown) for r in reports] == \
+        [("rolled_back", "rolled_back", 2, [], [])]
+    with calendar_run(grants) as after:
+        assert [e["title"] for e in after("events", *WEEK)] == ["Standup", "Dentist"]
+    held = icalendar.Calendar.from_ical(ics.read_bytes()).walk("VEVENT")
+    assert sorted(str(e["UID"]) for e in held) == ["dentist-1", "standup-1"]
