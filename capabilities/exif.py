@@ -63,12 +63,13 @@ def read_info(source: Path | BinaryIO, name: str = "", *, fast: bool = True) -> 
     if isinstance(source, Path):
         with source.open("rb") as f:
             return read_info(f, name or source.name, fast=fast)
-    if name.lower().endswith(HEIF_SUFFIXES):
-        enable_heif(name)
     start = source.tell()
-    if fast and source.read(2) == b"\xff\xd8":
+    head = source.read(12)
+    source.seek(start)
+    if name.lower().endswith(HEIF_SUFFIXES) or head[4:8] == b"ftyp":  # HEIC also hides behind .jpg
+        enable_heif(name)
+    if fast and head[:2] == b"\xff\xd8":
         try:
-            source.seek(start)
             return _describe("JPEG", *read_jpeg(source))
         except Unusual:
             pass  # Pillow knows more kinds of JPEG; it answers for this one

@@ -76,6 +76,9 @@ def test_heic_through_pillow_heif(tmp_path: Path) -> None:
     assert info["taken"] == "2025-03-01T12:00:00+09:00"
     assert info["gps"]["lat"] == pytest.approx(35.6595, abs=1e-6)
     assert info["camera"]["model"] == "iPhone 15"
+    disguised = tmp_path / "IMG_7001.jpg"  # a HEIC renamed to .jpg is still read
+    disguised.write_bytes((tmp_path / "IMG_7000.HEIC").read_bytes())
+    assert read_info(disguised)["taken"] == "2025-03-01T12:00:00+09:00"
 
 
 def test_unusable_dates_are_absent_not_wrong(tmp_path: Path) -> None:
