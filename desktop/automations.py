@@ -185,17 +185,18 @@ def overview(journal: Journal) -> list[dict[str, Any]]:
     rows = []
     for a in journal.automations():
         seen = journal.seen_files(a["id"])
-        runs = [s for s in seen if s["run_id"] is not None and s["status"] != "own"]
-        last = runs[-1] if runs else None
+        handled = [s for s in seen if s["status"] != "own" and not s["status"].startswith(CLAIM)]
+        last = max(handled, key=lambda s: s["handled_at"]) if handled else None
         status = "watching" if a["enabled"] else ("paused after failures" if a["paused_reason"] else "paused")
         rows.append({
             "id": a["id"], "name": a["name"], "status": status, "enabled": a["enabled"],
             "watch_dir": a["watch_dir"], "pattern": a["pattern"], "events": a["events"],
             "request": a["request"], "grants": describe_grants(a["grants"]), "failures": a["failures"],
-            "paused_reason": a["paused_reason"], "created": a["created"], "last_run": a["last_run"],
+            "paused_reason": a["paused_reason"], "created": a["created"],
+            "last_run": last["handled_at"] if last else a["last_run"],
             "last_run_id": last["run_id"] if last else None, "last_status": last["status"] if last else None,
             "last_file": last["path"] if last else None,
-            "handled": sum(1 for s in seen if s["status"] != "own" and not s["status"].startswith(CLAIM)),
+            "handled": len(handled),
             "failed": sum(1 for s in seen if s["status"] == "failed"),
         })
     return rows
@@ -421,12 +422,9 @@ class AutomationRunner:
     def _succeeded(self, slot: _Slot, rel: str, run_id: int | None, actions: list[Any]) -> None:
         slot.handled += 1
         slot.not_before = 0.0
-        changed = slot.failures != 0
-        slot.failures = 0
-        fields: dict[str, Any] = {"last_run": now()}
-        if changed:
-            fields["failures"] = 0
-        self.journal.update_automation(slot.aid, **fields)
+        if slot.failures:  # otherwise nothing to write: the outcome in seen_files dates the last run
+            slot.failures = 0
+            self.journal.update_automation(slot.aid, failures=0, last_run=now())
         n = len(actions)
         self._emit("ran", slot.name, f"{rel}: {n} change{'s' if n != 1 else ''} (run {run_id})")
 
