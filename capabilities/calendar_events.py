@@ -86,9 +86,11 @@ def parse_calendar(text: str, where: str) -> icalendar.Calendar:
         ) from None
     for event in cal.walk("VEVENT"):
         broken = [f"{name}: {why}" for name, why in getattr(event, "errors", [])]
+        if "DTSTART" not in event:
+            broken.append("it has no start time (DTSTART)")
         if broken:
             raise BackendError(
-                f"{where}: the event {event.get('SUMMARY', event.get('UID', '?'))!s} is malformed "
+                f"{where}: the event “{event.get('SUMMARY', event.get('UID', '?'))!s}” is malformed "
                 f"({'; '.join(broken)}).",
                 "Repair or delete that event in your calendar app. Errand changed nothing.",
             )

@@ -188,6 +188,17 @@ def test_clear_errors(ics: Path, tmp_path: Path) -> None:
             bad("events", *WEEK)
     assert "Errand changed nothing" in caught.value.hint
 
+    oddities = (("nostart", "SUMMARY:Lost", "“Lost” is malformed (it has no start time"),
+                ("badrule", "SUMMARY:Odd\r\nDTSTART:20261124T100000Z\r\nRRULE:FREQ=SOMETIMES",
+                 "“Odd” is malformed (RRULE: "))
+    for name, event, problem in oddities:
+        odd = tmp_path / f"{name}.ics"
+        odd.write_text(f"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:x\r\nBEGIN:VEVENT\r\nUID:{name}\r\n"
+                       f"{event}\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n")
+        with calendar_run(grant(odd)) as bad, pytest.raises(BackendError) as caught:
+            bad("events", *WEEK)
+        assert problem in caught.value.message and str(odd) in caught.value.message
+
     with calendar_run(grant(tmp_path / "missing.ics")) as gone:
         with pytest.raises(TargetMissing, match="does not exist"):
             gone("events", *WEEK)
