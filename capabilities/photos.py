@@ -158,12 +158,18 @@ class Photos(Capability):
         if replaced:
             self.folders.restore(parts, holding, replaced)
 
-    def probe_resize(self, action: Action) -> bool | None:
+    def probe_resize(self, action: Action) -> dict[str, Any] | bool:
+        """After a crash: False if the copy was not made, else the outcome perform would have returned."""
         d = action.detail
         now = self.folders.lstat(self.folders.parts_of(d["dst"]))
-        if now is None:
+        if now is None or (d["replaces"] is not None and now.matches(d["replaces"])):
             return False
-        return d["replaces"] is None or not now.matches(d["replaces"])
+        found: dict[str, Any] = {"after": now.fingerprint(),
+                                 "undo": f"remove the copy {action.args.get('dst')}"}
+        hold = d.get("hold_id")
+        if d.get("replaces") and hold and self._holding().has(hold):
+            found["holding"] = hold
+        return found
 
     # ---- helpers -------------------------------------------------------------------
 

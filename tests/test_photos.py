@@ -257,3 +257,19 @@ def test_resize_in_place_and_undo(tmp_path: Path, trip: Path, journal: Journal) 
     assert read_info(trip / "IMG_0001.jpg")["width"] == 32
     assert run.undo(journal, rid).undone == 1
     assert snapshot(trip) == before
+
+
+def test_after_a_crash_the_probe_rebuilds_the_outcome_so_undo_works(tmp_path: Path, trip: Path) -> None:
+    before = snapshot(trip)
+    run = Run(tmp_path, trip)
+    run("photos.resize", "Trip/IMG_0003.jpg", "Trip/IMG_0004.jpg", 24, overwrite=True)
+    (action,) = run.context.plan
+    fresh = instantiate(run.grants, RunContext(holding=run.holding))["photos"]
+    assert fresh.probe(action) is False  # not done yet
+    fresh.verify(action)
+    fresh.perform(action)  # ... and the process dies before the outcome is journaled
+    after_restart = instantiate(run.grants, RunContext(holding=run.holding))["photos"]
+    found = after_restart.probe(action)
+    assert isinstance(found, dict) and found["holding"] == action.detail["hold_id"]
+    after_restart.undo(action, found)
+    assert snapshot(trip) == before
