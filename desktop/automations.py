@@ -151,8 +151,38 @@ def add_from_run(journal: Journal, name: str, run_id: int, watch_dir: str | os.P
         raise ErrandError(f"Run {run_id} was not applied (it is {run['status']}); only a run you approved "
                           "can become an automation.", "Pick an applied run from `errand history`.")
     grants = [Grant.from_json(g) for g in run.get("grants") or []]
-    return add(journal, name, watch_dir, run["script"], grants, request=run["request"] or f"run {run_id}",
+    script = _with_recipe_values(run, grants) + run["script"]
+    return add(journal, name, watch_dir, script, grants, request=run["request"] or f"run {run_id}",
                pattern=pattern, events=events)
+
+
+def _with_recipe_values(run: dict[str, Any], grants: Sequence[Grant]) -> str:
+    """For a recipe's run, a first line giving the script the values it was approved with.
+
+    The journal keeps a run's script, not the ``inputs`` it got; a recipe reads its
+    parameters from ``inputs``, so they are found again from the request (as when it
+    was planned) and written into the automation's script, where the person sees them.
+    ``inputs["folder"]`` is the watched folder's, given at each run.
+    """
+    planner = str(run.get("planner") or "")
+    if not planner.startswith("recipe:"):
+        return ""
+    from desktop import recipes
+
+    recipe = next((r for r in recipes.load_recipes() if r.planner == planner), None)
+    if recipe is None:
+        return ""
+    values, missing = recipes.fill_params(recipe, run["request"], grants)
+    lost = [p.name for p in missing if p.name != "folder"]
+    if lost:
+        raise ErrandError(f"Run {run['id']} used the recipe “{recipe.title}” with values Errand did not keep "
+                          f"({', '.join(lost)}).",
+                          "Ask again with those values in the request (e.g. “… named 'Scan {n:03}'”), "
+                          "then save that run.")
+    values.pop("folder", None)
+    if not values:
+        return ""
+    return f"inputs.update({{k: v for k, v in {values!r}.items() if k not in inputs}})  # approved values\n"
 
 
 def _find(journal: Journal, name: str | int) -> dict[str, Any]:

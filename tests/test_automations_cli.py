@@ -176,3 +176,54 @@ def test_errand_watch_prints_lines_and_stops_on_sigint(work: Path, script: Path,
             proc.wait()
     assert proc.returncode == 0, err
     assert rest.strip().endswith("stopped: stopped watching")
+
+
+def test_a_recipe_run_saved_as_an_automation_sorts_each_arrival(tmp_path: Path, sandbox: Any,
+                                                                 capsys: Capsys) -> None:
+    from desktop.assistant import Assistant
+    from desktop.automations import AutomationRunner
+
+    downloads = tmp_path / "Downloads"
+    downloads.mkdir()
+    (downloads / "old.pdf").write_text("old")
+    code, run = cli(capsys, "ask", "sort my downloads into folders by type", "--folder", str(downloads),
+                    "--planner", "recipes", "--yes")
+    assert code == 0 and run["status"] == "applied", run
+    code, saved = cli(capsys, "automations", "add", "sort downloads", "--watch", str(downloads),
+                      "--from-run", str(run["run_id"]))
+    assert code == 0, saved
+    with Journal(database_path()) as journal:
+        assistant = Assistant(journal=journal, sandbox=sandbox)
+        with AutomationRunner(assistant, quiet_seconds=0.2, reload_seconds=None, rescan_seconds=None):
+            (downloads / "bill.pdf").write_text("bill")
+            (downloads / "beach.jpg").write_bytes(b"jpeg")
+            end = time.monotonic() + 30
+            while not ((downloads / "Documents" / "bill.pdf").exists()
+                       and (downloads / "Pictures" / "beach.jpg").exists()):
+                assert time.monotonic() < end, sorted(p.name for p in downloads.rglob("*"))
+                time.sleep(0.05)
+        statuses = [r["status"] for r in journal.runs() if r["trigger"]]
+    assert statuses and set(statuses) == {"applied"}
+    assert sorted(p.name for p in downloads.iterdir()) == ["Documents", "Pictures"]
+
+
+def test_a_recipe_run_keeps_the_values_it_was_approved_with(tmp_path: Path, capsys: Capsys) -> None:
+    trip = tmp_path / "Trip"
+    trip.mkdir()
+    (trip / "a.jpg").write_bytes(b"a")
+    code, run = cli(capsys, "ask", "rename the files in Trip to 'Holiday {n:03}'", "--folder", str(trip),
+                    "--planner", "recipes", "--yes")
+    assert code == 0 and run["status"] == "applied", run
+    code, saved = cli(capsys, "automations", "add", "number", "--watch", str(trip), "--from-run",
+                      str(run["run_id"]))
+    assert code == 0, saved
+    with Journal(database_path()) as journal:
+        script = journal.automation("number")["script"]
+    first, rest = script.split("\n", 1)
+    assert first.startswith("inputs.update(") and "'pattern': 'Holiday {n:03}'" in first
+    assert rest == journal_script(run["run_id"])
+
+
+def journal_script(run_id: int) -> str:
+    with Journal(database_path()) as journal:
+        return str(journal.run(run_id)["script"])
