@@ -360,7 +360,8 @@ class Dir:
             self._os_rename(name, other, new_name)
             return
         if self.fd is not None and other.fd is not None and _renameat2 is not None:
-            if _renameat2(self.fd, os.fsencode(name), other.fd, os.fsencode(new_name), 1) == 0:
+            call, flag = _renameat2
+            if call(self.fd, os.fsencode(name), other.fd, os.fsencode(new_name), flag) == 0:
                 return
             err = ctypes.get_errno()
             if err == errno.EXDEV:  # another disk: the caller copies instead
@@ -440,16 +441,19 @@ class Dir:
             os.utime(self._full(name), ns=(atime, mtime_ns))
 
 
-def _load_renameat2() -> object | None:
-    if not sys.platform.startswith("linux"):
+def _load_renameat2() -> tuple[Callable[..., int], int] | None:
+    """The system's rename-unless-it-exists call and its flag: Linux renameat2, macOS renameatx_np."""
+    names = {"linux": ("renameat2", 1), "darwin": ("renameatx_np", 4)}  # RENAME_NOREPLACE / RENAME_EXCL
+    found = next((v for k, v in names.items() if sys.platform.startswith(k)), None)
+    if found is None:
         return None
     try:
-        func = ctypes.CDLL(None, use_errno=True).renameat2
+        func = getattr(ctypes.CDLL(None, use_errno=True), found[0])
     except (OSError, AttributeError):
         return None
     func.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
     func.restype = ctypes.c_int
-    return func
+    return func, found[1]
 
 
 _renameat2 = _load_renameat2()

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 import capabilities.folders as folders_module
-from capabilities.errors import PathRefused, TargetMissing
+from capabilities.errors import PathRefused, SourceChanged, TargetExists, TargetMissing
 from tests.files_support import make_tree, snapshot, start
 
 
@@ -54,3 +54,30 @@ def test_links_refused_without_dir_fd(tmp_path: Path) -> None:
     with pytest.raises(PathRefused):
         host.perform(action)
     assert snapshot(outside, folder_times=True) == before
+
+
+def test_rename_without_an_atomic_no_replace_call(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Systems without renameat2/renameatx_np check first, then rename; verify checks the target."""
+    import capabilities.files as files_module
+
+    monkeypatch.setattr(folders_module, "_HAS_DIR_FD", True)  # fds, but no atomic no-replace
+    monkeypatch.setattr(folders_module, "_renameat2", None)
+    monkeypatch.setattr(files_module, "ATOMIC_NO_REPLACE", False)
+    trip = tmp_path / "Trip"
+    make_tree(trip, {"a.txt": "alpha", "b.txt": "bravo"})
+    before = snapshot(trip, folder_times=True)
+    run = start(tmp_path, (trip, "rw"))
+    run.call("rename", "Trip/a.txt", "Trip/c.txt")
+    (trip / "c.txt").write_text("arrived meanwhile")
+    host = run.applier()
+    (action,) = run.actions
+    with pytest.raises(SourceChanged, match="exists now"):
+        host.verify(action)
+    with pytest.raises(TargetExists):
+        host.perform(action)
+    (trip / "c.txt").unlink()
+    run.apply()
+    assert (trip / "c.txt").read_text() == "alpha"
+    run.undo()
+    assert {k: v for k, v in snapshot(trip, folder_times=True).items() if k != "."} == \
+        {k: v for k, v in before.items() if k != "."}
