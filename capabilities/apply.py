@@ -25,7 +25,7 @@ from typing import Any, Protocol
 
 from capabilities.base import Capability
 from capabilities.errors import BackendError, ErrandError, GrantError
-from capabilities.journal import Journal, now
+from capabilities.journal import Journal, JournalError, now
 from capabilities.journal.batches import MAX_BATCH, growing_batches
 from capabilities.journal.owner import owner_token
 from capabilities.plan import Action, ActionPlan
@@ -78,9 +78,12 @@ def apply_plan(journal: Journal, run_id: int, plan: ActionPlan | Sequence[Action
         report = perform_actions(journal, run_id, actions, capabilities, on_progress=on_progress,
                                  cancel=cancel, max_batch=max_batch)
     except Exception as exc:
-        # A bug in a capability: the run ends failed; an action caught mid-way stays
-        # "started", so recovery probes it on the next start.
-        journal.finish_run(run_id, "failed", error=exc)
+        # A bug in a capability, or a journal the disk refuses: the run ends failed; an action
+        # caught mid-way stays "started", so recovery probes it on the next start.
+        try:
+            journal.finish_run(run_id, "failed", error=exc)
+        except JournalError:
+            pass  # the journal cannot be written either: the run stays "applying" for recovery
         raise
     journal.finish_run(run_id, report.status, error=report.error)
     return report

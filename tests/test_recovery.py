@@ -12,7 +12,7 @@ import pytest
 from capabilities.apply import apply_plan
 from capabilities.base import Capability, Grant, RunContext
 from capabilities.errors import ErrandError
-from capabilities.journal import Journal
+from capabilities.journal import Journal, JournalError
 from capabilities.journal.owner import is_alive, owner_token
 from capabilities.plan import Action
 from capabilities.recovery import interrupted_runs, recover
@@ -159,3 +159,29 @@ def test_rollback_of_an_overwrite_caught_by_a_crash_restores_the_replaced_file(t
         (report,) = recover(journal, builder(run.holding))
         assert report.refused == [] and report.status == "rolled_back"
     assert snapshot(root) == before
+
+
+def test_a_journal_the_disk_refuses_stops_the_apply_and_recovery_rolls_it_back(tmp_path: Path) -> None:
+    """A full disk, made real by capping the database's size: no effect runs without its intent written,
+    the person gets a clear message, and once there is room recovery restores the tree."""
+    with Journal(tmp_path / "errand.db") as journal:
+        root = tmp_path / "tree"
+        make_files(root, 400)
+        before = tree(root)
+        caps = preview_renames(root, 400)
+        rid = start(journal, caps)
+        (pages,) = journal.conn.execute("PRAGMA page_count").fetchone()
+        journal.conn.execute(f"PRAGMA max_page_count = {pages}")  # the disk is full from now on
+        with pytest.raises(JournalError, match="could not write to its journal") as info:
+            apply_plan(journal, rid, caps["toyfs"].context.plan, caps)
+        assert "errand recover" in info.value.hint
+        journaled = journal.action_counts(rid)
+        renamed = sum(1 for name in tree(root) if name.startswith("r"))
+        assert renamed < 400  # it stopped
+        assert renamed <= journaled.get("done", 0) + journaled.get("started", 0)  # no effect without intent
+
+        journal.conn.execute("PRAGMA max_page_count = 1073741823")  # room again
+        journal.claim_run(rid, None, "applying")  # as at the next start
+        (report,) = recover(journal, builder(tmp_path / "holding"))
+        assert report.status == "rolled_back" and report.refused == []
+    assert tree(root) == before

@@ -138,15 +138,27 @@ class JournalBase:
 
     @contextmanager
     def _tx(self) -> Iterator[sqlite3.Connection]:
-        """One write transaction, taken up front so a busy database waits instead of failing later."""
+        """One write transaction, taken up front so a busy database waits instead of failing later.
+
+        A write the disk refuses (full, read-only, I/O error, locked too long) becomes a
+        JournalError; nothing of the transaction is kept, so an intent that could not be
+        written is never followed by its effect.
+        """
         with self._lock:
-            self.conn.execute("BEGIN IMMEDIATE")
             try:
-                yield self.conn
-            except BaseException:
-                self.conn.execute("ROLLBACK")
-                raise
-            self.conn.execute("COMMIT")
+                self.conn.execute("BEGIN IMMEDIATE")
+                try:
+                    yield self.conn
+                    self.conn.execute("COMMIT")
+                except BaseException:
+                    if self.conn.in_transaction:
+                        self.conn.execute("ROLLBACK")
+                    raise
+            except sqlite3.OperationalError as exc:
+                hint = ("Free some disk space or check the folder's permissions. An apply stopped by "
+                        "this is rolled back (or finished) by `errand recover`.")
+                raise JournalError(f"Errand could not write to its journal ({self.path}): {exc}.",
+                                   hint) from exc
 
     def _rows(self, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
         with self._lock:
