@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import os
 import tempfile
-from collections import defaultdict
+from dataclasses import dataclass, field
 from datetime import datetime
 
 import icalendar
@@ -26,6 +26,24 @@ from capabilities.errors import BackendError, TargetMissing
 __all__ = ["IcsBackend"]
 
 
+@dataclass
+class _Parsed:
+    """The file as last read or written: when (inode, size, mtime), its text, and its parts."""
+
+    stamp: tuple[int, int, int]
+    text: str
+    cal: icalendar.Calendar
+    by_uid: dict[str, list[icalendar.Event]] = field(default_factory=dict)
+    zones: list[icalendar.Timezone] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        for part in self.cal.subcomponents:
+            if part.name == "VEVENT":
+                self.by_uid.setdefault(str(part.get("UID", "")), []).append(part)
+            elif part.name == "VTIMEZONE":
+                self.zones.append(part)
+
+
 class IcsBackend:
     """``CalendarBackend`` over one .ics file."""
 
@@ -33,9 +51,8 @@ class IcsBackend:
         assert source.path is not None
         self.source = source
         self.path = source.path
-        # The parsed file and the (inode, size, mtime) it was parsed at: a plan of many actions
-        # over a large file parses it once, not once per read.
-        self._cached: tuple[tuple[int, int, int], icalendar.Calendar, str] | None = None
+        # Kept between calls: a plan of many actions over a large file parses it once, not per call.
+        self._parsed: _Parsed | None = None
 
     def _stamp(self) -> tuple[int, int, int]:
         try:
@@ -50,73 +67,67 @@ class IcsBackend:
                                "Check that the file is an .ics calendar you may read.") from None
         return st.st_ino, st.st_size, st.st_mtime_ns
 
-    def _load(self) -> icalendar.Calendar:
-        return self._load_with_text()[0]
-
-    def _load_with_text(self) -> tuple[icalendar.Calendar, str]:
+    def _load(self) -> _Parsed:
         stamp = self._stamp()  # taken before reading: a change during the read shows up next time
-        if self._cached is not None and self._cached[0] == stamp:
-            return self._cached[1], self._cached[2]
+        if self._parsed is not None and self._parsed.stamp == stamp:
+            return self._parsed
         try:
             text = self.path.read_bytes().decode("utf-8")  # keeps the file's own line endings
         except (OSError, UnicodeDecodeError) as exc:
             raise BackendError(f"The calendar file {self.path} could not be read: {exc}",
                                "Check that the file is an .ics calendar you may read.") from None
-        cal = parse_calendar(text, f"The calendar file {self.path}")
-        self._cached = (stamp, cal, text)
-        return cal, text
+        self._parsed = _Parsed(stamp, text, parse_calendar(text, f"The calendar file {self.path}"))
+        return self._parsed
 
     def read_all(self, start: datetime, end: datetime) -> list[StoredEvent]:
-        cal = self._load()
-        zones = list(cal.walk("VTIMEZONE"))
-        by_uid: dict[str, list[icalendar.Event]] = defaultdict(list)
-        for event in cal.walk("VEVENT"):
-            by_uid[str(event.get("UID", ""))].append(event)
+        parsed = self._load()
         # The range is applied when occurrences are expanded; a file holds everything anyway.
-        return [StoredEvent(uid, events=events, zones=zones, where=str(self.path))
-                for uid, events in by_uid.items()]
+        return [StoredEvent(uid, events=list(events), zones=parsed.zones, where=str(self.path))
+                for uid, events in parsed.by_uid.items()]
 
     def get(self, uid: str) -> StoredEvent | None:
-        cal = self._load()
-        events = [e for e in cal.walk("VEVENT") if str(e.get("UID", "")) == uid]
-        return StoredEvent(uid, events=events, zones=cal.walk("VTIMEZONE")) if events else None
+        parsed = self._load()
+        events = parsed.by_uid.get(uid)
+        return StoredEvent(uid, events=list(events), zones=parsed.zones) if events else None
 
     def put(self, uid: str, ical: str) -> None:
-        cal, text = self._load_with_text()
+        parsed = self._load()
         events, zones = components(ical, "the new event")
-        dropped = self._drop(cal, uid)
-        known = {str(z.get("TZID", "")) for z in cal.walk("VTIMEZONE")}
+        known = {str(z.get("TZID", "")) for z in parsed.zones}
         zones = [z for z in zones if str(z.get("TZID", "")) not in known]
-        for zone in reversed(zones):
-            cal.subcomponents.insert(0, zone)  # time zones first, as calendar apps write them
+        dropped = self._drop(parsed, uid)
+        # Time zones first, as calendar apps write them; the event last.
+        parsed.cal.subcomponents[:0] = zones
+        parsed.zones.extend(zones)
         for event in events:
-            cal.add_component(event)
+            parsed.cal.add_component(event)
+        parsed.by_uid[uid] = events
         added = "".join(e.to_ical().decode("utf-8") for e in events)
         new_zones = "".join(z.to_ical().decode("utf-8") for z in zones)
-        self._save(cal, splice(text, uid, dropped, added, new_zones))
+        self._save(parsed, splice(parsed.text, uid, dropped, added, new_zones))
 
     def remove(self, uid: str) -> None:
-        cal, text = self._load_with_text()
-        dropped = self._drop(cal, uid)
+        parsed = self._load()
+        dropped = self._drop(parsed, uid)
         if dropped:
-            self._save(cal, splice(text, uid, dropped, ""))
+            self._save(parsed, splice(parsed.text, uid, dropped, ""))
 
     def close(self) -> None:
         """Nothing is held open between calls."""
 
     @staticmethod
-    def _drop(cal: icalendar.Calendar, uid: str) -> int:
-        keep = [c for c in cal.subcomponents
-                if not (c.name == "VEVENT" and str(c.get("UID", "")) == uid)]
-        dropped = len(cal.subcomponents) - len(keep)
-        cal.subcomponents[:] = keep
+    def _drop(parsed: _Parsed, uid: str) -> int:
+        dropped = len(parsed.by_uid.pop(uid, []))
+        if dropped:
+            parsed.cal.subcomponents[:] = [c for c in parsed.cal.subcomponents
+                                           if not (c.name == "VEVENT" and str(c.get("UID", "")) == uid)]
         return dropped
 
-    def _save(self, cal: icalendar.Calendar, text: str | None) -> None:
-        """Write ``text`` (the file with one event spliced), or all of ``cal`` when there is none."""
-        self._cached = None  # ``cal`` was changed in place: trust it again only once it is on disk
+    def _save(self, parsed: _Parsed, text: str | None) -> None:
+        """Write ``text`` (the file with one event spliced), or all of the calendar when there is none."""
+        self._parsed = None  # changed in place: trusted again only once it is on disk
         if text is None:
-            text = cal.to_ical().decode("utf-8")
+            text = parsed.cal.to_ical().decode("utf-8")
         data = text.encode("utf-8")
         try:
             mode = self.path.stat().st_mode & 0o777
@@ -131,7 +142,8 @@ class IcsBackend:
             except BaseException:
                 os.unlink(temp)
                 raise
-            self._cached = (self._stamp(), cal, text)
+            parsed.stamp, parsed.text = self._stamp(), text
+            self._parsed = parsed
         except OSError as exc:
             raise BackendError(f"The calendar file {self.path} could not be written: {exc}",
                                "Check that the file and its folder may be written, and that the disk "

@@ -27,26 +27,37 @@ def _uid_of(block: str) -> str:
     return found.group(1).replace("\\,", ",").replace("\\;", ";") if found else ""
 
 
-def splice(text: str, uid: str, expect_dropped: int, events: str, zones: str = "") -> str | None:
-    """``text`` without the VEVENTs of ``uid`` and with ``events`` (and ``zones``) added; None if unsure."""
+def _without(text: str, uid: str) -> tuple[str, int]:
+    """``text`` without the VEVENT blocks of ``uid``, and how many there were."""
     dropped = 0
+    # The UID's start is always on its unfolded first line: a cheap test before the exact one.
+    prefix = uid[:20]
 
     def keep(match: re.Match[str]) -> str:
         nonlocal dropped
-        if _uid_of(match.group(0)) == uid:
+        block = match.group(0)
+        if prefix in block and _uid_of(block) == uid:
             dropped += 1
             return ""
-        return match.group(0)
+        return block
 
-    result = _EVENT.sub(keep, text)
+    return _EVENT.sub(keep, text), dropped
+
+
+def splice(text: str, uid: str, expect_dropped: int, events: str, zones: str = "") -> str | None:
+    """``text`` without the VEVENTs of ``uid`` and with ``events`` (and ``zones``) added; None if unsure."""
+    if expect_dropped == 0 and uid[:20] not in text:
+        result, dropped = text, 0  # a new event: nothing to take out
+    else:
+        result, dropped = _without(text, uid)
     end = result.rfind("END:VCALENDAR")
     if dropped != expect_dropped or end < 0 or not result[:end].endswith("\n"):
         return None
     newline = "\r\n" if "\r\n" in text else "\n"
     events, zones = _lines(events, newline), _lines(zones, newline)
     if zones:
-        first = _EVENT.search(result)
-        at = first.start() if first and first.start() < end else end
+        first = result.find("BEGIN:VEVENT")
+        at = first if 0 <= first < end else end
         result, end = result[:at] + zones + result[at:], end + len(zones)
     return result[:end] + events + result[end:]
 

@@ -280,14 +280,17 @@ def test_a_change_leaves_the_rest_of_the_file_byte_for_byte(ics: Path) -> None:
 def test_splice_finds_folded_uids_and_ignores_an_alarms_uid() -> None:
     from capabilities.calendar_icstext import splice
 
+    uid = "a-long-event-identifier-from-another-app"
     text = ("BEGIN:VCALENDAR\nVERSION:2.0\nBEGIN:VEVENT\nBEGIN:VALARM\nUID:alarm-1\nACTION:DISPLAY\n"
-            "END:VALARM\nUID:long-\n uid-1\nSUMMARY:A\nEND:VEVENT\nBEGIN:VEVENT\nUID:other\nSUMMARY:B\n"
-            "END:VEVENT\nEND:VCALENDAR\n")
-    spliced = splice(text, "long-uid-1", 1, "BEGIN:VEVENT\r\nUID:long-uid-1\r\nSUMMARY:A2\r\nEND:VEVENT\r\n")
+            f"END:VALARM\nUID:{uid[:25]}\n {uid[25:]}\nSUMMARY:A\nEND:VEVENT\nBEGIN:VEVENT\nUID:other\n"
+            "SUMMARY:B\nEND:VEVENT\nEND:VCALENDAR\n")
+    spliced = splice(text, uid, 1, f"BEGIN:VEVENT\r\nUID:{uid}\r\nSUMMARY:A2\r\nEND:VEVENT\r\n")
     assert spliced == ("BEGIN:VCALENDAR\nVERSION:2.0\nBEGIN:VEVENT\nUID:other\nSUMMARY:B\nEND:VEVENT\n"
-                       "BEGIN:VEVENT\nUID:long-uid-1\nSUMMARY:A2\nEND:VEVENT\nEND:VCALENDAR\n")
+                       f"BEGIN:VEVENT\nUID:{uid}\nSUMMARY:A2\nEND:VEVENT\nEND:VCALENDAR\n")
     assert splice(text, "alarm-1", 0, "") == text  # an alarm's UID is not its event's
-    assert splice(text, "long-uid-1", 2, "") is None  # the parsed calendar disagrees: write it whole
+    assert splice(text, uid, 2, "") is None  # the parsed calendar disagrees: the caller writes it whole
+    early = text.replace(f"UID:{uid[:25]}\n {uid[25:]}", f"UID:{uid[:3]}\n {uid[3:]}")
+    assert splice(early, uid, 1, "") is None  # folded unusually early: not risked, written whole
 
 
 def test_a_series_with_a_moved_occurrence_lists_renames_and_restores_as_one(tmp_path: Path) -> None:
@@ -312,3 +315,10 @@ def test_a_series_with_a_moved_occurrence_lists_renames_and_restores_as_one(tmp_
     restored = icalendar.Calendar.from_ical(path.read_bytes()).walk("VEVENT")
     assert [(str(e["SUMMARY"]), "RECURRENCE-ID" in e) for e in restored] == [("Yoga", False), ("Yoga", True)]
     assert len(path.read_bytes()) < 2 * len(original)  # no duplicate left behind
+
+
+def test_an_edit_by_another_app_is_seen_even_at_the_same_size(ics: Path) -> None:
+    with calendar_run(grant(ics)) as run:
+        assert "Dentist" in {e["title"] for e in run("events", *WEEK)}
+        ics.write_bytes(ics.read_bytes().replace(b"SUMMARY:Dentist", b"SUMMARY:Dentixt"))  # same size
+        assert "Dentixt" in {e["title"] for e in run("events", *WEEK)}
