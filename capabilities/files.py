@@ -168,12 +168,12 @@ class Files(Capability):
 
     @write
     def rename(self, src: str, dst: str, overwrite: bool = False) -> str:
-        """Rename or move a file or folder (also between granted folders); dst must be new unless overwrite"""
+        """Rename or move a file or folder (also to another granted folder); no overwrite unless asked."""
         return self._plan_rename(src, dst, overwrite)
 
     @write
     def rename_many(self, moves: list[list[str]], overwrite: bool = False) -> list[str]:
-        """Rename many at once, moves = [[src, dst], ...]: far faster than one call each; returns new paths"""
+        """Rename many at once: moves = [[src, dst], ...]; far faster than one call each. New paths."""
         for i, pair in enumerate(moves):
             if len(pair) != 2:
                 raise CallError(f"files.rename_many(moves[{i}]) must be [src, dst], got {len(pair)} items.",
