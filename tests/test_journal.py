@@ -104,7 +104,11 @@ def test_runs_record_and_read_back(tmp_path: Path) -> None:
         assert run["finished"] >= run["started"]
         second = j.start_run("again", "", [])
         assert [r["id"] for r in j.runs()] == [second, rid]
-        assert [r["id"] for r in j.runs(limit=1)] == [second]
+        triggered = j.start_run("file it", "", [], trigger={"automation_id": 7, "file": "/in/a.pdf"})
+        j.start_run("text trigger", "", [], trigger="automation 7")  # not JSON object: never matches
+        assert [r["id"] for r in j.runs(automation_id=7)] == [triggered]
+        assert j.runs(automation_id=8) == []
+        assert len(j.runs(limit=1)) == 1
         with pytest.raises(JournalError) as missing:
             j.run(999)
         assert "999" in str(missing.value) and "history" in missing.value.hint

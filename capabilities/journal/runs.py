@@ -76,10 +76,14 @@ class RunRecords(JournalBase):
             if cur.rowcount == 0:
                 raise self._missing_run(run_id)
 
-    def runs(self, limit: int = 100) -> list[dict[str, Any]]:
-        """The latest runs, newest first, each with ``action_count``."""
+    def runs(self, limit: int = 100, *, automation_id: int | None = None) -> list[dict[str, Any]]:
+        """The latest runs, newest first, each with ``action_count``; optionally only those an
+        automation triggered (``trigger`` holding that ``automation_id``)."""
+        where, params = "", [limit]
+        if automation_id is not None:
+            where, params = "WHERE json_extract(r.trigger, '$.automation_id') = ? ", [automation_id, limit]
         rows = self._rows("SELECT r.*, (SELECT count(*) FROM actions a WHERE a.run_id = r.id) AS action_count"
-                          " FROM runs r ORDER BY r.id DESC LIMIT ?", (limit,))
+                          f" FROM runs r {where}ORDER BY r.id DESC LIMIT ?", params)
         return [self._decode_run(r) for r in rows]
 
     def run(self, run_id: int) -> dict[str, Any]:
