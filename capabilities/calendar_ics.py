@@ -1,6 +1,6 @@
 """A calendar kept in a local .ics file.
 
-The file is parsed again whenever its inode, size or modification time
+The file is read on every call and parsed again whenever its bytes
 changed (another app may have written it). A change rewrites only the
 text of the one event (``calendar_icstext``): everything else in the file —
 other events, to-dos, time zones, calendar properties, their formatting —
@@ -28,9 +28,9 @@ __all__ = ["IcsBackend"]
 
 @dataclass
 class _Parsed:
-    """The file as last read or written: when (inode, size, mtime), its text, and its parts."""
+    """The file as last read or written: its bytes, its text, and its parts."""
 
-    stamp: tuple[int, int, int]
+    raw: bytes
     text: str
     cal: icalendar.Calendar
     by_uid: dict[str, list[icalendar.Event]] = field(default_factory=dict)
@@ -54,9 +54,9 @@ class IcsBackend:
         # Kept between calls: a plan of many actions over a large file parses it once, not per call.
         self._parsed: _Parsed | None = None
 
-    def _stamp(self) -> tuple[int, int, int]:
+    def _load(self) -> _Parsed:
         try:
-            st = self.path.stat()
+            raw = self.path.read_bytes()
         except FileNotFoundError:
             raise TargetMissing(
                 f"The calendar file {self.path} does not exist.",
@@ -65,18 +65,15 @@ class IcsBackend:
         except OSError as exc:
             raise BackendError(f"The calendar file {self.path} could not be read: {exc}",
                                "Check that the file is an .ics calendar you may read.") from None
-        return st.st_ino, st.st_size, st.st_mtime_ns
-
-    def _load(self) -> _Parsed:
-        stamp = self._stamp()  # taken before reading: a change during the read shows up next time
-        if self._parsed is not None and self._parsed.stamp == stamp:
+        # Compared by content, not by mtime: a same-size edit within one clock tick still shows.
+        if self._parsed is not None and self._parsed.raw == raw:
             return self._parsed
         try:
-            text = self.path.read_bytes().decode("utf-8")  # keeps the file's own line endings
-        except (OSError, UnicodeDecodeError) as exc:
-            raise BackendError(f"The calendar file {self.path} could not be read: {exc}",
-                               "Check that the file is an .ics calendar you may read.") from None
-        self._parsed = _Parsed(stamp, text, parse_calendar(text, f"The calendar file {self.path}"))
+            text = raw.decode("utf-8")  # bytes, not read_text(): keeps the file's own line endings
+        except UnicodeDecodeError as exc:
+            raise BackendError(f"The calendar file {self.path} is not UTF-8 text: {exc}",
+                               "Check that the file is an .ics calendar.") from None
+        self._parsed = _Parsed(raw, text, parse_calendar(text, f"The calendar file {self.path}"))
         return self._parsed
 
     def read_all(self, start: datetime, end: datetime) -> list[StoredEvent]:
@@ -142,7 +139,7 @@ class IcsBackend:
             except BaseException:
                 os.unlink(temp)
                 raise
-            parsed.stamp, parsed.text = self._stamp(), text
+            parsed.raw, parsed.text = data, text
             self._parsed = parsed
         except OSError as exc:
             raise BackendError(f"The calendar file {self.path} could not be written: {exc}",
