@@ -70,7 +70,7 @@ def main(n: int) -> None:
     print(f"  events() over one week        {listing:7.3f} s   ×{listing / floor:5.2f} the floor")
     print(f"  preview: 100 creates + list   {planning:7.3f} s   ×{planning / floor:5.2f}")
     print(f"  apply: 100 creates            {applying:7.3f} s   ×{applying / floor:5.2f}"
-          f"   ({applying / 100 * 1000:.1f} ms each: parse + rewrite the file)")
+          f"   ({applying / 100 * 1000:.1f} ms each: splice the text, write, fsync, rename)")
 
 
 if __name__ == "__main__":
