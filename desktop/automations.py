@@ -288,6 +288,7 @@ class AutomationRunner:
         self.owner = owner_token()
         self._slots: dict[int, _Slot] = {}
         self._snapshot: tuple[_Slot, ...] = ()  # read without the lock by runs (reload may be joining them)
+        self._problems: dict[int, str] = {}  # automation id → what keeps it from being watched (said once)
         self._slots_lock = threading.RLock()
         self._run_lock = threading.Lock()
         self._stopping = threading.Event()
@@ -342,7 +343,8 @@ class AutomationRunner:
             wanted = {a["id"]: a for a in self.journal.automations() if a["enabled"]}
             for aid, slot in list(self._slots.items()):
                 current = wanted.get(aid)
-                if current is None or slot.stale or _signature(current) != _signature(slot.automation):
+                if current is None or slot.stale or _signature(current) != _signature(slot.automation) \
+                        or self._folder_back(slot):
                     del self._slots[aid]
                     self._stop_slot(slot)
             for aid, automation in wanted.items():
@@ -351,6 +353,24 @@ class AutomationRunner:
                     if slot is not None:
                         self._slots[aid] = slot
             self._snapshot = tuple(self._slots.values())
+            for aid in set(self._problems) - set(wanted):
+                del self._problems[aid]
+
+    def _folder_back(self, slot: _Slot) -> bool:
+        """True when a watched folder that vanished (a drive unplugged) is back: watch it afresh, catch up."""
+        if slot.watcher is None or not slot.watcher.stats.folder_missing:
+            return False
+        if Path(slot.automation["watch_dir"]).is_dir():
+            return True
+        self._problem(slot.aid, slot.name, f"the watched folder {slot.automation['watch_dir']} is gone "
+                      "(a drive unplugged?); watching it again when it is back")
+        return False
+
+    def _problem(self, aid: int, name: str, message: str) -> None:
+        """Report what keeps an automation from being watched, once (reload retries every few seconds)."""
+        if self._problems.get(aid) != message:
+            self._problems[aid] = message
+            self._emit("error", name, message)
 
     def status(self) -> dict[str, dict[str, Any]]:
         """What each watched automation did in this runner: handled, failed, back-off delays, stats."""
@@ -377,7 +397,7 @@ class AutomationRunner:
             slot = _Slot(automation, grants, watch_grant(automation["watch_dir"], grants),
                          failures=int(automation["failures"] or 0))
         except ErrandError as exc:
-            self._emit("error", automation["name"], f"{exc.message} {exc.hint}".strip())
+            self._problem(automation["id"], automation["name"], f"{exc.message} {exc.hint}".strip())
             return None
         self._settle_claims(slot)
         aid = slot.aid
@@ -391,8 +411,9 @@ class AutomationRunner:
         try:
             slot.watcher.start()
         except OSError as exc:
-            self._emit("error", slot.name, f"cannot watch {automation['watch_dir']}: {exc}")
+            self._problem(slot.aid, slot.name, f"cannot watch {automation['watch_dir']}: {exc}")
             return None
+        self._problems.pop(slot.aid, None)
         self._emit("watching", slot.name, f"watching {automation['watch_dir']} for {automation['pattern']}")
         slot.watcher.catch_up()
         return slot
@@ -419,6 +440,8 @@ class AutomationRunner:
             if not current or not current["enabled"] or _signature(current) != _signature(slot.automation):
                 slot.stale = True  # paused, removed or changed meanwhile: leave the file for later
                 return
+            if not os.path.lexists(path):
+                return  # gone already (another automation on this folder moved it): nothing to do
             if not self.journal.mark_seen(slot.aid, path, size, mtime_ns, status=CLAIM + self.owner):
                 return  # another process claimed this version first
             self._run(slot, path, size, mtime_ns)

@@ -291,3 +291,42 @@ def test_the_watched_folder_must_be_inside_a_read_write_grant(assistant: Assista
     with pytest.raises(ErrandError, match="Unknown trigger event"):
         save(assistant, work, FILE_IT, events=["arrived"])
     assert assistant.journal.automations() == []
+
+
+READ_IT = """\
+return files.stat(inputs["path"])["size"]
+"""
+
+
+def test_two_automations_on_one_folder_never_fail_on_a_file_the_other_moved(assistant: Assistant,
+                                                                             work: Path) -> None:
+    save(assistant, work, FILE_IT, name="file it", pattern="*.pdf")
+    save(assistant, work, READ_IT, name="measure it")
+    events = Events()
+    with runner(assistant, events):
+        for i in range(20):
+            (work / "Inbox" / f"d{i:02}.pdf").write_text("x" * i)
+        wait_until(lambda: len(list((work / "Done").iterdir())) == 20, 60, "not all filed")
+        time.sleep(QUIET * 3)
+    runs = triggered_runs(assistant.journal)
+    assert [r for r in runs if r["status"] != "applied"] == [] and events.kinds("failed") == []
+    assert Counter(r["trigger"]["automation"] for r in runs)["file it"] == 20
+
+
+def test_a_watched_folder_that_vanishes_is_reported_once_and_watched_again(assistant: Assistant,
+                                                                           work: Path) -> None:
+    save(assistant, work, FILE_IT)
+    events = Events()
+    inbox = work / "Inbox"
+    with runner(assistant, events) as r:
+        wait_until(lambda: r.watching() == ["file it"], 10, "not watching")
+        inbox.rmdir()
+        wait_until(lambda: events.kinds("error"), 10, "the vanished folder was not reported")
+        time.sleep(1.0)  # several reloads: still said once
+        inbox.mkdir()
+        (inbox / "back.pdf").write_text("back")
+        wait_until(lambda: len(triggered_runs(assistant.journal)) == 1, 30, "not watched again")
+    [error] = events.kinds("error")
+    assert "is gone" in error[2] and str(inbox) in error[2]
+    assert len(events.kinds("watching")) == 2
+    assert (work / "Done" / "back.pdf").exists()
