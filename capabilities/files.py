@@ -39,7 +39,7 @@ from capabilities.errors import (
 )
 from capabilities.folders import ATOMIC_NO_REPLACE, Stat, check_new_name, describe_folder, view
 from capabilities.holding import Holding, new_id
-from capabilities.overlay import Node, fingerprint_of
+from capabilities.overlay import Node
 from capabilities.plan import Action
 
 __all__ = ["Files"]
@@ -213,7 +213,8 @@ class Files(Capability):
         if len(parts) < 2:
             raise PathRefused(f"{path!r} is a granted folder itself; it cannot be deleted.",
                               "Delete files or folders inside it.")
-        detail: dict[str, Any] = {"path": self.folders.absolute(parts), "fingerprint": fingerprint_of(node),
+        detail: dict[str, Any] = {"path": self.folders.absolute(parts),
+                                  "fingerprint": self.view.fingerprint_node(node),
                                   "hold_id": new_id()}
         if node.is_folder:
             self._refuse_holding_errand(node)
@@ -254,8 +255,8 @@ class Files(Capability):
         return {
             "src": self.folders.absolute(sp),
             "dst": self.folders.absolute(dp),
-            "fingerprint": fingerprint_of(node),
-            "replaces": fingerprint_of(replaced) if replaced is not None else None,
+            "fingerprint": self.view.fingerprint_node(node),
+            "replaces": self.view.fingerprint_node(replaced) if replaced is not None else None,
             "hold_id": new_id() if replaced is not None else None,
         }
 

@@ -39,6 +39,9 @@ from capabilities.holding import new_id
 
 __all__ = ["FolderView", "Node", "Overlay", "Reader", "fingerprint_of", "fold"]
 
+RECENT_NS = 5 * 10**9  # "just modified": a same-size edit could still share its (2 s) time tick
+HASH_RECENT_LIMIT = 64 * 1024 * 1024  # larger recent files rely on size, time and inode alone
+
 
 class Reader(Protocol):
     """Reads the real folders for the overlay (``folders.FolderSet`` is the real one)."""
@@ -292,7 +295,23 @@ class FolderView:
 
     def fingerprint(self, parts: tuple[str, ...]) -> dict[str, Any]:
         """What apply checks about this entry before acting on it (see ``fingerprint_of``)."""
-        return fingerprint_of(self.node(parts))
+        return self.fingerprint_node(self.node(parts))
+
+    def fingerprint_node(self, node: Node) -> dict[str, Any]:
+        """``fingerprint_of`` plus a content hash for a file modified in the last few seconds.
+
+        Size and modified time miss an edit that keeps the size within one tick of
+        a coarse clock (2 s on FAT disks); only a file that recent is read and
+        hashed, so a preview over old photos reads nothing.
+        """
+        found = fingerprint_of(node)
+        st = node.stat
+        if (st is not None and st.kind == "file" and node.source is not None and node.data is None
+                and not node.produced and st.size <= HASH_RECENT_LIMIT
+                and time.time_ns() - st.mtime_ns < RECENT_NS):
+            data = self.folders.read_bytes(tuple(node.source.split("/")))
+            found["sha256"] = hashlib.sha256(data).hexdigest()
+        return found
 
     # ---- planning changes ------------------------------------------------------------
 

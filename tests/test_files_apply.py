@@ -100,6 +100,21 @@ def test_changed_source_stops_apply(trip: Path, tmp_path: Path) -> None:
         host.verify(rename_a)
 
 
+def test_a_just_modified_source_is_also_checked_by_content(trip: Path, tmp_path: Path) -> None:
+    (trip / "fresh.txt").write_text("written a moment ago")  # a coarse clock could hide a same-size edit
+    run = start(tmp_path, (trip, "rw"))
+    run.call("rename", "Trip/fresh.txt", "Trip/fresh2.txt")
+    run.call("rename", "Trip/a.txt", "Trip/a2.txt")
+    fresh, old = run.actions
+    assert "sha256" in fresh.detail["fingerprint"] and "sha256" not in old.detail["fingerprint"]
+    st = os.stat(trip / "fresh.txt")
+    with open(trip / "fresh.txt", "r+b") as f:  # same size, same inode, time put back
+        f.write(b"W")
+    os.utime(trip / "fresh.txt", ns=(st.st_atime_ns, st.st_mtime_ns))
+    with pytest.raises(SourceChanged, match="different content"):
+        run.applier().verify(fresh)
+
+
 def test_undo_refuses_only_what_changed(trip: Path, tmp_path: Path) -> None:
     run = start(tmp_path, (trip, "rw"))
     run.call("rename", "Trip/a.txt", "Trip/a2.txt")
