@@ -107,8 +107,8 @@ def _resolve(journal: Journal, run_id: int, caps: Mapping[str, Capability], fini
             status = "done" if happened else "planned"
             outcomes.append((row["seq"], status, row["outcome"] or found or {}, None, now()))
         else:
-            status = "done" if happened else "undone"
-            outcomes.append((row["seq"], status, row["outcome"], None, now()))
+            status = "done" if happened else "undone"  # its apply's outcome and time stay as they were
+            outcomes.append((row["seq"], status, row["outcome"], None, row["finished"]))
     journal.record_outcomes(run_id, outcomes)
     undone = [(seq, "undone", None, at) for seq, st, _, _, at in outcomes if st == "undone"]
     if undone:
