@@ -181,3 +181,24 @@ def test_a_write_racing_another_client_is_refused_by_the_servers_etag(server: Ra
     finally:
         backend.close()
     assert str(stored(server, source)[uid]["SUMMARY"]) == "Moved by the practice"
+
+
+def test_a_server_that_never_answers_gives_up_at_the_runs_deadline() -> None:
+    import socket
+    import time
+
+    from tests.calendar_support import CalendarRun
+
+    with socket.socket() as silent:  # accepts connections (the kernel does) but never replies
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(4)
+        port = silent.getsockname()[1]
+        run = CalendarRun(grants(f"caldav:http://alice@127.0.0.1:{port}/alice/work/"),
+                          {"calendar_password": "secret"})
+        run.context.deadline = time.monotonic() + 1.0
+        try:
+            with pytest.raises(BackendError, match="Could not reach the calendar server") as caught:
+                run("events", *WEEK)
+        finally:
+            run.calendar.close()
+    assert "timed out" in caught.value.message
