@@ -212,3 +212,28 @@ def test_batches_grow_to_their_cap_and_cover_every_action_once() -> None:
     assert [x for b in growing_batches(list(range(10_000))) for x in b] == list(range(10_000))
     assert len(growing_batches(list(range(10_000)))) == 15  # commits for a 10,000-action apply
     assert growing_batches([]) == []
+
+
+class Witness(ToyFiles):
+    """Looks at the journal through another connection at the moment of each effect."""
+
+    watcher: Journal
+    run_id: int
+    seen: list[str]
+
+    def perform_rename(self, action: Action) -> dict[str, Any]:
+        (row,) = [a for a in self.watcher.actions(self.run_id) if a["seq"] == action.seq]
+        self.seen.append(row["status"])
+        return super().perform_rename(action)
+
+
+def test_every_effect_happens_after_its_intent_is_committed(tmp_path: Path, journal: Journal) -> None:
+    root = tmp_path / "tree"
+    make_files(root, 40)
+    caps = preview_renames(root, 40)
+    rid = start(journal, caps)
+    witness = Witness(caps["toyfs"].grants, caps["toyfs"].context)
+    with Journal(tmp_path / "errand.db") as watcher:  # sees only what is committed
+        witness.watcher, witness.run_id, witness.seen = watcher, rid, []
+        assert apply_plan(journal, rid, caps["toyfs"].context.plan, {"toyfs": witness}).ok
+    assert witness.seen == ["started"] * 40
