@@ -226,8 +226,13 @@ class Witness(ToyFiles):
         self.seen.append(row["status"])
         return super().perform_rename(action)
 
+    def undo_rename(self, action: Action, outcome: dict[str, Any]) -> None:
+        (row,) = [a for a in self.watcher.actions(self.run_id) if a["seq"] == action.seq]
+        self.seen.append(row["status"])
+        super().undo_rename(action, outcome)
 
-def test_every_effect_happens_after_its_intent_is_committed(tmp_path: Path, journal: Journal) -> None:
+
+def test_every_effect_and_undo_happens_after_its_intent_is_committed(tmp_path: Path, journal: Journal) -> None:
     root = tmp_path / "tree"
     make_files(root, 40)
     caps = preview_renames(root, 40)
@@ -236,4 +241,7 @@ def test_every_effect_happens_after_its_intent_is_committed(tmp_path: Path, jour
     with Journal(tmp_path / "errand.db") as watcher:  # sees only what is committed
         witness.watcher, witness.run_id, witness.seen = watcher, rid, []
         assert apply_plan(journal, rid, caps["toyfs"].context.plan, {"toyfs": witness}).ok
-    assert witness.seen == ["started"] * 40
+        assert witness.seen == ["started"] * 40
+        witness.seen = []
+        assert undo_run(journal, rid, {"toyfs": witness}).undone == 40
+    assert witness.seen == ["undoing"] * 40
