@@ -232,7 +232,7 @@ class Witness(ToyFiles):
         super().undo_rename(action, outcome)
 
 
-def test_every_effect_and_undo_happens_after_its_intent_is_committed(tmp_path: Path, journal: Journal) -> None:
+def test_every_effect_and_undo_comes_after_its_committed_intent(tmp_path: Path, journal: Journal) -> None:
     root = tmp_path / "tree"
     make_files(root, 40)
     caps = preview_renames(root, 40)
