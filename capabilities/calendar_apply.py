@@ -21,7 +21,7 @@ from typing import Any
 from capabilities import calendar_events as ev
 from capabilities.calendar_backends import CalendarBackend
 from capabilities.calendar_set import CalendarSet
-from capabilities.errors import SourceChanged, TargetExists, TargetMissing, UndoRefused
+from capabilities.errors import ErrandError, SourceChanged, TargetExists, TargetMissing, UndoRefused
 from capabilities.plan import Action
 
 __all__ = ["AGAIN", "CalendarApply"]
@@ -33,6 +33,13 @@ class CalendarApply:
     """The ``perform_*``/``undo_*``/``verify_*``/``probe_*`` methods of the calendar capability."""
 
     calendars: CalendarSet
+
+    def probe(self, action: Action) -> bool | dict[str, Any] | None:
+        """After a crash: did it happen? Unknown (None) when the calendar cannot be reached now."""
+        try:
+            return super().probe(action)  # type: ignore[misc]  # Capability.probe, next in the MRO
+        except ErrandError:
+            return None  # offline, password gone, file moved: recovery then lets undo try and explain
 
     # ---- create --------------------------------------------------------------------------
 

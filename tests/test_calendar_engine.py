@@ -77,3 +77,21 @@ def test_a_crash_mid_apply_is_rolled_back_with_the_probes(tmp_path: Path, journa
         assert [e["title"] for e in after("events", *WEEK)] == ["Standup", "Dentist"]
     held = icalendar.Calendar.from_ical(ics.read_bytes()).walk("VEVENT")
     assert sorted(str(e["UID"]) for e in held) == ["dentist-1", "standup-1"]
+
+
+def test_recovery_with_the_calendar_out_of_reach_reports_instead_of_failing(tmp_path: Path,
+                                                                           journal: Journal) -> None:
+    ics = tmp_path / "work.ics"
+    ics.write_bytes(SEED.encode())
+    grants = [Grant("calendar", f"ics:{ics}", "rw", "Work")]
+    with calendar_run(grants) as run:
+        run("create", "Lunch", "2026-11-25T12:30Z", "2026-11-25T13:30Z")
+    run_id = journal.start_run("lunch", "…", grants)
+    journal.save_plan(run_id, run.plan)
+    journal.claim_run(run_id, f"{socket.gethostname()}:{os.getpid()}:not-this-process", "applying")
+    journal.mark_actions(run_id, [1], "started")
+    ics.rename(tmp_path / "moved.ics")  # the calendar is gone when Errand starts again
+
+    [report] = recover(journal, lambda g: {"calendar": Calendar(g, RunContext())})
+    assert (report.unknown, report.status) == ([1], "partly_undone")
+    assert "does not exist" in report.refused[0][1]  # the reason, kept for the person
