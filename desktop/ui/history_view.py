@@ -121,8 +121,9 @@ class HistoryView(QWidget):
         d.addWidget(self.log)
         d.addLayout(row)
         split.addWidget(details)
-        split.setStretchFactor(0, 2)
-        split.setStretchFactor(1, 3)
+        split.setStretchFactor(0, 1)
+        split.setStretchFactor(1, 2)
+        split.setSizes([220, 460])
         outer.addWidget(split, 1)
         self._show_details(None)
 

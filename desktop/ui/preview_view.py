@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
 from desktop.display import safe_text
 from desktop.ui.changes import ChangesModel, change_rows, counts_text
 from desktop.ui.errors import Problem, ProblemBox
-from desktop.ui.result_view import result_shape, result_widget
+from desktop.ui.result_view import is_compact, result_shape, result_widget
 from desktop.ui.thumbnails import Thumbnails
 from desktop.ui.widgets import heading, label
 
@@ -87,7 +87,7 @@ class PreviewView(QWidget):
         self.result_title = label("What the chore reported", "section")
         outer.addWidget(self.result_title)
         self.result_holder = QVBoxLayout()
-        outer.addLayout(self.result_holder, 1)
+        outer.addLayout(self.result_holder)
         self.result: QWidget | None = None
 
         self.log = QPlainTextEdit(readOnly=True, objectName="log")
@@ -172,4 +172,4 @@ class PreviewView(QWidget):
         self.result_title.setVisible(visible)
         if visible:
             self.result = result_widget(value)
-            self.result_holder.addWidget(self.result)
+            self.result_holder.addWidget(self.result, 0 if is_compact(value) else 1)

@@ -14,7 +14,6 @@ from typing import Any
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHeaderView,
-    QLabel,
     QListWidget,
     QTableWidget,
     QTableWidgetItem,
@@ -24,9 +23,20 @@ from PySide6.QtWidgets import (
 from desktop.display import safe_text
 from desktop.ui.widgets import label
 
-__all__ = ["MAX_ROWS", "result_shape", "result_widget"]
+__all__ = ["MAX_ROWS", "is_compact", "result_shape", "result_widget"]
 
 MAX_ROWS = 2000
+MAX_INLINE = 6  # a dict this small, with plain values, is shown as one line of text
+
+
+def is_compact(value: Any) -> bool:
+    """Whether ``value`` is shown as a line of text (so the page need not make room for a table)."""
+    shape = result_shape(value)
+    return shape in ("none", "text") or (shape == "pairs" and _small_pairs(value))
+
+
+def _small_pairs(value: Mapping[str, Any]) -> bool:
+    return len(value) <= MAX_INLINE and not any(isinstance(v, Mapping | list | tuple) for v in value.values())
 
 
 def result_shape(value: Any) -> str:
@@ -55,8 +65,11 @@ def result_widget(value: Any) -> QWidget:
     if shape == "none":
         return label("The chore did not report anything.", "muted")
     if shape == "text":
-        text = label(_cell(value), "summary")
-        return text
+        return label(_cell(value), "summary")
+    if shape == "pairs" and _small_pairs(value):
+        # a small summary like {"renamed": 6, "undated": 0} reads best as one line
+        parts = [f"{safe_text(str(k)).replace('_', ' ')}: {_cell(v)}" for k, v in value.items()]
+        return label(" · ".join(parts), "summary")
     if shape == "list":
         widget = QListWidget()
         widget.setObjectName("resultList")
@@ -92,7 +105,3 @@ def result_widget(value: Any) -> QWidget:
 def _cap_note(widget: QWidget, total: int) -> None:
     if total > MAX_ROWS:
         widget.setToolTip(f"Showing the first {MAX_ROWS:,} of {total:,}.")
-
-
-def describe_count(value: Any) -> QLabel:
-    return label(f"{len(value):,} items" if isinstance(value, Sequence) else "", "muted")

@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
 
 from desktop.display import safe_text
 from desktop.ui.errors import ProblemBox, problem_from
-from desktop.ui.result_view import result_widget
+from desktop.ui.result_view import is_compact, result_widget
 from desktop.ui.widgets import heading, label
 
 __all__ = ["RunView"]
@@ -31,6 +31,19 @@ _STATUS = {
     "failed": ("bad", "The chore stopped part-way. What was done so far can be undone."),
     "refused": ("warn", "Not applied."),
 }
+
+
+_MARKS = {"done": "✓", "skipped": "–", "failed": "✗", "undone": "↶"}
+MAX_LOG_ACTIONS = 500
+
+
+def _action_lines(actions: list[dict[str, Any]]) -> list[str]:
+    """One line per change, as done (the first ``MAX_LOG_ACTIONS``; then how many more)."""
+    lines = [f"{_MARKS.get(a['status'], '·')} {safe_text(a.get('summary') or '')}"
+             for a in actions[:MAX_LOG_ACTIONS]]
+    if len(actions) > MAX_LOG_ACTIONS:
+        lines.append(f"… and {len(actions) - MAX_LOG_ACTIONS:,} more (all of them are in History)")
+    return lines
 
 
 class RunView(QWidget):
@@ -59,7 +72,7 @@ class RunView(QWidget):
         self.result_title = label("What the chore reported", "section")
         outer.addWidget(self.result_title)
         self.result_holder = QVBoxLayout()
-        outer.addLayout(self.result_holder, 2)
+        outer.addLayout(self.result_holder)
         self.result: QWidget | None = None
         outer.addWidget(label("Log", "section"))
         self.log = QPlainTextEdit(readOnly=True, objectName="log")
@@ -95,6 +108,7 @@ class RunView(QWidget):
         self.problem.clear()
         self._clear_result()
         self.log.setPlainText("\n".join(safe_text(line) for line in log))
+        self.log.appendPlainText(f"Applying {total:,} approved change{'s' if total != 1 else ''}…")
         self.cancel.setVisible(True)
         self.cancel.setEnabled(True)
         self.cancel.setFocus()
@@ -127,11 +141,12 @@ class RunView(QWidget):
         self.counts.setText(f"{done:,} of {total:,} changes done{more}")
         if report.error and report.status != "cancelled":
             self.problem.show_problem(problem_from(report.error))
-        self.log.appendPlainText(f"— {words}")
+        self.log.appendPlainText("\n".join(_action_lines(report.actions)))
+        self.log.appendPlainText(words)
         self._clear_result()
         self.result_title.setVisible(True)
         self.result = result_widget(report.result)
-        self.result_holder.addWidget(self.result)
+        self.result_holder.addWidget(self.result, 0 if is_compact(report.result) else 1)
         self.cancel.setVisible(False)
         self.undo.setVisible(done > 0)
         self.undo.setEnabled(True)
@@ -141,7 +156,7 @@ class RunView(QWidget):
 
     def undone(self, text: str) -> None:
         self.undo.setEnabled(False)
-        self.log.appendPlainText(f"— {text}")
+        self.log.appendPlainText(text)
         self.status.setText(text)
 
     def _cancel(self) -> None:

@@ -91,6 +91,7 @@ class SettingsView(QWidget):
         model_form.addRow("API key", keys_row)
         model_form.addRow("", self.key_state)
         model_form.addRow("", self.test_result)
+        self.model_form = model_form
         self.keyring_note = label("", "muted")
         box = QWidget()
         box.setLayout(model_form)
@@ -136,6 +137,7 @@ class SettingsView(QWidget):
         self.calendar.setText(s.calendar)
         self.file_names.setChecked(s.allow_file_names)
         self.key.clear()
+        self.test_result.setText("")
         self.saved_note.setText("")
         self.problem.clear()
         self._refresh_key_state()
@@ -169,9 +171,12 @@ class SettingsView(QWidget):
 
     def _refresh_key_state(self) -> None:
         model = self.model.currentText().strip()
+        for widget in (self.key, self.save_key, self.test):
+            widget.setEnabled(bool(model))
         if not model:
             self.key_state.setText("No model chosen: no key needed.")
             self.keyring_note.setText("")
+            self._tidy()
             return
         service = self._service()
 
@@ -184,7 +189,14 @@ class SettingsView(QWidget):
         run_task(look, on_done=lambda r: self._show_key_state(service, *r),
                  on_error=lambda exc, tb: self.problem.show_problem(problem_from(exc, tb)))
 
+    def _tidy(self) -> None:
+        """Rows with nothing to say take no room."""
+        for widget in (self.key_state, self.test_result):
+            self.model_form.setRowVisible(widget, bool(widget.text()))
+        self.keyring_note.setVisible(bool(self.keyring_note.text()))
+
     def _show_key_state(self, service: str, usable: bool, message: str, key: str | None) -> None:
+        self.keyring_note.setVisible(True)
         self.keyring_note.setText(message if usable else
                                   f"Keys cannot be saved here: {message} Put the key in the provider's "
                                   "environment variable (e.g. OPENAI_API_KEY) instead.")
@@ -193,6 +205,7 @@ class SettingsView(QWidget):
             self.key_state.setText(f"A key for {service} is stored in the keyring: {masked(key)}")
         else:
             self.key_state.setText(f"No key for {service} is stored yet." if usable else "")
+        self._tidy()
 
     def _save_key(self) -> None:
         key = self.key.text().strip()
@@ -218,6 +231,7 @@ class SettingsView(QWidget):
         typed = self.key.text().strip() or None
         self.test.setEnabled(False)
         self.test_result.setText("Asking the model to say hello…")
+        self._tidy()
         self.problem.clear()
 
         def ping(task: Any) -> Any:
@@ -234,10 +248,12 @@ class SettingsView(QWidget):
             said = safe_text(" ".join(str(done.text).split())[:60])
             self.test_result.setText(f"Connected: {settings.model} answered “{said}” "
                                      f"in {done.latency_ms / 1000:.1f} s.")
+            self._tidy()
 
         def failed(exc: BaseException, tb: str) -> None:
             self.test.setEnabled(True)
             self.test_result.setText("The connection test failed.")
+            self._tidy()
             self.problem.show_problem(problem_from(exc, tb))
 
         run_task(ping, on_done=answered, on_error=failed)

@@ -11,6 +11,7 @@ scale at high DPI.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from importlib import resources
 
 from PySide6.QtGui import QColor, QGuiApplication, QPalette
 from PySide6.QtWidgets import QApplication
@@ -61,7 +62,13 @@ def apply_theme(app: QApplication) -> None:
     pal.setColor(QPalette.ColorRole.Highlight, QColor(a.accent))
     pal.setColor(QPalette.ColorRole.HighlightedText, QColor(a.accent_text))
     app.setPalette(pal)
-    app.setStyleSheet(_SHEET.format(a=a))
+    app.setStyleSheet(_SHEET.format(a=a, chevron=_icon_path("chevron-down")))
+
+
+def _icon_path(name: str) -> str:
+    """A file path for an icon, for style sheets (which take ``url(...)``, not an icon object)."""
+    path = resources.files("resources").joinpath("icons", f"{name}.svg")
+    return str(path).replace("\\", "/")
 
 
 _SHEET = """
@@ -94,6 +101,12 @@ QPlainTextEdit#request {{ font-size: 14pt; padding: 10px; border: 1px solid {a.b
 QPlainTextEdit#request:focus {{ border: 2px solid {a.accent}; }}
 QPlainTextEdit#log, QPlainTextEdit#script, QPlainTextEdit#problemDetail {{
     font-family: "DejaVu Sans Mono", "Menlo", "Consolas", monospace; font-size: 9.5pt; }}
+QLineEdit, QComboBox {{ padding: 5px 8px; border: 1px solid {a.border}; border-radius: 6px;
+    background: {a.card}; }}
+QLineEdit:focus, QComboBox:focus {{ border: 2px solid {a.accent}; }}
+QLineEdit:disabled {{ color: palette(mid); }}
+QComboBox::drop-down {{ border: none; width: 24px; }}
+QComboBox::down-arrow {{ image: url("{chevron}"); width: 12px; height: 12px; }}
 QPushButton, QToolButton#plain {{ padding: 6px 14px; border-radius: 8px; border: 1px solid {a.border};
     background: {a.card}; }}
 QPushButton:hover, QToolButton#plain:hover {{ border-color: {a.accent}; }}

@@ -12,7 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QByteArray, QSettings, QSize, Qt
+from PySide6.QtCore import QByteArray, QEvent, QSettings, QSize, Qt
 from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
 from PySide6.QtWidgets import (
     QFileDialog,
@@ -146,6 +146,12 @@ class MainWindow(QMainWindow):
 
     def _history_changed(self) -> None:
         pass  # the chore page keeps its own state; History already reloads itself
+
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() == QEvent.Type.PaletteChange:  # light ↔ dark: redraw the icons in the new colours
+            for i in range(self.nav.count()):
+                self.nav.item(i).setIcon(icon(_ICONS[i]))
+        super().changeEvent(event)
 
     def bring_to_front(self) -> None:
         """The second launch asked to see the window (single instance)."""

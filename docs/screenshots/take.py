@@ -1,0 +1,190 @@
+"""Screenshots of each main view from a real window under Xvfb: ``python docs/screenshots/take.py``.
+
+Starts its own X server (``Xvfb :99``), opens Errand with a fresh data folder,
+runs the "try it on sample photos" recipe through Ask → Plan → Preview → Run,
+opens History and Settings, plans a chore with a model (the local fake
+OpenAI-compatible server from the tests), and saves ``widget.grab()`` of the
+window at each step into this folder. ``--dark`` also takes the dark palette.
+Needs the apt packages listed in shared/DESIGN.md (xvfb, xauth, libxcb-*).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parents[1]
+DISPLAY = ":99"
+SIZE = (1180, 800)
+
+
+def start_xvfb() -> subprocess.Popen[bytes]:
+    server = subprocess.Popen(["Xvfb", DISPLAY, "-screen", "0", "1600x1000x24", "-nolisten", "tcp"],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    socket = Path(f"/tmp/.X11-unix/X{DISPLAY[1:]}")
+    for _ in range(100):
+        if socket.exists():
+            return server
+        time.sleep(0.05)
+    server.kill()
+    raise SystemExit("Xvfb did not start (is the xvfb package installed?)")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--dark", action="store_true", help="use the dark palette (file names end in -dark)")
+    args = parser.parse_args()
+    server = start_xvfb()
+    home = Path(tempfile.mkdtemp(prefix="errand-shots-"))
+    try:
+        env_setup(home)
+        return shoot(home, dark=args.dark)
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+        shutil.rmtree(home, ignore_errors=True)
+
+
+def env_setup(home: Path) -> None:
+    os.environ.update(DISPLAY=DISPLAY, QT_QPA_PLATFORM="xcb", ERRAND_HOME=str(home / "errand"),
+                      LITELLM_LOCAL_MODEL_COST_MAP="True", OPENAI_API_KEY="sk-screenshot")
+    os.environ.pop("WAYLAND_DISPLAY", None)
+    os.environ.setdefault("ERRAND_CACHE", str(Path(tempfile.gettempdir()) / "errand-shots-cache"))
+    sys.path.insert(0, str(ROOT))
+
+
+def shoot(home: Path, *, dark: bool) -> int:
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QApplication
+
+    from desktop.assistant import Assistant
+    from desktop.ui.theme import apply_theme
+    from desktop.ui.window import MainWindow
+
+    app = QApplication([sys.argv[0]])
+    if dark:
+        app.styleHints().setColorScheme(Qt.ColorScheme.Dark)
+        app.setPalette(dark_palette())  # what a dark desktop theme hands the app (Xvfb has no theme)
+    apply_theme(app)
+    suffix = "-dark" if dark else ""
+    win = MainWindow(Assistant(), samples_parent=home / "Pictures")
+    win.resize(*SIZE)
+    win.show()
+    flow = win.flow
+
+    def wait(condition: Callable[[], bool], seconds: float = 300) -> None:
+        deadline = time.monotonic() + seconds
+        while not condition():
+            app.processEvents()
+            if time.monotonic() > deadline:
+                raise SystemExit("timed out waiting for the window")
+            time.sleep(0.02)
+        for _ in range(20):  # let thumbnails and layouts settle
+            app.processEvents()
+            time.sleep(0.01)
+
+    def save(name: str) -> None:
+        path = HERE / f"{name}{suffix}.png"
+        win.grab().save(str(path))
+        print(f"saved {path.relative_to(ROOT)}")
+
+    wait(lambda: True)
+    save("1-ask")
+    flow.ask.samples_button.click()
+    wait(lambda: flow.stack.currentIndex() == 1 and not flow.busy)
+    flow.plan.fold.setChecked(True)
+    save("2-plan")
+    flow.plan.fold.setChecked(False)
+    flow.plan.preview_button.click()
+    wait(lambda: not flow.busy and flow.preview_view.approve.isVisible())
+    preview = flow.preview_view
+    wait(lambda: all(preview.thumbnails.get(r.picture) is not None for r in preview.model.rows), 30)
+    save("3-preview")
+    preview.approve.click()
+    wait(lambda: flow.run.report is not None and not flow.busy)
+    save("4-run")
+    flow.run.history.click()
+    wait(lambda: win.history.current is not None)
+    win.history.timeline.selectRow(1)
+    save("5-history")
+    win.show_page(2)
+    wait(lambda: True)
+    save("6-automations")
+    shoot_model(app, win, wait, save, home)
+    win.show_page(3)
+    wait(lambda: "key" in win.settings.key_state.text() or bool(win.settings.keyring_note.text()), 30)
+    save("7-settings")
+    win.close()
+    return 0
+
+
+def dark_palette() -> object:
+    from PySide6.QtGui import QColor, QPalette
+
+    pal = QPalette()
+    role = QPalette.ColorRole
+    for r, colour in ((role.Window, "#15171c"), (role.WindowText, "#e6e8ec"), (role.Base, "#1d2026"),
+                      (role.AlternateBase, "#23262d"), (role.Text, "#e6e8ec"), (role.Button, "#23262d"),
+                      (role.ButtonText, "#e6e8ec"), (role.ToolTipBase, "#23262d"),
+                      (role.ToolTipText, "#e6e8ec"),
+                      (role.PlaceholderText, "#7d8594"), (role.Mid, "#4a505c"), (role.Midlight, "#2c3038"),
+                      (role.Dark, "#0e0f12"), (role.Light, "#3a3f4a"), (role.BrightText, "#ffffff")):
+        pal.setColor(r, QColor(colour))
+    pal.setColor(QPalette.ColorGroup.Disabled, role.Text, QColor("#6b7280"))
+    pal.setColor(QPalette.ColorGroup.Disabled, role.ButtonText, QColor("#6b7280"))
+    return pal
+
+
+def shoot_model(app: object, win: object, wait: Callable[..., None], save: Callable[[str], None],
+                home: Path) -> None:
+    """A chore no recipe covers, planned by a model (the tests' local fake server answers)."""
+    from desktop import settings as settings_store
+    from tests.fake_openai import FakeOpenAI
+
+    fake = FakeOpenAI()
+    try:
+        settings = settings_store.load()
+        settings.model, settings.api_base = "openai/gpt-4o-mini", fake.url
+        settings_store.save(settings)
+        fake.reply(MODEL_ANSWER, prompt_tokens=2400, completion_tokens=180)
+        flow = win.flow  # type: ignore[attr-defined]
+        flow.settings_changed()
+        win.show_page(0)  # type: ignore[attr-defined]
+        flow.new_errand()
+        flow.ask.clear_folders()
+        flow.ask.add_folder(str(home / "Pictures" / "Errand samples"))
+        flow.ask.set_request("Describe each photo in one line and put the list in a text file called "
+                             "captions.txt")
+        flow.ask.plan_button.click()
+        wait(lambda: flow.stack.currentIndex() == 1 and not flow.busy, 60)
+        save("8-plan-model")
+    finally:
+        fake.close()
+
+
+MODEL_ANSWER = '''Summary: Looks at each photo in “Errand samples”, asks the vision model for a
+one-line description, and writes the descriptions, one per line, into a new file captions.txt
+in the same folder.
+
+```python
+names = sorted(p for p in files.list("Errand samples") if p.lower().endswith(".jpg"))
+lines = []
+for path in names:
+    caption = vision.caption(path)
+    lines.append(f"{path}: {caption['caption']}")
+files.write_text("Errand samples/captions.txt", "\\n".join(lines) + "\\n")
+result = len(lines)
+```
+'''
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
