@@ -66,7 +66,7 @@ def kill_mid_batch(tmp_path: Path, mode: str, busy: str, settled: str, at_least:
     """Run the child; once ``at_least`` actions are ``settled`` and a batch is ``busy``, SIGKILL it."""
     db = tmp_path / "errand.db"
     Journal(db).close()  # the schema exists before the child starts, so polling can read it
-    env = {**os.environ, "ERRAND_TOY_DELAY": "0.001"}
+    env = {**os.environ, "ERRAND_TOY_DELAY": "0.002"}
     child = subprocess.Popen([sys.executable, "-c", CHILD, str(tmp_path / "tree"), str(tmp_path / "holding"),
                               str(db), mode, kind], cwd=REPO, env=env, stdout=subprocess.PIPE, text=True)
     try:
