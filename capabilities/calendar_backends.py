@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Protocol
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import unquote, urlsplit, urlunsplit
 
 import icalendar
 
@@ -51,7 +51,7 @@ class Source:
         if self.kind == "ics" and self.path is not None:
             return self.path.stem
         parts = [p for p in urlsplit(self.url).path.split("/") if p]
-        return parts[-1] if parts else self.host
+        return unquote(parts[-1]) if parts else self.host
 
     def place(self) -> str:
         """Where it is, for people: a file path or a server name."""

@@ -213,6 +213,11 @@ def test_grant_text_in_plain_words() -> None:
     assert Calendar.describe_grant(Grant("calendar", "caldav:https://ana@cal.example.com/dav/ana/work/",
                                          "rw", "Work")) == \
         "Read and change events in the calendar “Work” at cal.example.com"
+    rota = Grant("calendar", "caldav:https://ana@cal.example.com/ana/Team%20Rota/")
+    assert Calendar.describe_grant(rota) == \
+        "Read and change events in the calendar “Team Rota” at cal.example.com"
+    assert Calendar.describe_grant(Grant("calendar", "webcal:nonsense", "ro")) == \
+        "Read events in the calendar webcal:nonsense"
 
 
 def test_several_calendars_in_one_run(ics: Path, tmp_path: Path) -> None:
