@@ -124,10 +124,10 @@ class _Prepared:
 class Sandbox:
     """Loads the compiled guest once; runs scripts in fresh instances of it."""
 
-    def __init__(self, cache_dir: Path | None = None,
+    def __init__(self, cache_dir: str | Path | None = None,
                  progress: Callable[[str], None] | None = None, keep_warm: bool = False) -> None:
         self.engine = make_engine()
-        self.component = compiled_component(self.engine, cache_dir or _default_cache_dir(), progress)
+        self.component = compiled_component(self.engine, Path(cache_dir or _default_cache_dir()), progress)
         self.linker = self._make_linker()
         self.ticker = EpochTicker(self.engine)
         self.keep_warm = keep_warm  # prepare the next instance in the background after each run
