@@ -138,6 +138,10 @@ class Assistant:
         if len(preview.plan) and approve is not None and not approve(preview):
             journal.finish_run(run_id, "refused", result=preview.outcome.result)
             return self._report(run_id, preview)
+        for cap in preview.capabilities.values():
+            # The preview's deadline has passed while the person read the plan; apply's network
+            # calls get their own per-call budget (RunContext.remaining's default).
+            cap.context.deadline = None
         with _own_changes(preview.plan):
             done = apply_plan(journal, run_id, preview.plan, preview.capabilities, on_progress=on_progress,
                               cancel=cancel)
