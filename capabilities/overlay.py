@@ -39,7 +39,10 @@ from capabilities.holding import new_id
 
 __all__ = ["FolderView", "Node", "Overlay", "Reader", "fingerprint_of", "fold"]
 
-RECENT_NS = 5 * 10**9  # "just modified": a same-size edit could still share its (2 s) time tick
+# "Just modified": a same-size edit could still share the file's time tick. A time in whole
+# seconds means a coarse clock (FAT keeps 2 s, HFS+ 1 s); finer clocks tick in milliseconds.
+RECENT_COARSE_NS = 5 * 10**9
+RECENT_FINE_NS = 100 * 10**6
 HASH_RECENT_LIMIT = 64 * 1024 * 1024  # larger recent files rely on size, time and inode alone
 
 
@@ -298,17 +301,18 @@ class FolderView:
         return self.fingerprint_node(self.node(parts))
 
     def fingerprint_node(self, node: Node) -> dict[str, Any]:
-        """``fingerprint_of`` plus a content hash for a file modified in the last few seconds.
+        """``fingerprint_of`` plus a content hash for a file modified within its clock's last tick.
 
-        Size and modified time miss an edit that keeps the size within one tick of
-        a coarse clock (2 s on FAT disks); only a file that recent is read and
-        hashed, so a preview over old photos reads nothing.
+        Size and modified time miss an edit that keeps the size within one tick
+        of the disk's clock (2 s on FAT); only a file that recent is read and
+        hashed, so a preview over old photos (or fresh files on a fine clock) reads nothing.
         """
         found = fingerprint_of(node)
         st = node.stat
         if (st is not None and st.kind == "file" and node.source is not None and node.data is None
                 and not node.produced and st.size <= HASH_RECENT_LIMIT
-                and time.time_ns() - st.mtime_ns < RECENT_NS):
+                and time.time_ns() - st.mtime_ns
+                < (RECENT_COARSE_NS if st.mtime_ns % 10**9 == 0 else RECENT_FINE_NS)):
             data = self.folders.read_bytes(tuple(node.source.split("/")))
             found["sha256"] = hashlib.sha256(data).hexdigest()
         return found

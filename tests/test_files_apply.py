@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+import time
 from pathlib import Path
 
 import pytest
@@ -101,7 +102,9 @@ def test_changed_source_stops_apply(trip: Path, tmp_path: Path) -> None:
 
 
 def test_a_just_modified_source_is_also_checked_by_content(trip: Path, tmp_path: Path) -> None:
-    (trip / "fresh.txt").write_text("written a moment ago")  # a coarse clock could hide a same-size edit
+    (trip / "fresh.txt").write_text("written a moment ago")
+    whole = int(time.time()) * 10**9  # a time in whole seconds, as on a coarse-clock (FAT) disk
+    os.utime(trip / "fresh.txt", ns=(whole, whole))
     run = start(tmp_path, (trip, "rw"))
     run.call("rename", "Trip/fresh.txt", "Trip/fresh2.txt")
     run.call("rename", "Trip/a.txt", "Trip/a2.txt")
