@@ -11,6 +11,7 @@ import os
 import subprocess
 import sys
 from collections.abc import Iterator
+from datetime import UTC
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +28,7 @@ pytestmark = pytest.mark.timeout(300)
 ROOT = Path(__file__).resolve().parents[1]
 window = test_ui_flow.window  # the same real window fixture
 
+N_FILES = 10_000
 RENAME_ALL = """
 names = files.list("Many")
 files.rename_many([[n, n[:-4] + ".done"] for n in names])
@@ -38,7 +40,7 @@ def test_cancel_mid_run_keeps_what_was_done_undoable_and_the_window_responsive(
         qtbot: Any, window: Any, tmp_path: Path) -> None:
     many = tmp_path / "Many"
     many.mkdir()
-    for i in range(4000):
+    for i in range(N_FILES):
         (many / f"f{i:05d}.txt").write_text(str(i))
     before = tree(many)
     flow = window.flow
@@ -47,7 +49,7 @@ def test_cancel_mid_run_keeps_what_was_done_undoable_and_the_window_responsive(
     wait_page(qtbot, window, 1)
     click(qtbot, flow.plan.preview_button)
     wait_preview(qtbot, window)
-    assert flow.preview_view.counts.text() == "4,000 changes: 4,000 renames"
+    assert flow.preview_view.counts.text() == f"{N_FILES:,} changes: {N_FILES:,} renames"
 
     ticks: list[int] = []
     timer = QTimer()
@@ -62,7 +64,7 @@ def test_cancel_mid_run_keeps_what_was_done_undoable_and_the_window_responsive(
 
     assert report.status == "cancelled"
     done = report.counts().get("done", 0)
-    assert 0 < done < 4000 and report.counts().get("skipped", 0) == 4000 - done
+    assert 0 < done < N_FILES and report.counts().get("skipped", 0) == N_FILES - done
     renamed = [n for n in tree(many) if n.endswith(".done")]
     assert len(renamed) == done  # exactly what the journal says was done, on disk
     assert ticks, "the GUI thread ran its timers while the apply was running"
@@ -98,6 +100,44 @@ def test_a_script_error_is_shown_in_words_with_details_and_changes_nothing(
     window.show_page(1)
     qtbot.waitUntil(lambda: window.history.current is not None, timeout=WAIT)
     assert window.history.current.status == "failed" and window.history.message.isVisible()
+
+
+def test_a_file_changed_after_the_preview_stops_the_run_with_the_reason(
+        qtbot: Any, window: Any, tmp_path: Path) -> None:
+    trip = tmp_path / "Trip"
+    trip.mkdir()
+    for name in ("a.txt", "b.txt", "c.txt"):
+        (trip / name).write_text(name)
+    flow = window.flow
+    flow.ask.add_folder(str(trip))
+    flow.use_script('for n in sorted(files.list("Trip")):\n    files.rename(n, n[:-4] + ".md")\n',
+                    flow.ask.folders)
+    wait_page(qtbot, window, 1)
+    click(qtbot, flow.plan.preview_button)
+    wait_preview(qtbot, window)
+    (trip / "b.txt").write_text("edited after the preview")  # the person keeps working meanwhile
+    click(qtbot, flow.preview_view.approve)
+    report = wait_run(qtbot, window)
+    assert report.status == "failed" and report.counts() == {"done": 1, "skipped": 2}
+    assert sorted(tree(trip)) == ["a.md", "b.txt", "c.txt"]
+    assert (trip / "b.txt").read_text() == "edited after the preview"  # never overwritten
+    box = flow.run.problem
+    assert box.isVisible() and "b.txt" in box.message.text() and "changed" in box.message.text()
+    assert box.hint.text()
+    click(qtbot, flow.run.undo)  # what was done can be undone
+    qtbot.waitUntil(lambda: sorted(tree(trip)) == ["a.txt", "b.txt", "c.txt"], timeout=WAIT)
+
+
+def test_history_times_are_local_and_friendly() -> None:
+    from datetime import date, datetime
+
+    from desktop.ui.history_view import when_text
+
+    stamp = datetime(2026, 3, 4, 12, 30, tzinfo=UTC)
+    local = stamp.astimezone()
+    assert when_text(stamp.isoformat(), local.date()) == f"Today {local:%H:%M}"
+    assert when_text(stamp.isoformat(), date(2030, 1, 1)) == f"{local:%Y-%m-%d %H:%M}"
+    assert when_text(None) == ""
 
 
 def test_no_recipe_and_no_model_says_what_to_do(qtbot: Any, window: Any) -> None:

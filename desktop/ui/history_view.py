@@ -8,6 +8,7 @@ busy with an apply). "Undo run" reverses every done change, last first;
 
 from __future__ import annotations
 
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
@@ -39,11 +40,21 @@ _STATUS = {"applied": "Applied", "previewed": "Previewed", "refused": "Not appli
 COLUMNS = ["When", "Chore", "Changes", "Status", "Model", "Tokens", "Cost"]
 
 
-def when_text(stamp: str | None) -> str:
-    """``2026-11-22 15:04`` from the journal's ISO time (kept short for the table)."""
+def when_text(stamp: str | None, today: date | None = None) -> str:
+    """The journal's UTC time in the person's zone: "Today 15:04", "Yesterday 09:30" or "2026-11-20 15:04"."""
     if not stamp:
         return ""
-    return stamp.replace("T", " ")[:16]
+    try:
+        moment = datetime.fromisoformat(stamp).astimezone()
+    except ValueError:
+        return stamp.replace("T", " ")[:16]
+    today = today or datetime.now().astimezone().date()
+    clock = moment.strftime("%H:%M")
+    if moment.date() == today:
+        return f"Today {clock}"
+    if moment.date() == today - timedelta(days=1):
+        return f"Yesterday {clock}"
+    return moment.strftime("%Y-%m-%d %H:%M")
 
 
 class HistoryView(QWidget):
