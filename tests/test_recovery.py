@@ -185,3 +185,16 @@ def test_a_journal_the_disk_refuses_stops_the_apply_and_recovery_rolls_it_back(t
         (report,) = recover(journal, builder(tmp_path / "holding"))
         assert report.status == "rolled_back" and report.refused == []
     assert tree(root) == before
+
+
+def test_a_run_another_live_process_is_applying_is_never_recovered(tmp_path: Path) -> None:
+    import os
+    import socket
+
+    with Journal(tmp_path / "errand.db") as journal:
+        _, rid, _ = broken_apply(tmp_path, journal)
+        journal.claim_run(rid, f"{socket.gethostname()}:{os.getppid()}:", "applying")  # alive: our parent
+        assert interrupted_runs(journal) == [] and recover(journal, builder(tmp_path / "holding")) == []
+        assert journal.action_counts(rid)["started"] == 1  # untouched
+        journal.claim_run(rid, f"{socket.gethostname()}:999999999:", "applying")  # that process is gone
+        assert [r["id"] for r in interrupted_runs(journal)] == [rid]
