@@ -116,6 +116,10 @@ def test_runs_record_and_read_back(tmp_path: Path) -> None:
             j.set_status(999, "applied")
         with pytest.raises(ValueError):
             j.update_run(rid, id=5)
+        with pytest.raises(JournalError, match="not in the journal"):
+            j.add_log(999, "a line for no run")
+        with pytest.raises(JournalError, match="not in the journal"):
+            j.attach_exchanges([j.add_exchange("prompt")], 999)
 
 
 def test_plan_actions_and_logs(tmp_path: Path) -> None:

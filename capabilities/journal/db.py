@@ -154,6 +154,11 @@ class JournalBase:
                     if self.conn.in_transaction:
                         self.conn.execute("ROLLBACK")
                     raise
+            except sqlite3.IntegrityError as exc:
+                if "FOREIGN KEY" not in str(exc):
+                    raise  # e.g. a UNIQUE name: the caller words it
+                raise JournalError("That refers to a run or an automation that is not in the journal.",
+                                   "See `errand history` for the runs it holds.") from exc
             except sqlite3.OperationalError as exc:
                 hint = ("Free some disk space or check the folder's permissions. An apply stopped by "
                         "this is rolled back (or finished) by `errand recover`.")
