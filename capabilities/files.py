@@ -378,12 +378,15 @@ class Files(Capability):
         d = action.detail
         sp, dp = self._writable(d["src"]), self._writable(d["dst"])
         self._undo_check(dp, outcome.get("after") or d["fingerprint"], action.summary)
-        if self.folders.lstat(sp) is not None:
-            raise UndoRefused(f"Cannot undo “{action.summary}”: something new is at {d['src']}.",
-                              "Move it away first, then undo again.")
+        taken = UndoRefused(f"Cannot undo “{action.summary}”: something new is at {d['src']}.",
+                            "Move it away first, then undo again.")
+        if not ATOMIC_NO_REPLACE and self.folders.lstat(sp) is not None:
+            raise taken  # (with an atomic no-replace rename, the rename itself refuses)
         with self.folders.parent(sp) as (sd, sn), self.folders.parent(dp) as (dd, dn):
             try:
                 dd.rename(dn, sd, sn, replace=False)
+            except TargetExists:
+                raise taken from None
             except OSError as exc:
                 if exc.errno != errno.EXDEV:
                     raise

@@ -159,6 +159,17 @@ def test_a_crashed_writes_leftover_is_hidden_and_replaced(trip: Path, tmp_path: 
     assert [p.name for p in trip.iterdir() if p.name.startswith(".errand-")] == []
 
 
+def test_undo_of_a_rename_refuses_when_the_old_name_is_taken(trip: Path, tmp_path: Path) -> None:
+    run = start(tmp_path, (trip, "rw"))
+    run.call("rename", "Trip/a.txt", "Trip/a2.txt")
+    run.apply()
+    (trip / "a.txt").write_text("a newcomer")
+    with pytest.raises(UndoRefused, match="something new is at") as info:
+        run.undo()
+    assert "Move it away" in info.value.hint
+    assert (trip / "a.txt").read_text() == "a newcomer" and (trip / "a2.txt").read_text() == "alpha"
+
+
 def test_undo_after_the_kept_copy_was_pruned(trip: Path, tmp_path: Path) -> None:
     run = start(tmp_path, (trip, "rw"))
     run.call("delete", "Trip/a.txt")
