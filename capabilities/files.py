@@ -68,7 +68,7 @@ class Files(Capability):
 
     @read
     def list(self, folder: str, pattern: str = "*", recursive: bool = False) -> list[str]:
-        """Sorted paths of the entries in a folder whose names match pattern ('*.jpg' matches any case)."""
+        """Sorted paths in a folder matching pattern ('*.jpg', any case; dot-names only for '.*')."""
         return self.view.list(self._parts(folder), pattern, recursive)
 
     @read

@@ -124,16 +124,19 @@ class Overlay:
         others = [n for n in folder._folded.get(fold(name), ()) if n != name]
         return others[0] if others else None
 
-    def walk(self, parts: tuple[str, ...], recursive: bool) -> Iterator[tuple[tuple[str, ...], Node]]:
-        """Entries under the folder at ``parts`` (depth first when ``recursive``)."""
+    def walk(self, parts: tuple[str, ...], recursive: bool,
+             hidden: bool = True) -> Iterator[tuple[tuple[str, ...], Node]]:
+        """Entries under the folder at ``parts``: depth first if ``recursive``, dot-names if ``hidden``."""
         folder = self.get(parts)
         if folder is None or not folder.is_folder:
             return
         for name, child in self.children(folder).items():
+            if not hidden and name.startswith("."):
+                continue
             path = (*parts, name)
             yield path, child
             if recursive and child.is_folder:
-                yield from self.walk(path, True)
+                yield from self.walk(path, True, hidden)
 
     # ---- planned changes -----------------------------------------------------------
 
@@ -244,10 +247,16 @@ class FolderView:
         return found
 
     def list(self, parts: tuple[str, ...], pattern: str = "*", recursive: bool = False) -> list[str]:
-        """Sorted grant-relative paths under a folder whose names match ``pattern`` (any case)."""
+        """Sorted grant-relative paths under a folder whose names match ``pattern`` (any case).
+
+        As in a shell, hidden entries (``.DS_Store``, ``._IMG_0001.jpg`` from a
+        camera card, ``.git``) are left out, and not descended into, unless the
+        pattern itself starts with a dot.
+        """
         self.folder_node(parts)
         wanted = pattern.casefold()
-        return sorted("/".join(p) for p, _ in self.overlay.walk(parts, recursive)
+        hidden = pattern.startswith(".")
+        return sorted("/".join(p) for p, _ in self.overlay.walk(parts, recursive, hidden)
                       if fnmatch.fnmatchcase(p[-1].casefold(), wanted))
 
     def describe(self, parts: tuple[str, ...]) -> dict[str, Any]:

@@ -186,3 +186,13 @@ def test_folder_view_is_shared_and_plans_files_made_at_apply(trip: Path, tmp_pat
     assert shared.source_path(("Trip", "b2.txt")) == str(trip / "b.txt")
     with pytest.raises(TargetExists):
         shared.plan_new_file("files", "Trip/b2.txt", produced="photos.resize")
+
+
+def test_hidden_entries_are_listed_only_when_asked(trip: Path, tmp_path: Path) -> None:
+    make_tree(trip, {"._a.txt": "AppleDouble", ".DS_Store": "x", ".git/config": "[core]"})
+    run = start(tmp_path, (trip, "ro"))
+    assert run.call("list", "Trip", "*.txt") == ["Trip/a.txt", "Trip/b.txt"]
+    assert ".git" not in " ".join(run.call("list", "Trip", recursive=True))
+    assert run.call("list", "Trip", ".*") == ["Trip/.DS_Store", "Trip/._a.txt", "Trip/.git"]
+    assert run.call("list", "Trip", ".*", True) == ["Trip/.DS_Store", "Trip/._a.txt", "Trip/.git"]
+    assert run.call("read_text", "Trip/.git/config") == "[core]"  # named directly, still readable
