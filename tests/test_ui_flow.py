@@ -156,6 +156,31 @@ def test_undo_one_action_from_the_timeline(qtbot: Any, window: Any) -> None:
     assert sorted(now.values()) == sorted(before.values())
 
 
+def test_a_recipe_asks_for_what_the_request_did_not_say(qtbot: Any, window: Any, tmp_path: Path) -> None:
+    trip = tmp_path / "Trip"
+    trip.mkdir()
+    for name in ("b.txt", "a.txt", "c.txt"):
+        (trip / name).write_text(name)
+    flow = window.flow
+    flow.ask.add_folder(str(trip))
+    flow.ask.set_request("number the files in this folder")
+    click(qtbot, flow.ask.plan_button)
+    wait_page(qtbot, window, 1)
+    plan = flow.plan
+    assert plan.params_card.isVisible() and list(plan.param_edits) == ["pattern"]
+    click(qtbot, plan.preview_button)  # left empty: the question comes back, nothing runs
+    assert plan.problem.isVisible() and "What should the names look like" in plan.problem.message.text()
+    assert flow.stack.currentIndex() == 1
+    plan.param_edits["pattern"][1].setText("Holiday {n:03}")
+    click(qtbot, plan.preview_button)
+    wait_preview(qtbot, window)
+    assert flow.preview_view.counts.text() == "3 changes: 3 renames"
+    click(qtbot, flow.preview_view.approve)
+    assert wait_run(qtbot, window).status == "applied"
+    assert tree(trip) == {f"Holiday {i:03}.txt": hashlib.sha256(n.encode()).hexdigest()
+                          for i, n in enumerate(("a.txt", "b.txt", "c.txt"), 1)}
+
+
 # ---- the model path ------------------------------------------------------------------------------
 
 MODEL_ANSWER = '''Summary: Writes a list of the files in Trip into a new file, list.txt.
@@ -214,3 +239,33 @@ def test_model_plan_preview_apply_history_undo(qtbot: Any, window: Any, tmp_path
     qtbot.waitUntil(lambda: not (trip / "list.txt").exists(), timeout=WAIT)
     digest = {name: hashlib.sha256(name[0].encode()).hexdigest() for name in ("a.txt", "b.txt")}
     assert tree(trip) == digest
+
+
+def test_keyboard_only_and_folders_dropped_on_the_window(qtbot: Any, window: Any, tmp_path: Path) -> None:
+    from PySide6.QtCore import QMimeData, QPointF, QUrl
+    from PySide6.QtGui import QDropEvent
+
+    trip = tmp_path / "Trip"
+    trip.mkdir()
+    for name in ("b.txt", "a.txt"):
+        (trip / name).write_text(name)
+    data = QMimeData()
+    data.setUrls([QUrl.fromLocalFile(str(trip)), QUrl.fromLocalFile(str(trip / "a.txt"))])
+    drop = QDropEvent(QPointF(300, 300), Qt.DropAction.CopyAction, data, Qt.MouseButton.LeftButton,
+                      Qt.KeyboardModifier.NoModifier)
+    window.dropEvent(drop)
+    assert window.flow.ask.folders == [str(trip)]  # the folder joins the chore; a file is not a folder
+
+    request = window.flow.ask.request
+    request.setFocus()
+    qtbot.keyClicks(request, "number the files in this folder as 'Note {n}'")
+    qtbot.keyClick(request, Qt.Key.Key_Return)
+    wait_page(qtbot, window, 1)
+    qtbot.keyClick(window.flow.plan, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    wait_preview(qtbot, window)
+    assert sorted(tree(trip)) == ["a.txt", "b.txt"]  # the preview changed nothing
+    qtbot.keyClick(window.flow.preview_view, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    assert wait_run(qtbot, window).status == "applied"
+    assert sorted(tree(trip)) == ["Note 1.txt", "Note 2.txt"]
+    qtbot.keyClick(window, Qt.Key.Key_2, Qt.KeyboardModifier.ControlModifier)  # Ctrl+2: History
+    assert window.pages.currentWidget() is window.history

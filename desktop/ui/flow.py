@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import Signal
+from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QStackedWidget, QVBoxLayout, QWidget
 
 from capabilities.base import Grant
@@ -83,6 +84,16 @@ class ChoreFlow(QWidget):
         self.run.new_requested.connect(self.new_errand)
         self.run.history_requested.connect(lambda: self.history_requested.emit(self.report.run_id
                                                                                if self.report else 0))
+        go_on = QShortcut(QKeySequence("Ctrl+Return"), self)
+        go_on.activated.connect(self.next_step)
+
+    def next_step(self) -> None:
+        """Ctrl+Enter: the current page's main button (plan, preview, apply, new errand), when usable."""
+        page = self.stack.currentIndex()
+        button = {ASK: self.ask.plan_button, PLAN: self.plan.preview_button,
+                  PREVIEW: self.preview_view.approve, RUN: self.run.new}[page]
+        if button.isVisibleTo(self) and button.isEnabled():
+            button.click()
 
     # ---- navigation ----------------------------------------------------------------------
 

@@ -112,7 +112,8 @@ class PlanView(QWidget):
         self.back.clicked.connect(self.back_requested)
         self.preview_button = QPushButton("Preview the changes", objectName="primary")
         self.preview_button.setDefault(True)
-        self.preview_button.setToolTip("Run the chore with every change simulated: nothing is changed yet.")
+        self.preview_button.setToolTip("Run the chore with every change simulated: nothing is changed yet "
+                                       "(Ctrl+Enter).")
         self.preview_button.clicked.connect(self.preview_requested)
         row.addWidget(self.back)
         row.addStretch(1)

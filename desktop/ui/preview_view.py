@@ -152,7 +152,7 @@ class PreviewView(QWidget):
         self._set_result(result, visible=result_shape(result) != "none" or not rows)
         n = len(rows)
         self.approve.setText(f"Apply {n:,} change{'s' if n != 1 else ''}" if n else "Finish")
-        self.approve.setToolTip("Carry out exactly the changes listed here." if n else
+        self.approve.setToolTip("Carry out exactly the changes listed here (Ctrl+Enter)." if n else
                                 "Nothing to change: record this run in History.")
         self.approve.setVisible(True)
         self.approve.setEnabled(True)
