@@ -15,14 +15,17 @@ from capabilities.base import REGISTRY, Capability, Grant, RunContext
 
 __all__ = ["all_capabilities", "get", "instantiate"]
 
-# Modules that hold machinery, not capabilities; skipped to keep start-up cheap.
-_MACHINERY = {"base", "dispatch", "errors", "plan", "registry", "typecheck"}
+# Modules that hold machinery, not capabilities, skipped to keep start-up cheap. Helper modules of
+# one capability are named ``<capability>_<part>`` and skipped too. (A module missing here is only
+# imported for nothing, never wrong.)
+_MACHINERY = {"apply", "base", "dispatch", "errors", "exif", "folders", "holding", "overlay", "plan",
+              "recovery", "registry", "typecheck", "undo"}
 
 
 def all_capabilities() -> dict[str, type[Capability]]:
     """Every capability class by name, importing capability modules on first use."""
     for info in pkgutil.iter_modules(capabilities.__path__):
-        if info.ispkg or info.name.startswith("_") or info.name in _MACHINERY:
+        if info.ispkg or "_" in info.name or info.name in _MACHINERY:
             continue
         importlib.import_module(f"capabilities.{info.name}")
     return dict(REGISTRY)
