@@ -28,7 +28,7 @@ from capabilities.journal import Journal
 from capabilities.plan import Action, ActionPlan
 from capabilities.recovery import RecoveryReport, recover
 from capabilities.registry import instantiate
-from capabilities.undo import UndoReport, capabilities_for_run, undo_run
+from capabilities.undo import RetentionReport, UndoReport, capabilities_for_run, prune_holding, undo_run
 from desktop import paths
 from desktop.grants import describe
 from desktop.report import RunReport, error_dict
@@ -176,6 +176,16 @@ class Assistant:
         actions = [Action.from_json(row) for row in self.journal.actions(run_id)]
         with _own_changes(actions):
             return undo_run(self.journal, run_id, caps, action=action, on_progress=on_progress)
+
+    def interrupted(self) -> list[dict[str, Any]]:
+        """Runs a crash left half-applied or half-undone (what ``errand recover`` would take up)."""
+        from capabilities.recovery import interrupted_runs
+
+        return interrupted_runs(self.journal)
+
+    def tidy_holding(self) -> RetentionReport:
+        """Apply the holding area's retention rule; never drops what an undo still needs."""
+        return prune_holding(self.journal, paths.holding_dir())
 
     def recover(self, finish: bool = False) -> list[RecoveryReport]:
         """Roll back (or finish) runs a crash left half-applied."""

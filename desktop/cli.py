@@ -166,6 +166,10 @@ def run_and_report(args: argparse.Namespace, assistant: Any, script: str, grants
     console: Any = None
     if not args.json:
         from desktop import console
+
+        for run in assistant.interrupted():
+            console.error(f"Run {run['id']} was interrupted part-way (Errand stopped during it).",
+                          "`errand recover` rolls it back; `errand recover --finish` completes it.")
     cancel = threading.Event()
     previous = signal.signal(signal.SIGINT, lambda *_: cancel.set())
     try:
@@ -187,6 +191,10 @@ def run_and_report(args: argparse.Namespace, assistant: Any, script: str, grants
         print(json.dumps(report.to_json(), default=str))
     else:
         console.show_outcome(report)
+    if report.status == "applied":
+        tidy = assistant.tidy_holding()
+        if tidy.over_limit and not args.json:
+            console.error(tidy.message(), "Undo or remove old runs you no longer need (errand history).")
     return _STATUS_EXIT.get(report.status, EXIT_FAILED)
 
 
