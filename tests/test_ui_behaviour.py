@@ -18,7 +18,7 @@ from typing import Any
 import keyring
 import pytest
 from keyring.backend import KeyringBackend
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import Qt, QTimer
 
 from desktop import settings as settings_store
 from tests import test_ui_flow
@@ -316,3 +316,55 @@ def test_no_display_says_so_in_one_line_and_points_to_the_cli() -> None:
     bare = subprocess.run([sys.executable, "-m", "desktop.cli"], cwd=ROOT, env=env, capture_output=True,
                           text=True, timeout=120)
     assert bare.returncode == 1 and bare.stderr == done.stderr
+
+
+def test_undo_refused_for_an_edited_file_says_why_and_undoes_the_rest(
+        qtbot: Any, window: Any, tmp_path: Path) -> None:
+    trip = tmp_path / "Trip"
+    trip.mkdir()
+    for name in ("a.txt", "b.txt"):
+        (trip / name).write_text(name)
+    (trip / "notes.txt").write_text("old notes")
+    flow = window.flow
+    flow.ask.add_folder(str(trip))
+    flow.use_script('files.rename("Trip/a.txt", "Trip/a.md")\nfiles.rename("Trip/b.txt", "Trip/b.md")\n'
+                    'files.write_text("Trip/notes.txt", "new notes")\n', flow.ask.folders)
+    wait_page(qtbot, window, 1)
+    click(qtbot, flow.plan.preview_button)
+    wait_preview(qtbot, window)
+    view = flow.preview_view
+    assert view.attention.isVisible() and view.attention.text().startswith("1 of them replace")
+    replaced = view.model.index(2, 0)
+    assert view.model.data(replaced, Qt.ItemDataRole.BackgroundRole) is not None  # highlighted
+    assert "kept" in view.model.data(replaced, Qt.ItemDataRole.ToolTipRole)
+    assert view.model.data(view.model.index(0, 0), Qt.ItemDataRole.BackgroundRole) is None
+    click(qtbot, view.approve)
+    report = wait_run(qtbot, window)
+    (trip / "b.md").write_text("edited since")  # the person changed a result afterwards
+
+    click(qtbot, flow.run.history)
+    qtbot.waitUntil(lambda: window.history.current is not None
+                    and window.history.current.run_id == report.run_id, timeout=WAIT)
+    click(qtbot, window.history.undo_run_button)
+    box = window.history.message
+    qtbot.waitUntil(box.isVisible, timeout=WAIT)
+    assert box.message.text() == "1 change could not be undone (2 undone)."
+    assert "nothing you did since is lost" in box.hint.text()
+    assert "Change 2:" in box.detail.toPlainText() and "b.md" in box.detail.toPlainText()
+    assert sorted(tree(trip)) == ["a.txt", "b.md", "notes.txt"]
+    assert (trip / "notes.txt").read_text() == "old notes" and (trip / "b.md").read_text() == "edited since"
+    qtbot.waitUntil(lambda: [a["status"] for a in window.history.current.actions]
+                    == ["undone", "undo_refused", "undone"], timeout=WAIT)
+    assert window.history.model.data(window.history.model.index(1, 3)) == "Could not undo"
+
+
+def test_calendar_password_goes_to_the_keyring(qtbot: Any, window: Any,
+                                                memory_keyring: MemoryKeyring) -> None:
+    window.show_page(3)
+    page = window.settings
+    page.calendar.setText("caldav:https://me@cal.example/dav/")
+    page.calendar_password.setText("hunter2")
+    click(qtbot, page.save)
+    qtbot.waitUntil(lambda: "stored in the keyring" in page.calendar_state.text(), timeout=WAIT)
+    assert memory_keyring.store == {("Errand", "calendar:caldav:https://me@cal.example/dav/"): "hunter2"}
+    assert "hunter2" not in (Path(os.environ["ERRAND_HOME"]) / "settings.json").read_text()

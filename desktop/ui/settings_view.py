@@ -105,10 +105,16 @@ class SettingsView(QWidget):
         self.vision.setAccessibleName("Vision model")
         self.calendar = QLineEdit(placeholderText="ics:/home/me/calendar.ics  or  caldav:https://me@host/cal/")
         self.calendar.setAccessibleName("Calendar")
+        self.calendar_password = QLineEdit(placeholderText="Only for a CalDAV calendar that asks for one")
+        self.calendar_password.setEchoMode(QLineEdit.EchoMode.Password)
+        self.calendar_password.setAccessibleName("Calendar password")
+        self.calendar_state = label("", "muted")
         self.file_names = QCheckBox("Let the model see the names of files in the folders I choose")
         other = QFormLayout()
         other.addRow("Vision model", self.vision)
         other.addRow("Calendar", self.calendar)
+        other.addRow("Calendar password", self.calendar_password)
+        other.addRow("", self.calendar_state)
         other_box = QWidget()
         other_box.setLayout(other)
         column.addWidget(label("Pictures, calendar and privacy", "section"))
@@ -137,6 +143,8 @@ class SettingsView(QWidget):
         self.calendar.setText(s.calendar)
         self.file_names.setChecked(s.allow_file_names)
         self.key.clear()
+        self.calendar_password.clear()
+        self.calendar_state.setText("")
         self.test_result.setText("")
         self.saved_note.setText("")
         self.problem.clear()
@@ -160,7 +168,26 @@ class SettingsView(QWidget):
         self.saved_note.setText("Saved.")
         if self.key.text().strip():
             self._save_key()
+        if self.calendar_password.text() and self.calendar.text().strip():
+            self._save_calendar_password()
         self.saved.emit()
+
+    def _save_calendar_password(self) -> None:
+        from desktop.services import calendar_key_name
+
+        name, secret = calendar_key_name(self.calendar.text().strip()), self.calendar_password.text()
+
+        def store(task: Any) -> None:
+            from desktop import keys
+
+            keys.set_key(name, secret)
+
+        def stored(_r: Any) -> None:
+            self.calendar_password.clear()
+            self.calendar_state.setText("The calendar password is stored in the keyring.")
+
+        run_task(store, on_done=stored,
+                 on_error=lambda exc, tb: self.problem.show_problem(problem_from(exc, tb)))
 
     # ---- the key ------------------------------------------------------------------------------
 

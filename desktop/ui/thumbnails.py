@@ -49,6 +49,9 @@ class Thumbnails(QObject):
         super().__init__(parent)
         self.size = size
         self._cache: dict[str, QPixmap | None] = {}
+        # Their own pool, so pictures never queue ahead of (or behind) planning, apply and undo.
+        self.pool = QThreadPool(self)
+        self.pool.setMaxThreadCount(2)
         self.loaded.connect(self._store, Qt.ConnectionType.QueuedConnection)
 
     def get(self, path: str) -> QPixmap | None:
@@ -56,7 +59,7 @@ class Thumbnails(QObject):
             return self._cache[path]
         self._cache[path] = None
         if os.path.isfile(path):
-            QThreadPool.globalInstance().start(_Load(self, path, self.size))
+            self.pool.start(_Load(self, path, self.size))
         return None
 
     def _store(self, path: str, image: QImage) -> None:

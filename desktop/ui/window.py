@@ -213,5 +213,6 @@ class MainWindow(QMainWindow):
         state.setValue("size", self.size())
         state.sync()
         self.flow.cancel()
+        self.hide()  # gone at once for the person; a running step still ends cleanly (journaled)
         wait_for_tasks(30.0)
         super().closeEvent(event)

@@ -23,6 +23,7 @@ from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, Signal
 __all__ = ["PROGRESS_INTERVAL", "Task", "run_task", "wait_for_tasks"]
 
 PROGRESS_INTERVAL = 0.05  # seconds between two progress signals
+MIN_THREADS = 4  # even on a two-core machine: most tasks wait on disks, sandboxes or a model
 LOG_INTERVAL = 0.1  # log lines are batched too: a script printing 10,000 lines must not flood the GUI
 
 
@@ -119,7 +120,10 @@ def run_task(fn: Callable[[Task], Any], *, on_done: Callable[[Any], None] | None
     signals.failed.connect(lambda _exc, _tb, t=task: _ALIVE.discard(t), queued)
     with _LOCK:
         _RUNNING.add(task)
-    QThreadPool.globalInstance().start(task)
+    pool = QThreadPool.globalInstance()
+    # A long apply holds a thread for minutes; History and Settings must still load meanwhile.
+    pool.setMaxThreadCount(max(pool.maxThreadCount(), MIN_THREADS))
+    pool.start(task)
     return task
 
 
