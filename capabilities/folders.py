@@ -503,6 +503,7 @@ class FolderSet:
 
     def __init__(self, protected: Sequence[Path] = ()) -> None:
         self.roots: dict[str, Path] = {}
+        self.missing: dict[str, str] = {}  # label -> target of a granted folder that is gone
         self._root_text: dict[str, str] = {}
         self._root_ids: dict[str, tuple[int, int]] = {}
         # Each granted folder is opened once and held for the run: the grant is to that
@@ -522,8 +523,19 @@ class FolderSet:
                 continue
 
     def add(self, grant: Grant) -> str:
-        """Add one folder grant; returns its label. Labels and folders must not clash."""
-        real = check_grantable(grant.target, self._protected)
+        """Add one folder grant; returns its label. Labels and folders must not clash.
+
+        A granted folder that is gone (moved or deleted since the run, for an undo
+        after a restart) is remembered as missing: each use of it is refused with
+        that reason, and the rest of the run's folders still work.
+        """
+        try:
+            real = check_grantable(grant.target, self._protected)
+        except TargetMissing:
+            label = grant.label or Path(grant.target).name
+            self.missing[label] = grant.target
+            self.modes.setdefault((grant.capability, label), grant.mode)
+            return label
         label = grant.label or real.name
         check_new_name(label)
         for other_label, other in self.roots.items():
@@ -549,6 +561,8 @@ class FolderSet:
     def parts(self, path: str) -> tuple[str, ...]:
         """Split a script's path and check its first part names a granted folder."""
         parts = split_path(path)
+        if parts[0] in self.missing:
+            raise self._gone(self.missing[parts[0]])
         if parts[0] not in self.roots:
             granted = ", ".join(repr(x) for x in sorted(self.roots)) or "none"
             raise PathRefused(f"{path!r} is not inside a granted folder.",
@@ -575,8 +589,16 @@ class FolderSet:
             if absolute.startswith(root) and absolute[len(root)] == os.sep:
                 rest = absolute[len(root) + 1:]
                 return (label, *split_path(rest.replace(os.sep, "/") if os.sep != "/" else rest))
+        for target in self.missing.values():
+            if absolute == target or absolute.startswith(target.rstrip(os.sep) + os.sep):
+                raise self._gone(target)
         raise PathRefused(f"{absolute} is not inside a folder granted to this run.",
                           "Grant the folder again, then retry.")
+
+    @staticmethod
+    def _gone(target: str) -> TargetMissing:
+        return TargetMissing(f"The granted folder {target} is no longer there.",
+                             "Put it back where it was (or grant it again), then retry.")
 
     # ---- walking ---------------------------------------------------------------------
 

@@ -191,7 +191,7 @@ class FolderView:
         """Make folder grants addressable (idempotent: the same folder may be granted twice)."""
         for grant in grants:
             label = self.folders.add(grant)
-            if self.overlay.get((label,)) is None:
+            if label not in self.folders.missing and self.overlay.get((label,)) is None:
                 root = self.folders.lstat((label,))
                 assert root is not None
                 self.overlay.add_root(label, root)

@@ -13,7 +13,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from capabilities.errors import ErrandError, SourceChanged, UndoRefused
+from capabilities.errors import ErrandError, SourceChanged, TargetMissing, UndoRefused
 from capabilities.folders import temp_name
 from capabilities.holding import Holding
 from tests.files_support import Run, make_tree, snapshot, start
@@ -168,6 +168,22 @@ def test_undo_of_a_rename_refuses_when_the_old_name_is_taken(trip: Path, tmp_pat
         run.undo()
     assert "Move it away" in info.value.hint
     assert (trip / "a.txt").read_text() == "a newcomer" and (trip / "a2.txt").read_text() == "alpha"
+
+
+def test_undo_after_a_granted_folder_is_gone_refuses_just_its_actions(trip: Path, tmp_path: Path) -> None:
+    make_tree(tmp_path / "Inbox", {"i.txt": "inbox"})
+    run = start(tmp_path, (trip, "rw"), (tmp_path / "Inbox", "rw"))
+    run.call("rename", "Trip/a.txt", "Trip/a2.txt")
+    run.call("rename", "Inbox/i.txt", "Inbox/i2.txt")
+    run.apply()
+    (tmp_path / "Inbox").rename(tmp_path / "Inbox-moved-away")
+    host = run.applier()  # after a restart: the grants name a folder that is gone
+    (trip_move, outcome_trip), (inbox_move, outcome_inbox) = run.outcomes
+    with pytest.raises(TargetMissing, match="no longer there") as info:
+        host.undo(inbox_move, outcome_inbox)
+    assert "Put it back" in info.value.hint
+    host.undo(trip_move, outcome_trip)
+    assert (trip / "a.txt").read_text() == "alpha"
 
 
 def test_undo_after_the_kept_copy_was_pruned(trip: Path, tmp_path: Path) -> None:
