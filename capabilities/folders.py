@@ -59,6 +59,7 @@ __all__ = [
     "view",
 ]
 
+_WINDOWS = os.name == "nt"
 _HAS_DIR_FD = os.open in os.supports_dir_fd and os.stat in os.supports_dir_fd
 _O_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
 _O_DIRECTORY = getattr(os, "O_DIRECTORY", 0)
@@ -161,7 +162,10 @@ def _refuse_characters(name: str, hint: str) -> None:
 def split_path(path: str) -> tuple[str, ...]:
     """``"Trip/a/b.jpg"`` → ``("Trip", "a", "b.jpg")``, refusing anything that could leave a grant."""
     if isinstance(path, str) and path and _PATH_SUSPECT.search(path) is None:  # the common case
-        return tuple(path[:-1].split("/") if path[-1] == "/" else path.split("/"))
+        parts = tuple(path[:-1].split("/") if path[-1] == "/" else path.split("/"))
+        if _WINDOWS:
+            _check_windows_path(parts, path)
+        return parts
     hint = "Use a path inside a granted folder, like 'Trip/IMG_0001.jpg' (see files.list)."
     if not isinstance(path, str) or not path:
         raise PathRefused("An empty path names nothing.", hint)
@@ -181,7 +185,18 @@ def split_path(path: str) -> tuple[str, ...]:
                               hint)
         if part == "":
             raise PathRefused(f"{path!r} has an empty part ('//').", hint)
+    if _WINDOWS:
+        _check_windows_path(parts, path)
     return parts
+
+
+def _check_windows_path(parts: tuple[str, ...], path: str) -> None:
+    """On Windows an *existing* path can still alias: 'a.txt:stream' (a hidden data stream),
+    'a.txt.' (the trailing dot is dropped), 'nul' (a device). Refuse those spellings."""
+    for part in parts:
+        if ":" in part or part[-1] in ". " or part.split(".")[0].rstrip(" ").upper() in _RESERVED:
+            raise PathRefused(f"{path!r} names a stream, a device or an alias of another name on Windows.",
+                              "Use the file's plain name as files.list() shows it.")
 
 
 # ---- grants ------------------------------------------------------------------------------

@@ -81,3 +81,13 @@ def test_rename_without_an_atomic_no_replace_call(tmp_path: Path, monkeypatch: p
     run.undo()
     assert {k: v for k, v in snapshot(trip, folder_times=True).items() if k != "."} == \
         {k: v for k, v in before.items() if k != "."}
+
+
+@pytest.mark.parametrize("path", ["Trip/a.txt:Zone.Identifier", "Trip/a.txt.", "Trip/a.txt ", "Trip/nul",
+                                  "Trip/COM1.log", "Trip/sub./b.txt"])
+def test_windows_aliases_refused_on_windows(path: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(folders_module, "_WINDOWS", True)
+    with pytest.raises(PathRefused, match="on Windows"):
+        folders_module.split_path(path)
+    monkeypatch.setattr(folders_module, "_WINDOWS", False)
+    folders_module.split_path(path)  # elsewhere these are ordinary existing names
