@@ -227,25 +227,27 @@ def test_undo_of_a_triggered_run_restores_the_files(assistant: Assistant, work: 
 def test_a_failing_automation_backs_off_and_pauses_itself(assistant: Assistant, work: Path) -> None:
     saved = save(assistant, work, FAIL, name="broken")
     events = Events()
-    with runner(assistant, events, max_failures=3, backoff_base=0.05, backoff_cap=0.15) as r:
-        for i in range(5):
+    with runner(assistant, events, max_failures=4, backoff_base=0.05, backoff_cap=0.1) as r:
+        for i in range(6):
             (work / "Inbox" / f"f{i}.pdf").write_text("x")
         wait_until(lambda: events.kinds("paused"), 30, "never paused")
-        assert r.status()["broken"]["delays"] == [0.05, 0.1, 0.15]  # doubling, capped
         wait_until(lambda: "broken" not in r.watching(), 10, "the paused automation is still watched")
     row = assistant.journal.automation(saved["id"])
-    assert row["enabled"] is False and row["failures"] == 3
-    assert "paused after 3 failures" in row["paused_reason"] and "broken on purpose" in row["paused_reason"]
+    assert row["enabled"] is False and row["failures"] == 4
+    assert "paused after 4 failures" in row["paused_reason"] and "broken on purpose" in row["paused_reason"]
     failed = triggered_runs(assistant.journal)
-    assert len(failed) == 3 and all(r["status"] == "failed" for r in failed)
-    assert len(events.kinds("failed")) == 3 and "broken on purpose" in events.kinds("failed")[0][2]
+    assert len(failed) == 4 and all(r["status"] == "failed" for r in failed)
+    messages = [e[2] for e in events.kinds("failed")]
+    assert len(messages) == 4 and all("broken on purpose" in m for m in messages)
+    delays = [m.rsplit("next file in ", 1)[1] for m in messages[:3]]
+    assert delays == ["0.05 s at the earliest", "0.1 s at the earliest", "0.1 s at the earliest"]  # capped
     assert automations.overview(assistant.journal)[0]["status"] == "paused after failures"
     # Resumed after a fix, it catches up on the two files it left alone (the failed ones stay failed).
     assistant.journal.update_automation(saved["id"], script=FILE_IT)
     automations.resume(assistant.journal, "broken")
     with runner(assistant, events):
-        wait_until(lambda: len(triggered_runs(assistant.journal)) >= 5, 30, "no catch-up after resume")
-    assert sorted((work / "Done").iterdir()) != [] and len(list((work / "Done").iterdir())) == 2
+        wait_until(lambda: len(triggered_runs(assistant.journal)) >= 6, 30, "no catch-up after resume")
+    assert len(list((work / "Done").iterdir())) == 2
     assert assistant.journal.automation(saved["id"])["failures"] == 0
 
 
