@@ -193,6 +193,9 @@ class Files(Capability):
         if node.is_folder and dp[:len(sp)] == sp:
             raise CallError(f"Cannot move the folder {src!r} into itself.",
                             "Choose a destination outside it.")
+        if node.is_folder and sp[0] != dp[0] and self._other_disk(sp[0], dp[0]):
+            raise CallError(f"{sp[0]!r} and {dp[0]!r} are on different disks; a folder cannot be moved "
+                            "between them.", "Create the folder there and move its files one by one.")
         replaced = self.view.check_target(dp, overwrite=overwrite, moving=node)
         detail = self._move_facts(sp, dp, node, replaced)
         self.view.overlay.move(sp, dp)
