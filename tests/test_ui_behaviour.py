@@ -368,3 +368,43 @@ def test_calendar_password_goes_to_the_keyring(qtbot: Any, window: Any,
     qtbot.waitUntil(lambda: "stored in the keyring" in page.calendar_state.text(), timeout=WAIT)
     assert memory_keyring.store == {("Errand", "calendar:caldav:https://me@cal.example/dav/"): "hunter2"}
     assert "hunter2" not in (Path(os.environ["ERRAND_HOME"]) / "settings.json").read_text()
+
+
+def test_a_run_cut_short_by_a_crash_is_offered_back_at_start(qtbot: Any, sandbox: Any,
+                                                             tmp_path: Path) -> None:
+    import socket
+
+    from desktop import paths
+    from desktop.assistant import Assistant
+    from desktop.grants import parse_grants
+    from desktop.ui.window import MainWindow
+
+    trip = tmp_path / "Trip"
+    trip.mkdir()
+    (trip / "a.txt").write_text("a")
+    (trip / "b.txt").write_text("b")
+    # A run that a crashed process left mid-way: action 1 happened, action 2 did not.
+    assistant = Assistant(sandbox=sandbox)
+    grants = parse_grants([f"files={trip}"], paths.protected_dirs())
+    script = 'files.rename("Trip/a.txt", "Trip/a.md")\nfiles.rename("Trip/b.txt", "Trip/b.md")\n'
+    preview = assistant.preview(script, grants, request="rename the notes")
+    journal = assistant.journal
+    run_id = journal.start_run(preview.request, preview.script, preview.grants)
+    journal.save_plan(run_id, preview.plan)
+    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True,
+                          text=True)
+    journal.claim_run(run_id, f"{socket.gethostname()}:{gone.stdout.strip()}:0", "applying")
+    journal.mark_actions(run_id, [1], "started")
+    (trip / "a.txt").rename(trip / "a.md")
+
+    win = MainWindow(assistant)
+    qtbot.addWidget(win)
+    win.show()
+    banner = win.recovery
+    qtbot.waitUntil(banner.isVisible, timeout=WAIT)
+    assert "rename the notes" in banner.text.text()
+    click(qtbot, banner.back)
+    qtbot.waitUntil(lambda: banner.close_button.isVisible(), timeout=WAIT)
+    assert banner.text.text().startswith(f"Done: run {run_id} put back")
+    assert sorted(tree(trip)) == ["a.txt", "b.txt"]
+    win.close()

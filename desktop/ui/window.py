@@ -31,6 +31,7 @@ from desktop.ui.chore_plan import recipe_examples
 from desktop.ui.flow import ChoreFlow
 from desktop.ui.history_view import HistoryView
 from desktop.ui.icons import icon
+from desktop.ui.recovery_view import RecoveryBanner
 from desktop.ui.settings_view import SettingsView
 from desktop.ui.widgets import label
 from desktop.ui.worker import wait_for_tasks
@@ -60,6 +61,8 @@ class MainWindow(QMainWindow):
         body = QWidget()
         body_layout = QVBoxLayout(body)
         body_layout.setContentsMargins(28, 22, 28, 22)
+        self.recovery = RecoveryBanner(assistant)
+        body_layout.addWidget(self.recovery)
         body_layout.addWidget(self.pages)
         row.addWidget(body, 1)
         self.setCentralWidget(central)
@@ -75,10 +78,12 @@ class MainWindow(QMainWindow):
         self.flow.history_requested.connect(self._show_run)
         self.history.changed.connect(self._history_changed)
         self.settings.saved.connect(self.flow.settings_changed)
+        self.recovery.recovered.connect(lambda: self.history.refresh())
         self.nav.currentRowChanged.connect(self._page_changed)
         self._actions()
         self._restore()
         self.show_page(ERRAND)
+        self.recovery.check()  # a run a crash cut short is offered to be put back or finished
 
     # ---- parts -----------------------------------------------------------------------------
 
