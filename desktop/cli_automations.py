@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import signal
 import sys
 import threading
@@ -153,6 +154,9 @@ def cmd_watch(args: argparse.Namespace) -> int:
     from desktop.assistant import Assistant
     from desktop.automations import AutomationRunner
 
+    # watchdog logs an ERROR when its inotify thread is stopped with events still queued: shutdown
+    # noise, not a problem. Real trouble reaches us through the watchers (a folder gone, a failure).
+    logging.getLogger("watchdog.observers.inotify").setLevel(logging.CRITICAL)
     lock = threading.Lock()
 
     def on_event(kind: str, name: str, message: str) -> None:

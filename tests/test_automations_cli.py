@@ -141,6 +141,7 @@ def test_errand_watch_runs_automations_and_stops_cleanly_on_sigterm(work: Path, 
             proc.kill()
             proc.wait()
     assert proc.returncode == 0, err
+    assert "Traceback" not in err and "InotifyEmitter" not in err, err
     events += [json.loads(line) for line in rest.splitlines()]
     ran = [e["message"] for e in events if e["event"] == "ran"]
     assert [m.split(":")[0] for m in ran] == ["Work/Inbox/before.pdf", "Work/Inbox/after.pdf"]
@@ -175,6 +176,7 @@ def test_errand_watch_prints_lines_and_stops_on_sigint(work: Path, script: Path,
             proc.kill()
             proc.wait()
     assert proc.returncode == 0, err
+    assert "Traceback" not in err and "InotifyEmitter" not in err, err
     assert rest.strip().endswith("stopped: stopped watching")
 
 
