@@ -241,6 +241,50 @@ def test_model_plan_preview_apply_history_undo(qtbot: Any, window: Any, tmp_path
     assert tree(trip) == digest
 
 
+BROKEN = """Summary: Renames the report.
+
+```python
+files.rename("Trip/report.txt", "Trip/Report 2024.txt")
+```
+"""
+FIXED = """Summary: Renames the only text file to Report 2024.txt.
+
+```python
+name = files.list("Trip", "*.txt")[0]
+files.rename(name, "Trip/Report 2024.txt")
+```
+"""
+
+
+def test_a_model_script_that_fails_in_the_preview_gets_one_repair(
+        qtbot: Any, window: Any, tmp_path: Path, fake_openai: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    settings = settings_store.load()
+    settings.model, settings.api_base = fake_openai.model, fake_openai.url
+    settings_store.save(settings)
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test")
+    fake_openai.reply(BROKEN)
+    fake_openai.reply(FIXED)
+    trip = tmp_path / "Trip"
+    trip.mkdir()
+    (trip / "rapport.txt").write_text("r")
+    flow = window.flow
+    flow.ask.add_folder(str(trip))
+    flow.ask.set_request("call the text file Report 2024")
+    click(qtbot, flow.ask.plan_button)
+    wait_page(qtbot, window, 1)
+    click(qtbot, flow.plan.preview_button)
+    wait_preview(qtbot, window)
+    assert len(fake_openai.requests) == 2 and fake_openai.pending == 0
+    assert "report.txt" in fake_openai.requests[1].messages[-1]["content"]  # the preview's error went back
+    assert not flow.preview_view.problem.isVisible()
+    assert flow.preview_view.counts.text() == "1 change: 1 rename"
+    assert "asking the model to fix it" in flow.preview_view.log.toPlainText()
+    assert flow.plan.script.toPlainText().startswith('name = files.list("Trip", "*.txt")[0]')
+    click(qtbot, flow.preview_view.approve)
+    assert wait_run(qtbot, window).status == "applied"
+    assert sorted(tree(trip)) == ["Report 2024.txt"]
+
+
 def test_keyboard_only_and_folders_dropped_on_the_window(qtbot: Any, window: Any, tmp_path: Path) -> None:
     from PySide6.QtCore import QMimeData, QPointF, QUrl
     from PySide6.QtGui import QDropEvent

@@ -216,6 +216,10 @@ class ChoreFlow(QWidget):
 
     def _previewed(self, preview: Any) -> None:
         self.preview = preview
+        if self.chore is not None and preview.script != self.plan.script.toPlainText():
+            # the model repaired its script after the first preview: the Plan page shows the one that ran
+            self.plan.script.setPlainText(preview.script)
+            self.plan.summary.setText(preview.summary or self.plan.summary.text())
         self.preview_view.show_preview(preview)
         error = preview.outcome.error
         if error is not None and getattr(error, "limit", None) != "cancelled":

@@ -132,8 +132,9 @@ class PreviewView(QWidget):
         self.busy.setVisible(False)
         self.cancel.setVisible(False)
         self.back.setEnabled(True)
-        self.log.setPlainText("\n".join(safe_text(line) for line in preview.outcome.log))
-        self.log.setVisible(bool(preview.outcome.log))
+        if not self.log.toPlainText():  # what streamed in live (e.g. a repair round) is kept as it came
+            self.log.setPlainText("\n".join(safe_text(line) for line in preview.outcome.log))
+        self.log.setVisible(bool(self.log.toPlainText()))
         if not preview.ok:
             from desktop.ui.errors import problem_from
 
