@@ -10,6 +10,8 @@ import unicodedata
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from capabilities.errors import GrantError, PathRefused, SourceChanged, TargetExists, TargetMissing
 from capabilities.folders import check_new_name, folder_grants, split_path
@@ -305,3 +307,31 @@ def test_a_granted_symlink_is_resolved_once_at_grant_time(world: tuple[Path, Pat
     (tmp_path / "Shortcut").symlink_to(trip)
     (grant,) = folder_grants([(str(tmp_path / "Shortcut"), "ro")])
     assert grant.target == str(trip.resolve()) and grant.label == "Shortcut"
+
+
+PIECES = [*"ab./\\:\0 C", "..", "\u202e", "é", "e\u0301"]
+
+
+@given(st.lists(st.sampled_from(PIECES), max_size=12).map("".join))
+def test_split_path_property_never_yields_an_escape(path: str) -> None:
+    try:
+        parts = split_path(path)
+    except PathRefused:
+        return
+    assert parts and all(p not in ("", ".", "..") for p in parts)
+    assert not any(c in p for p in parts for c in "\\\0")
+    assert "/".join(parts) == path.removesuffix("/")
+    assert not path.startswith("/") and not (len(path) > 1 and path[1] == ":" and path[0].isalpha())
+
+
+@given(st.text(max_size=20))
+def test_accepted_new_names_are_safe_everywhere(name: str) -> None:
+    try:
+        check_new_name(name)
+    except PathRefused:
+        return
+    assert name not in ("", ".", "..") and name[-1] not in ". "
+    assert not any(c in '<>:"/\\|?*' or ord(c) < 32 or 0x7F <= ord(c) < 0xA0 for c in name)
+    assert not any(c in "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c"
+                   "\u200b\u200c\u200d\u2060\ufeff" for c in name)
+    assert len(name.encode("utf-8", "surrogatepass")) <= 255
