@@ -355,9 +355,15 @@ class AutomationRunner:
         for row in stale:
             key = (row["path"], row["size"], row["mtime_ns"])
             run = runs.get(key)
-            if run is not None:
+            if run is not None and run["status"] != "previewing":
+                # Applied, failed, or cut short mid-apply: that run is the file's (errand recover
+                # rolls back or finishes the last kind, as for any run).
                 self.journal.update_seen(slot.aid, *key, run_id=run["id"], status=run["status"])
                 continue
+            if run is not None:  # journaled but stopped before apply changed anything
+                self.journal.finish_run(run["id"], "failed", error={
+                    "type": "Interrupted", "message": "Errand stopped before this run was applied; nothing "
+                    "changed, and the file was handled again by a new run.", "hint": ""})
             try:
                 st = os.stat(row["path"])
             except OSError:

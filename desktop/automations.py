@@ -205,12 +205,24 @@ def overview(journal: Journal) -> list[dict[str, Any]]:
             "request": a["request"], "grants": describe_grants(a["grants"]), "failures": a["failures"],
             "paused_reason": a["paused_reason"], "created": a["created"],
             "last_run": last["handled_at"] if last else a["last_run"],
-            "last_run_id": last["run_id"] if last else None, "last_status": last["status"] if last else None,
+            "last_run_id": last["run_id"] if last else None, "last_status": _run_status(journal, last),
             "last_file": last["path"] if last else None,
             "handled": len(handled),
             "failed": sum(1 for s in seen if s["status"] == "failed"),
         })
     return rows
+
+
+def _run_status(journal: Journal, seen: dict[str, Any] | None) -> str | None:
+    """The last run's status now (undone since, finished by recovery…), else what was recorded."""
+    if seen is None:
+        return None
+    if seen["run_id"] is not None:
+        try:
+            return str(journal.run(seen["run_id"])["status"])
+        except ErrandError:
+            pass
+    return str(seen["status"])
 
 
 def __getattr__(name: str) -> Any:

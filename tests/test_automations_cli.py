@@ -229,3 +229,53 @@ def test_a_recipe_run_keeps_the_values_it_was_approved_with(tmp_path: Path, caps
 def journal_script(run_id: int) -> str:
     with Journal(database_path()) as journal:
         return str(journal.run(run_id)["script"])
+
+
+def test_killed_mid_stream_then_recovered_and_restarted_each_file_is_done_once(work: Path, script: Path,
+                                                                               sandbox: Any,
+                                                                               capsys: Capsys) -> None:
+    from collections import Counter
+
+    from desktop.assistant import Assistant
+    from desktop.automations import AutomationRunner
+
+    assert main(["automations", "add", "file it", "--watch", str(work / "Inbox"), "--script", str(script),
+                 "--grant", f"files={work}"]) == 0
+    capsys.readouterr()
+    inbox, done = work / "Inbox", work / "Done"
+    for i in range(80):
+        (inbox / f"doc-{i:02}.pdf").write_text(f"doc {i}")
+    proc = subprocess.Popen([sys.executable, "-c", "from desktop.cli import main; raise SystemExit(main())",
+                             "watch", "--quiet-seconds", "0.1"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=os.environ.copy())
+    try:
+        end = time.monotonic() + 60
+        while len(list(done.iterdir())) < 10:
+            assert time.monotonic() < end and proc.poll() is None, "errand watch handled nothing"
+            time.sleep(0.01)
+        proc.kill()  # no clean stop: whatever was under way is cut short
+        proc.wait()
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert 10 <= len(list(done.iterdir())) < 80, "the kill came too late to test anything"
+    with Journal(database_path()) as journal:
+        assistant = Assistant(journal=journal, sandbox=sandbox)
+        assistant.recover(finish=True)  # a run cut short mid-apply: carried to its end
+        with AutomationRunner(assistant, quiet_seconds=0.1, reload_seconds=None, rescan_seconds=None):
+            end = time.monotonic() + 60
+            while len(list(done.iterdir())) < 80:
+                assert time.monotonic() < end, f"{len(list(done.iterdir()))} of 80 done"
+                time.sleep(0.05)
+            time.sleep(0.5)
+        runs = [r for r in journal.runs(1000) if r["trigger"]]
+        seen = journal.seen_files(1)
+    applied = Counter(r["trigger"]["path"] for r in runs if r["status"] == "applied")
+    assert len(applied) == 80 and set(applied.values()) == {1}, "a file was applied twice"
+    others = [r for r in runs if r["status"] != "applied"]
+    assert all(r["error"]["type"] == "Interrupted" for r in others), others  # at most the one cut short
+    assert len(others) <= 1
+    assert not any(s["status"].startswith("claimed:") for s in seen)
+    assert sorted(p.name for p in done.iterdir()) == [f"doc-{i:02}.pdf" for i in range(80)]
+    assert list(inbox.iterdir()) == []
