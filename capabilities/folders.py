@@ -9,7 +9,8 @@ folder goes through here:
   filesystem root, missing folders, and folders inside each other (one file
   must have one name in a run).
 - ``split_path`` refuses every spelling that could leave a grant: ``..``,
-  ``.``, absolute, drive (``C:``), UNC (``\\\\server``), backslashes, NUL.
+  ``.``, absolute, drive (``C:``), UNC (``\\\\server``), backslashes, NUL (and on
+  Windows the aliases ``a.txt:stream``, ``a.txt.``, ``nul``).
   ``check_new_name`` refuses names invalid or dangerous on any OS.
 - ``FolderSet`` resolves a path by walking its components from an open
   directory handle with ``O_NOFOLLOW`` (never following a symlink, not even
@@ -17,7 +18,12 @@ folder goes through here:
   read or a write; Errand's own folders are refused by identity on the way.
   ``Dir`` is that handle: every disk operation names an entry relative to it.
   On Windows, which has no ``dir_fd``, ``Dir`` works on full paths and checks
-  every component for reparse points (symlinks, junctions) instead.
+  every component for reparse points (symlinks, junctions) instead — a
+  check-then-use that a swap between the two steps could still race.
+  New names are renamed into place with the system's atomic no-replace call
+  (``renameat2``/``renameatx_np``), so an entry that appears meanwhile is never
+  clobbered. A granted folder that is gone (for an undo after a restart) is
+  refused per use, so the run's other folders still work.
 - ``view(context)`` gives the run's ``FolderView`` (``capabilities.overlay``):
   the real folders plus the preview's planned state, shared by every
   capability of the run.
