@@ -223,6 +223,29 @@ def test_probe_tells_whether_an_action_happened(trip: Path, tmp_path: Path, ops:
     assert snapshot(trip) == before
 
 
+@pytest.mark.skipif(not Path("/proc/self/fd").is_dir(), reason="needs /proc")
+def test_no_file_descriptors_leak(trip: Path, tmp_path: Path) -> None:
+    import gc
+
+    def open_fds() -> int:
+        return len(os.listdir("/proc/self/fd"))
+
+    make_tree(trip / "many", {f"f{i}.txt": str(i) for i in range(150)})
+    gc.collect()
+    before = open_fds()
+    run = start(tmp_path, (trip, "rw"))
+    run.call("rename_many", [[f"Trip/many/f{i}.txt", f"Trip/many/g{i}.txt"] for i in range(150)])
+    run.call("delete", "Trip/many/g0.txt")
+    run.call("write_text", "Trip/many/g1.txt", "new")
+    for i in range(20):
+        run.call("read_text", f"Trip/many/g{i + 2}.txt")
+    run.apply()
+    run.undo()
+    del run
+    gc.collect()
+    assert open_fds() == before  # each run's granted-folder handles close with it
+
+
 def test_undo_after_restart_uses_only_the_plan_and_outcome(trip: Path, tmp_path: Path) -> None:
     from capabilities.plan import Action
 
