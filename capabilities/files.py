@@ -315,7 +315,7 @@ class Files(Capability):
     def undo(self, action: Action, outcome: Mapping[str, Any]) -> None:
         """Reverse one action, then give its folders back their times (unless changed by others)."""
         times = outcome.get("folders") or {}
-        seen = self.folders.folder_times(list(times))
+        seen = self.folders.folder_stats(list(times))
         super().undo(action, outcome)
         self.folders.reset_folder_times(times, seen)
 

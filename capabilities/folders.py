@@ -838,34 +838,37 @@ class FolderSet:
     # ---- folders' own modified times (so undo leaves them as they were) -----------------
 
     def folder_times(self, folders: Sequence[Sequence[str]] | Sequence[str]) -> dict[str, int]:
-        """Modified times (ns) of folders (parts, or ``"Trip/sub"`` text) keyed by ``"Trip/sub"``.
+        """Modified times (ns) of folders (parts, or ``"Trip/sub"`` text) keyed by ``"Trip/sub"``."""
+        return {key: st.st_mtime_ns for key, st in self.folder_stats(folders).items()}
 
-        Best effort: a folder that cannot be read is left out.
-        """
-        times: dict[str, int] = {}
+    def folder_stats(self, folders: Sequence[Sequence[str]] | Sequence[str]) -> dict[str, os.stat_result]:
+        """Status of folders keyed by ``"Trip/sub"``; best effort (one that cannot be read is left out)."""
+        found: dict[str, os.stat_result] = {}
         for where in folders:
             try:
                 parts = self.parts(where) if isinstance(where, str) else tuple(where)
                 key = "/".join(parts)
-                if key not in times:
+                if key not in found:
                     with self.folder(parts) as d:
-                        times[key] = (os.fstat(d.fd) if d.fd is not None else os.stat(d.path)).st_mtime_ns
+                        found[key] = os.fstat(d.fd) if d.fd is not None else os.stat(d.path)
             except (ErrandError, OSError):
                 continue
-        return times
+        return found
 
-    def reset_folder_times(self, times: Mapping[str, Sequence[int]], seen: Mapping[str, int]) -> None:
+    def reset_folder_times(self, times: Mapping[str, Sequence[int]],
+                           seen: Mapping[str, os.stat_result]) -> None:
         """Put folders' times back to ``before`` where they were still as Errand left them (``after``).
 
         ``times`` is ``{"Trip/sub": [before, after]}`` from apply; ``seen`` the
-        times just before the undo. A folder changed by someone else since keeps its time.
+        folders' status just before the undo. A folder changed by someone else
+        since keeps its time.
         """
         for key, (before, after) in times.items():
-            if seen.get(key) != after:
+            st = seen.get(key)
+            if st is None or st.st_mtime_ns != after:
                 continue
             with suppress(ErrandError, OSError), self.folder(self.parts(key)) as d:
-                target = d.fd if d.fd is not None else d.path
-                os.utime(target, ns=(os.stat(target).st_atime_ns, before))
+                os.utime(d.fd if d.fd is not None else d.path, ns=(st.st_atime_ns, before))
 
 
 def temp_name(name: str) -> str:
