@@ -83,6 +83,8 @@ class PreviewView(QWidget):
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
         header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
         outer.addWidget(self.table, 3)
+        self.filler = QWidget()  # takes the room the table would, when there is no table to show
+        outer.addWidget(self.filler, 3)
 
         self.result_title = label("What the chore reported", "section")
         outer.addWidget(self.result_title)
@@ -118,6 +120,7 @@ class PreviewView(QWidget):
         self.problem.clear()
         self._set_result(None, visible=False)
         self.model.set_rows([])
+        self.filler.setVisible(True)
         self.log.clear()
         self.log.setVisible(True)
         self.cancel.setVisible(True)
@@ -149,6 +152,7 @@ class PreviewView(QWidget):
         self.attention.setText(warn)
         self.attention.setVisible(bool(warn))
         self.table.setVisible(bool(rows))
+        self.filler.setVisible(not rows)
         result = preview.outcome.result
         self._set_result(result, visible=result_shape(result) != "none" or not rows)
         n = len(rows)
@@ -168,6 +172,7 @@ class PreviewView(QWidget):
 
     def _set_result(self, value: Any, visible: bool) -> None:
         if self.result is not None:
+            self.result.hide()  # at once; the deletion itself waits for the event loop
             self.result.deleteLater()
             self.result = None
         self.result_title.setVisible(visible)

@@ -96,6 +96,7 @@ class RunView(QWidget):
         row.addWidget(self.new)
         outer.addLayout(row)
         self.report: Any = None
+        self._logged_tenth = 0
 
     def start(self, total: int, log: list[str]) -> None:
         self.report = None
@@ -103,6 +104,8 @@ class RunView(QWidget):
         self.status.setText("")
         self.bar.setRange(0, max(total, 1))
         self.bar.setValue(0)
+        self.bar.setFormat(f"0 of {total:,} changes")
+        self._logged_tenth = 0
         self.bar.setVisible(True)
         self.counts.setText(f"0 of {total:,} changes done")
         self.problem.clear()
@@ -118,7 +121,12 @@ class RunView(QWidget):
     def progress(self, done: int, total: int) -> None:
         self.bar.setMaximum(max(total, 1))
         self.bar.setValue(done)
+        self.bar.setFormat(f"{done:,} of {total:,} changes")
         self.counts.setText(f"{done:,} of {total:,} changes done")
+        tenth = done * 10 // max(total, 1)
+        if total >= 100 and tenth > self._logged_tenth and done < total:
+            self._logged_tenth = tenth
+            self.log.appendPlainText(f"{tenth * 10}% done ({done:,} of {total:,})…")
 
     def add_log(self, lines: list[str]) -> None:
         self.log.appendPlainText("\n".join(safe_text(line) for line in lines))
@@ -136,6 +144,7 @@ class RunView(QWidget):
         done, total = counts.get("done", 0), len(report.actions)
         self.bar.setMaximum(max(total, 1))
         self.bar.setValue(done)
+        self.bar.setFormat(f"{done:,} of {total:,} changes")
         skipped = counts.get("skipped", 0)
         more = f", {skipped:,} not done" if skipped else ""
         self.counts.setText(f"{done:,} of {total:,} changes done{more}")
@@ -172,6 +181,7 @@ class RunView(QWidget):
 
     def _clear_result(self) -> None:
         if self.result is not None:
+            self.result.hide()  # at once; the deletion itself waits for the event loop
             self.result.deleteLater()
             self.result = None
         self.result_title.setVisible(False)

@@ -19,6 +19,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
@@ -62,7 +63,7 @@ def env_setup(home: Path) -> None:
 
 
 def shoot(home: Path, *, dark: bool) -> int:
-    from PySide6.QtCore import Qt
+    from PySide6.QtCore import QEvent, Qt
     from PySide6.QtWidgets import QApplication
 
     from desktop.assistant import Assistant
@@ -84,6 +85,7 @@ def shoot(home: Path, *, dark: bool) -> int:
         deadline = time.monotonic() + seconds
         while not condition():
             app.processEvents()
+            app.sendPostedEvents(None, QEvent.Type.DeferredDelete)  # as exec() would
             if time.monotonic() > deadline:
                 raise SystemExit("timed out waiting for the window")
             time.sleep(0.02)
@@ -118,12 +120,57 @@ def shoot(home: Path, *, dark: bool) -> int:
     win.show_page(2)
     wait(lambda: True)
     save("6-automations")
+    shoot_running(win, wait, save, home)
+    shoot_problem(win, wait, save, home)
     shoot_model(app, win, wait, save, home)
     win.show_page(3)
     wait(lambda: "key" in win.settings.key_state.text() or bool(win.settings.keyring_note.text()), 30)
     save("7-settings")
     win.close()
     return 0
+
+
+BIG = """names = files.list("Scans")
+files.rename_many([[n, n.replace("scan-", "Scan ")] for n in names])
+result = len(names)
+"""
+
+
+def shoot_running(win: Any, wait: Callable[..., None], save: Callable[[str], None], home: Path) -> None:
+    """A 5,000-file run part-way: the progress bar with counts, Cancel, the window still drawing."""
+    scans = home / "Scans"
+    scans.mkdir()
+    for i in range(5000):
+        (scans / f"scan-{i:05d}.txt").write_text(str(i))
+    flow = win.flow
+    win.show_page(0)
+    flow.new_errand()
+    flow.ask.clear_folders()
+    flow.ask.add_folder(str(scans))
+    flow.use_script(BIG, flow.ask.folders, request="Rename the 5,000 scans", summary="Renames every scan.")
+    wait(lambda: flow.stack.currentIndex() == 1)
+    flow.plan.preview_button.click()
+    wait(lambda: not flow.busy and flow.preview_view.approve.isVisible())
+    flow.preview_view.approve.click()
+    wait(lambda: flow.run.bar.value() >= 1500 or flow.run.report is not None)
+    save("4-running")
+    wait(lambda: flow.run.report is not None and not flow.busy)
+
+
+def shoot_problem(win: Any, wait: Callable[..., None], save: Callable[[str], None], home: Path) -> None:
+    """A chore that stops: the error in words, the details one click away."""
+    flow = win.flow
+    flow.new_errand()
+    flow.ask.clear_folders()
+    flow.ask.add_folder(str(home / "Pictures" / "Errand samples"))
+    flow.use_script('files.rename("Errand samples/holiday.jpg", "Errand samples/Holiday.jpg")\n',
+                    flow.ask.folders, request="Capitalise holiday.jpg", summary="Renames holiday.jpg.")
+    wait(lambda: flow.stack.currentIndex() == 1)
+    flow.plan.preview_button.click()
+    wait(lambda: not flow.busy and flow.preview_view.problem.isVisible())
+    flow.preview_view.problem.toggle.click()
+    wait(lambda: True)
+    save("9-problem")
 
 
 def dark_palette() -> object:
