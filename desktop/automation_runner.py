@@ -29,8 +29,9 @@ watched afresh once it is back.
 
 Event kinds: ``watching``, ``ran``, ``failed``, ``paused``, ``error``,
 ``stopped``. ``on_event`` is called on the runner's threads (a watcher's
-delivery thread, the maintenance thread): a window must hand it to its GUI
-thread.
+delivery thread, the maintenance thread): a window hands it to its GUI thread
+(a queued Qt signal) and never calls ``reload`` or ``stop`` from inside it;
+``status`` and ``watching`` are safe anywhere.
 """
 
 from __future__ import annotations
@@ -126,12 +127,20 @@ class AutomationRunner:
         return self._running
 
     def start(self) -> Self:
-        """Settle claims a crash left, watch every enabled automation, catch up on files already there."""
+        """Settle claims a crash left, watch every enabled automation, catch up on files already there.
+
+        Returns once the watchers run (on their own threads); may first run the few scripts a crash
+        left claimed, so a window calls it off its GUI thread.
+        """
         if self._running:
             return self
         self._stopping.clear()
         self._running = True
-        self.reload()
+        try:
+            self.reload()
+        except BaseException:
+            self.stop()  # the watchers started so far, joined
+            raise
         if self.reload_seconds:
             self._maintainer = threading.Thread(target=self._maintain, name="errand-automations", daemon=True)
             self._maintainer.start()
@@ -198,14 +207,14 @@ class AutomationRunner:
 
     def status(self) -> dict[str, dict[str, Any]]:
         """What each watched automation did in this runner: handled, failed, back-off delays, stats."""
-        with self._slots_lock:
-            return {s.name: {"handled": s.handled, "failed": s.failed, "failures": s.failures,
-                             "delays": list(s.delays), "polling": bool(s.watcher and s.watcher.polling),
-                             "stats": s.watcher.stats if s.watcher else None} for s in self._slots.values()}
+        # From the snapshot, without the lock: safe to call from ``on_event`` (a delivery thread).
+        return {s.name: {"handled": s.handled, "failed": s.failed, "failures": s.failures,
+                         "delays": list(s.delays), "polling": bool(s.watcher and s.watcher.polling),
+                         "stats": s.watcher.stats if s.watcher else None} for s in self._snapshot}
 
     def watching(self) -> list[str]:
-        with self._slots_lock:
-            return [s.name for s in self._slots.values()]
+        """The names of the automations being watched now."""
+        return [s.name for s in self._snapshot]
 
     def _maintain(self) -> None:
         while not self._stopping.wait(self.reload_seconds):
@@ -278,31 +287,30 @@ class AutomationRunner:
                    "size": size, "mtime_ns": mtime_ns}
         inputs = {"path": rel, "name": path.name, "folder": grant_relative(a["watch_dir"], slot.grant)}
         run_id: int | None = None
+        changes = 0
         try:
             preview = self.assistant.preview(a["script"], slot.grants, inputs=inputs,
                                              request=a["request"] or a["name"], planner="automation")
             with own_changes(preview.plan):
                 report = self.assistant.apply(preview, approve=None, trigger=trigger)  # type: ignore[arg-type]
-            run_id, status = report.run_id, report.status
+            run_id, status, changes = report.run_id, report.status, len(report.actions)
             error = (report.error or {}).get("message") if status != "applied" else None
-            if status == "applied":
-                self._mark_outputs(preview.plan, run_id)
+            self._mark_outputs(preview.plan, run_id)
         except Exception as exc:  # a capability that cannot start (a grant's folder gone), a journal error
             log.exception("automation %s failed on %s", a["name"], path)
             status, error = "failed", str(exc) or type(exc).__name__
         self.journal.update_seen(slot.aid, path, size, mtime_ns, run_id=run_id, status=status)
         if status == "applied":
-            self._succeeded(slot, rel, run_id, report.actions)
+            self._succeeded(slot, rel, run_id, changes)
         else:
             self._failed(slot, rel, run_id, error or status)
 
-    def _succeeded(self, slot: _Slot, rel: str, run_id: int | None, actions: list[Any]) -> None:
+    def _succeeded(self, slot: _Slot, rel: str, run_id: int | None, n: int) -> None:
         slot.handled += 1
         slot.not_before = 0.0
         if slot.failures:  # otherwise nothing to write: the outcome in seen_files dates the last run
             slot.failures = 0
             self.journal.update_automation(slot.aid, failures=0, last_run=now())
-        n = len(actions)
         self._emit("ran", slot.name, f"{rel}: {n} change{'s' if n != 1 else ''} (run {run_id})")
 
     def _failed(self, slot: _Slot, rel: str, run_id: int | None, error: str) -> None:
@@ -348,7 +356,7 @@ class AutomationRunner:
         if not stale:
             return
         runs = {}
-        for run in self.journal.runs(limit=max(1000, 4 * len(stale))):
+        for run in self.journal.runs(limit=max(5000, 4 * len(stale))):
             t = run.get("trigger")
             if isinstance(t, dict) and t.get("automation_id") == slot.aid:
                 runs.setdefault((t.get("file"), t.get("size"), t.get("mtime_ns")), run)
