@@ -1,7 +1,9 @@
-"""Render ``resources/icons/app.svg`` to a PNG for the installers (PyInstaller makes .ico/.icns of it).
+"""Render ``resources/icons/app.svg`` for the installers: a PNG (PyInstaller makes .ico/.icns of it).
 
-Qt draws the SVG offscreen, so no display and no extra tool is needed.
-Usage: ``python packaging/render_icon.py OUT.png [SIZE]`` (default 512).
+Qt draws the SVG offscreen, so no display and no extra tool is needed. A
+target ending in ``.ico`` gets a multi-size Windows icon (Pillow), for the
+Inno Setup wizard.
+Usage: ``python packaging/render_icon.py OUT.png|OUT.ico [SIZE]`` (default 512).
 """
 
 from __future__ import annotations
@@ -27,8 +29,13 @@ def render(target: Path, size: int = 512) -> Path:
     QSvgRenderer(str(SVG)).render(painter)
     painter.end()
     target.parent.mkdir(parents=True, exist_ok=True)
-    if not image.save(str(target)):
-        raise SystemExit(f"could not write {target}")
+    png = target.with_suffix(".png") if target.suffix == ".ico" else target
+    if not image.save(str(png)):
+        raise SystemExit(f"could not write {png}")
+    if target.suffix == ".ico":
+        from PIL import Image
+
+        Image.open(png).save(target, sizes=[(s, s) for s in (16, 24, 32, 48, 64, 128, 256)])
     del app
     return target
 
