@@ -27,6 +27,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, BinaryIO
 
 from capabilities.base import Capability, Grant, RunContext, read, write
+from capabilities.dirs import ATOMIC_NO_REPLACE
 from capabilities.errors import (
     BackendError,
     CallError,
@@ -37,8 +38,9 @@ from capabilities.errors import (
     TargetMissing,
     UndoRefused,
 )
-from capabilities.folders import ATOMIC_NO_REPLACE, Stat, check_new_name, describe_folder, view
+from capabilities.folders import Stat, describe_folder, view
 from capabilities.holding import Holding, new_id
+from capabilities.names import check_new_name
 from capabilities.overlay import Node
 from capabilities.plan import Action
 
@@ -347,7 +349,7 @@ class Files(Capability):
         crossed = False
         with self.folders.parent(sp) as (sd, sn), self.folders.parent(dp) as (dd, dn):
             if hold and dd.lstat(dn) is not None:
-                self.folders._keep_copy(dd, dn, holding, hold, d["dst"])  # type: ignore[arg-type]
+                self.folders.keep_copy(dd, dn, holding, hold, d["dst"])  # type: ignore[arg-type]
                 sd.rename(sn, dd, dn, replace=True)
             else:
                 hold = None

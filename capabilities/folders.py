@@ -8,22 +8,16 @@ folder goes through here:
   distinct labels (``Trip``, ``Trip-2``), refusing Errand's own folders, the
   filesystem root, missing folders, and folders inside each other (one file
   must have one name in a run).
-- ``split_path`` refuses every spelling that could leave a grant: ``..``,
-  ``.``, absolute, drive (``C:``), UNC (``\\\\server``), backslashes, NUL (and on
-  Windows the aliases ``a.txt:stream``, ``a.txt.``, ``nul``).
-  ``check_new_name`` refuses names invalid or dangerous on any OS.
-- ``FolderSet`` resolves a path by walking its components from an open
-  directory handle with ``O_NOFOLLOW`` (never following a symlink, not even
-  the last component), so a symlink swapped in during a run cannot redirect a
-  read or a write; Errand's own folders are refused by identity on the way.
-  ``Dir`` is that handle: every disk operation names an entry relative to it.
-  On Windows, which has no ``dir_fd``, ``Dir`` works on full paths and checks
-  every component for reparse points (symlinks, junctions) instead — a
-  check-then-use that a swap between the two steps could still race.
-  New names are renamed into place with the system's atomic no-replace call
-  (``renameat2``/``renameatx_np``), so an entry that appears meanwhile is never
-  clobbered. A granted folder that is gone (for an undo after a restart) is
-  refused per use, so the run's other folders still work.
+- ``FolderSet`` checks a script's path (``capabilities.names``: no spelling
+  can leave a grant) and resolves it by walking its components from an open
+  folder handle (``capabilities.dirs.Dir``) with ``O_NOFOLLOW`` (never
+  following a symlink, not even the last component), so a symlink swapped in
+  during a run cannot redirect a read or a write; Errand's own folders are
+  refused by identity on the way. It holds the disk primitives apply and undo
+  use (``create_file``, ``keep``, ``restore``, ``differs``). A granted folder
+  that is gone (for an undo after a restart) is refused per use, so the run's
+  other folders still work.
+- ``Stat`` is what a preview saw of an entry (its fingerprint).
 - ``view(context)`` gives the run's ``FolderView`` (``capabilities.overlay``):
   the real folders plus the preview's planned state, shared by every
   capability of the run.
@@ -31,14 +25,11 @@ folder goes through here:
 
 from __future__ import annotations
 
-import ctypes
 import errno
 import hashlib
 import os
-import re
 import shutil
 import stat as st_mod
-import sys
 import weakref
 from collections.abc import Callable, Mapping, Sequence
 from contextlib import suppress
@@ -46,34 +37,17 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
 
 from capabilities.base import Grant, RunContext
-from capabilities.errors import BackendError, ErrandError, PathRefused, TargetExists, TargetMissing
+from capabilities.dirs import Dir, check_folder_path, is_link, open_folder, refusal
+from capabilities.errors import BackendError, ErrandError, PathRefused, TargetMissing
 from capabilities.holding import Holding
+from capabilities.names import check_new_name, is_temp_name, split_path, temp_name
 
 if TYPE_CHECKING:
     from capabilities.overlay import FolderView
 
-__all__ = [
-    "ATOMIC_NO_REPLACE",
-    "Dir",
-    "FolderSet",
-    "Stat",
-    "check_grantable",
-    "check_new_name",
-    "describe_folder",
-    "folder_grants",
-    "split_path",
-    "view",
-]
+__all__ = ["FolderSet", "Stat", "check_grantable", "describe_folder", "folder_grants", "view"]
 
-_WINDOWS = os.name == "nt"
 _HAS_DIR_FD = os.open in os.supports_dir_fd and os.stat in os.supports_dir_fd
-_O_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
-_O_DIRECTORY = getattr(os, "O_DIRECTORY", 0)
-_O_NONBLOCK = getattr(os, "O_NONBLOCK", 0)
-_O_CLOEXEC = getattr(os, "O_CLOEXEC", 0)
-_O_BINARY = getattr(os, "O_BINARY", 0)
-_REPARSE = getattr(st_mod, "FILE_ATTRIBUTE_REPARSE_POINT", 0x400)
-MAX_NAME_BYTES = 255
 
 
 # ---- what a preview saw of an entry ------------------------------------------------------
@@ -120,89 +94,6 @@ class Stat:
 
 def _regular(st: os.stat_result) -> bool:
     return st_mod.S_ISREG(st.st_mode) or st_mod.S_ISDIR(st.st_mode)
-
-
-# ---- names and paths ---------------------------------------------------------------------
-
-_RESERVED = {"CON", "PRN", "AUX", "NUL", "CONIN$", "CONOUT$"} | {
-    f"{dev}{n}" for dev in ("COM", "LPT") for n in [*"123456789", "¹", "²", "³"]}
-_FORBIDDEN_CHARS = set('<>:"/\\|?*')
-_INVISIBLE = set("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c"
-                 "\u200b\u200c\u200d\u2060\ufeff")
-_DRIVE = re.compile(r"^[A-Za-z]:")
-# Anything split_path must look at closely: backslash, NUL, absolute, drive, '//', '.' or '..'.
-_PATH_SUSPECT = re.compile(r"[\\\0]|^/|^[A-Za-z]:|//|(?:^|/)\.\.?(?:/|$)")
-_SUSPECT = re.compile("[" + re.escape("".join(sorted(_FORBIDDEN_CHARS | _INVISIBLE)))
-                      + "\x00-\x1f\x7f-\x9f]")
-
-
-def check_new_name(name: str) -> None:
-    """Refuse a name for a new file or folder that is invalid or dangerous on any OS."""
-    hint = "Choose a plain name: letters, digits, spaces, - _ . ( ), not ending in a dot or space."
-    if name in ("", ".", ".."):
-        raise PathRefused(f"{name!r} is not a usable file name.", hint)
-    if _SUSPECT.search(name) is not None:
-        _refuse_characters(name, hint)
-    if name[-1] in ". ":
-        raise PathRefused(f"The name {name!r} ends in a dot or a space, which Windows cannot keep.", hint)
-    if name.split(".")[0].rstrip(" ").upper() in _RESERVED:
-        raise PathRefused(f"The name {name!r} is reserved for a device on Windows.",
-                          "Add a word to it, e.g. 'con-notes.txt'.")
-    if len(name) > MAX_NAME_BYTES // 4 and (len(os.fsencode(name)) > MAX_NAME_BYTES
-                                            or len(name.encode("utf-16-le")) > 2 * MAX_NAME_BYTES):
-        raise PathRefused(f"The name {name[:40]!r}... is longer than {MAX_NAME_BYTES} bytes.",
-                          "Choose a shorter name.")
-
-
-def _refuse_characters(name: str, hint: str) -> None:
-    bad = sorted({c for c in name if c in _FORBIDDEN_CHARS or ord(c) < 32 or 127 <= ord(c) < 160})
-    if bad:
-        shown = ", ".join(repr(c) for c in bad)
-        raise PathRefused(f"The name {name!r} contains characters not allowed in file names on "
-                          f"every system ({shown}).", hint)
-    hidden = sorted({f"U+{ord(c):04X}" for c in name if c in _INVISIBLE})
-    raise PathRefused(f"The name {name!r} contains invisible direction or zero-width characters "
-                      f"({', '.join(hidden)}) that can disguise what a file is.", hint)
-
-
-def split_path(path: str) -> tuple[str, ...]:
-    """``"Trip/a/b.jpg"`` → ``("Trip", "a", "b.jpg")``, refusing anything that could leave a grant."""
-    if isinstance(path, str) and path and _PATH_SUSPECT.search(path) is None:  # the common case
-        parts = tuple(path[:-1].split("/") if path[-1] == "/" else path.split("/"))
-        if _WINDOWS:
-            _check_windows_path(parts, path)
-        return parts
-    hint = "Use a path inside a granted folder, like 'Trip/IMG_0001.jpg' (see files.list)."
-    if not isinstance(path, str) or not path:
-        raise PathRefused("An empty path names nothing.", hint)
-    if "\0" in path:
-        raise PathRefused("A path may not contain the NUL character.", hint)
-    if path.startswith(("\\\\", "//")):
-        raise PathRefused(f"{path!r} is a network (UNC) path; only granted folders can be used.", hint)
-    if path.startswith(("/", "\\")) or _DRIVE.match(path):
-        raise PathRefused(f"{path!r} is an absolute path; scripts use paths inside granted folders.",
-                          hint)
-    if "\\" in path:
-        raise PathRefused(f"{path!r} contains a backslash; separate folders with '/'.", hint)
-    parts = tuple(path[:-1].split("/") if path.endswith("/") else path.split("/"))
-    for part in parts:
-        if part in ("..", "."):
-            raise PathRefused(f"{path!r} uses {part!r}; paths may not step outside or around folders.",
-                              hint)
-        if part == "":
-            raise PathRefused(f"{path!r} has an empty part ('//').", hint)
-    if _WINDOWS:
-        _check_windows_path(parts, path)
-    return parts
-
-
-def _check_windows_path(parts: tuple[str, ...], path: str) -> None:
-    """On Windows an *existing* path can still alias: 'a.txt:stream' (a hidden data stream),
-    'a.txt.' (the trailing dot is dropped), 'nul' (a device). Refuse those spellings."""
-    for part in parts:
-        if ":" in part or part[-1] in ". " or part.split(".")[0].rstrip(" ").upper() in _RESERVED:
-            raise PathRefused(f"{path!r} names a stream, a device or an alias of another name on Windows.",
-                              "Use the file's plain name as files.list() shows it.")
 
 
 # ---- grants ------------------------------------------------------------------------------
@@ -281,240 +172,6 @@ def describe_folder(grant: Grant) -> str:
         shown = "~" + shown[len(home):]
     verb = "Read and change files in" if grant.mode == "rw" else "Read files in"
     return f"{verb} {shown} (scripts call it “{grant.label}”)"
-
-
-# ---- the directory handle ------------------------------------------------------------------
-
-class Dir:
-    """An open folder. Every operation names an entry in it and never follows a symlink.
-
-    On POSIX it holds a file descriptor and uses ``dir_fd``; a path component
-    that becomes a symlink after the walk cannot redirect anything, because the
-    walk already holds the folder itself, not its name.
-    """
-
-    def __init__(self, fd: int | None, path: str, *, owned: bool = True) -> None:
-        self.fd = fd  # None on Windows: operations use full paths, checked for reparse points
-        self.path = path
-        self.owned = owned  # a granted folder's handle is shared for the run and closed with it
-
-    def __enter__(self) -> Dir:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-    def close(self) -> None:
-        if self.fd is not None and self.owned:
-            os.close(self.fd)
-            self.fd = None
-
-    def _full(self, name: str) -> str:
-        return os.path.join(self.path, name)
-
-    def lstat(self, name: str) -> os.stat_result | None:
-        """The entry's own status (a symlink is reported as one), or None when absent."""
-        try:
-            if self.fd is not None:
-                return os.stat(name, dir_fd=self.fd, follow_symlinks=False)
-            return os.lstat(self._full(name))
-        except FileNotFoundError:
-            return None
-
-    def sub(self, name: str) -> Dir:
-        """Open a child folder; refuses a symlink, a junction, or anything not a folder."""
-        if self.fd is not None:
-            try:
-                fd = os.open(name, os.O_RDONLY | _O_DIRECTORY | _O_NOFOLLOW | _O_CLOEXEC, dir_fd=self.fd)
-            except OSError as exc:
-                raise _refusal(exc, self._full(name)) from None
-            return Dir(fd, self._full(name))
-        st = self.lstat(name)
-        _check_windows_entry(st, self._full(name), folder=True)
-        return Dir(None, self._full(name))
-
-    def scan(self) -> list[tuple[str, os.stat_result]]:
-        """Entries with their own status (not followed)."""
-        out = []
-        with os.scandir(self.fd if self.fd is not None else self.path) as it:
-            for entry in it:
-                try:
-                    out.append((entry.name, entry.stat(follow_symlinks=False)))
-                except FileNotFoundError:
-                    continue
-        return out
-
-    def open_file(self, name: str, flags: int, mode: int = 0o666) -> int:
-        """Open a regular file without following a symlink and without blocking on a FIFO."""
-        flags |= _O_NOFOLLOW | _O_NONBLOCK | _O_CLOEXEC | _O_BINARY
-        full = self._full(name)
-        if not flags & os.O_CREAT:
-            # lstat first: opening some devices has effects of its own (a tape rewinds).
-            seen = self.lstat(name)
-            if seen is not None and not st_mod.S_ISREG(seen.st_mode) and not st_mod.S_ISLNK(seen.st_mode):
-                raise PathRefused(f"{full} is not a regular file (a device, pipe or socket).",
-                                  "Only ordinary files and folders can be used.")
-        try:
-            if self.fd is not None:
-                fd = os.open(name, flags, mode, dir_fd=self.fd)
-            else:
-                _check_windows_entry(self.lstat(name), full, folder=False, may_be_missing=True)
-                fd = os.open(full, flags, mode)
-        except OSError as exc:
-            raise _refusal(exc, full) from None
-        if not st_mod.S_ISREG(os.fstat(fd).st_mode):
-            os.close(fd)
-            raise PathRefused(f"{full} is not a regular file (a device, pipe or socket).",
-                              "Only ordinary files and folders can be used.")
-        if _O_NONBLOCK:
-            os.set_blocking(fd, True)
-        return fd
-
-    def read(self, name: str, limit: int | None = None) -> bytes:
-        fd = self.open_file(name, os.O_RDONLY)
-        with os.fdopen(fd, "rb") as f:
-            return f.read() if limit is None else f.read(limit)
-
-    def rename(self, name: str, other: Dir, new_name: str, *, replace: bool) -> None:
-        """Rename within or between open folders; without ``replace`` never clobbers."""
-        if replace:
-            self._os_rename(name, other, new_name)
-            return
-        if self.fd is not None and other.fd is not None and _renameat2 is not None:
-            call, flag = _renameat2
-            if call(self.fd, os.fsencode(name), other.fd, os.fsencode(new_name), flag) == 0:
-                return
-            err = ctypes.get_errno()
-            if err == errno.EXDEV:  # another disk: the caller copies instead
-                raise OSError(err, os.strerror(err), other._full(new_name))
-            if err not in (errno.ENOSYS, errno.EINVAL, errno.ENOTSUP):
-                if err == errno.EEXIST and _same_entry(self, name, other, new_name):
-                    self._os_rename(name, other, new_name)  # a case-only rename on a folding disk
-                    return
-                raise _refusal(OSError(err, os.strerror(err)), other._full(new_name))
-        # Without renameat2 (other systems, old kernels): check, then rename.
-        if other.lstat(new_name) is not None and not _same_entry(self, name, other, new_name):
-            raise _refusal(OSError(errno.EEXIST, "exists"), other._full(new_name))
-        if self.fd is None or other.fd is None:
-            os.rename(self._full(name), other._full(new_name))  # Windows: refuses an existing target
-            return
-        self._os_rename(name, other, new_name)
-
-    def _os_rename(self, name: str, other: Dir, new_name: str) -> None:
-        if self.fd is not None and other.fd is not None:
-            os.rename(name, new_name, src_dir_fd=self.fd, dst_dir_fd=other.fd)
-        else:
-            os.replace(self._full(name), other._full(new_name))
-
-    def move_out(self, name: str, dest: str) -> None:
-        """Move an entry to a trusted absolute path (the holding area)."""
-        if self.fd is not None:
-            os.rename(name, dest, src_dir_fd=self.fd)
-        else:
-            os.replace(self._full(name), dest)
-
-    def link_out(self, name: str, dest: str) -> None:
-        """Hard-link a file to a trusted absolute path (keeping old content before an overwrite)."""
-        if self.fd is not None:
-            os.link(name, dest, src_dir_fd=self.fd, follow_symlinks=False)
-        else:
-            os.link(self._full(name), dest)
-
-    def move_in(self, source: str, name: str) -> None:
-        """Move a trusted absolute path (from the holding area) to a new entry here."""
-        if self.lstat(name) is not None:
-            raise _refusal(OSError(errno.EEXIST, "exists"), self._full(name))
-        if self.fd is not None:
-            os.rename(source, name, dst_dir_fd=self.fd)
-        else:
-            os.replace(source, self._full(name))
-
-    def mkdir(self, name: str) -> None:
-        if self.fd is not None:
-            os.mkdir(name, dir_fd=self.fd)
-        else:
-            os.mkdir(self._full(name))
-
-    def rmdir(self, name: str) -> None:
-        if self.fd is not None:
-            os.rmdir(name, dir_fd=self.fd)
-        else:
-            os.rmdir(self._full(name))
-
-    def unlink(self, name: str) -> None:
-        if self.fd is not None:
-            os.unlink(name, dir_fd=self.fd)
-        else:
-            os.unlink(self._full(name))
-
-    def chmod(self, name: str, mode: int) -> None:
-        if self.fd is not None:
-            os.chmod(name, mode, dir_fd=self.fd)
-        else:
-            os.chmod(self._full(name), mode)
-
-    def set_mtime(self, name: str, mtime_ns: int) -> None:
-        st = self.lstat(name)
-        atime = st.st_atime_ns if st is not None else mtime_ns
-        if self.fd is not None:
-            os.utime(name, ns=(atime, mtime_ns), dir_fd=self.fd, follow_symlinks=False)
-        else:
-            os.utime(self._full(name), ns=(atime, mtime_ns))
-
-
-def _load_renameat2() -> tuple[Callable[..., int], int] | None:
-    """The system's rename-unless-it-exists call and its flag: Linux renameat2, macOS renameatx_np."""
-    names = {"linux": ("renameat2", 1), "darwin": ("renameatx_np", 4)}  # RENAME_NOREPLACE / RENAME_EXCL
-    found = next((v for k, v in names.items() if sys.platform.startswith(k)), None)
-    if found is None:
-        return None
-    try:
-        func = getattr(ctypes.CDLL(None, use_errno=True), found[0])
-    except (OSError, AttributeError):
-        return None
-    func.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
-    func.restype = ctypes.c_int
-    return func, found[1]
-
-
-_renameat2 = _load_renameat2()
-ATOMIC_NO_REPLACE = _renameat2 is not None  # a rename can refuse an existing target by itself
-
-
-def _same_entry(a: Dir, name: str, b: Dir, new_name: str) -> bool:
-    sa, sb = a.lstat(name), b.lstat(new_name)
-    return sa is not None and sb is not None and (sa.st_dev, sa.st_ino) == (sb.st_dev, sb.st_ino) \
-        and sa.st_ino != 0
-
-
-def _check_windows_entry(st: os.stat_result | None, full: str, *, folder: bool,
-                         may_be_missing: bool = False) -> None:
-    if st is None:
-        if may_be_missing:
-            return
-        raise TargetMissing(f"There is no {'folder' if folder else 'file'} {full}.",
-                            "Check the name with files.list().")
-    if st_mod.S_ISLNK(st.st_mode) or getattr(st, "st_file_attributes", 0) & _REPARSE:
-        raise PathRefused(f"{full} is a link or junction; Errand does not follow links.",
-                          "Use the real folder instead, or grant it directly.")
-    if folder and not st_mod.S_ISDIR(st.st_mode):
-        raise PathRefused(f"{full} is not a folder.", "Check the path with files.list().")
-
-
-def _refusal(exc: OSError, full: str) -> ErrandError:
-    """Turn an OS error at a path into a known error with words for a person."""
-    if exc.errno == errno.ELOOP or exc.errno == errno.EMLINK:
-        return PathRefused(f"{full} is a symbolic link; Errand does not follow links.",
-                           "Use the real file or folder instead, or grant it directly.")
-    if exc.errno == errno.ENOENT:
-        return TargetMissing(f"There is no {full}.", "Check the name with files.list().")
-    if exc.errno == errno.ENOTDIR:
-        return PathRefused(f"Part of {full} is not a folder.", "Check the path with files.list().")
-    if exc.errno == errno.EEXIST or exc.errno == errno.ENOTEMPTY:
-        return TargetExists(f"{full} already exists.", "Choose another name, or pass overwrite=True.")
-    if exc.errno in (errno.EACCES, errno.EPERM):
-        return BackendError(f"Permission denied at {full}.", "Check the file's permissions.")
-    return BackendError(f"{full}: {exc.strerror or exc}.", "Check the disk, then try again.")
 
 
 # ---- the real folders of a run ---------------------------------------------------------------
@@ -627,7 +284,7 @@ class FolderSet:
         """The granted folder's shared handle (closing it is a no-op; the run closes it)."""
         path = self._root_text[label]
         if not _HAS_DIR_FD:
-            _check_windows_entry(_lstat_or_none(path), path, folder=True)
+            check_folder_path(path)
             return Dir(None, path)
         cached = self._root_dirs.get(label)
         if cached is not None:
@@ -635,9 +292,9 @@ class FolderSet:
         fd = self._root_fds.get(label)
         if fd is None:
             try:
-                fd = os.open(path, os.O_RDONLY | _O_DIRECTORY | _O_NOFOLLOW | _O_CLOEXEC)
+                fd = open_folder(path)
             except OSError as exc:
-                raise _refusal(exc, path) from None
+                raise refusal(exc, path) from None
             st = os.fstat(fd)
             if (st.st_dev, st.st_ino) != self._root_ids[label]:
                 os.close(fd)
@@ -703,8 +360,8 @@ class FolderSet:
             st = d.lstat(name)
         if st is None:
             return None
-        if st_mod.S_ISLNK(st.st_mode) or getattr(st, "st_file_attributes", 0) & _REPARSE:
-            raise _refusal(OSError(errno.ELOOP, "link"), self.absolute(parts))
+        if is_link(st):
+            raise refusal(OSError(errno.ELOOP, "link"), self.absolute(parts))
         if not _regular(st):
             raise PathRefused(f"{self.absolute(parts)} is not a regular file or folder.",
                               "Only ordinary files and folders can be used.")
@@ -718,8 +375,8 @@ class FolderSet:
             entries = d.scan()
         return {name: Stat.of(st) for name, st in entries
                 if _regular(st) and (st.st_dev, st.st_ino) not in self._guarded
-                and not (name.startswith(".errand-") and name.endswith(".tmp"))  # a crashed write's
-                and not getattr(st, "st_file_attributes", 0) & _REPARSE}
+                and not is_temp_name(name)  # a crashed write's
+                and not is_link(st)}
 
     def read_bytes(self, parts: Sequence[str], limit: int | None = None) -> bytes:
         with self.parent(parts) as (d, name):
@@ -777,7 +434,7 @@ class FolderSet:
                 replace = old is not None
                 if old is not None:
                     d.chmod(temp, st_mod.S_IMODE(old.st_mode))  # the replacement keeps the permissions
-                    self._keep_copy(d, name, holding, hold_id, self.absolute(parts))  # type: ignore[arg-type]
+                    self.keep_copy(d, name, holding, hold_id, self.absolute(parts))  # type: ignore[arg-type]
                 d.rename(temp, d, name, replace=replace)
             except BaseException:
                 with suppress(OSError):
@@ -791,18 +448,19 @@ class FolderSet:
         """Move an entry into the holding area (a delete that undo can reverse)."""
         with self.parent(parts) as (d, name):
             if d.lstat(name) is None:
-                raise _refusal(OSError(errno.ENOENT, "missing"), self.absolute(parts))
+                raise refusal(OSError(errno.ENOENT, "missing"), self.absolute(parts))
             slot = holding.slot(hold_id, self.absolute(parts))
             try:
                 d.move_out(name, str(slot))
             except OSError as exc:
                 if exc.errno != errno.EXDEV:
-                    raise _refusal(exc, self.absolute(parts)) from None
+                    raise refusal(exc, self.absolute(parts)) from None
                 # The holding area is on another disk: copy the file over, then remove it.
                 self._copy_out(d, name, str(slot))
                 d.unlink(name)
 
-    def _keep_copy(self, d: Dir, name: str, holding: Holding, hold_id: str, original: str) -> None:
+    def keep_copy(self, d: Dir, name: str, holding: Holding, hold_id: str, original: str) -> None:
+        """Keep a copy of the file ``name`` in ``d`` in the holding area (a hard link where it can)."""
         slot = str(holding.slot(hold_id, original))
         try:
             d.link_out(name, slot)
@@ -812,7 +470,7 @@ class FolderSet:
     def _copy_out(self, d: Dir, name: str, dest: str) -> None:
         st = d.lstat(name)
         if st is None or not st_mod.S_ISREG(st.st_mode):
-            raise BackendError(f"Cannot keep {d._full(name)} in the holding area (another disk).",
+            raise BackendError(f"Cannot keep {d.full(name)} in the holding area (another disk).",
                                "Move the holding area to the same disk, or keep a copy yourself.")
         fd = d.open_file(name, os.O_RDONLY)
         with os.fdopen(fd, "rb") as src, open(dest, "wb") as out:
@@ -871,15 +529,6 @@ class FolderSet:
                 os.utime(d.fd if d.fd is not None else d.path, ns=(st.st_atime_ns, before))
 
 
-def temp_name(name: str) -> str:
-    """Where a new file is written before it is renamed into place.
-
-    Named after the target, so a retry after a crash replaces its own leftover;
-    listings leave such names out.
-    """
-    return f".errand-{hashlib.sha1(name.encode('utf-8', 'surrogatepass')).hexdigest()[:16]}.tmp"
-
-
 class _Parent:
     """``(Dir, name)`` for a ``with`` block; a class, not a generator, as it runs per action."""
 
@@ -900,13 +549,6 @@ def _close_all(fds: dict[str, int]) -> None:
         with suppress(OSError):
             os.close(fd)
     fds.clear()
-
-
-def _lstat_or_none(path: str) -> os.stat_result | None:
-    try:
-        return os.lstat(path)
-    except FileNotFoundError:
-        return None
 
 
 def view(context: RunContext) -> FolderView:

@@ -34,8 +34,9 @@ from typing import Any, Protocol
 
 from capabilities.base import Grant
 from capabilities.errors import GrantError, PathRefused, TargetExists, TargetMissing
-from capabilities.folders import FolderSet, Stat, check_new_name
+from capabilities.folders import FolderSet, Stat
 from capabilities.holding import new_id
+from capabilities.names import check_new_name
 
 __all__ = ["FolderView", "Node", "Overlay", "Reader", "fingerprint_of", "fold"]
 

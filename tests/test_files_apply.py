@@ -14,8 +14,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from capabilities.errors import ErrandError, SourceChanged, TargetMissing, UndoRefused
-from capabilities.folders import temp_name
 from capabilities.holding import Holding
+from capabilities.names import temp_name
 from tests.files_support import Run, make_tree, snapshot, start
 
 TREE = {"a.txt": "alpha", "b.txt": "bravo", "sub/c.txt": "charlie", "sub/deep/d.txt": "delta"}

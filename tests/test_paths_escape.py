@@ -14,7 +14,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from capabilities.errors import GrantError, PathRefused, SourceChanged, TargetExists, TargetMissing
-from capabilities.folders import check_new_name, folder_grants, split_path
+from capabilities.folders import folder_grants
+from capabilities.names import check_new_name, split_path
 from tests.files_support import make_tree, snapshot, start
 
 

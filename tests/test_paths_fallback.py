@@ -7,7 +7,9 @@ from pathlib import Path
 
 import pytest
 
+import capabilities.dirs as dirs_module
 import capabilities.folders as folders_module
+import capabilities.names as names_module
 from capabilities.errors import PathRefused, SourceChanged, TargetExists, TargetMissing
 from tests.files_support import make_tree, snapshot, start
 
@@ -61,7 +63,7 @@ def test_rename_without_an_atomic_no_replace_call(tmp_path: Path, monkeypatch: p
     import capabilities.files as files_module
 
     monkeypatch.setattr(folders_module, "_HAS_DIR_FD", True)  # fds, but no atomic no-replace
-    monkeypatch.setattr(folders_module, "_renameat2", None)
+    monkeypatch.setattr(dirs_module, "_renameat2", None)
     monkeypatch.setattr(files_module, "ATOMIC_NO_REPLACE", False)
     trip = tmp_path / "Trip"
     make_tree(trip, {"a.txt": "alpha", "b.txt": "bravo"})
@@ -86,8 +88,8 @@ def test_rename_without_an_atomic_no_replace_call(tmp_path: Path, monkeypatch: p
 @pytest.mark.parametrize("path", ["Trip/a.txt:Zone.Identifier", "Trip/a.txt.", "Trip/a.txt ", "Trip/nul",
                                   "Trip/COM1.log", "Trip/sub./b.txt"])
 def test_windows_aliases_refused_on_windows(path: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(folders_module, "_WINDOWS", True)
+    monkeypatch.setattr(names_module, "_WINDOWS", True)
     with pytest.raises(PathRefused, match="on Windows"):
-        folders_module.split_path(path)
-    monkeypatch.setattr(folders_module, "_WINDOWS", False)
-    folders_module.split_path(path)  # elsewhere these are ordinary existing names
+        names_module.split_path(path)
+    monkeypatch.setattr(names_module, "_WINDOWS", False)
+    names_module.split_path(path)  # elsewhere these are ordinary existing names

@@ -1,0 +1,117 @@
+"""Names and paths: how a script's path splits, and which names a new file or folder may take.
+
+- ``split_path`` refuses every spelling that could leave a grant: ``..``,
+  ``.``, absolute, drive (``C:``), UNC (``\\\\server``), backslashes, NUL (and on
+  Windows the aliases ``a.txt:stream``, ``a.txt.``, ``nul``).
+- ``check_new_name`` refuses names invalid or dangerous on any OS: reserved
+  device names, characters some system forbids, invisible direction or
+  zero-width characters, names too long to keep.
+- ``temp_name`` is where a new file is written before it is renamed into place.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+
+from capabilities.errors import PathRefused
+
+__all__ = ["MAX_NAME_BYTES", "check_new_name", "is_temp_name", "split_path", "temp_name"]
+
+_WINDOWS = os.name == "nt"
+MAX_NAME_BYTES = 255
+
+_RESERVED = {"CON", "PRN", "AUX", "NUL", "CONIN$", "CONOUT$"} | {
+    f"{dev}{n}" for dev in ("COM", "LPT") for n in [*"123456789", "¹", "²", "³"]}
+_FORBIDDEN_CHARS = set('<>:"/\\|?*')
+_INVISIBLE = set("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c"
+                 "\u200b\u200c\u200d\u2060\ufeff")
+_DRIVE = re.compile(r"^[A-Za-z]:")
+# Anything split_path must look at closely: backslash, NUL, absolute, drive, '//', '.' or '..'.
+_PATH_SUSPECT = re.compile(r"[\\\0]|^/|^[A-Za-z]:|//|(?:^|/)\.\.?(?:/|$)")
+_SUSPECT = re.compile("[" + re.escape("".join(sorted(_FORBIDDEN_CHARS | _INVISIBLE)))
+                      + "\x00-\x1f\x7f-\x9f]")
+
+
+def check_new_name(name: str) -> None:
+    """Refuse a name for a new file or folder that is invalid or dangerous on any OS."""
+    hint = "Choose a plain name: letters, digits, spaces, - _ . ( ), not ending in a dot or space."
+    if name in ("", ".", ".."):
+        raise PathRefused(f"{name!r} is not a usable file name.", hint)
+    if _SUSPECT.search(name) is not None:
+        _refuse_characters(name, hint)
+    if name[-1] in ". ":
+        raise PathRefused(f"The name {name!r} ends in a dot or a space, which Windows cannot keep.", hint)
+    if name.split(".")[0].rstrip(" ").upper() in _RESERVED:
+        raise PathRefused(f"The name {name!r} is reserved for a device on Windows.",
+                          "Add a word to it, e.g. 'con-notes.txt'.")
+    if len(name) > MAX_NAME_BYTES // 4 and (len(os.fsencode(name)) > MAX_NAME_BYTES
+                                            or len(name.encode("utf-16-le")) > 2 * MAX_NAME_BYTES):
+        raise PathRefused(f"The name {name[:40]!r}... is longer than {MAX_NAME_BYTES} bytes.",
+                          "Choose a shorter name.")
+
+
+def _refuse_characters(name: str, hint: str) -> None:
+    bad = sorted({c for c in name if c in _FORBIDDEN_CHARS or ord(c) < 32 or 127 <= ord(c) < 160})
+    if bad:
+        shown = ", ".join(repr(c) for c in bad)
+        raise PathRefused(f"The name {name!r} contains characters not allowed in file names on "
+                          f"every system ({shown}).", hint)
+    hidden = sorted({f"U+{ord(c):04X}" for c in name if c in _INVISIBLE})
+    raise PathRefused(f"The name {name!r} contains invisible direction or zero-width characters "
+                      f"({', '.join(hidden)}) that can disguise what a file is.", hint)
+
+
+def split_path(path: str) -> tuple[str, ...]:
+    """``"Trip/a/b.jpg"`` → ``("Trip", "a", "b.jpg")``, refusing anything that could leave a grant."""
+    if isinstance(path, str) and path and _PATH_SUSPECT.search(path) is None:  # the common case
+        parts = tuple(path[:-1].split("/") if path[-1] == "/" else path.split("/"))
+        if _WINDOWS:
+            _check_windows_path(parts, path)
+        return parts
+    hint = "Use a path inside a granted folder, like 'Trip/IMG_0001.jpg' (see files.list)."
+    if not isinstance(path, str) or not path:
+        raise PathRefused("An empty path names nothing.", hint)
+    if "\0" in path:
+        raise PathRefused("A path may not contain the NUL character.", hint)
+    if path.startswith(("\\\\", "//")):
+        raise PathRefused(f"{path!r} is a network (UNC) path; only granted folders can be used.", hint)
+    if path.startswith(("/", "\\")) or _DRIVE.match(path):
+        raise PathRefused(f"{path!r} is an absolute path; scripts use paths inside granted folders.",
+                          hint)
+    if "\\" in path:
+        raise PathRefused(f"{path!r} contains a backslash; separate folders with '/'.", hint)
+    parts = tuple(path[:-1].split("/") if path.endswith("/") else path.split("/"))
+    for part in parts:
+        if part in ("..", "."):
+            raise PathRefused(f"{path!r} uses {part!r}; paths may not step outside or around folders.",
+                              hint)
+        if part == "":
+            raise PathRefused(f"{path!r} has an empty part ('//').", hint)
+    if _WINDOWS:
+        _check_windows_path(parts, path)
+    return parts
+
+
+def _check_windows_path(parts: tuple[str, ...], path: str) -> None:
+    """On Windows an *existing* path can still alias: 'a.txt:stream' (a hidden data stream),
+    'a.txt.' (the trailing dot is dropped), 'nul' (a device). Refuse those spellings."""
+    for part in parts:
+        if ":" in part or part[-1] in ". " or part.split(".")[0].rstrip(" ").upper() in _RESERVED:
+            raise PathRefused(f"{path!r} names a stream, a device or an alias of another name on Windows.",
+                              "Use the file's plain name as files.list() shows it.")
+
+
+def temp_name(name: str) -> str:
+    """Where a new file is written before it is renamed into place.
+
+    Named after the target, so a retry after a crash replaces its own leftover;
+    listings leave such names out.
+    """
+    return f".errand-{hashlib.sha1(name.encode('utf-8', 'surrogatepass')).hexdigest()[:16]}.tmp"
+
+
+def is_temp_name(name: str) -> bool:
+    """True for a ``temp_name`` (a crashed write's leftover, left out of listings)."""
+    return name.startswith(".errand-") and name.endswith(".tmp")
