@@ -332,3 +332,31 @@ def test_a_watched_folder_that_vanishes_is_reported_once_and_watched_again(assis
     assert "is gone" in error[2] and str(inbox) in error[2]
     assert len(events.kinds("watching")) == 2
     assert (work / "Done" / "back.pdf").exists()
+
+
+COPY_IT = """\
+src = inputs["path"]
+n = len(files.list("Work/Done"))
+files.copy(src, "Work/Done/" + str(n) + "-" + inputs["name"])
+"""
+
+
+def test_each_version_of_a_modified_file_runs_once_and_patterns_can_be_several(assistant: Assistant,
+                                                                                work: Path) -> None:
+    save(assistant, work, COPY_IT, name="copy versions", pattern="*.txt;*.csv",
+         events=["created", "modified"])
+    inbox = work / "Inbox"
+    events = Events()
+    with runner(assistant, events):
+        (inbox / "notes.txt").write_text("first")
+        (inbox / "table.csv").write_text("a,b")
+        (inbox / "photo.jpg").write_bytes(b"not matched")
+        wait_until(lambda: len(events.kinds("ran")) == 2, 30, "not both")
+        time.sleep(0.05)  # a new modified time, whatever the file system's resolution
+        (inbox / "notes.txt").write_text("second, longer")
+        wait_until(lambda: len(events.kinds("ran")) == 3, 30, "the new version did not run")
+        time.sleep(QUIET * 3)
+    assert sorted(runs_per_file(assistant.journal).items()) == [("Work/Inbox/notes.txt", 2),
+                                                                ("Work/Inbox/table.csv", 1)]
+    copies = sorted((work / "Done").iterdir())
+    assert sorted(p.read_text() for p in copies) == ["a,b", "first", "second, longer"]
