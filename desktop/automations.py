@@ -34,7 +34,6 @@ from capabilities.base import Grant
 from capabilities.errors import ErrandError
 from capabilities.journal import Journal
 from desktop.grants import describe
-from desktop.triggers import EVENT_KINDS
 
 if TYPE_CHECKING:
     from desktop.automation_runner import AutomationRunner, EventCallback
@@ -50,6 +49,7 @@ __all__ = [
     "pause",
     "remove",
     "resume",
+    "trigger_text",
     "watch_grant",
 ]
 
@@ -99,7 +99,16 @@ def describe_grants(grants: Iterable[Grant | dict[str, Any]]) -> list[str]:
     return texts
 
 
+def trigger_text(trigger: Any) -> str:
+    """A run's trigger in words for History: ``file invoices: Downloads/bill.pdf``."""
+    if isinstance(trigger, dict) and "automation" in trigger:
+        return f"{trigger['automation']}: {trigger.get('path', '')}"
+    return "" if trigger is None else str(trigger)
+
+
 def _events(events: Iterable[str]) -> list[str]:
+    from desktop.triggers import EVENT_KINDS  # (watchdog is imported only where files are watched)
+
     chosen = [e.strip().lower().replace("moved-in", "created") for e in events if e.strip()]
     unknown = sorted(set(chosen) - set(EVENT_KINDS))
     if unknown or not chosen:

@@ -133,6 +133,8 @@ def show_recipes(recipes: Sequence[Any]) -> None:
 
 
 def show_history(runs: Sequence[dict[str, Any]]) -> None:
+    from desktop.automations import trigger_text
+
     if not runs:
         out.print("No runs yet.")
         return
@@ -141,7 +143,7 @@ def show_history(runs: Sequence[dict[str, Any]]) -> None:
         table.add_column(col)
     for r in runs:
         trigger = r.get("trigger")
-        shown_trigger = _e(shorten(str(trigger), 30)) if trigger else ""
+        shown_trigger = _e(shorten(trigger_text(trigger), 30)) if trigger else ""
         table.add_row(str(r["id"]), (r.get("started") or "")[:19], _e(shorten(r.get("request") or "", 50)),
                       str(r.get("action_count", 0)), r["status"], shown_trigger)
     out.print(table)
