@@ -176,7 +176,13 @@ def _with_recipe_values(run: dict[str, Any], grants: Sequence[Grant]) -> str:
 
 
 def _find(journal: Journal, name: str | int) -> dict[str, Any]:
-    return journal.automation(int(name) if isinstance(name, str) and name.isdigit() else name)
+    """An automation by name, or by the number ``errand automations list`` shows (a name wins)."""
+    if isinstance(name, str) and name.isdigit():
+        try:
+            return journal.automation(name)
+        except ErrandError:
+            return journal.automation(int(name))
+    return journal.automation(name)
 
 
 def pause(journal: Journal, name: str | int, reason: str | None = None) -> dict[str, Any]:
