@@ -31,7 +31,6 @@ from capabilities.dirs import ATOMIC_NO_REPLACE
 from capabilities.errors import (
     BackendError,
     CallError,
-    GrantError,
     PathRefused,
     SourceChanged,
     TargetExists,
@@ -41,6 +40,7 @@ from capabilities.errors import (
 from capabilities.folders import Stat, describe_folder, view
 from capabilities.holding import Holding, new_id
 from capabilities.names import check_new_name
+from capabilities.outcomes import create_outcome, found_outcome
 from capabilities.overlay import Node
 from capabilities.plan import Action
 
@@ -275,27 +275,10 @@ class Files(Capability):
 
     def _writable(self, absolute: str) -> tuple[str, ...]:
         """Parts of a planned absolute path, checking again that this run may change it."""
-        return self._granted(absolute, write=True)
-
-    def _granted(self, absolute: str, *, write: bool = False) -> tuple[str, ...]:
-        parts = self.folders.parts_of(absolute)
-        mode = self.folders.modes.get((self.name, parts[0]))
-        if mode is None or (write and mode != "rw"):
-            raise GrantError(f"This run may not {'change' if write else 'read'} {absolute}.",
-                             "Grant the folder (with changes allowed), then apply again.")
-        return parts
+        return self.folders.granted(self.name, absolute, write=True)
 
     def _holding(self) -> Holding:
-        if self.context.holding is None:
-            raise GrantError("No holding area was set up for this run, so nothing could be kept for undo.",
-                             "This is a bug in the caller: pass RunContext(holding=...).")
-        return Holding(self.context.holding)
-
-    def _check(self, parts: tuple[str, ...], fingerprint: Mapping[str, Any] | None, what: str) -> None:
-        reason = self.folders.differs(parts, fingerprint)
-        if reason is not None:
-            raise SourceChanged(f"{what}: {reason} since the preview.",
-                                "Preview the chore again to see the current state.")
+        return Holding.for_run(self.context.holding)
 
     def _undo_check(self, parts: tuple[str, ...], after: Mapping[str, Any] | None, what: str) -> None:
         reason = self.folders.differs(parts, after)
@@ -335,11 +318,11 @@ class Files(Capability):
 
     def verify_rename(self, action: Action) -> None:
         d = action.detail
-        self._check(self._writable(d["src"]), d["fingerprint"], action.summary)
+        self.folders.check_unchanged(self._writable(d["src"]), d["fingerprint"], action.summary)
         dp = self._writable(d["dst"])
         if d["replaces"] is not None or not ATOMIC_NO_REPLACE:
             # (Otherwise perform's rename itself refuses a new occupant, atomically.)
-            self._check(dp, d["replaces"], action.summary)
+            self.folders.check_unchanged(dp, d["replaces"], action.summary)
 
     def perform_rename(self, action: Action) -> dict[str, Any]:
         d = action.detail
@@ -412,7 +395,7 @@ class Files(Capability):
                 False if src_now is not None else None)
         if not happened:
             return happened
-        return self._found_outcome(dst_now if "ino" not in fp else None, d, "rename back")
+        return found_outcome(dst_now if "ino" not in fp else None, d, "rename back", self.context.holding)
 
     # rename_many records one "rename" action per move; these names only satisfy the
     # framework's rule that a write has a perform/undo pair.
@@ -424,7 +407,7 @@ class Files(Capability):
     def verify_delete(self, action: Action) -> None:
         d = action.detail
         parts = self._writable(d["path"])
-        self._check(parts, d["fingerprint"], action.summary)
+        self.folders.check_unchanged(parts, d["fingerprint"], action.summary)
         if "entries" in d:
             self.folders.refuse_holding_errand(parts)
             count = len(self.folders.scan("/".join(parts)))  # counted as the preview did
@@ -463,13 +446,13 @@ class Files(Capability):
 
     def verify_write_text(self, action: Action) -> None:
         d = action.detail
-        self._check(self._writable(d["path"]), d["replaces"], action.summary)
+        self.folders.check_unchanged(self._writable(d["path"]), d["replaces"], action.summary)
 
     def perform_write_text(self, action: Action) -> dict[str, Any]:
         d = action.detail
         data = d["text"].encode("utf-8")
-        return self._create(self._writable(d["path"]), lambda f: f.write(data), d, None,
-                            "remove the file")
+        return create_outcome(self.folders, self._writable(d["path"]), lambda f: f.write(data), d,
+                              self.context.holding, "remove the file")
 
     def undo_write_text(self, action: Action, outcome: Mapping[str, Any]) -> None:
         self._undo_create(self._writable(action.detail["path"]), outcome, action.summary)
@@ -480,22 +463,23 @@ class Files(Capability):
         if self.folders.differs(parts, {"kind": "file", "size": len(d["text"].encode("utf-8")),
                                         "sha256": d["sha256"]}) is not None:
             return False
-        return self._found_outcome(self.folders.lstat(parts), d, "remove the file")
+        return found_outcome(self.folders.lstat(parts), d, "remove the file", self.context.holding)
 
     def verify_copy(self, action: Action) -> None:
         d = action.detail
-        self._check(self._granted(d["src"]), d["fingerprint"], action.summary)
-        self._check(self._writable(d["dst"]), d["replaces"], action.summary)
+        self.folders.check_unchanged(self.folders.granted(self.name, d["src"]), d["fingerprint"],
+                                     action.summary)
+        self.folders.check_unchanged(self._writable(d["dst"]), d["replaces"], action.summary)
 
     def perform_copy(self, action: Action) -> dict[str, Any]:
         d = action.detail
-        sp, dp = self._granted(d["src"]), self._writable(d["dst"])
+        sp, dp = self.folders.granted(self.name, d["src"]), self._writable(d["dst"])
         src = self.folders.lstat(sp)
         with self.folders.parent(sp) as (sd, sn):
             fd = sd.open_file(sn, os.O_RDONLY)
         with os.fdopen(fd, "rb") as f:
-            return self._create(dp, lambda out: _pump(f, out), d, src.mtime_ns if src else None,
-                                "remove the copy")
+            return create_outcome(self.folders, dp, lambda out: _pump(f, out), d, self.context.holding,
+                                  "remove the copy", src.mtime_ns if src else None)
 
     def undo_copy(self, action: Action, outcome: Mapping[str, Any]) -> None:
         self._undo_create(self._writable(action.detail["dst"]), outcome, action.summary)
@@ -506,27 +490,7 @@ class Files(Capability):
         if dst is None or dst.size != d["fingerprint"].get("size") or (
                 d["replaces"] is not None and dst.matches(d["replaces"])):
             return False
-        return self._found_outcome(dst, d, "remove the copy")
-
-    def _found_outcome(self, now: Stat | None, d: Mapping[str, Any], words: str) -> dict[str, Any]:
-        """After a crash: the outcome perform would have returned, rebuilt from the disk."""
-        found: dict[str, Any] = {"undo": words}
-        if now is not None:
-            found["after"] = now.fingerprint()
-        hold = d.get("hold_id")
-        if d.get("replaces") and hold and self._holding().has(hold):
-            found["holding"] = hold
-        return found
-
-    def _create(self, parts: tuple[str, ...], fill: Any, d: Mapping[str, Any], mtime_ns: int | None,
-                undo_words: str) -> dict[str, Any]:
-        hold = d.get("hold_id") if d.get("replaces") else None
-        holding = self._holding() if hold else None
-        had = self.folders.lstat(parts) is not None
-        made = self.folders.create_file(parts, fill, holding=holding, hold_id=hold, mtime_ns=mtime_ns)
-        hold = hold if had else None
-        return {"after": made.fingerprint(), "holding": hold,
-                "undo": undo_words + (" and restore the file it replaced" if hold else "")}
+        return found_outcome(dst, d, "remove the copy", self.context.holding)
 
     def _undo_create(self, parts: tuple[str, ...], outcome: Mapping[str, Any], summary: str) -> None:
         self._undo_check(parts, outcome.get("after"), summary)
@@ -542,7 +506,7 @@ class Files(Capability):
     # ---- apply: mkdir -------------------------------------------------------------
 
     def verify_mkdir(self, action: Action) -> None:
-        self._check(self._writable(action.detail["path"]), None, action.summary)
+        self.folders.check_unchanged(self._writable(action.detail["path"]), None, action.summary)
 
     def perform_mkdir(self, action: Action) -> dict[str, Any]:
         parts = self._writable(action.detail["path"])

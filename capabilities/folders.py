@@ -38,7 +38,14 @@ from typing import TYPE_CHECKING, Any, BinaryIO
 
 from capabilities.base import Grant, RunContext
 from capabilities.dirs import Dir, check_folder_path, is_link, open_folder, refusal
-from capabilities.errors import BackendError, ErrandError, PathRefused, TargetMissing
+from capabilities.errors import (
+    BackendError,
+    ErrandError,
+    GrantError,
+    PathRefused,
+    SourceChanged,
+    TargetMissing,
+)
 from capabilities.holding import Holding
 from capabilities.names import check_new_name, is_temp_name, split_path, temp_name
 
@@ -251,6 +258,15 @@ class FolderSet:
         root = self._root_text[parts[0]]
         return root if len(parts) == 1 else root + os.sep + os.sep.join(parts[1:])
 
+    def granted(self, capability: str, absolute: str, *, write: bool = False) -> tuple[str, ...]:
+        """Parts of an absolute path from a plan, checking again that ``capability`` may read/change it."""
+        parts = self.parts_of(absolute)
+        mode = self.modes.get((capability, parts[0]))
+        if mode is None or (write and mode != "rw"):
+            raise GrantError(f"This run may not {'change' if write else 'read'} {absolute}.",
+                             "Grant the folder (with changes allowed), then apply again.")
+        return parts
+
     def parts_of(self, absolute: str) -> tuple[str, ...]:
         """The grant-relative parts of an absolute path recorded in a plan (checked again)."""
         found = self._parts_of.get(absolute)
@@ -406,6 +422,13 @@ class FolderSet:
                 if hashlib.file_digest(f, "sha256").hexdigest() != fingerprint["sha256"]:
                     return f"{shown} has different content"
         return None
+
+    def check_unchanged(self, parts: Sequence[str], fingerprint: Mapping[str, Any] | None, what: str) -> None:
+        """Refuse (``SourceChanged``) to apply ``what`` when the entry is not as the preview saw it."""
+        reason = self.differs(parts, fingerprint)
+        if reason is not None:
+            raise SourceChanged(f"{what}: {reason} since the preview.",
+                                "Preview the chore again to see the current state.")
 
     # ---- changing (apply and undo; the grant checks are the caller's) -----------------
 

@@ -26,7 +26,7 @@ from collections.abc import Set
 from pathlib import Path
 from typing import Any
 
-from capabilities.errors import BackendError, TargetExists, TargetMissing
+from capabilities.errors import BackendError, GrantError, TargetExists, TargetMissing
 
 __all__ = ["Holding"]
 
@@ -38,6 +38,14 @@ class Holding:
 
     def __init__(self, directory: Path | str) -> None:
         self.dir = Path(directory)
+
+    @classmethod
+    def for_run(cls, directory: Path | None) -> Holding:
+        """The run's holding area (``RunContext.holding``); GrantError when the caller set none up."""
+        if directory is None:
+            raise GrantError("No holding area was set up for this run, so nothing could be kept for undo.",
+                             "This is a bug in the caller: pass RunContext(holding=...).")
+        return cls(directory)
 
     # ---- keeping ---------------------------------------------------------------------
 

@@ -28,10 +28,11 @@ from typing import Any, BinaryIO, ClassVar
 from PIL import Image, ImageOps
 
 from capabilities.base import Capability, Grant, RunContext, read, write
-from capabilities.errors import CallError, ErrandError, GrantError, SourceChanged, UndoRefused
+from capabilities.errors import CallError, ErrandError, GrantError, UndoRefused
 from capabilities.exif import HEIF_SUFFIXES, enable_heif, read_info
 from capabilities.folders import view
 from capabilities.holding import Holding, new_id
+from capabilities.outcomes import create_outcome, found_outcome
 from capabilities.overlay import fingerprint_of
 from capabilities.plan import Action
 
@@ -118,38 +119,28 @@ class Photos(Capability):
 
     def verify_resize(self, action: Action) -> None:
         d = action.detail
-        for parts, fingerprint in ((self._granted(d["src"]), d["fingerprint"]),
-                                   (self._granted(d["dst"], write=True), d["replaces"])):
-            reason = self.folders.differs(parts, fingerprint)
-            if reason is not None:
-                raise SourceChanged(f"{action.summary}: {reason} since the preview.",
-                                    "Preview the chore again to see the current state.")
+        check = self.folders.check_unchanged
+        check(self.folders.granted(FOLDERS, d["src"]), d["fingerprint"], action.summary)
+        check(self.folders.granted(FOLDERS, d["dst"], write=True), d["replaces"], action.summary)
 
     def perform_resize(self, action: Action) -> dict[str, Any]:
         d = action.detail
-        sp, dp = self._granted(d["src"]), self._granted(d["dst"], write=True)
+        sp, dp = self.folders.granted(FOLDERS, d["src"]), self.folders.granted(FOLDERS, d["dst"], write=True)
         fmt = d["format"]
         with self._open_real(sp) as f:
             picture, options = _resized(f, sp[-1], int(d["max_side"]), fmt)
         if fmt == "HEIF":
             enable_heif(dp[-1])
-        hold = d.get("hold_id") if d.get("replaces") else None
-        holding = self._holding() if hold else None
-        had = self.folders.lstat(dp) is not None
-        made = self.folders.create_file(dp, lambda out: picture.save(out, fmt, **options),
-                                        holding=holding, hold_id=hold)
-        hold = hold if had else None
-        return {"after": made.fingerprint(), "holding": hold,
-                "undo": f"remove the copy {action.args.get('dst')}"
-                        + (" and restore the file it replaced" if hold else "")}
+        return create_outcome(self.folders, dp, lambda out: picture.save(out, fmt, **options), d,
+                              self.context.holding, f"remove the copy {action.args.get('dst')}")
 
     def undo_resize(self, action: Action, outcome: Mapping[str, Any]) -> None:
-        parts = self._granted(action.detail["dst"], write=True)
+        parts = self.folders.granted(FOLDERS, action.detail["dst"], write=True)
         reason = self.folders.differs(parts, outcome.get("after"))
         if reason is not None:
             raise UndoRefused(f"Cannot undo “{action.summary}”: {reason} since.",
                               "Leave it as it is, or remove the copy by hand.")
-        holding = self._holding()
+        holding = Holding.for_run(self.context.holding)
         replaced = outcome.get("holding")
         if replaced and not holding.has(replaced):
             raise UndoRefused(f"Cannot undo “{action.summary}”: the replaced file's kept copy was removed "
@@ -164,12 +155,7 @@ class Photos(Capability):
         now = self.folders.lstat(self.folders.parts_of(d["dst"]))
         if now is None or (d["replaces"] is not None and now.matches(d["replaces"])):
             return False
-        found: dict[str, Any] = {"after": now.fingerprint(),
-                                 "undo": f"remove the copy {action.args.get('dst')}"}
-        hold = d.get("hold_id")
-        if d.get("replaces") and hold and self._holding().has(hold):
-            found["holding"] = hold
-        return found
+        return found_outcome(now, d, f"remove the copy {action.args.get('dst')}", self.context.holding)
 
     # ---- helpers -------------------------------------------------------------------
 
@@ -178,15 +164,6 @@ class Photos(Capability):
             raise GrantError("photos works in the folders granted for files, and this run has none.",
                              "Ask the person to grant the folder that holds the photos.")
         return self.view.parts(FOLDERS, path, write=write)
-
-    def _granted(self, absolute: str, *, write: bool = False) -> tuple[str, ...]:
-        """Parts of an absolute path from a plan, checking again that this run may read/change it."""
-        parts = self.folders.parts_of(absolute)
-        mode = self.folders.modes.get((FOLDERS, parts[0]))
-        if mode is None or (write and mode != "rw"):
-            raise GrantError(f"This run may not {'change' if write else 'read'} {absolute}.",
-                             "Grant the folder (with changes allowed), then apply again.")
-        return parts
 
     def _open(self, parts: tuple[str, ...]) -> BinaryIO:
         """A photo in the planned state, opened for reading without reading it whole."""
@@ -200,12 +177,6 @@ class Photos(Capability):
         with self.folders.parent(parts) as (d, name):
             fd = d.open_file(name, os.O_RDONLY)
         return os.fdopen(fd, "rb")
-
-    def _holding(self) -> Holding:
-        if self.context.holding is None:
-            raise GrantError("No holding area was set up for this run, so nothing could be kept for undo.",
-                             "This is a bug in the caller: pass RunContext(holding=...).")
-        return Holding(self.context.holding)
 
 
 def _format_for(dst: str) -> str:

@@ -19,7 +19,7 @@ __all__ = ["all_capabilities", "get", "instantiate"]
 # one capability are named ``<capability>_<part>`` and skipped too. (A module missing here is only
 # imported for nothing, never wrong.)
 _MACHINERY = {"apply", "base", "dirs", "dispatch", "errors", "exif", "folders", "holding", "names",
-              "overlay", "plan", "recovery", "registry", "typecheck", "undo"}
+              "outcomes", "overlay", "plan", "recovery", "registry", "typecheck", "undo"}
 
 
 def all_capabilities() -> dict[str, type[Capability]]:

@@ -1,0 +1,44 @@
+"""The outcome of a write that makes a file: returned by apply, or rebuilt from the disk after a crash.
+
+``files`` (``write_text``, ``copy``) and ``photos`` (``resize``) make a new
+file that may replace an existing one. The replaced file is kept in the
+holding area under the id the plan chose at preview (``hold_id``), and the
+outcome names it as ``holding`` so undo can bring it back; ``after`` is the new
+file's fingerprint, which undo checks before removing it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+from typing import Any, BinaryIO
+
+from capabilities.folders import FolderSet, Stat
+from capabilities.holding import Holding
+
+__all__ = ["create_outcome", "found_outcome"]
+
+
+def create_outcome(folders: FolderSet, parts: Sequence[str], fill: Callable[[BinaryIO], None],
+                   detail: Mapping[str, Any], holding: Path | None, undo_words: str,
+                   mtime_ns: int | None = None) -> dict[str, Any]:
+    """Make the planned file at ``parts`` (keeping what it replaces) and return the action's outcome."""
+    hold = detail.get("hold_id") if detail.get("replaces") else None
+    kept = Holding.for_run(holding) if hold else None
+    had = folders.lstat(parts) is not None
+    made = folders.create_file(parts, fill, holding=kept, hold_id=hold, mtime_ns=mtime_ns)
+    hold = hold if had else None
+    return {"after": made.fingerprint(), "holding": hold,
+            "undo": undo_words + (" and restore the file it replaced" if hold else "")}
+
+
+def found_outcome(now: Stat | None, detail: Mapping[str, Any], undo_words: str,
+                  holding: Path | None) -> dict[str, Any]:
+    """After a crash: the outcome apply would have returned for the file ``now`` on disk."""
+    found: dict[str, Any] = {"undo": undo_words}
+    if now is not None:
+        found["after"] = now.fingerprint()
+    hold = detail.get("hold_id")
+    if detail.get("replaces") and hold and Holding.for_run(holding).has(hold):
+        found["holding"] = hold
+    return found
