@@ -50,7 +50,7 @@ from capabilities.base import Grant
 from capabilities.errors import ErrandError
 from capabilities.journal import Journal, now
 from capabilities.journal.owner import is_alive, owner_token
-from desktop.automations import CLAIM, grant_relative, watch_grant
+from desktop.automations import CLAIM, grant_relative, patterns, watch_grant
 from desktop.triggers import FolderWatcher, own_changes
 
 __all__ = ["AutomationRunner", "EventCallback"]
@@ -236,7 +236,7 @@ class AutomationRunner:
         aid = slot.aid
         slot.watcher = FolderWatcher(
             automation["watch_dir"], on_ready=lambda p, s, m: self._on_ready(slot, p, s, m),
-            pattern=[p.strip() for p in automation["pattern"].split(";") if p.strip()] or "*",
+            pattern=patterns(automation["pattern"]),
             events=automation["events"], quiet_seconds=self.quiet_seconds,
             is_seen=lambda p, s, m: self.journal.is_seen(aid, p, s, m),
             on_own_write=lambda p, s, m: self.journal.mark_seen(aid, p, s, m, status="own"),

@@ -46,6 +46,7 @@ __all__ = [
     "describe_grants",
     "grant_relative",
     "overview",
+    "patterns",
     "pause",
     "remove",
     "resume",
@@ -118,8 +119,13 @@ def _events(events: Iterable[str]) -> list[str]:
 
 
 def add(journal: Journal, name: str, watch_dir: str | os.PathLike[str], script: str, grants: Sequence[Grant],
-        *, request: str = "", pattern: str = "*", events: Iterable[str] = ("created",)) -> dict[str, Any]:
-    """Save an automation (checked: a name, real events, a watched folder inside a read-write grant)."""
+        *, request: str = "", pattern: str = "*", events: Iterable[str] = ("created",),
+        include_existing: bool = False) -> dict[str, Any]:
+    """Save an automation (checked: a name, real events, a watched folder inside a read-write grant).
+
+    The matching files already in the folder did not arrive: they are left alone
+    (recorded as seen, ``existing``) unless ``include_existing``.
+    """
     name = name.strip()
     if not name:
         raise ErrandError("An automation needs a name.", "Give it one, e.g. “file invoices”.")
@@ -130,11 +136,33 @@ def add(journal: Journal, name: str, watch_dir: str | os.PathLike[str], script: 
     folder = Path(watch_dir).expanduser().resolve()
     aid = journal.add_automation(name, folder, script, grants, request=request, pattern=pattern or "*",
                                  events=chosen)
+    if not include_existing:
+        _leave_existing(journal, aid, folder, pattern or "*")
     return journal.automation(aid)
 
 
+def patterns(pattern: str) -> list[str]:
+    """An automation's file pattern as globs: ``"*.jpg;*.png"`` is two."""
+    return [p.strip() for p in pattern.split(";") if p.strip()] or ["*"]
+
+
+def _leave_existing(journal: Journal, aid: int, folder: Path, pattern: str) -> int:
+    """Record the matching files in ``folder`` now as seen, so only later arrivals run the automation."""
+    from desktop.triggers import FolderWatcher
+
+    matcher = FolderWatcher(folder, on_ready=lambda *_: None, pattern=patterns(pattern), rescan_seconds=None)
+    left = 0
+    with os.scandir(matcher.folder) as entries:
+        for entry in entries:
+            if entry.is_file(follow_symlinks=False) and matcher.matches(entry.path):
+                st = entry.stat(follow_symlinks=False)
+                left += journal.mark_seen(aid, entry.path, st.st_size, st.st_mtime_ns, status="existing")
+    return left
+
+
 def add_from_run(journal: Journal, name: str, run_id: int, watch_dir: str | os.PathLike[str], *,
-                 pattern: str = "*", events: Iterable[str] = ("created",)) -> dict[str, Any]:
+                 pattern: str = "*", events: Iterable[str] = ("created",),
+                 include_existing: bool = False) -> dict[str, Any]:
     """Save an approved (applied) run's script and grants as an automation."""
     run = journal.run(run_id)
     if run["status"] != "applied":
@@ -143,7 +171,7 @@ def add_from_run(journal: Journal, name: str, run_id: int, watch_dir: str | os.P
     grants = [Grant.from_json(g) for g in run.get("grants") or []]
     script = _with_recipe_values(run, grants) + run["script"]
     return add(journal, name, watch_dir, script, grants, request=run["request"] or f"run {run_id}",
-               pattern=pattern, events=events)
+               pattern=pattern, events=events, include_existing=include_existing)
 
 
 def _with_recipe_values(run: dict[str, Any], grants: Sequence[Grant]) -> str:
@@ -211,7 +239,8 @@ def overview(journal: Journal) -> list[dict[str, Any]]:
     rows = []
     for a in journal.automations():
         seen = journal.seen_files(a["id"])
-        handled = [s for s in seen if s["status"] != "own" and not s["status"].startswith(CLAIM)]
+        handled = [s for s in seen if s["status"] not in ("own", "existing")
+                   and not s["status"].startswith(CLAIM)]
         last = max(handled, key=lambda s: s["handled_at"]) if handled else None
         status = "watching" if a["enabled"] else ("paused after failures" if a["paused_reason"] else "paused")
         rows.append({
@@ -224,6 +253,7 @@ def overview(journal: Journal) -> list[dict[str, Any]]:
             "last_file": last["path"] if last else None,
             "handled": len(handled),
             "failed": sum(1 for s in seen if s["status"] == "failed"),
+            "left_alone": sum(1 for s in seen if s["status"] == "existing"),
         })
     return rows
 

@@ -48,6 +48,8 @@ def add_parsers(sub: Any) -> None:
     add.add_argument("--grant", action="append", default=[], metavar="CAP[=TARGET][:ro]",
                      help="with --script: what it may use, e.g. files=~/Downloads")
     add.add_argument("--request", default="", help="with --script: the chore in words, shown in History")
+    add.add_argument("--include-existing", action="store_true",
+                     help="also run it on the matching files already there (default: only new arrivals)")
     add.add_argument("--json", action="store_true", **quiet)
 
     for name, text in (("pause", "stop an automation from running (until resumed)"),
@@ -77,7 +79,7 @@ def cmd_automations(args: argparse.Namespace) -> int:
         return EXIT_OK
     if action == "add":
         row = _add(args, journal)
-        _print(args, row, lambda r: print(f"Saved “{r['name']}”: {_one_line(r)}\n" + _grant_lines(r)))
+        _print(args, row, _show_saved)
         return EXIT_OK
     if action == "remove":
         gone = automations.remove(journal, args.name)
@@ -100,8 +102,8 @@ def _add(args: argparse.Namespace, journal: Any) -> dict[str, Any]:
         if args.grant:
             raise ErrandError("--grant goes with --script; --from-run uses the grants that run was approved "
                               "with.", "Leave out --grant, or save from a script instead.")
-        saved = automations.add_from_run(journal, args.name, args.from_run, args.watch,
-                                         pattern=args.pattern, events=events)
+        saved = automations.add_from_run(journal, args.name, args.from_run, args.watch, pattern=args.pattern,
+                                         events=events, include_existing=args.include_existing)
     else:
         try:
             script = args.script.read_text(encoding="utf-8")
@@ -111,7 +113,7 @@ def _add(args: argparse.Namespace, journal: Any) -> dict[str, Any]:
         grants = parse_grants(args.grant, paths.protected_dirs())
         saved = automations.add(journal, args.name, args.watch, script, grants,
                                 request=args.request or f"script {args.script.name}", pattern=args.pattern,
-                                events=events)
+                                events=events, include_existing=args.include_existing)
     return next(r for r in automations.overview(journal) if r["id"] == saved["id"])
 
 
@@ -129,6 +131,13 @@ def _one_line(row: dict[str, Any]) -> str:
 
 def _grant_lines(row: dict[str, Any]) -> str:
     return "\n".join(f"  may: {text}" for text in row["grants"])
+
+
+def _show_saved(row: dict[str, Any]) -> None:
+    print(f"Saved “{row['name']}”: {_one_line(row)}\n" + _grant_lines(row))
+    if row["left_alone"]:
+        print(f"  {row['left_alone']} matching file(s) already there are left alone "
+              "(--include-existing runs it on them too).")
 
 
 def _show_list(rows: list[dict[str, Any]]) -> None:

@@ -360,3 +360,24 @@ def test_each_version_of_a_modified_file_runs_once_and_patterns_can_be_several(a
                                                                 ("Work/Inbox/table.csv", 1)]
     copies = sorted((work / "Done").iterdir())
     assert sorted(p.read_text() for p in copies) == ["a,b", "first", "second, longer"]
+
+
+def test_files_already_there_are_left_alone_unless_asked(assistant: Assistant, work: Path) -> None:
+    inbox = work / "Inbox"
+    (inbox / "old.pdf").write_text("was there before")
+    (inbox / "older.pdf").write_text("also")
+    save(assistant, work, FILE_IT, name="new only")
+    events = Events()
+    with runner(assistant, events):
+        (inbox / "new.pdf").write_text("arrived")
+        wait_until(lambda: events.kinds("ran"), 30, "no run")
+        time.sleep(QUIET * 3)
+    assert sorted(runs_per_file(assistant.journal)) == ["Work/Inbox/new.pdf"]
+    assert sorted(p.name for p in inbox.iterdir()) == ["old.pdf", "older.pdf"]
+    row = automations.overview(assistant.journal)[0]
+    assert row["left_alone"] == 2 and row["handled"] == 1
+    automations.remove(assistant.journal, "new only")
+    save(assistant, work, FILE_IT, name="all", include_existing=True)
+    with runner(assistant):
+        wait_until(lambda: len(triggered_runs(assistant.journal)) == 3, 30, "the old files were not handled")
+    assert list(inbox.iterdir()) == []
