@@ -32,6 +32,14 @@ Event kinds: ``watching``, ``ran``, ``failed``, ``paused``, ``error``,
 delivery thread, the maintenance thread): a window hands it to its GUI thread
 (a queued Qt signal) and never calls ``reload`` or ``stop`` from inside it;
 ``status`` and ``watching`` are safe anywhere.
+
+In the app (the tray keeps it running with the window closed)::
+
+    runner = AutomationRunner(Assistant(journal=assistant.journal), on_event=bridge.event.emit)
+    pool.submit(runner.start)        # off the GUI thread; watchers then run on their own
+    automations.pause(journal, name)
+    runner.reload()                  # now, instead of within reload_seconds
+    runner.stop()                    # at quit: a run under way finishes first
 """
 
 from __future__ import annotations
