@@ -38,7 +38,7 @@ In the app (the tray keeps it running with the window closed)::
     runner = AutomationRunner(Assistant(journal=assistant.journal), on_event=bridge.event.emit)
     pool.submit(runner.start)        # off the GUI thread; watchers then run on their own
     automations.pause(journal, name)
-    runner.reload()                  # now, instead of within reload_seconds
+    pool.submit(runner.reload)       # now, not within reload_seconds (it may wait for a run to end)
     runner.stop()                    # at quit: a run under way finishes first
 """
 
