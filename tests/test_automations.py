@@ -381,3 +381,15 @@ def test_files_already_there_are_left_alone_unless_asked(assistant: Assistant, w
     with runner(assistant):
         wait_until(lambda: len(triggered_runs(assistant.journal)) == 3, 30, "the old files were not handled")
     assert list(inbox.iterdir()) == []
+
+
+def test_a_polled_folder_works_the_same(assistant: Assistant, work: Path) -> None:
+    save(assistant, work, FILE_IT)
+    events = Events()
+    with runner(assistant, events, force_polling=True) as r:
+        assert r.status()["file it"]["polling"] is True
+        for i in range(3):
+            (work / "Inbox" / f"share-{i}.pdf").write_text(f"on a network share {i}")
+        wait_until(lambda: len(events.kinds("ran")) == 3, 30, "no runs while polling")
+        time.sleep(1.5)  # a poll or two more: nothing repeats
+    assert sorted(runs_per_file(assistant.journal).values()) == [1, 1, 1]
