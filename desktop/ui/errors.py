@@ -88,9 +88,17 @@ def _from_script(data: Mapping[str, Any]) -> Problem:
         words = _SCRIPT_WORDS[kind]
         return Problem(words[0], str(data.get("hint") or words[1]), _detail(kind, message, ""))
     where = f" (line {line} of the script)" if line else ""
-    hint = str(data.get("hint") or "") or ("Nothing was changed. Rephrase the chore, or open the script to "
-                                           "see the line that failed.")
-    return Problem(f"The chore stopped{where}: {message}", hint, _detail(kind, message, "", line))
+    # The script's own hint speaks to whoever writes scripts ("list the folder with files.list()");
+    # the person gets what they can do, and that hint stays in the details.
+    script_hint = str(data.get("hint") or "")
+    if script_hint and message.endswith(f"({script_hint})"):
+        message = message[: -len(script_hint) - 2].rstrip()
+    hint = ("Nothing was changed. Check that the files it needs are in the folders you chose, or rephrase "
+            "the chore and try again.")
+    detail = _detail(kind, message, "", line)
+    if script_hint:
+        detail += f"\nHint for the script: {script_hint}"
+    return Problem(f"The chore stopped{where}: {message}", hint, detail)
 
 
 def _detail(kind: str, message: str, tb: str, line: Any = None) -> str:

@@ -66,6 +66,8 @@ class HistoryView(QWidget):
         self.runs: list[dict[str, Any]] = []
         self.current: Any = None
         self.busy = False
+        self._notice: tuple[int, Any] | None = None  # (run id, Problem) from its last undo
+        self._list_seq = self._load_seq = 0
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
         top = QHBoxLayout()
@@ -142,7 +144,11 @@ class HistoryView(QWidget):
 
     def refresh(self, select: int | None = None) -> None:
         keep = select or (self.current.run_id if self.current is not None else None)
-        run_task(lambda task: self.assistant.history(500), on_done=lambda runs: self._filled(runs, keep),
+        self._list_seq += 1
+        seq = self._list_seq
+        # Only the latest request's answer is shown: an older one may arrive later (threads race).
+        run_task(lambda task: self.assistant.history(500),
+                 on_done=lambda runs: self._filled(runs, keep) if seq == self._list_seq else None,
                  on_error=self._failed)
 
     def _filled(self, runs: list[dict[str, Any]], select: int | None) -> None:
@@ -176,7 +182,11 @@ class HistoryView(QWidget):
 
     def load(self, run_id: int) -> None:
         """Show run ``run_id``'s details and timeline (read on the thread pool)."""
-        run_task(lambda task: self.assistant.show(run_id), on_done=self._show_details, on_error=self._failed)
+        self._load_seq += 1
+        seq = self._load_seq
+        run_task(lambda task: self.assistant.show(run_id),
+                 on_done=lambda report: self._show_details(report) if seq == self._load_seq else None,
+                 on_error=self._failed)
 
     def _show_details(self, report: Any) -> None:
         self.current = report
@@ -189,7 +199,11 @@ class HistoryView(QWidget):
                 widget.setText("")
             self.model.set_rows([])
             return
-        self.message.clear()
+        if self._notice is not None and self._notice[0] == report.run_id:
+            self.message.show_problem(self._notice[1])  # what the last undo of this run could not do
+        else:
+            self._notice = None
+            self.message.clear()
         self.title.setText(f"Run {report.run_id}: {shorten(report.request or '', 120)}")
         self.summary.setText(safe_text(report.summary or ""))
         allowed = "; ".join(safe_text(g) for g in report.grants)
@@ -199,7 +213,7 @@ class HistoryView(QWidget):
         self.model.set_rows(change_rows(report.actions))
         self.log.setPlainText("\n".join(safe_text(line) for line in report.log))
         self.log.setVisible(bool(report.log))
-        if report.error and report.status in ("failed",):
+        if report.error and report.status in ("failed",) and self._notice is None:
             self.message.show_problem(problem_from(report.error))
         self._update_buttons()
 
@@ -235,12 +249,15 @@ class HistoryView(QWidget):
             reasons = "\n".join(f"Change {seq}: {safe_text(reason)}" for seq, reason in done.refused[:5])
             from desktop.ui.errors import Problem
 
-            self.message.show_problem(Problem(
+            problem = Problem(
                 f"{len(done.refused):,} change{'s' if len(done.refused) != 1 else ''} could not be undone"
                 + (f" ({done.undone:,} undone)." if done.undone else "."),
                 "Errand leaves a file alone when it changed after the chore, so nothing you did since is "
-                "lost. Put it back as it was, then undo again.", reasons))
+                "lost. Put it back as it was, then undo again.", reasons)
+            self._notice = (done.run_id, problem)
+            self.message.show_problem(problem)
         else:
+            self._notice = None
             self.message.clear()
         self.changed.emit()
         self.refresh(done.run_id)
