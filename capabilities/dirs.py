@@ -21,6 +21,7 @@ import os
 import stat as st_mod
 import sys
 from collections.abc import Callable
+from typing import Any, BinaryIO
 
 from capabilities.errors import BackendError, ErrandError, PathRefused, TargetExists, TargetMissing
 
@@ -119,9 +120,12 @@ class Dir:
             os.set_blocking(fd, True)
         return fd
 
+    def open_read(self, name: str) -> BinaryIO:
+        """A regular file opened for reading (see ``open_file``)."""
+        return os.fdopen(self.open_file(name, os.O_RDONLY), "rb")
+
     def read(self, name: str, limit: int | None = None) -> bytes:
-        fd = self.open_file(name, os.O_RDONLY)
-        with os.fdopen(fd, "rb") as f:
+        with self.open_read(name) as f:
             return f.read() if limit is None else f.read(limit)
 
     def rename(self, name: str, other: Dir, new_name: str, *, replace: bool) -> None:
@@ -179,28 +183,23 @@ class Dir:
             os.replace(source, self.full(name))
 
     def mkdir(self, name: str) -> None:
-        if self.fd is not None:
-            os.mkdir(name, dir_fd=self.fd)
-        else:
-            os.mkdir(self.full(name))
+        self._at(os.mkdir, name)
 
     def rmdir(self, name: str) -> None:
-        if self.fd is not None:
-            os.rmdir(name, dir_fd=self.fd)
-        else:
-            os.rmdir(self.full(name))
+        self._at(os.rmdir, name)
 
     def unlink(self, name: str) -> None:
-        if self.fd is not None:
-            os.unlink(name, dir_fd=self.fd)
-        else:
-            os.unlink(self.full(name))
+        self._at(os.unlink, name)
 
     def chmod(self, name: str, mode: int) -> None:
+        self._at(os.chmod, name, mode)
+
+    def _at(self, call: Callable[..., None], name: str, *args: Any) -> None:
+        """``call`` on the entry ``name``: relative to the open folder, or by full path on Windows."""
         if self.fd is not None:
-            os.chmod(name, mode, dir_fd=self.fd)
+            call(name, *args, dir_fd=self.fd)
         else:
-            os.chmod(self.full(name), mode)
+            call(self.full(name), *args)
 
     def set_mtime(self, name: str, mtime_ns: int) -> None:
         st = self.lstat(name)

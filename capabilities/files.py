@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import errno
 import hashlib
-import os
 import time
 from collections.abc import Mapping, Sequence
 from typing import Any, BinaryIO
@@ -244,10 +243,8 @@ class Files(Capability):
         if node.produced or node.source is None:
             raise TargetMissing(f"{path!r} is made only when the plan is applied; it cannot be read yet.",
                                 "Hash the file it is made from instead.")
-        with self.folders.parent(tuple(node.source.split("/"))) as (d, name):
-            fd = d.open_file(name, os.O_RDONLY)
         digest = hashlib.sha256()
-        with os.fdopen(fd, "rb") as f:
+        with self.folders.open_read(tuple(node.source.split("/"))) as f:
             while chunk := f.read(1 << 20):
                 digest.update(chunk)
                 if self.context.deadline is not None and time.monotonic() > self.context.deadline:
@@ -355,9 +352,7 @@ class Files(Capability):
             raise TargetExists(f"{self.folders.absolute(sp)} is a folder on another disk than its "
                                "destination; folders move only within one disk.",
                                "Move its files one by one instead.")
-        with self.folders.parent(sp) as (d, name):
-            fd = d.open_file(name, os.O_RDONLY)
-        with os.fdopen(fd, "rb") as f:
+        with self.folders.open_read(sp) as f:
             self.folders.create_file(dp, lambda out: _pump(f, out), mtime_ns=src.mtime_ns)
         with self.folders.parent(sp) as (d, name):
             d.unlink(name)
@@ -475,9 +470,7 @@ class Files(Capability):
         d = action.detail
         sp, dp = self.folders.granted(self.name, d["src"]), self._writable(d["dst"])
         src = self.folders.lstat(sp)
-        with self.folders.parent(sp) as (sd, sn):
-            fd = sd.open_file(sn, os.O_RDONLY)
-        with os.fdopen(fd, "rb") as f:
+        with self.folders.open_read(sp) as f:
             return create_outcome(self.folders, dp, lambda out: _pump(f, out), d, self.context.holding,
                                   "remove the copy", src.mtime_ns if src else None)
 

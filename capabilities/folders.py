@@ -398,6 +398,11 @@ class FolderSet:
         with self.parent(parts) as (d, name):
             return d.read(name, limit)
 
+    def open_read(self, parts: Sequence[str]) -> BinaryIO:
+        """The regular file at ``parts`` opened for reading (its folder's handle is closed already)."""
+        with self.parent(parts) as (d, name):
+            return d.open_read(name)
+
     def differs(self, parts: Sequence[str], fingerprint: Mapping[str, Any] | None) -> str | None:
         """Why the entry at ``parts`` is not as ``fingerprint`` says (None: it is as recorded).
 
@@ -416,9 +421,7 @@ class FolderSet:
             return f"{shown} was changed (its size or modified time differ)" if now.kind == "file" \
                 else f"{shown} was replaced by another folder"
         if "sha256" in fingerprint:
-            with self.parent(parts) as (d, name):
-                fd = d.open_file(name, os.O_RDONLY)
-            with os.fdopen(fd, "rb") as f:
+            with self.open_read(parts) as f:
                 if hashlib.file_digest(f, "sha256").hexdigest() != fingerprint["sha256"]:
                     return f"{shown} has different content"
         return None
@@ -495,8 +498,7 @@ class FolderSet:
         if st is None or not st_mod.S_ISREG(st.st_mode):
             raise BackendError(f"Cannot keep {d.full(name)} in the holding area (another disk).",
                                "Move the holding area to the same disk, or keep a copy yourself.")
-        fd = d.open_file(name, os.O_RDONLY)
-        with os.fdopen(fd, "rb") as src, open(dest, "wb") as out:
+        with d.open_read(name) as src, open(dest, "wb") as out:
             shutil.copyfileobj(src, out, 1 << 20)
         os.utime(dest, ns=(st.st_atime_ns, st.st_mtime_ns))
 

@@ -127,7 +127,7 @@ class Photos(Capability):
         d = action.detail
         sp, dp = self.folders.granted(FOLDERS, d["src"]), self.folders.granted(FOLDERS, d["dst"], write=True)
         fmt = d["format"]
-        with self._open_real(sp) as f:
+        with self.folders.open_read(sp) as f:
             picture, options = _resized(f, sp[-1], int(d["max_side"]), fmt)
         if fmt == "HEIF":
             enable_heif(dp[-1])
@@ -171,12 +171,7 @@ class Photos(Capability):
         if node.is_folder or node.data is not None or node.produced or node.source is None:
             # Planned content, or the view's own clear refusal (a folder, a file made at apply).
             return io.BytesIO(self.view.read_bytes(parts))
-        return self._open_real(tuple(node.source.split("/")))
-
-    def _open_real(self, parts: tuple[str, ...]) -> BinaryIO:
-        with self.folders.parent(parts) as (d, name):
-            fd = d.open_file(name, os.O_RDONLY)
-        return os.fdopen(fd, "rb")
+        return self.folders.open_read(tuple(node.source.split("/")))
 
 
 def _format_for(dst: str) -> str:
