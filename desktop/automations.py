@@ -169,6 +169,14 @@ def add_from_run(journal: Journal, name: str, run_id: int, watch_dir: str | os.P
         raise ErrandError(f"Run {run_id} was not applied (it is {run['status']}); only a run you approved "
                           "can become an automation.", "Pick an applied run from `errand history`.")
     grants = [Grant.from_json(g) for g in run.get("grants") or []]
+    try:
+        watch_grant(watch_dir, grants)
+    except ErrandError as exc:
+        if "not inside" not in exc.message:
+            raise
+        folders = ", ".join(g.target for g in grants if g.capability == "files" and g.mode == "rw")
+        raise ErrandError(exc.message, f"Watch a folder that run could change ({folders or 'it had none'}), "
+                          "or save from a script with --script and --grant.") from None
     script = _with_recipe_values(run, grants) + run["script"]
     return add(journal, name, watch_dir, script, grants, request=run["request"] or f"run {run_id}",
                pattern=pattern, events=events, include_existing=include_existing)

@@ -279,3 +279,20 @@ def test_killed_mid_stream_then_recovered_and_restarted_each_file_is_done_once(w
     assert not any(s["status"].startswith("claimed:") for s in seen)
     assert sorted(p.name for p in done.iterdir()) == [f"doc-{i:02}.pdf" for i in range(80)]
     assert list(inbox.iterdir()) == []
+
+
+def test_from_a_run_the_watched_folder_must_be_one_it_could_change(work: Path, script: Path, tmp_path: Path,
+                                                                  capsys: Capsys) -> None:
+    (work / "Inbox" / "a.pdf").write_text("a")
+    code, run = cli(capsys, "run", str(script), "--grant", f"files={work}", "--yes",
+                    "--input", "path=Work/Inbox/a.pdf", "--input", "name=a.pdf")
+    assert code == 0
+    other = tmp_path / "Other"
+    other.mkdir()
+    code, err = cli(capsys, "automations", "add", "x", "--watch", str(other), "--from-run",
+                    str(run["run_id"]))
+    assert code == 2 and "not inside a folder this automation may change" in err["error"]["message"]
+    assert f"Watch a folder that run could change ({work.resolve()})" in err["error"]["hint"]
+    code, err = cli(capsys, "automations", "add", "x", "--watch", str(work / "Inbox"), "--from-run",
+                    str(run["run_id"]), "--grant", f"files={other}")
+    assert code == 2 and "--grant goes with --script" in err["error"]["message"]
