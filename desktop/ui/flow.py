@@ -2,7 +2,7 @@
 
 ``ChoreFlow`` owns the four pages and the state between them (the planned
 chore, the grants, the preview). Each step runs through ``worker.run_task``:
-planning (``planning.plan_request``), the preview, apply and undo never block
+planning (``chore_plan.plan_chore``), the preview, apply and undo never block
 the window. Cancel sets the task's event, which the sandbox and apply honour
 between two steps, so what was done stays journaled and undoable.
 """

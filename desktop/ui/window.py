@@ -76,7 +76,6 @@ class MainWindow(QMainWindow):
         self.flow.run_finished.connect(lambda run_id: self.history.refresh(run_id))
         self.flow.settings_requested.connect(lambda: self.show_page(SETTINGS))
         self.flow.history_requested.connect(self._show_run)
-        self.history.changed.connect(self._history_changed)
         self.settings.saved.connect(self.flow.settings_changed)
         self.recovery.recovered.connect(lambda: self.history.refresh())
         self.nav.currentRowChanged.connect(self._page_changed)
@@ -102,9 +101,6 @@ class MainWindow(QMainWindow):
             item.setToolTip(f"{name} (Ctrl+{i + 1})")
             self.nav.addItem(item)
         layout.addWidget(self.nav, 1)
-        self.home_note = label(f"Data: {paths.data_dir()}", "muted")
-        self.home_note.setVisible(False)
-        layout.addWidget(self.home_note)
         return side
 
     def _actions(self) -> None:
@@ -148,9 +144,6 @@ class MainWindow(QMainWindow):
         self.show_page(HISTORY)
         if run_id:
             self.history.refresh(run_id)
-
-    def _history_changed(self) -> None:
-        pass  # the chore page keeps its own state; History already reloads itself
 
     def changeEvent(self, event: QEvent) -> None:
         if event.type() == QEvent.Type.PaletteChange:  # light ↔ dark: redraw the icons in the new colours
