@@ -24,7 +24,7 @@ from desktop import settings as settings_store
 from tests import test_ui_flow
 from tests.test_ui_flow import WAIT, click, tree, wait_page, wait_preview, wait_run
 
-pytestmark = pytest.mark.timeout(300)
+pytestmark = pytest.mark.timeout(600)  # the first test may build the sandbox component
 ROOT = Path(__file__).resolve().parents[1]
 window = test_ui_flow.window  # the same real window fixture
 

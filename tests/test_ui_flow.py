@@ -20,7 +20,7 @@ from PySide6.QtCore import Qt
 from desktop import settings as settings_store
 from desktop.ui.samples import sample_files
 
-pytestmark = pytest.mark.timeout(240)
+pytestmark = pytest.mark.timeout(600)  # the first test may build the sandbox component (~1 min)
 WAIT = 60_000  # ms: generous for a busy machine; no test asserts how long anything took
 
 
