@@ -1,5 +1,6 @@
 """Shared fixtures: every test gets its own ERRAND_HOME; the sandbox component is
-built once per session into a shared cache; leaked threads fail the test."""
+built once per session into a shared cache; leaked threads fail the test; ``journal``
+is a fresh journal in the test's temporary folder."""
 
 from __future__ import annotations
 
@@ -7,10 +8,14 @@ import os
 import threading
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
 from tests.fake_openai import fake_openai  # noqa: F401  (a fixture for every test: the local model server)
+
+if TYPE_CHECKING:
+    from capabilities.journal import Journal
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 # litellm must never fetch its price list from the internet during tests.
@@ -48,6 +53,15 @@ def errand_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, component_cache
     for key in ("OPENAI_API_KEY", "ANTHROPIC_API_KEY", "ERRAND_MODEL", "ERRAND_API_BASE"):
         monkeypatch.delenv(key, raising=False)
     return home
+
+
+@pytest.fixture
+def journal(tmp_path: Path) -> Iterator[Journal]:
+    """A journal (``errand.db``) in the test's temporary folder, closed after the test."""
+    from capabilities.journal import Journal
+
+    with Journal(tmp_path / "errand.db") as opened:
+        yield opened
 
 
 @pytest.fixture(autouse=True)

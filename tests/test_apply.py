@@ -31,13 +31,6 @@ def preview_renames(root: Path, n: int) -> dict[str, Capability]:
     return caps
 
 
-@pytest.fixture
-def journal(tmp_path: Path) -> Journal:
-    j = Journal(tmp_path / "errand.db")
-    yield j  # type: ignore[misc]
-    j.close()
-
-
 def start(journal: Journal, caps: dict[str, Capability]) -> int:
     rid = journal.start_run("rename them", "...", [g for c in caps.values() for g in c.grants])
     journal.save_plan(rid, caps["toyfs"].context.plan)

@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import os
 import socket
-from collections.abc import Iterator
 from pathlib import Path
 
 import icalendar
-import pytest
 
 from capabilities.apply import apply_plan
 from capabilities.base import Grant, RunContext
@@ -20,12 +18,6 @@ from tests.calendar_support import SEED, calendar_run
 from tests.radicale_server import RadicaleServer, radicale  # noqa: F401  (a fixture)
 
 WEEK = ("2026-11-23T00:00:00+01:00", "2026-11-30T00:00:00+01:00")
-
-
-@pytest.fixture
-def journal(tmp_path: Path) -> Iterator[Journal]:
-    with Journal(tmp_path / "errand.db") as opened:
-        yield opened
 
 
 def test_apply_and_undo_through_the_journal(radicale: RadicaleServer, journal: Journal) -> None:  # noqa: F811

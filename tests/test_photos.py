@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any
 
 import pytest
 from PIL import Image
@@ -24,12 +23,6 @@ from capabilities.registry import instantiate
 from tests.files_support import snapshot
 from tests.imagefactory import make_photo, make_trip
 from tests.photos_support import Run
-
-
-@pytest.fixture
-def journal(tmp_path: Path) -> Any:
-    with Journal(tmp_path / "errand.db") as j:
-        yield j
 
 
 @pytest.fixture

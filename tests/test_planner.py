@@ -49,12 +49,6 @@ def trip(tmp_path: Path) -> Path:
     return folder
 
 
-@pytest.fixture
-def journal(tmp_path: Path) -> Any:
-    with Journal(tmp_path / "errand.db") as j:
-        yield j
-
-
 def _settings(fake: FakeOpenAI) -> llm.ModelSettings:
     return llm.ModelSettings(model=fake.model, api_base=fake.url, api_key=KEY, timeout=10.0)
 

@@ -41,12 +41,6 @@ def pictures(tmp_path: Path) -> Path:
     return folder
 
 
-@pytest.fixture
-def journal(tmp_path: Path) -> Any:
-    with Journal(tmp_path / "errand.db") as j:
-        yield j
-
-
 def _run(folder: Path, fake: FakeOpenAI, journal: Journal, *, vision: bool = True,
          services: dict[str, Any] | None = None) -> Dispatcher:
     settings = llm.ModelSettings(model="openai/planner", api_base=fake.url, api_key=KEY,
