@@ -44,6 +44,7 @@ In the app (the tray keeps it running with the window closed)::
 
 from __future__ import annotations
 
+import fnmatch
 import logging
 import os
 import threading
@@ -59,7 +60,7 @@ from capabilities.errors import ErrandError
 from capabilities.journal import Journal, now
 from capabilities.journal.owner import is_alive, owner_token
 from desktop.automations import CLAIM, grant_relative, patterns, watch_grant
-from desktop.triggers import FolderWatcher, own_changes
+from desktop.triggers import FolderWatcher, is_ignored_name, own_changes
 
 __all__ = ["AutomationRunner", "EventCallback"]
 
@@ -342,18 +343,26 @@ class AutomationRunner:
                        "fix the cause, then resume it")
 
     def _mark_outputs(self, plan: Iterable[Any], run_id: int) -> None:
-        """Record what a run left in any watched folder as seen, so no automation takes it for a new file
-        (the process-wide own-writes record covers this process; this covers the next one)."""
+        """Record what a run left in any automation's watched folder (paused ones too) as seen, so none
+        takes it for a new file: the process-wide own-writes record covers this process, this the next."""
         paths = {v for a in plan for v in a.detail.values() if isinstance(v, str) and os.path.isabs(v)}
-        slots = self._snapshot
+        if not paths:
+            return
+        watched = [(a["id"], a["watch_dir"], [p.lower() for p in patterns(a["pattern"])])
+                   for a in self.journal.automations()]
         for path in sorted(paths):
+            folder, name = os.path.split(path)
+            lowered = name.lower()
+            hits = [aid for aid, watch_dir, globs in watched if folder == watch_dir
+                    and not is_ignored_name(name) and any(fnmatch.fnmatchcase(lowered, g) for g in globs)]
+            if not hits:
+                continue
             try:
                 st = os.stat(path)
             except OSError:
-                continue
-            for slot in slots:
-                if slot.watcher is not None and slot.watcher.matches(path):
-                    self.journal.mark_seen(slot.aid, path, st.st_size, st.st_mtime_ns, run_id, status="own")
+                continue  # moved on or deleted by the same run
+            for aid in hits:
+                self.journal.mark_seen(aid, path, st.st_size, st.st_mtime_ns, run_id, status="own")
 
     # -- claims a crash left behind ----------------------------------------------------------------
 

@@ -393,3 +393,23 @@ def test_a_polled_folder_works_the_same(assistant: Assistant, work: Path) -> Non
         wait_until(lambda: len(events.kinds("ran")) == 3, 30, "no runs while polling")
         time.sleep(1.5)  # a poll or two more: nothing repeats
     assert sorted(runs_per_file(assistant.journal).values()) == [1, 1, 1]
+
+
+def test_what_one_automation_writes_into_a_paused_ones_folder_stays_quiet_after_resume(
+        assistant: Assistant, work: Path) -> None:
+    (work / "Outbox").mkdir()
+    grants = parse_grants([f"files={work}"])
+    automations.add(assistant.journal, "watch outbox", work / "Outbox", FILE_IT, grants)
+    automations.pause(assistant.journal, "watch outbox")
+    to_outbox = FILE_IT.replace("Work/Done/", "Work/Outbox/")
+    save(assistant, work, to_outbox, name="inbox to outbox")
+    events = Events()
+    with runner(assistant, events):
+        (work / "Inbox" / "letter.pdf").write_text("letter")
+        wait_until(lambda: events.kinds("ran"), 30, "no run")
+        own_writes.clear()  # as after a restart: only the journal knows who wrote Outbox/letter.pdf
+        automations.resume(assistant.journal, "watch outbox")
+        wait_until(lambda: len(events.kinds("watching")) == 2, 10, "the resumed one is not watched")
+        time.sleep(QUIET * 4)
+    assert runs_per_file(assistant.journal) == Counter({"Work/Inbox/letter.pdf": 1})
+    assert (work / "Outbox" / "letter.pdf").exists()
