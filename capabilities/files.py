@@ -25,6 +25,7 @@ import time
 from collections.abc import Mapping, Sequence
 from typing import Any, BinaryIO
 
+from capabilities import changes
 from capabilities.base import Capability, Grant, RunContext, read, write
 from capabilities.dirs import ATOMIC_NO_REPLACE
 from capabilities.errors import (
@@ -288,18 +289,18 @@ class Files(Capability):
     def perform(self, action: Action) -> dict[str, Any]:
         """Carry out one action; the outcome also records its folders' times, for an exact undo."""
         touched = self._touched_folders(action)
-        before = self.folders.folder_times(touched)
+        before = changes.folder_times(self.folders, touched)
         outcome = super().perform(action)
-        after = self.folders.folder_times(touched)
+        after = changes.folder_times(self.folders, touched)
         outcome["folders"] = {k: [before[k], after[k]] for k in before if k in after}
         return {k: v for k, v in outcome.items() if v is not None}  # lean: the journal stores one per action
 
     def undo(self, action: Action, outcome: Mapping[str, Any]) -> None:
         """Reverse one action, then give its folders back their times (unless changed by others)."""
         times = outcome.get("folders") or {}
-        seen = self.folders.folder_stats(list(times))
+        seen = changes.folder_stats(self.folders, list(times))
         super().undo(action, outcome)
-        self.folders.reset_folder_times(times, seen)
+        changes.reset_folder_times(self.folders, times, seen)
 
     def _touched_folders(self, action: Action) -> list[tuple[str, ...]]:
         keys = ("src", "dst") if action.op in ("rename", "rename_many") else ("dst", "path")
@@ -329,7 +330,7 @@ class Files(Capability):
         crossed = False
         with self.folders.parent(sp) as (sd, sn), self.folders.parent(dp) as (dd, dn):
             if hold and dd.lstat(dn) is not None:
-                self.folders.keep_copy(dd, dn, holding, hold, d["dst"])  # type: ignore[arg-type]
+                changes.keep_copy(dd, dn, holding, hold, d["dst"])  # type: ignore[arg-type]
                 sd.rename(sn, dd, dn, replace=True)
             else:
                 hold = None
@@ -353,7 +354,7 @@ class Files(Capability):
                                "destination; folders move only within one disk.",
                                "Move its files one by one instead.")
         with self.folders.open_read(sp) as f:
-            self.folders.create_file(dp, lambda out: _pump(f, out), mtime_ns=src.mtime_ns)
+            changes.create_file(self.folders, dp, lambda out: _pump(f, out), mtime_ns=src.mtime_ns)
         with self.folders.parent(sp) as (d, name):
             d.unlink(name)
 
@@ -375,7 +376,7 @@ class Files(Capability):
                     raise
                 self._move_across(dp, sp)
         if outcome.get("holding"):
-            self.folders.restore(dp, self._holding(), outcome["holding"])
+            changes.restore(self.folders, dp, self._holding(), outcome["holding"])
 
     def probe_rename(self, action: Action) -> dict[str, Any] | bool | None:
         d = action.detail
@@ -412,7 +413,7 @@ class Files(Capability):
 
     def perform_delete(self, action: Action) -> dict[str, Any]:
         d = action.detail
-        self.folders.keep(self._writable(d["path"]), self._holding(), d["hold_id"])
+        changes.keep(self.folders, self._writable(d["path"]), self._holding(), d["hold_id"])
         return {"holding": d["hold_id"],
                 "undo": "bring it back from the holding area"}
 
@@ -427,7 +428,7 @@ class Files(Capability):
         if not holding.has(kept):
             raise UndoRefused(f"Cannot undo “{action.summary}”: the kept copy was removed from the "
                               "holding area.", "It cannot be brought back.")
-        self.folders.restore(parts, holding, kept)
+        changes.restore(self.folders, parts, holding, kept)
 
     def probe_delete(self, action: Action) -> dict[str, Any] | bool | None:
         d = action.detail
@@ -494,7 +495,7 @@ class Files(Capability):
         with self.folders.parent(parts) as (d, name):
             d.unlink(name)  # exactly the file apply made (checked above)
         if holding is not None:
-            self.folders.restore(parts, holding, outcome["holding"])
+            changes.restore(self.folders, parts, holding, outcome["holding"])
 
     # ---- apply: mkdir -------------------------------------------------------------
 

@@ -13,10 +13,11 @@ folder goes through here:
   folder handle (``capabilities.dirs.Dir``) with ``O_NOFOLLOW`` (never
   following a symlink, not even the last component), so a symlink swapped in
   during a run cannot redirect a read or a write; Errand's own folders are
-  refused by identity on the way. It holds the disk primitives apply and undo
-  use (``create_file``, ``keep``, ``restore``, ``differs``). A granted folder
-  that is gone (for an undo after a restart) is refused per use, so the run's
-  other folders still work.
+  refused by identity on the way, and reads what is there (``lstat``,
+  ``scan``, ``open_read``, ``differs``); the changes apply and undo make go
+  through it (``capabilities.changes``). A granted folder that is gone (for an
+  undo after a restart) is refused per use, so the run's other folders still
+  work.
 - ``Stat`` is what a preview saw of an entry (its fingerprint).
 - ``view(context)`` gives the run's ``FolderView`` (``capabilities.overlay``):
   the real folders plus the preview's planned state, shared by every
@@ -28,10 +29,9 @@ from __future__ import annotations
 import errno
 import hashlib
 import os
-import shutil
 import stat as st_mod
 import weakref
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from contextlib import suppress
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
@@ -39,15 +39,12 @@ from typing import TYPE_CHECKING, Any, BinaryIO
 from capabilities.base import Grant, RunContext
 from capabilities.dirs import Dir, check_folder_path, is_link, open_folder, refusal
 from capabilities.errors import (
-    BackendError,
-    ErrandError,
     GrantError,
     PathRefused,
     SourceChanged,
     TargetMissing,
 )
-from capabilities.holding import Holding
-from capabilities.names import check_new_name, is_temp_name, split_path, temp_name
+from capabilities.names import check_new_name, is_temp_name, split_path
 
 if TYPE_CHECKING:
     from capabilities.overlay import FolderView
@@ -432,126 +429,6 @@ class FolderSet:
         if reason is not None:
             raise SourceChanged(f"{what}: {reason} since the preview.",
                                 "Preview the chore again to see the current state.")
-
-    # ---- changing (apply and undo; the grant checks are the caller's) -----------------
-
-    def create_file(self, parts: Sequence[str], fill: Callable[[BinaryIO], None], *,
-                    holding: Holding | None = None, hold_id: str | None = None,
-                    mtime_ns: int | None = None) -> Stat:
-        """Make a file atomically: ``fill`` writes a temporary file beside it, then it is renamed in.
-
-        With ``hold_id``, a file already there is kept in the holding area first
-        (a hard link, so the replacement itself stays atomic) and then replaced;
-        without it an existing entry is never replaced. ``mtime_ns`` sets the
-        new file's modified time (a copy keeps its source's).
-        """
-        with self.parent(parts) as (d, name):
-            temp = temp_name(name)
-            left = d.lstat(temp)
-            if left is not None and st_mod.S_ISREG(left.st_mode):
-                d.unlink(temp)
-            fd = d.open_file(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
-            try:
-                with os.fdopen(fd, "wb") as f:
-                    fill(f)
-                if mtime_ns is not None:
-                    d.set_mtime(temp, mtime_ns)
-                old = d.lstat(name) if hold_id is not None and holding is not None else None
-                replace = old is not None
-                if old is not None:
-                    d.chmod(temp, st_mod.S_IMODE(old.st_mode))  # the replacement keeps the permissions
-                    self.keep_copy(d, name, holding, hold_id, self.absolute(parts))  # type: ignore[arg-type]
-                d.rename(temp, d, name, replace=replace)
-            except BaseException:
-                with suppress(OSError):
-                    d.unlink(temp)
-                raise
-            made = d.lstat(name)
-        assert made is not None
-        return Stat.of(made)
-
-    def keep(self, parts: Sequence[str], holding: Holding, hold_id: str) -> None:
-        """Move an entry into the holding area (a delete that undo can reverse)."""
-        with self.parent(parts) as (d, name):
-            if d.lstat(name) is None:
-                raise refusal(OSError(errno.ENOENT, "missing"), self.absolute(parts))
-            slot = holding.slot(hold_id, self.absolute(parts))
-            try:
-                d.move_out(name, str(slot))
-            except OSError as exc:
-                if exc.errno != errno.EXDEV:
-                    raise refusal(exc, self.absolute(parts)) from None
-                # The holding area is on another disk: copy the file over, then remove it.
-                self._copy_out(d, name, str(slot))
-                d.unlink(name)
-
-    def keep_copy(self, d: Dir, name: str, holding: Holding, hold_id: str, original: str) -> None:
-        """Keep a copy of the file ``name`` in ``d`` in the holding area (a hard link where it can)."""
-        slot = str(holding.slot(hold_id, original))
-        try:
-            d.link_out(name, slot)
-        except OSError:
-            self._copy_out(d, name, slot)
-
-    def _copy_out(self, d: Dir, name: str, dest: str) -> None:
-        st = d.lstat(name)
-        if st is None or not st_mod.S_ISREG(st.st_mode):
-            raise BackendError(f"Cannot keep {d.full(name)} in the holding area (another disk).",
-                               "Move the holding area to the same disk, or keep a copy yourself.")
-        with d.open_read(name) as src, open(dest, "wb") as out:
-            shutil.copyfileobj(src, out, 1 << 20)
-        os.utime(dest, ns=(st.st_atime_ns, st.st_mtime_ns))
-
-    def restore(self, parts: Sequence[str], holding: Holding, hold_id: str) -> None:
-        """Put a kept entry back at ``parts`` (which must be free) and drop it from the holding area."""
-        item = holding.item(hold_id)
-        try:
-            with self.parent(parts) as (d, name):
-                d.move_in(str(item), name)
-        except OSError as exc:
-            if exc.errno != errno.EXDEV or not item.is_file() or item.is_symlink():
-                raise
-            # The holding area is on another disk: copy the file back, keeping its time.
-            with open(item, "rb") as kept:
-                self.create_file(parts, lambda out: shutil.copyfileobj(kept, out, 1 << 20),
-                                 mtime_ns=item.stat().st_mtime_ns)
-        holding.forget(hold_id)
-
-
-    # ---- folders' own modified times (so undo leaves them as they were) -----------------
-
-    def folder_times(self, folders: Sequence[Sequence[str]] | Sequence[str]) -> dict[str, int]:
-        """Modified times (ns) of folders (parts, or ``"Trip/sub"`` text) keyed by ``"Trip/sub"``."""
-        return {key: st.st_mtime_ns for key, st in self.folder_stats(folders).items()}
-
-    def folder_stats(self, folders: Sequence[Sequence[str]] | Sequence[str]) -> dict[str, os.stat_result]:
-        """Status of folders keyed by ``"Trip/sub"``; best effort (one that cannot be read is left out)."""
-        found: dict[str, os.stat_result] = {}
-        for where in folders:
-            try:
-                parts = self.parts(where) if isinstance(where, str) else tuple(where)
-                key = "/".join(parts)
-                if key not in found:
-                    with self.folder(parts) as d:
-                        found[key] = os.fstat(d.fd) if d.fd is not None else os.stat(d.path)
-            except (ErrandError, OSError):
-                continue
-        return found
-
-    def reset_folder_times(self, times: Mapping[str, Sequence[int]],
-                           seen: Mapping[str, os.stat_result]) -> None:
-        """Put folders' times back to ``before`` where they were still as Errand left them (``after``).
-
-        ``times`` is ``{"Trip/sub": [before, after]}`` from apply; ``seen`` the
-        folders' status just before the undo. A folder changed by someone else
-        since keeps its time.
-        """
-        for key, (before, after) in times.items():
-            st = seen.get(key)
-            if st is None or st.st_mtime_ns != after:
-                continue
-            with suppress(ErrandError, OSError), self.folder(self.parts(key)) as d:
-                os.utime(d.fd if d.fd is not None else d.path, ns=(st.st_atime_ns, before))
 
 
 class _Parent:

@@ -13,6 +13,7 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, BinaryIO
 
+from capabilities.changes import create_file
 from capabilities.folders import FolderSet, Stat
 from capabilities.holding import Holding
 
@@ -26,7 +27,7 @@ def create_outcome(folders: FolderSet, parts: Sequence[str], fill: Callable[[Bin
     hold = detail.get("hold_id") if detail.get("replaces") else None
     kept = Holding.for_run(holding) if hold else None
     had = folders.lstat(parts) is not None
-    made = folders.create_file(parts, fill, holding=kept, hold_id=hold, mtime_ns=mtime_ns)
+    made = create_file(folders, parts, fill, holding=kept, hold_id=hold, mtime_ns=mtime_ns)
     hold = hold if had else None
     return {"after": made.fingerprint(), "holding": hold,
             "undo": undo_words + (" and restore the file it replaced" if hold else "")}

@@ -27,6 +27,7 @@ from typing import Any, BinaryIO, ClassVar
 
 from PIL import Image, ImageOps
 
+from capabilities import changes
 from capabilities.base import Capability, Grant, RunContext, read, write
 from capabilities.errors import CallError, ErrandError, GrantError, UndoRefused
 from capabilities.exif import HEIF_SUFFIXES, enable_heif, read_info
@@ -145,9 +146,9 @@ class Photos(Capability):
         if replaced and not holding.has(replaced):
             raise UndoRefused(f"Cannot undo “{action.summary}”: the replaced file's kept copy was removed "
                               "from the holding area.", "It cannot be brought back.")
-        self.folders.keep(parts, holding, new_id())  # the copy goes to the holding area, not the bin
+        changes.keep(self.folders, parts, holding, new_id())  # the copy goes to the holding area, not the bin
         if replaced:
-            self.folders.restore(parts, holding, replaced)
+            changes.restore(self.folders, parts, holding, replaced)
 
     def probe_resize(self, action: Action) -> dict[str, Any] | bool:
         """After a crash: False if the copy was not made, else the outcome perform would have returned."""

@@ -18,8 +18,8 @@ __all__ = ["all_capabilities", "get", "instantiate"]
 # Modules that hold machinery, not capabilities, skipped to keep start-up cheap. Helper modules of
 # one capability are named ``<capability>_<part>`` and skipped too. (A module missing here is only
 # imported for nothing, never wrong.)
-_MACHINERY = {"apply", "base", "dirs", "dispatch", "errors", "exif", "folders", "holding", "names",
-              "outcomes", "overlay", "plan", "recovery", "registry", "typecheck", "undo"}
+_MACHINERY = {"apply", "base", "changes", "dirs", "dispatch", "errors", "exif", "folders", "holding",
+              "names", "outcomes", "overlay", "plan", "recovery", "registry", "typecheck", "undo"}
 
 
 def all_capabilities() -> dict[str, type[Capability]]:

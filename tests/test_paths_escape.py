@@ -13,6 +13,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from capabilities.changes import create_file
 from capabilities.errors import GrantError, PathRefused, SourceChanged, TargetExists, TargetMissing
 from capabilities.folders import folder_grants
 from capabilities.names import check_new_name, split_path
@@ -168,7 +169,7 @@ def test_swapping_during_resolution_never_writes_outside(world: tuple[Path, Path
     try:
         for i in range(400):
             try:
-                folders.create_file(("Trip", "sub", f"n{i}.txt"), lambda f: f.write(b"x"))
+                create_file(folders, ("Trip", "sub", f"n{i}.txt"), lambda f: f.write(b"x"))
                 written += 1
             except (PathRefused, TargetMissing):
                 refused += 1
