@@ -183,7 +183,7 @@ def cmd_watch(args: argparse.Namespace) -> int:
     try:
         runner = AutomationRunner(Assistant(progress=lambda m: print(m, file=sys.stderr)),
                                   on_event=on_event, quiet_seconds=args.quiet_seconds)
-        _tell_interrupted(runner.journal, on_event)
+        _tell_interrupted(runner.assistant, on_event)
         runner.start()
         try:
             if not runner.watching():
@@ -199,11 +199,9 @@ def cmd_watch(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _tell_interrupted(journal: Any, on_event: Any) -> None:
+def _tell_interrupted(assistant: Any, on_event: Any) -> None:
     """Runs a crash cut short mid-apply are the person's call (roll back or finish): say so, once."""
-    from capabilities.recovery import interrupted_runs
-
-    runs = [r["id"] for r in interrupted_runs(journal)]
+    runs = [r["id"] for r in assistant.interrupted()]
     if runs:
         on_event("error", "", f"{len(runs)} run(s) were cut short when Errand stopped unexpectedly "
                  f"(run {', '.join(map(str, runs[:5]))}{'…' if len(runs) > 5 else ''}): `errand recover` "
