@@ -138,6 +138,7 @@ def _show_saved(row: dict[str, Any]) -> None:
     if row["left_alone"]:
         print(f"  {row['left_alone']} matching file(s) already there are left alone "
               "(--include-existing runs it on them too).")
+    print("  It runs while the Errand window (or its tray icon) is open, or with `errand watch`.")
 
 
 def _show_list(rows: list[dict[str, Any]]) -> None:
