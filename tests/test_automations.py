@@ -139,8 +139,9 @@ def test_500_files_each_handled_once_none_while_being_written(assistant: Assista
     inbox = work / "Inbox"
     slow = {f"slow-{i}.pdf": 4 for i in range(8)}
     events = Events()
-    with runner(assistant, events):
-        writers = [threading.Thread(target=write_slowly, args=(inbox / name, n, QUIET / 3))
+    quiet = 0.4  # eight times the pause between chunks: a busy machine must not make a writer look done
+    with runner(assistant, events, quiet_seconds=quiet):
+        writers = [threading.Thread(target=write_slowly, args=(inbox / name, n, quiet / 8))
                    for name, n in slow.items()]
         for t in writers:
             t.start()
