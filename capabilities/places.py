@@ -10,8 +10,8 @@ nearest hamlet.
 Choosing the name (why not simply "the nearest place"):
 
 * every place gets a radius that grows with the square root of its population
-  (a city's area grows with its population): 0.006 km × √population, at least
-  1 km. Paris gets ~9 km, London ~18 km, a town of 10,000 people 1 km;
+  (a city’s area grows with its population): 0.008 km × √population, at least
+  1 km. Paris gets ~12 km, London ~24 km, a town of 10,000 people 1 km;
 * the place whose radius the point is deepest inside (distance / radius, the
   smallest wins) is the candidate, so a point just outside a village but well
   inside a city is the city;
@@ -45,7 +45,7 @@ __all__ = ["Gazetteer", "Places", "gazetteer"]
 MIN_POPULATION = 5000
 SEARCH_KM = 50.0  # farther than this from every place: say so instead of naming one
 _KM_PER_DEGREE = 111.195
-_RADIUS_PER_ROOT_POP = 0.006  # km per √inhabitants: ~9 km for Paris, ~18 km for London
+_RADIUS_PER_ROOT_POP = 0.008  # km per √inhabitants: ~12 km for Paris, ~24 km for London, ~6 km for Lisbon
 _PART_OF_FACTOR = 1.2  # a smaller place whose centre is within 1.2 radii of a bigger one is part of it
 _PART_OF_RATIO = 2  # ... and the bigger one must have at least twice its inhabitants
 

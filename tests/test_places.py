@@ -108,3 +108,11 @@ def test_grant_text_says_nothing_leaves_the_computer() -> None:
     assert "nothing leaves the computer" in text
     assert Places.leaves_machine is False
     assert all(op.access == "read" for op in Places.operations.values())
+
+
+def test_belem_is_lisbon_not_its_parish() -> None:
+    from capabilities.base import Grant, RunContext
+    from capabilities.places import Places
+
+    found = Places([Grant("places")], RunContext()).lookup(38.6972, -9.2064)  # Belém, by the tower
+    assert found["city"] == "Lisbon"
