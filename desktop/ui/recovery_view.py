@@ -1,7 +1,7 @@
 """After a crash: a banner saying a run was interrupted mid-way, with "Put things back" and "Finish it".
 
 At start the window asks the journal (on the thread pool) for runs a process
-that is gone left half-applied or half-undone (``recovery.interrupted_runs``).
+that is gone left half-applied or half-undone (``Assistant.interrupted``).
 If there are any, this banner explains it in words and offers both ways out
 (``Assistant.recover``, the same as ``errand recover [--finish]``); the
 result is reported in the banner and the runs appear in History as usual.
@@ -48,12 +48,8 @@ class RecoveryBanner(QFrame):
 
     def check(self) -> None:
         """Look for interrupted runs (on the thread pool); show the banner if there are any."""
-        def find(task: Any) -> list[dict[str, Any]]:
-            from capabilities.recovery import interrupted_runs
-
-            return interrupted_runs(self.assistant.journal)
-
-        run_task(find, on_done=self._found, on_error=lambda exc, tb: None)
+        run_task(lambda task: self.assistant.interrupted(), on_done=self._found,
+                 on_error=lambda exc, tb: None)  # a journal that cannot be read shows its error elsewhere
 
     def _found(self, runs: list[dict[str, Any]]) -> None:
         self.runs = runs
