@@ -25,7 +25,7 @@ from desktop import settings as settings_store
 from desktop.grants import describe, parse_grants
 from desktop.ui.ask_view import AskView
 from desktop.ui.chore_plan import PlannedChore, plan_chore, repair_preview
-from desktop.ui.errors import problem_from
+from desktop.ui.errors import Problem, problem_from
 from desktop.ui.plan_view import PlanView
 from desktop.ui.preview_view import PreviewView
 from desktop.ui.run_view import RunView
@@ -245,14 +245,26 @@ class ChoreFlow(QWidget):
         assistant = self.assistant
 
         def job(task: Task) -> Any:
-            return assistant.apply(preview, on_progress=task.progress, cancel=task.cancel)
+            report = assistant.apply(preview, on_progress=task.progress, cancel=task.cancel)
+            tidy = None
+            if report.status == "applied" and hasattr(assistant, "tidy_holding"):
+                try:  # as the CLI does: keep the holding area within its rule (never what undo needs)
+                    tidy = assistant.tidy_holding()
+                except Exception:
+                    tidy = None  # housekeeping must never turn a done run into an error
+            return report, tidy
 
         self._start(job, self._applied, self._apply_failed, on_progress=self.run.progress)
         self.preview = None  # applied once: a second Approve must not apply it again
 
-    def _applied(self, report: Any) -> None:
+    def _applied(self, done: tuple[Any, Any]) -> None:
+        report, tidy = done
         self.report = report
         self.run.finish(report)
+        if tidy is not None and getattr(tidy, "over_limit", False):
+            hint = ("Undo or remove old runs you no longer need (in History), so Errand can let go of what "
+                    "it kept.")
+            self.run.problem.show_problem(Problem(tidy.message(), hint, kind="cancelled"))
         self.run_finished.emit(report.run_id)
 
     def _apply_failed(self, exc: BaseException, tb: str) -> None:
