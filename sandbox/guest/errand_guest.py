@@ -68,16 +68,32 @@ SCRIPT = "<script>"
 _real_import = builtins.__import__
 
 
+# Every capability call encodes its arguments and decodes the reply. json.dumps/loads set up an
+# encoder and skip whitespace on each call; made once here, a call costs about half as much.
+_c_encode = json.encoder.c_make_encoder(
+    None, json.JSONEncoder().default, json.encoder.encode_basestring_ascii, None, ":", ",",
+    False, False, True) if json.encoder.c_make_encoder else None
+_c_scan = json.scanner.c_make_scanner(json.JSONDecoder()) if json.scanner.c_make_scanner else None
+
+
+def _encode(value):
+    return "".join(_c_encode(value, 0)) if _c_encode is not None else json.dumps(value)
+
+
+def _decode(text):
+    return _c_scan(text, 0)[0] if _c_scan is not None else json.loads(text)
+
+
 class CapabilityError(RuntimeError):
     """A host error of a kind not among the builtin exceptions."""
 
 
 def _call_host(name, args, kwargs):
     try:
-        payload = json.dumps({"args": list(args), "kwargs": kwargs})
-    except (TypeError, ValueError) as exc:
+        payload = _encode({"args": list(args), "kwargs": kwargs})
+    except (TypeError, ValueError, RecursionError) as exc:
         raise TypeError(f"{name}(): arguments must be text, numbers, lists or dicts ({exc})") from None
-    reply = json.loads(host.call(name, payload))
+    reply = _decode(host.call(name, payload))
     if "ok" in reply:
         return reply["ok"]
     err = reply.get("error", {})
