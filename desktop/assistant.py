@@ -118,7 +118,7 @@ class Assistant:
 
     def apply(self, preview: Preview, *, approve: Approve | None = None, preview_only: bool = False,
               on_progress: Progress | None = None, cancel: Any = None,
-              trigger: str | None = None) -> RunReport:
+              trigger: str | Mapping[str, Any] | None = None) -> RunReport:
         """Journal the preview as a run; unless refused or preview-only, carry out its plan."""
         journal = self.journal
         run_id = journal.start_run(preview.request, preview.script, preview.grants, summary=preview.summary,
