@@ -301,7 +301,7 @@ class AutomationRunner:
             preview = self.assistant.preview(a["script"], slot.grants, inputs=inputs,
                                              request=a["request"] or a["name"], planner="automation")
             with own_changes(preview.plan):
-                report = self.assistant.apply(preview, approve=None, trigger=trigger)  # type: ignore[arg-type]
+                report = self.assistant.apply(preview, approve=None, trigger=trigger)
             run_id, status, changes = report.run_id, report.status, len(report.actions)
             error = (report.error or {}).get("message") if status != "applied" else None
             self._mark_outputs(preview.plan, run_id)
