@@ -69,10 +69,11 @@ class Assistant:
 
     def __init__(self, journal: Journal | None = None, sandbox: Sandbox | None = None, *,
                  services: Mapping[str, Any] | None = None, limits: Limits | None = None,
-                 progress: Callable[[str], None] | None = None) -> None:
+                 progress: Callable[[str], None] | None = None, keep_warm: bool = False) -> None:
         self._journal = journal
         self._sandbox = sandbox
         self._progress = progress
+        self._keep_warm = keep_warm  # the app prepares each next sandbox instance ahead of need
         self.services = dict(services) if services is not None else default_services(lambda: self.journal)
         self.limits = limits or Limits()
         self._lock = threading.Lock()
@@ -90,7 +91,7 @@ class Assistant:
     def sandbox(self) -> Sandbox:
         with self._lock:
             if self._sandbox is None:
-                self._sandbox = Sandbox(paths.cache_dir(), progress=self._progress)
+                self._sandbox = Sandbox(paths.cache_dir(), progress=self._progress, keep_warm=self._keep_warm)
             return self._sandbox
 
     def new_context(self) -> RunContext:

@@ -83,7 +83,7 @@ def main(argv: Sequence[str] | None = None, quit_after: float | None = None) -> 
     from desktop.assistant import Assistant
     from desktop.ui.window import MainWindow
 
-    window = MainWindow(Assistant())
+    window = MainWindow(Assistant(keep_warm=True))
     instance.activated.connect(window.bring_to_front)
     window.show()
     if quit_after is not None:  # smoke tests of installed builds: open, then close the normal way
