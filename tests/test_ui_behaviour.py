@@ -408,3 +408,37 @@ def test_a_run_cut_short_by_a_crash_is_offered_back_at_start(qtbot: Any, sandbox
     assert banner.text.text().startswith(f"Done: run {run_id} put back")
     assert sorted(tree(trip)) == ["a.txt", "b.txt"]
     win.close()
+
+
+def test_connection_test_with_a_refused_key_says_what_to_do(qtbot: Any, window: Any, fake_openai: Any,
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-env-key")
+    fake_openai.fail(401, "Incorrect API key provided")
+    window.show_page(3)
+    page = window.settings
+    page.model.setCurrentText(fake_openai.model)
+    page.api_base.setText(fake_openai.url)
+    click(qtbot, page.test)
+    qtbot.waitUntil(page.problem.isVisible, timeout=WAIT)
+    assert page.test_result.text() == "The connection test failed."
+    assert "key" in page.problem.message.text().lower() and page.problem.hint.text()
+    assert "sk-env-key" not in page.problem.detail.toPlainText()
+    assert page.test.isEnabled()
+
+
+def test_a_script_of_ones_own_from_a_file(qtbot: Any, window: Any, tmp_path: Path) -> None:
+    trip = tmp_path / "Trip"
+    trip.mkdir()
+    (trip / "a.txt").write_text("a")
+    script = tmp_path / "tidy.py"
+    script.write_text('files.rename("Trip/a.txt", "Trip/b.txt")\n')
+    window.flow.ask.add_folder(str(trip))
+    assert window.flow.ask.script_button.isVisible()
+    window.use_script_file(script)  # what "Open a script…" does once a file is chosen
+    wait_page(qtbot, window, 1)
+    assert window.flow.plan.source.text() == "From a script you opened."
+    click(qtbot, window.flow.plan.preview_button)
+    wait_preview(qtbot, window)
+    click(qtbot, window.flow.preview_view.approve)
+    assert wait_run(qtbot, window).request == "tidy.py"
+    assert sorted(tree(trip)) == ["b.txt"]

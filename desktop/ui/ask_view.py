@@ -50,6 +50,7 @@ class AskView(QWidget):
     """The first page of a chore."""
 
     plan_requested = Signal(str, list)  # request, folders
+    script_requested = Signal()  # "Open a script…": run one's own script, as `errand run` does
     samples_requested = Signal()
     settings_requested = Signal()
 
@@ -99,6 +100,11 @@ class AskView(QWidget):
         self.busy_bar.setTextVisible(False)
         self.busy_bar.setMaximumWidth(160)
         self.busy_bar.setVisible(False)
+        self.script_button = QPushButton("Open a script…", objectName="linkButton")
+        self.script_button.setToolTip("Preview and run a Python script of your own (Ctrl+O), "
+                                      "with the same preview and undo.")
+        self.script_button.clicked.connect(self.script_requested)
+        row.addWidget(self.script_button)
         row.addWidget(self.busy_text)
         row.addWidget(self.busy_bar)
         row.addStretch(1)

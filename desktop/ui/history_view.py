@@ -157,7 +157,10 @@ class HistoryView(QWidget):
         for r, run in enumerate(runs):
             tokens = int(run.get("tokens_in") or 0) + int(run.get("tokens_out") or 0)
             cost = float(run.get("cost") or 0.0)
-            values = [when_text(run.get("started")), shorten(run.get("request") or "", 90),
+            chore = shorten(run.get("request") or "", 90)
+            if run.get("trigger"):
+                chore = f"Automatic: {chore}"  # started by an automation, not by the person
+            values = [when_text(run.get("started")), chore,
                       f"{int(run.get('action_count') or 0):,}", _STATUS.get(run["status"], run["status"]),
                       safe_text(run.get("model") or _planner_word(run.get("planner"))),
                       f"{tokens:,}" if tokens else "—", f"${cost:.4f}" if cost else "—"]

@@ -75,6 +75,7 @@ class MainWindow(QMainWindow):
             self.pages.addWidget(page)
         self.flow.run_finished.connect(lambda run_id: self.history.refresh(run_id))
         self.flow.settings_requested.connect(lambda: self.show_page(SETTINGS))
+        self.flow.ask.script_requested.connect(self.open_script)
         self.flow.history_requested.connect(self._show_run)
         self.settings.saved.connect(self.flow.settings_changed)
         self.recovery.recovered.connect(lambda: self.history.refresh())
