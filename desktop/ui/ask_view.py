@@ -80,7 +80,8 @@ class AskView(QWidget):
 
         examples_box = QWidget()
         self.examples_layout = FlowLayout(examples_box)
-        self.examples_layout.addWidget(label("Try:", "muted", wrap=False))
+        try_label = label("Try:", "muted", wrap=False)
+        self.examples_layout.addWidget(try_label)
         self.example_buttons: list[QPushButton] = []
         for text in examples:
             button = QPushButton(text, objectName="chip")
@@ -88,6 +89,9 @@ class AskView(QWidget):
             button.clicked.connect(lambda _=False, t=text: self.set_request(t))
             self.example_buttons.append(button)
             self.examples_layout.addWidget(button)
+        if self.example_buttons:  # line "Try:" up with the middle of the chips
+            try_label.setFixedHeight(self.example_buttons[0].sizeHint().height())
+            try_label.setAlignment(Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft)
         outer.addWidget(examples_box)
 
         outer.addWidget(self._folders_card())

@@ -118,11 +118,12 @@ QPushButton#primary {{ background: {a.accent}; color: {a.accent_text}; border: n
                       padding: 8px 20px; font-size: 11pt; }}
 QPushButton#primary:disabled {{ background: palette(mid); color: palette(window); }}
 QPushButton#primary:focus {{ border: 2px solid palette(highlighted-text); }}
-QPushButton#chip {{ border: 1px solid {a.border}; border-radius: 15px; padding: 6px 14px;
+QPushButton#chip {{ border: 1px solid {a.border}; border-radius: 13px; padding: 6px 14px;
                    background: {a.card}; }}
 QPushButton#chip:hover {{ border-color: {a.accent}; color: {a.accent}; }}
 QPushButton#chip:focus {{ border: 2px solid {a.accent}; }}
-QPushButton#linkButton {{ color: {a.accent}; border: none; padding: 2px 4px; text-align: left; }}
+QPushButton#linkButton {{ color: {a.accent}; border: none; padding: 2px 4px; text-align: left;
+                         background: transparent; }}
 QPushButton#linkButton:hover {{ text-decoration: underline; }}
 QToolButton#fold {{ border: none; color: {a.accent}; font-weight: 600; padding: 4px 0; }}
 QLabel#step {{ color: {a.muted}; padding: 4px 10px; border-radius: 12px; }}
