@@ -102,6 +102,7 @@ class RunView(QWidget):
         self.report = None
         self._set_title("Doing it", "Carrying out the approved changes.")
         self.status.setText("")
+        self.status.setVisible(False)
         self.bar.setRange(0, max(total, 1))
         self.bar.setValue(0)
         self.bar.setFormat(f"0 of {total:,} changes")
@@ -137,6 +138,7 @@ class RunView(QWidget):
         kind, words = _STATUS.get(report.status, ("bad", f"Ended: {report.status}."))
         self._set_title("Done" if report.status == "applied" else "Stopped", report.summary or "")
         self.status.setText(words)
+        self.status.setVisible(True)
         self.status.setProperty("kind", kind)
         self.status.style().unpolish(self.status)
         self.status.style().polish(self.status)
