@@ -313,3 +313,57 @@ def test_keyboard_only_and_folders_dropped_on_the_window(qtbot: Any, window: Any
     assert sorted(tree(trip)) == ["Note 1.txt", "Note 2.txt"]
     qtbot.keyClick(window, Qt.Key.Key_2, Qt.KeyboardModifier.ControlModifier)  # Ctrl+2: History
     assert window.pages.currentWidget() is window.history
+
+
+CAPTION_PLAN = '''Summary: Describes each photo and writes the descriptions into captions.txt.
+
+```python
+lines = []
+for path in sorted(p for p in files.list("Trip") if p.endswith(".jpg")):
+    lines.append(path + ": " + vision.caption(path)["caption"])
+files.write_text("Trip/captions.txt", "\\n".join(lines) + "\\n")
+result = len(lines)
+```
+'''
+
+
+@pytest.mark.parametrize("allow_vision", [True, False])
+def test_sending_pictures_off_the_computer_is_marked_and_needs_its_checkbox(
+        qtbot: Any, window: Any, tmp_path: Path, fake_openai: Any, monkeypatch: pytest.MonkeyPatch,
+        allow_vision: bool) -> None:
+    from tests.imagefactory import make_photo
+
+    settings = settings_store.load()
+    settings.model, settings.api_base = fake_openai.model, fake_openai.url
+    settings_store.save(settings)
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test")
+    trip = tmp_path / "Trip"
+    make_photo(trip / "a.jpg", size=(320, 240))
+    make_photo(trip / "b.jpg", size=(320, 240))
+    fake_openai.reply(CAPTION_PLAN)
+    if allow_vision:
+        fake_openai.reply('{"caption": "A red square.", "tags": ["red"]}')
+        fake_openai.reply('{"caption": "A blue square.", "tags": ["blue"]}')
+    flow = window.flow
+    flow.ask.add_folder(str(trip))
+    flow.ask.set_request("write what is in each picture into a text file")
+    click(qtbot, flow.ask.plan_button)
+    wait_page(qtbot, window, 1)
+    lines = {line.grant.capability: line for line in flow.plan.lines}
+    assert lines["vision"].leaves_machine and not lines["files"].leaves_machine
+    assert "leave this computer" in lines["vision"].text.text()
+    lines["vision"].check.setChecked(allow_vision)
+    click(qtbot, flow.plan.preview_button)
+    if allow_vision:
+        wait_preview(qtbot, window)
+    else:
+        box = flow.plan.problem  # said on the Plan page, before anything runs
+        assert box.isVisible() and box.message.text().startswith("This chore cannot work without: Send")
+        assert flow.stack.currentIndex() == 1 and len(fake_openai.requests) == 1  # nothing left the computer
+        assert not (trip / "captions.txt").exists()
+        return
+    sent = [r.images()[0][:2] for r in fake_openai.requests[1:]]
+    assert sent == [b"\xff\xd8", b"\xff\xd8"]  # a JPEG of each picture went out
+    click(qtbot, flow.preview_view.approve)
+    assert wait_run(qtbot, window).status == "applied"
+    assert (trip / "captions.txt").read_text() == "Trip/a.jpg: A red square.\nTrip/b.jpg: A blue square.\n"

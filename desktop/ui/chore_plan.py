@@ -98,6 +98,10 @@ def _for_window(problem: str) -> str:
             .replace("Allow it with --allow-vision (or the checkbox in the app).", ""))
 
 
+# Errors the model cannot fix by rewriting: the person withheld a permission, or an unsafe path was refused.
+_NOT_FOR_REPAIR = {"GrantError", "PermissionError", "PathRefused"}
+
+
 def convert_param(param: Param, text: str) -> Any:
     """A typed value from what the person typed; an ErrandError that repeats the question if it is not one."""
     text = text.strip()
@@ -116,8 +120,9 @@ def repair_preview(assistant: Any, chore: PlannedChore, preview: Any, grants: Se
     """One more round with the model when its script failed in the preview; the new preview, or None."""
     if chore.planned is None or preview.outcome.error is None:
         return None
-    if getattr(preview.outcome.error, "limit", None) == "cancelled":
-        return None
+    error = preview.outcome.error
+    if getattr(error, "limit", None) or getattr(error, "type", "") in _NOT_FOR_REPAIR:
+        return None  # a limit, a cancel, or something the person did not allow: not the script's fault
     from desktop.planner import repair_after_preview
     from desktop.services import model_settings
 

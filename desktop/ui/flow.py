@@ -194,7 +194,22 @@ class ChoreFlow(QWidget):
             self.plan.problem.show_problem(problem_from(exc))
             return
         chore.missing = []
-        self._run_preview(chore, self.plan.allowed_grants())
+        grants = self.plan.allowed_grants()
+        withheld = self._withheld(chore, grants)
+        if withheld:
+            self.plan.problem.show_problem(Problem(
+                f"This chore cannot work without: {withheld[0]}",
+                "Tick it to go on, or go back and ask for something that does not need it. Nothing has "
+                "been sent or changed."))
+            return
+        self._run_preview(chore, grants)
+
+    def _withheld(self, chore: PlannedChore, grants: list[Grant]) -> list[str]:
+        """What the script needs that the person unticked (every grant of a needed capability)."""
+        allowed = {g.capability for g in grants}
+        return [text for line in self.plan.lines if not line.allowed
+                for text in [line.text.text()]
+                if line.grant.capability in chore.needed and line.grant.capability not in allowed]
 
     def _run_preview(self, chore: PlannedChore, grants: list[Grant]) -> None:
         self.go(PREVIEW)
