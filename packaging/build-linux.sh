@@ -19,7 +19,8 @@ arch=amd64
 started=$(date +%s)
 say() { echo "[$(( $(date +%s) - started ))s] $*" >&2; }
 
-stage="$root/build/errand-pkg"  # read by packaging/errand.spec
+stage="$work/errand-pkg"  # read by packaging/errand.spec
+export ERRAND_STAGE="$stage"
 say "sandbox component (compiled ahead of time, cached in build/component/)"
 "$python" packaging/build_component.py "$stage/guest.cwasm" >/dev/null
 "$python" packaging/render_icon.py "$stage/errand.png" 512 >/dev/null
