@@ -77,7 +77,7 @@ class MainWindow(QMainWindow):
         self.flow.settings_requested.connect(lambda: self.show_page(SETTINGS))
         self.flow.ask.script_requested.connect(self.open_script)
         self.flow.history_requested.connect(self._show_run)
-        self.settings.saved.connect(self.flow.settings_changed)
+        self.settings.saved.connect(self._settings_saved)
         self.recovery.recovered.connect(lambda: self.history.refresh())
         self.nav.currentRowChanged.connect(self._page_changed)
         self._actions()
@@ -140,6 +140,14 @@ class MainWindow(QMainWindow):
             self.settings.load()
         elif hasattr(page, "refresh"):
             page.refresh()
+
+    def _settings_saved(self) -> None:
+        """New model or calendar: the next run's services (captions, passwords) are built from them."""
+        from desktop.services import default_services
+
+        assistant = self.assistant
+        assistant.services = default_services(lambda: assistant.journal)
+        self.flow.settings_changed()
 
     def _show_run(self, run_id: int) -> None:
         self.show_page(HISTORY)

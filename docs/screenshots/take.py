@@ -123,7 +123,7 @@ def shoot(home: Path, *, dark: bool) -> int:
     win.show_page(1)
     win.history.refresh(sample_run)
     wait(lambda: win.history.current is not None and win.history.current.run_id == sample_run
-         and win.history.table.rowCount() == 3)
+         and win.history.table.rowCount() == 4)
     win.history.timeline.selectRow(1)
     save("5-history")
     win.show_page(3)
@@ -216,10 +216,22 @@ def shoot_model(app: object, win: object, wait: Callable[..., None], save: Calla
         flow.ask.plan_button.click()
         wait(lambda: flow.stack.currentIndex() == 1 and not flow.busy, 60)
         save("8-plan-model")
+        for caption in CAPTIONS:  # the vision model's answers, one per picture
+            fake.reply(f'{{"caption": "{caption}", "tags": []}}', prompt_tokens=900, completion_tokens=20)
+        flow.plan.preview_button.click()
+        wait(lambda: not flow.busy and flow.preview_view.approve.isVisible(), 120)
+        flow.preview_view.approve.click()
+        wait(lambda: flow.run.report is not None and not flow.busy, 60)
     finally:
         fake.close()
 
 
+CAPTIONS = ("Pastel houses on a hill above the river on a sunny morning.",
+            "Tall houses against a purple evening sky.",
+            "Old town houses over the river bank at noon.",
+            "Rooftops on a green hill under a pale sun.",
+            "White apartment buildings on a hazy afternoon.",
+            "Two houses in a green field early in the morning.")
 MODEL_ANSWER = '''Summary: Looks at each photo in “Errand samples”, asks the vision model for a
 one-line description, and writes the descriptions, one per line, into a new file captions.txt
 in the same folder.
