@@ -222,7 +222,9 @@ def test_settings_store_the_key_in_the_keyring_masked_and_test_the_connection(
     page.model.setCurrentText(fake_openai.model)
     page.api_base.setText(fake_openai.url)
     page.key.setText("sk-secret-test-123456")
+    captions_before = window.assistant.services["caption"]
     click(qtbot, page.save)
+    assert window.assistant.services["caption"] is not captions_before  # the next run uses the new model
     qtbot.waitUntil(lambda: "stored in the keyring" in page.key_state.text(), timeout=WAIT)
     assert memory_keyring.store == {("Errand", "openai"): "sk-secret-test-123456"}
     assert page.key_state.text().endswith("••••••••3456") and "sk-secret" not in page.key_state.text()
