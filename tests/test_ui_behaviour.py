@@ -444,3 +444,20 @@ def test_a_script_of_ones_own_from_a_file(qtbot: Any, window: Any, tmp_path: Pat
     click(qtbot, window.flow.preview_view.approve)
     assert wait_run(qtbot, window).request == "tidy.py"
     assert sorted(tree(trip)) == ["b.txt"]
+
+
+def test_cancel_while_previewing_stops_the_script_calmly(qtbot: Any, window: Any, tmp_path: Path) -> None:
+    trip = tmp_path / "Trip"
+    trip.mkdir()
+    flow = window.flow
+    flow.ask.add_folder(str(trip))
+    flow.use_script("n = 0\nwhile True:\n    n += 1\n", flow.ask.folders, request="count forever")
+    wait_page(qtbot, window, 1)
+    click(qtbot, flow.plan.preview_button)
+    view = flow.preview_view
+    qtbot.waitUntil(lambda: flow.busy and view.cancel.isVisible(), timeout=WAIT)
+    click(qtbot, view.cancel)
+    wait_preview(qtbot, window)
+    assert view.problem.isVisible() and view.problem.property("kind") == "cancelled"
+    assert view.problem.message.text() == "The run was cancelled."
+    assert view.back.isEnabled() and not view.approve.isVisible()
