@@ -73,10 +73,19 @@ def plan_chore(assistant: Any, request: str, grants: Sequence[Grant], *, mode: s
         request=request, script=plan.script, summary=plan.summary, planner=plan.planner,
         model=getattr(plan, "model", None), needed=set(getattr(plan, "needed", ()) or ()),
         grants=approved, problems=problems, inputs=dict(getattr(plan, "inputs", {}) or {}),
-        missing=[Param(p.name, p.question, getattr(p, "type", "text"))
-                 for p in getattr(plan, "missing_params", []) or []],
+        missing=_params(getattr(plan, "missing_params", None) or getattr(plan, "missing", None)),
         exchanges=[e for e in getattr(plan, "exchanges", []) or [] if isinstance(e, int)],
         title=getattr(recipe, "title", "") or "", planned=getattr(plan, "planned", None))
+
+
+def _params(found: Any) -> list[Param]:
+    """Recipe parameters still to ask, from ``Param`` objects, a ``{name: question}`` dict or names."""
+    if not found:
+        return []
+    if isinstance(found, dict):
+        return [Param(str(name), str(question)) for name, question in found.items()]
+    return [Param(p, p) if isinstance(p, str) else Param(p.name, p.question, getattr(p, "type", "text"))
+            for p in found]
 
 
 def _complete(plan: Any, grants: Sequence[Grant], settings: Any) -> tuple[list[Grant], list[str]]:
