@@ -461,3 +461,27 @@ def test_cancel_while_previewing_stops_the_script_calmly(qtbot: Any, window: Any
     assert view.problem.isVisible() and view.problem.property("kind") == "cancelled"
     assert view.problem.message.text() == "The run was cancelled."
     assert view.back.isEnabled() and not view.approve.isVisible()
+
+
+def test_stop_waiting_for_a_slow_model(qtbot: Any, window: Any, tmp_path: Path, fake_openai: Any,
+                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    settings = settings_store.load()
+    settings.model, settings.api_base = fake_openai.model, fake_openai.url
+    settings_store.save(settings)
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test")
+    fake_openai.slow(120, "too late")
+    flow = window.flow
+    flow.ask.set_request("write a haiku about each file into haiku.txt")
+    click(qtbot, flow.ask.plan_button)
+    qtbot.waitUntil(lambda: len(fake_openai.requests) == 1, timeout=WAIT)
+    assert flow.busy and flow.ask.stop_button.isVisible() and not flow.ask.plan_button.isEnabled()
+    click(qtbot, flow.ask.stop_button)
+    assert not flow.busy and flow.ask.plan_button.isEnabled() and not flow.ask.stop_button.isVisible()
+    # the person goes on at once with something else: a recipe on a folder
+    trip = tmp_path / "Trip"
+    trip.mkdir()
+    (trip / "a.txt").write_text("a")
+    flow.ask.add_folder(str(trip))
+    flow.start_planning("number the files in this folder as 'Page {n}'", flow.ask.folders)
+    wait_page(qtbot, window, 1)
+    assert flow.chore is not None and flow.chore.planner == "recipe:rename_pattern"

@@ -51,6 +51,7 @@ class AskView(QWidget):
 
     plan_requested = Signal(str, list)  # request, folders
     script_requested = Signal()  # "Open a script…": run one's own script, as `errand run` does
+    stop_requested = Signal()  # stop waiting for the planner
     samples_requested = Signal()
     settings_requested = Signal()
 
@@ -111,6 +112,11 @@ class AskView(QWidget):
         row.addWidget(self.script_button)
         row.addWidget(self.busy_text)
         row.addWidget(self.busy_bar)
+        self.stop_button = QPushButton("Stop", objectName="linkButton")
+        self.stop_button.setToolTip("Stop waiting for the plan (Esc). Nothing has been changed.")
+        self.stop_button.clicked.connect(self.stop_requested)
+        self.stop_button.setVisible(False)
+        row.addWidget(self.stop_button)
         row.addStretch(1)
         self.plan_button = QPushButton("Plan it", objectName="primary")
         self.plan_button.setToolTip("Plan the chore (Enter). Nothing is changed yet.")
@@ -172,6 +178,8 @@ class AskView(QWidget):
         busy = self._busy = bool(text)
         self.busy_text.setText(text)
         self.busy_bar.setVisible(busy)
+        self.stop_button.setVisible(busy)
+        self.script_button.setVisible(not busy)
         self.plan_button.setEnabled(not busy and bool(self.request.toPlainText().strip()))
         self.request.setReadOnly(busy)
         if busy:

@@ -72,6 +72,7 @@ class ChoreFlow(QWidget):
         self.ask.set_model_configured(settings.has_model)
 
         self.ask.plan_requested.connect(self.start_planning)
+        self.ask.stop_requested.connect(self.stop_planning)
         self.ask.samples_requested.connect(self.try_samples)
         self.ask.settings_requested.connect(self.settings_requested)
         self.plan.back_requested.connect(lambda: self.go(ASK))
@@ -316,15 +317,32 @@ class ChoreFlow(QWidget):
     # ---- helpers -------------------------------------------------------------------------
 
     def _start(self, fn: Any, on_done: Any, on_error: Any, **callbacks: Any) -> None:
+        started: list[Task] = []
+
         def done(result: Any) -> None:
-            self.task = None
-            on_done(result)
+            if self.task is started[0]:  # not abandoned (see stop_planning)
+                self.task = None
+                on_done(result)
 
         def failed(exc: BaseException, tb: str) -> None:
-            self.task = None
-            on_error(exc, tb)
+            if self.task is started[0]:
+                self.task = None
+                on_error(exc, tb)
 
         self.task = run_task(fn, on_done=done, on_error=failed, **callbacks)
+        started.append(self.task)
+
+    def stop_planning(self) -> None:
+        """Stop waiting for the planner (a slow model): its answer, when it comes, is dropped.
+
+        Only planning is abandoned this way; it changes nothing. A preview or an
+        apply is cancelled cooperatively instead, so what it did is journaled.
+        """
+        if self.task is not None and self.stack.currentIndex() == ASK:
+            self.task.cancel.set()
+            self.task.abandoned = True
+            self.task = None
+            self.ask.set_busy("")
 
     @staticmethod
     def _ignore(exc: BaseException, tb: str) -> None:

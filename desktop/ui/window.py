@@ -120,10 +120,15 @@ class MainWindow(QMainWindow):
         self.addAction(new)
         cancel = QAction("Cancel", self)
         cancel.setShortcut(QKeySequence(Qt.Key.Key_Escape))
-        cancel.triggered.connect(self.flow.cancel)
+        cancel.triggered.connect(self._escape)
         self.addAction(cancel)
 
     # ---- navigation ----------------------------------------------------------------------
+
+    def _escape(self) -> None:
+        """Esc: stop waiting for a plan, or cancel a preview or a run (between two changes)."""
+        self.flow.stop_planning()
+        self.flow.cancel()
 
     def show_page(self, index: int) -> None:
         self.nav.setCurrentRow(index)

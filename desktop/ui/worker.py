@@ -44,6 +44,7 @@ class Task(QRunnable):
         self.signals = _Signals()
         self.cancel = threading.Event()
         self.finished = threading.Event()
+        self.abandoned = False  # nobody waits for its answer (a plan the person stopped waiting for)
         self._last_progress = 0.0
         self._pending_progress: tuple[int, int] | None = None
         self._lines: list[str] = []
@@ -84,13 +85,16 @@ class Task(QRunnable):
 
     def run(self) -> None:
         try:
-            result = self.fn(self)
-        except BaseException as exc:  # every failure goes back to the GUI, never into Qt's event loop
-            self._flush()
-            self.signals.failed.emit(exc, "".join(traceback.format_exception(exc)))
-        else:
-            self._flush()
-            self.signals.done.emit(result)
+            try:
+                result = self.fn(self)
+            except BaseException as exc:  # every failure goes back to the GUI, never into Qt's event loop
+                self._flush()
+                self.signals.failed.emit(exc, "".join(traceback.format_exception(exc)))
+            else:
+                self._flush()
+                self.signals.done.emit(result)
+        except RuntimeError:
+            pass  # the window (and the signals' receiver) went away while this ran: nobody to tell
         finally:
             self.finished.set()
             with _LOCK:
@@ -132,7 +136,7 @@ def wait_for_tasks(timeout: float = 30.0) -> bool:
     deadline = time.monotonic() + timeout
     while True:
         with _LOCK:
-            running = list(_RUNNING)
+            running = [t for t in _RUNNING if not t.abandoned]  # abandoned ones change nothing
         if not running:
             return True
         for task in running:
