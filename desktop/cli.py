@@ -143,16 +143,22 @@ def make_assistant() -> Any:
     return Assistant(progress=lambda message: print(message, file=sys.stderr))
 
 
+def read_script(path: Path) -> str:
+    """A script file's text, or an ErrandError that says what to do."""
+    try:
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = getattr(exc, "strerror", None) or exc
+        raise ErrandError(f"Cannot read the script {path}: {reason}.",
+                          "Check the path and try again.") from None
+
+
 @command("run")
 def cmd_run(args: argparse.Namespace) -> int:
     from desktop import paths
     from desktop.grants import parse_grants
 
-    try:
-        script = args.script.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ErrandError(f"Cannot read the script {args.script}: {exc.strerror or exc}.",
-                          "Check the path and try again.") from None
+    script = read_script(args.script)
     grants = parse_grants(args.grant, paths.protected_dirs())
     inputs = dict(item.partition("=")[::2] for item in args.input)
     return run_and_report(args, make_assistant(), script, grants, inputs=inputs, request=str(args.script))

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from capabilities.errors import ErrandError
-from desktop.cli import _EXTENSIONS, EXIT_OK, command, make_assistant
+from desktop.cli import _EXTENSIONS, EXIT_OK, command, make_assistant, read_script
 
 __all__ = ["add_parsers"]
 
@@ -105,11 +105,7 @@ def _add(args: argparse.Namespace, journal: Any) -> dict[str, Any]:
         saved = automations.add_from_run(journal, args.name, args.from_run, args.watch, pattern=args.pattern,
                                          events=events, include_existing=args.include_existing)
     else:
-        try:
-            script = args.script.read_text(encoding="utf-8")
-        except OSError as exc:
-            raise ErrandError(f"Cannot read the script {args.script}: {exc.strerror or exc}.",
-                              "Check the path and try again.") from None
+        script = read_script(args.script)
         grants = parse_grants(args.grant, paths.protected_dirs())
         saved = automations.add(journal, args.name, args.watch, script, grants,
                                 request=args.request or f"script {args.script.name}", pattern=args.pattern,
