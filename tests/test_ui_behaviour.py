@@ -485,3 +485,26 @@ def test_stop_waiting_for_a_slow_model(qtbot: Any, window: Any, tmp_path: Path, 
     flow.start_planning("number the files in this folder as 'Page {n}'", flow.ask.folders)
     wait_page(qtbot, window, 1)
     assert flow.chore is not None and flow.chore.planner == "recipe:rename_pattern"
+
+
+def test_the_worker_throttles_progress_and_routes_failures_back(qtbot: Any) -> None:
+    from desktop.ui.worker import run_task, wait_for_tasks
+
+    seen: list[tuple[int, int]] = []
+    results: list[Any] = []
+
+    def many(task: Any) -> str:
+        for i in range(1, 100_001):
+            task.progress(i, 100_000)
+        return "done"
+
+    run_task(many, on_done=results.append, on_progress=lambda d, t: seen.append((d, t)))
+    qtbot.waitUntil(lambda: results == ["done"], timeout=WAIT)
+    assert seen[-1] == (100_000, 100_000) and len(seen) < 1000  # throttled, and the last one always arrives
+    assert seen == sorted(seen)
+
+    errors: list[str] = []
+    run_task(lambda task: 1 / 0, on_done=results.append, on_error=lambda exc, tb: errors.append(tb))
+    qtbot.waitUntil(lambda: bool(errors), timeout=WAIT)
+    assert "ZeroDivisionError" in errors[0] and results == ["done"]
+    assert wait_for_tasks(5.0)

@@ -1,6 +1,6 @@
 """Run a core call off the GUI thread and hand its result back to the GUI thread (Anki's CollectionOp).
 
-``run_task(parent, fn, on_done=..., on_error=..., on_progress=...)`` runs
+``run_task(fn, on_done=..., on_error=..., on_progress=..., on_log=...)`` runs
 ``fn(task)`` on the global ``QThreadPool``. The ``Task`` it receives carries a
 ``cancel`` event to pass to the core and ``progress``/``log`` callbacks that
 the core may call from the worker thread: they are turned into queued Qt
