@@ -106,7 +106,14 @@ def test_the_bundle_carries_the_compiled_sandbox_and_no_build_or_test_tools(inst
     assert (internal / "errand_sandbox" / "guest.cwasm").stat().st_size > 10_000_000
     assert list((internal / "wasmtime").glob("*/_libwasmtime.so"))
     assert (internal / "sandbox" / "world.wit").is_file()
-    assert (internal / "resources" / "recipes" / "sort_by_kind.py").is_file()
+    data = internal / "resources"
+    for name in ("recipes/sort_by_kind.py", "recipes/sort_by_kind.toml", "prompts/system.md",
+                 "places/admin1.json"):
+        assert (data / name).is_file(), name
+    shipped = {p.relative_to(data) for p in data.rglob("*") if p.is_file()}
+    in_checkout = {p.relative_to(ROOT / "resources") for p in (ROOT / "resources").rglob("*")
+                   if p.is_file() and "__pycache__" not in p.parts}
+    assert in_checkout <= shipped, in_checkout - shipped  # every data file Errand reads went in
     assert (internal / "litellm" / "model_prices_and_context_window_backup.json").is_file()
     assert list((internal / "litellm" / "litellm_core_utils" / "tokenizers").iterdir())
     for absent in ("componentize_py", "pytest", "_pytest", "hypothesis", "radicale", "botocore"):
