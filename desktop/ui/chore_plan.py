@@ -1,10 +1,9 @@
 """The window's one way from a request to a script: ``plan_chore`` (and ``repair_preview``).
 
-It calls ``Assistant.plan`` when the core has it, else ``desktop.planning``
-(a recipe that matches well, else the configured model) — the same path as
-``errand ask``. Whatever answered, the window gets a ``PlannedChore``: the
-script, its summary, which planner wrote it, the capabilities it needs, the
-grants to show for approval (``complete_grants``), what still stands in the
+It calls ``desktop.planning`` (a recipe that matches well, else the
+configured model) — the same path as ``errand ask``. Whatever answered, the
+window gets a ``PlannedChore``: the script, its summary, which planner wrote
+it, the capabilities it needs, the grants to show for approval (``complete_grants``), what still stands in the
 way (``problems``), the recipe parameters still to ask for, and the model
 exchanges to attach to the run. Runs on a worker thread: it may import
 litellm and wait for a model.
@@ -18,6 +17,7 @@ from typing import Any
 
 from capabilities.base import Grant
 from capabilities.errors import ErrandError
+from desktop import planning
 from desktop import settings as settings_store
 
 __all__ = ["Param", "PlannedChore", "convert_param", "plan_chore", "recipe_examples", "repair_preview"]
@@ -58,24 +58,16 @@ class PlannedChore:
 def plan_chore(assistant: Any, request: str, grants: Sequence[Grant], *, mode: str = "auto") -> PlannedChore:
     """Plan ``request`` with ``mode`` "auto" (a good recipe, else the model), "model" or "recipes"."""
     settings = settings_store.load()
-    core_plan = getattr(assistant, "plan", None)
-    if callable(core_plan):
-        plan = core_plan(request, list(grants), mode=mode)
-    else:
-        from desktop import planning
-
-        plan = planning.plan_request(request, list(grants), settings, mode=mode,  # type: ignore[arg-type]
-                                     record_exchange=lambda e: assistant.journal.add_exchange(**e),
-                                     allow_file_names=settings.allow_file_names)
-    approved, problems = _complete(plan, grants, settings)
-    recipe = getattr(plan, "recipe", None)
+    plan = planning.plan_request(request, list(grants), settings, mode=mode,  # type: ignore[arg-type]
+                                 record_exchange=lambda e: assistant.journal.add_exchange(**e),
+                                 allow_file_names=settings.allow_file_names)
+    # Vision is offered (marked as leaving the computer) and approved with its checkbox on the Plan page.
+    approved, problems = planning.complete_grants(plan, grants, settings, allow_vision=True)
     return PlannedChore(
-        request=request, script=plan.script, summary=plan.summary, planner=plan.planner,
-        model=getattr(plan, "model", None), needed=set(getattr(plan, "needed", ()) or ()),
-        grants=approved, problems=problems, inputs=dict(getattr(plan, "inputs", {}) or {}),
-        missing=_params(getattr(plan, "missing_params", None) or getattr(plan, "missing", None)),
-        exchanges=[e for e in getattr(plan, "exchanges", []) or [] if isinstance(e, int)],
-        title=getattr(recipe, "title", "") or "", planned=getattr(plan, "planned", None))
+        request=request, script=plan.script, summary=plan.summary, planner=plan.planner, model=plan.model,
+        needed=set(plan.needed), grants=list(approved), problems=[_for_window(p) for p in problems],
+        inputs=dict(plan.inputs), missing=_params(plan.missing_params), exchanges=list(plan.exchanges),
+        title=plan.recipe.title if plan.recipe else "", planned=plan.planned)
 
 
 def _params(found: Any) -> list[Param]:
@@ -86,17 +78,6 @@ def _params(found: Any) -> list[Param]:
         return [Param(str(name), str(question)) for name, question in found.items()]
     return [Param(p, p) if isinstance(p, str) else Param(p.name, p.question, getattr(p, "type", "text"))
             for p in found]
-
-
-def _complete(plan: Any, grants: Sequence[Grant], settings: Any) -> tuple[list[Grant], list[str]]:
-    """The grants to show: the person's folders plus what the plan needs and the Plan page can ask for."""
-    try:
-        from desktop.planning import complete_grants
-    except ImportError:
-        return list(grants), []
-    # Vision is offered (marked as leaving the computer) and approved with its checkbox on the Plan page.
-    completed, problems = complete_grants(plan, grants, settings, allow_vision=True)
-    return list(completed), [_for_window(p) for p in problems]
 
 
 def _for_window(problem: str) -> str:
