@@ -39,6 +39,8 @@ from sandbox import Limits, Sandbox
 from sandbox.build import GUEST_DIR, GUEST_MODULE, WIT_PATH, cache_key, make_engine
 
 ROOT = Path(__file__).resolve().parent.parent
+# The interpreter itself (not a pyenv shim, which alone costs ~70 ms): what ``errand`` runs on.
+PYTHON = os.path.realpath(sys.executable)
 
 
 def timed(func: Callable[[], object], repeat: int) -> list[float]:
@@ -101,7 +103,7 @@ def bench_process(cache: Path, repeat: int) -> None:
         env = {**os.environ, "ERRAND_HOME": tmp, "ERRAND_CACHE": str(cache)}
         errand = str(Path(sys.executable).parent / "errand")
         subprocess.run([errand, "run", str(script), "--json"], env=env, check=True, capture_output=True)
-        base = timed(lambda: subprocess.run(["python3", "-I", "-c", "pass"], check=True), repeat)
+        base = timed(lambda: subprocess.run([PYTHON, "-I", "-c", "pass"], check=True), repeat)
         runs = timed(lambda: subprocess.run([errand, "run", str(script), "--json"], env=env, check=True,
                                             capture_output=True), repeat)
     row("errand run --json (trivial script)", runs, "python3 -I -c pass", base)
@@ -109,7 +111,7 @@ def bench_process(cache: Path, repeat: int) -> None:
 
 def bench_runs(box: Sandbox, repeat: int) -> None:
     header("one run")
-    native = timed(lambda: subprocess.run(["python3", "-I", "-c", "result = 1"], check=True), repeat)
+    native = timed(lambda: subprocess.run([PYTHON, "-I", "-c", "result = 1"], check=True), repeat)
     fresh = timed(lambda: box.run("result = 1", _echo), repeat * 3)
 
     def prepared_run() -> None:
@@ -196,7 +198,7 @@ def bench_cpu(box: Sandbox, repeat: int) -> None:
     for name, code in loops.items():
         guest = timed(lambda c=code: box.run(c, _echo), repeat)
         native = timed(lambda c=code: exec(compile(c, "<bench>", "exec"), {}), repeat)
-        fresh = timed(lambda c=code: subprocess.run(["python3", "-I", "-c", c], check=True),
+        fresh = timed(lambda c=code: subprocess.run([PYTHON, "-I", "-c", c], check=True),
                       max(3, repeat // 3))
         row(f"{name} in the sandbox", guest, "native CPython, in process", native)
         row(f"{name} in the sandbox", guest, "fresh python3 -I per run", fresh)

@@ -10,7 +10,6 @@ import argparse
 import json
 import shutil
 import sys
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -152,6 +151,8 @@ def cmd_recipes(args: argparse.Namespace) -> int:
 
 def sample_photos() -> list[Path]:
     """The sample pictures shipped in ``resources/samples``."""
+    from importlib import resources
+
     folder = resources.files("resources") / "samples"
     return sorted(Path(str(p)) for p in folder.iterdir() if p.name.lower().endswith((".jpg", ".jpeg")))
 

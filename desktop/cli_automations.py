@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import logging
 import signal
 import sys
 import threading
@@ -157,6 +156,8 @@ def _show_list(rows: list[dict[str, Any]]) -> None:
 
 @command("watch")
 def cmd_watch(args: argparse.Namespace) -> int:
+    import logging  # here, not at the top: every `errand` command imports this module
+
     from desktop.assistant import Assistant
     from desktop.automations import AutomationRunner
 

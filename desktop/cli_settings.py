@@ -8,7 +8,6 @@ land in the shell's history.
 from __future__ import annotations
 
 import argparse
-import getpass
 import json
 import sys
 from dataclasses import asdict
@@ -77,6 +76,8 @@ def _keys(args: argparse.Namespace, current: Any) -> int:
         keys.delete_key(service)
         print(f"Removed the key for {service} from the keyring.")
         return EXIT_OK
+    import getpass
+
     secret = getpass.getpass(f"Key for {service} (hidden): ") if sys.stdin.isatty() else sys.stdin.readline()
     secret = secret.strip()
     if not secret:

@@ -4,7 +4,7 @@ the caption cache and automations. All of Errand's SQL lives in this package:
 
 from __future__ import annotations
 
-from capabilities.journal.migrations import migration_names
+from capabilities.journal.schema import migration_names
 from capabilities.journal.store import Journal, JournalError, error_json, now
 
 __all__ = ["Journal", "JournalError", "error_json", "migration_names", "now"]

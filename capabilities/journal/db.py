@@ -19,11 +19,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Self
 
-from sqlite_utils import Database
-
 from capabilities.base import Grant
 from capabilities.errors import ErrandError
-from capabilities.journal.migrations import MIGRATIONS, migration_names, upgrade
+from capabilities.journal.schema import MIGRATION_NAMES, applied_names
 
 __all__ = ["JournalBase", "JournalError", "dumps", "error_json", "grants_json", "loads", "now", "redact"]
 
@@ -97,13 +95,20 @@ class JournalBase:
         conn = sqlite3.connect(str(self.path), timeout=timeout, isolation_level=None,
                                check_same_thread=False)
         self._lock = threading.RLock()
-        self.db = Database(conn, execute_plugins=False)
+        self._conn = conn
+        self.backup: Path | None = None
         try:
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA synchronous=FULL")
             conn.execute("PRAGMA foreign_keys=ON")
-            self._refuse_newer()
-            self.backup = upgrade(self.db, self.path)
+            applied = applied_names(conn)
+            self._refuse_newer(applied)
+            if applied != list(MIGRATION_NAMES):
+                from sqlite_utils import Database  # only when the schema must change
+
+                from capabilities.journal.migrations import upgrade
+
+                self.backup = upgrade(Database(conn, execute_plugins=False), self.path)
         except sqlite3.DatabaseError as exc:
             conn.close()
             raise JournalError(f"Errand's journal {self.path} cannot be opened: {exc}.",
@@ -113,10 +118,9 @@ class JournalBase:
             conn.close()
             raise
 
-    def _refuse_newer(self) -> None:
+    def _refuse_newer(self, applied: list[str]) -> None:
         """A journal written by a newer Errand has migrations this one does not know: never touch it."""
-        known = set(migration_names())
-        unknown = [m.name for m in MIGRATIONS.applied(self.db) if m.name not in known]
+        unknown = [name for name in applied if name not in MIGRATION_NAMES]
         if unknown:
             raise JournalError(f"The journal {self.path} was written by a newer version of Errand "
                                f"(it has {', '.join(unknown)}).",
@@ -124,7 +128,7 @@ class JournalBase:
 
     @property
     def conn(self) -> sqlite3.Connection:
-        return self.db.conn
+        return self._conn
 
     def close(self) -> None:
         with self._lock:

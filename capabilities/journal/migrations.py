@@ -15,9 +15,11 @@ from pathlib import Path
 from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
+from capabilities.journal.schema import MIGRATION_NAMES, MIGRATION_SET
+
 __all__ = ["MIGRATIONS", "backup_path", "migration_names", "upgrade"]
 
-MIGRATIONS = Migrations("errand.journal")
+MIGRATIONS = Migrations(MIGRATION_SET)
 
 
 @MIGRATIONS()
@@ -160,6 +162,12 @@ def m005_actions_in_doubt(db: Database) -> None:
 def migration_names() -> list[str]:
     """All migrations in order (the schema's version history)."""
     return [m.name for m in MIGRATIONS._migrations]
+
+
+# schema.py reads a journal's version without sqlite-utils; its list must match these functions.
+if tuple(migration_names()) != MIGRATION_NAMES:
+    raise RuntimeError("capabilities/journal/schema.py MIGRATION_NAMES does not match the migrations: "
+                       f"{migration_names()}")
 
 
 def backup_path(path: Path, applied: int) -> Path:
