@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 from tests.fake_openai import fake_openai  # noqa: F401  (a fixture for every test: the local model server)
+from tests.keyring_support import memory_keyring  # noqa: F401  (a fixture: an in-memory keyring)
 
 if TYPE_CHECKING:
     from capabilities.journal import Journal

@@ -10,18 +10,17 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
 from datetime import UTC
 from pathlib import Path
 from typing import Any
 
 import keyring
 import pytest
-from keyring.backend import KeyringBackend
 from PySide6.QtCore import Qt, QTimer
 
 from desktop import settings as settings_store
 from tests import test_ui_flow
+from tests.keyring_support import MemoryKeyring
 from tests.test_ui_flow import WAIT, click, tree, wait_page, wait_preview, wait_run
 
 pytestmark = pytest.mark.timeout(600)  # the first test may build the sandbox component
@@ -186,34 +185,6 @@ def test_model_failure_shows_the_providers_problem(qtbot: Any, window: Any, fake
 
 
 # ---- settings and the keyring --------------------------------------------------------------------
-
-class MemoryKeyring(KeyringBackend):
-    """A real keyring backend that keeps secrets in this process (tests only)."""
-
-    priority = 1  # type: ignore[assignment]
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.store: dict[tuple[str, str], str] = {}
-
-    def get_password(self, service: str, username: str) -> str | None:
-        return self.store.get((service, username))
-
-    def set_password(self, service: str, username: str, password: str) -> None:
-        self.store[(service, username)] = password
-
-    def delete_password(self, service: str, username: str) -> None:
-        self.store.pop((service, username), None)
-
-
-@pytest.fixture
-def memory_keyring() -> Iterator[MemoryKeyring]:
-    previous = keyring.get_keyring()
-    backend = MemoryKeyring()
-    keyring.set_keyring(backend)
-    yield backend
-    keyring.set_keyring(previous)
-
 
 def test_settings_store_the_key_in_the_keyring_masked_and_test_the_connection(
         qtbot: Any, window: Any, memory_keyring: MemoryKeyring, fake_openai: Any) -> None:
