@@ -5,19 +5,26 @@ phone writes: date taken with its offset, GPS position, camera. The last one
 has no GPS, so the recipe names it by date alone. Drawn, not photographed,
 so they carry no one's likeness or rights; kept under 100 KB together.
 
-    python resources/samples/make_samples.py
+    .venv/bin/python scripts/make_samples.py
+
+The EXIF comes from the same writer the tests use (tests/imagefactory.py).
 """
 
 from __future__ import annotations
 
 import math
 import random
-from fractions import Fraction
+import sys
 from pathlib import Path
 
-from PIL import Image, ImageDraw, ImageFilter, TiffImagePlugin
+from PIL import Image, ImageDraw, ImageFilter
 
-HERE = Path(__file__).parent
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from tests.imagefactory import exif_bytes  # noqa: E402  (a checkout tool: the repo root is on the path)
+
+HERE = ROOT / "resources" / "samples"
 SIZE = (360, 270)
 
 # name → (taken, offset, (lat, lon) or None, palette: sky top, sky bottom, ground, accent)
@@ -35,33 +42,6 @@ PHOTOS = {
     "IMG_2070.jpg": ("2024-05-08 08:02:55", "+02:00", None,
                      ((170, 200, 230), (245, 240, 230), (110, 150, 90), (250, 250, 245))),
 }
-
-
-def _rational(value: float) -> TiffImagePlugin.IFDRational:
-    frac = Fraction(value).limit_denominator(10_000)
-    return TiffImagePlugin.IFDRational(frac.numerator, frac.denominator)
-
-
-def _dms(value: float) -> tuple[TiffImagePlugin.IFDRational, ...]:
-    value = abs(value)
-    degrees = int(value)
-    minutes = int((value - degrees) * 60)
-    seconds = (value - degrees - minutes / 60) * 3600
-    return _rational(degrees), _rational(minutes), _rational(round(seconds, 2))
-
-
-def exif_for(taken: str, offset: str, gps: tuple[float, float] | None) -> bytes:
-    exif = Image.Exif()
-    exif[0x010F], exif[0x0110] = "Errand", "Sample Camera"
-    details = exif.get_ifd(0x8769)
-    details[0x9003] = details[0x9004] = taken.replace("-", ":", 2)
-    details[0x9011] = details[0x9012] = offset
-    if gps is not None:
-        where = exif.get_ifd(0x8825)
-        where[0] = b"\x02\x03\x00\x00"
-        where[1], where[2] = ("N" if gps[0] >= 0 else "S"), _dms(gps[0])
-        where[3], where[4] = ("E" if gps[1] >= 0 else "W"), _dms(gps[1])
-    return exif.tobytes()
 
 
 def draw(name: str, colours: tuple[tuple[int, int, int], ...]) -> Image.Image:
@@ -96,7 +76,7 @@ def draw(name: str, colours: tuple[tuple[int, int, int], ...]) -> Image.Image:
 
 def main() -> None:
     for name, (taken, offset, gps, colours) in PHOTOS.items():
-        exif = exif_for(taken, offset, gps)
+        exif = exif_bytes(taken=taken, offset=offset, gps=gps, make="Errand", model="Sample Camera")
         draw(name, colours).save(HERE / name, "JPEG", quality=70, optimize=True, exif=exif)
     total = sum((HERE / n).stat().st_size for n in PHOTOS)
     print(f"{len(PHOTOS)} sample photos, {total / 1024:.0f} KB in all")
