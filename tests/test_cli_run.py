@@ -169,3 +169,17 @@ def test_ctrl_c_cancels_cleanly_and_the_run_is_journaled(tmp_path: Path) -> None
     history = subprocess.run([sys.executable, "-m", "desktop.cli", "history", "--json"], capture_output=True,
                              text=True, timeout=60)
     assert json.loads(history.stdout)[0]["status"] == "cancelled"
+
+
+def test_help_lists_every_command_and_each_command_has_its_own_help(capsys: Capsys) -> None:
+    from desktop.cli import COMMANDS
+
+    with pytest.raises(SystemExit) as done:
+        main(["--help"])
+    assert done.value.code == 0
+    listed = capsys.readouterr().out
+    assert all(name in listed for name in COMMANDS)
+    for name in COMMANDS:
+        with pytest.raises(SystemExit):
+            main([name, "--help"])
+        assert f"usage: errand {name}" in capsys.readouterr().out
