@@ -89,7 +89,7 @@ def main(argv: Sequence[str] | None = None, quit_after: float | None = None) -> 
     if quit_after is not None:  # smoke tests of installed builds: open, then close the normal way
         from PySide6.QtCore import QTimer
 
-        QTimer.singleShot(int(quit_after * 1000), window.close)
+        QTimer.singleShot(int(quit_after * 1000), window.quit)  # tray or not
     try:
         return app.exec()
     finally:

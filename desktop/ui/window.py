@@ -5,6 +5,12 @@ asked), remembers its size and position (``window.ini`` in Errand's data
 folder), offers "Open a script…" (what ``errand run`` does), and on close
 cancels a running task and waits for it, so nothing is left half-journaled.
 Ctrl+1…4 switch pages; every control is reachable with Tab.
+
+It also runs the saved automations (``desktop.ui.background``): the runner
+starts with the window and reloads after each change on the Automations page.
+With a system tray, closing the window while automations exist only hides it
+(the tray's Quit really quits); without one (offscreen tests) closing quits,
+and the runner stops cleanly either way.
 """
 
 from __future__ import annotations
@@ -27,6 +33,7 @@ from PySide6.QtWidgets import (
 
 from desktop import paths
 from desktop.ui import automations_view
+from desktop.ui.background import Background, Tray, tray_available
 from desktop.ui.chore_plan import recipe_examples
 from desktop.ui.flow import ChoreFlow
 from desktop.ui.history_view import HistoryView
@@ -44,7 +51,8 @@ _ICONS = ("errand", "history", "automations", "settings")
 
 
 class MainWindow(QMainWindow):
-    def __init__(self, assistant: Any, *, samples_parent: Path | None = None) -> None:
+    def __init__(self, assistant: Any, *, samples_parent: Path | None = None,
+                 runner_options: dict[str, Any] | None = None) -> None:
         super().__init__()
         self.assistant = assistant
         self.setWindowTitle("Errand")
@@ -79,11 +87,22 @@ class MainWindow(QMainWindow):
         self.flow.history_requested.connect(self._show_run)
         self.settings.saved.connect(self._settings_saved)
         self.recovery.recovered.connect(lambda: self.history.refresh())
+        self.background = Background(assistant, runner_options, self)
+        self.background.event.connect(self._automation_event)
+        self.automations.changed.connect(self.background.reload)
+        self.tray: Tray | None = None
+        self._quitting = False
+        if tray_available():
+            self.tray = Tray(self)
+            self.tray.open_requested.connect(self.bring_to_front)
+            self.tray.quit_requested.connect(self.quit)
+            self.tray.show()
         self.nav.currentRowChanged.connect(self._page_changed)
         self._actions()
         self._restore()
         self.show_page(ERRAND)
         self.recovery.check()  # a run a crash cut short is offered to be put back or finished
+        self.background.start()  # off the GUI thread; the watchers then run on their own
 
     # ---- parts -----------------------------------------------------------------------------
 
@@ -143,6 +162,10 @@ class MainWindow(QMainWindow):
             self.history.refresh()
         elif page is self.settings:
             self.settings.load()
+        elif page is self.automations:
+            current = self.history.current
+            self.automations.offer_run(current.run_id if current is not None else None)
+            self.automations.refresh()
         elif hasattr(page, "refresh"):
             page.refresh()
 
@@ -164,6 +187,30 @@ class MainWindow(QMainWindow):
             for i in range(self.nav.count()):
                 self.nav.item(i).setIcon(icon(_ICONS[i]))
         super().changeEvent(event)
+
+    def _automation_event(self, kind: str, name: str, message: str) -> None:
+        """From the runner (queued to the GUI thread): a run, a failure, a pause."""
+        if kind in ("failed", "paused") and self.tray is not None:
+            self.tray.notify(kind, name, message)
+        if kind in ("ran", "failed", "paused"):
+            if self.pages.currentWidget() is self.automations:
+                self.automations.refresh()
+            if self.pages.currentWidget() is self.history and kind != "paused":
+                self.history.refresh()
+
+    def _has_automations(self) -> bool:
+        try:
+            return bool(self.assistant.journal.automations())
+        except Exception:  # a journal that cannot be read: nothing to keep running for
+            return False
+
+    def quit(self) -> None:
+        """Really quit (the tray's Quit): close the window and stop the automations."""
+        self._quitting = True
+        self.close()
+        from PySide6.QtWidgets import QApplication
+
+        QApplication.quit()
 
     def bring_to_front(self) -> None:
         """The second launch asked to see the window (single instance)."""
@@ -220,6 +267,12 @@ class MainWindow(QMainWindow):
         self.resize(size if isinstance(size, QSize) and size.isValid() else QSize(1120, 760))
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        if self.tray is not None and not self._quitting and self._has_automations():
+            self.hide()  # the automations keep running; the tray's Quit ends them
+            event.ignore()
+            self.tray.showMessage("Errand is still running", "Your automations keep watching their folders. "
+                                  "Quit from this icon to stop them.")
+            return
         state = self._state()
         state.setValue("geometry", self.saveGeometry())
         state.setValue("size", self.size())
@@ -227,4 +280,7 @@ class MainWindow(QMainWindow):
         self.flow.cancel()
         self.hide()  # gone at once for the person; a running step still ends cleanly (journaled)
         wait_for_tasks(30.0)
+        self.background.stop()  # after its start or reload task ended; a run under way finishes
+        if self.tray is not None:
+            self.tray.hide()
         super().closeEvent(event)
