@@ -296,7 +296,7 @@ class AutomationsView(QWidget):
                      f"last run: {last_run_text(r)}."]
             if r["paused_reason"]:
                 lines.append(f"Paused: {r['paused_reason']}")
-            self.details.setText(safe_text("\n".join(line for line in lines if line)))
+            self.details.setText("\n".join(safe_text(line) for line in lines if line))  # one line each
         self._update_buttons()
 
     def _update_buttons(self) -> None:

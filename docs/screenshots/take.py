@@ -114,10 +114,8 @@ def shoot(home: Path, *, dark: bool) -> int:
     wait(lambda: flow.run.report is not None and not flow.busy)
     save("4-run")
     sample_run = flow.run.report.run_id
-    win.show_page(2)
-    wait(lambda: True)
-    save("6-automations")
     shoot_running(win, wait, save, home)
+    shoot_automations(win, wait, save, home, sample_run)
     shoot_problem(win, wait, save, home)
     shoot_model(app, win, wait, save, home)
     win.show_page(1)
@@ -158,6 +156,31 @@ def shoot_running(win: Any, wait: Callable[..., None], save: Callable[[str], Non
     wait(lambda: flow.run.bar.value() >= 1500 or flow.run.report is not None)
     save("4-running")
     wait(lambda: flow.run.report is not None and not flow.busy)
+
+
+def shoot_automations(win: Any, wait: Callable[..., None], save: Callable[[str], None], home: Path,
+                      sample_run: int) -> None:
+    """Two runs saved as automations (one through the page's form), one of them paused."""
+    from desktop import automations
+
+    journal = win.assistant.journal
+    automations.add_from_run(journal, "Sort new photos", sample_run, home / "Pictures" / "Errand samples",
+                             pattern="*.jpg;*.jpeg")
+    automations.pause(journal, "Sort new photos")
+    scans_run = win.flow.run.report.run_id
+    win.history.refresh(scans_run)
+    wait(lambda: win.history.current is not None and win.history.current.run_id == scans_run)
+    win.show_page(2)
+    page = win.automations
+    page.add_button.click()
+    wait(lambda: page.form.run.count() >= 2)
+    page.form.name.setText("Tidy new scans")
+    page.form.folder.setText(str(home / "Scans"))
+    page.form.pattern.setText("scan-*.txt")
+    page.form.save_button.click()
+    wait(lambda: len(page.rows) == 2 and not page.busy and not page.form.isVisible())
+    save("6-automations")
+    win.show_page(0)
 
 
 def shoot_problem(win: Any, wait: Callable[..., None], save: Callable[[str], None], home: Path) -> None:
