@@ -177,3 +177,42 @@ def test_a_folder_the_run_could_not_change_is_refused_in_plain_words(qtbot: Any,
     click(qtbot, form.save_button)
     assert form.problem.message.text() == "Choose the folder to watch."
     assert window.assistant.journal.automations() == []
+
+
+BROKEN = """\
+raise ValueError("this automation is broken on purpose")
+"""
+
+
+def test_with_a_tray_closing_hides_the_window_and_quit_stops_the_runner(
+        qtbot: Any, sandbox: Any, work: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from PySide6.QtWidgets import QApplication
+
+    from desktop import automations
+    from desktop.assistant import Assistant
+    from desktop.ui import window as window_module
+
+    monkeypatch.setattr(window_module, "tray_available", lambda: True)  # offscreen has no tray
+    quits: list[bool] = []
+    monkeypatch.setattr(QApplication, "quit", staticmethod(lambda: quits.append(True)))
+    assistant = Assistant(sandbox=sandbox)
+    automations.add(assistant.journal, "broken", work / "Inbox", BROKEN, parse_grants([f"files={work}"]))
+    win = window_module.MainWindow(assistant, runner_options={"quiet_seconds": 0.2, "reload_seconds": None,
+                                                              "rescan_seconds": None, "backoff_base": 0.1})
+    qtbot.addWidget(win)
+    assert win.tray is not None
+    messages: list[tuple[str, str]] = []
+    monkeypatch.setattr(win.tray, "notify", lambda kind, name, message: messages.append((kind, name)))
+    win.show()
+    qtbot.waitExposed(win)
+    qtbot.waitUntil(lambda: win.background.watching() == ["broken"], timeout=WAIT)
+
+    win.close()  # automations exist and a tray is there: only hidden, still watching
+    assert not win.isVisible() and win.background.runner.running and not quits
+    (work / "Inbox" / "bill.pdf").write_text("bill")
+    qtbot.waitUntil(lambda: ("failed", "broken") in messages, timeout=WAIT)  # said in the tray
+
+    win.tray.open_requested.emit()
+    assert win.isVisible()
+    win.tray.quit_requested.emit()
+    assert quits and not win.isVisible() and not win.background.runner.running
