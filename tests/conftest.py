@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from tests.automation_support import work  # noqa: F401  (a fixture: Work/Inbox and Work/Done)
 from tests.fake_openai import fake_openai  # noqa: F401  (a fixture for every test: the local model server)
 from tests.keyring_support import memory_keyring  # noqa: F401  (a fixture: an in-memory keyring)
 

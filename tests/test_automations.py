@@ -73,14 +73,6 @@ class Events:
 
 
 @pytest.fixture
-def work(tmp_path: Path) -> Path:
-    root = tmp_path / "Work"
-    (root / "Inbox").mkdir(parents=True)
-    (root / "Done").mkdir()
-    return root
-
-
-@pytest.fixture
 def assistant(sandbox: Any) -> Iterator[Assistant]:
     journal = Journal(database_path())
     yield Assistant(journal=journal, sandbox=sandbox)

@@ -33,14 +33,6 @@ def cli(capsys: Capsys, *args: str) -> tuple[int, Any]:
 
 
 @pytest.fixture
-def work(tmp_path: Path) -> Path:
-    root = tmp_path / "Work"
-    (root / "Inbox").mkdir(parents=True)
-    (root / "Done").mkdir()
-    return root
-
-
-@pytest.fixture
 def script(tmp_path: Path) -> Path:
     path = tmp_path / "file_it.py"
     path.write_text(FILE_IT)

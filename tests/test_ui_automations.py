@@ -31,14 +31,6 @@ return src
 
 
 @pytest.fixture
-def work(tmp_path: Path) -> Path:
-    root = tmp_path / "Work"
-    (root / "Inbox").mkdir(parents=True)
-    (root / "Done").mkdir()
-    return root
-
-
-@pytest.fixture
 def window(qtbot: Any, sandbox: Any, tmp_path: Path) -> Iterator[Any]:
     from PySide6.QtWidgets import QApplication
 
