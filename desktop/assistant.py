@@ -146,6 +146,10 @@ class Assistant:
         with _own_changes(preview.plan):
             done = apply_plan(journal, run_id, preview.plan, preview.capabilities, on_progress=on_progress,
                               cancel=cancel)
+        if done.done and journal.automations():  # a cheap query; most people have none
+            from desktop.automations import mark_outputs_seen
+
+            mark_outputs_seen(journal, preview.plan, run_id)
         # apply_plan closed the run; close it again with the script's result kept.
         journal.finish_run(run_id, done.status, result=preview.outcome.result, error=done.error)
         report = self._report(run_id, preview)

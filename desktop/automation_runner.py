@@ -44,12 +44,11 @@ In the app (the tray keeps it running with the window closed)::
 
 from __future__ import annotations
 
-import fnmatch
 import logging
 import os
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
@@ -59,8 +58,8 @@ from capabilities.base import Grant
 from capabilities.errors import ErrandError
 from capabilities.journal import Journal, now
 from capabilities.journal.owner import is_alive, owner_token
-from desktop.automations import CLAIM, grant_relative, patterns, watch_grant
-from desktop.triggers import FolderWatcher, is_ignored_name, own_changes
+from desktop.automations import CLAIM, grant_relative, mark_outputs_seen, patterns, watch_grant
+from desktop.triggers import FolderWatcher, own_changes
 
 __all__ = ["AutomationRunner", "EventCallback"]
 
@@ -304,7 +303,7 @@ class AutomationRunner:
                 report = self.assistant.apply(preview, approve=None, trigger=trigger)
             run_id, status, changes = report.run_id, report.status, len(report.actions)
             error = (report.error or {}).get("message") if status != "applied" else None
-            self._mark_outputs(preview.plan, run_id)
+            mark_outputs_seen(self.journal, preview.plan, run_id)
         except Exception as exc:  # a capability that cannot start (a grant's folder gone), a journal error
             log.exception("automation %s failed on %s", a["name"], path)
             status, error = "failed", str(exc) or type(exc).__name__
@@ -341,28 +340,6 @@ class AutomationRunner:
         if pausing:
             self._emit("paused", slot.name, f"paused after {slot.failures} failures in a row; "
                        "fix the cause, then resume it")
-
-    def _mark_outputs(self, plan: Iterable[Any], run_id: int) -> None:
-        """Record what a run left in any automation's watched folder (paused ones too) as seen, so none
-        takes it for a new file: the process-wide own-writes record covers this process, this the next."""
-        paths = {v for a in plan for v in a.detail.values() if isinstance(v, str) and os.path.isabs(v)}
-        if not paths:
-            return
-        watched = [(a["id"], a["watch_dir"], [p.lower() for p in patterns(a["pattern"])])
-                   for a in self.journal.automations()]
-        for path in sorted(paths):
-            folder, name = os.path.split(path)
-            lowered = name.lower()
-            hits = [aid for aid, watch_dir, globs in watched if folder == watch_dir
-                    and not is_ignored_name(name) and any(fnmatch.fnmatchcase(lowered, g) for g in globs)]
-            if not hits:
-                continue
-            try:
-                st = os.stat(path)
-            except OSError:
-                continue  # moved on or deleted by the same run
-            for aid in hits:
-                self.journal.mark_seen(aid, path, st.st_size, st.st_mtime_ns, run_id, status="own")
 
     # -- claims a crash left behind ----------------------------------------------------------------
 

@@ -141,6 +141,35 @@ def add(journal: Journal, name: str, watch_dir: str | os.PathLike[str], script: 
     return journal.automation(aid)
 
 
+def mark_outputs_seen(journal: Journal, plan: Iterable[Any], run_id: int) -> None:
+    """Record what a run left in any automation's watched folder (paused ones too) as seen.
+
+    Called after every apply, from any process (the CLI, the app, the runner), so no
+    automation takes Errand's own output for a new arrival: the in-process own-writes
+    record only covers watchers in the same process.
+    """
+    import fnmatch
+
+    from desktop.triggers import is_ignored_name
+
+    paths = {v for a in plan for v in a.detail.values() if isinstance(v, str) and os.path.isabs(v)}
+    watched = [(a["id"], a["watch_dir"], [p.lower() for p in patterns(a["pattern"])])
+               for a in journal.automations()] if paths else []
+    for path in sorted(paths if watched else ()):
+        folder, name = os.path.split(path)
+        lowered = name.lower()
+        hits = [aid for aid, watch_dir, globs in watched if folder == watch_dir
+                and not is_ignored_name(name) and any(fnmatch.fnmatchcase(lowered, g) for g in globs)]
+        if not hits:
+            continue
+        try:
+            st = os.stat(path)
+        except OSError:
+            continue  # moved on or deleted by the same run
+        for aid in hits:
+            journal.mark_seen(aid, path, st.st_size, st.st_mtime_ns, run_id, status="own")
+
+
 def patterns(pattern: str) -> list[str]:
     """An automation's file pattern as globs: ``"*.jpg;*.png"`` is two."""
     return [p.strip() for p in pattern.split(";") if p.strip()] or ["*"]

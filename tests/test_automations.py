@@ -406,3 +406,24 @@ def test_what_one_automation_writes_into_a_paused_ones_folder_stays_quiet_after_
         time.sleep(QUIET * 4)
     assert runs_per_file(assistant.journal) == Counter({"Work/Inbox/letter.pdf": 1})
     assert (work / "Outbox" / "letter.pdf").exists()
+
+
+def test_errands_own_manual_run_in_another_process_is_not_an_arrival(assistant: Assistant, work: Path,
+                                                                     tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    save(assistant, work, FILE_IT)
+    script = tmp_path / "report.py"
+    script.write_text('files.write_text("Work/Inbox/report.pdf", "made by Errand")\n')
+    events = Events()
+    with runner(assistant, events, quiet_seconds=1.0):
+        command = [sys.executable, "-m", "desktop.cli", "run", str(script), "--grant", f"files={work}",
+                   "--yes", "--json"]
+        done = subprocess.run(command, capture_output=True, text=True, timeout=120)
+        assert done.returncode == 0, done.stderr
+        time.sleep(3.0)  # well past the quiet period: a watcher would have handed it over by now
+        (work / "Inbox" / "scan.pdf").write_bytes(b"dropped by a person")
+        wait_until(lambda: events.kinds("ran"), 30, "the person's file was not handled")
+    assert (work / "Inbox" / "report.pdf").read_text() == "made by Errand"
+    assert list(runs_per_file(assistant.journal)) == ["Work/Inbox/scan.pdf"]
