@@ -125,7 +125,9 @@ _EXTENSIONS: list[Callable[[Any], None]] = []
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    wanted = argv[0] if argv and argv[0] in COMMANDS else None  # help and errors list every command
+    if argv and argv[0] not in COMMANDS:
+        _load_extensions()  # another module's command, or help and errors, which list them all
+    wanted = argv[0] if argv and argv[0] in COMMANDS else None
     parser = build_parser(wanted)
     args = parser.parse_args(argv)
     if args.command is None:
@@ -306,8 +308,10 @@ def cmd_app(args: argparse.Namespace) -> int:
     return open_window(quit_after=getattr(args, "quit_after", None))
 
 
-# Commands defined in their own modules register themselves (imported last: they import this one).
-from desktop import cli_ask, cli_automations, cli_settings  # noqa: E402, F401
+def _load_extensions() -> None:
+    """The commands defined in their own modules register themselves when imported. The core
+    commands above do not need them, so ``errand run`` does not pay for importing them."""
+    from desktop import cli_ask, cli_automations, cli_settings  # noqa: F401
 
 if __name__ == "__main__":
     # Run as ``python -m desktop.cli``: use the imported module, where every command registered.

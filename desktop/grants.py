@@ -13,7 +13,6 @@ from pathlib import Path
 
 from capabilities.base import Grant
 from capabilities.errors import ErrandError
-from capabilities.folders import folder_grants
 from capabilities.registry import all_capabilities, get
 
 __all__ = ["describe", "parse_grants"]
@@ -42,6 +41,10 @@ def parse_grants(specs: Iterable[str], protected: Sequence[Path] = ()) -> list[G
             folders.append((str(Path(target).expanduser()), mode))
         else:
             others.append(Grant(name, target, mode))  # type: ignore[arg-type]
+    if not folders:
+        return others
+    from capabilities.folders import folder_grants  # the folder machinery only when folders are granted
+
     return folder_grants(folders, protected) + others
 
 

@@ -10,9 +10,17 @@ guards against a recycled pid.
 from __future__ import annotations
 
 import os
-import socket
 
 __all__ = ["is_alive", "owner_token"]
+
+
+def _host() -> str:
+    # os.uname is free; socket (3 ms to import, on every errand command) only where it is missing.
+    if hasattr(os, "uname"):
+        return os.uname().nodename
+    import socket
+
+    return socket.gethostname()
 
 
 def _start_time(pid: int) -> str:
@@ -28,7 +36,7 @@ def _start_time(pid: int) -> str:
 def owner_token(pid: int | None = None) -> str:
     """The token of this process (or ``pid``)."""
     pid = os.getpid() if pid is None else pid
-    return f"{socket.gethostname()}:{pid}:{_start_time(pid)}"
+    return f"{_host()}:{pid}:{_start_time(pid)}"
 
 
 def is_alive(token: str | None) -> bool:
@@ -37,7 +45,7 @@ def is_alive(token: str | None) -> bool:
         return False
     host, _, rest = token.partition(":")
     pid_text, _, start = rest.partition(":")
-    if host != socket.gethostname():
+    if host != _host():
         return True  # a journal on a shared disk: never steal another machine's run
     try:
         pid = int(pid_text)
