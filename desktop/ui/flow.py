@@ -263,7 +263,7 @@ class ChoreFlow(QWidget):
         def job(task: Task) -> Any:
             report = assistant.apply(preview, on_progress=task.progress, cancel=task.cancel)
             tidy = None
-            if report.status == "applied" and hasattr(assistant, "tidy_holding"):
+            if report.status == "applied":
                 try:  # as the CLI does: keep the holding area within its rule (never what undo needs)
                     tidy = assistant.tidy_holding()
                 except Exception:
