@@ -31,7 +31,7 @@ from capabilities.registry import instantiate
 from capabilities.undo import RetentionReport, UndoReport, capabilities_for_run, prune_holding, undo_run
 from desktop import paths
 from desktop.grants import describe
-from desktop.report import RunReport, error_dict
+from desktop.report import RunReport
 from desktop.services import default_services
 from sandbox import Limits, RunOutcome, Sandbox
 
@@ -143,19 +143,15 @@ class Assistant:
             # The preview's deadline has passed while the person read the plan; apply's network
             # calls get their own per-call budget (RunContext.remaining's default).
             cap.context.deadline = None
+        journal.update_run(run_id, result=preview.outcome.result)  # apply_plan's close keeps it
         with _own_changes(preview.plan):
             done = apply_plan(journal, run_id, preview.plan, preview.capabilities, on_progress=on_progress,
                               cancel=cancel)
-        if done.done and journal.automations():  # a cheap query; most people have none
-            from desktop.automations import mark_outputs_seen
+        if done.done:
+            from desktop.automations import mark_outputs_seen  # only once something changed
 
             mark_outputs_seen(journal, preview.plan, run_id)
-        # apply_plan closed the run; close it again with the script's result kept.
-        journal.finish_run(run_id, done.status, result=preview.outcome.result, error=done.error)
-        report = self._report(run_id, preview)
-        if done.error is not None:
-            report.error = error_dict(done.error)
-        return report
+        return self._report(run_id, preview)
 
     def _report(self, run_id: int, preview: Preview) -> RunReport:
         run = self.journal.run(run_id)

@@ -148,14 +148,16 @@ def mark_outputs_seen(journal: Journal, plan: Iterable[Any], run_id: int) -> Non
     automation takes Errand's own output for a new arrival: the in-process own-writes
     record only covers watchers in the same process.
     """
+    paths = {v for a in plan for v in a.detail.values() if isinstance(v, str) and os.path.isabs(v)}
+    watched = [(a["id"], a["watch_dir"], [p.lower() for p in patterns(a["pattern"])])
+               for a in journal.automations()] if paths else []
+    if not watched:
+        return  # most people have no automation: no watchdog import, nothing to record
     import fnmatch
 
     from desktop.triggers import is_ignored_name
 
-    paths = {v for a in plan for v in a.detail.values() if isinstance(v, str) and os.path.isabs(v)}
-    watched = [(a["id"], a["watch_dir"], [p.lower() for p in patterns(a["pattern"])])
-               for a in journal.automations()] if paths else []
-    for path in sorted(paths if watched else ()):
+    for path in sorted(paths):
         folder, name = os.path.split(path)
         lowered = name.lower()
         hits = [aid for aid, watch_dir, globs in watched if folder == watch_dir

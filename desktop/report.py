@@ -41,14 +41,10 @@ class RunReport:
             run_id=int(run["id"]), status=run["status"], summary=run.get("summary") or "",
             request=run.get("request") or "", grants=list(grant_texts),
             actions=[{k: a.get(k) for k in _ACTION_KEYS} for a in actions],
-            result=run.get("result"), log=list(log), error=run.get("error"),
+            result=run.get("result"), log=list(log), error=error_dict(run.get("error")),
             planner=run.get("planner") or "", model=run.get("model"),
             started=run.get("started") or "", finished=run.get("finished"),
         )
-
-    @property
-    def ok(self) -> bool:
-        return self.status in ("applied", "previewed")
 
     def counts(self) -> dict[str, int]:
         """Actions per status, e.g. ``{"done": 12, "skipped": 3}``."""

@@ -41,7 +41,6 @@ class RunOutcome:
     error: ScriptError | None = None
     host_calls: int = 0
     seconds: float = 0.0
-    log_truncated: bool = False
 
     @property
     def ok(self) -> bool:

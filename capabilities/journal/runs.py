@@ -28,7 +28,7 @@ __all__ = ["RunRecords"]
 
 _JSON_ACTION = ("args", "detail", "outcome", "error")
 _JSON_RUN = ("grants", "trigger", "result", "error")
-_RUN_FIELDS = {"request", "script", "summary", "model", "planner", "grants", "trigger", "status",
+_RUN_FIELDS = {"request", "script", "summary", "model", "planner", "grants", "trigger", "status", "result",
                "tokens_in", "tokens_out", "cost"}
 
 
