@@ -124,10 +124,10 @@ class _Prepared:
 class Sandbox:
     """Loads the compiled guest once; runs scripts in fresh instances of it."""
 
-    def __init__(self, cache_dir: str | Path | None = None,
+    def __init__(self, cache_dir: str | Path,
                  progress: Callable[[str], None] | None = None, keep_warm: bool = False) -> None:
         self.engine = make_engine()
-        self.component = compiled_component(self.engine, Path(cache_dir or _default_cache_dir()), progress)
+        self.component = compiled_component(self.engine, Path(cache_dir), progress)
         self.linker = self._make_linker()
         self.ticker = EpochTicker(self.engine)
         self.keep_warm = keep_warm  # prepare the next instance in the background after each run
@@ -274,15 +274,3 @@ def _trap_error(state: _RunState, exc: BaseException | None) -> ScriptError:
 
 
 _UNKNOWN_IMPORT = re.compile(r"unknown import: `([^`]+)` has not been defined")
-
-
-def _default_cache_dir() -> Path:
-    import os
-
-    from platformdirs import user_cache_path
-
-    override = os.environ.get("ERRAND_CACHE")
-    if override:
-        return Path(override)
-    home = os.environ.get("ERRAND_HOME")
-    return Path(home) / "cache" if home else user_cache_path("Errand", appauthor=False)
