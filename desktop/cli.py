@@ -119,7 +119,7 @@ def _add_run_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--json", action="store_true", help="print one JSON object instead of tables")
 
 
-# Later modules (ask, recipes, settings, automations, app) add subcommands here.
+# Commands defined in their own modules (ask, recipes, try, settings, automations, watch) add here.
 _EXTENSIONS: list[Callable[[Any], None]] = []
 
 

@@ -105,31 +105,24 @@ def cmd_ask(args: argparse.Namespace) -> int:
 
 
 def _fill_params(plan: Any, args: argparse.Namespace) -> None:
+    from desktop.planning import convert_param
+
     given = dict(item.partition("=")[::2] for item in args.param)
     still: list[Any] = []
     for param in plan.missing_params:
         if param.name in given:
-            plan.inputs[param.name] = _convert(param, given[param.name])
+            plan.inputs[param.name] = convert_param(param, given[param.name])
         elif sys.stdin and sys.stdin.isatty() and not args.json:
-            plan.inputs[param.name] = _convert(param, input(f"{param.question} ").strip())
+            plan.inputs[param.name] = convert_param(param, input(f"{param.question} ").strip())
         else:
             still.append(param)
     known = {p.name: p for p in plan.recipe.params} if plan.recipe else {}
     for name, value in given.items():  # what the person says wins over what was read from the request
-        plan.inputs[name] = _convert(known[name], value) if name in known else value
+        plan.inputs[name] = convert_param(known[name], value) if name in known else value
     if still:
         asks = "; ".join(f"{p.question} (--param {p.name}=…)" for p in still)
         title = plan.recipe.title if plan.recipe else plan.planner
         raise ErrandError(f"The recipe “{title}” needs more details.", asks)
-
-
-def _convert(param: Any, text: str) -> Any:
-    if param.type == "int":
-        try:
-            return int(text)
-        except ValueError:
-            raise ErrandError(f"{param.name} must be a whole number, got {text!r}.", param.question) from None
-    return text
 
 
 @command("recipes")

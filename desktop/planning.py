@@ -22,7 +22,7 @@ from desktop import recipes as recipe_book
 from desktop.errors import NoModelConfigured
 from desktop.settings import Settings
 
-__all__ = ["Mode", "Plan", "complete_grants", "plan_request"]
+__all__ = ["Mode", "Plan", "complete_grants", "convert_param", "plan_request"]
 
 Mode = Literal["auto", "model", "recipes"]
 RecordExchange = Callable[[dict[str, Any]], Any]
@@ -93,6 +93,20 @@ def _from_model(request: str, grants: Sequence[Grant], settings: Settings,
                                       allow_file_names=allow_file_names, record_exchange=record)
     return Plan(planned.script, planned.summary, "model", set(planned.needed), model=settings.model,
                 exchanges=ids, planned=planned)
+
+
+def convert_param(param: Any, text: str) -> Any:
+    """A recipe parameter's typed value from what the person typed (CLI or window), or an
+    ErrandError that repeats the question."""
+    text = text.strip()
+    if not text:
+        raise ErrandError(f"Please answer: {param.question}", "Errand needs this detail to do the chore.")
+    if param.type == "int":
+        try:
+            return int(text)
+        except ValueError:
+            raise ErrandError(f"“{text}” is not a whole number.", param.question) from None
+    return text
 
 
 def complete_grants(plan: Plan, grants: Sequence[Grant], settings: Settings, *,

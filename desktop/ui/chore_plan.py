@@ -19,6 +19,7 @@ from capabilities.base import Grant
 from capabilities.errors import ErrandError
 from desktop import planning
 from desktop import settings as settings_store
+from desktop.planning import convert_param
 
 __all__ = ["Param", "PlannedChore", "convert_param", "plan_chore", "recipe_examples", "repair_preview"]
 
@@ -90,19 +91,6 @@ def _for_window(problem: str) -> str:
 
 # Errors the model cannot fix by rewriting: the person withheld a permission, or an unsafe path was refused.
 _NOT_FOR_REPAIR = {"GrantError", "PermissionError", "PathRefused"}
-
-
-def convert_param(param: Param, text: str) -> Any:
-    """A typed value from what the person typed; an ErrandError that repeats the question if it is not one."""
-    text = text.strip()
-    if not text:
-        raise ErrandError(f"Please answer: {param.question}", "Errand needs this detail to do the chore.")
-    if param.type == "int":
-        try:
-            return int(text)
-        except ValueError:
-            raise ErrandError(f"“{text}” is not a whole number.", param.question) from None
-    return text
 
 
 def repair_preview(assistant: Any, chore: PlannedChore, preview: Any, grants: Sequence[Grant],
