@@ -10,9 +10,10 @@ Prints min / median / max of:
   baseline: ``Component.deserialize(bytes)`` of the same file (reads it all);
 * whole-process ``errand run --json`` of a trivial script — baseline
   ``python3 -I -c pass``;
-* per run: fresh instance + empty run, and with a prepared instance —
-  baseline: a fresh native ``python3 -I`` subprocess running the same script
-  (the naive harness);
+* per run: fresh instance + empty run, back to back and 20 ms apart, and with
+  an instance prepared ahead (the app) — baselines: a fresh native
+  ``python3 -I`` subprocess running the same script (the naive harness), and
+  wasmtime's on-demand allocator instead of the pool of resident slots;
 * host-call round trip, per call, for 1, 100 and 10,000 calls — baseline: a
   plain Python call of the same dispatcher;
 * CPU loops (string work, integer arithmetic past 2**31) — baseline: native
@@ -37,6 +38,7 @@ import wasmtime.component as wc
 
 from sandbox import Limits, Sandbox
 from sandbox.build import GUEST_DIR, GUEST_MODULE, WIT_PATH, cache_key, make_engine
+from sandbox.pooling import POOL_INSTANCES
 
 ROOT = Path(__file__).resolve().parent.parent
 # The interpreter itself (not a pyenv shim, which alone costs ~70 ms): what ``errand`` runs on.
@@ -93,6 +95,8 @@ def bench_start(cache: Path, repeat: int) -> None:
     by_bytes = timed(lambda: wc.Component.deserialize(engine, target.read_bytes()), repeat)
     start = timed(lambda: Sandbox(cache_dir=cache), repeat)
     row("Sandbox() (deserialize_file + linker)", start, "deserialize(bytes)", by_bytes)
+    warm = timed(lambda: Sandbox(cache_dir=cache, keep_warm=True), repeat)
+    row("Sandbox(keep_warm=True) (+ instance pool)", warm, "deserialize(bytes)", by_bytes)
 
 
 def bench_process(cache: Path, repeat: int) -> None:
@@ -109,23 +113,35 @@ def bench_process(cache: Path, repeat: int) -> None:
     row("errand run --json (trivial script)", runs, "python3 -I -c pass", base)
 
 
-def bench_runs(box: Sandbox, repeat: int) -> None:
+def bench_runs(cache: Path, repeat: int) -> None:
     header("one run")
     native = timed(lambda: subprocess.run([PYTHON, "-I", "-c", "result = 1"], check=True), repeat)
-    fresh = timed(lambda: box.run("result = 1", _echo), repeat * 3)
-
-    def prepared_run() -> None:
-        box.run("result = 1", _echo)
-
-    prepared: list[float] = []
-    for _ in range(repeat * 3):
-        box.prepare()
-        prepared += timed(prepared_run, 1)
+    # A long-lived process (the app, ``errand watch``): instances from the pool of resident slots.
+    pooled = Sandbox(cache_dir=cache, pool_size=POOL_INSTANCES)
+    fresh = timed(lambda: pooled.run("result = 1", _echo), repeat * 3)
     row("fresh instance + empty run", fresh, "fresh python3 -I per run", native)
-    wasip2 = _wasip2_runs(box, repeat * 3)
-    row("instantiate + run, minimal WASI (no thread)", _minimal_runs(box, repeat * 3),
+    on_demand = Sandbox(cache_dir=cache, pool_size=0)  # what a one-shot ``errand run`` uses
+    unpooled = timed(lambda: on_demand.run("result = 1", _echo), repeat * 3)
+    row("fresh instance + empty run", fresh, "same, on-demand allocator (no pool)", unpooled)
+    spaced = _spaced(lambda: pooled.run("result = 1", _echo), repeat * 3)
+    row("same, runs 20 ms apart (as a person starts them)", spaced, "same, on-demand allocator (no pool)",
+        _spaced(lambda: on_demand.run("result = 1", _echo), repeat * 3))
+    wasip2 = _wasip2_runs(on_demand, repeat * 3)
+    row("instantiate + run, minimal WASI (no thread)", _minimal_runs(on_demand, repeat * 3),
         "same with add_wasip2() defaults", wasip2)
-    row("prepared instance + empty run", prepared, "fresh python3 -I per run", native)
+    warm = Sandbox(cache_dir=cache, keep_warm=True)
+    warm.run("result = 1", _echo)
+    prepared = _spaced(lambda: warm.run("result = 1", _echo), repeat * 3)  # its worker prepares the next
+    row("prepared instance + empty run (the app)", prepared, "fresh python3 -I per run", native)
+
+
+def _spaced(func: Callable[[], object], repeat: int) -> list[float]:
+    """Timings of ``func`` with a 20 ms pause before each: nothing left over from the last call."""
+    samples = []
+    for _ in range(repeat):
+        time.sleep(0.02)
+        samples += timed(func, 1)
+    return samples
 
 
 def _minimal_runs(box: Sandbox, repeat: int) -> list[float]:
@@ -209,6 +225,8 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=30)
     parser.add_argument("--skip-build", action="store_true", help="use ERRAND_CACHE instead of a fresh build")
     args = parser.parse_args()
+    if args.skip_build and "ERRAND_CACHE" not in os.environ:
+        parser.error("--skip-build needs ERRAND_CACHE set to a cache folder that holds the built component")
     print(f"sandbox benchmark on {os.cpu_count()} cores, python {sys.version.split()[0]}")
     with tempfile.TemporaryDirectory() as tmp:
         cache = Path(os.environ["ERRAND_CACHE"]) if args.skip_build else Path(tmp)
@@ -216,8 +234,8 @@ def main() -> None:
             bench_build(cache)
         bench_start(cache, args.repeat)
         bench_process(cache, max(5, args.repeat // 3))
-        box = Sandbox(cache_dir=cache)
-        bench_runs(box, args.repeat)
+        bench_runs(cache, args.repeat)
+        box = Sandbox(cache_dir=cache, pool_size=POOL_INSTANCES)
         bench_calls(box, args.repeat)
         bench_cpu(box, max(5, args.repeat // 3))
 

@@ -179,7 +179,7 @@ def cmd_watch(args: argparse.Namespace) -> int:
     signals = [signal.SIGINT, signal.SIGTERM] + ([signal.SIGBREAK] if hasattr(signal, "SIGBREAK") else [])
     previous = {s: signal.signal(s, lambda *_: stop.set()) for s in signals}
     try:
-        runner = AutomationRunner(Assistant(progress=lambda m: print(m, file=sys.stderr)),
+        runner = AutomationRunner(Assistant(progress=lambda m: print(m, file=sys.stderr), keep_warm=True),
                                   on_event=on_event, quiet_seconds=args.quiet_seconds)
         _tell_interrupted(runner.assistant, on_event)
         runner.start()

@@ -27,6 +27,8 @@ from pathlib import Path
 import wasmtime
 import wasmtime.component as wc
 
+from sandbox.pooling import POOL_INSTANCES, enable_pooling
+
 __all__ = ["BUNDLED_ENV", "GUEST_DIR", "WIT_PATH", "cache_key", "compiled_component", "make_engine"]
 
 HERE = Path(__file__).resolve().parent
@@ -39,12 +41,15 @@ BUNDLED_ENV = "ERRAND_BUNDLED_COMPONENT"  # installers point this at a prebuilt 
 _MAX_WASM_STACK = 1024 * 1024
 
 
-def make_engine() -> wasmtime.Engine:
-    """The one engine configuration Errand uses; the cache key includes it."""
+def make_engine(instances: int = POOL_INSTANCES) -> wasmtime.Engine:
+    """The one engine configuration Errand uses (the cache key includes it), with a pool of
+    ``instances`` instance slots (0: wasmtime's on-demand allocator, for comparison)."""
     config = wasmtime.Config()
     config.epoch_interruption = True
     config.max_wasm_stack = _MAX_WASM_STACK
     config.cranelift_opt_level = "speed"
+    if instances:
+        enable_pooling(config, instances)
     return wasmtime.Engine(config)
 
 
@@ -57,7 +62,7 @@ def cache_key() -> str:
         digest.update(source.read_bytes())
     for dist in ("componentize-py", "wasmtime"):
         digest.update(f"{dist}={_version(dist)}".encode())
-    digest.update(f"stack={_MAX_WASM_STACK};epoch;speed;{sys.platform};{platform.machine()}".encode())
+    digest.update(f"stack={_MAX_WASM_STACK};epoch;speed;pooling;{sys.platform};{platform.machine()}".encode())
     return digest.hexdigest()[:24]
 
 

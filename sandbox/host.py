@@ -31,6 +31,7 @@ from sandbox import trampoline
 from sandbox.build import compiled_component, make_engine
 from sandbox.limits import Limits
 from sandbox.outcome import RunOutcome, ScriptError
+from sandbox.pooling import POOL_INSTANCES, is_pool_exhausted
 from sandbox.ticker import EpochTicker
 from sandbox.wasi import define_minimal_wasi
 
@@ -38,6 +39,7 @@ __all__ = ["Cancel", "Dispatcher", "Sandbox"]
 
 Dispatcher = Callable[[str, Any], Any]
 _GRACE_SECONDS = 0.5  # past the deadline, the caller stops waiting for a stuck worker
+_FREE_WAIT_SECONDS = 1.0  # with every pool slot taken, how long a run waits for one to be freed
 
 
 class Cancel(Protocol):
@@ -124,15 +126,22 @@ class _Prepared:
 class Sandbox:
     """Loads the compiled guest once; runs scripts in fresh instances of it."""
 
-    def __init__(self, cache_dir: str | Path,
-                 progress: Callable[[str], None] | None = None, keep_warm: bool = False) -> None:
-        self.engine = make_engine()
+    def __init__(self, cache_dir: str | Path, progress: Callable[[str], None] | None = None,
+                 keep_warm: bool = False, pool_size: int | None = None) -> None:
+        """``keep_warm``: a long-lived process (the app, ``errand watch``). Each run's worker then
+        prepares the next instance, and instances come from a pool of ``pool_size`` memory slots
+        that stay resident (see ``pooling``). A one-shot process gains nothing from either: its
+        one run would use a fresh slot, and setting up the pool costs ~2 ms."""
+        self.pool_size = (POOL_INSTANCES if keep_warm else 0) if pool_size is None else pool_size
+        self.engine = make_engine(self.pool_size)
         self.component = compiled_component(self.engine, Path(cache_dir), progress)
         self.linker = self._make_linker()
         self.ticker = EpochTicker(self.engine)
-        self.keep_warm = keep_warm  # prepare the next instance in the background after each run
+        self.keep_warm = keep_warm
         self._prepared: _Prepared | None = None
         self._lock = threading.Lock()
+        self._freed = threading.Condition()  # notified each time a worker frees its instance
+        self._frees = 0
 
     def _make_linker(self) -> wc.Linker:
         linker = wc.Linker(self.engine)
@@ -164,7 +173,21 @@ class Sandbox:
             prepared, self._prepared = self._prepared, None
         if prepared is not None and prepared.memory_bytes == limits.memory_bytes:
             return prepared
-        return self._instantiate(limits.memory_bytes)
+        del prepared
+        deadline = time.monotonic() + _FREE_WAIT_SECONDS
+        while True:
+            with self._freed:
+                generation = self._frees
+            try:
+                return self._instantiate(limits.memory_bytes)
+            except wasmtime.WasmtimeError as exc:
+                # Runs in quick succession can find every slot held by a finished run whose worker
+                # is still freeing it: wait for a worker to free one.
+                remaining = deadline - time.monotonic()
+                if not is_pool_exhausted(exc) or remaining <= 0:
+                    raise
+                with self._freed:
+                    self._freed.wait_for(lambda seen=generation: self._frees != seen, remaining)
 
     def run(self, script: str, dispatcher: Dispatcher, *, manifest: dict[str, Any] | None = None,
             inputs: dict[str, Any] | None = None, limits: Limits | None = None,
@@ -173,27 +196,51 @@ class Sandbox:
         limits = limits or Limits()
         started = time.monotonic()
         state = _RunState(dispatcher, limits, on_log, cancel, started + limits.wall_seconds)
-        prepared = self._take(limits)
+        try:
+            instance = [self._take(limits)]
+        except wasmtime.WasmtimeError as exc:
+            if not is_pool_exhausted(exc):
+                raise
+            return RunOutcome(error=ScriptError(
+                "SandboxBusy", f"{self.pool_size} scripts are already running or stuck; wait for one "
+                "to finish (or cancel one), then try again"))
         args = (script, json.dumps(manifest or {}), json.dumps(inputs or {}, default=str))
         box: dict[str, Any] = {}
-        worker = threading.Thread(target=_execute, args=(prepared, state, args, box),
+        done, answered = threading.Event(), threading.Event()
+        worker = threading.Thread(target=self._work, args=(instance, state, args, box, done, answered),
                                   name="errand-sandbox-run", daemon=True)
-        with self.ticker.active():
-            worker.start()
-            self._wait(worker, state)
-        outcome = _outcome(state, box)
+        try:
+            with self.ticker.active():
+                worker.start()
+                self._wait(done, state)
+            outcome = _outcome(state, box)
+        finally:
+            answered.set()
         outcome.seconds = time.monotonic() - started
-        if self.keep_warm:
-            threading.Thread(target=self._prepare_quietly, args=(limits,), daemon=True,
-                             name="errand-sandbox-prepare").start()
         return outcome
 
-    def _wait(self, worker: threading.Thread, state: _RunState) -> None:
+    def _work(self, instance: list[_Prepared], state: _RunState, args: tuple[str, str, str],
+              box: dict[str, Any], done: threading.Event, answered: threading.Event) -> None:
+        """The worker thread: run the guest, then tidy up once the caller has its answer."""
+        prepared = instance.pop()  # the only reference, so that dropping it below frees it
+        _execute(prepared, state, args, box)
+        done.set()
+        # Freeing the instance resets its pool slot (~1 ms), which slows the caller's wake-up if
+        # both happen at once; preparing the next instance takes ~1 ms more.
+        answered.wait(_GRACE_SECONDS)
+        del prepared
+        with self._freed:
+            self._frees += 1
+            self._freed.notify_all()
+        if self.keep_warm and not state.abandoned:
+            try:
+                self.prepare(state.limits)
+            except Exception:  # the next run will instantiate for itself
+                pass
+
+    def _wait(self, done: threading.Event, state: _RunState) -> None:
         cancel_seen: float | None = None
-        while True:
-            worker.join(0.02)
-            if not worker.is_alive():
-                return
+        while not done.wait(0.02):
             # The worker traps by itself at the next tick; these cover a blocked host call.
             now = time.monotonic()
             if now > state.deadline + _GRACE_SECONDS:
@@ -205,12 +252,6 @@ class Sandbox:
                     state.abandoned = "cancelled"
                     return
 
-    def _prepare_quietly(self, limits: Limits) -> None:
-        try:
-            self.prepare(limits)
-        except Exception:  # the next run will instantiate for itself
-            pass
-
 
 def _state() -> _RunState:
     return trampoline.CURRENT.state
@@ -221,7 +262,10 @@ def _execute(prepared: _Prepared, state: _RunState, args: tuple[str, str, str], 
     try:
         box["report"] = prepared.run(prepared.store, *args)
     except Exception as exc:  # a trap: a limit, a refusal, or a crash inside the guest
-        box["trap"] = exc
+        box["trap"] = str(exc)
+        # wasmtime-py's frame that raised it holds the error too: a cycle through the traceback
+        # that would keep the instance (and its pool slot) until a garbage collection.
+        exc.__traceback__ = None
     finally:
         trampoline.CURRENT.state = None
 
@@ -244,7 +288,7 @@ def _outcome(state: _RunState, box: dict[str, Any]) -> RunOutcome:
             outcome.error = ScriptError(err.get("type", "Error"), message, err.get("line"),
                                         err.get("hint", ""), limit)
         return outcome
-    outcome.error = _trap_error(state, box.get("trap"))
+    outcome.error = _trap_error(state, box.get("trap", ""))
     return outcome
 
 
@@ -254,12 +298,11 @@ def _abandon_message(state: _RunState) -> str:
     return f"the script exceeded its {state.limits.describe('wall_time')}"
 
 
-def _trap_error(state: _RunState, exc: BaseException | None) -> ScriptError:
+def _trap_error(state: _RunState, text: str) -> ScriptError:
     if state.trap is not None:
         kind = "Cancelled" if state.trap.limit == "cancelled" else (
             "LimitExceeded" if state.trap.limit else "SandboxRefused")
         return ScriptError(kind, str(state.trap), limit=state.trap.limit)
-    text = str(exc)
     missing = _UNKNOWN_IMPORT.search(text)
     if missing:
         return ScriptError("SandboxRefused", f"the script tried to use {missing.group(1)}, which Errand's "

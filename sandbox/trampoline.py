@@ -48,7 +48,11 @@ class Trap(Exception):
 def _trap(exc: BaseException) -> int:
     state = getattr(CURRENT, "state", None)
     if state is not None and getattr(state, "trap", None) is None:
-        state.trap = exc if isinstance(exc, Trap) else Trap(f"host error: {exc!r}")
+        trap = exc if isinstance(exc, Trap) else Trap(f"host error: {exc!r}")
+        # Kept without its traceback: through the frames' callers, that would hold the run's
+        # instance (and its pool slot) until a garbage collection.
+        state.trap = trap.with_traceback(None)
+        trap.__context__ = None
     error = WasmtimeError(str(exc))
     return ctypes.cast(error._consume(), ctypes.c_void_p).value or 0
 

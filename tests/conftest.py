@@ -40,10 +40,11 @@ def component_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="session")
 def sandbox(component_cache: Path):  # type: ignore[no-untyped-def]
-    """One loaded sandbox for the session (each run still gets a fresh instance)."""
+    """One loaded sandbox for the session, set up as the app's (each run still gets a fresh
+    instance: prepared ahead, in a pooled memory slot). ``errand run`` tests cover the one-shot setup."""
     from sandbox import Sandbox
 
-    return Sandbox(cache_dir=component_cache)
+    return Sandbox(cache_dir=component_cache, keep_warm=True)
 
 
 @pytest.fixture(autouse=True)
