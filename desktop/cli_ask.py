@@ -74,7 +74,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
     grants, problems = planning.complete_grants(plan, grants, settings, allow_vision=args.allow_vision)
     if problems:
         raise ErrandError("Errand needs your permission for more before it can preview this chore.",
-                          " ".join(problems))
+                          " ".join(p.for_cli() for p in problems))
     if args.show_code and not args.json:
         from desktop import console
 

@@ -22,9 +22,12 @@ from desktop import recipes as recipe_book
 from desktop.errors import NoModelConfigured
 from desktop.settings import Settings
 
-__all__ = ["Mode", "Plan", "complete_grants", "convert_param", "plan_request"]
+__all__ = ["GrantProblem", "Mode", "Plan", "ProblemKind", "complete_grants", "convert_param",
+           "plan_request"]
 
 Mode = Literal["auto", "model", "recipes"]
+# Why a needed capability cannot be granted with the plan; each front end words the way out.
+ProblemKind = Literal["vision-consent", "no-vision-model", "no-calendar", "no-folder", "other"]
 RecordExchange = Callable[[dict[str, Any]], Any]
 
 # With no model to fall back on, a weaker recipe match is still offered (the preview shows what it does).
@@ -109,34 +112,78 @@ def convert_param(param: Any, text: str) -> Any:
     return text
 
 
+@dataclass(frozen=True)
+class GrantProblem:
+    """A capability the plan needs that cannot be approved with it.
+
+    ``explanation`` says what is wrong, the same everywhere; what to do next
+    depends on the front end (the CLI has flags, the window has buttons and
+    checkboxes for the same things), so each asks for its own wording.
+    """
+
+    capability: str
+    kind: ProblemKind
+    explanation: str
+
+    def for_cli(self) -> str:
+        return self._with(_NEXT_STEPS[self.kind][0])
+
+    def for_window(self) -> str:
+        return self._with(_NEXT_STEPS[self.kind][1])
+
+    def _with(self, next_step: str) -> str:
+        return f"{self.explanation} {next_step}" if next_step else self.explanation
+
+
+# What to do next, per kind: (the CLI's wording, the window's wording).
+_NEXT_STEPS: dict[ProblemKind, tuple[str, str]] = {
+    "vision-consent": ("Allow it with --allow-vision.", "Allow it with its checkbox on this page."),
+    "no-vision-model": ("Set one up with errand settings set vision_model openai/gpt-4o-mini, "
+                        "then allow it with --allow-vision.",
+                        "Set one up in Settings → Vision model."),
+    "no-calendar": ("Pass --calendar ics:/path/cal.ics, or set one for every chore with "
+                    "errand settings set calendar ics:/path/cal.ics.",
+                    "Set one up in Settings → Calendar."),
+    "no-folder": ("Choose one with --folder DIR.", "Add one on the Ask page (Add folder…)."),
+    "other": ("", ""),  # not one the plan knows how to grant: naming it is all either can say
+}
+
+
 def complete_grants(plan: Plan, grants: Sequence[Grant], settings: Settings, *,
-                    allow_vision: bool = False) -> tuple[list[Grant], list[str]]:
+                    allow_vision: bool = False) -> tuple[list[Grant], list[GrantProblem]]:
     """Add the grants a plan needs that the person can approve with the plan; list the rest.
 
     Offline, read-mostly capabilities without a target (photos, places) are
     added and shown with the plan. Sending pictures to a provider (vision) is
     added only when the person allowed it up front; a calendar comes from
-    settings. Returns ``(grants, problems)``: each problem says what to do.
+    settings. Returns ``(grants, problems)``: each problem says what is wrong,
+    and what to do in the CLI's or the window's words.
     """
     have = {g.capability for g in grants}
     result = list(grants)
-    problems: list[str] = []
+    problems: list[GrantProblem] = []
+    vision_model = settings.effective_vision_model
     for name in sorted(plan.needed - have):
         if name in _LOCAL_ONLY:
             result.append(Grant(name))
-        elif name == "vision" and allow_vision and settings.effective_vision_model:
-            result.append(Grant("vision", settings.effective_vision_model, "ro"))
+        elif name == "vision" and allow_vision and vision_model:
+            result.append(Grant("vision", vision_model, "ro"))
+        elif name == "vision" and vision_model:
+            problems.append(GrantProblem(name, "vision-consent",
+                                         f"This chore sends your pictures to {vision_model} to describe "
+                                         "them."))
         elif name == "vision":
-            model = settings.effective_vision_model or "a vision model (Settings → Model)"
-            problems.append(f"This chore sends your pictures to {model} to describe them. "
-                            "Allow it with --allow-vision (or the checkbox in the app).")
+            problems.append(GrantProblem(name, "no-vision-model",
+                                         "This chore sends your pictures to a vision model to describe "
+                                         "them, and none is set up."))
         elif name == "calendar" and settings.calendar:
             result.append(Grant("calendar", settings.calendar, "rw"))
         elif name == "calendar":
-            problems.append("This chore uses a calendar, and none is set up. "
-                            "Pass --calendar ics:/path/cal.ics or set one in Settings → Calendar.")
+            problems.append(GrantProblem(name, "no-calendar",
+                                         "This chore uses a calendar, and none is set up."))
         elif name == "files":
-            problems.append("This chore works on files: choose a folder with --folder DIR.")
+            problems.append(GrantProblem(name, "no-folder",
+                                         "This chore works on files, and no folder is chosen."))
         else:
-            problems.append(f"This chore needs “{get(name).summary}”.")
+            problems.append(GrantProblem(name, "other", f"This chore needs “{get(name).summary}”."))
     return result, problems

@@ -126,9 +126,26 @@ def test_pictures_leave_the_machine_only_when_allowed(tmp_path: Path, capsys: Ca
     code, out = ask(capsys, "caption my photos into a spreadsheet", "--folder", str(photos),
                     "--model", fake_openai.model, "--api-base", fake_openai.url, "--yes")
     assert code == 2
-    assert "--allow-vision" in out["error"]["hint"]
+    assert out["error"]["hint"] == (f"This chore sends your pictures to {fake_openai.model} "
+                                    "to describe them. Allow it with --allow-vision.")
     assert fake_openai.requests == []
     assert sorted(p.name for p in photos.iterdir()) == ["a.jpg"]
+
+
+@pytest.mark.parametrize(("chore", "options", "hint"), [
+    ("add the events in my csv file to the calendar", ["--folder", "{tmp}", "--param", "file=events.csv"],
+     "This chore uses a calendar, and none is set up. Pass --calendar ics:/path/cal.ics, "
+     "or set one for every chore with errand settings set calendar ics:/path/cal.ics."),
+    ("put my downloads in folders by type", ["--param", "folder=Downloads"],
+     "This chore works on files, and no folder is chosen. Choose one with --folder DIR."),
+])
+def test_what_the_chore_still_needs_is_asked_for_with_the_cli_flags(
+        tmp_path: Path, capsys: Capsys, chore: str, options: list[str], hint: str) -> None:
+    code, out = ask(capsys, chore, *(o.format(tmp=tmp_path) for o in options))
+    assert code == 2
+    assert out["error"]["message"] == ("Errand needs your permission for more before it can preview "
+                                       "this chore.")
+    assert out["error"]["hint"] == hint
 
 
 def test_a_parameter_given_by_the_person_wins(tmp_path: Path, capsys: Capsys) -> None:

@@ -181,6 +181,30 @@ def test_a_recipe_asks_for_what_the_request_did_not_say(qtbot: Any, window: Any,
                           for i, n in enumerate(("a.txt", "b.txt", "c.txt"), 1)}
 
 
+@pytest.mark.parametrize(("chore", "with_folder", "hint"), [
+    ("sort my downloads into folders by type", False,
+     "This chore works on files, and no folder is chosen. Add one on the Ask page (Add folder…)."),
+    ("add the events in my csv file to the calendar", True,
+     "This chore uses a calendar, and none is set up. Set one up in Settings → Calendar."),
+    ("caption my photos into a spreadsheet", True,
+     "This chore sends your pictures to a vision model to describe them, and none is set up. "
+     "Set one up in Settings → Vision model."),
+])
+def test_what_the_chore_still_needs_is_said_with_the_windows_own_controls(
+        qtbot: Any, window: Any, tmp_path: Path, chore: str, with_folder: bool, hint: str) -> None:
+    flow = window.flow
+    if with_folder:
+        flow.ask.add_folder(str(tmp_path))
+    flow.ask.set_request(chore)
+    click(qtbot, flow.ask.plan_button)
+    wait_page(qtbot, window, 1)
+    box = flow.plan.problem
+    assert box.isVisible()
+    assert box.message.text() == "Errand needs a little more before it can preview this chore."
+    assert box.hint.text() == hint
+    assert not flow.plan.preview_button.isEnabled()  # nothing runs until it is set up
+
+
 # ---- the model path ------------------------------------------------------------------------------
 
 MODEL_ANSWER = '''Summary: Writes a list of the files in Trip into a new file, list.txt.

@@ -19,7 +19,7 @@ from capabilities.base import Grant
 from capabilities.errors import ErrandError
 from desktop import planning
 from desktop import settings as settings_store
-from desktop.planning import convert_param
+from desktop.planning import GrantProblem, convert_param
 
 __all__ = ["Param", "PlannedChore", "convert_param", "plan_chore", "recipe_examples", "repair_preview"]
 
@@ -44,7 +44,7 @@ class PlannedChore:
     model: str | None = None
     needed: set[str] = field(default_factory=set)  # capabilities the script uses (empty: unknown)
     grants: list[Grant] = field(default_factory=list)  # what the person approves on the Plan page
-    problems: list[str] = field(default_factory=list)  # what still stands in the way, in words
+    problems: list[GrantProblem] = field(default_factory=list)  # what still stands in the way
     inputs: dict[str, Any] = field(default_factory=dict)
     missing: list[Param] = field(default_factory=list)
     exchanges: list[int] = field(default_factory=list)
@@ -66,7 +66,7 @@ def plan_chore(assistant: Any, request: str, grants: Sequence[Grant], *, mode: s
     approved, problems = planning.complete_grants(plan, grants, settings, allow_vision=True)
     return PlannedChore(
         request=request, script=plan.script, summary=plan.summary, planner=plan.planner, model=plan.model,
-        needed=set(plan.needed), grants=list(approved), problems=[_for_window(p) for p in problems],
+        needed=set(plan.needed), grants=list(approved), problems=problems,
         inputs=dict(plan.inputs), missing=_params(plan.missing_params), exchanges=list(plan.exchanges),
         title=plan.recipe.title if plan.recipe else "", planned=plan.planned)
 
@@ -79,14 +79,6 @@ def _params(found: Any) -> list[Param]:
         return [Param(str(name), str(question)) for name, question in found.items()]
     return [Param(p, p) if isinstance(p, str) else Param(p.name, p.question, getattr(p, "type", "text"))
             for p in found]
-
-
-def _for_window(problem: str) -> str:
-    """The planner speaks CLI flags; the window has buttons for the same things."""
-    return (problem.replace("Pass --calendar ics:/path/cal.ics or set one in Settings → Calendar",
-                            "Set one up in Settings")
-            .replace("choose a folder with --folder DIR", "add a folder on the Ask page")
-            .replace("Allow it with --allow-vision (or the checkbox in the app).", ""))
 
 
 # Errors the model cannot fix by rewriting: the person withheld a permission, or an unsafe path was refused.

@@ -138,7 +138,7 @@ class PlanView(QWidget):
         self._fill_params(chore)
         if chore.problems:
             self.problem.show_problem(Problem("Errand needs a little more before it can preview this chore.",
-                                              " ".join(chore.problems)))
+                                              " ".join(p.for_window() for p in chore.problems)))
         else:
             self.problem.clear()
         self.preview_button.setEnabled(not chore.problems)
