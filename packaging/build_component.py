@@ -13,10 +13,9 @@ remain, which every x86-64 PC sold since about 2010 has (Windows 11 and RHEL 9
 require them too). Apple silicon Macs all share one feature set: native is fine.
 
 The result is cached under ``build/component/`` by ``sandbox.build.cache_key()``
-plus these flags, so repeated builds skip the ~15 s build and compile. The
-file is checked by loading it with the app's own ``make_engine()`` before it
-is used: an engine setting that drifted from the app's fails the build here,
-not on a person's computer.
+plus these flags, so repeated builds skip the ~15 s build and compile. It is
+compiled by the app's own ``make_engine()`` with those features off, so no
+other engine setting can drift from the app's, and loaded by it before use.
 
 Usage: ``python packaging/build_component.py OUT.cwasm`` (prints the path).
 """
@@ -31,10 +30,8 @@ import sys
 import tempfile
 from pathlib import Path
 
-import wasmtime
-import wasmtime.component as wc
-
 from sandbox import build
+from sandbox.runtime import Component
 
 ROOT = Path(__file__).resolve().parent.parent
 CACHE = ROOT / "build" / "component"
@@ -48,17 +45,6 @@ _X86_ABOVE_V2 = ("has_avx", "has_avx2", "has_bmi1", "has_bmi2", "has_lzcnt", "ha
 def portable_flags() -> tuple[str, ...]:
     """The Cranelift ISA flags switched off for this machine's architecture."""
     return _X86_ABOVE_V2 if platform.machine().lower() in ("x86_64", "amd64") else ()
-
-
-def portable_engine() -> wasmtime.Engine:
-    """``sandbox.build.make_engine()``'s settings, with the CPU features above the baseline off."""
-    config = wasmtime.Config()
-    config.epoch_interruption = True
-    config.max_wasm_stack = 1024 * 1024
-    config.cranelift_opt_level = "speed"
-    for flag in portable_flags():
-        config.cranelift_flag_set(flag, "false")
-    return wasmtime.Engine(config)
 
 
 def cached_path() -> Path:
@@ -76,14 +62,15 @@ def compile_portable(target: Path) -> Path:
             print("building the guest component (componentize-py)…", file=sys.stderr, flush=True)
             build._componentize(wasm)
             print("compiling it for the installer's target…", file=sys.stderr, flush=True)
-            component = wc.Component.from_file(portable_engine(), str(wasm))
+            engine = build.make_engine(instances=0, cpu_features_off=portable_flags())
+            component = Component.compile(engine, wasm.read_bytes())
             partial = cached.with_suffix(f".{os.getpid()}.partial")
             partial.write_bytes(component.serialize())
             os.replace(partial, cached)
         for stale in CACHE.glob("guest-*.cwasm"):
             if stale != cached:
                 stale.unlink(missing_ok=True)
-    wc.Component.deserialize_file(build.make_engine(), str(cached))  # raises if the app could not load it
+    Component.from_file(build.make_engine(), str(cached))  # raises if the app could not load it
     target.parent.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(cached, target)
     return target

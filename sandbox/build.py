@@ -7,27 +7,27 @@ processes starting at once build it once: the second waits on a file lock and
 then finds the result. Files are written to a temporary name and renamed into
 place, so a reader never sees half a component.
 
-Loading uses ``Component.deserialize_file``, which maps the file (≈3 ms)
+Loading uses ``deserialize_file``, which maps the file (≈3 ms)
 instead of reading 30+ MB into memory first (65–120 ms).
 """
 
 from __future__ import annotations
 
-import hashlib
 import importlib.util
 import os
-import platform
-import subprocess
 import sys
-import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
-import wasmtime
-import wasmtime.component as wc
+from sandbox import capi
 
+try:  # the module hashlib wraps: importing hashlib itself loads OpenSSL, ~2.5 ms on every start
+    from _blake2 import blake2b as _digest
+except ImportError:
+    from hashlib import blake2b as _digest
 from sandbox.pooling import POOL_INSTANCES, enable_pooling
+from sandbox.runtime import Component, Engine
 
 __all__ = ["BUNDLED_ENV", "GUEST_DIR", "WIT_PATH", "cache_key", "compiled_component", "make_engine"]
 
@@ -41,37 +41,40 @@ BUNDLED_ENV = "ERRAND_BUNDLED_COMPONENT"  # installers point this at a prebuilt 
 _MAX_WASM_STACK = 1024 * 1024
 
 
-def make_engine(instances: int = POOL_INSTANCES) -> wasmtime.Engine:
+def make_engine(instances: int = POOL_INSTANCES, cpu_features_off: Sequence[str] = ()) -> Engine:
     """The one engine configuration Errand uses (the cache key includes it), with a pool of
-    ``instances`` instance slots (0: wasmtime's on-demand allocator, for comparison)."""
-    config = wasmtime.Config()
-    config.epoch_interruption = True
-    config.max_wasm_stack = _MAX_WASM_STACK
-    config.cranelift_opt_level = "speed"
+    ``instances`` instance slots (0: wasmtime's on-demand allocator). ``cpu_features_off``: Cranelift
+    ISA flags (``has_avx2``…) to compile without, for installers (packaging/build_component.py)."""
+    config = capi.wasm_config_new()
+    capi.wasmtime_config_epoch_interruption_set(config, True)
+    capi.wasmtime_config_max_wasm_stack_set(config, _MAX_WASM_STACK)
+    capi.wasmtime_config_cranelift_opt_level_set(config, capi.OPT_LEVEL_SPEED)
+    for flag in cpu_features_off:
+        capi.wasmtime_config_cranelift_flag_set(config, flag.encode(), b"false")
     if instances:
         enable_pooling(config, instances)
-    return wasmtime.Engine(config)
+    return Engine(config)
 
 
 def cache_key() -> str:
     """A digest of everything that shapes the compiled component."""
-    digest = hashlib.sha256()
+    digest = _digest()
     digest.update(WIT_PATH.read_bytes())
     for source in sorted(GUEST_DIR.glob("*.py")):
         digest.update(source.name.encode())
         digest.update(source.read_bytes())
     for dist in ("componentize-py", "wasmtime"):
         digest.update(f"{dist}={_version(dist)}".encode())
-    digest.update(f"stack={_MAX_WASM_STACK};epoch;speed;pooling;{sys.platform};{platform.machine()}".encode())
+    digest.update(f"stack={_MAX_WASM_STACK};epoch;speed;pooling;{sys.platform};{capi.machine()}".encode())
     return digest.hexdigest()[:24]
 
 
-def compiled_component(engine: wasmtime.Engine, cache_dir: Path,
-                       progress: Callable[[str], None] | None = None) -> wc.Component:
+def compiled_component(engine: Engine, cache_dir: Path,
+                       progress: Callable[[str], None] | None = None) -> Component:
     """Load the compiled component, building and compiling it first if the cache lacks it."""
     bundled = os.environ.get(BUNDLED_ENV)
     if bundled and Path(bundled).is_file():
-        return wc.Component.deserialize_file(engine, bundled)
+        return Component.from_file(engine, bundled)
     target = cache_dir / "sandbox" / f"guest-{cache_key()}.cwasm"
     if not target.exists():
         from filelock import FileLock  # only on a cache miss: it costs ~50 ms to import
@@ -80,10 +83,12 @@ def compiled_component(engine: wasmtime.Engine, cache_dir: Path,
         with FileLock(str(target) + ".lock"):
             if not target.exists():  # another process may have built it while we waited
                 _build_into(engine, target, progress or _print_progress)
-    return wc.Component.deserialize_file(engine, str(target))
+    return Component.from_file(engine, str(target))
 
 
-def _build_into(engine: wasmtime.Engine, target: Path, progress: Callable[[str], None]) -> None:
+def _build_into(engine: Engine, target: Path, progress: Callable[[str], None]) -> None:
+    import tempfile  # only when building: every start would pay for it
+
     started = time.monotonic()
     progress("Preparing Errand's sandbox for first use (about 15 seconds, once)…")
     with tempfile.TemporaryDirectory(prefix="errand-build-") as tmp:
@@ -91,7 +96,7 @@ def _build_into(engine: wasmtime.Engine, target: Path, progress: Callable[[str],
         progress("  building the guest component (CPython inside WebAssembly)…")
         _componentize(wasm)
         progress("  compiling it for this computer…")
-        component = wc.Component.from_file(engine, str(wasm))
+        component = Component.compile(engine, wasm.read_bytes())
         partial = target.with_suffix(f".{os.getpid()}.partial")
         partial.write_bytes(component.serialize())
         os.replace(partial, target)
@@ -106,6 +111,8 @@ def _componentize(output: Path) -> None:
     # its argument handling and memory stay out of ours.
     args = ["componentize-py", "-d", str(WIT_PATH), "-w", "guest", "componentize",
             "-p", str(GUEST_DIR), GUEST_MODULE, "-o", str(output)]
+    import subprocess
+
     code = "import sys, componentize_py; sys.argv = sys.argv[1:]; componentize_py.script()"
     done = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True)
     if done.returncode != 0 or not output.exists():

@@ -24,14 +24,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
-import wasmtime
-import wasmtime.component as wc
-
-from sandbox import trampoline
+from sandbox import capi, trampoline
 from sandbox.build import compiled_component, make_engine
 from sandbox.limits import Limits
 from sandbox.outcome import RunOutcome, ScriptError
 from sandbox.pooling import POOL_INSTANCES, is_pool_exhausted
+from sandbox.runtime import Instance, Linker, Store
 from sandbox.ticker import EpochTicker
 from sandbox.wasi import define_minimal_wasi
 
@@ -118,8 +116,7 @@ def _error_json(exc: Exception) -> dict[str, str]:
 
 @dataclass
 class _Prepared:
-    store: wasmtime.Store
-    run: wc.Func
+    instance: Instance
     memory_bytes: int
 
 
@@ -136,6 +133,7 @@ class Sandbox:
         self.engine = make_engine(self.pool_size)
         self.component = compiled_component(self.engine, Path(cache_dir), progress)
         self.linker = self._make_linker()
+        self._run_export = self.component.export_index("run")
         self.ticker = EpochTicker(self.engine)
         self.keep_warm = keep_warm
         self._prepared: _Prepared | None = None
@@ -143,9 +141,9 @@ class Sandbox:
         self._freed = threading.Condition()  # notified each time a worker frees its instance
         self._frees = 0
 
-    def _make_linker(self) -> wc.Linker:
-        linker = wc.Linker(self.engine)
-        with linker.root() as root, root.add_instance("errand:sandbox/host") as host:
+    def _make_linker(self) -> Linker:
+        linker = Linker(self.engine)
+        with linker.instance("errand:sandbox/host") as host:
             trampoline.add_string_func(host, "call", lambda name, args: _state().call(name, args))
             trampoline.add_unit_func(host, "log", lambda line: _state().add_log(line))
         define_minimal_wasi(linker, self.component)
@@ -159,14 +157,9 @@ class Sandbox:
             self._prepared = prepared
 
     def _instantiate(self, memory_bytes: int) -> _Prepared:
-        store = wasmtime.Store(self.engine)
-        store.set_limits(memory_size=memory_bytes)
+        store = Store(self.engine, memory_bytes)
         trampoline.install_epoch_callback(store)
-        instance = self.linker.instantiate(store, self.component)
-        run = instance.get_func(store, "run")
-        if run is None:
-            raise RuntimeError("the sandbox component has no 'run' export; delete the cache to rebuild")
-        return _Prepared(store, run, memory_bytes)
+        return _Prepared(self.linker.instantiate(store, self.component, self._run_export), memory_bytes)
 
     def _take(self, limits: Limits) -> _Prepared:
         with self._lock:
@@ -180,7 +173,7 @@ class Sandbox:
                 generation = self._frees
             try:
                 return self._instantiate(limits.memory_bytes)
-            except wasmtime.WasmtimeError as exc:
+            except capi.WasmtimeError as exc:
                 # Runs in quick succession can find every slot held by a finished run whose worker
                 # is still freeing it: wait for a worker to free one.
                 remaining = deadline - time.monotonic()
@@ -198,7 +191,7 @@ class Sandbox:
         state = _RunState(dispatcher, limits, on_log, cancel, started + limits.wall_seconds)
         try:
             instance = [self._take(limits)]
-        except wasmtime.WasmtimeError as exc:
+        except capi.WasmtimeError as exc:
             if not is_pool_exhausted(exc):
                 raise
             return RunOutcome(error=ScriptError(
@@ -260,11 +253,11 @@ def _state() -> _RunState:
 def _execute(prepared: _Prepared, state: _RunState, args: tuple[str, str, str], box: dict[str, Any]) -> None:
     trampoline.CURRENT.state = state
     try:
-        box["report"] = prepared.run(prepared.store, *args)
+        box["report"] = prepared.instance.call(*args)
     except Exception as exc:  # a trap: a limit, a refusal, or a crash inside the guest
         box["trap"] = str(exc)
-        # wasmtime-py's frame that raised it holds the error too: a cycle through the traceback
-        # that would keep the instance (and its pool slot) until a garbage collection.
+        # Through the traceback's frames, the exception would keep the instance (and its pool
+        # slot) alive for as long as anything holds it.
         exc.__traceback__ = None
     finally:
         trampoline.CURRENT.state = None

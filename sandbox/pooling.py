@@ -1,4 +1,4 @@
-"""Wasmtime's pooling instance allocator, set up through its C API (wasmtime-py does not wrap it).
+"""Wasmtime's pooling instance allocator, set up through its C API.
 
 Why: with the default on-demand allocator every fresh instance maps a new
 linear memory, and the guest's first run then copies on write ~280 pages of
@@ -18,8 +18,7 @@ from __future__ import annotations
 import ctypes
 from typing import Any
 
-import wasmtime
-from wasmtime import _ffi as ffi
+from sandbox import capi
 
 __all__ = ["KEEP_RESIDENT_BYTES", "POOL_INSTANCES", "enable_pooling", "is_pool_exhausted"]
 
@@ -42,19 +41,20 @@ _Config = ctypes.c_void_p
 
 
 def _setter(name: str, value_type: type) -> Any:
-    func = getattr(ffi.dll, f"wasmtime_pooling_allocation_config_{name}_set")
+    func = getattr(capi.lib, f"wasmtime_pooling_allocation_config_{name}_set")
     func.argtypes = [_Config, value_type]
     func.restype = None
     return func
 
 
-def enable_pooling(config: wasmtime.Config, instances: int = POOL_INSTANCES) -> None:
-    """Make engines built from ``config`` allocate instances from a pool of ``instances`` slots."""
-    new = ffi.dll.wasmtime_pooling_allocation_config_new
+def enable_pooling(config: int, instances: int = POOL_INSTANCES) -> None:
+    """Make the engine built from ``config`` (a ``wasm_config_t*``) allocate instances from a pool
+    of ``instances`` slots."""
+    new = capi.lib.wasmtime_pooling_allocation_config_new
     new.argtypes, new.restype = [], _Config
-    delete = ffi.dll.wasmtime_pooling_allocation_config_delete
+    delete = capi.lib.wasmtime_pooling_allocation_config_delete
     delete.argtypes, delete.restype = [_Config], None
-    apply = ffi.dll.wasmtime_pooling_allocation_strategy_set
+    apply = capi.lib.wasmtime_pooling_allocation_strategy_set
     apply.argtypes, apply.restype = [ctypes.c_void_p, _Config], None
 
     pool = new()
@@ -70,7 +70,7 @@ def enable_pooling(config: wasmtime.Config, instances: int = POOL_INSTANCES) -> 
         _setter("table_elements", size)(pool, _TABLE_ELEMENTS)
         _setter("max_memory_size", size)(pool, _MAX_MEMORY_BYTES)
         _setter("linear_memory_keep_resident", size)(pool, KEEP_RESIDENT_BYTES)
-        apply(config.ptr(), pool)  # copies the settings into the config
+        apply(config, pool)  # copies the settings into the config
     finally:
         delete(pool)
 

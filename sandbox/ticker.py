@@ -12,7 +12,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-import wasmtime
+from sandbox.runtime import Engine
 
 __all__ = ["TICK_SECONDS", "EpochTicker"]
 
@@ -20,7 +20,7 @@ TICK_SECONDS = 0.01
 
 
 class EpochTicker:
-    def __init__(self, engine: wasmtime.Engine) -> None:
+    def __init__(self, engine: Engine) -> None:
         self._engine = engine
         self._active = 0
         self._lock = threading.Lock()

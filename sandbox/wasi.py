@@ -16,11 +16,10 @@ from __future__ import annotations
 
 import os
 import time
-from typing import Any
+from collections.abc import Callable
 
-from wasmtime.component import Component, Linker, Record
-
-from sandbox import trampoline
+from sandbox import capi, trampoline
+from sandbox.runtime import Component, Linker
 
 __all__ = ["define_minimal_wasi"]
 
@@ -31,61 +30,53 @@ _SLEEP = ("sleeping and waiting are not available in Errand scripts; "
 def define_minimal_wasi(linker: Linker, component: Component) -> None:
     """Add the allowed WASI functions for ``component`` to ``linker`` and trap the rest."""
     versions = _imported_versions(linker, component)
-    with linker.root() as root:
-        for iface, define in _DEFINITIONS.items():
-            if iface in versions:
-                with root.add_instance(f"{iface}{versions[iface]}") as instance:
-                    define(instance)
+    for iface, define in _DEFINITIONS.items():
+        if iface in versions:
+            with linker.instance(f"{iface}{versions[iface]}") as instance:
+                define(instance)
     linker.define_unknown_imports_as_traps(component)
 
 
 def _imported_versions(linker: Linker, component: Component) -> dict[str, str]:
     found = {}
-    for name in component.type.imports(linker.engine):
+    for name in component.import_names(linker.engine):
         base, at, version = name.partition("@")
         found[base] = at + version
     return found
 
 
-def _environment(instance: Any) -> None:
-    instance.add_func("get-environment", lambda store: [])
-    instance.add_func("get-arguments", lambda store: [])
-    instance.add_func("initial-cwd", lambda store: None)
+def _environment(instance: int) -> None:
+    trampoline.add_empty_list_func(instance, "get-environment")
+    trampoline.add_empty_list_func(instance, "get-arguments")
+    trampoline.add_none_func(instance, "initial-cwd")
 
 
-def _preopens(instance: Any) -> None:
-    instance.add_func("get-directories", lambda store: [])
+def _preopens(instance: int) -> None:
+    trampoline.add_empty_list_func(instance, "get-directories")
 
 
-def _random(instance: Any) -> None:
+def _random(instance: int) -> None:
     trampoline.add_bytes_func(instance, "get-random-bytes", os.urandom)
     trampoline.add_u64_func(instance, "get-random-u64", lambda: int.from_bytes(os.urandom(8), "little"))
 
 
-def _wall_clock(instance: Any) -> None:
-    def datetime_now(store: Any) -> Record:
-        ns = time.time_ns()
-        return _datetime(ns // 1_000_000_000, ns % 1_000_000_000)
+def _wall_clock(instance: int) -> None:
+    def now() -> tuple[int, int]:
+        return divmod(time.time_ns(), 1_000_000_000)
 
-    instance.add_func("now", datetime_now)
-    instance.add_func("resolution", lambda store: _datetime(0, 1000))
+    datetime = ("seconds", "nanoseconds"), (capi.KIND_U64, capi.KIND_U32)
+    trampoline.add_record_func(instance, "now", now, *datetime)
+    trampoline.add_record_func(instance, "resolution", lambda: (0, 1000), *datetime)
 
 
-def _monotonic_clock(instance: Any) -> None:
+def _monotonic_clock(instance: int) -> None:
     trampoline.add_u64_func(instance, "now", time.monotonic_ns)
     trampoline.add_u64_func(instance, "resolution", lambda: 1000)
     trampoline.add_trap_func(instance, "subscribe-duration", _SLEEP)
     trampoline.add_trap_func(instance, "subscribe-instant", _SLEEP)
 
 
-def _datetime(seconds: int, nanoseconds: int) -> Record:
-    record = Record()
-    record.seconds = seconds  # type: ignore[attr-defined]
-    record.nanoseconds = nanoseconds  # type: ignore[attr-defined]
-    return record
-
-
-_DEFINITIONS = {
+_DEFINITIONS: dict[str, Callable[[int], None]] = {
     "wasi:cli/environment": _environment,
     "wasi:filesystem/preopens": _preopens,
     "wasi:random/random": _random,

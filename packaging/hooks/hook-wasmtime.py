@@ -1,8 +1,8 @@
-"""PyInstaller hook: wasmtime loads ``<platform>-<machine>/_libwasmtime.*`` next to its ``_ffi.py``.
+"""PyInstaller hook: the library Errand's ``sandbox.capi`` loads, ``wasmtime/<platform>-<machine>/``.
 
 The usual collectors miss it (it is neither an extension module nor named
 like a shared library they look for), so it is collected by hand, keeping
-the folder wasmtime computes the path from.
+the folder the path is computed from.
 """
 
 from __future__ import annotations
@@ -16,4 +16,3 @@ _LIBS = ("_libwasmtime.so", "_libwasmtime.dylib", "_wasmtime.dll")
 
 binaries = [(str(lib), f"wasmtime/{lib.parent.name}")
             for lib in _PACKAGE.glob("*-*/*") if lib.name in _LIBS]
-hiddenimports = ["wasmtime.component"]
