@@ -73,7 +73,9 @@ def cmd_ask(args: argparse.Namespace) -> int:
     _fill_params(plan, args)
     grants, problems = planning.complete_grants(plan, grants, settings, allow_vision=args.allow_vision)
     if problems:
-        raise ErrandError("Errand needs your permission for more before it can preview this chore.",
+        consent_only = all(p.kind == "vision-consent" for p in problems)
+        raise ErrandError("Errand needs your permission before it can preview this chore." if consent_only
+                          else "This chore needs more from you before Errand can preview it.",
                           " ".join(p.for_cli() for p in problems))
     if args.show_code and not args.json:
         from desktop import console

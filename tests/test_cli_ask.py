@@ -126,6 +126,7 @@ def test_pictures_leave_the_machine_only_when_allowed(tmp_path: Path, capsys: Ca
     code, out = ask(capsys, "caption my photos into a spreadsheet", "--folder", str(photos),
                     "--model", fake_openai.model, "--api-base", fake_openai.url, "--yes")
     assert code == 2
+    assert out["error"]["message"] == "Errand needs your permission before it can preview this chore."
     assert out["error"]["hint"] == (f"This chore sends your pictures to {fake_openai.model} "
                                     "to describe them. Allow it with --allow-vision.")
     assert fake_openai.requests == []
@@ -143,8 +144,7 @@ def test_what_the_chore_still_needs_is_asked_for_with_the_cli_flags(
         tmp_path: Path, capsys: Capsys, chore: str, options: list[str], hint: str) -> None:
     code, out = ask(capsys, chore, *(o.format(tmp=tmp_path) for o in options))
     assert code == 2
-    assert out["error"]["message"] == ("Errand needs your permission for more before it can preview "
-                                       "this chore.")
+    assert out["error"]["message"] == "This chore needs more from you before Errand can preview it."
     assert out["error"]["hint"] == hint
 
 
