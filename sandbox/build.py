@@ -21,13 +21,13 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from sandbox import capi
+from sandbox.pooling import POOL_INSTANCES, enable_pooling
+from sandbox.runtime import Component, Engine
 
 try:  # the module hashlib wraps: importing hashlib itself loads OpenSSL, ~2.5 ms on every start
     from _blake2 import blake2b as _digest
 except ImportError:
     from hashlib import blake2b as _digest
-from sandbox.pooling import POOL_INSTANCES, enable_pooling
-from sandbox.runtime import Component, Engine
 
 __all__ = ["BUNDLED_ENV", "GUEST_DIR", "WIT_PATH", "cache_key", "compiled_component", "make_engine"]
 

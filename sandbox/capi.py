@@ -23,7 +23,7 @@ from ctypes import POINTER, c_bool, c_char, c_char_p, c_int64, c_size_t, c_uint8
 from pathlib import Path
 from typing import Any
 
-__all__ = ["WasmtimeError", "check", "error_from_text", "lib", "machine"]
+__all__ = ["WasmtimeError", "check", "declare", "error_from_text", "lib", "machine"]
 
 
 class WasmtimeError(Exception):
@@ -108,7 +108,8 @@ UPDATE_DEADLINE_CONTINUE = 0
 OPT_LEVEL_SPEED = 1
 
 
-def _declare(name: str, restype: Any, *argtypes: Any) -> Any:
+def declare(name: str, restype: Any, *argtypes: Any) -> Any:
+    """The library's function ``name`` with its C signature."""
     func = getattr(lib, name)
     func.restype, func.argtypes = restype, list(argtypes)
     return func
@@ -116,70 +117,70 @@ def _declare(name: str, restype: Any, *argtypes: Any) -> Any:
 
 P = c_void_p  # opaque pointers: engine, config, store, context, component, linker, errors…
 
-wasm_byte_vec_new = _declare("wasm_byte_vec_new", None, POINTER(ByteVec), c_size_t, c_char_p)
-wasm_byte_vec_delete = _declare("wasm_byte_vec_delete", None, POINTER(ByteVec))
-wasmtime_error_new = _declare("wasmtime_error_new", P, c_char_p)
-wasmtime_error_message = _declare("wasmtime_error_message", None, P, POINTER(ByteVec))
-wasmtime_error_delete = _declare("wasmtime_error_delete", None, P)
+wasm_byte_vec_new = declare("wasm_byte_vec_new", None, POINTER(ByteVec), c_size_t, c_char_p)
+wasm_byte_vec_delete = declare("wasm_byte_vec_delete", None, POINTER(ByteVec))
+wasmtime_error_new = declare("wasmtime_error_new", P, c_char_p)
+wasmtime_error_message = declare("wasmtime_error_message", None, P, POINTER(ByteVec))
+wasmtime_error_delete = declare("wasmtime_error_delete", None, P)
 
-wasm_config_new = _declare("wasm_config_new", P)
-wasmtime_config_epoch_interruption_set = _declare("wasmtime_config_epoch_interruption_set", None, P, c_bool)
-wasmtime_config_max_wasm_stack_set = _declare("wasmtime_config_max_wasm_stack_set", None, P, c_size_t)
-wasmtime_config_cranelift_opt_level_set = _declare("wasmtime_config_cranelift_opt_level_set", None, P,
+wasm_config_new = declare("wasm_config_new", P)
+wasmtime_config_epoch_interruption_set = declare("wasmtime_config_epoch_interruption_set", None, P, c_bool)
+wasmtime_config_max_wasm_stack_set = declare("wasmtime_config_max_wasm_stack_set", None, P, c_size_t)
+wasmtime_config_cranelift_opt_level_set = declare("wasmtime_config_cranelift_opt_level_set", None, P,
                                                    c_uint8)
-wasmtime_config_cranelift_flag_set = _declare("wasmtime_config_cranelift_flag_set", None, P, c_char_p,
+wasmtime_config_cranelift_flag_set = declare("wasmtime_config_cranelift_flag_set", None, P, c_char_p,
                                               c_char_p)
-wasm_engine_new_with_config = _declare("wasm_engine_new_with_config", P, P)  # takes the config
-wasm_engine_delete = _declare("wasm_engine_delete", None, P)
-wasmtime_engine_increment_epoch = _declare("wasmtime_engine_increment_epoch", None, P)
+wasm_engine_new_with_config = declare("wasm_engine_new_with_config", P, P)  # takes the config
+wasm_engine_delete = declare("wasm_engine_delete", None, P)
+wasmtime_engine_increment_epoch = declare("wasmtime_engine_increment_epoch", None, P)
 
-wasmtime_component_new = _declare("wasmtime_component_new", P, P, c_char_p, c_size_t, POINTER(P))
-wasmtime_component_serialize = _declare("wasmtime_component_serialize", P, P, POINTER(ByteVec))
-wasmtime_component_deserialize_file = _declare("wasmtime_component_deserialize_file", P, P, c_char_p,
+wasmtime_component_new = declare("wasmtime_component_new", P, P, c_char_p, c_size_t, POINTER(P))
+wasmtime_component_serialize = declare("wasmtime_component_serialize", P, P, POINTER(ByteVec))
+wasmtime_component_deserialize_file = declare("wasmtime_component_deserialize_file", P, P, c_char_p,
                                                POINTER(P))
-wasmtime_component_delete = _declare("wasmtime_component_delete", None, P)
-wasmtime_component_type = _declare("wasmtime_component_type", P, P)
-wasmtime_component_type_delete = _declare("wasmtime_component_type_delete", None, P)
-wasmtime_component_type_import_count = _declare("wasmtime_component_type_import_count", c_size_t, P, P)
-wasmtime_component_type_import_nth = _declare("wasmtime_component_type_import_nth", c_bool, P, P, c_size_t,
+wasmtime_component_delete = declare("wasmtime_component_delete", None, P)
+wasmtime_component_type = declare("wasmtime_component_type", P, P)
+wasmtime_component_type_delete = declare("wasmtime_component_type_delete", None, P)
+wasmtime_component_type_import_count = declare("wasmtime_component_type_import_count", c_size_t, P, P)
+wasmtime_component_type_import_nth = declare("wasmtime_component_type_import_nth", c_bool, P, P, c_size_t,
                                               POINTER(POINTER(c_char)), POINTER(c_size_t), POINTER(P))
-wasmtime_component_extern_delete = _declare("wasmtime_component_extern_delete", None, P)
-wasmtime_component_get_export_index = _declare("wasmtime_component_get_export_index", P, P, P, c_char_p,
+wasmtime_component_extern_delete = declare("wasmtime_component_extern_delete", None, P)
+wasmtime_component_get_export_index = declare("wasmtime_component_get_export_index", P, P, P, c_char_p,
                                                c_size_t)
-wasmtime_component_export_index_delete = _declare("wasmtime_component_export_index_delete", None, P)
+wasmtime_component_export_index_delete = declare("wasmtime_component_export_index_delete", None, P)
 
-wasmtime_component_linker_new = _declare("wasmtime_component_linker_new", P, P)
-wasmtime_component_linker_delete = _declare("wasmtime_component_linker_delete", None, P)
-wasmtime_component_linker_root = _declare("wasmtime_component_linker_root", P, P)
-wasmtime_component_linker_instance_add_instance = _declare(
+wasmtime_component_linker_new = declare("wasmtime_component_linker_new", P, P)
+wasmtime_component_linker_delete = declare("wasmtime_component_linker_delete", None, P)
+wasmtime_component_linker_root = declare("wasmtime_component_linker_root", P, P)
+wasmtime_component_linker_instance_add_instance = declare(
     "wasmtime_component_linker_instance_add_instance", P, P, c_char_p, c_size_t, POINTER(P))
-wasmtime_component_linker_instance_add_func = _declare(
+wasmtime_component_linker_instance_add_func = declare(
     "wasmtime_component_linker_instance_add_func", P, P, c_char_p, c_size_t, HostFunc, c_void_p, Finalizer)
-wasmtime_component_linker_instance_delete = _declare("wasmtime_component_linker_instance_delete", None, P)
-wasmtime_component_linker_define_unknown_imports_as_traps = _declare(
+wasmtime_component_linker_instance_delete = declare("wasmtime_component_linker_instance_delete", None, P)
+wasmtime_component_linker_define_unknown_imports_as_traps = declare(
     "wasmtime_component_linker_define_unknown_imports_as_traps", P, P, P)
-wasmtime_component_linker_add_wasip2 = _declare("wasmtime_component_linker_add_wasip2", P, P)
-wasmtime_component_linker_instantiate = _declare("wasmtime_component_linker_instantiate", P, P, P, P,
+wasmtime_component_linker_add_wasip2 = declare("wasmtime_component_linker_add_wasip2", P, P)
+wasmtime_component_linker_instantiate = declare("wasmtime_component_linker_instantiate", P, P, P, P,
                                                  POINTER(ComponentInstance))
 
-wasmtime_store_new = _declare("wasmtime_store_new", P, P, c_void_p, Finalizer)
-wasmtime_store_context = _declare("wasmtime_store_context", P, P)
-wasmtime_store_limiter = _declare("wasmtime_store_limiter", None, P, c_int64, c_int64, c_int64, c_int64,
+wasmtime_store_new = declare("wasmtime_store_new", P, P, c_void_p, Finalizer)
+wasmtime_store_context = declare("wasmtime_store_context", P, P)
+wasmtime_store_limiter = declare("wasmtime_store_limiter", None, P, c_int64, c_int64, c_int64, c_int64,
                                   c_int64)
-wasmtime_store_epoch_deadline_callback = _declare("wasmtime_store_epoch_deadline_callback", None, P,
+wasmtime_store_epoch_deadline_callback = declare("wasmtime_store_epoch_deadline_callback", None, P,
                                                   EpochCallback, c_void_p, Finalizer)
-wasmtime_context_set_epoch_deadline = _declare("wasmtime_context_set_epoch_deadline", None, P, c_uint64)
-wasmtime_store_delete = _declare("wasmtime_store_delete", None, P)
-wasi_config_new = _declare("wasi_config_new", P)
-wasmtime_context_set_wasi = _declare("wasmtime_context_set_wasi", P, P, P)  # takes the config
+wasmtime_context_set_epoch_deadline = declare("wasmtime_context_set_epoch_deadline", None, P, c_uint64)
+wasmtime_store_delete = declare("wasmtime_store_delete", None, P)
+wasi_config_new = declare("wasi_config_new", P)
+wasmtime_context_set_wasi = declare("wasmtime_context_set_wasi", P, P, P)  # takes the config
 
-wasmtime_component_instance_get_func = _declare(
+wasmtime_component_instance_get_func = declare(
     "wasmtime_component_instance_get_func", c_bool, POINTER(ComponentInstance), P, P, POINTER(ComponentFunc))
-wasmtime_component_func_call = _declare("wasmtime_component_func_call", P, POINTER(ComponentFunc), P,
+wasmtime_component_func_call = declare("wasmtime_component_func_call", P, POINTER(ComponentFunc), P,
                                         POINTER(Val), c_size_t, POINTER(Val), c_size_t)
-wasmtime_component_vallist_new_uninit = _declare("wasmtime_component_vallist_new_uninit", None,
+wasmtime_component_vallist_new_uninit = declare("wasmtime_component_vallist_new_uninit", None,
                                                  POINTER(ValList), c_size_t)
-wasmtime_component_valrecord_new_uninit = _declare("wasmtime_component_valrecord_new_uninit", None,
+wasmtime_component_valrecord_new_uninit = declare("wasmtime_component_valrecord_new_uninit", None,
                                                    POINTER(ValRecord), c_size_t)
 
 

@@ -4,13 +4,14 @@ Why: with the default on-demand allocator every fresh instance maps a new
 linear memory, and the guest's first run then copies on write ~280 pages of
 the CPython snapshot (~1.1 ms of page faults for an empty script). The pool
 keeps a few memory slots. When an instance is dropped its slot is reset to
-the snapshot by copying back the pages it dirtied, and the first
-``KEEP_RESIDENT_BYTES`` stay mapped. The next instance in that slot starts
+the snapshot: the first ``KEEP_RESIDENT_BYTES`` are restored in place and
+stay mapped, the rest is released. The next instance in that slot starts
 with those pages present: no faults, and every run still starts from the
 pristine snapshot.
 
-The reset costs about 1 ms. A run's worker thread frees its instance after
-the caller has the answer, so that cost is kept off the run.
+The reset costs about 1 ms (it grows with ``KEEP_RESIDENT_BYTES``). A run's
+worker thread frees its instance after the caller has the answer, so that
+cost is kept off the run.
 """
 
 from __future__ import annotations
@@ -37,27 +38,19 @@ _TABLE_ELEMENTS = 65_536
 KEEP_RESIDENT_BYTES = 16 * 1024 * 1024
 _MAX_MEMORY_BYTES = 4 * 1024 * 1024 * 1024  # the wasm32 maximum; the store's limit is the real cap
 
-_Config = ctypes.c_void_p
+_new = capi.declare("wasmtime_pooling_allocation_config_new", capi.P)
+_delete = capi.declare("wasmtime_pooling_allocation_config_delete", None, capi.P)
+_apply = capi.declare("wasmtime_pooling_allocation_strategy_set", None, capi.P, capi.P)  # copies them
 
 
 def _setter(name: str, value_type: type) -> Any:
-    func = getattr(capi.lib, f"wasmtime_pooling_allocation_config_{name}_set")
-    func.argtypes = [_Config, value_type]
-    func.restype = None
-    return func
+    return capi.declare(f"wasmtime_pooling_allocation_config_{name}_set", None, capi.P, value_type)
 
 
 def enable_pooling(config: int, instances: int = POOL_INSTANCES) -> None:
     """Make the engine built from ``config`` (a ``wasm_config_t*``) allocate instances from a pool
     of ``instances`` slots."""
-    new = capi.lib.wasmtime_pooling_allocation_config_new
-    new.argtypes, new.restype = [], _Config
-    delete = capi.lib.wasmtime_pooling_allocation_config_delete
-    delete.argtypes, delete.restype = [_Config], None
-    apply = capi.lib.wasmtime_pooling_allocation_strategy_set
-    apply.argtypes, apply.restype = [ctypes.c_void_p, _Config], None
-
-    pool = new()
+    pool = _new()
     try:
         u32, size = ctypes.c_uint32, ctypes.c_size_t
         _setter("total_component_instances", u32)(pool, instances)
@@ -70,9 +63,9 @@ def enable_pooling(config: int, instances: int = POOL_INSTANCES) -> None:
         _setter("table_elements", size)(pool, _TABLE_ELEMENTS)
         _setter("max_memory_size", size)(pool, _MAX_MEMORY_BYTES)
         _setter("linear_memory_keep_resident", size)(pool, KEEP_RESIDENT_BYTES)
-        apply(config, pool)  # copies the settings into the config
+        _apply(config, pool)
     finally:
-        delete(pool)
+        _delete(pool)
 
 
 def is_pool_exhausted(error: Exception) -> bool:
