@@ -10,9 +10,8 @@ from typing import Any
 import pytest
 
 from sandbox import Limits, Sandbox
-
-# As in test_sandbox_security: reach past the guest's import guard, as a hostile script would.
-REACH = "g = help.__globals__\nimp = g['_real_import']\n"
+from tests.test_sandbox_limits import echo
+from tests.test_sandbox_security import REACH  # past the guest's import guard, as a hostile script would
 
 PLANT = REACH + """
 b = imp('builtins')
@@ -32,10 +31,6 @@ sys = imp('sys')
 result = [hasattr(b, 'PLANTED'), hasattr(json, 'PLANTED'), re.compile is None,
           'planted_module' in sys.modules, g['_SCRIPT_BUILTINS']['print'] is None]
 """
-
-
-def echo(name: str, payload: Any) -> Any:
-    return payload
 
 
 @pytest.fixture(scope="module")
