@@ -40,7 +40,8 @@ fi
 # Reinstall only when pyproject.toml changed since the last install.
 extra=""
 [ $want_test = 1 ] && extra="[test]"
-stamp=".venv/.errand-installed$( [ $want_test = 1 ] && echo -test )"
+stamp=".venv/.errand-installed"
+[ $want_test = 1 ] && stamp="$stamp-test"
 digest=$(sha256sum pyproject.toml | cut -d' ' -f1)
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$digest" ]; then
   .venv/bin/pip install -q -e ".$extra"
