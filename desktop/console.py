@@ -23,7 +23,8 @@ __all__ = ["error", "log_line", "progress_callback", "show_code", "show_history"
 out = Console(highlight=False)
 err = Console(stderr=True, highlight=False)
 _OP_WORDS = {"rename": "rename", "delete": "delete", "write_text": "write", "mkdir": "new folder",
-             "copy": "copy", "resize": "resized copy", "create": "new event", "update": "event change"}
+             "copy": "copy", "resize": "resized copy", "create": "new event", "update": "event change",
+             "extract": "extracted file", "make_zip": "new zip"}
 
 
 def _e(text: Any) -> str:

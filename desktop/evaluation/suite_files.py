@@ -873,3 +873,86 @@ for path in files.list("Library"):
     files.rename(path, f"Library/{letter}/" + path.split("/")[-1])
 """,
 )
+
+
+def _zips(root: Path) -> None:
+    import zipfile
+
+    d = root / "Downloads"
+    d.mkdir(parents=True)
+    for name, members in [
+        ("holiday.zip", {"day1.txt": "sun\n", "pics/beach.jpg": "jpeg bytes"}),
+        ("forms.zip", {"form.pdf": "%PDF form"}),
+    ]:
+        with zipfile.ZipFile(d / name, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+            for member, text in members.items():
+                archive.writestr(member, text)
+    write_file(d / "readme.txt", "not an archive\n")
+
+
+def _check_unzipped(final: Final) -> list[str]:
+    import zipfile
+
+    problems = []
+    for name in ("holiday.zip", "forms.zip"):
+        with zipfile.ZipFile(final.root / "Downloads" / name) as archive:
+            for member in archive.namelist():
+                want = archive.read(member)
+                found = [
+                    p
+                    for p in final.files("Downloads")
+                    if p.endswith("/" + member) and (final.root / p).read_bytes() == want
+                ]
+                if not found:
+                    problems.append(f"{member} from {name} was not extracted")
+    return problems + final.unchanged(
+        ["Downloads/readme.txt", "Downloads/holiday.zip", "Downloads/forms.zip"]
+    )
+
+
+chore(
+    "unzip-archives",
+    "unzip all the archives in Downloads, each into its own folder",
+    build=_zips,
+    check=_check_unzipped,
+    folders=("Downloads",),
+    needs=("archives",),
+    reference="""
+for path in files.list("Downloads", "*.zip"):
+    archives.extract(path, path[:-4])
+""",
+)
+
+
+def _report_folder(root: Path) -> None:
+    write_file(root / "Work" / "Report" / "report.txt", "the report\n")
+    write_file(root / "Work" / "Report" / "figures.csv", "x,y\n1,2\n")
+    write_file(root / "Work" / "other.txt", "not in the report\n")
+
+
+def _check_zipped(final: Final) -> list[str]:
+    import zipfile
+
+    made = [p for p in final.files("Work") if ext(p) == "zip" and p not in final.before]
+    if len(made) != 1:
+        return [f"expected one new .zip in Work, found {made}"]
+    with zipfile.ZipFile(final.root / made[0]) as archive:
+        held = {name_of(n): archive.read(n) for n in archive.namelist() if not n.endswith("/")}
+    problems = [f"{n} is missing from the zip" for n in ("report.txt", "figures.csv") if n not in held]
+    if "other.txt" in held:
+        problems.append("other.txt is not in the Report folder but is in the zip")
+    return problems + final.unchanged(list(final.files("Work", tree=final.before)))
+
+
+chore(
+    "zip-folder",
+    "zip the Report folder in Work so I can email it",
+    build=_report_folder,
+    check=_check_zipped,
+    folders=("Work",),
+    needs=("archives",),
+    may_change=lambda p: ext(p) == "zip",
+    reference="""
+archives.make_zip("Work/Report.zip", files.list("Work/Report"))
+""",
+)
