@@ -1,4 +1,4 @@
-"""Real photos for tests: JPEG/PNG/HEIC/WebP/TIFF files written by Pillow with the EXIF you ask for.
+"""Real photos for tests: JPEG/PNG/HEIC/WebP/TIFF/GIF/BMP files written by Pillow with the EXIF you ask for.
 
 Use it from any test::
 
@@ -32,7 +32,7 @@ __all__ = ["TRIP", "exif_bytes", "make_photo", "make_trip"]
 
 _EXIF_IFD, _GPS_IFD = 0x8769, 0x8825
 _FORMATS = {".jpg": "JPEG", ".jpeg": "JPEG", ".png": "PNG", ".webp": "WEBP", ".tif": "TIFF",
-            ".tiff": "TIFF", ".heic": "HEIF", ".heif": "HEIF", ".gif": "GIF"}
+            ".tiff": "TIFF", ".heic": "HEIF", ".heif": "HEIF", ".gif": "GIF", ".bmp": "BMP"}
 
 # A small holiday: name → what the photo records. ``None`` values are simply not written.
 # places.lookup names them Paris, Paris, London, New York City; IMG_0005 has no GPS.

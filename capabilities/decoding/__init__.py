@@ -79,7 +79,7 @@ _WORDS: dict[str, tuple[str, str]] = {
              "computer is less busy."),
     "crashed": ("Errand's reader stopped while reading {name}.",
                 "The file may be damaged or made to attack Errand; skip it."),
-    "broken": ("Errand could not start its file reader for {name}.",
+    "broken": ("Errand's file reader could not work on {name}.",
                "Try again; if it keeps happening, reinstall Errand."),
 }
 

@@ -93,7 +93,7 @@ def _upright(source: BinaryIO, max_side: int, *, keep_exif: bool) -> tuple[Image
             target = fitted({"width": im.width, "height": im.height}, max_side)
             im.draft("RGB", target)  # JPEG: decode at 1/2, 1/4 or 1/8 scale when that is still enough
             if im.width * im.height > MAX_PIXELS:
-                raise Refused("too_large", f"{im.width}×{im.height} pixels")
+                raise Refused("too_large", f"{im.width}x{im.height} pixels")
             exif = im.getexif()
             orientation = exif.get(0x0112)
             im.load()
