@@ -17,21 +17,30 @@ POSIX, so the worker never opens a path), ``bytes``, or None. The worker's
 answers are data from a process that read hostile input: callers check their
 shape (``photos`` re-validates every field) and never trust their text.
 
-What each OS gives the worker (``describe_limits()`` reports what this one granted):
+What each OS gives the worker (``describe_limits()`` reports what this one granted;
+Linux is what the tests run on; the macOS and Windows parts are written to the
+OS documentation and not yet run there):
 
-========================  =========================  ====================  ===================
-limit                     Linux                      macOS                 Windows
-========================  =========================  ====================  ===================
-memory                    RLIMIT_AS 2 GiB            not enforced by macOS job object 2 GiB
-CPU per call              RLIMIT_CPU (soft, moved)   RLIMIT_CPU            pool's wall timer
-no programs               seccomp: execve EPERM      Seatbelt profile      job: 1 process
-no network                seccomp: socket EPERM,     Seatbelt profile      not available
-                          Landlock TCP (ABI ≥ 4)
-files                     Landlock: only its temp    Seatbelt profile      not available; gets
-                          folder; inputs as fds      inputs as fds         bytes, opens nothing
-never orphaned            PDEATHSIG + channel EOF    channel EOF           job kill-on-close
-output / cwd              /dev/null, empty temp dir  same                  NUL, empty temp dir
-========================  =========================  ====================  ===================
+* memory — Linux: RLIMIT_AS 2 GiB; macOS: none (macOS ignores RLIMIT_AS);
+  Windows: a job object caps committed memory at 2 GiB.
+* CPU per call — Linux and macOS: RLIMIT_CPU's soft limit, moved for each
+  request; Windows: the pool's wall timer.
+* no programs — Linux: seccomp (execve/execveat EPERM) and Landlock (no
+  execute right); macOS: the Seatbelt "pure-computation" profile, opt-in
+  with ERRAND_DECODER_SEATBELT=1; Windows: a job object of one process.
+* no network — Linux: seccomp (socket, connect, bind, io_uring EPERM) and
+  Landlock's TCP rules (ABI ≥ 4); macOS: Seatbelt (opt-in); Windows: none.
+* files — Linux: Landlock, only its own temp folder, inputs are passed
+  descriptors; macOS: Seatbelt (opt-in), passed descriptors; Windows: none,
+  but inputs are bytes and the worker opens nothing.
+* never orphaned — Linux: PDEATHSIG, channel EOF, atexit; macOS: channel
+  EOF, atexit; Windows: the job's kill-on-close, atexit.
+* everywhere: stdin/stdout/stderr on the null device, an empty temp folder
+  as cwd, an empty environment, the Pillow plugin allowlist.
+
+Where a limit fails to apply, the worker still starts and its report says
+what the OS refused (Windows' job object included), so a missing wall is
+visible rather than fatal to every photo chore.
 
 On every OS the time of a call is also bounded by the pool (the worker is
 killed), and the worker is given an empty environment.

@@ -12,7 +12,8 @@ imports the worker needs:
   opened outside the worker's empty temp folder, no TCP, no signals out),
   then seccomp (no ``execve``, no sockets). On macOS the Seatbelt
   "pure-computation" profile plays both parts where ``sandbox_init`` still
-  exists. Windows limits are applied from outside (``winjob``).
+  exists (off by default until it is tried on a Mac: see ``lock``).
+  Windows limits are applied from outside (``winjob``).
 
 ``call_budget(seconds)`` is set before each request: the soft CPU limit is
 moved to what the worker has used plus the budget, so a request that spins
@@ -62,15 +63,20 @@ def early(parent_pid: int, memory: int) -> None:
     report["rlimits"] = granted
 
 
-def lock(tmp: str) -> None:
-    """No file access beyond ``tmp``, no programs, no network — as far as this OS allows."""
+def lock(tmp: str, *, seatbelt: bool = False) -> None:
+    """No file access beyond ``tmp``, no programs, no network — as far as this OS allows.
+
+    macOS's Seatbelt profile is entered only when ``seatbelt`` is set (Errand passes it when
+    ``ERRAND_DECODER_SEATBELT=1``): it is written to Apple's documentation but has not been run
+    on a Mac yet, and a profile that also closed the channel would stop every decode.
+    """
     if sys.platform.startswith("linux"):
         from capabilities.decoding import landlock, seccomp
 
         report["landlock"] = _step(lambda: landlock.restrict_to(tmp))
         report["seccomp"] = _step(seccomp.install)
     elif sys.platform == "darwin":
-        report["seatbelt"] = _step(_seatbelt)
+        report["seatbelt"] = _step(_seatbelt) if seatbelt else "off (ERRAND_DECODER_SEATBELT=1 turns it on)"
 
 
 def _step(fn: Any) -> Any:

@@ -54,6 +54,7 @@ class Worker:
         self.tmp = tempfile.mkdtemp(prefix="errand-decoder-")
         self.job: Any = None
         self.report: dict[str, Any] = {}
+        self.report_extra: dict[str, str] = {}
         try:
             self.process, self.channel = self._start(memory)
             header, _blob, _fds = self._receive(_START_SECONDS)
@@ -64,9 +65,11 @@ class Worker:
             self.stop()
             raise WorkerDied("broken")
         report = header.get("report")
-        self.report = report if isinstance(report, dict) else {}
+        self.report = {**(report if isinstance(report, dict) else {}), **self.report_extra}
 
     def _command(self, *args: str) -> list[str]:
+        if sys.platform == "darwin" and os.environ.get("ERRAND_DECODER_SEATBELT") == "1":
+            args = (*args, "seatbelt")
         if getattr(sys, "frozen", False):  # the installed app: its own executable knows the flag
             return [sys.executable, FROZEN_FLAG, *args]
         return [sys.executable, "-I", "-c", _BOOT, _ROOT, *args]
@@ -79,7 +82,11 @@ class Worker:
                                        creationflags=subprocess.CREATE_NO_WINDOW, **quiet)  # type: ignore[attr-defined]
             from capabilities.decoding import winjob
 
-            self.job = winjob.confine(int(process._handle), memory)  # type: ignore[attr-defined]
+            try:
+                self.job = winjob.confine(int(process._handle), memory)  # type: ignore[attr-defined]
+                self.report_extra = {"job": "memory cap, one process, killed with Errand"}
+            except OSError as exc:  # not yet run on Windows: a failure is reported, not fatal
+                self.report_extra = {"job": f"refused by Windows: {exc}"}
             assert process.stdout is not None and process.stdin is not None
             return process, PipeChannel(process.stdout, process.stdin)
         mine, theirs = socket.socketpair()

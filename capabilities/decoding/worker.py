@@ -34,6 +34,7 @@ _PRELOAD = ("encodings.latin_1", "encodings.utf_8", "json.decoder", "_strptime")
 
 def main(argv: list[str]) -> None:
     parent, fd, tmp, memory = int(argv[0]), int(argv[1]), argv[2], int(argv[3])
+    options = set(argv[4:])
     confine.early(parent, memory)
     os.chdir(tmp)
     warnings.simplefilter("ignore")  # nobody reads the worker's stderr; warnings are not answers
@@ -47,14 +48,20 @@ def main(argv: list[str]) -> None:
         if warm is not None:
             warm()  # walks every lazy import while the disk is still readable
     channel = _channel(fd)
-    confine.lock(tmp)
+    confine.lock(tmp, seatbelt="seatbelt" in options)
     channel.send({"ready": True, "report": confine.report})
     serve(channel)
 
 
 def _channel(fd: int) -> Channel:
     if sys.platform == "win32":
-        return PipeChannel(sys.stdin.buffer, sys.stdout.buffer)
+        # The pipes become the channel's own handles; stdin and stdout then point at NUL, so nothing
+        # a library prints can land in the middle of a frame.
+        reader, writer = os.fdopen(os.dup(0), "rb"), os.fdopen(os.dup(1), "wb")
+        null = os.open(os.devnull, os.O_RDWR)
+        os.dup2(null, 0)
+        os.dup2(null, 1)
+        return PipeChannel(reader, writer)
     return SocketChannel(socket.socket(fileno=fd))
 
 
