@@ -171,3 +171,22 @@ def test_errors_name_the_file_and_what_to_do() -> None:
     with pytest.raises(DecodeError) as unknown:
         decode("no.such.op", b"", name="Trip/x.png")
     assert unknown.value.kind == "broken" and "reinstall Errand" in unknown.value.hint  # Errand's fault
+
+
+@linux
+def test_a_worker_started_from_a_short_lived_thread_outlives_that_thread(tmp_path: Path) -> None:
+    import threading
+
+    photo = make_photo(tmp_path / "a.jpg").read_bytes()
+    pool = Pool()
+    try:
+        first = threading.Thread(target=pool.request, args=({"op": "image.info", "args": {}}, photo))
+        first.start()
+        first.join()  # PDEATHSIG would fire now if the worker had been started from this thread
+        time.sleep(0.2)
+        [worker] = pool.workers()
+        assert worker.alive()
+        header, _, _ = pool.request({"op": "image.info", "args": {}}, photo)
+        assert header["ok"] and pool.workers()[0] is worker
+    finally:
+        pool.close()

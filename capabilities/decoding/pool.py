@@ -9,6 +9,7 @@ dies mid-request (its CPU limit, its memory cap, a crash) fails that request
 only; the next request gets a fresh worker.
 
 Never orphaned: the worker dies with Errand (``PR_SET_PDEATHSIG`` on Linux,
+tied to a spawner thread that lives as long as Errand,
 the job object on Windows, and everywhere its channel closing ends it), and
 ``close()`` — run at exit — stops every worker and removes its temp folder.
 """
@@ -17,6 +18,7 @@ from __future__ import annotations
 
 import atexit
 import os
+import queue
 import shutil
 import signal
 import socket
@@ -24,6 +26,8 @@ import subprocess
 import sys
 import tempfile
 import threading
+from collections.abc import Callable
+from concurrent.futures import Future
 from pathlib import Path
 from typing import Any
 
@@ -163,6 +167,44 @@ def _environment() -> dict[str, str]:
     return {key: os.environ[key] for key in keep if key in os.environ}
 
 
+class _Spawner:
+    """Starts workers from one thread that lives as long as the process.
+
+    Linux's ``PR_SET_PDEATHSIG`` fires when the *thread* that started a child
+    ends, not the process: a worker started from a short-lived thread (Qt's
+    pool retires idle threads after 30 s) would be killed mid-request. So
+    workers are started from this daemon thread, which ends only with Errand.
+    """
+
+    def __init__(self) -> None:
+        self._jobs: queue.SimpleQueue[tuple[Callable[[], Worker], Future[Worker]]] = queue.SimpleQueue()
+        self._thread: threading.Thread | None = None
+        self._lock = threading.Lock()
+
+    def start(self, make: Callable[[], Worker]) -> Worker:
+        if not sys.platform.startswith("linux"):
+            return make()
+        with self._lock:
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._serve, name="errand-decoder-spawner",
+                                                daemon=True)
+                self._thread.start()
+        done: Future[Worker] = Future()
+        self._jobs.put((make, done))
+        return done.result()
+
+    def _serve(self) -> None:
+        while True:
+            make, done = self._jobs.get()
+            try:
+                done.set_result(make())
+            except BaseException as exc:  # handed to the caller, who raises it
+                done.set_exception(exc)
+
+
+_spawner = _Spawner()
+
+
 class Pool:
     """Up to ``size`` workers, started on first use, shared by every caller of this process."""
 
@@ -201,7 +243,7 @@ class Pool:
                     break
                 self._ready.wait()
         try:
-            return Worker(self.memory)
+            return _spawner.start(lambda: Worker(self.memory))
         except BaseException:
             self._give_back(None)
             raise
