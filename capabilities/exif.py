@@ -12,6 +12,15 @@ libheif in its wheel, ~26 MB); without it a HEIC file gets a clear message.
 HEIC pictures come out already upright (orientation 1, width and height as
 displayed).
 
+This module parses hostile bytes: Errand runs it only inside the decoder
+worker (``capabilities.decoding``), and opens pictures only through the
+format allowlist (``decoding.formats.open_image``). What comes out is
+cleaned for people: text fields end at their first NUL (cameras pad, and
+some leave junk after it) and lose control characters; GPS 0/0 — what
+receivers without a fix write — is "no position", as is a GPSStatus of
+"V" (void); a date only XMP records (``capabilities.exif_xmp``) is read
+when EXIF has none; Pillow's warnings are not printed.
+
 The shape returned by ``read_info`` (one dict, JSON-ready)::
 
     {"format": "JPEG", "width": 4032, "height": 3024,   # stored pixels
@@ -28,6 +37,8 @@ all three listed in ``missing``: absence is an answer, not an error.
 from __future__ import annotations
 
 import struct
+import unicodedata
+import warnings
 from collections.abc import Mapping
 from datetime import datetime
 from pathlib import Path
@@ -35,12 +46,12 @@ from typing import Any, BinaryIO
 
 from PIL import Image, UnidentifiedImageError
 
+from capabilities.decoding.formats import HEIF_SUFFIXES, heif_available, open_image
 from capabilities.errors import BackendError, ErrandError
 from capabilities.exif_jpeg import Unusual, read_jpeg
+from capabilities.exif_xmp import xmp_taken
 
-__all__ = ["HEIF_SUFFIXES", "enable_heif", "read_info"]
-
-HEIF_SUFFIXES = (".heic", ".heif", ".hif")
+__all__ = ["HEIF_SUFFIXES", "clean_text", "read_info"]
 
 _EXIF_IFD, _GPS_IFD = 0x8769, 0x8825
 _ORIENTATION, _MAKE, _MODEL, _DATETIME = 0x0112, 0x010F, 0x0110, 0x0132
@@ -48,8 +59,8 @@ _ORIENTATION, _MAKE, _MODEL, _DATETIME = 0x0112, 0x010F, 0x0110, 0x0132
 _DATE_TAGS = ((0x9003, 0x9011), (0x9004, 0x9012))
 _FILE_DATE = (_DATETIME, 0x9010)
 _PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
-
-_heif_ready: bool | None = None
+_GPS_STATUS = 9
+_MAX_TEXT = 200  # characters: a camera name or a date, never a page
 
 
 def read_info(source: Path | BinaryIO, name: str = "", *, fast: bool = True) -> dict[str, Any]:
@@ -63,11 +74,17 @@ def read_info(source: Path | BinaryIO, name: str = "", *, fast: bool = True) -> 
     if isinstance(source, Path):
         with source.open("rb") as f:
             return read_info(f, name or source.name, fast=fast)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # Pillow's "possibly corrupt EXIF" is not the person's business
+        return _read(source, name, fast)
+
+
+def _read(source: BinaryIO, name: str, fast: bool) -> dict[str, Any]:
     start = source.tell()
     head = source.read(12)
     source.seek(start)
     if name.lower().endswith(HEIF_SUFFIXES) or head[4:8] == b"ftyp":  # HEIC also hides behind .jpg
-        enable_heif(name)
+        _need_heif(name)
     if fast and head[:2] == b"\xff\xd8":
         try:
             return _describe("JPEG", *read_jpeg(source))
@@ -75,11 +92,12 @@ def read_info(source: Path | BinaryIO, name: str = "", *, fast: bool = True) -> 
             pass  # Pillow knows more kinds of JPEG; it answers for this one
     source.seek(start)
     try:
-        with Image.open(source) as im:
+        with open_image(source) as im:
             exif = _png_exif(source) if im.format == "PNG" else im.getexif()
             details = exif.get_ifd(_EXIF_IFD) if _EXIF_IFD in exif else {}
             gps = exif.get_ifd(_GPS_IFD) if _GPS_IFD in exif else {}
-            return _describe(im.format or "", im.size, exif, details, gps)
+            xmp = im.info.get("xmp") or im.info.get("XML:com.adobe.xmp")
+            return _describe(im.format or "", im.size, exif, details, gps, xmp)
     except UnidentifiedImageError:
         raise ErrandError(
             f"{name or 'This file'} is not an image Errand can read.",
@@ -91,13 +109,13 @@ def read_info(source: Path | BinaryIO, name: str = "", *, fast: bool = True) -> 
 
 
 def _describe(fmt: str, size: tuple[int, int], ifd0: Mapping[int, Any], details: Mapping[int, Any],
-              gps: Mapping[int, Any]) -> dict[str, Any]:
+              gps: Mapping[int, Any], xmp: bytes | str | None = None) -> dict[str, Any]:
     info: dict[str, Any] = {
         "format": fmt,
         "width": size[0],
         "height": size[1],
         "orientation": _orientation(ifd0.get(_ORIENTATION)),
-        "taken": _taken(details, ifd0),
+        "taken": _taken(details, ifd0) or xmp_taken(xmp),
         "gps": _gps(gps),
         "camera": _camera(ifd0),
     }
@@ -108,10 +126,16 @@ def _describe(fmt: str, size: tuple[int, int], ifd0: Mapping[int, Any], details:
 def _text(value: Any) -> str | None:
     if isinstance(value, bytes):
         value = value.decode("utf-8", "replace")
-    if not isinstance(value, str):
-        return None
-    value = value.replace("\x00", "").strip()
-    return value or None
+    return clean_text(value) if isinstance(value, str) else None
+
+
+def clean_text(value: str) -> str | None:
+    """A text field as a person should see it: up to its first NUL, without control or format
+    characters (bidi overrides included), spaces collapsed; None when nothing is left."""
+    value = value.split("\x00", 1)[0][:_MAX_TEXT]
+    kept = "".join(" " if ch.isspace() else ch for ch in value
+                   if ch.isspace() or unicodedata.category(ch) not in ("Cc", "Cf", "Cs"))
+    return " ".join(kept.split()) or None
 
 
 def _orientation(value: Any) -> int | None:
@@ -152,6 +176,8 @@ def _gps(ifd: Mapping[int, Any]) -> dict[str, float | None] | None:
         return None
     if not (-90 <= lat <= 90 and -180 <= lon <= 180):
         return None
+    if (lat == 0 and lon == 0) or (_text(ifd.get(_GPS_STATUS)) or "").upper() == "V":
+        return None  # what a receiver without a fix writes: no position, not the Gulf of Guinea
     altitude = None
     if 6 in ifd:
         try:
@@ -197,17 +223,8 @@ def _png_exif(f: BinaryIO) -> Image.Exif:
         f.seek(length + 4, 1)  # data and CRC
 
 
-def enable_heif(name: str) -> None:
-    """Let Pillow open HEIC/HEIF through pillow-heif; a clear error when it is not installed."""
-    global _heif_ready
-    if _heif_ready is None:
-        try:
-            import pillow_heif
-
-            pillow_heif.register_heif_opener()
-            _heif_ready = True
-        except ImportError:
-            _heif_ready = False
-    if not _heif_ready:
+def _need_heif(name: str) -> None:
+    """A clear error for a HEIC photo when pillow-heif is not installed."""
+    if not heif_available():
         raise ErrandError(f"{name} is a HEIC photo and HEIC support is not installed.",
                           "Install the pillow-heif package, or convert the photo to JPEG first.")

@@ -3,7 +3,7 @@
 Why not only Pillow: for a 10,000-photo chore, Pillow's ``getexif`` decodes
 every tag of every IFD (maker notes included) into Python objects, about ten
 times the work of picking out the fifteen tags that matter. This walks the
-JPEG markers up to the frame header, reads the first ``Exif`` APP1 segment,
+JPEG markers up to the frame header, reads the first ``Exif`` APP1 segment (and keeps the first XMP packet),
 and decodes only the wanted tags of IFD0, the Exif IFD and the GPS IFD.
 
 It answers only what it is sure of: anything unusual (no frame header before
@@ -22,12 +22,13 @@ __all__ = ["Unusual", "read_jpeg"]
 
 IFD0_TAGS = frozenset({0x0112, 0x010F, 0x0110, 0x0132, 0x8769, 0x8825})
 EXIF_TAGS = frozenset({0x9003, 0x9004, 0x9010, 0x9011, 0x9012})
-GPS_TAGS = frozenset({1, 2, 3, 4, 5, 6})
+GPS_TAGS = frozenset({1, 2, 3, 4, 5, 6, 9})  # 9: GPSStatus ("V": the receiver had no fix)
 _EXIF_POINTER, _GPS_POINTER = 0x8769, 0x8825
 # Start-of-frame markers (baseline, progressive, lossless, arithmetic): they carry the size.
 _SOF = frozenset({0xC0, 0xC1, 0xC2, 0xC3, 0xC5, 0xC6, 0xC7, 0xC9, 0xCA, 0xCB, 0xCD, 0xCE, 0xCF})
 _NO_LENGTH = frozenset({0x01, *range(0xD0, 0xD8)})  # TEM and RSTn stand alone
 _TYPE_SIZE = {1: 1, 2: 1, 3: 2, 4: 4, 5: 8, 6: 1, 7: 1, 8: 2, 9: 4, 10: 8}
+_XMP_HEADER = b"http://ns.adobe.com/xap/1.0/\x00"
 _MAX_SEGMENTS = 64  # a real header has a handful; a crafted file does not get to loop
 
 Tags = dict[int, Any]
@@ -37,12 +38,13 @@ class Unusual(Exception):
     """Not a plain JPEG header this reader vouches for; use the general (Pillow) path."""
 
 
-def read_jpeg(f: BinaryIO) -> tuple[tuple[int, int], Tags, Tags, Tags]:
-    """``((width, height), ifd0, exif_ifd, gps_ifd)`` from a JPEG open at its start."""
+def read_jpeg(f: BinaryIO) -> tuple[tuple[int, int], Tags, Tags, Tags, bytes | None]:
+    """``((width, height), ifd0, exif_ifd, gps_ifd, xmp)`` from a JPEG open at its start (xmp: the
+    first XMP packet, None if there is none)."""
     if f.read(2) != b"\xff\xd8":
         raise Unusual("no SOI")
     exif: bytes | None = None
-    xmp = False
+    xmp: bytes | None = None
     for _ in range(_MAX_SEGMENTS):
         marker = _next_marker(f)
         if marker in _NO_LENGTH:
@@ -57,14 +59,15 @@ def read_jpeg(f: BinaryIO) -> tuple[tuple[int, int], Tags, Tags, Tags]:
             if not width or not height:
                 raise Unusual("size is defined later (DNL)")
             ifd0, details, gps = _tiff(exif)
-            if xmp and 0x0112 not in ifd0:
+            if xmp is not None and 0x0112 not in ifd0:
                 raise Unusual("orientation may be in XMP")  # Pillow reads it there; let Pillow answer
-            return (width, height), ifd0, details, gps
+            return (width, height), ifd0, details, gps, xmp
         if marker == 0xE1:
             body = f.read(length - 2)
             if body[:6] == b"Exif\x00\x00" and exif is None:
                 exif = body[6:]
-            xmp = xmp or body.startswith(b"http://ns.adobe.com/xap/1.0/")
+            if xmp is None and body.startswith(_XMP_HEADER):
+                xmp = body[len(_XMP_HEADER):]
             continue
         f.seek(length - 2, 1)
     raise Unusual("too many segments")

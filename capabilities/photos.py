@@ -9,6 +9,9 @@ its new name, and a copy planned by ``resize`` is listed by ``files.list``.
 * ``info`` / ``info_many`` read headers only (``capabilities.exif``): the
   shape is documented there; a file with no date, place or camera says so in
   ``missing``.
+* every byte of a photo is read by the decoder worker
+  (``capabilities.decoding``), never in Errand's own process: a hostile
+  file fails its own call with a clear error, and ``info_many`` goes on;
 * ``resize`` writes a smaller (or converted: the format follows dst's
   extension) copy, turned upright per its EXIF orientation and keeping its
   date, GPS and camera. During the preview it only plans: the copy appears in
@@ -24,11 +27,12 @@ import os
 from collections.abc import Mapping, Sequence
 from typing import Any, BinaryIO, ClassVar
 
-from PIL import Image, ImageOps
-
 from capabilities.base import Capability, Grant, RunContext, read, write
+from capabilities.decoding import decode
+from capabilities.decoding.answers import checked_info, checked_picture
+from capabilities.decoding.formats import HEIF_SUFFIXES
+from capabilities.decoding.sizes import MAX_PIXELS, decoded_pixels, fitted
 from capabilities.errors import CallError, ErrandError, GrantError
-from capabilities.exif import HEIF_SUFFIXES, enable_heif, read_info
 from capabilities.folders import view
 from capabilities.outcomes import create_outcome, found_outcome, remove_made_file
 from capabilities.overlay import fingerprint_of
@@ -42,10 +46,7 @@ MAX_SIDE = 20_000
 _SAVE: dict[str, str] = {".jpg": "JPEG", ".jpeg": "JPEG", ".png": "PNG", ".webp": "WEBP",
                          ".tif": "TIFF", ".tiff": "TIFF", ".gif": "GIF", ".bmp": "BMP",
                          **dict.fromkeys(HEIF_SUFFIXES, "HEIF")}
-_SAVE_OPTIONS: dict[str, dict[str, Any]] = {"JPEG": {"quality": 90}, "WEBP": {"quality": 90},
-                                            "HEIF": {"quality": 90}}  # 90 keeps photos looking like photos
-_NO_ALPHA = {"JPEG", "BMP"}
-_NO_EXIF = {"GIF", "BMP"}
+_HINTS = {"unsupported": "photos works on JPEG, PNG, HEIC, WebP, TIFF, GIF and BMP files; skip other files."}
 
 
 class Photos(Capability):
@@ -70,9 +71,7 @@ class Photos(Capability):
     @read
     def info(self, path: str) -> dict[str, Any]:
         """{path, width, height, orientation, taken (ISO), gps{lat, lon, altitude}, camera}: None if absent"""
-        parts = self._parts(path)
-        with self._open(parts) as f:
-            return {"path": path, **read_info(f, parts[-1])}
+        return {"path": path, **self._info(self._parts(path), path)}
 
     @read
     def info_many(self, paths: list[str]) -> list[dict[str, Any]]:
@@ -101,9 +100,13 @@ class Photos(Capability):
         if node.is_folder:
             raise CallError(f"{src!r} is a folder; resize makes a copy of one photo.",
                             "List the folder with files.list() and resize each photo.")
-        with self._open(sp) as f:
-            seen = read_info(f, sp[-1])
-        width, height = _fitted(seen, max_side)
+        seen = self._info(sp, src)
+        width, height = fitted(seen, max_side)
+        stored = fitted({"width": seen["width"], "height": seen["height"]}, max_side)
+        if decoded_pixels(seen["format"], (seen["width"], seen["height"]), stored) > MAX_PIXELS:
+            raise CallError(f"{src} is too large to read safely ({seen['width']}×{seen['height']} pixels).",
+                            f"photos reads pictures up to {MAX_PIXELS // 1_000_000} megapixels; make a "
+                            "smaller copy with an image editor, or skip it.")
         facts = self.view.plan_new_file(FOLDERS, dst, overwrite=overwrite, produced="photos.resize")
         detail = {"src": self.folders.absolute(sp), "fingerprint": fingerprint_of(node), "dst": facts["path"],
                   "replaces": facts["replaces"], "hold_id": facts["hold_id"], "format": fmt,
@@ -124,12 +127,12 @@ class Photos(Capability):
     def perform_resize(self, action: Action) -> dict[str, Any]:
         d = action.detail
         sp, dp = self.folders.granted(FOLDERS, d["src"]), self.folders.granted(FOLDERS, d["dst"], write=True)
-        fmt = d["format"]
+        fmt, side, src = d["format"], int(d["max_side"]), str(action.args.get("src"))
         with self.folders.open_read(sp) as f:
-            picture, options = _resized(f, sp[-1], int(d["max_side"]), fmt)
-        if fmt == "HEIF":
-            enable_heif(dp[-1])
-        return create_outcome(self.folders, dp, lambda out: picture.save(out, fmt, **options), d,
+            answer, blob = decode("image.resize", f, {"max_side": side, "format": fmt}, name=src,
+                                  hints=_HINTS, timeout=self.context.remaining(60.0))
+        data = checked_picture(answer, blob, src, fmt, side)
+        return create_outcome(self.folders, dp, lambda out: out.write(data), d,
                               self.context.holding, f"remove the copy {action.args.get('dst')}")
 
     def undo_resize(self, action: Action, outcome: Mapping[str, Any]) -> None:
@@ -152,6 +155,13 @@ class Photos(Capability):
                              "Ask the person to grant the folder that holds the photos.")
         return self.view.parts(FOLDERS, path, write=write)
 
+    def _info(self, parts: tuple[str, ...], path: str) -> dict[str, Any]:
+        """The photo's header facts, read by the decoder worker and checked."""
+        with self._open(parts) as f:
+            raw, _ = decode("image.info", f, {"name": parts[-1]}, name=path, hints=_HINTS,
+                            timeout=self.context.remaining(60.0))
+        return checked_info(raw, path)
+
     def _open(self, parts: tuple[str, ...]) -> BinaryIO:
         return self.view.open_planned(parts)
 
@@ -163,36 +173,3 @@ def _format_for(dst: str) -> str:
         raise CallError(f"photos.resize: cannot write {dst!r}: the extension {suffix or '(none)'!r} is "
                         "not an image format.", f"End dst with one of: {known}.")
     return _SAVE[suffix]
-
-
-def _fitted(info: Mapping[str, Any], max_side: int) -> tuple[int, int]:
-    """Size of the upright copy: the longest side at most max_side, never enlarged."""
-    width, height = info["width"], info["height"]
-    if info.get("orientation") in (5, 6, 7, 8):
-        width, height = height, width
-    scale = min(1.0, max_side / max(width, height))
-    return max(1, round(width * scale)), max(1, round(height * scale))
-
-
-def _resized(f: BinaryIO, name: str, max_side: int, fmt: str) -> tuple[Image.Image, dict[str, Any]]:
-    """The upright, scaled picture and the save options (its EXIF, orientation reset) for ``fmt``."""
-    if name.lower().endswith(HEIF_SUFFIXES):
-        enable_heif(name)
-    try:
-        with Image.open(f) as im:
-            stored = _fitted({"width": im.width, "height": im.height}, max_side)
-            im.draft("RGB", stored)  # JPEG: decode at 1/2, 1/4 or 1/8 scale when that is still enough
-            upright = ImageOps.exif_transpose(im)  # a copy, without the orientation tag
-    except Image.DecompressionBombError:
-        raise CallError(f"{name} is too large to resize safely (over {Image.MAX_IMAGE_PIXELS:,} pixels).",
-                        "Resize it with an image editor instead.") from None
-    exif = upright.getexif()
-    size = _fitted({"width": upright.width, "height": upright.height}, max_side)
-    picture = upright.resize(size, Image.Resampling.LANCZOS, reducing_gap=3.0) if size != upright.size \
-        else upright
-    if fmt in _NO_ALPHA and picture.mode not in ("RGB", "L"):
-        picture = picture.convert("RGB")
-    options = dict(_SAVE_OPTIONS.get(fmt, {}))
-    if fmt not in _NO_EXIF and len(exif):
-        options["exif"] = exif.tobytes()
-    return picture, options

@@ -2,13 +2,15 @@
 
 This is the one capability whose data leaves the computer, so:
 
-- it needs its own grant, ``Grant("vision", target="<provider/model>")``,
-  whose text names the provider that will see the pictures; without it the
-  dispatcher refuses the call and nothing is sent;
-- the picture is read through the run's folder view (grant-relative paths,
-  the same safe resolution as ``files``), then downscaled to at most
-  ``MAX_SIDE`` pixels and re-encoded as JPEG (which also drops its EXIF: no
-  GPS position leaves with it) before it is handed on;
+- it needs its own grant, ``Grant("vision", target=vision_target(model, api_base, pictures))``
+  (``provider/model;host=api.openai.com;pictures=12``), whose text names the
+  provider, the host that will receive the pictures and how many may go;
+  without it the dispatcher refuses the call and nothing is sent, and a
+  picture past the count is refused too;
+- only real pictures leave: a file already on disk (not bytes the script
+  wrote in this run), decoded by the decoder worker (``capabilities.decoding``)
+  and re-encoded there as a JPEG of at most ``MAX_SIDE`` pixels, without any
+  metadata (no GPS position leaves with it); the file's own bytes never do;
 - the network call is not made here: capabilities import no model provider.
   It is the injected service ``context.services["caption"]``, a callable
   ``(jpeg_bytes) -> {"caption", "tags"}`` built by the desktop layer;
@@ -21,12 +23,14 @@ This is the one capability whose data leaves the computer, so:
 from __future__ import annotations
 
 import hashlib
-import io
 from typing import Any, ClassVar
 
-from capabilities.base import Capability, Grant, read
+from capabilities.base import Capability, Grant, RunContext, read
+from capabilities.decoding import DecodeError, decode
+from capabilities.decoding.answers import checked_picture
 from capabilities.errors import BackendError, CallError, ErrandError, GrantError
 from capabilities.folders import view
+from capabilities.vision_recipient import recipient
 
 __all__ = ["MAX_SIDE", "Vision", "downscale"]
 
@@ -35,22 +39,18 @@ MAX_PICTURE_BYTES = 200 * 1024 * 1024  # a larger file is not a picture to capti
 _SETTINGS_HINT = "Choose a vision model and its key in Settings → Model."
 
 
-def downscale(data: bytes, max_side: int = MAX_SIDE) -> bytes:
-    """A JPEG of the picture at most ``max_side`` pixels on its longer side, upright, without metadata."""
-    from PIL import Image, ImageOps, UnidentifiedImageError  # Pillow only when pictures are used
-
+def downscale(data: bytes, max_side: int = MAX_SIDE, name: str = "the picture",
+              timeout: float | None = None) -> bytes:
+    """A JPEG of the picture at most ``max_side`` pixels on its longer side, upright, without metadata,
+    decoded and re-encoded by the decoder worker."""
     try:
-        with Image.open(io.BytesIO(data)) as image:
-            image.draft("RGB", (max_side, max_side))  # JPEG: decode at a reduced scale, much faster
-            upright = ImageOps.exif_transpose(image)
-            upright = upright.convert("RGB")
-            upright.thumbnail((max_side, max_side), Image.Resampling.LANCZOS)
-            out = io.BytesIO()
-            upright.save(out, "JPEG", quality=85)  # no exif= given: the metadata stays home
-            return out.getvalue()
-    except (UnidentifiedImageError, OSError, Image.DecompressionBombError) as exc:
-        raise CallError("The file is not a picture that can be read (JPEG, PNG, GIF, WebP, TIFF, BMP).",
-                        f"Caption only pictures ({type(exc).__name__}).") from None
+        answer, blob = decode("image.jpeg", data, {"max_side": max_side}, name=name, timeout=timeout)
+    except DecodeError as exc:
+        if exc.kind not in ("unsupported", "damaged"):
+            raise
+        raise CallError(f"{name} is not a picture that can be read (JPEG, PNG, HEIC, GIF, WebP, TIFF, BMP).",
+                        "Caption only pictures.") from None
+    return checked_picture(answer, blob, name, "JPEG", max_side)
 
 
 class Vision(Capability):
@@ -61,19 +61,30 @@ class Vision(Capability):
                "A downscaled copy is sent to the model's provider.")
     leaves_machine: ClassVar[bool] = True
 
+    def __init__(self, grants: list[Grant], context: RunContext) -> None:
+        super().__init__(grants, context)
+        self._sent: set[str] = set()  # pictures sent in this run, by content hash
+
     @classmethod
     def describe_grant(cls, grant: Grant) -> str:
-        model = grant.target or "the vision model in Settings"
-        provider = model.split("/", 1)[0] if "/" in model else model
-        return (f"Send smaller copies of the pictures this chore looks at to {provider} "
-                f"(model {model}) to describe them. They leave this computer and it may cost money.")
+        model, provider, host, count = recipient(grant.target)
+        where = f"{provider} at {host}" if host else provider
+        how_many = ("the pictures this chore looks at" if count is None
+                    else f"up to {count} picture{'' if count == 1 else 's'} from the chosen folders")
+        model = model or "the vision model in Settings"
+        return (f"Send smaller copies of {how_many} to {where} (model {model}) to describe them. "
+                "They leave this computer and it may cost money.")
 
     @read
     def caption(self, path: str) -> dict[str, Any]:
         """Describe a picture: {caption: one sentence, tags: [words]} (sent, downscaled, to the model)."""
-        model = self._model()
+        model, _provider_name, _host, allowed = recipient(self._target())
         folders = view(self.context)
         parts = folders.folders.parts(path)  # inside some granted folder, or refused
+        node = folders.node(parts)
+        if not node.is_folder and (node.data is not None or node.produced):
+            raise CallError(f"{path!r} was written by this chore; only pictures already on the computer can "
+                            "be described.", "Caption the original pictures, not files the script makes.")
         data = folders.read_bytes(parts, limit=MAX_PICTURE_BYTES + 1)
         if len(data) > MAX_PICTURE_BYTES:
             raise CallError(f"{path!r} is larger than {MAX_PICTURE_BYTES // 2**20} MB.",
@@ -83,17 +94,20 @@ class Vision(Capability):
         cached = _cache_get(cache, digest, model)
         if cached is not None:
             return cached
-        try:
-            jpeg = downscale(data)
-        except CallError as exc:
-            raise CallError(f"{path!r}: {exc.message}", exc.hint) from None
-        answer = _normalise(self._service()(jpeg), path)
+        if allowed is not None and digest not in self._sent and len(self._sent) >= allowed:
+            plural = "" if allowed == 1 else "s"
+            raise GrantError(f"This chore may send {allowed} picture{plural} to describe, and {path!r} would "
+                             "be one more.", "Run it again on fewer pictures.")
+        jpeg = downscale(data, name=repr(path), timeout=self.context.remaining(60.0))
+        service = self._service()
+        self._sent.add(digest)
+        answer = _normalise(service(jpeg), path)
         _cache_put(cache, digest, model, answer)
         return answer
 
     # ---- helpers -------------------------------------------------------------------------------
 
-    def _model(self) -> str:
+    def _target(self) -> str:
         for grant in self.grants:
             if grant.capability == self.name:
                 return grant.target

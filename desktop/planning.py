@@ -18,6 +18,7 @@ from typing import Any, Literal
 from capabilities.base import Grant
 from capabilities.errors import ErrandError
 from capabilities.registry import get
+from capabilities.vision_recipient import pictures_in, vision_target
 from desktop import recipes as recipe_book
 from desktop.errors import NoModelConfigured
 from desktop.settings import Settings
@@ -167,7 +168,9 @@ def complete_grants(plan: Plan, grants: Sequence[Grant], settings: Settings, *,
         if name in _LOCAL_ONLY:
             result.append(Grant(name))
         elif name == "vision" and allow_vision and vision_model:
-            result.append(Grant("vision", vision_model, "ro"))
+            # The grant names the real recipient (provider, host) and how many pictures may go.
+            target = vision_target(vision_model, settings.api_base or None, pictures_in(grants))
+            result.append(Grant("vision", target, "ro"))
         elif name == "vision" and vision_model:
             problems.append(GrantProblem(name, "vision-consent",
                                          f"This chore sends your pictures to {vision_model} to describe "

@@ -1,4 +1,4 @@
-"""Real photos for tests: JPEG/PNG/HEIC/WebP/TIFF files written by Pillow with the EXIF you ask for.
+"""Real photos for tests: JPEG/PNG/HEIC/WebP/TIFF/GIF/BMP files written by Pillow with the EXIF you ask for.
 
 Use it from any test::
 
@@ -23,9 +23,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from desktop.evaluation.makefiles import exif_bytes, make_photo
+from desktop.evaluation.makefiles import exif_bytes, make_photo, xmp_packet
 
-__all__ = ["TRIP", "exif_bytes", "make_photo", "make_trip"]
+__all__ = ["TRIP", "exif_bytes", "make_photo", "make_trip", "xmp_packet"]
 
 # A small holiday: name → what the photo records. ``None`` values are simply not written.
 # places.lookup names them Paris, Paris, London, New York City; IMG_0005 has no GPS.

@@ -28,7 +28,7 @@ def test_local_capabilities_vision_and_the_calendar_are_granted_with_the_plan() 
                                        [folder], settings, allow_vision=True)
     assert problems == []
     assert grants == [folder, Grant("calendar", "ics:/tmp/cal.ics", "rw"), Grant("photos"), Grant("places"),
-                      Grant("vision", "openai/gpt-4o-mini", "ro")]
+                      Grant("vision", "openai/gpt-4o-mini;host=api.openai.com;pictures=0", "ro")]
 
 
 @pytest.mark.parametrize(("needed", "settings", "kind", "cli", "window"), [

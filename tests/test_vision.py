@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import os
 from pathlib import Path
 from typing import Any
 
@@ -131,3 +132,71 @@ def test_the_grant_text_names_the_provider() -> None:
     text = Vision.describe_grant(Grant("vision", target="anthropic/claude-sonnet"))
     assert "anthropic" in text and "leave this computer" in text
     assert Vision.leaves_machine is True
+
+
+# ---- the grant names the real recipient and how many pictures; only real pictures go -------------
+
+def test_the_grant_names_provider_host_and_how_many_pictures() -> None:
+    from capabilities.vision_recipient import vision_target
+
+    hosted = Vision.describe_grant(Grant("vision", vision_target("openai/gpt-4o-mini", None, 12)))
+    assert hosted == ("Send smaller copies of up to 12 pictures from the chosen folders to OpenAI at "
+                      "api.openai.com (model openai/gpt-4o-mini) to describe them. They leave this computer "
+                      "and it may cost money.")
+    target = vision_target("openai/llava", "http://127.0.0.1:8080/v1", 1)
+    local = Vision.describe_grant(Grant("vision", target))
+    assert "up to 1 picture from" in local and "OpenAI at 127.0.0.1:8080" in local
+
+
+def test_the_planned_grant_counts_the_pictures_in_the_granted_folders(pictures: Path) -> None:
+    from desktop.planning import Plan, complete_grants
+    from desktop.settings import Settings
+
+    (pictures / "Sub").mkdir()
+    _photo(pictures / "Sub" / "b.png", (20, 20))
+    os.symlink(pictures / "a.jpg", pictures / "link.jpg")  # a link is not a picture in the folder
+    settings = Settings(model="openai/gpt-4o-mini", api_base="https://llm.example.org/v1")
+    plan = Plan(script="result = 1", summary="Caption.", planner="model", needed={"vision"})
+    grants, problems = complete_grants(plan, [Grant("files", str(pictures), label="Trip")], settings,
+                                       allow_vision=True)
+    assert problems == []
+    text = Vision.describe_grant(grants[-1])
+    assert "up to 3 pictures" in text and "at llm.example.org" in text  # a.jpg, copy-of-a.jpg, Sub/b.png
+
+
+def test_no_picture_past_the_granted_count_is_sent(pictures: Path, fake_openai: FakeOpenAI,
+                                                   journal: Journal) -> None:
+    _photo(pictures / "b.jpg", (300, 200))
+    fake_openai.reply(ANSWER)
+    settings = llm.ModelSettings(model="openai/planner", api_base=fake_openai.url, api_key=KEY,
+                                 vision_model=fake_openai.model, timeout=10.0)
+    grants = [Grant("files", target=str(pictures), mode="ro", label="Trip"),
+              Grant("vision", target=f"{fake_openai.model};host=127.0.0.1;pictures=1")]
+    run = Dispatcher(instantiate(grants, RunContext(services={"caption": llm.caption_service(settings)})))
+    assert _caption(run, "Trip/a.jpg")["caption"].startswith("A red field")
+    with pytest.raises(GrantError, match="may send 1 picture to describe"):
+        _caption(run, "Trip/b.jpg")
+    assert len(fake_openai.requests) == 1
+
+
+def test_a_picture_the_script_wrote_is_never_sent(pictures: Path, fake_openai: FakeOpenAI,
+                                                  journal: Journal) -> None:
+    grants = [Grant("files", target=str(pictures), mode="rw", label="Trip"),
+              Grant("vision", target=fake_openai.model)]
+    run = Dispatcher(instantiate(grants, RunContext(services={"caption": lambda jpeg: {"caption": "x"}})))
+    run("files.write_text", {"args": ["Trip/letter.jpg", "P3 2 1 255 255 0 0 0 255 0"], "kwargs": {}})
+    with pytest.raises(CallError, match="written by this chore"):
+        _caption(run, "Trip/letter.jpg")
+    assert fake_openai.requests == []
+
+
+def test_what_is_sent_is_a_new_jpeg_made_by_the_worker_not_the_file(pictures: Path, fake_openai: FakeOpenAI,
+                                                                     journal: Journal) -> None:
+    small = pictures / "small.jpg"
+    _photo(small, (200, 100))  # already smaller than MAX_SIDE: still decoded and encoded again
+    fake_openai.reply(ANSWER)
+    _caption(_run(pictures, fake_openai, journal), "Trip/small.jpg")
+    [jpeg] = fake_openai.requests[0].images()
+    assert jpeg != small.read_bytes() and b"TestCam" not in jpeg
+    with Image.open(io.BytesIO(jpeg)) as seen:
+        assert seen.size == (200, 100) and not seen.getexif()

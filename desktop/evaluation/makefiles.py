@@ -19,7 +19,7 @@ from typing import Any
 
 from PIL import Image, TiffImagePlugin
 
-__all__ = ["exif_bytes", "make_calendar", "make_photo", "write_file"]
+__all__ = ["exif_bytes", "make_calendar", "make_photo", "write_file", "xmp_packet"]
 
 _EXIF_IFD, _GPS_IFD = 0x8769, 0x8825
 _FORMATS = {
@@ -32,6 +32,7 @@ _FORMATS = {
     ".heic": "HEIF",
     ".heif": "HEIF",
     ".gif": "GIF",
+    ".bmp": "BMP",
 }
 
 
@@ -102,11 +103,13 @@ def _pixels(path: Path, size: tuple[int, int]) -> Image.Image:
     return im
 
 
-def make_photo(path: Path | str, *, size: tuple[int, int] = (64, 48), **fields: Any) -> Path:
+def make_photo(path: Path | str, *, size: tuple[int, int] = (64, 48), xmp: str | None = None,
+               **fields: Any) -> Path:
     """Write a real image at ``path`` (format from the extension) with the EXIF ``fields`` given.
 
     ``fields`` are those of ``exif_bytes``: taken, offset, gps=(lat, lon[, altitude]), make, model,
-    orientation, extra, little_endian. With none, the file has no EXIF block at all.
+    orientation, extra, little_endian. With none, the file has no EXIF block at all. ``xmp`` is an
+    XMP packet stored where each format keeps one (JPEG APP1, PNG iTXt, WebP/HEIC chunk, TIFF tag 700).
     """
     path = Path(path)
     fmt = _FORMATS.get(path.suffix.lower())
@@ -121,8 +124,36 @@ def make_photo(path: Path | str, *, size: tuple[int, int] = (64, 48), **fields: 
     wanted = {k: v for k, v in fields.items() if v is not None and v is not False}
     if wanted:
         options["exif"] = exif_bytes(**wanted)
+    if xmp is not None:
+        options.update(_xmp_options(fmt, xmp))
     _pixels(path, size).save(path, fmt, **options)
     return path
+
+
+def _xmp_options(fmt: str, packet: str) -> dict[str, Any]:
+    if fmt == "PNG":
+        from PIL.PngImagePlugin import PngInfo
+
+        info = PngInfo()
+        info.add_itxt("XML:com.adobe.xmp", packet)
+        return {"pnginfo": info}
+    if fmt == "TIFF":
+        return {"tiffinfo": {700: packet.encode()}}
+    return {"xmp": packet.encode()}
+
+
+def xmp_packet(**properties: str) -> str:
+    """An XMP packet with the given properties as attributes.
+
+    ``xmp_packet(**{"exif:DateTimeOriginal": "2019-03-04T05:06:07+01:00"})``
+    """
+    attributes = " ".join(f'{name}="{value}"' for name, value in properties.items())
+    return ('<x:xmpmeta xmlns:x="adobe:ns:meta/">'
+            '<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">'
+            '<rdf:Description rdf:about="" xmlns:exif="http://ns.adobe.com/exif/1.0/" '
+            'xmlns:xmp="http://ns.adobe.com/xap/1.0/" '
+            'xmlns:photoshop="http://ns.adobe.com/photoshop/1.0/" '
+            f"{attributes}/></rdf:RDF></x:xmpmeta>")
 
 
 def write_file(path: Path, content: str | bytes = b"", *, modified: datetime | None = None) -> Path:

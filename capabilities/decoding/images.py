@@ -1,0 +1,144 @@
+"""The picture decoders the worker runs: header facts, resized copies, pictures for a vision model.
+
+Every handler reads through ``formats.open_image`` (the allowlist) and
+decodes no more pixels than ``sizes.MAX_PIXELS``, counted after JPEG's
+reduced-scale decoding; a picture above it is refused as ``too_large``
+before its pixels are read. Outputs are re-encoded from decoded pixels, so
+what leaves the worker is a new, plain picture, never the input's bytes.
+
+* ``image.info`` — ``capabilities.exif.read_info`` (headers only);
+* ``image.resize`` — ``{max_side, format}`` → the upright, scaled copy
+  encoded in ``format`` with the original's EXIF (orientation removed);
+* ``image.jpeg`` — ``{max_side}`` → an RGB JPEG without any metadata: what
+  ``vision`` may send;
+* ``image.thumbnail`` — ``{max_side}`` → a small PNG for a preview.
+"""
+
+from __future__ import annotations
+
+import io
+from typing import Any, BinaryIO
+
+from PIL import Image, UnidentifiedImageError
+
+from capabilities.decoding.formats import open_image
+from capabilities.decoding.ops import Refused, op
+from capabilities.decoding.sizes import MAX_PIXELS, fitted
+from capabilities.errors import BackendError, ErrandError
+from capabilities.exif import read_info
+
+__all__ = ["SAVE_FORMATS"]
+
+SAVE_FORMATS = frozenset({"JPEG", "PNG", "WEBP", "TIFF", "GIF", "BMP", "HEIF"})
+_SAVE_OPTIONS: dict[str, dict[str, Any]] = {"JPEG": {"quality": 90}, "WEBP": {"quality": 90},
+                                            "HEIF": {"quality": 90}}  # 90 keeps photos looking like photos
+_NO_ALPHA = {"JPEG", "BMP"}
+_NO_EXIF = {"GIF", "BMP"}
+_LARGEST_SIDE = 20_000
+_T = Image.Transpose
+# EXIF orientation → the turn that shows the picture upright (as ImageOps.exif_transpose does).
+_TURNS = {2: _T.FLIP_LEFT_RIGHT, 3: _T.ROTATE_180, 4: _T.FLIP_TOP_BOTTOM, 5: _T.TRANSPOSE,
+          6: _T.ROTATE_270, 7: _T.TRANSVERSE, 8: _T.ROTATE_90}
+
+
+@op("image.info")
+def info(source: BinaryIO, args: dict[str, Any]) -> tuple[dict[str, Any], bytes]:
+    try:
+        return read_info(source, str(args.get("name", ""))), b""
+    except BackendError as exc:
+        raise Refused("damaged", exc.message) from None
+    except ErrandError as exc:
+        raise Refused("unsupported", exc.message) from None
+
+
+@op("image.resize")
+def resize(source: BinaryIO, args: dict[str, Any]) -> tuple[dict[str, Any], bytes]:
+    fmt = str(args.get("format", ""))
+    if fmt not in SAVE_FORMATS:
+        raise Refused("broken", "unknown output format")
+    picture, exif = _upright(source, _side(args), keep_exif=fmt not in _NO_EXIF)
+    if fmt in _NO_ALPHA and picture.mode not in ("RGB", "L"):
+        picture = picture.convert("RGB")
+    options = dict(_SAVE_OPTIONS.get(fmt, {}))
+    if exif:
+        options["exif"] = exif
+    return _encoded(picture, fmt, options)
+
+
+@op("image.jpeg")
+def jpeg(source: BinaryIO, args: dict[str, Any]) -> tuple[dict[str, Any], bytes]:
+    picture, _ = _upright(source, _side(args), keep_exif=False)
+    return _encoded(picture.convert("RGB"), "JPEG", {"quality": 85})  # no exif=: metadata stays home
+
+
+@op("image.thumbnail")
+def thumbnail(source: BinaryIO, args: dict[str, Any]) -> tuple[dict[str, Any], bytes]:
+    picture, _ = _upright(source, _side(args), keep_exif=False)
+    if picture.mode not in ("RGB", "RGBA", "L", "LA"):
+        picture = picture.convert("RGBA")
+    return _encoded(picture, "PNG", {})
+
+
+def _side(args: dict[str, Any]) -> int:
+    side = args.get("max_side")
+    if not isinstance(side, int) or not 1 <= side <= _LARGEST_SIDE:
+        raise Refused("broken", "max_side out of range")
+    return side
+
+
+def _upright(source: BinaryIO, max_side: int, *, keep_exif: bool) -> tuple[Image.Image, bytes]:
+    """The picture scaled to fit ``max_side`` and turned upright, and its EXIF (orientation removed)."""
+    try:
+        with open_image(source) as im:
+            target = fitted({"width": im.width, "height": im.height}, max_side)
+            im.draft("RGB", target)  # JPEG: decode at 1/2, 1/4 or 1/8 scale when that is still enough
+            if im.width * im.height > MAX_PIXELS:
+                raise Refused("too_large", f"{im.width}x{im.height} pixels")
+            exif = im.getexif()
+            orientation = exif.get(0x0112)
+            im.load()
+            small = im.resize(fitted({"width": im.width, "height": im.height}, max_side),
+                              Image.Resampling.LANCZOS, reducing_gap=3.0) \
+                if max(im.size) > max_side else im.copy()
+    except UnidentifiedImageError:
+        raise Refused("unsupported", "not a picture format Errand reads") from None
+    except (OSError, SyntaxError, ValueError, TypeError, IndexError, EOFError) as exc:
+        raise Refused("damaged", str(exc)) from None
+    turn = _TURNS.get(orientation) if isinstance(orientation, int) else None
+    upright = small.transpose(turn) if turn is not None else small  # scaled first: the turn copies few pixels
+    if not keep_exif or not len(exif):
+        return upright, b""
+    exif.pop(0x0112, None)  # upright now: no turn is left to apply (as ImageOps.exif_transpose does)
+    return upright, exif.tobytes()
+
+
+def _encoded(picture: Image.Image, fmt: str, options: dict[str, Any]) -> tuple[dict[str, Any], bytes]:
+    out = io.BytesIO()
+    try:
+        picture.save(out, fmt, **options)
+    except (OSError, ValueError, KeyError) as exc:
+        raise Refused("damaged", f"could not encode: {exc}") from None
+    return {"width": picture.width, "height": picture.height, "format": fmt}, out.getvalue()
+
+
+def warm_up() -> None:
+    """Run every handler once on tiny pictures of each format, before the worker locks itself in.
+
+    Python and Pillow import some modules only when first needed (``_strptime`` for dates, codecs,
+    the TIFF tags); after Landlock no module can be read from disk, so each path is walked here first.
+    """
+    exif = Image.Exif()
+    exif[0x0112], exif[0x010F] = 6, "Errand"
+    exif.get_ifd(0x8769)[0x9003] = "2024:07:14 09:15:00"
+    exif.get_ifd(0x8825).update({1: "N", 2: (1.0, 2.0, 3.0), 3: "E", 4: (1.0, 2.0, 3.0)})
+    sample = Image.new("RGB", (8, 6), (200, 100, 50))
+    for fmt in SAVE_FORMATS:
+        data = io.BytesIO()
+        try:
+            sample.save(data, fmt, **({} if fmt in _NO_EXIF else {"exif": exif.tobytes()}))
+        except (OSError, KeyError, ValueError):
+            continue  # HEIF without pillow-heif: that format is simply absent
+        for handler, args in ((info, {"name": "warm"}), (resize, {"max_side": 4, "format": fmt}),
+                              (jpeg, {"max_side": 4}), (thumbnail, {"max_side": 4})):
+            data.seek(0)
+            handler(data, args)
