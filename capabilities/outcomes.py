@@ -13,11 +13,13 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, BinaryIO
 
+from capabilities import changes
 from capabilities.changes import create_file
+from capabilities.errors import UndoRefused
 from capabilities.folders import FolderSet, Stat
-from capabilities.holding import Holding
+from capabilities.holding import Holding, new_id
 
-__all__ = ["create_outcome", "found_outcome"]
+__all__ = ["create_outcome", "found_outcome", "remove_made_file"]
 
 
 def create_outcome(folders: FolderSet, parts: Sequence[str], fill: Callable[[BinaryIO], None],
@@ -43,3 +45,21 @@ def found_outcome(now: Stat | None, detail: Mapping[str, Any], undo_words: str,
     if detail.get("replaces") and hold and Holding.for_run(holding).has(hold):
         found["holding"] = hold
     return found
+
+
+def remove_made_file(folders: FolderSet, parts: Sequence[str], outcome: Mapping[str, Any],
+                     holding: Path | None, summary: str) -> None:
+    """Undo a file apply made: refuse if it changed since; move it to the holding area (not the
+    bin, so even this can be looked at again) and put back the file it replaced, if any."""
+    reason = folders.differs(parts, outcome.get("after"))
+    if reason is not None:
+        raise UndoRefused(f"Cannot undo “{summary}”: {reason} since.",
+                          "Leave it as it is, or remove the file by hand.")
+    kept = Holding.for_run(holding)
+    replaced = outcome.get("holding")
+    if replaced and not kept.has(replaced):
+        raise UndoRefused(f"Cannot undo “{summary}”: the replaced file's kept copy was removed "
+                          "from the holding area.", "It cannot be brought back.")
+    changes.keep(folders, parts, kept, new_id())
+    if replaced:
+        changes.restore(folders, parts, kept, replaced)

@@ -25,12 +25,13 @@ from __future__ import annotations
 
 import fnmatch
 import hashlib
+import io
 import time
 import unicodedata
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, Protocol
+from typing import Any, BinaryIO, Protocol
 
 from capabilities.base import Grant
 from capabilities.errors import GrantError, PathRefused, TargetExists, TargetMissing
@@ -293,6 +294,14 @@ class FolderView:
                                 f"(by {found.produced or 'an earlier step'}); it cannot be read yet.",
                                 "Read the file it is made from instead.")
         return self.folders.read_bytes(tuple(found.source.split("/")), limit)
+
+    def open_planned(self, parts: tuple[str, ...]) -> BinaryIO:
+        """A file in the planned state, opened for reading without reading it whole: its bytes on
+        disk where it has some, the planned content otherwise (or ``read_bytes``' clear refusal)."""
+        node = self.node(parts)
+        if node.is_folder or node.data is not None or node.produced or node.source is None:
+            return io.BytesIO(self.read_bytes(parts))
+        return self.folders.open_read(tuple(node.source.split("/")))
 
     def source_path(self, parts: tuple[str, ...]) -> str:
         """The absolute path where an existing file's bytes are on disk now (for readers like vision).

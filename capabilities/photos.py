@@ -23,21 +23,18 @@ its new name, and a copy planned by ``resize`` is listed by ``files.list``.
 
 from __future__ import annotations
 
-import io
 import os
 from collections.abc import Mapping, Sequence
 from typing import Any, BinaryIO, ClassVar
 
-from capabilities import changes
 from capabilities.base import Capability, Grant, RunContext, read, write
 from capabilities.decoding import decode
 from capabilities.decoding.answers import checked_info, checked_picture
 from capabilities.decoding.formats import HEIF_SUFFIXES
 from capabilities.decoding.sizes import MAX_PIXELS, decoded_pixels, fitted
-from capabilities.errors import CallError, ErrandError, GrantError, UndoRefused
+from capabilities.errors import CallError, ErrandError, GrantError
 from capabilities.folders import view
-from capabilities.holding import Holding, new_id
-from capabilities.outcomes import create_outcome, found_outcome
+from capabilities.outcomes import create_outcome, found_outcome, remove_made_file
 from capabilities.overlay import fingerprint_of
 from capabilities.plan import Action
 
@@ -140,18 +137,7 @@ class Photos(Capability):
 
     def undo_resize(self, action: Action, outcome: Mapping[str, Any]) -> None:
         parts = self.folders.granted(FOLDERS, action.detail["dst"], write=True)
-        reason = self.folders.differs(parts, outcome.get("after"))
-        if reason is not None:
-            raise UndoRefused(f"Cannot undo “{action.summary}”: {reason} since.",
-                              "Leave it as it is, or remove the copy by hand.")
-        holding = Holding.for_run(self.context.holding)
-        replaced = outcome.get("holding")
-        if replaced and not holding.has(replaced):
-            raise UndoRefused(f"Cannot undo “{action.summary}”: the replaced file's kept copy was removed "
-                              "from the holding area.", "It cannot be brought back.")
-        changes.keep(self.folders, parts, holding, new_id())  # the copy goes to the holding area, not the bin
-        if replaced:
-            changes.restore(self.folders, parts, holding, replaced)
+        remove_made_file(self.folders, parts, outcome, self.context.holding, action.summary)
 
     def probe_resize(self, action: Action) -> dict[str, Any] | bool:
         """After a crash: False if the copy was not made, else the outcome perform would have returned."""
@@ -177,12 +163,7 @@ class Photos(Capability):
         return checked_info(raw, path)
 
     def _open(self, parts: tuple[str, ...]) -> BinaryIO:
-        """A photo in the planned state, opened for reading without reading it whole."""
-        node = self.view.node(parts)
-        if node.is_folder or node.data is not None or node.produced or node.source is None:
-            # Planned content, or the view's own clear refusal (a folder, a file made at apply).
-            return io.BytesIO(self.view.read_bytes(parts))
-        return self.folders.open_read(tuple(node.source.split("/")))
+        return self.view.open_planned(parts)
 
 
 def _format_for(dst: str) -> str:

@@ -163,6 +163,25 @@ class Assistant:
     def history(self, limit: int = 100) -> list[dict[str, Any]]:
         return self.journal.runs(limit)
 
+    def record_exchange(self, exchange: Mapping[str, Any]) -> int:
+        """Journal one exchange with a model (a plan, a repair); its id, to attach to the run."""
+        return self.journal.add_exchange(**exchange)
+
+    def run_actions(self, run_id: int) -> list[dict[str, Any]]:
+        """A run's journaled actions, in order."""
+        return self.journal.actions(run_id)
+
+    def all_exchanges(self) -> list[dict[str, Any]]:
+        """Every exchange with a model this journal holds, attached to a run or not."""
+        return self.journal.all_exchanges()
+
+    def close(self) -> None:
+        """Close the journal (the sandbox belongs to whoever passed it in, or lives as long as we do)."""
+        with self._lock:
+            if self._journal is not None:
+                self._journal.close()
+                self._journal = None
+
     def show(self, run_id: int) -> RunReport:
         run = self.journal.run(run_id)
         grants = [Grant.from_json(g) for g in run.get("grants") or []]

@@ -23,7 +23,8 @@ __all__ = ["error", "log_line", "progress_callback", "show_code", "show_history"
 out = Console(highlight=False)
 err = Console(stderr=True, highlight=False)
 _OP_WORDS = {"rename": "rename", "delete": "delete", "write_text": "write", "mkdir": "new folder",
-             "copy": "copy", "resize": "resized copy", "create": "new event", "update": "event change"}
+             "copy": "copy", "resize": "resized copy", "create": "new event", "update": "event change",
+             "extract": "extracted file", "make_zip": "new zip"}
 
 
 def _e(text: Any) -> str:
@@ -183,3 +184,45 @@ def show_recovery(reports: Sequence[Any]) -> None:
             out.print(f"  [yellow]action {seq} kept:[/] {_e(reason)}")
         for seq in r.unknown:
             out.print(f"  [yellow]action {seq}:[/] could not tell whether it happened; check it by hand.")
+
+
+def show_chores(rows: Sequence[dict[str, Any]]) -> None:
+    table = Table(title=f"The eval suite ({len(rows)} chores)")
+    table.add_column("Chore", no_wrap=True)
+    for col in ("Request", "Kind"):
+        table.add_column(col)
+    for r in rows:
+        table.add_row(r["id"], _e(r["request"]), r["kind"] + ("" if r["feasible"] else " (must decline)"))
+    out.print(table)
+
+
+def show_eval(data: dict[str, Any]) -> None:
+    """A suite run: one row per chore, then the totals and what failed why."""
+    k = data["k"]
+    table = Table(title=f"Errand eval — planner {data['planner']}, model {_e(data['model'])}")
+    table.add_column("Chore", no_wrap=True)  # ids are what --only and --compare take: never cut
+    for col in ("pass@1", f"pass^{k}", "Failed because", "Repairs", "Tokens in/out", "Time"):
+        table.add_column(col)
+    for c in data["chores"]:
+        attempts = c["attempts"]
+        reasons = sorted({a["reason"] for a in attempts if not a["passed"]})
+        table.add_row(c["id"], f"{c['pass_at_1']:.0%}", f"{c[f'pass_hat_{k}']:.0%}", _e(", ".join(reasons)),
+                      str(sum(a["repairs"] for a in attempts)),
+                      f"{sum(a['tokens_in'] for a in attempts):,}/{sum(a['tokens_out'] for a in attempts):,}",
+                      f"{sum(a['seconds'] for a in attempts):.1f} s")
+    out.print(table)
+    t = data["totals"]
+    out.print(f"[bold]{t['chores']} chores, {t['attempts']} attempts: pass@1 {t['pass_at_1']:.0%}, "
+              f"pass^{k} {t[f'pass_hat_{k}']:.0%}[/]; {t['repairs']} repair rounds, "
+              f"{t['tokens_in']:,} tokens in, {t['tokens_out']:,} out, ${t['cost']:.4f}, "
+              f"{t['seconds']:.0f} s.")
+    for reason, count in t["failures"].items():
+        out.print(f"  {count} × {_e(reason)}")
+    compared = data.get("compared")
+    if compared:
+        was, now = compared["pass_at_1"]["was"], compared["pass_at_1"]["now"]
+        model = _e(str(compared["old"]["model"]))
+        out.print(f"Against the earlier run ({model}): pass@1 {was:.0%} → {now:.0%}")
+        for row in compared["changed"]:
+            before = "new" if row["was"] is None else f"{row['was']:.0%}"
+            out.print(f"  {row['id']}: {before} → {row['now']:.0%} {_e(row['reason'])}")

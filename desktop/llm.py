@@ -308,6 +308,17 @@ def _cost(litellm: Any, response: Any) -> float | None:
         return None  # a local or unlisted model: the price is unknown, not zero
 
 
+def price_of(model: str, tokens_in: int, tokens_out: int) -> float | None:
+    """What ``tokens_in`` prompt and ``tokens_out`` answer tokens cost with ``model`` in US dollars,
+    from litellm's shipped price list; None for a local or unlisted model (unknown, not free)."""
+    try:
+        cost_in, cost_out = _litellm().cost_per_token(model=model, prompt_tokens=tokens_in,
+                                                       completion_tokens=tokens_out)
+    except Exception:
+        return None
+    return float(cost_in) + float(cost_out)
+
+
 def count_tokens(text: str, model: str = "gpt-4o") -> int:
     """Tokens in ``text`` as ``model``'s tokenizer counts them (litellm ships the tables: offline)."""
     return int(_litellm().token_counter(model=model, text=text))

@@ -20,13 +20,12 @@ import builtins
 from collections.abc import Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
-from functools import lru_cache
-from importlib import resources
 from pathlib import PurePosixPath
 from typing import Any
 
 from capabilities.base import Capability, Grant, Operation
 from capabilities.typecheck import check_value
+from sandbox.script_modules import script_modules
 
 __all__ = ["ScriptCheck", "allowed_modules", "check_script", "signature_text"]
 
@@ -179,21 +178,9 @@ def _check_import(node: ast.Import | ast.ImportFrom, imported: set[str]) -> list
             f"instead. Available modules: {', '.join(sorted(allowed))}." for n in refused]
 
 
-@lru_cache(maxsize=1)
 def allowed_modules() -> frozenset[str]:
-    """The standard modules a script may import, read from the sandbox guest's own allowlist."""
-    try:
-        source = resources.files("sandbox").joinpath("guest", "errand_guest.py").read_text(encoding="utf-8")
-        tree = ast.parse(source)
-    except (OSError, SyntaxError, ModuleNotFoundError):
-        return frozenset()  # no guest to read: leave imports to the run-time check
-    for node in tree.body:
-        if isinstance(node, ast.Assign) and any(getattr(t, "id", "") == "ALLOWED_MODULES"
-                                                for t in node.targets):
-            found = [n.value for n in ast.walk(node.value)
-                     if isinstance(n, ast.Constant) and isinstance(n.value, str)]
-            return frozenset(found)
-    return frozenset()
+    """The standard modules a script may import: the sandbox guest's own declaration."""
+    return script_modules()
 
 
 # ---- names the script binds, and literal values ------------------------------------------------

@@ -22,7 +22,7 @@ from PIL import Image, ImageDraw, ImageFilter
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.imagefactory import exif_bytes  # noqa: E402  (a checkout tool: the repo root is on the path)
+from desktop.evaluation.makefiles import exif_bytes  # noqa: E402  (a checkout tool: the repo root is on the path)
 
 HERE = ROOT / "resources" / "samples"
 SIZE = (360, 270)

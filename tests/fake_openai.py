@@ -24,7 +24,7 @@ import base64
 import json
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -104,6 +104,7 @@ class FakeOpenAI:
     def __init__(self) -> None:
         self.requests: list[RecordedRequest] = []
         self._queue: list[Canned] = []
+        self._responder: Callable[[RecordedRequest], str | None] | None = None
         self._lock = threading.Lock()
         self._stopping = threading.Event()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
@@ -132,13 +133,21 @@ class FakeOpenAI:
         """Queue a 200 answer whose body is not a chat completion."""
         self._push(Canned(raw=body))
 
+    def answer_with(self, responder: Callable[[RecordedRequest], str | None]) -> None:
+        """Answer each request the queue does not cover with ``responder(request)``'s text (None:
+        no answer, a 500 as with an empty queue) — a replay keyed by what was asked, not by order."""
+        self._responder = responder
+
     def _push(self, canned: Canned) -> None:
         with self._lock:
             self._queue.append(canned)
 
-    def _next(self) -> Canned | None:
+    def _next(self, request: RecordedRequest) -> Canned | None:
         with self._lock:
-            return self._queue.pop(0) if self._queue else None
+            if self._queue:
+                return self._queue.pop(0)
+        text = self._responder(request) if self._responder is not None else None
+        return None if text is None else Canned(text=text, prompt_tokens=120, completion_tokens=40)
 
     @property
     def pending(self) -> int:
@@ -174,13 +183,14 @@ def _handler_for(fake: FakeOpenAI) -> type[BaseHTTPRequestHandler]:
             except ValueError:
                 body = {"unparsed": raw.decode("utf-8", "replace")}
             headers = {k.lower(): v for k, v in self.headers.items()}
+            recorded = RecordedRequest(self.path, headers, body)
             with fake._lock:
-                fake.requests.append(RecordedRequest(self.path, headers, body))
+                fake.requests.append(recorded)
             if not self.path.rstrip("/").endswith("/chat/completions"):
                 message = f"fake_openai only serves chat completions, not {self.path}"
                 self._send(404, _error_body(message, 404))
                 return
-            canned = fake._next()
+            canned = fake._next(recorded)
             if canned is None:
                 self._send(500, _error_body("fake_openai: no canned response queued for this request", 500))
                 return

@@ -20,19 +20,12 @@ the way phones do.
 
 from __future__ import annotations
 
-import hashlib
-from datetime import datetime
-from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
-from PIL import Image, TiffImagePlugin
+from desktop.evaluation.makefiles import exif_bytes, make_photo
 
 __all__ = ["TRIP", "exif_bytes", "make_photo", "make_trip"]
-
-_EXIF_IFD, _GPS_IFD = 0x8769, 0x8825
-_FORMATS = {".jpg": "JPEG", ".jpeg": "JPEG", ".png": "PNG", ".webp": "WEBP", ".tif": "TIFF",
-            ".tiff": "TIFF", ".heic": "HEIF", ".heif": "HEIF", ".gif": "GIF"}
 
 # A small holiday: name → what the photo records. ``None`` values are simply not written.
 # places.lookup names them Paris, Paris, London, New York City; IMG_0005 has no GPS.
@@ -47,90 +40,6 @@ TRIP: dict[str, dict[str, Any]] = {
                      "make": "Canon", "model": "Canon EOS R6"},
     "IMG_0005.jpg": {"taken": "2024-07-20 07:00:00", "gps": None, "make": "Canon", "model": "Canon EOS R6"},
 }
-
-
-def _rational(value: float) -> TiffImagePlugin.IFDRational:
-    frac = Fraction(value).limit_denominator(1_000_000)
-    return TiffImagePlugin.IFDRational(frac.numerator, frac.denominator)
-
-
-def _dms(value: float) -> tuple[TiffImagePlugin.IFDRational, ...]:
-    value = abs(value)
-    degrees = int(value)
-    minutes = int((value - degrees) * 60)
-    seconds = (value - degrees - minutes / 60) * 3600
-    return _rational(degrees), _rational(minutes), _rational(round(seconds, 4))
-
-
-def exif_bytes(*, taken: str | datetime | None = None, offset: str | None = None,
-               gps: tuple[float, float] | tuple[float, float, float] | None = None,
-               make: str | None = None, model: str | None = None,
-               orientation: int | None = None, extra: dict[int, Any] | None = None,
-               little_endian: bool = False) -> bytes:
-    """An EXIF block (as Pillow's ``save(exif=...)`` takes it) holding just the fields given.
-
-    ``extra`` adds raw tags to the Exif sub-IFD (exposure, lens, a maker note…) for realistic sizes.
-    Pillow writes big-endian ("MM", like many cameras); ``little_endian`` gives "II" (like phones).
-    """
-    exif = Image.Exif()
-    if little_endian:
-        exif.endian = "<"
-    if orientation is not None:
-        exif[0x0112] = orientation
-    if make is not None:
-        exif[0x010F] = make
-    if model is not None:
-        exif[0x0110] = model
-    if taken is not None:
-        stamp = taken if isinstance(taken, str) else taken.strftime("%Y-%m-%d %H:%M:%S")
-        stamp = stamp.replace("-", ":", 2).replace("T", " ")
-        details = exif.get_ifd(_EXIF_IFD)
-        details[0x9003] = details[0x9004] = stamp
-        if offset is not None:
-            details[0x9011] = details[0x9012] = offset
-    if extra:
-        exif.get_ifd(_EXIF_IFD).update(extra)
-    if gps is not None:
-        where = exif.get_ifd(_GPS_IFD)
-        lat, lon = gps[0], gps[1]
-        where[0] = b"\x02\x03\x00\x00"  # GPSVersionID 2.3
-        where[1], where[2] = ("N" if lat >= 0 else "S"), _dms(lat)
-        where[3], where[4] = ("E" if lon >= 0 else "W"), _dms(lon)
-        if len(gps) > 2:
-            where[5] = b"\x00" if gps[2] >= 0 else b"\x01"  # type: ignore[misc]
-            where[6] = _rational(abs(gps[2]))  # type: ignore[misc]
-    return exif.tobytes()
-
-
-def _pixels(path: Path, size: tuple[int, int]) -> Image.Image:
-    seed = hashlib.sha256(path.name.encode()).digest()
-    im = Image.new("RGB", size, (seed[0], seed[1], seed[2]))
-    stripe = Image.new("RGB", (max(1, size[0] // 4), size[1]), (255 - seed[0], 255 - seed[1], 255 - seed[2]))
-    im.paste(stripe, (0, 0))
-    return im
-
-
-def make_photo(path: Path | str, *, size: tuple[int, int] = (64, 48), **fields: Any) -> Path:
-    """Write a real image at ``path`` (format from the extension) with the EXIF ``fields`` given.
-
-    ``fields`` are those of ``exif_bytes``: taken, offset, gps=(lat, lon[, altitude]), make, model,
-    orientation, extra, little_endian. With none, the file has no EXIF block at all.
-    """
-    path = Path(path)
-    fmt = _FORMATS.get(path.suffix.lower())
-    if fmt is None:
-        raise ValueError(f"make_photo: unknown extension {path.suffix!r}; use one of {sorted(_FORMATS)}")
-    if fmt == "HEIF":
-        import pillow_heif
-
-        pillow_heif.register_heif_opener()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    options: dict[str, Any] = {"quality": 85} if fmt in ("JPEG", "WEBP", "HEIF") else {}
-    wanted = {k: v for k, v in fields.items() if v is not None and v is not False}
-    if wanted:
-        options["exif"] = exif_bytes(**wanted)
-    _pixels(path, size).save(path, fmt, **options)
-    return path
 
 
 def make_trip(folder: Path | str, photos: dict[str, dict[str, Any]] | None = None,

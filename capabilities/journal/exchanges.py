@@ -42,6 +42,10 @@ class ModelRecords(JournalBase):
             return self._rows("SELECT * FROM exchanges WHERE run_id IS NULL ORDER BY id")
         return self._rows("SELECT * FROM exchanges WHERE run_id = ? ORDER BY id", (run_id,))
 
+    def all_exchanges(self) -> list[dict[str, Any]]:
+        """Every exchange in this journal, in order (an eval's own journal, summed up)."""
+        return self._rows("SELECT * FROM exchanges ORDER BY id")
+
     def attach_exchanges(self, ids: Iterable[int], run_id: int) -> None:
         """Give exchanges made while planning (before the run existed) to the run; sums its usage."""
         wanted = list(ids)

@@ -24,11 +24,12 @@ __all__ = ["ChangeRow", "ChangesModel", "change_rows", "counts_text"]
 
 _VERBS = {"rename": "Rename", "delete": "Delete", "write_text": "Write", "mkdir": "New folder",
           "copy": "Copy", "resize": "Resized copy", "create": "New event", "update": "Change event",
-          "move": "Move event"}
+          "move": "Move event", "extract": "Extract", "make_zip": "New zip"}
 _NOUNS = {"rename": ("rename", "renames"), "delete": ("deletion", "deletions"), "write_text": ("file written",
           "files written"), "mkdir": ("new folder", "new folders"), "copy": ("copy", "copies"),
           "resize": ("resized copy", "resized copies"), "create": ("new event", "new events"),
-          "update": ("changed event", "changed events")}
+          "update": ("changed event", "changed events"), "extract": ("extracted file", "extracted files"),
+          "make_zip": ("new zip", "new zips")}
 _STATUS_WORDS = {"planned": "Planned", "done": "Done", "skipped": "Not done", "failed": "Failed",
                  "started": "Interrupted", "undone": "Undone", "undo_refused": "Could not undo",
                  "undoing": "Being undone"}

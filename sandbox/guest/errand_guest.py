@@ -10,51 +10,20 @@ component can reach nothing but the host's `call` and `log` imports.
 
 import ast
 import builtins
+import importlib
 import json
 import sys
 
-# The standard library a script may import. Only modules imported while the
-# component is built exist at run time, so they are imported here.
-import base64  # noqa: F401
-import bisect  # noqa: F401
-import calendar  # noqa: F401
-import collections  # noqa: F401
-import copy  # noqa: F401
-import csv  # noqa: F401
-import dataclasses  # noqa: F401
-import datetime  # noqa: F401
-import decimal  # noqa: F401
-import difflib  # noqa: F401
-import enum  # noqa: F401
-import fnmatch  # noqa: F401
-import fractions  # noqa: F401
-import functools  # noqa: F401
-import hashlib  # noqa: F401
-import heapq  # noqa: F401
-import html  # noqa: F401
-import io  # noqa: F401
-import itertools  # noqa: F401
-import math  # noqa: F401
-import operator  # noqa: F401
-import pathlib  # noqa: F401
-import random  # noqa: F401
-import re  # noqa: F401
-import statistics  # noqa: F401
-import string  # noqa: F401
-import textwrap  # noqa: F401
-import time  # noqa: F401
-import typing  # noqa: F401
-import unicodedata  # noqa: F401
-
+import script_modules
 import wit_world
 from wit_world.imports import host
 
-ALLOWED_MODULES = frozenset({
-    "base64", "bisect", "calendar", "collections", "copy", "csv", "dataclasses", "datetime",
-    "decimal", "difflib", "enum", "fnmatch", "fractions", "functools", "hashlib", "heapq", "html",
-    "io", "itertools", "json", "math", "operator", "pathlib", "random", "re", "statistics",
-    "string", "textwrap", "time", "typing", "unicodedata",
-})
+# The standard library a script may import. Only modules imported while the component is built
+# exist at run time, so each is imported here, the private helpers they load lazily included.
+ALLOWED_MODULES = script_modules.ALLOWED
+_IMPORTABLE = ALLOWED_MODULES | script_modules.INTERNAL
+for _name in sorted(_IMPORTABLE):
+    importlib.import_module(_name)
 
 # Exceptions a host error may come back as; anything else becomes RuntimeError.
 _HOST_ERRORS = {
@@ -156,7 +125,7 @@ class _LineWriter:
 
 def _guarded_import(name, globals=None, locals=None, fromlist=(), level=0):
     top = name.split(".")[0]
-    if level != 0 or top not in ALLOWED_MODULES:
+    if level != 0 or top not in _IMPORTABLE:
         allowed = ", ".join(sorted(ALLOWED_MODULES))
         raise ImportError(
             f"module {name!r} is not available in Errand scripts; use the capability objects "

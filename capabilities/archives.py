@@ -1,0 +1,327 @@
+"""The ``archives`` capability: see what a zip holds, extract it into a new folder, make a zip of files.
+
+It works in the folders granted to ``files`` (like ``photos``), and nothing leaves the computer.
+
+An archive is hostile until proven otherwise. Before anything is planned, every member of an
+archive to extract is checked: its path must stay inside the new folder (no ``..``, no absolute
+path, no drive letter, no backslash tricks — "zip slip"), be a portable name, and not be a link
+or a device; no member may be encrypted; and the archive must not be a bomb (too many members, a
+total size over ``MAX_TOTAL``, or a member that expands more than ``MAX_RATIO`` times). Any of
+these refuses the whole extraction with the reason, and nothing is planned. The preview then
+shows every folder and file the extraction will create.
+
+Only the zip's central directory is read during the preview; members are decompressed at apply,
+each at most to the size the preview showed and checked against its CRC, so an archive swapped
+or rewritten after the preview is refused (``SourceChanged``), never half-trusted. Undo moves
+every created file to the holding area and removes the folders if they are empty again.
+"""
+
+from __future__ import annotations
+
+import stat
+import time
+import zipfile
+from collections.abc import Mapping, Sequence
+from typing import Any, BinaryIO, ClassVar
+
+from capabilities.base import Capability, Grant, RunContext, read, write
+from capabilities.errors import CallError, GrantError, SourceChanged
+from capabilities.folders import view
+from capabilities.names import check_new_name
+from capabilities.outcomes import create_outcome, found_outcome, remove_made_file
+from capabilities.overlay import fingerprint_of
+from capabilities.plan import Action
+
+__all__ = ["Archives"]
+
+FOLDERS = "files"  # archives works in the folders granted to this capability
+MAX_MEMBERS = 10_000
+MAX_TOTAL = 4 * 1024**3  # what one extraction may write, all members together
+MAX_RATIO = 200  # deflate reaches ~1000× only on data made to do so (zeros, bombs)
+RATIO_FLOOR = 1024 * 1024  # small members may compress as well as they like
+MAX_CREATE = 2 * 1024**3  # the files one new zip may hold
+
+
+class Archives(Capability):
+    """Zip archives in the folders granted to files: list, extract into a new folder, make a zip."""
+
+    name: ClassVar[str] = "archives"
+    summary: ClassVar[str] = ("Zip archives in the granted folders: list what one holds, extract it into a "
+                              "new folder, or make a zip of files; paths as in files ('Downloads/trip.zip').")
+
+    def __init__(self, grants: Sequence[Grant], context: RunContext) -> None:
+        super().__init__(grants, context)
+        self.view = view(context)  # files adds the folders; archives uses them
+        self.folders = self.view.folders
+        self._folder_maker: Capability | None = None
+
+    @classmethod
+    def describe_grant(cls, grant: Grant) -> str:
+        return ("Look inside zip archives, extract them into new folders and make new zips, in the folders "
+                "granted for files (nothing leaves the computer).")
+
+    # ---- reads ---------------------------------------------------------------------
+
+    @read
+    def list(self, path: str) -> list[dict[str, Any]]:
+        """What a zip holds: [{name, size, packed_size, is_folder, modified (ISO), encrypted}]."""
+        with self._zip(self._parts(path), path) as archive:
+            return [_member_facts(info) for info in _members(archive, path)]
+
+    # ---- writes (planned during the preview) ---------------------------------------
+
+    @write
+    def extract(self, path: str, folder: str) -> list[str]:
+        """Extract a zip into folder, a new folder (made here); returns the paths of the files it makes."""
+        sp = self._parts(path)
+        node = self.view.node(sp)
+        with self._zip(sp, path) as archive:
+            members = _checked_members(archive, path)
+        if self.view.exists(self._parts(folder, write=True)):
+            raise CallError(f"{folder!r} already exists; extract makes a new folder.",
+                            "Choose a folder name that is not taken, e.g. the archive's name.")
+        self._files().mkdir(folder)
+        made = []
+        for info, inner in members:
+            target = f"{folder}/{'/'.join(inner)}"
+            if info.is_dir():
+                self._files().mkdir(target)
+                continue
+            if len(inner) > 1:
+                self._files().mkdir(f"{folder}/{'/'.join(inner[:-1])}")
+            facts = self.view.plan_new_file(FOLDERS, target, produced="archives.extract")
+            detail = {"archive": self.folders.absolute(sp), "fingerprint": fingerprint_of(node),
+                      "member": info.filename, "crc": info.CRC, "size": info.file_size, "dst": facts["path"],
+                      "replaces": None, "hold_id": None, "mtime_ns": _zip_time_ns(info)}
+            self.record("extract", {"path": path, "member": info.filename, "dst": target}, detail,
+                        f"Make {target} ({_size(info.file_size)}), extracted from {path}", before=path,
+                        after=target)
+            made.append(target)
+        return made
+
+    @write
+    def make_zip(self, path: str, files: list[str], overwrite: bool = False) -> str:
+        """Make a new .zip at path holding these files (each under its own name); returns path."""
+        if not path.lower().endswith(".zip"):
+            raise CallError(f"archives.make_zip: {path!r} does not end in .zip.",
+                            "Name the new archive *.zip.")
+        if not files:
+            raise CallError("archives.make_zip: no files given.",
+                            "Pass the paths of the files to put in the zip.")
+        sources, names, total = [], set(), 0
+        for source in files:
+            parts = self._parts(source)
+            node = self.view.node(parts)
+            if node.is_folder or node.source is None or node.produced or node.data is not None:
+                raise CallError(f"{source!r} is a folder or a file this run has not made yet.",
+                                "Put existing files in the zip: list a folder with files.list().")
+            key = parts[-1].casefold()
+            if key in names:
+                raise CallError(f"Two files called {parts[-1]!r} would share one name in the zip.",
+                                "Make two zips, or rename one of the files first.")
+            names.add(key)
+            total += int(fingerprint_of(node).get("size") or 0)
+            sources.append({"path": self.folders.absolute(parts), "fingerprint": fingerprint_of(node)})
+        if total > MAX_CREATE:
+            raise CallError(f"The files come to {_size(total)}, more than one zip may hold here "
+                            f"({_size(MAX_CREATE)}).", "Make several smaller zips.")
+        facts = self.view.plan_new_file(FOLDERS, path, overwrite=overwrite, produced="archives.make_zip")
+        detail = {"sources": sources, "dst": facts["path"], "replaces": facts["replaces"],
+                  "hold_id": facts["hold_id"]}
+        verb = "Replace" if facts["replaces"] else "Make"
+        self.record("make_zip", {"path": path, "files": list(files), "overwrite": overwrite}, detail,
+                    f"{verb} {path}: a zip of {len(files)} file{'s' if len(files) != 1 else ''} "
+                    f"({_size(total)})", after=path)
+        return path
+
+    # ---- apply, undo, recovery -------------------------------------------------------
+
+    def verify_extract(self, action: Action) -> None:
+        d = action.detail
+        self.folders.check_unchanged(self.folders.granted(FOLDERS, d["archive"]), d["fingerprint"],
+                                     action.summary)
+        self.folders.check_unchanged(self._target(d["dst"]), None, action.summary)
+
+    def perform_extract(self, action: Action) -> dict[str, Any]:
+        d = action.detail
+        with self.folders.open_read(self.folders.granted(FOLDERS, d["archive"])) as raw:
+            archive = _open_zip(raw, d["archive"])
+            try:
+                info = archive.getinfo(d["member"])
+            except KeyError:
+                raise SourceChanged(f"{action.summary}: the archive no longer holds {d['member']!r}.",
+                                    "Preview the chore again.") from None
+            if (info.CRC, info.file_size) != (d["crc"], d["size"]):
+                raise SourceChanged(f"{action.summary}: that member changed since the preview.",
+                                    "Preview the chore again.")
+            with archive.open(info) as member:  # stops at file_size; a wrong CRC raises at the end
+                return create_outcome(self.folders, self._target(d["dst"]),
+                                      lambda out: _pump(member, out, d["size"]), d, self.context.holding,
+                                      "remove the extracted file", d.get("mtime_ns"))
+
+    def undo_extract(self, action: Action, outcome: Mapping[str, Any]) -> None:
+        remove_made_file(self.folders, self._target(action.detail["dst"]), outcome, self.context.holding,
+                         action.summary)
+
+    def probe_extract(self, action: Action) -> dict[str, Any] | bool:
+        return self._probe_made(action, "remove the extracted file")
+
+    def verify_make_zip(self, action: Action) -> None:
+        d = action.detail
+        for source in d["sources"]:
+            self.folders.check_unchanged(self.folders.granted(FOLDERS, source["path"]), source["fingerprint"],
+                                         action.summary)
+        self.folders.check_unchanged(self._target(d["dst"]), d["replaces"], action.summary)
+
+    def perform_make_zip(self, action: Action) -> dict[str, Any]:
+        d = action.detail
+
+        def fill(out: BinaryIO) -> None:
+            with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+                for source in d["sources"]:
+                    parts = self.folders.granted(FOLDERS, source["path"])
+                    now = self.folders.lstat(parts)
+                    info = zipfile.ZipInfo(parts[-1], time.localtime(now.mtime_ns / 1e9)[:6] if now else
+                                           (1980, 1, 1, 0, 0, 0))
+                    info.compress_type = zipfile.ZIP_DEFLATED
+                    with self.folders.open_read(parts) as src, archive.open(info, "w") as dst:
+                        _pump(src, dst, int(source["fingerprint"].get("size") or 0))
+
+        return create_outcome(self.folders, self._target(d["dst"]), fill, d, self.context.holding,
+                              f"remove the zip {action.args.get('path')}")
+
+    def undo_make_zip(self, action: Action, outcome: Mapping[str, Any]) -> None:
+        remove_made_file(self.folders, self._target(action.detail["dst"]), outcome, self.context.holding,
+                         action.summary)
+
+    def probe_make_zip(self, action: Action) -> dict[str, Any] | bool:
+        return self._probe_made(action, f"remove the zip {action.args.get('path')}")
+
+    # ---- helpers -------------------------------------------------------------------
+
+    def _probe_made(self, action: Action, undo_words: str) -> dict[str, Any] | bool:
+        d = action.detail
+        now = self.folders.lstat(self.folders.parts_of(d["dst"]))
+        if now is None or (d["replaces"] is not None and now.matches(d["replaces"])):
+            return False
+        return found_outcome(now, d, undo_words, self.context.holding)
+
+    def _parts(self, path: str, *, write: bool = False) -> tuple[str, ...]:
+        if not self.view.labels(FOLDERS):
+            raise GrantError("archives works in the folders granted for files, and this run has none.",
+                             "Ask the person to grant the folder that holds the archives.")
+        return self.view.parts(FOLDERS, path, write=write)
+
+    def _target(self, absolute: str) -> tuple[str, ...]:
+        return self.folders.granted(FOLDERS, absolute, write=True)
+
+    def _files(self) -> Capability:
+        """The run's files capability, for the folders an extraction makes (its own mkdir plans them,
+        journals them and undoes them: one behaviour, one place)."""
+        if self._folder_maker is None:
+            from capabilities.files import Files
+
+            self._folder_maker = Files([], self.context)
+        return self._folder_maker
+
+    def _zip(self, parts: tuple[str, ...], shown: str) -> zipfile.ZipFile:
+        node = self.view.node(parts)
+        if node.is_folder:
+            raise CallError(f"{shown!r} is a folder, not a zip archive.", "Give the path of a .zip file.")
+        return _open_zip(self.view.open_planned(parts), shown)
+
+
+def _open_zip(raw: BinaryIO, shown: str) -> zipfile.ZipFile:
+    try:
+        return zipfile.ZipFile(raw)
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError) as exc:
+        raw.close()
+        raise CallError(f"{shown!r} is not a zip archive Errand can read ({exc}).",
+                        "Only .zip archives can be opened; a damaged download may need fetching again."
+                        ) from None
+
+
+def _members(archive: zipfile.ZipFile, shown: str) -> list[zipfile.ZipInfo]:
+    members = archive.infolist()
+    if len(members) > MAX_MEMBERS:
+        raise CallError(f"{shown!r} holds {len(members):,} entries, more than Errand opens "
+                        f"({MAX_MEMBERS:,}).", "Extract it with the system's own archive tool.")
+    return members
+
+
+def _checked_members(archive: zipfile.ZipFile, shown: str) -> list[tuple[zipfile.ZipInfo, tuple[str, ...]]]:
+    """Every member with its path inside the new folder, or the first reason not to extract at all."""
+    checked, seen, total = [], set(), 0
+    for info in _members(archive, shown):
+        inner = _inner_path(info.filename, shown)
+        kind = stat.S_IFMT(info.external_attr >> 16)
+        if kind not in (0, stat.S_IFREG, stat.S_IFDIR):
+            what = "a link" if kind == stat.S_IFLNK else "a special file"
+            raise CallError(f"{shown!r} holds {what}, {info.filename!r}, which Errand does not extract.",
+                            "Extract it with the system's own archive tool if you trust where it came from.")
+        if info.flag_bits & 0x1:
+            raise CallError(f"{shown!r} is password-protected ({info.filename!r} is encrypted).",
+                            "Errand cannot extract encrypted archives; use the system's archive tool.")
+        total += info.file_size
+        if info.file_size > RATIO_FLOOR and info.file_size > MAX_RATIO * max(info.compress_size, 1):
+            raise CallError(f"{shown!r} looks like a zip bomb: {info.filename!r} would grow from "
+                            f"{_size(info.compress_size)} to {_size(info.file_size)}.", "Do not extract it.")
+        key = tuple(p.casefold() for p in inner)
+        if key in seen and not info.is_dir():
+            raise CallError(f"{shown!r} holds {info.filename!r} twice (or in two cases).",
+                            "Extract it with the system's own archive tool.")
+        seen.add(key)
+        checked.append((info, inner))
+    if total > MAX_TOTAL:
+        raise CallError(f"{shown!r} would expand to {_size(total)}, more than Errand extracts at once "
+                        f"({_size(MAX_TOTAL)}).", "Extract it with the system's own archive tool.")
+    return checked
+
+
+def _inner_path(name: str, shown: str) -> tuple[str, ...]:
+    """A member's path as folder names, refusing any that could land outside the new folder."""
+    refuse = CallError(f"{shown!r} holds {name!r}, a path that would land outside the folder it is "
+                       "extracted into.", "This archive is unsafe to extract: do not trust its source.")
+    if "\\" in name or name.startswith("/") or (len(name) > 1 and name[1] == ":"):
+        raise refuse
+    parts = tuple(p for p in name.split("/") if p not in ("", "."))
+    if not parts or ".." in parts:
+        raise refuse
+    for part in parts:
+        check_new_name(part)
+    return parts
+
+
+def _member_facts(info: zipfile.ZipInfo) -> dict[str, Any]:
+    year, month, day, hour, minute, second = info.date_time
+    return {"name": info.filename, "size": info.file_size, "packed_size": info.compress_size,
+            "is_folder": info.is_dir(), "encrypted": bool(info.flag_bits & 0x1),
+            "modified": f"{year:04d}-{month:02d}-{day:02d}T{hour:02d}:{minute:02d}:{second:02d}"}
+
+
+def _zip_time_ns(info: zipfile.ZipInfo) -> int | None:
+    try:
+        return int(time.mktime((*info.date_time, 0, 0, -1)) * 1_000_000_000)
+    except (OverflowError, ValueError):
+        return None
+
+
+def _pump(src: BinaryIO, out: BinaryIO, limit: int) -> None:
+    """Copy at most ``limit`` bytes: what the preview showed, whatever the stream claims."""
+    left = limit
+    while left > 0 and (chunk := src.read(min(1 << 20, left))):
+        out.write(chunk)
+        left -= len(chunk)
+    if src.read(1):
+        raise SourceChanged("The archive member is larger than the preview showed.",
+                            "Preview the chore again.")
+
+
+def _size(n: int) -> str:
+    for unit in ("bytes", "KB", "MB", "GB"):
+        if n < 1024 or unit == "GB":
+            return f"{n:,} {unit}" if unit == "bytes" else f"{n:.1f} {unit}"
+        n /= 1024  # type: ignore[assignment]
+    return f"{n} bytes"
+
+

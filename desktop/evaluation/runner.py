@@ -1,0 +1,260 @@
+"""One attempt at one chore, in its own temporary home, scored the way a person would judge it.
+
+The attempt builds the chore's folders, plans it exactly as ``errand ask`` would (recipes or the
+model, with one repair round after a failed preview), previews, approves, applies, then judges:
+the checker on the final state, collateral damage (any change the chore may not make), whether
+the journal holds exactly the approved plan, and whether undo restores the tree byte for byte.
+Nothing touches the person's own folders or history: the home, the journal and the folders are
+all below a temporary directory that is removed afterwards.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from capabilities.errors import ErrandError
+from desktop.evaluation.chore import Chore, Final
+from desktop.evaluation.tree import snapshot, undo_differences
+from desktop.settings import Settings
+
+__all__ = ["REASONS", "Attempt", "run_attempt"]
+
+# Why an attempt failed, in the order they are judged (the first that applies is reported).
+REASONS = (
+    "no script",
+    "asked for details",
+    "needs permission",
+    "static check",
+    "preview error",
+    "preview ≠ applied",
+    "wrong end state",
+    "collateral damage",
+    "undo mismatch",
+    "did a declined chore",
+    "crashed",
+)
+
+
+@dataclass
+class Attempt:
+    """How one attempt went."""
+
+    chore: str
+    n: int
+    passed: bool
+    reason: str = ""
+    detail: str = ""
+    planner: str = ""
+    repairs: int = 0
+    tokens_in: int = 0
+    tokens_out: int = 0
+    cost: float = 0.0
+    seconds: float = 0.0
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+class _Stop(Exception):
+    """Ends an attempt early with its verdict."""
+
+    def __init__(self, reason: str, detail: str) -> None:
+        super().__init__(detail)
+        self.reason, self.detail = reason, detail
+
+
+def run_attempt(chore: Chore, n: int, settings: Settings, mode: str, sandbox: Any) -> Attempt:
+    """Run ``chore`` once (attempt number ``n``) with ``settings``' model and planner ``mode``."""
+    started = time.monotonic()
+    attempt = Attempt(chore.id, n, passed=False)
+    with _temporary_home() as work:
+        root = work / "folders"
+        root.mkdir()
+        chore.build(root)
+        before = snapshot(root)
+        from desktop.assistant import Assistant
+
+        assistant = Assistant(sandbox=sandbox)
+        try:
+            verdict = _attempt(chore, settings, mode, assistant, root, before, attempt)
+        except _Stop as stop:
+            verdict = (stop.reason, stop.detail)
+        except Exception as exc:  # a crash is a result to report, not a reason to stop the suite
+            verdict = ("crashed", f"{type(exc).__name__}: {exc}")
+        finally:
+            _count_exchanges(assistant, attempt)
+            assistant.close()
+        attempt.reason, attempt.detail = _judge(chore, verdict)
+    attempt.passed = attempt.reason == ""
+    attempt.seconds = round(time.monotonic() - started, 3)
+    return attempt
+
+
+def _judge(chore: Chore, verdict: tuple[str, str]) -> tuple[str, str]:
+    """For a request that must be declined, stopping before any change is the pass; a run that
+    changed something (its checker finds changes) is the failure."""
+    reason, detail = verdict
+    if chore.feasible or reason in ("crashed", "preview ≠ applied", "undo mismatch", "collateral damage"):
+        return reason, detail
+    if reason == "wrong end state":
+        return "did a declined chore", detail
+    return "", f"declined ({reason}: {detail})" if reason else "it changed nothing"
+
+
+def _attempt(
+    chore: Chore, settings: Settings, mode: str, assistant: Any, root: Path, before: Any, attempt: Attempt
+) -> tuple[str, str]:
+    from desktop import paths, planning
+    from desktop.errors import NoCodeInAnswer, ScriptRejected
+    from desktop.grants import parse_grants
+
+    specs = [f"files={root / f}" for f in chore.folders] + [f"files={root / f}:ro" for f in chore.read_only]
+    if chore.calendar:
+        specs.append(f"calendar=ics:{root / chore.calendar}")
+    grants = parse_grants(specs, paths.protected_dirs())
+    try:
+        plan = planning.plan_request(
+            chore.request,
+            grants,
+            settings,
+            mode=mode,  # type: ignore[arg-type]
+            record_exchange=lambda e: assistant.record_exchange(e),
+        )
+    except ScriptRejected as exc:
+        raise _Stop("static check", exc.message) from None
+    except (NoCodeInAnswer, ErrandError) as exc:
+        raise _Stop("no script", exc.message) from None
+    attempt.planner = plan.planner
+    _answer_questions(chore, plan)
+    grants, problems = planning.complete_grants(plan, grants, settings, allow_vision=False)
+    if problems:
+        raise _Stop("needs permission", " ".join(p.explanation for p in problems))
+    preview = assistant.preview(
+        plan.script,
+        grants,
+        request=chore.request,
+        summary=plan.summary,
+        planner=plan.planner,
+        model=plan.model,
+        inputs=plan.inputs,
+        exchanges=plan.exchanges,
+    )
+    if not preview.ok and plan.planned is not None:
+        preview = _repair(assistant, plan, preview, grants, settings, chore, attempt)
+    if not preview.ok:
+        raise _Stop("preview error", str(preview.outcome.error))
+    report = assistant.apply(preview, approve=lambda _preview: True)
+    if report.status != "applied":
+        raise _Stop("preview error", f"the run ended {report.status}")
+    _same_as_previewed(assistant, report.run_id, preview)
+    after = snapshot(root)
+    final = Final(root, before, after, preview.outcome.result)
+    problems = chore.check(final)
+    stray = sorted(p for p in final.changed() if not chore.allowed(p))
+    undo_problems = _undo(assistant, report.run_id, root, before) if len(preview.plan) else []
+    if problems:
+        return "wrong end state", "; ".join(problems[:5])
+    if stray:
+        return "collateral damage", "changed without being asked: " + ", ".join(stray[:5])
+    if undo_problems:
+        return "undo mismatch", "; ".join(undo_problems[:5])
+    return "", ""
+
+
+def _answer_questions(chore: Chore, plan: Any) -> None:
+    """A recipe's questions, answered as the person would (the chore says how), or the attempt ends."""
+    from desktop.planning import convert_param
+
+    unanswered = []
+    for param in plan.missing_params:
+        if param.name in chore.answers:
+            plan.inputs[param.name] = convert_param(param, chore.answers[param.name])
+        else:
+            unanswered.append(param.question)
+    plan.missing_params = []
+    if unanswered:
+        raise _Stop("asked for details", " ".join(unanswered))
+
+
+def _repair(
+    assistant: Any, plan: Any, preview: Any, grants: Any, settings: Settings, chore: Chore, attempt: Attempt
+) -> Any:
+    from desktop.planner import repair_after_preview
+    from desktop.services import model_settings
+
+    attempt.repairs += 1
+    try:
+        fixed = repair_after_preview(
+            plan.planned,
+            preview.outcome.error,
+            grants,
+            model_settings(settings),
+            record_exchange=lambda e: plan.exchanges.append(assistant.record_exchange(e)),
+        )
+    except ErrandError as exc:
+        raise _Stop("preview error", f"{preview.outcome.error} (the repair failed: {exc.message})") from None
+    return assistant.preview(
+        fixed.script,
+        grants,
+        request=chore.request,
+        summary=fixed.summary,
+        planner="model",
+        model=settings.model,
+        inputs=plan.inputs,
+        exchanges=plan.exchanges,
+    )
+
+
+def _same_as_previewed(assistant: Any, run_id: int, preview: Any) -> None:
+    """The journal must hold exactly the approved plan, each action carried out."""
+    journaled = assistant.run_actions(run_id)
+    planned = [(a.capability, a.op, a.args) for a in preview.plan]
+    done = [(a["capability"], a["op"], a["args"]) for a in journaled]
+    if planned != done:
+        raise _Stop(
+            "preview ≠ applied", f"{len(planned)} actions approved, {len(done)} journaled differently"
+        )
+    unfinished = [a["seq"] for a in journaled if a["status"] != "done"]
+    if unfinished:
+        raise _Stop("preview ≠ applied", f"actions {unfinished[:5]} were not carried out")
+
+
+def _undo(assistant: Any, run_id: int, root: Path, before: Any) -> list[str]:
+    done = assistant.undo(run_id)
+    problems = [f"undo refused action {seq}: {why}" for seq, why in done.refused]
+    return problems + undo_differences(before, snapshot(root))
+
+
+def _count_exchanges(assistant: Any, attempt: Attempt) -> None:
+    for exchange in assistant.all_exchanges():
+        attempt.tokens_in += int(exchange.get("tokens_in") or 0)
+        attempt.tokens_out += int(exchange.get("tokens_out") or 0)
+        attempt.cost += float(exchange.get("cost") or 0.0)
+
+
+@contextmanager
+def _temporary_home() -> Iterator[Path]:
+    """A fresh ``ERRAND_HOME`` for one attempt; the sandbox cache stays the person's (built once)."""
+    from desktop import paths
+
+    cache = str(paths.cache_dir())
+    saved = {k: os.environ.get(k) for k in ("ERRAND_HOME", "ERRAND_CACHE")}
+    work = Path(tempfile.mkdtemp(prefix="errand-eval-"))
+    os.environ["ERRAND_HOME"], os.environ["ERRAND_CACHE"] = str(work / "home"), cache
+    try:
+        yield work
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+        shutil.rmtree(work, ignore_errors=True)
