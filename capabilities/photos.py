@@ -34,7 +34,7 @@ from capabilities.decoding.formats import HEIF_SUFFIXES
 from capabilities.decoding.sizes import MAX_PIXELS, decoded_pixels, fitted
 from capabilities.errors import CallError, ErrandError, GrantError
 from capabilities.folders import view
-from capabilities.outcomes import create_outcome, found_outcome, remove_made_file
+from capabilities.outcomes import create_outcome, probe_made, remove_made_file
 from capabilities.overlay import fingerprint_of
 from capabilities.plan import Action
 
@@ -141,11 +141,8 @@ class Photos(Capability):
 
     def probe_resize(self, action: Action) -> dict[str, Any] | bool:
         """After a crash: False if the copy was not made, else the outcome perform would have returned."""
-        d = action.detail
-        now = self.folders.lstat(self.folders.parts_of(d["dst"]))
-        if now is None or (d["replaces"] is not None and now.matches(d["replaces"])):
-            return False
-        return found_outcome(now, d, f"remove the copy {action.args.get('dst')}", self.context.holding)
+        return probe_made(self.folders, action.detail, f"remove the copy {action.args.get('dst')}",
+                          self.context.holding)
 
     # ---- helpers -------------------------------------------------------------------
 
