@@ -46,6 +46,11 @@ class Archives(Capability):
     """Zip archives in the folders granted to files: list, extract into a new folder, make a zip."""
 
     name: ClassVar[str] = "archives"
+    # Words that make this capability worth showing in full in a planning prompt.
+    topics: ClassVar[tuple[str, ...]] = (
+        "zip", "unzip", "archive", "compress", "extract", "bundle", "rar", "7z", "email it", "e-mail it",
+        "send it"
+    )
     summary: ClassVar[str] = ("Zip archives in the granted folders: list what one holds, extract it into a "
                               "new folder, or make a zip of files; paths as in files ('Downloads/trip.zip').")
 

@@ -39,6 +39,11 @@ class Documents(Capability):
     """PDF, Word and OpenDocument files in the folders granted to files: text, facts, merged PDFs."""
 
     name: ClassVar[str] = "documents"
+    # Words that make this capability worth showing in full in a planning prompt.
+    topics: ClassVar[tuple[str, ...]] = (
+        "pdf", "document", "word", "docx", "odt", "invoice", "receipt", "statement", "letter", "contract",
+        "text of", "title", "page", "merge", "report", "paper"
+    )
     summary: ClassVar[str] = (
         "The text and facts (pages, title, author, date) of PDF, Word (.docx) and "
         "OpenDocument (.odt) files in the granted folders, and merged PDFs."

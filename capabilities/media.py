@@ -39,6 +39,11 @@ class Media(Capability):
     """Tags of music and video files in the folders granted to files: read them, change them."""
 
     name: ClassVar[str] = "media"
+    # Words that make this capability worth showing in full in a planning prompt.
+    topics: ClassVar[tuple[str, ...]] = (
+        "music", "song", "mp3", "album", "artist", "track", "audio", "tag", "playlist", "podcast", "flac",
+        "m4a", "ogg", "genre"
+    )
     summary: ClassVar[str] = (
         "Tags of music files (MP3, M4A, FLAC, Ogg, Opus) in the granted folders: artist, "
         "album, title, track, year, genre, duration; tags can be changed."

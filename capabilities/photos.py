@@ -53,6 +53,11 @@ class Photos(Capability):
     """Dates, places, cameras and sizes of photos, and resized copies, in the folders granted to files."""
 
     name: ClassVar[str] = "photos"
+    # Words that make this capability worth showing in full in a planning prompt.
+    topics: ClassVar[tuple[str, ...]] = (
+        "photo", "picture", "image", "pic", "jpg", "jpeg", "heic", "png", "camera", "taken", "resize",
+        "smaller", "exif", "screenshot", "portrait", "landscape", "selfie", "wedding", "holiday", "trip"
+    )
     summary: ClassVar[str] = ("Photo facts (date taken, GPS, camera, size) and resized copies, for photos "
                               "in the granted folders; paths as in files ('Trip/IMG_0001.jpg').")
 
