@@ -28,7 +28,7 @@ from capabilities.base import Capability, Grant, RunContext, read, write
 from capabilities.errors import CallError, GrantError, SourceChanged
 from capabilities.folders import view
 from capabilities.names import check_new_name
-from capabilities.outcomes import create_outcome, found_outcome, remove_made_file
+from capabilities.outcomes import check_sources, create_outcome, probe_made, remove_made_file
 from capabilities.overlay import fingerprint_of
 from capabilities.plan import Action
 
@@ -46,6 +46,11 @@ class Archives(Capability):
     """Zip archives in the folders granted to files: list, extract into a new folder, make a zip."""
 
     name: ClassVar[str] = "archives"
+    # Words that make this capability worth showing in full in a planning prompt.
+    topics: ClassVar[tuple[str, ...]] = (
+        "zip", "unzip", "archive", "compress", "extract", "bundle", "rar", "7z", "email it", "e-mail it",
+        "send it"
+    )
     summary: ClassVar[str] = ("Zip archives in the granted folders: list what one holds, extract it into a "
                               "new folder, or make a zip of files; paths as in files ('Downloads/trip.zip').")
 
@@ -164,14 +169,10 @@ class Archives(Capability):
                          action.summary)
 
     def probe_extract(self, action: Action) -> dict[str, Any] | bool:
-        return self._probe_made(action, "remove the extracted file")
+        return probe_made(self.folders, action.detail, "remove the extracted file", self.context.holding)
 
     def verify_make_zip(self, action: Action) -> None:
-        d = action.detail
-        for source in d["sources"]:
-            self.folders.check_unchanged(self.folders.granted(FOLDERS, source["path"]), source["fingerprint"],
-                                         action.summary)
-        self.folders.check_unchanged(self._target(d["dst"]), d["replaces"], action.summary)
+        check_sources(self.folders, FOLDERS, action.detail, action.summary)
 
     def perform_make_zip(self, action: Action) -> dict[str, Any]:
         d = action.detail
@@ -195,16 +196,10 @@ class Archives(Capability):
                          action.summary)
 
     def probe_make_zip(self, action: Action) -> dict[str, Any] | bool:
-        return self._probe_made(action, f"remove the zip {action.args.get('path')}")
+        return probe_made(self.folders, action.detail, f"remove the zip {action.args.get('path')}",
+                          self.context.holding)
 
     # ---- helpers -------------------------------------------------------------------
-
-    def _probe_made(self, action: Action, undo_words: str) -> dict[str, Any] | bool:
-        d = action.detail
-        now = self.folders.lstat(self.folders.parts_of(d["dst"]))
-        if now is None or (d["replaces"] is not None and now.matches(d["replaces"])):
-            return False
-        return found_outcome(now, d, undo_words, self.context.holding)
 
     def _parts(self, path: str, *, write: bool = False) -> tuple[str, ...]:
         if not self.view.labels(FOLDERS):

@@ -165,6 +165,9 @@ class Capability:
     name: ClassVar[str]
     summary: ClassVar[str]  # one line for the prompt and the UI: what this gives access to
     leaves_machine: ClassVar[bool] = False  # sends data off this computer (or costs money)
+    # Words in a request that make this capability worth showing in full to the model; empty: always
+    # shown (``files``, the base of every chore). The others are listed by their summary.
+    topics: ClassVar[tuple[str, ...]] = ()
     operations: ClassVar[dict[str, Operation]] = {}
 
     def __init__(self, grants: Sequence[Grant], context: RunContext) -> None:

@@ -28,7 +28,7 @@ import uuid
 from collections.abc import Sequence
 from datetime import date, datetime, timedelta, tzinfo
 from functools import cached_property
-from typing import Any
+from typing import Any, ClassVar
 
 import icalendar
 
@@ -47,6 +47,11 @@ class Calendar(CalendarApply, Capability):
     """Events in the person's calendars, from a local .ics file or a CalDAV server."""
 
     name = "calendar"
+    # Words that make this capability worth showing in full in a planning prompt.
+    topics: ClassVar[tuple[str, ...]] = (
+        "calendar", "event", "meeting", "appointment", "schedule", "ics", "agenda", "reminder", "dentist",
+        "birthday"
+    )
     summary = ("The person's calendars: list events (repeating ones expanded), create, change and "
                "delete events. Times are ISO 8601 text with an offset; without one, local time.")
 

@@ -19,7 +19,7 @@ from capabilities.errors import UndoRefused
 from capabilities.folders import FolderSet, Stat
 from capabilities.holding import Holding, new_id
 
-__all__ = ["create_outcome", "found_outcome", "remove_made_file"]
+__all__ = ["check_sources", "create_outcome", "found_outcome", "probe_made", "remove_made_file"]
 
 
 def create_outcome(folders: FolderSet, parts: Sequence[str], fill: Callable[[BinaryIO], None],
@@ -63,3 +63,21 @@ def remove_made_file(folders: FolderSet, parts: Sequence[str], outcome: Mapping[
     changes.keep(folders, parts, kept, new_id())
     if replaced:
         changes.restore(folders, parts, kept, replaced)
+
+
+def check_sources(folders: FolderSet, capability: str, detail: Mapping[str, Any], summary: str) -> None:
+    """Before making a file from others (a zip, a merged PDF): every source as the preview saw it,
+    and the target as it was (absent, or the file it replaces)."""
+    for source in detail["sources"]:
+        folders.check_unchanged(folders.granted(capability, source["path"]), source["fingerprint"], summary)
+    target = folders.granted(capability, detail["dst"], write=True)
+    folders.check_unchanged(target, detail["replaces"], summary)
+
+
+def probe_made(folders: FolderSet, detail: Mapping[str, Any], undo_words: str,
+               holding: Path | None) -> dict[str, Any] | bool:
+    """After a crash: False if the planned file at ``detail["dst"]`` was not made, else the outcome."""
+    now = folders.lstat(folders.parts_of(detail["dst"]))
+    if now is None or (detail["replaces"] is not None and now.matches(detail["replaces"])):
+        return False
+    return found_outcome(now, detail, undo_words, holding)

@@ -34,7 +34,7 @@ from capabilities.decoding.formats import HEIF_SUFFIXES
 from capabilities.decoding.sizes import MAX_PIXELS, decoded_pixels, fitted
 from capabilities.errors import CallError, ErrandError, GrantError
 from capabilities.folders import view
-from capabilities.outcomes import create_outcome, found_outcome, remove_made_file
+from capabilities.outcomes import create_outcome, probe_made, remove_made_file
 from capabilities.overlay import fingerprint_of
 from capabilities.plan import Action
 
@@ -53,6 +53,11 @@ class Photos(Capability):
     """Dates, places, cameras and sizes of photos, and resized copies, in the folders granted to files."""
 
     name: ClassVar[str] = "photos"
+    # Words that make this capability worth showing in full in a planning prompt.
+    topics: ClassVar[tuple[str, ...]] = (
+        "photo", "picture", "image", "pic", "jpg", "jpeg", "heic", "png", "camera", "taken", "resize",
+        "smaller", "exif", "screenshot", "portrait", "landscape", "selfie", "wedding", "holiday", "trip"
+    )
     summary: ClassVar[str] = ("Photo facts (date taken, GPS, camera, size) and resized copies, for photos "
                               "in the granted folders; paths as in files ('Trip/IMG_0001.jpg').")
 
@@ -141,11 +146,8 @@ class Photos(Capability):
 
     def probe_resize(self, action: Action) -> dict[str, Any] | bool:
         """After a crash: False if the copy was not made, else the outcome perform would have returned."""
-        d = action.detail
-        now = self.folders.lstat(self.folders.parts_of(d["dst"]))
-        if now is None or (d["replaces"] is not None and now.matches(d["replaces"])):
-            return False
-        return found_outcome(now, d, f"remove the copy {action.args.get('dst')}", self.context.holding)
+        return probe_made(self.folders, action.detail, f"remove the copy {action.args.get('dst')}",
+                          self.context.holding)
 
     # ---- helpers -------------------------------------------------------------------
 

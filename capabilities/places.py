@@ -239,6 +239,11 @@ class Places(Capability):
     """Names for GPS positions — city, region, country — from a list stored on this computer."""
 
     name: ClassVar[str] = "places"
+    # Words that make this capability worth showing in full in a planning prompt.
+    topics: ClassVar[tuple[str, ...]] = (
+        "place", "town", "city", "country", "where", "location", "gps", "trip", "travel", "holiday",
+        "region"
+    )
     summary: ClassVar[str] = "Find the city, region and country of a GPS position (offline)."
 
     @classmethod

@@ -57,6 +57,11 @@ class Vision(Capability):
     """Describe pictures with the vision model the person chose (the picture is sent to its provider)."""
 
     name = "vision"
+    # Words that make this capability worth showing in full in a planning prompt.
+    topics: ClassVar[tuple[str, ...]] = (
+        "caption", "describe", "what is in", "what's in", "look at", "recogni", "who is",
+        "content of the photo", "alt text", "tags for",
+    )
     summary = ("Describe a picture with an AI vision model: a caption and tags. "
                "A downscaled copy is sent to the model's provider.")
     leaves_machine: ClassVar[bool] = True

@@ -84,9 +84,34 @@ def repair_after_preview(planned: PlannedScript, error: Any, grants: Sequence[Gr
 
 # ---- the prompt ------------------------------------------------------------------------------
 
-def api_text(capabilities: Mapping[str, type[Capability]]) -> str:
-    """The typed stubs of every capability, in name order: the API the model writes against."""
-    return "\n\n".join(capabilities[name].stub() for name in sorted(capabilities))
+def api_text(capabilities: Mapping[str, type[Capability]], request: str | None = None,
+             grants: Sequence[Grant] = ()) -> str:
+    """The API the model writes against, in name order. With a ``request``, only the capabilities it
+    plausibly needs (by their ``topics``, or granted already) are shown in full; the others by their
+    functions' names and one line, so the prompt stays small as the API grows. The static check
+    knows them all, and its words give the full signature when a script calls one wrongly."""
+    chosen = set(capabilities) if request is None else relevant(request, grants, capabilities)
+    full = [capabilities[name].stub() for name in sorted(capabilities) if name in chosen]
+    brief = [_brief(capabilities[name]) for name in sorted(capabilities) if name not in chosen]
+    if brief:
+        full.append("# Also available (same rules; ask help(name) in a script for the details):\n"
+                    + "\n".join(brief))
+    return "\n\n".join(full)
+
+
+def relevant(request: str, grants: Sequence[Grant], capabilities: Mapping[str, type[Capability]]) -> set[str]:
+    """The capabilities a request plausibly needs: those without topics (files), those granted, and
+    those whose topic words the request uses."""
+    words = f" {request.lower()} "
+    granted = {g.capability for g in grants}
+    return {name for name, cap in capabilities.items()
+            if not cap.topics or name in granted or any(topic in words for topic in cap.topics)}
+
+
+def _brief(capability: type[Capability]) -> str:
+    ops = capability.operations.values()
+    calls = ", ".join(f"{op.name}({', '.join(op.signature.parameters)})" for op in ops)
+    return f"# {capability.name}: {calls} — {capability.summary}"
 
 
 def build_messages(request: str, grants: Sequence[Grant], capabilities: Mapping[str, type[Capability]],
@@ -96,7 +121,7 @@ def build_messages(request: str, grants: Sequence[Grant], capabilities: Mapping[
     writes = sorted(op.qualified for cap in capabilities.values() for op in cap.operations.values()
                     if op.access == "write")
     system = _template("system.md").substitute(
-        api=api_text(capabilities),
+        api=api_text(capabilities, request, grants),
         writes=", ".join(writes) or "none",
         modules=", ".join(sorted(allowed_modules())) or "the standard library",
         folders=_folders_text(grants),

@@ -34,7 +34,7 @@ RecordExchange = Callable[[dict[str, Any]], Any]
 # With no model to fall back on, a weaker recipe match is still offered (the preview shows what it does).
 _WEAK_MATCH_SHARE = 0.8
 # Capabilities that only read this computer and need no target: granted with the plan itself.
-_LOCAL_ONLY = {"archives", "photos", "places"}
+_LOCAL_ONLY = {"archives", "documents", "media", "photos", "places"}
 
 
 @dataclass

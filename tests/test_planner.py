@@ -71,8 +71,10 @@ def test_a_good_answer_is_planned_checked_and_recorded(trip: Path, fake_openai: 
     [sent] = fake_openai.requests
     system, user = sent.messages
     assert user["content"].startswith("Chore: put the date in front of my trip photos")
-    for name, cap in all_capabilities().items():  # every registered capability's stubs are there
-        assert cap.stub() in system["content"], name
+    for name, cap in all_capabilities().items():  # what the chore needs in full, every other by name
+        chore = "put the date in front of my trip photos"
+        shown = cap.stub() if name in planner.relevant(chore, [], {name: cap}) else f"# {name}: "
+        assert shown in system["content"], name
     assert '"Trip" (files: read and change)' in system["content"]
     assert "DSC_4711" not in sent.text()  # file names stay home unless the person allows them
     assert str(trip) not in sent.text()  # and so does where the folder is
@@ -189,11 +191,33 @@ def test_quote_escapes_invisible_marks() -> None:
     assert planner.quote("a\u202eb\nc") == '"a\\u202eb\\nc"'
 
 
-def test_the_api_text_is_small() -> None:
-    text = planner.api_text(all_capabilities())
-    tokens = llm.count_tokens(text)
-    print(f"\nAPI text of {len(all_capabilities())} capabilities: {tokens} tokens, {len(text)} characters")
-    assert tokens < 1500
+FIRST_PROMPTS = {
+    "sort my downloads into folders by type": {"files"},
+    "rename the invoices by their date and the company that sent them": {"files", "documents"},
+    "organise my music into a folder per artist and album": {"files", "media"},
+    "unzip all the archives in Downloads": {"files", "archives"},
+    "rename my photos by date and place": {"files", "photos", "places"},
+    "move the dentist appointment to the same time one day later": {"files", "calendar"},
+}
+
+
+@pytest.mark.parametrize("request_text", sorted(FIRST_PROMPTS))
+def test_the_first_prompt_stays_small_with_every_capability(request_text: str) -> None:
+    capabilities = all_capabilities()
+    messages = planner.build_messages(request_text, [], capabilities)
+    tokens = llm.count_tokens("\n".join(m["content"] for m in messages))
+    print(f"\n{request_text!r}: {tokens} tokens with {len(capabilities)} capabilities")
+    assert tokens < 2500
+    shown = {name for name in capabilities if f"class {name}:" in messages[0]["content"]}
+    assert shown == FIRST_PROMPTS[request_text]
+    for name in set(capabilities) - shown:  # the rest are still named, with their functions
+        assert f"# {name}: " in messages[0]["content"]
+
+
+def test_a_granted_capability_is_always_shown_in_full() -> None:
+    grants = [Grant("calendar", "ics:/tmp/x.ics")]
+    system = planner.build_messages("tidy things up", grants, all_capabilities())[0]["content"]
+    assert "class calendar:" in system and "def create(" in system
 
 
 def test_worked_examples_come_from_the_most_relevant_recipes() -> None:

@@ -61,7 +61,13 @@ def chore(id: str, request: str, **fields: Any) -> Chore:
 
 def registered() -> list[Chore]:
     """Every chore of the built-in suite, in a stable order."""
-    from desktop.evaluation import suite_calendar, suite_files, suite_photos, suite_refusals  # noqa: F401
+    from desktop.evaluation import (  # noqa: F401
+        suite_calendar,
+        suite_documents,
+        suite_files,
+        suite_photos,
+        suite_refusals,
+    )
 
     return list(_SUITE.values())
 

@@ -1,5 +1,6 @@
 """Real files made at run time for ``errand eval`` (and the tests): photos with the EXIF asked for,
-calendars, text, with chosen modified times. Small, seeded, nothing downloaded.
+PDFs with real text, Word documents, MP3s with tags, calendars, text, with chosen modified times.
+Small, seeded, nothing downloaded.
 
 ``make_photo(path, taken=..., offset=..., gps=(lat, lon[, alt]), make=..., model=...,
 orientation=..., size=(w, h))`` writes a JPEG/PNG/HEIC/WebP/TIFF/GIF chosen by the extension;
@@ -19,7 +20,10 @@ from typing import Any
 
 from PIL import Image, TiffImagePlugin
 
-__all__ = ["exif_bytes", "make_calendar", "make_photo", "write_file", "xmp_packet"]
+from capabilities.decoding.samples import docx_bytes, mp3_bytes, pdf_bytes
+
+__all__ = ["exif_bytes", "make_calendar", "make_docx", "make_mp3", "make_pdf", "make_photo", "write_file",
+           "xmp_packet"]
 
 _EXIF_IFD, _GPS_IFD = 0x8769, 0x8825
 _FORMATS = {
@@ -185,3 +189,30 @@ def make_calendar(path: Path, events: list[dict[str, str]]) -> Path:
         lines.append("END:VEVENT")
     lines.append("END:VCALENDAR")
     return write_file(path, "\r\n".join(lines) + "\r\n")
+
+
+def make_pdf(path: Path, pages: list[str], *, title: str = "", author: str = "",
+             created: str = "20240115093000") -> Path:
+    """A real PDF: one page per text (empty text: a page with no text, like a scan), with a title."""
+    return write_file(path, pdf_bytes(pages, title=title, author=author, created=created))
+
+
+def make_docx(path: Path, paragraphs: list[str], *, title: str = "", author: str = "") -> Path:
+    """A real Word document: paragraphs of text, title and author."""
+    return write_file(path, docx_bytes(paragraphs, title=title, author=author))
+
+
+def make_mp3(path: Path, *, seconds: float = 2.0, **tags: str) -> Path:
+    """A real MP3 (silent frames, 128 kbit/s, 44.1 kHz) with ID3 tags: artist, album, title,
+    tracknumber, date, genre — any mutagen ``EasyID3`` key."""
+    write_file(path, mp3_bytes(seconds))
+    if tags:
+        from mutagen.easyid3 import EasyID3
+        from mutagen.id3 import ID3
+
+        ID3().save(path)
+        easy = EasyID3(path)
+        for key, value in tags.items():
+            easy[key] = value
+        easy.save()
+    return path
