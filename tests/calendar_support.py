@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+from capabilities.apply import within_preview
 from capabilities.base import Grant, RunContext
 from capabilities.calendar import Calendar
 from capabilities.dispatch import Dispatcher
@@ -95,6 +96,7 @@ def apply(run: CalendarRun) -> list[dict[str, Any]]:
     with calendar_run(run.calendar.grants, run.context.services) as fresh:
         for action in run.plan:
             fresh.calendar.verify(action)
+            within_preview(fresh.calendar, action)
             outcomes.append(fresh.calendar.perform(action))
     return outcomes
 
