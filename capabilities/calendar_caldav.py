@@ -77,7 +77,7 @@ class CalDavBackend:
             return {}
         before = obj.data
         self._call(obj.delete)
-        return {"href": str(obj.url), "before": before}
+        return {"href": str(obj.url), "before": before, "deleted": True}
 
     def restore(self, receipt: Mapping[str, Any]) -> bool:
         """Put back the very resource: same href, same text (or remove what a create made)."""
@@ -90,9 +90,8 @@ class CalDavBackend:
         if before is None:
             self._call(lambda: client.delete(href))
             return True
-        # Back where it was, and only if nothing took that place: If-None-Match for a deleted one.
-        existing = self._call(lambda: client.request(href, "HEAD")).status
-        condition = {"If-Match": "*"} if existing < 300 else {"If-None-Match": "*"}
+        # Back where it was: a deleted one only if nothing took its place, a changed one over itself.
+        condition = {"If-None-Match": "*"} if receipt.get("deleted") else {"If-Match": "*"}
         headers = {"Content-Type": "text/calendar; charset=utf-8", **condition}
         answer = self._call(lambda: client.put(href, before, headers))
         if answer.status >= 300:
