@@ -19,18 +19,20 @@ for ~15 commits, not 20,000.
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import PurePosixPath
 from typing import Any, Protocol
 
 from capabilities.base import Capability
-from capabilities.errors import BackendError, ErrandError, GrantError
+from capabilities.errors import BackendError, ErrandError, GrantError, SourceChanged
 from capabilities.journal import Journal, JournalError, now
 from capabilities.journal.batches import MAX_BATCH, growing_batches
 from capabilities.journal.owner import owner_token
 from capabilities.plan import Action, ActionPlan
 
-__all__ = ["ApplyReport", "Cancel", "apply_plan", "perform_actions"]
+__all__ = ["ApplyReport", "Cancel", "apply_plan", "perform_actions", "within_preview"]
 
 Progress = Callable[[int, int], None]
 
@@ -142,6 +144,7 @@ def _perform_batch(batch: Iterable[Action], capabilities: Mapping[str, Capabilit
                 raise GrantError(f"The plan needs {action.capability!r}, which this run was not granted.",
                                  "Preview the chore again with that grant.")
             cap.verify(action)
+            within_preview(cap, action)
         except ErrandError as exc:  # never started: the action is skipped, with the reason
             results.append((action.seq, "skipped", None, exc, now()))
             _stop(report, action, exc)
@@ -162,6 +165,41 @@ def _perform_batch(batch: Iterable[Action], capabilities: Mapping[str, Capabilit
         report.done += 1
         if on_progress is not None:
             on_progress(report.done, report.total)
+
+
+def within_preview(cap: Capability, action: Action) -> None:
+    """Refuse an action that would touch more than its preview showed the person.
+
+    Two checks, for every capability. A capability with ``reach_<op>``
+    counts what performing the action would touch *now* (a calendar: the
+    VEVENTs under the event's id), which may not exceed what the preview
+    counted (``detail["reach"]``, one thing unless it says otherwise). And
+    where the preview showed paths (``before``/``after``), the paths the
+    action will use (``detail`` ``src``/``dst``/``path``) must name the same
+    files: one target, of the same name.
+    """
+    count = getattr(cap, f"reach_{action.op}", None)
+    shown = int(action.detail.get("reach", 1))
+    if count is not None and (now := int(count(action))) > shown:
+        raise SourceChanged(f"“{action.summary}” would now touch {now} items where the preview showed "
+                            f"{shown}; Errand did nothing of it.",
+                            "Preview the chore again to see what it would change now.")
+    for words, keys in ((action.before, ("src", "path")), (action.after, ("dst", "path"))):
+        target = next((action.detail[k] for k in keys if k in action.detail), None)
+        if isinstance(words, str) and target is not None and not _same_file(words, target):
+            raise SourceChanged(f"“{action.summary}” would act on {target!r}, not on {words!r} as the "
+                                "preview showed; Errand did nothing of it.",
+                                "Preview the chore again; if this repeats, report it as a bug.")
+
+
+def _same_file(shown: str, target: Any) -> bool:
+    """Whether the path a preview showed and the one an action holds end in the same name."""
+    if not isinstance(target, str):
+        return False  # a list or a pattern is many targets, never what one line of a preview showed
+    parts = [p for p in shown.split("/") if p]  # a backslash is part of a POSIX name, not a separator
+    if not parts or parts[-1] in (".", ".."):
+        return True  # no name to compare with
+    return unicodedata.normalize("NFC", PurePosixPath(target).name) == unicodedata.normalize("NFC", parts[-1])
 
 
 def _stop(report: ApplyReport, action: Action, error: ErrandError) -> None:

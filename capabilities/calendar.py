@@ -36,6 +36,7 @@ from capabilities import calendar_events as ev
 from capabilities.base import Capability, Grant, RunContext, read, write
 from capabilities.calendar_apply import CalendarApply
 from capabilities.calendar_backends import parse_source
+from capabilities.calendar_identity import SHARED, key_of
 from capabilities.calendar_set import CalendarSet, GrantedCalendar
 from capabilities.calendar_times import as_range_bound, local_zone, parse_day, parse_moment, settle
 from capabilities.errors import CallError, GrantError, TargetMissing
@@ -61,6 +62,7 @@ class Calendar(CalendarApply, Capability):
         # The preview's simulated writes: UID → (source text, new iCalendar text, or None if deleted).
         self._overlay: dict[str, tuple[str, str | None]] = {}
         self._created: set[str] = set()
+        self._skipped: list[str] = []  # the last listing's left-out events, with reasons
 
     @cached_property
     def zone(self) -> tzinfo:
@@ -88,20 +90,31 @@ class Calendar(CalendarApply, Capability):
         if high <= low:
             raise CallError(f"calendar.events(): end {end!r} is not after start {start!r}.",
                             "Give the earlier time as start.")
-        sources = []
+        listings, problems = [], []
         for cal in self.calendars.all():
-            found = {s.uid: s.events for s in self.calendars.backend(cal).read_all(low, high)}
-            for uid, (src, text) in self._overlay.items():
+            reading = self.calendars.backend(cal).read_all(low, high)
+            problems.extend(reading.problems)
+            found = {s.key: s.events for s in reading.events}
+            for key, (src, text) in self._overlay.items():
                 if src == cal.source.text:  # the preview's planned state wins over the calendar's
-                    found[uid] = ev.components(text, cal.where())[0] if text else []
-            sources.append((cal.label, [e for events in found.values() for e in events]))
-        return ev.expand(sources, low, high, self.zone)
+                    found[key] = ev.components(text, cal.where())[0] if text else []
+            listings.append(ev.Listing(cal.label, {k: v for k, v in found.items() if v},
+                                       reading.floating_zone))
+        found_events, more = ev.expand(listings, low, high, self.zone)
+        self._skipped = problems + more
+        return found_events
+
+    @read
+    def skipped(self) -> list[str]:
+        """Why events were left out of the last events() call (unreadable ones); empty when all were read."""
+        return list(self._skipped)
 
     @write
     def create(self, title: str, start: str, end: str, location: str = "", description: str = "",
                all_day: bool = False, calendar: str = "") -> str:
         """Add an event and return its id; all_day takes dates (end = last day); calendar is a label, default the first writable."""  # noqa: E501
         cal = self.calendars.for_new_events(calendar)
+        self.calendars.backend(cal).check_writable()
         first, last = self._span(start, end, all_day, "calendar.create")
         uid = f"{uuid.uuid4()}@errand"
         event = ev.new_event(uid, title, first, last, location, description)
@@ -110,7 +123,7 @@ class Calendar(CalendarApply, Capability):
         self._created.add(uid)
         self.record("create", {"title": title, "start": start, "end": end, "location": location,
                                "description": description, "all_day": all_day, "calendar": cal.label},
-                    {"source": cal.source.text, "uid": uid, "ical": text},
+                    {"source": cal.source.text, "uid": uid, "ical": text, "reach": 0},
                     f"Add {self._words(event)} to {cal.where()}", after=self._words(event))
         return uid
 
@@ -118,8 +131,7 @@ class Calendar(CalendarApply, Capability):
     def update(self, event_id: str, title: str | None = None, start: str | None = None,
                end: str | None = None, location: str | None = None, description: str | None = None) -> str:
         """Change an event (None keeps a field; start alone moves it keeping its length); returns its id."""
-        cal, text = self._lookup(event_id, "calendar.update")
-        cal.require_writable()
+        cal, text = self._changeable(event_id, "calendar.update")
         events, zones = ev.components(text, cal.where())
         given = {k: v for k, v in (("title", title), ("start", start), ("end", end), ("location", location),
                                    ("description", description)) if v is not None}
@@ -139,8 +151,7 @@ class Calendar(CalendarApply, Capability):
     @write
     def delete(self, event_id: str) -> str:
         """Delete an event (a repeating event: the whole series); returns its id."""
-        cal, text = self._lookup(event_id, "calendar.delete")
-        cal.require_writable()
+        cal, text = self._changeable(event_id, "calendar.delete")
         before = ev.master(ev.components(text, cal.where())[0])
         self._plan_change("delete", cal, event_id, text, None, {"event_id": event_id},
                           f"Delete {self._words(before)} from {cal.where()}", self._words(before), None)
@@ -167,23 +178,38 @@ class Calendar(CalendarApply, Capability):
         raise TargetMissing(f"{where}(): there is no event with the id {event_id!r}.",
                             "Use an id from calendar.events(); a deleted event cannot be changed.")
 
-    def _plan_change(self, op: str, cal: GrantedCalendar, uid: str, text: str, new_text: str | None,
+    def _changeable(self, event_id: str, where: str) -> tuple[GrantedCalendar, str]:
+        """The calendar and text of an event this preview may plan a change of."""
+        cal, text = self._lookup(event_id, where)
+        cal.require_writable()
+        self.calendars.backend(cal).check_writable()
+        if SHARED in event_id:
+            raise CallError(f"{where}(): the event {event_id!r} shares its UID with another event in "
+                            f"{cal.where()}; Errand will not change either, since another app could mean "
+                            "the other one.", "Give one of them a new UID in your calendar app first.")
+        return cal, text
+
+    def _plan_change(self, op: str, cal: GrantedCalendar, event_id: str, text: str, new_text: str | None,
                      args: dict[str, Any], summary: str, before: str | None, after: str | None) -> None:
         # Fingerprints the apply step checks: as this action will find it, and as the calendar had it.
-        origin = self._origin_fingerprint(uid, text)
-        detail = {"source": cal.source.text, "uid": uid, "before_ical": text,
-                  "expect": ev.fingerprint(text), "origin": origin,
-                  "created_in_plan": uid in self._created}
+        origin = self._origin_fingerprint(event_id, text)
+        events = ev.components(text, cal.where())[0]
+        # Where apply finds it: its id in the calendar, or (changed earlier in this plan) its new id.
+        key = key_of(events) if event_id in self._overlay else event_id
+        detail = {"source": cal.source.text, "uid": key, "event_id": event_id, "before_ical": text,
+                  "expect": ev.fingerprint(text), "origin": origin, "reach": len(events),
+                  "created_in_plan": event_id in self._created}
         if new_text is not None:
             detail["ical"] = new_text
-        self._overlay[uid] = (cal.source.text, new_text)
+        self._overlay[event_id] = (cal.source.text, new_text)
         self.record(op, args, detail, summary, before, after)
 
-    def _origin_fingerprint(self, uid: str, text: str) -> str | None:
-        if uid in self._created:
+    def _origin_fingerprint(self, event_id: str, text: str) -> str | None:
+        if event_id in self._created:
             return None
         for action in self.context.plan:
-            if action.capability == self.name and action.detail.get("uid") == uid:
+            if action.capability == self.name and action.detail.get("event_id", action.detail.get("uid")) \
+                    == event_id:
                 return action.detail.get("origin")
         return ev.fingerprint(text)
 

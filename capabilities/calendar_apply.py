@@ -20,6 +20,7 @@ from typing import Any
 
 from capabilities import calendar_events as ev
 from capabilities.calendar_backends import CalendarBackend
+from capabilities.calendar_identity import key_of
 from capabilities.calendar_set import CalendarSet
 from capabilities.errors import ErrandError, SourceChanged, TargetExists, TargetMissing, UndoRefused
 from capabilities.plan import Action
@@ -48,8 +49,8 @@ class CalendarApply:
         if backend.get(uid) is not None:
             raise TargetExists(f"An event with the id {uid} is already in {self._where(action)}.",
                                "The chore may have been applied before; check its history.")
-        backend.put(uid, action.detail["ical"])
-        return {"uid": uid, "after": _fingerprint_now(backend, uid)}
+        receipt = backend.put(uid, action.detail["ical"])
+        return {"uid": uid, "after": _fingerprint_now(backend, uid), "receipt": receipt}
 
     def undo_create(self, action: Action, outcome: Mapping[str, Any]) -> None:
         backend, uid = self._backend_for(action), action.detail["uid"]
@@ -60,7 +61,8 @@ class CalendarApply:
             raise UndoRefused(f"{ev.title_of(current.ical)} was changed in {self._where(action)} after "
                               "Errand added it; undoing would lose that change.",
                               "Delete it in your calendar app if you no longer want it.")
-        backend.remove(uid)
+        if not backend.restore(outcome.get("receipt") or {}):
+            backend.remove(uid)
 
     def verify_create(self, action: Action) -> None:
         if self._backend_for(action).get(action.detail["uid"]) is not None:
@@ -81,14 +83,18 @@ class CalendarApply:
     def perform_update(self, action: Action) -> dict[str, Any]:
         backend, uid = self._backend_for(action), action.detail["uid"]
         original = self._present(backend, action)
-        backend.put(uid, action.detail["ical"])
-        return {"uid": uid, "before_ical": original, "after": _fingerprint_now(backend, uid)}
+        receipt = backend.put(uid, action.detail["ical"])
+        return {"uid": uid, "before_ical": original, "after": _fingerprint_now(backend, _new_key(action)),
+                "receipt": receipt}
 
     def undo_update(self, action: Action, outcome: Mapping[str, Any]) -> None:
-        backend, uid = self._backend_for(action), action.detail["uid"]
+        backend = self._backend_for(action)
         self._unchanged_since(backend, action, outcome)
-        # After a crash the outcome may be missing; the preview's copy is the same event (verified).
-        backend.put(uid, outcome.get("before_ical") or action.detail["before_ical"])
+        if backend.restore(outcome.get("receipt") or {}):
+            return  # exactly as it was: the same bytes, the same resource
+        # Something else changed the calendar too (or a crash lost the receipt): put the event back
+        # where it stands now. The preview's copy is the same event (verified before apply).
+        backend.put(_new_key(action), outcome.get("before_ical") or action.detail["before_ical"])
 
     def verify_update(self, action: Action) -> None:
         self._as_previewed(action)
@@ -101,21 +107,35 @@ class CalendarApply:
     def perform_delete(self, action: Action) -> dict[str, Any]:
         backend, uid = self._backend_for(action), action.detail["uid"]
         original = self._present(backend, action)
-        backend.remove(uid)
-        return {"uid": uid, "before_ical": original}
+        receipt = backend.remove(uid)
+        return {"uid": uid, "before_ical": original, "receipt": receipt}
 
     def undo_delete(self, action: Action, outcome: Mapping[str, Any]) -> None:
         backend, uid = self._backend_for(action), action.detail["uid"]
         if backend.get(uid) is not None:
             raise UndoRefused(f"An event with the id {uid} is in {self._where(action)} again; restoring "
                               "the deleted one would overwrite it.", "Compare them in your calendar app.")
-        backend.put(uid, outcome.get("before_ical") or action.detail["before_ical"])
+        if not backend.restore(outcome.get("receipt") or {}):
+            backend.put(uid, outcome.get("before_ical") or action.detail["before_ical"])
 
     def verify_delete(self, action: Action) -> None:
         self._as_previewed(action)
 
     def probe_delete(self, action: Action) -> dict[str, Any] | bool | None:
         return self._probe_change(action, None)
+
+    # ---- reach: what apply may touch (see capabilities.apply) ---------------------------
+
+    def reach_create(self, action: Action) -> int:
+        """A create touches no stored event: an event with its id already there would be one."""
+        return 0 if self._backend_for(action).get(action.detail["uid"]) is None else 1
+
+    def reach_update(self, action: Action) -> int:
+        """How many VEVENTs (a series and its changed occurrences) the change would replace now."""
+        current = self._backend_for(action).get(action.detail["uid"])
+        return 0 if current is None else len(current.events)
+
+    reach_delete = reach_update
 
     # ---- shared ------------------------------------------------------------------------
 
@@ -144,7 +164,7 @@ class CalendarApply:
             raise SourceChanged(f"{title} was changed in {self._where(action)} since the preview.", AGAIN)
 
     def _unchanged_since(self, backend: CalendarBackend, action: Action, outcome: Mapping[str, Any]) -> None:
-        current = backend.get(action.detail["uid"])
+        current = backend.get(_new_key(action))
         title = ev.title_of(action.detail["before_ical"])
         if current is None:
             raise UndoRefused(f"{title} was deleted from {self._where(action)} after Errand changed it.",
@@ -155,7 +175,10 @@ class CalendarApply:
 
     def _probe_change(self, action: Action, done: str | None) -> dict[str, Any] | bool | None:
         """Did an update/delete happen? If so, the outcome perform would have returned (lost in a crash)."""
-        current = self._backend_for(action).get(action.detail["uid"])
+        backend = self._backend_for(action)
+        current = backend.get(action.detail["uid"])
+        if current is None and done is not None:  # an event without a UID has a new id once changed
+            current = backend.get(_new_key(action))
         now = None if current is None else ev.fingerprint(current.ical)
         if now == done:
             outcome = {"uid": action.detail["uid"], "before_ical": action.detail["before_ical"]}
@@ -166,6 +189,12 @@ class CalendarApply:
 def _after(action: Action, outcome: Mapping[str, Any]) -> str:
     """The fingerprint of what Errand left: from the outcome, else (a crash lost it) from the plan."""
     return outcome.get("after") or ev.fingerprint(action.detail["ical"])
+
+
+def _new_key(action: Action) -> str:
+    """The event's id after an update: the same UID, or (no UID) the id of its new content."""
+    new = action.detail.get("ical")
+    return key_of(ev.components(new, "the event")[0]) if new else action.detail["uid"]
 
 
 def _fingerprint_now(backend: CalendarBackend, uid: str) -> str | None:

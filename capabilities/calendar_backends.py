@@ -18,7 +18,7 @@ and trades in VCALENDAR text holding every VEVENT of one UID
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Protocol
@@ -29,7 +29,8 @@ import icalendar
 from capabilities.calendar_events import components, wrap
 from capabilities.errors import GrantError
 
-__all__ = ["CalendarBackend", "Source", "StoredEvent", "open_backend", "parse_source", "password_for"]
+__all__ = ["CalendarBackend", "Reading", "Source", "StoredEvent", "open_backend", "parse_source",
+           "password_for"]
 
 
 @dataclass(frozen=True)
@@ -59,16 +60,20 @@ class Source:
 
 
 class StoredEvent:
-    """One event (all VEVENTs of one UID) as the backend holds it: as text, as components, or both.
+    """One event (all VEVENTs of one event id) as the backend holds it: as text, as components, or both.
 
     Each form is made from the other only when asked for, because listing a
-    large .ics file needs only the components and applying needs only text.
+    large calendar needs only the components and applying needs only text.
+    ``key`` is the event id (``calendar_identity``); ``href`` is the
+    resource a CalDAV server keeps it in.
     """
 
-    def __init__(self, uid: str, ical: str | None = None, events: list[icalendar.Event] | None = None,
-                 zones: Sequence[icalendar.Timezone] = (), where: str = "the calendar") -> None:
+    def __init__(self, key: str, ical: str | None = None, events: list[icalendar.Event] | None = None,
+                 zones: Sequence[icalendar.Timezone] = (), where: str = "the calendar",
+                 href: str = "") -> None:
         assert ical is not None or events is not None
-        self.uid = uid
+        self.key = key
+        self.href = href
         self._ical = ical
         self._events = events
         self._zones = zones
@@ -88,25 +93,46 @@ class StoredEvent:
         return self._events
 
 
+@dataclass
+class Reading:
+    """What listing a calendar found: its events, why some could not be read, its X-WR-TIMEZONE."""
+
+    events: list[StoredEvent]
+    problems: list[str] = field(default_factory=list)
+    floating_zone: str = ""
+
+
 class CalendarBackend(Protocol):
-    """The calls the calendar capability makes; each raises ErrandError subclasses only."""
+    """The calls the calendar capability makes; each raises ErrandError subclasses only.
+
+    ``put`` and ``remove`` return a *receipt* (JSON): what ``restore`` needs
+    to turn that very change back exactly (the .ics edits, the CalDAV href).
+    """
 
     source: Source
 
-    def read_all(self, start: datetime, end: datetime) -> list[StoredEvent]:
-        """Events that may occur between ``start`` and ``end`` (a superset is fine)."""
+    def read_all(self, start: datetime, end: datetime) -> Reading:
+        """Events that may occur between ``start`` and ``end`` (a superset is fine); bad ones skipped."""
         ...
 
-    def get(self, uid: str) -> StoredEvent | None:
-        """The event with this UID, or None."""
+    def get(self, key: str) -> StoredEvent | None:
+        """The event with this id, or None."""
         ...
 
-    def put(self, uid: str, ical: str) -> None:
-        """Create the event, or replace every VEVENT of this UID."""
+    def check_writable(self) -> None:
+        """Raise BackendError, saying why, if this calendar cannot take changes at all."""
         ...
 
-    def remove(self, uid: str) -> None:
-        """Delete every VEVENT of this UID (no error if already gone)."""
+    def put(self, key: str, ical: str) -> dict[str, Any]:
+        """Create the event, or replace every VEVENT of this id where it stands; the receipt."""
+        ...
+
+    def remove(self, key: str) -> dict[str, Any]:
+        """Delete every VEVENT of this id (no error if already gone); the receipt."""
+        ...
+
+    def restore(self, receipt: Mapping[str, Any]) -> bool:
+        """Turn the change of ``receipt`` back exactly; False if that is no longer possible."""
         ...
 
     def close(self) -> None:

@@ -12,18 +12,28 @@ a hint pointing to Settings → Calendar.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any, TypeVar
 
-from capabilities.calendar_backends import Source, StoredEvent
+from capabilities.calendar_backends import Reading, Source, StoredEvent
 from capabilities.calendar_events import components
-from capabilities.errors import BackendError, ErrandError, GrantError, SourceChanged, TargetMissing
+from capabilities.calendar_identity import NO_UID, SHARED, group
+from capabilities.calendar_tls import certificate_error, trusted_certificates, untrusted_certificate
+from capabilities.errors import (
+    BackendError,
+    ErrandError,
+    GrantError,
+    SourceChanged,
+    TargetMissing,
+    UndoRefused,
+)
 
 __all__ = ["CalDavBackend"]
 
 T = TypeVar("T")
 _SETTINGS = "Settings → Calendar"
+_TAKEN = ": something else is there now"
 
 
 class CalDavBackend:
@@ -38,28 +48,59 @@ class CalDavBackend:
 
     # ---- the calls -------------------------------------------------------------------
 
-    def read_all(self, start: datetime, end: datetime) -> list[StoredEvent]:
+    def read_all(self, start: datetime, end: datetime) -> Reading:
         cal = self._open()
         found = self._call(lambda: cal.search(start=start, end=end, event=True, expand=False))
-        return [self._stored(obj.data) for obj in found]
+        return self._reading(found)
 
-    def get(self, uid: str) -> StoredEvent | None:
-        obj = self._find(uid)
-        return None if obj is None else self._stored(obj.data)
+    def get(self, key: str) -> StoredEvent | None:
+        obj = self._find(key)
+        return None if obj is None else self._stored(obj)
 
-    def put(self, uid: str, ical: str) -> None:
-        obj = self._find(uid)
+    def check_writable(self) -> None:
+        """A CalDAV calendar takes changes (the server says otherwise when it refuses one)."""
+
+    def put(self, key: str, ical: str) -> dict[str, Any]:
+        obj = self._find(key)
         if obj is None:
             cal = self._open()
-            self._call(lambda: cal.add_event(ical, increase_seqno=False))
-            return
+            made = self._call(lambda: cal.add_event(ical, increase_seqno=False))
+            return {"href": str(made.url), "before": None}
+        before = obj.data
         obj.data = ical
         self._call(lambda: obj.save(increase_seqno=False))
+        return {"href": str(obj.url), "before": before}
 
-    def remove(self, uid: str) -> None:
-        obj = self._find(uid)
-        if obj is not None:
-            self._call(obj.delete)
+    def remove(self, key: str) -> dict[str, Any]:
+        obj = self._find(key)
+        if obj is None:
+            return {}
+        before = obj.data
+        self._call(obj.delete)
+        return {"href": str(obj.url), "before": before, "deleted": True}
+
+    def restore(self, receipt: Mapping[str, Any]) -> bool:
+        """Put back the very resource: same href, same text (or remove what a create made)."""
+        href = receipt.get("href")
+        if not href:
+            return False
+        self._open()
+        client = self._client
+        before = receipt.get("before")
+        if before is None:
+            self._call(lambda: client.delete(href))
+            return True
+        # Back where it was: a deleted one only if nothing took its place, a changed one over itself.
+        condition = {"If-None-Match": "*"} if receipt.get("deleted") else {"If-Match": "*"}
+        headers = {"Content-Type": "text/calendar; charset=utf-8", **condition}
+        answer = self._call(lambda: client.put(href, before, headers))
+        if answer.status >= 300:
+            raise UndoRefused(
+                f"The calendar server at {self.source.host} would not take the event back at its old "
+                f"address {href} (it answered {answer.status}{_TAKEN if answer.status == 412 else ''}).",
+                "Errand changed nothing. Re-create the event in your calendar app if you need it.",
+            )
+        return True
 
     def close(self) -> None:
         if self._client is not None:
@@ -77,25 +118,40 @@ class CalDavBackend:
             self._client = caldav.DAVClient(
                 url=self.source.url, username=self.source.username or None, password=self._password,
                 timeout=max(1, int(self._timeout())), enable_rfc6764=False,
+                ssl_verify_cert=trusted_certificates(),
             )
             calendar = self._client.calendar(url=self.source.url)
             self._call(calendar.get_display_name, missing_is_calendar=True)
             self._calendar = calendar
         return self._calendar
 
-    def _find(self, uid: str) -> Any:
+    def _find(self, key: str) -> Any:
         cal = self._open()
         from caldav.lib.error import NotFoundError
 
+        if key.startswith(NO_UID) or SHARED in key:  # not a UID: look through every event
+            found = self._call(cal.events)
+            return next((o for o in found if key in group(_events_of(o.data), lambda e: e)), None)
         try:
-            return self._call(lambda: cal.event_by_uid(uid), reraise=(NotFoundError,))
+            return self._call(lambda: cal.event_by_uid(key), reraise=(NotFoundError,))
         except NotFoundError:
             return None
 
-    def _stored(self, data: str) -> StoredEvent:
-        events, _ = components(data, f"An event on {self.source.host}")
-        uid = str(events[0].get("UID", "")) if events else ""
-        return StoredEvent(uid, data, events)
+    def _reading(self, found: list[Any]) -> Reading:
+        """Each resource's event; one the server holds in a form that cannot be read is skipped."""
+        reading = Reading([])
+        for obj in found:
+            try:
+                reading.events.append(self._stored(obj))
+            except BackendError as exc:
+                reading.problems.append(f"{exc.message} It was left out.")
+        return reading
+
+    def _stored(self, obj: Any) -> StoredEvent:
+        data = obj.data
+        events, _ = components(data, f"An event on {self.source.host} ({obj.url})")
+        key = next(iter(group(events, lambda e: e)), "")
+        return StoredEvent(key, data, events, href=str(obj.url))
 
     def _call(self, action: Callable[[], T], missing_is_calendar: bool = False,
               reraise: tuple[type[BaseException], ...] = ()) -> T:
@@ -134,6 +190,8 @@ class CalDavBackend:
             raise BackendError(f"The calendar server at {host} answered with an error: {exc}",
                                f"Try again later, or check the calendar address in {_SETTINGS}.") from None
         except OSError as exc:  # niquests' ConnectionError and Timeout are OSErrors
+            if untrusted_certificate(exc):
+                raise certificate_error(host, exc) from None
             raise BackendError(f"Could not reach the calendar server at {host}: {_short(exc)}",
                                f"Check the network connection and the server address in {_SETTINGS}.") \
                 from None
@@ -145,3 +203,10 @@ def _short(exc: BaseException) -> str:
         if marker.lower() in text.lower():
             return marker.lower()
     return text if len(text) <= 120 else text[:117] + "..."
+
+
+def _events_of(data: str) -> list[Any]:
+    try:
+        return components(data, "an event")[0]
+    except BackendError:
+        return []

@@ -14,16 +14,19 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from typing import Any
 
 import icalendar
 import recurring_ical_events
 
+from capabilities.calendar_identity import canonical
 from capabilities.calendar_times import show
 from capabilities.errors import BackendError
 
 __all__ = [
+    "Listing",
     "apply_changes",
     "components",
     "describe",
@@ -33,7 +36,9 @@ __all__ = [
     "master",
     "new_event",
     "parse_calendar",
+    "read_event",
     "title_of",
+    "used_zones",
     "wrap",
 ]
 
@@ -61,7 +66,7 @@ def wrap(events: Iterable[icalendar.Event],
          timezones: Iterable[icalendar.Timezone] = ()) -> str:
     """VCALENDAR text holding ``events``, with the VTIMEZONEs they need (kept, or made from tzdata)."""
     events = list(events)
-    used = {_tzid(prop) for ev in events for prop in _dated(ev)} - {""}
+    used = used_zones(events)
     cal = icalendar.Calendar()
     cal.add("prodid", PRODID)
     cal.add("version", "2.0")
@@ -85,13 +90,11 @@ def parse_calendar(text: str, where: str) -> icalendar.Calendar:
             "Settings → Calendar. Errand changed nothing.",
         ) from None
     for event in cal.walk("VEVENT"):
-        broken = [f"{name}: {why}" for name, why in getattr(event, "errors", [])]
-        if "DTSTART" not in event:
-            broken.append("it has no start time (DTSTART)")
+        broken = _problem(event)
         if broken:
             raise BackendError(
                 f"{where}: the event “{event.get('SUMMARY', event.get('UID', '?'))!s}” is malformed "
-                f"({'; '.join(broken)}).",
+                f"({broken}).",
                 "Repair or delete that event in your calendar app. Errand changed nothing.",
             )
     return cal
@@ -106,22 +109,26 @@ def components(text: str, where: str) -> tuple[list[icalendar.Event], list[icale
 def fingerprint(text: str) -> str:
     """A hash of what the events in ``text`` say, blind to serialization details."""
     events, _ = components(text, "the event")
-    parts = sorted(_canonical(ev) for ev in events)
+    parts = sorted(canonical(ev) for ev in events)
     return hashlib.sha256("\n\n".join(parts).encode("utf-8")).hexdigest()[:32]
 
 
-def _canonical(component: icalendar.cal.Component) -> str:
-    lines = []
-    for name in sorted(component.keys()):
-        if name == "DTSTAMP":  # servers and clients restamp freely; it is not content
-            continue
-        values = component[name] if isinstance(component[name], list) else [component[name]]
-        for value in values:
-            params = sorted(getattr(value, "params", {}).items())
-            ical = value.to_ical() if hasattr(value, "to_ical") else str(value).encode()
-            lines.append(f"{name};{params}:{ical.decode('utf-8', 'replace')}")
-    lines.extend(_canonical(sub) for sub in component.subcomponents)
-    return "\n".join(lines)
+def read_event(text: str) -> tuple[icalendar.Event | None, str]:
+    """One VEVENT block's event, or None and why it cannot be used (a per-event reason)."""
+    try:
+        event = icalendar.Event.from_ical(text)
+    except (ValueError, IndexError, KeyError) as exc:
+        return None, f"it cannot be read ({exc})"
+    if not isinstance(event, icalendar.Event):
+        return None, "it is not an event"
+    return event, _problem(event)
+
+
+def _problem(event: icalendar.Event) -> str:
+    broken = [f"{name or 'a line'}: {why}" for name, why in getattr(event, "errors", [])]
+    if "DTSTART" not in event:
+        broken.append("it has no start time (DTSTART)")
+    return "; ".join(broken)
 
 
 def apply_changes(events: list[icalendar.Event], changes: Mapping[str, Any]) -> list[icalendar.Event]:
@@ -172,34 +179,69 @@ def is_recurring(events: list[icalendar.Event]) -> bool:
     return len(events) > 1 or any(k in events[0] for k in ("RRULE", "RDATE"))
 
 
-def expand(sources: Iterable[tuple[str, list[icalendar.Event]]], start: datetime, end: datetime,
-           zone: tzinfo) -> list[dict[str, Any]]:
+@dataclass
+class Listing:
+    """One calendar's events for ``expand``: by event id, and its X-WR-TIMEZONE (or "")."""
+
+    label: str
+    events: Mapping[str, list[icalendar.Event]]
+    floating_zone: str = ""
+
+
+def expand(sources: Iterable[Listing], start: datetime, end: datetime,
+           zone: tzinfo) -> tuple[list[dict[str, Any]], list[str]]:
     """Every occurrence between ``start`` and ``end`` as a dict for a script, sorted by start.
 
-    ``sources`` pairs a calendar's label with its VEVENTs; repeating events
-    come back once per occurrence, each with ``recurring=True``.
+    Repeating events come back once per occurrence, each with
+    ``recurring=True``. Also returns a reason for each event whose repetition
+    cannot be read: that event is left out, the rest are listed.
     """
-    found = []
-    for label, events in sources:
-        cal = icalendar.Calendar()
-        for event in events:
-            cal.add_component(event)
-        try:
-            occurrences = recurring_ical_events.of(cal).between(start, end)
-        except Exception as exc:  # the library raises many types for bad rules
-            raise BackendError(
-                f"The calendar {label!r} holds an event whose repetition cannot be read: {exc}",
-                "Repair that event in your calendar app. Errand changed nothing.",
-            ) from None
-        repeating = {str(e["UID"]) for e in events if "RRULE" in e or "RDATE" in e or "RECURRENCE-ID" in e}
-        found.extend(_as_dict(o, label, zone, str(o.get("UID", "")) in repeating) for o in occurrences)
+    found: list[dict[str, Any]] = []
+    problems: list[str] = []
+    for listing in sources:
+        for key, occurrence in _occurrences(listing, start, end, problems):
+            found.append(_as_dict(occurrence, key, listing.label, zone, _repeats(listing.events[key])))
     found.sort(key=lambda d: (d["_sort"], d["title"]))
     for item in found:
         del item["_sort"]
-    return found
+    return found, problems
 
 
-def _as_dict(event: icalendar.Event, label: str, zone: tzinfo, recurring: bool) -> dict[str, Any]:
+def _occurrences(listing: Listing, start: datetime, end: datetime,
+                 problems: list[str]) -> list[tuple[str, icalendar.Event]]:
+    """(event id, occurrence) pairs; every event expanded at once, one by one if one of them fails."""
+    def between(keys: Iterable[str]) -> list[tuple[str, icalendar.Event]]:
+        cal = icalendar.Calendar()
+        if listing.floating_zone:  # the reference library reads floating times in this zone
+            cal.add("x-wr-timezone", listing.floating_zone)
+        for key in keys:
+            for event in listing.events[key]:
+                tagged = event.copy()  # the id as UID: the library groups a series by UID
+                tagged.pop("UID", None)
+                tagged.add("uid", key)
+                cal.add_component(tagged)
+        return [(str(o["UID"]), o) for o in recurring_ical_events.of(cal).between(start, end)]
+
+    try:
+        return between(listing.events)
+    except Exception:  # the library raises many types for bad rules; find which event it was
+        pass
+    result = []
+    for key in listing.events:
+        try:
+            result.extend(between([key]))
+        except Exception as exc:
+            title = master(listing.events[key]).get("SUMMARY", key)
+            problems.append(f"In the calendar “{listing.label}”, the event “{title}” was left out: "
+                            f"its repetition cannot be read ({exc}).")
+    return result
+
+
+def _repeats(events: list[icalendar.Event]) -> bool:
+    return any(k in e for e in events for k in ("RRULE", "RDATE", "RECURRENCE-ID"))
+
+
+def _as_dict(event: icalendar.Event, key: str, label: str, zone: tzinfo, recurring: bool) -> dict[str, Any]:
     start, end = event.start, event.end
     all_day = not isinstance(start, datetime)
     if all_day and end > start:
@@ -208,7 +250,7 @@ def _as_dict(event: icalendar.Event, label: str, zone: tzinfo, recurring: bool) 
     if sort_key.tzinfo is None:
         sort_key = sort_key.replace(tzinfo=zone)
     return {
-        "id": str(event.get("UID", "")),
+        "id": key,
         "title": str(event.get("SUMMARY", "")),
         "start": show(start, zone),
         "end": show(end, zone),
@@ -244,5 +286,6 @@ def _dated(event: icalendar.Event) -> list[Any]:
     return props
 
 
-def _tzid(prop: Any) -> str:
-    return str(getattr(prop, "params", {}).get("TZID", ""))
+def used_zones(events: Iterable[icalendar.Event]) -> set[str]:
+    """The TZIDs the times of ``events`` name."""
+    return {str(getattr(p, "params", {}).get("TZID", "")) for e in events for p in _dated(e)} - {""}

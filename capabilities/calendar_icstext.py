@@ -1,69 +1,78 @@
-"""Change one event in the text of an .ics file and leave every other byte as it was.
+"""The text of an .ics file as blocks, and exact edits of it that can be turned back.
 
 Writing a whole calendar back through icalendar costs about half a second
-for 2,000 events and reformats what other apps wrote. Changing an event in
-place is cheap and exact: drop the VEVENT blocks of one UID, add the new
-ones before ``END:VCALENDAR``, add any VTIMEZONE the file lacks. When the
-text does not look as expected (the count of blocks found differs from the
-parsed calendar's), ``splice`` returns None and the caller writes the whole
-calendar instead.
+for 2,000 events and reformats what other apps wrote. Instead the file is
+cut into its top-level VEVENT and VTIMEZONE blocks (``blocks``), each read
+on its own, and a change is a list of text edits (``Edit``): replace one
+event's blocks where they stand, add a VTIMEZONE the file lacks. ``edit``
+returns the new text *and* the edits that turn it back into the old one,
+byte for byte; that is what makes undo exact.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
+from dataclasses import dataclass
 
-__all__ = ["splice"]
+__all__ = ["Block", "Edit", "blocks", "edit", "lines", "tzid_of"]
 
-_EVENT = re.compile(r"^BEGIN:VEVENT\r?$.*?^END:VEVENT\r?(?:\n|\Z)", re.M | re.S)
-_NESTED = re.compile(r"^BEGIN:(VALARM|X-[^\r\n]*)\r?$.*?^END:\1\r?$", re.M | re.S)
-_FOLD = re.compile(r"\r?\n[ \t]")
-_UID = re.compile(r"^UID(?:;[^:\r\n]*)?:([^\r\n]*)\r?$", re.M)
-
-
-def _uid_of(block: str) -> str:
-    own = _NESTED.sub("", _FOLD.sub("", block))  # an alarm may carry a UID of its own
-    found = _UID.search(own)
-    return found.group(1).replace("\\,", ",").replace("\\;", ";") if found else ""
+_BLOCK = re.compile(r"^BEGIN:(VEVENT|VTIMEZONE)[ \t]*\r?$.*?^END:\1[ \t]*\r?(?:\n|\Z)", re.M | re.S | re.I)
 
 
-def _without(text: str, uid: str) -> tuple[str, int]:
-    """``text`` without the VEVENT blocks of ``uid``, and how many there were."""
-    dropped = 0
-    # The UID's start is always on its unfolded first line: a cheap test before the exact one.
-    prefix = uid[:20]
+@dataclass(frozen=True)
+class Block:
+    """One top-level VEVENT or VTIMEZONE: its kind, where it stands in the text, and its text."""
 
-    def keep(match: re.Match[str]) -> str:
-        nonlocal dropped
-        block = match.group(0)
-        if prefix in block and _uid_of(block) == uid:
-            dropped += 1
-            return ""
-        return block
-
-    return _EVENT.sub(keep, text), dropped
+    kind: str  # "VEVENT" or "VTIMEZONE"
+    start: int
+    end: int
+    text: str
 
 
-def splice(text: str, uid: str, expect_dropped: int, events: str, zones: str = "") -> str | None:
-    """``text`` without the VEVENTs of ``uid`` and with ``events`` (and ``zones``) added; None if unsure."""
-    if expect_dropped == 0 and uid[:20] not in text:
-        result, dropped = text, 0  # a new event: nothing to take out
-    else:
-        result, dropped = _without(text, uid)
-    end = result.rfind("END:VCALENDAR")
-    if dropped != expect_dropped or end < 0 or not result[:end].endswith("\n"):
-        return None
-    newline = "\r\n" if "\r\n" in text else "\n"
-    events, zones = _lines(events, newline), _lines(zones, newline)
-    if zones:
-        first = result.find("BEGIN:VEVENT")
-        at = first if 0 <= first < end else end
-        result, end = result[:at] + zones + result[at:], end + len(zones)
-    return result[:end] + events + result[end:]
+# An edit replaces text[start:end] with its third part; edits of one change never overlap.
+Edit = tuple[int, int, str]
 
 
-def _lines(text: str, newline: str) -> str:
+def blocks(text: str) -> list[Block]:
+    """The top-level VEVENT and VTIMEZONE blocks of ``text``, in file order.
+
+    Neither nests inside itself, and an alarm inside an event ends with
+    END:VALARM, so the first END of the same kind closes each block.
+    """
+    return [Block(m.group(1).upper(), m.start(), m.end(), m.group(0)) for m in _BLOCK.finditer(text)]
+
+
+def edit(text: str, edits: Sequence[Edit]) -> tuple[str, list[Edit]]:
+    """``text`` with ``edits`` made, and the edits that turn the result back into ``text``."""
+    ordered = sorted(edits, key=lambda e: (e[0], e[1]))
+    out: list[str] = []
+    back: list[Edit] = []
+    at, shift = 0, 0
+    for start, end, new in ordered:
+        if start < at:
+            raise ValueError("overlapping edits")
+        out.append(text[at:start])
+        out.append(new)
+        back.append((start + shift, start + shift + len(new), text[start:end]))
+        shift += len(new) - (end - start)
+        at = end
+    out.append(text[at:])
+    return "".join(out), back
+
+
+def lines(text: str, newline: str) -> str:
+    """``text`` with ``newline`` line endings, ending with one."""
     if not text:
         return ""
     text = text.replace("\r\n", "\n").replace("\n", newline)
     return text if text.endswith(newline) else text + newline
+
+
+_TZID = re.compile(r"^TZID(?:;[^:\r\n]*)?:([^\r\n]*)", re.M | re.I)
+
+
+def tzid_of(text: str) -> str:
+    """The TZID a VTIMEZONE block declares (its first TZID line)."""
+    found = _TZID.search(text)
+    return found.group(1).strip() if found else ""

@@ -10,14 +10,16 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
+from capabilities.apply import within_preview
 from capabilities.base import Grant, RunContext
 from capabilities.calendar import Calendar
 from capabilities.dispatch import Dispatcher
 from capabilities.plan import ActionPlan
 
-__all__ = ["SEED", "CalendarRun", "apply", "calendar_run", "undo"]
+__all__ = ["SEED", "CalendarRun", "apply", "calendar_run", "ics_grant", "undo", "vcalendar"]
 
 # A small calendar as another app writes it: a Berlin VTIMEZONE, one event, a weekly
 # series of three, and a to-do that must survive every change.
@@ -64,6 +66,17 @@ END:VCALENDAR
 """
 
 
+def vcalendar(*parts: str, head: str = "", newline: str = "\r\n") -> str:
+    """A VCALENDAR around ``parts`` (VEVENT/VTIMEZONE text written with "\\n"), as another app writes it."""
+    body = "".join(p.strip("\n") + "\n" for p in parts)
+    text = f"BEGIN:VCALENDAR\nVERSION:2.0\nPRODID:-//Test//Wild//EN\n{head}{body}END:VCALENDAR\n"
+    return text.replace("\n", newline)
+
+
+def ics_grant(path: Path, mode: str = "rw") -> list[Grant]:
+    return [Grant("calendar", f"ics:{path}", mode, "Work")]  # type: ignore[arg-type]
+
+
 class CalendarRun:
     """One preview over calendar grants: ``run("events", start, end)`` calls like a script."""
 
@@ -95,6 +108,7 @@ def apply(run: CalendarRun) -> list[dict[str, Any]]:
     with calendar_run(run.calendar.grants, run.context.services) as fresh:
         for action in run.plan:
             fresh.calendar.verify(action)
+            within_preview(fresh.calendar, action)
             outcomes.append(fresh.calendar.perform(action))
     return outcomes
 

@@ -18,6 +18,8 @@ alice/secret) and offers:
   missing) calendar;
 - ``add_event(name, ical)`` puts VCALENDAR text into a calendar, as
   another client would;
+- ``put_item(name, file_name, ical)`` puts it under a resource name of
+  its own choosing, as phone apps do;
 - ``items(name)`` → ``{file name: iCalendar text}`` read straight from
   Radicale's storage folder, an oracle independent of any CalDAV client.
 """
@@ -48,24 +50,27 @@ class RadicaleServer:
     username: str
     password: str
     process: subprocess.Popen[bytes]
+    scheme: str = "http"
+    ca_file: str | None = None  # the certificate an https server was started with
 
     @property
     def url(self) -> str:
-        return f"http://{self.host}:{self.port}/"
+        return f"{self.scheme}://{self.host}:{self.port}/"
 
     def calendar_url(self, name: str) -> str:
         return f"{self.url}{self.username}/{name}/"
 
     def source(self, name: str) -> str:
         """The grant target Errand's calendar capability takes for this calendar."""
-        return f"caldav:http://{self.username}@{self.host}:{self.port}/{self.username}/{name}/"
+        return f"caldav:{self.scheme}://{self.username}@{self.host}:{self.port}/{self.username}/{name}/"
 
     def make_calendar(self, name: str, display_name: str = "") -> str:
         """Create a calendar collection (MKCALENDAR through ``caldav``); return its grant source."""
         import caldav
 
         with caldav.DAVClient(url=self.url, username=self.username, password=self.password,
-                              enable_rfc6764=False, timeout=10) as client:
+                              enable_rfc6764=False, timeout=10,
+                              ssl_verify_cert=self.ca_file or True) as client:
             client.principal().make_calendar(name=display_name or name, cal_id=name)
         return self.source(name)
 
@@ -76,6 +81,16 @@ class RadicaleServer:
         with caldav.DAVClient(url=self.url, username=self.username, password=self.password,
                               enable_rfc6764=False, timeout=10) as client:
             client.calendar(url=self.calendar_url(name)).add_event(ical, increase_seqno=False)
+
+    def put_item(self, name: str, file_name: str, ical: str) -> int:
+        """PUT VCALENDAR text at ``<calendar>/<file_name>`` (as phone apps name theirs); the status."""
+        import caldav
+
+        with caldav.DAVClient(url=self.url, username=self.username, password=self.password,
+                              enable_rfc6764=False, timeout=10) as client:
+            answer = client.put(f"{self.calendar_url(name)}{file_name}", ical,
+                                {"Content-Type": "text/calendar; charset=utf-8"})
+        return int(answer.status)
 
     def items(self, name: str) -> dict[str, str]:
         """The events stored in calendar ``name``, as Radicale holds them on disk."""
@@ -99,9 +114,12 @@ def _free_port() -> int:
 
 
 @contextmanager
-def running_radicale(folder: Path, username: str = "alice",
-                     password: str = "secret") -> Iterator[RadicaleServer]:
-    """Start Radicale with its storage, users file and log in ``folder``; stop it afterwards."""
+def running_radicale(folder: Path, username: str = "alice", password: str = "secret",
+                     tls: tuple[Path, Path] | None = None) -> Iterator[RadicaleServer]:
+    """Start Radicale with its storage, users file and log in ``folder``; stop it afterwards.
+
+    ``tls`` is (certificate, key) PEM files: the server then speaks https only.
+    """
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "config").write_text("")  # an empty config: no system or user config is read
     (folder / "users").write_text(f"{username}:{password}\n")
@@ -111,10 +129,13 @@ def running_radicale(folder: Path, username: str = "alice",
         [sys.executable, "-m", "radicale", "--config", str(folder / "config"),
          "--server-hosts", f"127.0.0.1:{port}", "--storage-filesystem-folder", str(folder / "storage"),
          "--auth-type", "htpasswd", "--auth-htpasswd-filename", str(folder / "users"),
-         "--auth-htpasswd-encryption", "plain", "--auth-delay", "0"],
+         "--auth-htpasswd-encryption", "plain", "--auth-delay", "0",
+         *(["--server-ssl", "True", "--server-certificate", str(tls[0]), "--server-key", str(tls[1])]
+           if tls else [])],
         stdout=log, stderr=subprocess.STDOUT,
     )
-    server = RadicaleServer("127.0.0.1", port, folder / "storage", username, password, process)
+    server = RadicaleServer("127.0.0.1", port, folder / "storage", username, password, process,
+                            "https" if tls else "http", str(tls[0]) if tls else None)
     try:
         _wait_until_listening(server, folder / "radicale.log")
         yield server
