@@ -672,7 +672,7 @@ for path in files.list("Downloads"):
     files.mkdir(f"Downloads/{kind}")
     try:
         files.rename(path, f"Downloads/{kind}/{path.split('/')[-1]}")
-    except (ValueError, PermissionError) as exc:
+    except (ValueError, PermissionError, FileExistsError) as exc:
         print("left alone:", path, exc)
 """,
 )
