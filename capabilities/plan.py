@@ -13,7 +13,17 @@ from collections.abc import Iterator, Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-__all__ = ["Action", "ActionPlan"]
+__all__ = ["Action", "ActionPlan", "size_text"]
+
+
+def size_text(n: int) -> str:
+    """Bytes in words for a person: ``"512 bytes"``, ``"3.4 MB"``."""
+    value = float(n)
+    for unit in ("bytes", "KB", "MB"):
+        if value < 1024:
+            return f"{value:.0f} {unit}" if unit == "bytes" else f"{value:.1f} {unit}"
+        value /= 1024
+    return f"{value:.1f} GB"
 
 
 @dataclass

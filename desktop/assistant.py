@@ -20,14 +20,16 @@ from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from typing import Any
 
-from capabilities.apply import apply_plan
+from capabilities.apply import apply_plan, spool_content
 from capabilities.base import Capability, Grant, RunContext
 from capabilities.dispatch import Dispatcher
 from capabilities.errors import ErrandError
+from capabilities.holding import Holding
 from capabilities.journal import Journal
 from capabilities.plan import Action, ActionPlan
 from capabilities.recovery import RecoveryReport, recover
 from capabilities.registry import instantiate
+from capabilities.risk import flagged
 from capabilities.undo import RetentionReport, UndoReport, capabilities_for_run, prune_holding, undo_run
 from desktop import paths
 from desktop.grants import describe
@@ -55,10 +57,20 @@ class Preview:
     planner: str = "script"
     model: str | None = None
     exchanges: list[int] = field(default_factory=list)
+    allowed_flagged: set[int] = field(default_factory=set)  # flagged changes approved explicitly
 
     @property
     def ok(self) -> bool:
         return self.outcome.ok
+
+    def flagged(self) -> dict[int, str]:
+        """``{seq: reason}``: changes that could make a program run; apply refuses them unless
+        the person approves them on their own (``allow_flagged``), on top of the plan."""
+        return flagged(self.plan)
+
+    def allow_flagged(self) -> None:
+        """The person explicitly approved every flagged change shown (a second question, a checkbox)."""
+        self.allowed_flagged = set(self.flagged())
 
     def grant_texts(self) -> list[str]:
         return [describe(g) for g in self.grants]
@@ -114,6 +126,7 @@ class Assistant:
         outcome = self.sandbox.run(script, dispatcher, manifest=dispatcher.manifest(),
                                    inputs=dict(inputs or {}), limits=self.limits, on_log=on_log,
                                    cancel=cancel)
+        context.budget.end()  # a host call still working for this run stops at its next check
         return Preview(script, list(grants), context.plan, outcome, caps, request, summary, planner, model,
                        list(exchanges))
 
@@ -132,12 +145,15 @@ class Assistant:
             status = "cancelled" if error is not None and error.limit == "cancelled" else "failed"
             journal.finish_run(run_id, status, error=error.to_json() if error else None)
             return self._report(run_id, preview)
+        spool_content(preview.plan, preview.capabilities)  # the journal keeps references, not content
         journal.save_plan(run_id, preview.plan)
         if preview_only:
             journal.finish_run(run_id, "previewed", result=preview.outcome.result)
+            _drop_planned(preview.plan)
             return self._report(run_id, preview)
         if len(preview.plan) and approve is not None and not approve(preview):
             journal.finish_run(run_id, "refused", result=preview.outcome.result)
+            _drop_planned(preview.plan)
             return self._report(run_id, preview)
         for cap in preview.capabilities.values():
             # The preview's deadline has passed while the person read the plan; apply's network
@@ -146,7 +162,8 @@ class Assistant:
         journal.update_run(run_id, result=preview.outcome.result)  # apply_plan's close keeps it
         with _own_changes(preview.plan):
             done = apply_plan(journal, run_id, preview.plan, preview.capabilities, on_progress=on_progress,
-                              cancel=cancel)
+                              cancel=cancel, allow_flagged=preview.allowed_flagged)
+        _drop_planned(preview.plan)
         if done.done:
             from desktop.automations import mark_outputs_seen  # only once something changed
 
@@ -199,6 +216,13 @@ def _own_changes(actions: Iterable[Action]) -> AbstractContextManager[None]:
     and watchdog is not imported."""
     filewatch = sys.modules.get("desktop.filewatch")
     return filewatch.own_changes(actions) if filewatch is not None else nullcontext()
+
+
+def _drop_planned(plan: Iterable[Action]) -> None:
+    """The run is over: the text its preview kept for apply is not needed any more."""
+    refs = [a.detail["content"] for a in plan if isinstance(a.detail.get("content"), str)]
+    if refs:
+        Holding(paths.holding_dir()).drop_content(refs)
 
 
 def _safe_describe(grant: Grant) -> str:
