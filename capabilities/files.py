@@ -43,7 +43,7 @@ from capabilities.holding import Holding, new_id
 from capabilities.names import check_new_name
 from capabilities.outcomes import create_outcome, found_outcome
 from capabilities.overlay import Node, content_digest
-from capabilities.plan import Action, size_text
+from capabilities.plan import Action, holds_text
 
 __all__ = ["Files"]
 
@@ -241,7 +241,7 @@ class Files(Capability):
         if node.is_folder:
             self._refuse_holding_errand(node)
             holds = detail["holds"] = self.view.folder_content(node)
-            summary = f"Delete the folder {path} and all it holds: {_holds_text(holds)} (kept for undo)"
+            summary = f"Delete the folder {path} and all it holds: {holds_text(holds)} (kept for undo)"
         self.view.charge_kept(node)
         self.view.overlay.remove(parts)
         self.record("delete", {"path": path}, detail, summary, before=path)
@@ -436,7 +436,7 @@ class Files(Capability):
             now = self._disk_content(parts, seen.get("unsure") or ())
             if now["sha256"] != seen.get("sha256"):
                 raise SourceChanged(f"{action.summary}: what the folder holds changed since the preview "
-                                    f"(now {_holds_text(now)}).", "Preview the chore again.")
+                                    f"(now {holds_text(now)}).", "Preview the chore again.")
         elif "entries" in d:  # a plan journaled by an older Errand, finished by recovery
             count = len(self.folders.scan("/".join(parts)))
             if count != d["entries"]:
@@ -600,15 +600,6 @@ def _planned_content(d: Mapping[str, Any], holding: Path | None) -> bytes:
     if "content" in d:
         return Holding.for_run(holding).content(d["content"], d["sha256"])
     return str(d["text"]).encode("utf-8")  # a plan journaled by an older Errand
-
-
-def _holds_text(holds: Mapping[str, Any]) -> str:
-    """``"12 files in 3 folders, 4.1 MB"`` for a folder's content."""
-    files, folders = holds.get("files", 0), holds.get("folders", 0)
-    text = f"{files:,} file{'s' if files != 1 else ''}"
-    if folders:
-        text += f" in {folders:,} folder{'s' if folders != 1 else ''}"
-    return f"{text}, {size_text(holds.get('bytes', 0))}"
 
 
 def _short(text: str) -> str:

@@ -23,7 +23,9 @@ from typing import Any
 from capabilities.apply import apply_plan, spool_content
 from capabilities.base import Capability, Grant, RunContext
 from capabilities.dispatch import Dispatcher
+from capabilities.effects import Effect, write_effect
 from capabilities.errors import ErrandError
+from capabilities.folders import view as folders_view
 from capabilities.holding import Holding
 from capabilities.journal import Journal
 from capabilities.plan import Action, ActionPlan
@@ -67,6 +69,13 @@ class Preview:
         """``{seq: reason}``: changes that could make a program run; apply refuses them unless
         the person approves them on their own (``allow_flagged``), on top of the plan."""
         return flagged(self.plan)
+
+    def effect(self, action: Action) -> Effect | None:
+        """What a text write would write (its content, or a diff against the file it replaces)."""
+        context = next(iter(self.capabilities.values())).context if self.capabilities else None
+        if context is None or "folders" not in context.services:
+            return None
+        return write_effect(action, folders_view(context), context.holding)
 
     def allow_flagged(self) -> None:
         """The person explicitly approved every flagged change shown (a second question, a checkbox)."""
