@@ -76,6 +76,7 @@ class Node:
     data: bytes | None = None  # planned content (write_text)
     produced: str = ""  # made at apply by another capability (e.g. "photos.resize"); unreadable now
     planned_ns: int = field(default_factory=time.time_ns)  # shown as the modified time of planned content
+    mode: int = 0  # planned content's permissions when known (it keeps a replaced file's)
     children: dict[str, Node] | None = field(default=None, repr=False)
     _folded: dict[str, list[str]] | None = field(default=None, repr=False)
 
@@ -402,7 +403,8 @@ class FolderView:
         if data is not None:
             self.budget.charge_planned(len(data))
         self.charge_kept(replaced)
-        self.overlay.put(parts, Node("file", None, None, data=data, produced=made))
+        kept_mode = (replaced.stat.mode if replaced.stat is not None else replaced.mode) if replaced else 0
+        self.overlay.put(parts, Node("file", None, None, data=data, produced=made, mode=kept_mode))
         facts: dict[str, Any] = {
             "path": self.folders.absolute(parts),
             "replaces": fingerprint_of(replaced) if replaced is not None else None,
@@ -425,8 +427,8 @@ class FolderView:
         if found is None and data:
             found = content_risk(data)
         for node in (replaced, moving):
-            if found is None and node is not None and not node.is_folder and node.stat is not None:
-                found = mode_risk(node.stat.mode)
+            if found is None and node is not None and not node.is_folder:
+                found = mode_risk(node.stat.mode if node.stat is not None else node.mode)
         return found
 
     def charge_kept(self, node: Node | None) -> None:

@@ -22,6 +22,7 @@ from typing import Any
 
 from capabilities.apply import apply_plan, spool_content
 from capabilities.base import Capability, Grant, RunContext
+from capabilities.budget import Budget, Budgets
 from capabilities.dispatch import Dispatcher
 from capabilities.effects import Effect, write_effect
 from capabilities.errors import ErrandError
@@ -90,13 +91,15 @@ class Assistant:
 
     def __init__(self, journal: Journal | None = None, sandbox: Sandbox | None = None, *,
                  services: Mapping[str, Any] | None = None, limits: Limits | None = None,
-                 progress: Callable[[str], None] | None = None, keep_warm: bool = False) -> None:
+                 progress: Callable[[str], None] | None = None, keep_warm: bool = False,
+                 budgets: Budgets | None = None) -> None:
         self._journal = journal
         self._sandbox = sandbox
         self._progress = progress
         self._keep_warm = keep_warm  # the app prepares each next sandbox instance ahead of need
         self.services = dict(services) if services is not None else default_services(lambda: self.journal)
         self.limits = limits or Limits()
+        self.budgets = budgets or Budgets()  # what a run may make the host grow (capabilities.budget)
         self._lock = threading.Lock()
 
     # ---- lazily opened parts (a command that only lists history needs no sandbox) ----------
@@ -117,7 +120,7 @@ class Assistant:
 
     def new_context(self) -> RunContext:
         return RunContext(holding=paths.holding_dir(), services=dict(self.services),
-                          protected=paths.protected_dirs())
+                          protected=paths.protected_dirs(), budget=Budget(self.budgets))
 
     # ---- preview → approve → apply -------------------------------------------------------
 

@@ -82,6 +82,11 @@ def show_preview(preview: Any) -> None:
     out.print(table)
     if len(plan) > 200:
         out.print(f"… and {len(plan) - 200} more (errand show RUN lists them all).")
+    if flagged:
+        out.print(f"[bold red]⚠ {len(flagged)} change{'s' if len(flagged) != 1 else ''} could make a program "
+                  "run and need your extra approval:[/]")
+        for seq, why in flagged.items():
+            out.print(f"  #{seq}: {_e(why)}")
     _show_writes(preview)
 
 
