@@ -7,6 +7,13 @@ apply cleanly: actions already done stay journaled and undoable, the rest are
 marked ``skipped``. A set ``cancel`` event stops it between two actions the
 same way (status ``cancelled``).
 
+A change that could make a program run (``capabilities.risk``: a shell
+start-up file, an autostart item, a script) is carried out only if the
+person approved it explicitly, on top of the plan: its ``seq`` must be in
+``allow_flagged``. Otherwise nothing at all is done and the run ends
+``refused`` with a ``NeedsApproval`` naming each such change. This is checked
+here, in the one path every front end's apply goes through.
+
 Journaling in batches: the intents of a batch (status ``started``) are
 committed *before* any of its effects, and the batch's outcomes (``done`` +
 what undoes each) after them — in the same transaction as the next batch's
@@ -20,19 +27,22 @@ for ~15 commits, not 20,000.
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 from typing import Any, Protocol
 
 from capabilities.base import Capability
-from capabilities.errors import BackendError, ErrandError, GrantError, SourceChanged
+from capabilities.errors import BackendError, ErrandError, GrantError, NeedsApproval, SourceChanged
+from capabilities.holding import Holding
 from capabilities.journal import Journal, JournalError, now
 from capabilities.journal.batches import MAX_BATCH, growing_batches
 from capabilities.journal.owner import owner_token
 from capabilities.plan import Action, ActionPlan
+from capabilities.risk import flagged
 
-__all__ = ["ApplyReport", "Cancel", "apply_plan", "perform_actions", "within_preview"]
+__all__ = ["ApplyReport", "Cancel", "apply_plan", "perform_actions", "spool_content", "unapproved",
+           "within_preview"]
 
 Progress = Callable[[int, int], None]
 
@@ -45,7 +55,7 @@ class Cancel(Protocol):
 
 @dataclass
 class ApplyReport:
-    """How an apply ended: ``status`` is ``applied``, ``failed`` or ``cancelled``."""
+    """How an apply ended: ``status`` is ``applied``, ``failed``, ``cancelled`` or ``refused``."""
 
     run_id: int
     status: str
@@ -61,13 +71,18 @@ class ApplyReport:
 
 def apply_plan(journal: Journal, run_id: int, plan: ActionPlan | Sequence[Action],
                capabilities: Mapping[str, Capability], *, on_progress: Progress | None = None,
-               cancel: Cancel | None = None, max_batch: int = MAX_BATCH) -> ApplyReport:
-    """Carry out ``plan`` for run ``run_id`` and finish the run (saves the plan if the preview did not)."""
+               cancel: Cancel | None = None, max_batch: int = MAX_BATCH,
+               allow_flagged: Collection[int] = ()) -> ApplyReport:
+    """Carry out ``plan`` for run ``run_id`` and finish the run (saves the plan if the preview did not).
+
+    ``allow_flagged``: the seqs of flagged changes the person approved explicitly.
+    """
     actions = list(plan)
     journal.run(run_id)  # a clear error if there is no such run
     counts = journal.action_counts(run_id)
     stored = sum(counts.values())
     if stored == 0 and actions:
+        spool_content(actions, capabilities)
         journal.save_plan(run_id, actions)
     elif stored != len(actions):
         raise ErrandError(f"Run {run_id} has {stored} planned actions in the journal, not {len(actions)}.",
@@ -75,6 +90,10 @@ def apply_plan(journal: Journal, run_id: int, plan: ActionPlan | Sequence[Action
     elif counts.get("planned", 0) != stored:
         raise ErrandError(f"Run {run_id} has already been applied; applying it again could do things twice.",
                           "Preview the chore again to start a new run.")
+    refused = unapproved(actions, allow_flagged)
+    if refused is not None:
+        journal.finish_run(run_id, "refused", error=refused)
+        return ApplyReport(run_id, "refused", 0, len(actions), error=refused)
     journal.claim_run(run_id, owner_token(), "applying")
     try:
         report = perform_actions(journal, run_id, actions, capabilities, on_progress=on_progress,
@@ -89,6 +108,30 @@ def apply_plan(journal: Journal, run_id: int, plan: ActionPlan | Sequence[Action
         raise
     journal.finish_run(run_id, report.status, error=report.error)
     return report
+
+
+def spool_content(actions: Iterable[Action], capabilities: Mapping[str, Capability]) -> None:
+    """Before a plan is journaled: its planned content goes to the run's holding area, by reference."""
+    for action in actions:
+        cap = capabilities.get(action.capability)
+        if isinstance(action.detail.get("data"), bytes) and cap is not None and cap.context.holding:
+            Holding(cap.context.holding).spool([action.detail])
+
+
+def unapproved(actions: Sequence[Action], allow_flagged: Collection[int]) -> NeedsApproval | None:
+    """The refusal for flagged changes not in ``allow_flagged``, or None when all were approved."""
+    missing = {seq: why for seq, why in flagged(actions).items() if seq not in allow_flagged}
+    if not missing:
+        return None
+    by_seq = {a.seq: a for a in actions}
+    listed = "; ".join(f"#{seq} {by_seq[seq].summary} ({why})" for seq, why in list(missing.items())[:5])
+    more = f"; and {len(missing) - 5} more" if len(missing) > 5 else ""
+    n = len(missing)
+    return NeedsApproval(
+        f"Nothing was changed: {n} change{'s' if n != 1 else ''} could make a program run and "
+        f"{'were' if n != 1 else 'was'} not approved on {'their' if n != 1 else 'its'} own: {listed}{more}.",
+        "Look at those changes closely. Apply them only if you expected them, by approving them "
+        "explicitly as well as the plan.")
 
 
 def perform_actions(journal: Journal, run_id: int, actions: Sequence[Action],

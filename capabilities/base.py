@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar, Literal
 
+from capabilities.budget import Budget
 from capabilities.errors import CallError
 from capabilities.plan import Action, ActionPlan
 from capabilities.typecheck import check_value, describe, is_supported
@@ -92,7 +93,8 @@ class RunContext:
     capabilities layer imports no model provider and no keyring): e.g.
     ``"caption"`` (a callable that captions an image), ``"caption_cache"``,
     ``"calendar_password"``. ``deadline`` is a ``time.monotonic()`` value
-    after which blocking work (network) must give up.
+    after which blocking work (network) must give up. ``budget`` is what the
+    run may make the host grow (``capabilities.budget``).
     """
 
     plan: ActionPlan = field(default_factory=ActionPlan)
@@ -100,6 +102,7 @@ class RunContext:
     services: dict[str, Any] = field(default_factory=dict)
     deadline: float | None = None
     protected: tuple[Path, ...] = ()  # Errand's own folders: never grantable
+    budget: Budget = field(default_factory=Budget)
 
     def remaining(self, default: float = 30.0) -> float:
         """Seconds left before the deadline (at least a little), for network timeouts."""
@@ -212,6 +215,10 @@ class Capability:
     def record(self, op: str, args: Mapping[str, Any], detail: Mapping[str, Any], summary: str,
                before: str | None = None, after: str | None = None) -> Action:
         """Add a planned write to the run's plan (called by ``@write`` methods)."""
+        # What the journal will hold for it, near enough (repr is cheap; the JSON is about as long).
+        # Planned content (bytes) goes to the holding area, not the journal: its own budget.
+        kept = {k: v for k, v in detail.items() if not isinstance(v, bytes)}
+        self.context.budget.charge_journal(len(repr(args)) + len(repr(kept)) + len(summary))
         return self.context.plan.add(self.name, op, dict(args), dict(detail), summary, before, after)
 
     # ---- apply, undo, recovery (host only, from a plan) ---------------------------------

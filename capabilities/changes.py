@@ -35,29 +35,33 @@ __all__ = ["create_file", "folder_stats", "folder_times", "keep", "keep_copy", "
 
 def create_file(folders: FolderSet, parts: Sequence[str], fill: Callable[[BinaryIO], None], *,
                 holding: Holding | None = None, hold_id: str | None = None,
-                mtime_ns: int | None = None) -> Stat:
+                mtime_ns: int | None = None, mode: int | None = None) -> Stat:
     """Make a file atomically: ``fill`` writes a temporary file beside it, then it is renamed in.
 
     With ``hold_id``, a file already there is kept in the holding area first
     (a hard link, so the replacement itself stays atomic) and then replaced;
     without it an existing entry is never replaced. ``mtime_ns`` sets the
-    new file's modified time (a copy keeps its source's).
+    new file's modified time (a copy keeps its source's), ``mode`` its
+    permissions (a file put back keeps its own; a replacement keeps the old file's).
     """
     with folders.parent(parts) as (d, name):
         temp = temp_name(name)
         left = d.lstat(temp)
         if left is not None and st_mod.S_ISREG(left.st_mode):
             d.unlink(temp)
-        fd = d.open_file(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+        fd = d.open_file(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644 if mode is None else mode)
         try:
             with os.fdopen(fd, "wb") as f:
                 fill(f)
-            if mtime_ns is not None:
-                d.set_mtime(temp, mtime_ns)
             old = d.lstat(name) if hold_id is not None and holding is not None else None
             replace = old is not None
             if old is not None:
-                d.chmod(temp, st_mod.S_IMODE(old.st_mode))  # the replacement keeps the permissions
+                mode = st_mod.S_IMODE(old.st_mode)  # the replacement keeps the permissions
+            if mode is not None:
+                d.chmod(temp, mode)
+            if mtime_ns is not None:
+                d.set_mtime(temp, mtime_ns)
+            if old is not None:
                 keep_copy(d, name, holding, hold_id, folders.absolute(parts))  # type: ignore[arg-type]
             d.rename(temp, d, name, replace=replace)
         except BaseException:
@@ -99,8 +103,11 @@ def _copy_out(d: Dir, name: str, dest: str) -> None:
     if st is None or not st_mod.S_ISREG(st.st_mode):
         raise BackendError(f"Cannot keep {d.full(name)} in the holding area (another disk).",
                            "Move the holding area to the same disk, or keep a copy yourself.")
-    with d.open_read(name) as src, open(dest, "wb") as out:
+    # Created private, then given the original's own mode: a 0600 file must not become 0644.
+    fd = os.open(dest, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0), 0o600)
+    with d.open_read(name) as src, os.fdopen(fd, "wb") as out:
         shutil.copyfileobj(src, out, 1 << 20)
+    os.chmod(dest, st_mod.S_IMODE(st.st_mode))
     os.utime(dest, ns=(st.st_atime_ns, st.st_mtime_ns))
 
 
@@ -113,10 +120,11 @@ def restore(folders: FolderSet, parts: Sequence[str], holding: Holding, hold_id:
     except OSError as exc:
         if exc.errno != errno.EXDEV or not item.is_file() or item.is_symlink():
             raise
-        # The holding area is on another disk: copy the file back, keeping its time.
+        # The holding area is on another disk: copy the file back, keeping its time and mode.
+        seen = item.stat()
         with open(item, "rb") as kept:
             create_file(folders, parts, lambda out: shutil.copyfileobj(kept, out, 1 << 20),
-                        mtime_ns=item.stat().st_mtime_ns)
+                        mtime_ns=seen.st_mtime_ns, mode=st_mod.S_IMODE(seen.st_mode))
     holding.forget(hold_id)
 
 

@@ -5,7 +5,8 @@ The tree::
     ErrandError                      message + hint, the root of every known error
     ├── CallError (TypeError)        a script called a function with wrong arguments
     ├── GrantError (PermissionError) not granted, read-only grant, Errand's own folders
-    │   └── PathRefused              a path that would leave its grant or is unsafe
+    │   ├── PathRefused              a path that would leave its grant or is unsafe
+    │   └── NeedsApproval            apply: a change that could run a program, not approved on its own
     ├── TargetMissing (FileNotFoundError)
     ├── TargetExists (FileExistsError)
     ├── BackendError (OSError)       a calendar server, a vision provider, a disk
@@ -24,6 +25,7 @@ __all__ = [
     "CallError",
     "ErrandError",
     "GrantError",
+    "NeedsApproval",
     "PathRefused",
     "SourceChanged",
     "TargetExists",
@@ -54,6 +56,10 @@ class GrantError(ErrandError, PermissionError):
 
 class PathRefused(GrantError):
     """A path that would escape its granted folder, or a name unsafe on some OS."""
+
+
+class NeedsApproval(GrantError):
+    """The plan holds changes that could make a program run, and they were not approved explicitly."""
 
 
 class TargetMissing(ErrandError, FileNotFoundError):

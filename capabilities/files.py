@@ -23,6 +23,7 @@ import errno
 import hashlib
 import time
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import Any, BinaryIO
 
 from capabilities import changes
@@ -41,8 +42,8 @@ from capabilities.folders import Stat, describe_folder, view
 from capabilities.holding import Holding, new_id
 from capabilities.names import check_new_name
 from capabilities.outcomes import create_outcome, found_outcome
-from capabilities.overlay import Node
-from capabilities.plan import Action
+from capabilities.overlay import Node, content_digest
+from capabilities.plan import Action, holds_text
 
 __all__ = ["Files"]
 
@@ -118,8 +119,23 @@ class Files(Capability):
                             "Write smaller files.")
         parts = self._parts(path, write=True)
         replaced = self.view.overlay.get(parts)
+        plan = self.context.plan
+        last = plan.actions[-1] if len(plan) else None
+        if (last is not None and last.capability == self.name and last.op == "write_text"
+                and last.args.get("path") == path and replaced is not None and replaced.data is not None):
+            # The same file written again at once (a loop): one action with the last text, not a
+            # kept copy of every intermediate version in the holding area.
+            self.view.budget.charge_planned(len(data))
+            replaced.data, replaced.planned_ns = data, time.time_ns()
+            last.detail.update(_content_facts(data))
+            last.detail.pop("risk", None)
+            risk = self.view.write_risk(parts, data=data)
+            if risk:
+                last.detail["risk"] = risk
+            last.args["text"] = _short(text)
+            return path
         facts = self.view.plan_new_file(self.name, path, overwrite=True, data=data)
-        facts.update(text=text, sha256=hashlib.sha256(data).hexdigest())
+        facts.update(_content_facts(data))
         verb = "Replace the text of" if replaced is not None else "Create"
         self.record("write_text", {"path": path, "text": _short(text)}, facts, f"{verb} {path}",
                     before=path if replaced is not None else None, after=path)
@@ -159,7 +175,7 @@ class Files(Capability):
             raise CallError(f"{src!r} is a folder; copy copies one file.",
                             "List the folder and copy its files one by one (after files.mkdir).")
         replaced = self.view.check_target(dp, overwrite=overwrite)
-        detail = self._move_facts(sp, dp, node, replaced)
+        detail = self._move_facts(sp, dp, node, replaced, copying=True)
         # The copy will have its own inode: later actions on it check size and time only.
         stat = node.stat and Stat(node.stat.kind, node.stat.size, node.stat.mtime_ns)
         self.view.overlay.put(dp, Node("file", node.source, stat, data=node.data, produced=node.produced))
@@ -221,11 +237,14 @@ class Files(Capability):
         detail: dict[str, Any] = {"path": self.folders.absolute(parts),
                                   "fingerprint": self.view.fingerprint_node(node),
                                   "hold_id": new_id()}
+        summary = f"Delete {path} (kept for undo)"
         if node.is_folder:
             self._refuse_holding_errand(node)
-            detail["entries"] = len(self.view.overlay.children(node))
+            holds = detail["holds"] = self.view.folder_content(node)
+            summary = f"Delete the folder {path} and all it holds: {holds_text(holds)} (kept for undo)"
+        self.view.charge_kept(node)
         self.view.overlay.remove(parts)
-        self.record("delete", {"path": path}, detail, f"Delete {path} (kept for undo)", before=path)
+        self.record("delete", {"path": path}, detail, summary, before=path)
         return path
 
     # ---- helpers -------------------------------------------------------------------
@@ -254,14 +273,23 @@ class Files(Capability):
         return digest.hexdigest()
 
     def _move_facts(self, sp: tuple[str, ...], dp: tuple[str, ...], node: Node,
-                    replaced: Node | None) -> dict[str, Any]:
-        return {
+                    replaced: Node | None, copying: bool = False) -> dict[str, Any]:
+        facts = {
             "src": self.folders.absolute(sp),
             "dst": self.folders.absolute(dp),
             "fingerprint": self.view.fingerprint_node(node),
             "replaces": self.view.fingerprint_node(replaced) if replaced is not None else None,
             "hold_id": new_id() if replaced is not None else None,
         }
+        # A copy is made 0644 (or with the replaced file's mode); a moved file keeps its own. A file
+        # this run has not touched keeps its kind: sorting an installer makes no new program.
+        untouched = node.source is not None and node.data is None and not node.produced
+        risk = self.view.write_risk(dp, data=node.data, replaced=replaced, moving=None if copying else node,
+                                    source=sp if untouched else None)
+        if risk:
+            facts["risk"] = risk
+        self.view.charge_kept(replaced)
+        return facts
 
     def _refuse_holding_errand(self, node: Node) -> None:
         if node.source is not None:
@@ -404,12 +432,40 @@ class Files(Capability):
         d = action.detail
         parts = self._writable(d["path"])
         self.folders.check_unchanged(parts, d["fingerprint"], action.summary)
-        if "entries" in d:
+        if "holds" in d or "entries" in d:
             self.folders.refuse_holding_errand(parts)
-            count = len(self.folders.scan("/".join(parts)))  # counted as the preview did
+        if "holds" in d:
+            seen = d["holds"]
+            now = self._disk_content(parts, seen.get("unsure") or ())
+            if now["sha256"] != seen.get("sha256"):
+                raise SourceChanged(f"{action.summary}: what the folder holds changed since the preview "
+                                    f"(now {holds_text(now)}).", "Preview the chore again.")
+        elif "entries" in d:  # a plan journaled by an older Errand, finished by recovery
+            count = len(self.folders.scan("/".join(parts)))
             if count != d["entries"]:
                 raise SourceChanged(f"{action.summary}: the folder now holds {count} entries, not "
                                     f"{d['entries']} as at the preview.", "Preview the chore again.")
+
+    def _disk_content(self, parts: tuple[str, ...], unsure: Sequence[str]) -> dict[str, Any]:
+        """``FolderView.folder_content`` of the folder on disk now (only its names for ``unsure``)."""
+        loose = set(unsure)
+        entries: list[tuple[str, str, int | None, int | None]] = []
+        files = folders = size = 0
+        stack = ["/".join(parts)]
+        base = len(stack[0]) + 1
+        while stack:
+            real = stack.pop()
+            for name, st in self.folders.scan(real).items():
+                rel = f"{real}/{name}"[base:]
+                if st.kind == "folder":
+                    folders += 1
+                    entries.append((rel, "folder", None, None))
+                    stack.append(f"{real}/{name}")
+                    continue
+                files, size = files + 1, size + st.size
+                sure = rel not in loose
+                entries.append((rel, "file", st.size if sure else None, st.mtime_ns if sure else None))
+        return {"files": files, "folders": folders, "bytes": size, "sha256": content_digest(entries)}
 
     def perform_delete(self, action: Action) -> dict[str, Any]:
         d = action.detail
@@ -446,7 +502,7 @@ class Files(Capability):
 
     def perform_write_text(self, action: Action) -> dict[str, Any]:
         d = action.detail
-        data = d["text"].encode("utf-8")
+        data = _planned_content(d, self.context.holding)
         return create_outcome(self.folders, self._writable(d["path"]), lambda f: f.write(data), d,
                               self.context.holding, "remove the file")
 
@@ -456,8 +512,8 @@ class Files(Capability):
     def probe_write_text(self, action: Action) -> dict[str, Any] | bool | None:
         d = action.detail
         parts = self.folders.parts_of(d["path"])
-        if self.folders.differs(parts, {"kind": "file", "size": len(d["text"].encode("utf-8")),
-                                        "sha256": d["sha256"]}) is not None:
+        size = d["size"] if "size" in d else len(d["text"].encode("utf-8"))
+        if self.folders.differs(parts, {"kind": "file", "size": size, "sha256": d["sha256"]}) is not None:
             return False
         return found_outcome(self.folders.lstat(parts), d, "remove the file", self.context.holding)
 
@@ -532,6 +588,21 @@ class Files(Capability):
 def _pump(src: BinaryIO, out: BinaryIO) -> None:
     while chunk := src.read(1 << 20):
         out.write(chunk)
+
+
+def _content_facts(data: bytes) -> dict[str, Any]:
+    """The text's digest and, until the plan is journaled, its bytes (the same object the overlay
+    holds, not a copy); ``holding.spool`` then moves them to the holding area, so the journal
+    keeps a reference, not megabytes per action."""
+    return {"sha256": hashlib.sha256(data).hexdigest(), "size": len(data), "data": data}
+
+
+def _planned_content(d: Mapping[str, Any], holding: Path | None) -> bytes:
+    if isinstance(d.get("data"), bytes):  # applied by the process that previewed it
+        return d["data"]
+    if "content" in d:
+        return Holding.for_run(holding).content(d["content"], d["sha256"])
+    return str(d["text"]).encode("utf-8")  # a plan journaled by an older Errand
 
 
 def _short(text: str) -> str:

@@ -66,15 +66,18 @@ class Stat:
     preview's speed; hashes are used only for content Errand wrote itself.
     """
 
-    __slots__ = ("dev", "ino", "kind", "mtime_ns", "size")
+    __slots__ = ("dev", "ino", "kind", "mode", "mtime_ns", "size")
 
-    def __init__(self, kind: str, size: int, mtime_ns: int, ino: int = 0, dev: int = 0) -> None:
+    def __init__(self, kind: str, size: int, mtime_ns: int, ino: int = 0, dev: int = 0,
+                 mode: int = 0) -> None:
         self.kind, self.size, self.mtime_ns, self.ino, self.dev = kind, size, mtime_ns, ino, dev
+        self.mode = mode  # permission bits, for the preview (exec bits); not part of the fingerprint
 
     @classmethod
     def of(cls, st: os.stat_result) -> Stat:
         kind = "folder" if st_mod.S_ISDIR(st.st_mode) else "file"
-        return cls(kind, 0 if kind == "folder" else st.st_size, st.st_mtime_ns, st.st_ino, st.st_dev)
+        return cls(kind, 0 if kind == "folder" else st.st_size, st.st_mtime_ns, st.st_ino, st.st_dev,
+                   st_mod.S_IMODE(st.st_mode))
 
     def fingerprint(self) -> dict[str, int | str]:
         """JSON for an action's ``detail``; folders are checked by identity only."""
@@ -462,5 +465,5 @@ def view(context: RunContext) -> FolderView:
 
     found = context.services.get("folders")
     if found is None:
-        found = context.services["folders"] = FolderView(FolderSet(context.protected))
+        found = context.services["folders"] = FolderView(FolderSet(context.protected), context.budget)
     return found

@@ -12,25 +12,40 @@ Retention is the app's decision, safety is ours: ``prune`` drops old or
 excess items but never one listed in ``still_needed`` (the journal knows which
 undos are still possible) and returns the ids it dropped so the person can be
 told.
+
+Planned content (the text a preview's ``files.write_text`` will write, an
+action's ``detail["data"]``) is moved to ``.planned/<ref>`` when the plan is
+journaled (``spool``), so the journal holds a reference and a digest, not
+megabytes per action; it waits there for apply (or for recovery to finish
+the plan) and is dropped when the run is over (``drop_content``); leftovers
+of a crash go with the age rule. The preview itself writes nothing here.
+
+Private: the holding area's folders are 0700 and its records 0600 (other
+local users must not read what was deleted); a kept file keeps its own mode,
+also when it had to be copied to another disk.
 """
 
 from __future__ import annotations
 
 import errno
+import hashlib
 import json
 import os
 import shutil
 import time
 import uuid
-from collections.abc import Set
+from collections.abc import Iterable, Set
+from contextlib import suppress
 from pathlib import Path
 from typing import Any
 
 from capabilities.errors import BackendError, GrantError, TargetExists, TargetMissing
+from capabilities.private import private_dirs, write_private
 
 __all__ = ["Holding"]
 
 _META = "meta.json"
+_PLANNED = ".planned"  # not an id: ``ids`` skips dot-names
 
 
 class Holding:
@@ -79,10 +94,68 @@ class Holding:
         if folder.exists():
             # A retry after a crash: the earlier attempt's leftovers are replaced.
             shutil.rmtree(folder)
-        folder.mkdir(parents=True)
+        private_dirs(folder)
         meta = {"original": str(original), "kept": time.time(), "name": original.name}
-        (folder / _META).write_text(json.dumps(meta), encoding="utf-8")
+        write_private(folder / _META, json.dumps(meta).encode("utf-8"))
         return folder / "item"
+
+    # ---- planned content (preview → apply) --------------------------------------------
+
+    def spool(self, details: Iterable[dict[str, Any]]) -> None:
+        """Move planned content (``detail["data"]``) here, leaving ``detail["content"]``, a reference;
+        identical content is kept once."""
+        refs: dict[str, str] = {}
+        for detail in details:
+            data = detail.get("data")
+            if not isinstance(data, bytes):
+                continue
+            digest = hashlib.sha256(data).hexdigest()
+            if digest not in refs:
+                refs[digest] = self.put_content(data)
+            detail["content"] = refs[digest]
+            del detail["data"]
+
+    def put_content(self, data: bytes) -> str:
+        """Keep content a plan will write until apply; return its reference (for ``detail``)."""
+        ref = new_id()
+        folder = self.dir / _PLANNED
+        private_dirs(folder)
+        write_private(folder / ref, data)
+        return ref
+
+    def content(self, ref: str, sha256: str) -> bytes:
+        """The planned content ``ref``, checked against its digest; TargetMissing if it is gone."""
+        _check_id(ref)
+        try:
+            data = (self.dir / _PLANNED / ref).read_bytes()
+        except OSError:
+            data = None
+        if data is None or hashlib.sha256(data).hexdigest() != sha256:
+            raise TargetMissing("The text this plan was to write is no longer where the preview left it.",
+                                "Preview the chore again, then apply that preview.")
+        return data
+
+    def drop_content(self, refs: Iterable[str]) -> None:
+        """Forget planned content once its run is over (applied, refused or only previewed)."""
+        for ref in refs:
+            _check_id(ref)
+            with suppress(OSError):
+                os.unlink(self.dir / _PLANNED / ref)
+
+    def planned_bytes(self) -> int:
+        """Bytes of planned content waiting for apply (counted in the holding area's size)."""
+        return sum(size for _, size, _ in self._planned())
+
+    def _planned(self) -> list[tuple[Path, int, float]]:
+        folder = self.dir / _PLANNED
+        if not folder.is_dir():
+            return []
+        found = []
+        for p in folder.iterdir():
+            with suppress(OSError):
+                st = p.lstat()
+                found.append((p, st.st_size, st.st_mtime))
+        return found
 
     # ---- looking and restoring ------------------------------------------------------
 
@@ -129,14 +202,15 @@ class Holding:
         """Every id held, oldest first."""
         if not self.dir.is_dir():
             return []
-        found = [(self._kept_at(p.name), p.name) for p in self.dir.iterdir() if p.is_dir()]
+        found = [(self._kept_at(p.name), p.name) for p in self.dir.iterdir()
+                 if p.is_dir() and not p.name.startswith(".")]
         return [i for _, i in sorted(found)]
 
     # ---- size and retention ---------------------------------------------------------
 
     def size(self) -> int:
-        """Bytes used by the items held."""
-        return sum(self._item_size(i) for i in self.ids())
+        """Bytes used by the items held (and planned content waiting for apply)."""
+        return sum(self._item_size(i) for i in self.ids()) + self.planned_bytes()
 
     def prune(self, max_bytes: int, max_age_days: float, still_needed: Set[str]) -> list[str]:
         """Drop items older than ``max_age_days``, then the oldest until under ``max_bytes``.
@@ -155,6 +229,10 @@ class Holding:
                 self.forget(hold_id)
                 total -= sizes[hold_id]
                 dropped.append(hold_id)
+        for path, _size, mtime in self._planned():  # previews never applied (or a crash long ago)
+            if now - mtime > min(max_age_days, 1.0) * 86400:
+                with suppress(OSError):
+                    path.unlink()
         return dropped
 
     def _kept_at(self, hold_id: str) -> float:

@@ -19,6 +19,12 @@ preview, which apply checks before acting.
 ``FolderView`` is what capabilities use (one per run, ``folders.view(context)``):
 grant checks, lookups with helpful misses, listing, reading through the
 overlay, and planning new entries (``check_target``, ``plan_new_file``).
+It also says what a planned write *does*, for the preview: whether it could
+make a program run (``write_risk``, policy in ``capabilities.risk``) and what
+a folder to delete holds (``folder_content``: files, bytes and a digest of
+names, sizes and times, which apply checks again). Every path and walk
+charges the run's ``Budget``, so a deep or huge tree ends the run instead of
+the host's patience.
 """
 
 from __future__ import annotations
@@ -34,12 +40,17 @@ from datetime import UTC, datetime
 from typing import Any, BinaryIO, Protocol
 
 from capabilities.base import Grant
+from capabilities.budget import Budget
 from capabilities.errors import GrantError, PathRefused, TargetExists, TargetMissing
 from capabilities.folders import FolderSet, Stat
 from capabilities.holding import new_id
 from capabilities.names import check_new_name
+from capabilities.risk import content_risk, mode_risk, path_risk
 
-__all__ = ["FolderView", "Node", "Overlay", "Reader", "fingerprint_of", "fold"]
+__all__ = ["FolderView", "Node", "Overlay", "Reader", "content_digest", "fingerprint_of", "fold"]
+
+MAX_PATH_CHARS = 4096  # no system opens a longer path
+MAX_DEPTH = 128  # deeper is no chore's; host work (and every apply walk) grows with depth
 
 # "Just modified": a same-size edit could still share the file's time tick. A time in whole
 # seconds means a coarse clock (FAT keeps 2 s, HFS+ 1 s); finer clocks tick in milliseconds.
@@ -66,6 +77,7 @@ class Node:
     data: bytes | None = None  # planned content (write_text)
     produced: str = ""  # made at apply by another capability (e.g. "photos.resize"); unreadable now
     planned_ns: int = field(default_factory=time.time_ns)  # shown as the modified time of planned content
+    mode: int = 0  # planned content's permissions when known (it keeps a replaced file's)
     children: dict[str, Node] | None = field(default=None, repr=False)
     _folded: dict[str, list[str]] | None = field(default=None, repr=False)
 
@@ -89,9 +101,10 @@ def fold(name: str) -> str:
 class Overlay:
     """The planned tree over the granted folders, addressed by grant-relative paths."""
 
-    def __init__(self, reader: Reader) -> None:
+    def __init__(self, reader: Reader, budget: Budget | None = None) -> None:
         self._reader = reader
         self._roots: dict[str, Node] = {}
+        self.budget = budget or Budget()
 
     def add_root(self, label: str, stat: Stat) -> None:
         """Make a granted folder addressable as ``label``."""
@@ -113,7 +126,9 @@ class Overlay:
         if node.children is None:
             node.children = {}
             if node.source is not None and node.stat is not None:
-                for name, st in self._reader.scan(node.source).items():
+                found = self._reader.scan(node.source)
+                self.budget.charge_entries(len(found))  # each becomes a node in host memory
+                for name, st in found.items():
                     node.children[name] = Node(st.kind, f"{node.source}/{name}", st)
         return node.children
 
@@ -132,7 +147,8 @@ class Overlay:
         folder = self.get(parts)
         if folder is None or not folder.is_folder:
             return
-        for name, child in self.children(folder).items():
+        for name, child in list(self.children(folder).items()):
+            self.budget.check(every=256)
             if not hidden and name.startswith("."):
                 continue
             path = (*parts, name)
@@ -183,9 +199,10 @@ class FolderView:
     calling capability's own grant for that folder.
     """
 
-    def __init__(self, folders: FolderSet) -> None:
+    def __init__(self, folders: FolderSet, budget: Budget | None = None) -> None:
         self.folders = folders
-        self.overlay = Overlay(folders)
+        self.budget = budget or Budget()
+        self.overlay = Overlay(folders, self.budget)
 
     # ---- grants --------------------------------------------------------------------
 
@@ -204,7 +221,14 @@ class FolderView:
 
     def parts(self, capability: str, path: str, *, write: bool = False) -> tuple[str, ...]:
         """Split and check a script's path: inside a folder this capability was granted, writable if asked."""
+        self.budget.check(every=64)
+        if isinstance(path, str) and len(path) > MAX_PATH_CHARS:
+            raise PathRefused(f"A path of {len(path):,} characters is longer than any system allows.",
+                              f"Use paths under {MAX_PATH_CHARS:,} characters.")
         parts = self.folders.parts(path)
+        if len(parts) > MAX_DEPTH:
+            raise PathRefused(f"{'/'.join(parts[:3])}/… is nested {len(parts)} folders deep.",
+                              f"Keep folders under {MAX_DEPTH} levels deep.")
         mode = self.folders.modes.get((capability, parts[0]))
         if mode is None:
             granted = ", ".join(repr(x) for x in self.labels(capability)) or "none"
@@ -384,12 +408,97 @@ class FolderView:
         parts = self.parts(capability, path, write=True)
         replaced = self.check_target(parts, overwrite=overwrite)
         made = produced if data is None else ""
-        self.overlay.put(parts, Node("file", None, None, data=data, produced=made))
-        return {
+        risk = self.write_risk(parts, data=data, replaced=replaced)
+        if data is not None:
+            self.budget.charge_planned(len(data))
+        self.charge_kept(replaced)
+        kept_mode = (replaced.stat.mode if replaced.stat is not None else replaced.mode) if replaced else 0
+        self.overlay.put(parts, Node("file", None, None, data=data, produced=made, mode=kept_mode))
+        facts: dict[str, Any] = {
             "path": self.folders.absolute(parts),
             "replaces": fingerprint_of(replaced) if replaced is not None else None,
             "hold_id": new_id() if replaced is not None else None,
         }
+        if risk:
+            facts["risk"] = risk
+        return facts
+
+    # ---- what a planned change does (for the preview, and checked again at apply) --------
+
+    def write_risk(self, parts: tuple[str, ...], *, data: bytes | None = None, replaced: Node | None = None,
+                   moving: Node | None = None, source: tuple[str, ...] | None = None) -> str | None:
+        """Why a file made at ``parts`` could make a program run (see ``capabilities.risk``), or None.
+
+        A replaced file's permissions stay (so new content in an executable is a program), and a
+        moved file keeps its own. ``source``: the place of a file this run has not touched that is
+        moved or copied here — it was what it is before, so only its new place or a new kind of
+        name can make it run, not its exec bits.
+        """
+        moved_from = self.folders.absolute(source) if source is not None else None
+        found = path_risk(self.folders.absolute(parts), moved_from=moved_from)
+        if found is None and data:
+            found = content_risk(data)
+        for node in (replaced, moving if source is None else None):
+            if found is None and node is not None and not node.is_folder:
+                found = mode_risk(node.stat.mode if node.stat is not None else node.mode)
+        return found
+
+    def charge_kept(self, node: Node | None) -> None:
+        """Count what apply will keep in the holding area for ``node`` (replaced or deleted)."""
+        if node is None:
+            return
+        if node.is_folder:
+            self.budget.charge_holding(self.folder_content(node)["bytes"])
+        else:
+            self.budget.charge_holding(len(node.data) if node.data is not None else
+                                       node.stat.size if node.stat is not None else 0)
+
+    def folder_content(self, folder: Node) -> dict[str, Any]:
+        """What a folder holds in the planned state: ``files``, ``folders``, ``bytes`` and ``sha256``.
+
+        The digest covers every entry's path, kind, size and modified time
+        (``content_digest``); entries the plan itself makes, whose size or time
+        is known only at apply, are listed in ``unsure`` and checked by name and kind.
+        """
+        entries: list[tuple[str, str, int | None, int | None]] = []
+        unsure: list[str] = []
+        files = folders = size = 0
+        stack: list[tuple[str, Node]] = [("", folder)]
+        while stack:
+            prefix, node = stack.pop()
+            for name, child in self.overlay.children(node).items():
+                self.budget.check(every=256)
+                rel = f"{prefix}{name}"
+                if child.is_folder:
+                    folders += 1
+                    entries.append((rel, "folder", None, None))
+                    stack.append((rel + "/", child))
+                    continue
+                files += 1
+                known = child.data is None and not child.produced and child.stat is not None
+                if child.data is not None:
+                    size += len(child.data)
+                elif child.stat is not None:
+                    size += child.stat.size
+                if not known:
+                    unsure.append(rel)
+                entries.append((rel, "file", child.stat.size if known else None,  # type: ignore[union-attr]
+                                child.stat.mtime_ns if known else None))  # type: ignore[union-attr]
+        found: dict[str, Any] = {"files": files, "folders": folders, "bytes": size,
+                                 "sha256": content_digest(entries)}
+        if unsure:
+            found["unsure"] = sorted(unsure)
+        return found
+
+
+def content_digest(entries: Sequence[tuple[str, str, int | None, int | None]]) -> str:
+    """SHA-256 of a folder's entries ``(relative path, kind, size, mtime_ns)``, in name order
+    (None: not known, so not checked). The preview and apply both compute it."""
+    digest = hashlib.sha256()
+    for rel, kind, size, mtime in sorted(entries):
+        digest.update(f"{rel}\0{kind}\0{'' if size is None else size}\0{'' if mtime is None else mtime}\n"
+                      .encode("utf-8", "surrogateescape"))
+    return digest.hexdigest()
 
 
 def fingerprint_of(node: Node) -> dict[str, Any]:

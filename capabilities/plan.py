@@ -13,7 +13,26 @@ from collections.abc import Iterator, Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-__all__ = ["Action", "ActionPlan"]
+__all__ = ["Action", "ActionPlan", "holds_text", "size_text"]
+
+
+def size_text(n: int) -> str:
+    """Bytes in words for a person: ``"512 bytes"``, ``"3.4 MB"``."""
+    value = float(n)
+    for unit in ("bytes", "KB", "MB"):
+        if value < 1024:
+            return f"{value:.0f} {unit}" if unit == "bytes" else f"{value:.1f} {unit}"
+        value /= 1024
+    return f"{value:.1f} GB"
+
+
+def holds_text(holds: Mapping[str, Any]) -> str:
+    """``"12 files in 3 folders, 4.1 MB"``: what a folder holds (a delete's ``detail["holds"]``)."""
+    files, folders = holds.get("files", 0), holds.get("folders", 0)
+    text = f"{files:,} file{'s' if files != 1 else ''}"
+    if folders:
+        text += f" in {folders:,} folder{'s' if folders != 1 else ''}"
+    return f"{text}, {size_text(holds.get('bytes', 0))}"
 
 
 @dataclass

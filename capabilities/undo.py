@@ -23,7 +23,7 @@ from capabilities.errors import ErrandError, UndoRefused
 from capabilities.journal import Journal, JournalError, now
 from capabilities.journal.batches import growing_batches
 from capabilities.journal.owner import is_alive, owner_token
-from capabilities.plan import Action
+from capabilities.plan import Action, size_text
 
 __all__ = ["RetentionReport", "UndoReport", "capabilities_for_run", "prune_holding", "undo_actions",
            "undo_run"]
@@ -162,8 +162,9 @@ class RetentionReport:
         if self.dropped:
             parts.append(f"Removed {len(self.dropped)} old kept file(s) that no undo needs any more.")
         if self.over_limit:
-            parts.append(f"The holding area uses {_size(self.bytes_held)}, over its {_size(self.max_bytes)} "
-                         f"limit, because {self.kept_for_undo} kept item(s) are needed to undo past runs; "
+            parts.append(f"The holding area uses {size_text(self.bytes_held)}, over its "
+                         f"{size_text(self.max_bytes)} limit, because {self.kept_for_undo} kept item(s) "
+                         "are needed to undo past runs; "
                          "they are kept until those runs can no longer be undone.")
         return " ".join(parts)
 
@@ -182,12 +183,3 @@ def prune_holding(journal: Journal, holding_dir: Path, *, max_bytes: int = 2 * 1
     dropped = holding.prune(max_bytes, max_age_days, needed)
     kept = sum(1 for hold_id in holding.ids() if hold_id in needed)
     return RetentionReport(dropped, kept, holding.size(), max_bytes)
-
-
-def _size(n: int) -> str:
-    value = float(n)
-    for unit in ("bytes", "KB", "MB"):
-        if value < 1024:
-            return f"{value:.0f} {unit}" if unit == "bytes" else f"{value:.1f} {unit}"
-        value /= 1024
-    return f"{value:.1f} GB"

@@ -20,14 +20,19 @@ from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from typing import Any
 
-from capabilities.apply import apply_plan
+from capabilities.apply import apply_plan, spool_content
 from capabilities.base import Capability, Grant, RunContext
+from capabilities.budget import Budget, Budgets
 from capabilities.dispatch import Dispatcher
+from capabilities.effects import Effect, write_effect
 from capabilities.errors import ErrandError
+from capabilities.folders import view as folders_view
+from capabilities.holding import Holding
 from capabilities.journal import Journal
 from capabilities.plan import Action, ActionPlan
 from capabilities.recovery import RecoveryReport, recover
 from capabilities.registry import instantiate
+from capabilities.risk import flagged
 from capabilities.undo import RetentionReport, UndoReport, capabilities_for_run, prune_holding, undo_run
 from desktop import paths
 from desktop.grants import describe
@@ -55,10 +60,27 @@ class Preview:
     planner: str = "script"
     model: str | None = None
     exchanges: list[int] = field(default_factory=list)
+    allowed_flagged: set[int] = field(default_factory=set)  # flagged changes approved explicitly
 
     @property
     def ok(self) -> bool:
         return self.outcome.ok
+
+    def flagged(self) -> dict[int, str]:
+        """``{seq: reason}``: changes that could make a program run; apply refuses them unless
+        the person approves them on their own (``allow_flagged``), on top of the plan."""
+        return flagged(self.plan)
+
+    def effect(self, action: Action) -> Effect | None:
+        """What a text write would write (its content, or a diff against the file it replaces)."""
+        context = next(iter(self.capabilities.values())).context if self.capabilities else None
+        if context is None or "folders" not in context.services:
+            return None
+        return write_effect(action, folders_view(context), context.holding)
+
+    def allow_flagged(self) -> None:
+        """The person explicitly approved every flagged change shown (a second question, a checkbox)."""
+        self.allowed_flagged = set(self.flagged())
 
     def grant_texts(self) -> list[str]:
         return [describe(g) for g in self.grants]
@@ -69,13 +91,15 @@ class Assistant:
 
     def __init__(self, journal: Journal | None = None, sandbox: Sandbox | None = None, *,
                  services: Mapping[str, Any] | None = None, limits: Limits | None = None,
-                 progress: Callable[[str], None] | None = None, keep_warm: bool = False) -> None:
+                 progress: Callable[[str], None] | None = None, keep_warm: bool = False,
+                 budgets: Budgets | None = None) -> None:
         self._journal = journal
         self._sandbox = sandbox
         self._progress = progress
         self._keep_warm = keep_warm  # the app prepares each next sandbox instance ahead of need
         self.services = dict(services) if services is not None else default_services(lambda: self.journal)
         self.limits = limits or Limits()
+        self.budgets = budgets or Budgets()  # what a run may make the host grow (capabilities.budget)
         self._lock = threading.Lock()
 
     # ---- lazily opened parts (a command that only lists history needs no sandbox) ----------
@@ -96,7 +120,7 @@ class Assistant:
 
     def new_context(self) -> RunContext:
         return RunContext(holding=paths.holding_dir(), services=dict(self.services),
-                          protected=paths.protected_dirs())
+                          protected=paths.protected_dirs(), budget=Budget(self.budgets))
 
     # ---- preview → approve → apply -------------------------------------------------------
 
@@ -114,6 +138,7 @@ class Assistant:
         outcome = self.sandbox.run(script, dispatcher, manifest=dispatcher.manifest(),
                                    inputs=dict(inputs or {}), limits=self.limits, on_log=on_log,
                                    cancel=cancel)
+        context.budget.end()  # a host call still working for this run stops at its next check
         return Preview(script, list(grants), context.plan, outcome, caps, request, summary, planner, model,
                        list(exchanges))
 
@@ -132,12 +157,15 @@ class Assistant:
             status = "cancelled" if error is not None and error.limit == "cancelled" else "failed"
             journal.finish_run(run_id, status, error=error.to_json() if error else None)
             return self._report(run_id, preview)
+        spool_content(preview.plan, preview.capabilities)  # the journal keeps references, not content
         journal.save_plan(run_id, preview.plan)
         if preview_only:
             journal.finish_run(run_id, "previewed", result=preview.outcome.result)
+            _drop_planned(preview.plan)
             return self._report(run_id, preview)
         if len(preview.plan) and approve is not None and not approve(preview):
             journal.finish_run(run_id, "refused", result=preview.outcome.result)
+            _drop_planned(preview.plan)
             return self._report(run_id, preview)
         for cap in preview.capabilities.values():
             # The preview's deadline has passed while the person read the plan; apply's network
@@ -146,7 +174,8 @@ class Assistant:
         journal.update_run(run_id, result=preview.outcome.result)  # apply_plan's close keeps it
         with _own_changes(preview.plan):
             done = apply_plan(journal, run_id, preview.plan, preview.capabilities, on_progress=on_progress,
-                              cancel=cancel)
+                              cancel=cancel, allow_flagged=preview.allowed_flagged)
+        _drop_planned(preview.plan)
         if done.done:
             from desktop.automations import mark_outputs_seen  # only once something changed
 
@@ -218,6 +247,13 @@ def _own_changes(actions: Iterable[Action]) -> AbstractContextManager[None]:
     and watchdog is not imported."""
     filewatch = sys.modules.get("desktop.filewatch")
     return filewatch.own_changes(actions) if filewatch is not None else nullcontext()
+
+
+def _drop_planned(plan: Iterable[Action]) -> None:
+    """The run is over: the text its preview kept for apply is not needed any more."""
+    refs = [a.detail["content"] for a in plan if isinstance(a.detail.get("content"), str)]
+    if refs:
+        Holding(paths.holding_dir()).drop_content(refs)
 
 
 def _safe_describe(grant: Grant) -> str:

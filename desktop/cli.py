@@ -116,7 +116,14 @@ def _add_run_options(p: argparse.ArgumentParser) -> None:
                    help="a value the script reads as inputs[KEY]")
     p.add_argument("--yes", "-y", action="store_true", help="apply without asking")
     p.add_argument("--preview-only", action="store_true", help="show the plan, change nothing")
+    add_allow_flagged(p)
     p.add_argument("--json", action="store_true", help="print one JSON object instead of tables")
+
+
+def add_allow_flagged(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--allow-flagged", action="store_true",
+                   help="also apply changes flagged as able to run programs (shell start-up files, "
+                        "autostart items, scripts); without it, --yes applies nothing when there are any")
 
 
 # Commands defined in their own modules (ask, recipes, try, settings, automations, watch) add here.
@@ -212,6 +219,8 @@ def run_and_report(args: argparse.Namespace, assistant: Any, script: str, grants
             preview = repair(preview) or preview
         if not args.json:
             console.show_preview(preview)
+        if getattr(args, "allow_flagged", False):
+            preview.allow_flagged()  # asked for on the command line, after the preview was shown
         approve = None if args.yes else _approver(args)
         progress = None if args.json else console.progress_callback(len(preview.plan))
         report = assistant.apply(preview, approve=approve, preview_only=args.preview_only, cancel=cancel,
@@ -238,7 +247,15 @@ def _approver(args: argparse.Namespace) -> Callable[[Any], bool]:
                           "Run again with --yes to apply without asking, or --preview-only to just look.")
             return False
         answer = input(f"Apply these {len(preview.plan)} changes? [y/N] ").strip().lower()
-        return answer in ("y", "yes")
+        if answer not in ("y", "yes"):
+            return False
+        if set(preview.flagged()) - preview.allowed_flagged:
+            from desktop import console
+
+            if not console.ask_flagged(preview):
+                return False
+            preview.allow_flagged()
+        return True
 
     return approve
 

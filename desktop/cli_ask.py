@@ -14,7 +14,8 @@ from pathlib import Path
 from typing import Any
 
 from capabilities.errors import ErrandError
-from desktop.cli import _EXTENSIONS, EXIT_OK, command, make_assistant, run_and_report
+from desktop.cli import _EXTENSIONS, EXIT_OK, add_allow_flagged, command, make_assistant, run_and_report
+from desktop.display import say, terminal_text
 
 __all__ = ["add_parsers"]
 
@@ -38,6 +39,7 @@ def add_parsers(sub: Any) -> None:
     ask.add_argument("--show-code", action="store_true", help="print the script before the preview")
     ask.add_argument("--yes", "-y", action="store_true", help="apply without asking")
     ask.add_argument("--preview-only", action="store_true", help="show the plan, change nothing")
+    add_allow_flagged(ask)
     ask.add_argument("--json", action="store_true", help="print one JSON object")
 
     rec = sub.add_parser("recipes", help="list the built-in recipes (they work without a model)")
@@ -115,7 +117,7 @@ def _fill_params(plan: Any, args: argparse.Namespace) -> None:
         if param.name in given:
             plan.inputs[param.name] = convert_param(param, given[param.name])
         elif sys.stdin and sys.stdin.isatty() and not args.json:
-            plan.inputs[param.name] = convert_param(param, input(f"{param.question} ").strip())
+            plan.inputs[param.name] = convert_param(param, input(terminal_text(f"{param.question} ")).strip())
         else:
             still.append(param)
     known = {p.name: p for p in plan.recipe.params} if plan.recipe else {}
@@ -179,7 +181,7 @@ def cmd_try(args: argparse.Namespace) -> int:
                           "Reinstall Errand, or try `errand ask` on a folder of your own.")
     folder = copy_samples(args.to or default_samples_folder())
     if not args.json:
-        print(f"Copied {len(photos)} sample photos to {folder}")
+        say(f"Copied {len(photos)} sample photos to {folder}")
     ask = argparse.Namespace(
         request="rename these photos by date and place", folder=[str(folder)], calendar=None, model=None,
         api_base=None, planner="recipes", param=[], allow_vision=False, allow_file_names=False,

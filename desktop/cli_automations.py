@@ -20,6 +20,7 @@ from typing import Any
 
 from capabilities.errors import ErrandError
 from desktop.cli import _EXTENSIONS, EXIT_OK, command, make_assistant, read_script
+from desktop.display import say, terminal_text
 
 __all__ = ["add_parsers"]
 
@@ -83,12 +84,12 @@ def cmd_automations(args: argparse.Namespace) -> int:
     if action == "remove":
         gone = automations.remove(journal, args.name)
         _print(args, {"id": gone["id"], "name": gone["name"], "status": "removed"},
-               lambda r: print(f"Removed “{r['name']}”; its past runs stay in History."))
+               lambda r: say(f"Removed “{r['name']}”; its past runs stay in History."))
         return EXIT_OK
     change = automations.pause if action == "pause" else automations.resume
     done = change(journal, args.name)
     row = next(r for r in automations.overview(journal) if r["id"] == done["id"])
-    _print(args, row, lambda r: print(f"“{r['name']}” is {r['status']}."))
+    _print(args, row, lambda r: say(f"“{r['name']}” is {r['status']}."))
     return EXIT_OK
 
 
@@ -129,7 +130,7 @@ def _grant_lines(row: dict[str, Any]) -> str:
 
 
 def _show_saved(row: dict[str, Any]) -> None:
-    print(f"Saved “{row['name']}”: {_one_line(row)}\n" + _grant_lines(row))
+    say(f"Saved “{row['name']}”: {_one_line(row)}\n" + _grant_lines(row))
     if row["left_alone"]:
         print(f"  {row['left_alone']} matching file(s) already there are left alone "
               "(--include-existing runs it on them too).")
@@ -173,7 +174,7 @@ def cmd_watch(args: argparse.Namespace) -> int:
         else:
             line = f"{at[11:19]} {name + ': ' if name else ''}{kind}: {message}"
         with lock:
-            print(line, flush=True)
+            print(line if args.json else terminal_text(line), flush=True)
 
     stop = threading.Event()
     signals = [signal.SIGINT, signal.SIGTERM] + ([signal.SIGBREAK] if hasattr(signal, "SIGBREAK") else [])

@@ -1,8 +1,8 @@
 """How the command line shows previews, runs, history and errors to a person (rich).
 
 Only for people: ``--json`` output never passes through here. Every name
-that comes from a file or a script is escaped first (``display.safe_text``)
-and rich markup in it is neutralised.
+that comes from a file or a script is escaped first (``display.safe_text``;
+longer text ``display.terminal_text``) and rich markup in it is neutralised.
 """
 
 from __future__ import annotations
@@ -15,10 +15,10 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from desktop.display import safe_text, shorten
+from desktop.display import change_marks, safe_text, shorten, terminal_text
 
-__all__ = ["error", "log_line", "progress_callback", "show_code", "show_history", "show_outcome",
-           "show_preview", "show_recipes", "show_recovery", "show_run", "show_undo"]
+__all__ = ["ask_flagged", "error", "log_line", "progress_callback", "show_code", "show_history",
+           "show_outcome", "show_preview", "show_recipes", "show_recovery", "show_run", "show_undo"]
 
 out = Console(highlight=False)
 err = Console(stderr=True, highlight=False)
@@ -65,16 +65,60 @@ def show_preview(preview: Any) -> None:
     table.add_column("Change")
     table.add_column("Before")
     table.add_column("After")
+    table.add_column("Note")
+    flagged = preview.flagged()
     for action in list(plan)[:200]:
         if action.before or action.after:
-            change = _OP_WORDS.get(action.op, action.op)
             before, after = action.before or "", action.after or ""
         else:  # an action without a before/after pair says it all in its summary
-            change, before, after = _OP_WORDS.get(action.op, action.op), "", action.summary
-        table.add_row(str(action.seq), change, _e(shorten(before, 50)), _e(shorten(after, 50)))
+            before, after = "", action.summary
+        marks = change_marks(action.op, action.summary, action.detail, flagged.get(action.seq, ""))
+        note = "; ".join(marks)
+        if action.seq in flagged:
+            note = f"[bold red]⚠ {_e(note)}[/]"
+        elif marks:
+            note = f"[yellow]{_e(note)}[/]"
+        table.add_row(str(action.seq), _OP_WORDS.get(action.op, action.op), _e(shorten(before, 50)),
+                      _e(shorten(after, 50)), note)
     out.print(table)
     if len(plan) > 200:
         out.print(f"… and {len(plan) - 200} more (errand show RUN lists them all).")
+    if flagged:
+        out.print(f"[bold red]⚠ {len(flagged)} change{'s' if len(flagged) != 1 else ''} could make a program "
+                  "run and need your extra approval:[/]")
+        for seq, why in flagged.items():
+            out.print(f"  #{seq}: {_e(why)}")
+    _show_writes(preview)
+
+
+def _show_writes(preview: Any, limit: int = 10) -> None:
+    """What each text write would write: its content, or a diff against the file it replaces."""
+    shown = 0
+    for action in preview.plan:
+        effect = preview.effect(action)
+        if effect is None:
+            continue
+        if shown == limit:
+            out.print(f"… and more text writes, not shown here (the first {limit} are).")
+            return
+        shown += 1
+        out.print(f"[bold]#{action.seq} {_e(action.summary)}[/] — {_e(effect.title)}")
+        for line in effect.text.splitlines():
+            style = "green" if line.startswith("+") else "red" if line.startswith("-") else "dim"
+            out.print(f"[{style}]  │ {_e(line)}[/]")
+
+
+def ask_flagged(preview: Any) -> bool:
+    """The second, explicit question for changes that could make a program run; True only for 'yes'."""
+    flagged = preview.flagged()
+    n = len(flagged)
+    err.print(f"[bold red]⚠ {n} of these changes could make a program run on this computer:[/]")
+    by_seq = {a.seq: a for a in preview.plan}
+    for seq, why in flagged.items():
+        err.print(f"  #{seq} {_e(by_seq[seq].summary)} — {_e(why)}")
+    answer = input(f"Apply {'these' if n != 1 else 'this'} too? Type 'yes' to allow, anything else "
+                   "applies nothing: ").strip().lower()
+    return answer == "yes"
 
 
 def progress_callback(total: int) -> Callable[[int, int], None] | None:
@@ -120,7 +164,8 @@ def show_outcome(report: Any) -> None:
 def show_code(script: str) -> None:
     from rich.syntax import Syntax
 
-    out.print(Syntax(script, "python", line_numbers=True))
+    # A model's script can hold terminal escapes (in strings, comments): shown, never sent raw.
+    out.print(Syntax(terminal_text(script), "python", line_numbers=True))
 
 
 def show_recipes(recipes: Sequence[Any]) -> None:

@@ -4,12 +4,15 @@
 the database, the holding area and settings live in it, and the cache in
 ``$ERRAND_HOME/cache``. Without it, the platform's user data and cache dirs.
 ``ERRAND_CACHE`` overrides just the cache (tests share one built sandbox).
+Each folder is made private (0700): see ``capabilities.private``.
 """
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
+
+from capabilities.private import private_dirs
 
 __all__ = ["cache_dir", "data_dir", "database_path", "holding_dir", "protected_dirs"]
 
@@ -24,8 +27,7 @@ def data_dir() -> Path:
         from platformdirs import user_data_path
 
         path = user_data_path(APP, appauthor=False)
-    path.mkdir(parents=True, exist_ok=True)
-    return path
+    return private_dirs(path)
 
 
 def cache_dir() -> Path:
@@ -38,8 +40,7 @@ def cache_dir() -> Path:
         from platformdirs import user_cache_path
 
         path = user_cache_path(APP, appauthor=False)
-    path.mkdir(parents=True, exist_ok=True)
-    return path
+    return private_dirs(path)
 
 
 def database_path() -> Path:
@@ -48,9 +49,7 @@ def database_path() -> Path:
 
 def holding_dir() -> Path:
     """Where deleted and overwritten files are kept so that undo can bring them back."""
-    path = data_dir() / "holding"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
+    return private_dirs(data_dir() / "holding")
 
 
 def protected_dirs() -> tuple[Path, ...]:

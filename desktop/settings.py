@@ -13,6 +13,7 @@ import os
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
+from capabilities.private import write_private
 from desktop.paths import data_dir
 
 __all__ = ["Settings", "load", "save"]
@@ -67,5 +68,5 @@ def load() -> Settings:
 def save(settings: Settings) -> None:
     path = _path()
     tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps(asdict(settings), indent=2), encoding="utf-8")
+    write_private(tmp, json.dumps(asdict(settings), indent=2).encode("utf-8"))  # 0600, as Errand's files are
     os.replace(tmp, path)

@@ -74,20 +74,29 @@ class _RunState:
         if self.calls > self.limits.host_calls:
             raise trampoline.Trap(f"the script exceeded its {self.limits.describe('host_calls')}",
                                   "host_calls")
+        if len(payload) > self.limits.call_bytes:
+            raise trampoline.Trap(f"the script exceeded its {self.limits.describe('call_bytes')}",
+                                  "call_bytes")
         try:
             reply = {"ok": self.dispatcher(name, json.loads(payload))}
         except json.JSONDecodeError as exc:
             reply = {"error": {"type": "ValueError", "message": f"malformed call to {name!r}: {exc}"}}
-        except Exception as exc:  # the dispatcher's refusal goes back into the script
-            reply = {"error": _error_json(exc)}
+        except Exception as exc:
+            if getattr(exc, "ends_run", False):  # a budget the dispatcher keeps: the script cannot catch it
+                raise trampoline.Trap(str(exc), str(getattr(exc, "limit", "budget"))) from None
+            reply = {"error": _error_json(exc)}  # the dispatcher's refusal goes back into the script
         reason = self.stop_reason()  # a slow host call must not outlive the deadline
         if reason is not None:
             raise reason
         try:
-            return json.dumps(reply)
+            text = json.dumps(reply)
         except (TypeError, ValueError) as exc:
             return json.dumps({"error": {"type": "RuntimeError",
                                          "message": f"{name} returned something that is not JSON: {exc}"}})
+        if len(text) > self.limits.call_bytes:
+            raise trampoline.Trap(f"{name} would answer with more than the "
+                                  f"{self.limits.describe('call_bytes')}", "call_bytes")
+        return text
 
     def add_log(self, line: str) -> None:
         size = len(line.encode("utf-8", "replace")) + 1

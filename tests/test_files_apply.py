@@ -94,7 +94,7 @@ def test_changed_source_stops_apply(trip: Path, tmp_path: Path) -> None:
     with pytest.raises(SourceChanged, match="exists now"):
         host.verify(write)
     (trip / "sub" / "late.txt").write_text("arrived after the preview")
-    with pytest.raises(SourceChanged, match="entries"):
+    with pytest.raises(SourceChanged, match="holds changed since the preview"):
         host.verify(delete)
     os.unlink(trip / "a.txt")
     with pytest.raises(SourceChanged, match="gone"):

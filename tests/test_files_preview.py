@@ -142,7 +142,7 @@ def test_action_detail_holds_absolute_paths_and_fingerprints(trip: Path, tmp_pat
     assert move.summary == "Move Trip/a.txt → Trip/sub/a.txt"
     assert (move.before, move.after) == ("Trip/a.txt", "Trip/sub/a.txt")
     assert delete.detail["hold_id"] and delete.detail["path"] == str(trip / "b.txt")
-    assert write.detail["text"] == "w" and write.detail["replaces"] is None
+    assert write.detail["data"] == b"w" and write.detail["replaces"] is None
 
 
 def test_moves_between_two_granted_folders(trip: Path, tmp_path: Path) -> None:

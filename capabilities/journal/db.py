@@ -9,6 +9,7 @@ database waits up front instead of failing half-way).
 from __future__ import annotations
 
 import json
+import os
 import re
 import sqlite3
 import threading
@@ -22,6 +23,7 @@ from typing import Any, Self
 from capabilities.base import Grant
 from capabilities.errors import ErrandError
 from capabilities.journal.schema import MIGRATION_NAMES, applied_names
+from capabilities.private import PRIVATE_FILE, make_private
 
 __all__ = ["JournalBase", "JournalError", "dumps", "error_json", "grants_json", "loads", "now", "redact"]
 
@@ -85,12 +87,24 @@ def error_json(error: BaseException | Mapping[str, Any] | None) -> dict[str, Any
 
 
 
+def _create_private(path: Path) -> None:
+    """The database file is created 0600 before SQLite opens it (its -wal and -shm files take
+    the database's mode); one an older version made 0644 is narrowed."""
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_FILE))
+    except FileExistsError:
+        make_private(path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm"))
+    except OSError:
+        pass  # SQLite says what is wrong with the folder, in its own words
+
+
 class JournalBase:
     """One open journal database. Thread-safe (one connection behind a lock)."""
 
     def __init__(self, path: str | Path, *, timeout: float = 30.0) -> None:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
+        _create_private(self.path)
         # isolation_level=None: transactions are explicit (``_tx``), never implicit.
         conn = sqlite3.connect(str(self.path), timeout=timeout, isolation_level=None,
                                check_same_thread=False)

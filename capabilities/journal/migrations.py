@@ -16,6 +16,7 @@ from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
 from capabilities.journal.schema import MIGRATION_NAMES, MIGRATION_SET
+from capabilities.private import write_private
 
 __all__ = ["MIGRATIONS", "backup_path", "migration_names", "upgrade"]
 
@@ -188,6 +189,7 @@ def upgrade(db: Database, path: Path | None) -> Path | None:
     copy = None
     if path is not None and applied > 0:
         copy = backup_path(path, applied)
+        write_private(copy, b"")  # the copy holds the same history: private like the journal
         target = sqlite3.connect(str(copy))
         try:
             db.conn.backup(target)  # consistent even with a live WAL, unlike a file copy

@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
 
 from desktop.display import safe_text
 from desktop.ui.errors import ProblemBox
-from desktop.ui.widgets import FlowLayout, card, heading, label
+from desktop.ui.widgets import FlowLayout, card, heading, label, plain_tip
 
 __all__ = ["AskView", "RequestEdit"]
 
@@ -222,7 +222,7 @@ class AskView(QWidget):
 
     def _add_chip(self, folder: str) -> None:
         chip = QPushButton(f"{safe_text(os.path.basename(folder) or folder)}   ✕", objectName="chip")
-        chip.setToolTip(f"{safe_text(folder)}\nClick to remove it from this chore.")
+        chip.setToolTip(plain_tip(f"{safe_text(folder)}\nClick to remove it from this chore."))
         chip.setAccessibleName(f"Remove folder {safe_text(folder)}")
         chip.clicked.connect(lambda _=False, f=folder: self.remove_folder(f))
         self.folder_layout.addWidget(chip)

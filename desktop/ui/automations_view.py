@@ -37,7 +37,7 @@ from desktop import automations
 from desktop.display import safe_text, shorten
 from desktop.ui.errors import ProblemBox, problem_from
 from desktop.ui.history_view import when_text
-from desktop.ui.widgets import heading, label
+from desktop.ui.widgets import heading, label, plain_tip
 from desktop.ui.worker import run_task
 
 __all__ = ["AutomationsView", "create_page"]
@@ -261,7 +261,7 @@ class AutomationsView(QWidget):
                      last_run_text(r))
             for j, text in enumerate(cells):
                 item = QTableWidgetItem(safe_text(str(text)))
-                item.setToolTip(safe_text(str(text)))
+                item.setToolTip(plain_tip(safe_text(str(text))))
                 self.table.setItem(i, j, item)
             if r["id"] == self._select:
                 chosen = i
@@ -319,6 +319,7 @@ class AutomationsView(QWidget):
         box = QMessageBox(QMessageBox.Icon.Question, "Remove automation",
                           f"Remove the automation “{safe_text(r['name'])}”?",
                           QMessageBox.StandardButton.Cancel, self)
+        box.setTextFormat(Qt.TextFormat.PlainText)  # the name is the person's or a model's words
         box.setInformativeText("It stops running and its grants are dropped. Its past runs stay in History, "
                                "and can still be undone.")
         remove = box.addButton("Remove", QMessageBox.ButtonRole.DestructiveRole)

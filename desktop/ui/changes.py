@@ -3,8 +3,10 @@
 Rows come from a preview's ``Action`` objects or from the journal's action
 dicts. A model (not a widget per row) keeps a 10,000-change plan cheap to
 show; thumbnails of pictures load lazily for the rows on screen. Changes
-that replace or delete something are highlighted as needing attention.
-Every name is escaped with ``safe_text``.
+that replace or delete something are highlighted as needing attention (the
+words are ``display.change_marks``, as in the CLI); changes that could make a
+program run are marked apart (``flagged``). Every name is escaped with
+``safe_text``, and tooltips are plain text (``plain_tip``).
 """
 
 from __future__ import annotations
@@ -16,9 +18,10 @@ from typing import Any
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QBrush, QColor
 
-from desktop.display import safe_text
+from desktop.display import change_marks, safe_text
 from desktop.ui.theme import accents
 from desktop.ui.thumbnails import Thumbnails, is_picture
+from desktop.ui.widgets import plain_tip
 
 __all__ = ["ChangeRow", "ChangesModel", "change_rows", "counts_text"]
 
@@ -48,10 +51,14 @@ class ChangeRow:
     attention: str  # why this change needs a look, or ""
     status: str = ""
     error: str = ""
+    flagged: str = ""  # why it could make a program run, or ""
+    keeps: bool = False  # it replaces or deletes something (kept aside for undo)
 
 
-def change_rows(actions: Iterable[Any]) -> list[ChangeRow]:
-    """Rows for ``Action`` objects (a preview) or action dicts (the journal)."""
+def change_rows(actions: Iterable[Any], flagged: Mapping[int, str] | None = None) -> list[ChangeRow]:
+    """Rows for ``Action`` objects (a preview) or action dicts (the journal); ``flagged`` maps a
+    seq to why that change needs the person's explicit extra approval."""
+    flagged = flagged or {}
     rows = []
     for a in actions:
         get = a.get if isinstance(a, Mapping) else (lambda k, d=None, a=a: getattr(a, k, d))
@@ -60,19 +67,24 @@ def change_rows(actions: Iterable[Any]) -> list[ChangeRow]:
         verb = _VERBS.get(op, op.replace("_", " ").capitalize())
         if op == "rename" and summary.startswith("Move"):
             verb = "Move"
-        attention = ""
-        if "(replacing it)" in summary or (isinstance(detail, Mapping) and detail.get("replaces")):
-            attention = "Replaces an existing file; the old one is kept so undo can bring it back."
-        elif op == "delete":
-            attention = "Deletes it; it is kept aside so undo can bring it back."
+        seq = int(get("seq", 0))
+        why = flagged.get(seq, "")
+        marks = change_marks(op, summary, detail, why)
+        if op == "write_text" and isinstance(detail, Mapping) and detail.get("replaces"):
+            verb = "Replace"
+        if op == "delete":
+            marks.append("deletes it; it is kept aside so undo can bring it back")
+        keeps = op == "delete" or len(marks) > (1 if why else 0)
+        attention = "; ".join(marks)
+        attention = attention[:1].upper() + attention[1:] + "." if attention else ""
         src = detail.get("src") if isinstance(detail, Mapping) else None
         picture = src if isinstance(src, str) and is_picture(src) else ""
         error = get("error")
-        rows.append(ChangeRow(int(get("seq", 0)), str(get("capability", "")), op, verb,
+        rows.append(ChangeRow(seq, str(get("capability", "")), op, verb + (" ⚠" if why else ""),
                               safe_text(get("before") or ""), safe_text(get("after") or ""),
                               safe_text(summary),
                               picture, attention, str(get("status", "") or ""),
-                              safe_text(_error_text(error)) if error else ""))
+                              safe_text(_error_text(error)) if error else "", safe_text(why), keeps))
     return rows
 
 
@@ -85,11 +97,12 @@ def _error_text(error: Any) -> str:
 def counts_text(rows: Iterable[ChangeRow]) -> tuple[str, str]:
     """``("12 changes: 10 renames, 2 new folders", "2 replace or delete something")``."""
     counts: dict[str, int] = {}
-    attention = 0
+    attention = flagged = 0
     total = 0
     for row in rows:
         counts[row.op] = counts.get(row.op, 0) + 1
-        attention += bool(row.attention)
+        attention += row.keeps
+        flagged += bool(row.flagged)
         total += 1
     if not total:
         return "Nothing would change.", ""
@@ -98,9 +111,12 @@ def counts_text(rows: Iterable[ChangeRow]) -> tuple[str, str]:
         one, many = _NOUNS.get(op, (op, op))
         parts.append(f"{n:,} {one if n == 1 else many}")
     head = f"{total:,} change{'s' if total != 1 else ''}: {', '.join(parts)}"
-    warn = (f"{attention:,} of them replace or delete something (kept aside, so undo works)"
-            if attention else "")
-    return head, warn
+    warns = []
+    if attention:
+        warns.append(f"{attention:,} of them replace or delete something (kept aside, so undo works)")
+    if flagged:
+        warns.append(f"⚠ {flagged:,} could make a program run and need your explicit approval")
+    return head, "; ".join(warns)
 
 
 class ChangesModel(QAbstractTableModel):
@@ -153,10 +169,10 @@ class ChangesModel(QAbstractTableModel):
             return self.thumbnails.get(row.picture)
         if role == Qt.ItemDataRole.ToolTipRole:
             tips = [row.summary, row.attention, row.error]
-            return "\n".join(t for t in tips if t)
+            return plain_tip("\n".join(t for t in tips if t))  # a file name is never markup
         if role == Qt.ItemDataRole.BackgroundRole and (row.attention or row.error) and col < 3:
             colours = accents()
-            return QBrush(QColor(colours.bad_bg if row.error else colours.warn_bg))
+            return QBrush(QColor(colours.bad_bg if row.error or row.flagged else colours.warn_bg))
         if role == Qt.ItemDataRole.ForegroundRole and col == 3 and row.status in ("failed", "undo_refused"):
             return QBrush(QColor(accents().bad))
         return None

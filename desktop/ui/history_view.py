@@ -29,7 +29,7 @@ from PySide6.QtWidgets import (
 from desktop.display import safe_text, shorten
 from desktop.ui.changes import ChangesModel, change_rows
 from desktop.ui.errors import ProblemBox, problem_from
-from desktop.ui.widgets import heading, label
+from desktop.ui.widgets import heading, label, plain_tip
 from desktop.ui.worker import run_task
 
 __all__ = ["HistoryView"]
@@ -168,7 +168,7 @@ class HistoryView(QWidget):
             for c, value in enumerate(values):
                 item = QTableWidgetItem(value)
                 if c == 1:
-                    item.setToolTip(safe_text(run.get("request") or ""))
+                    item.setToolTip(plain_tip(safe_text(run.get("request") or "")))
                 self.table.setItem(r, c, item)
         row = next((i for i, run in enumerate(runs) if run["id"] == select), 0 if runs else None)
         if row is None:

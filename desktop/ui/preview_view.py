@@ -2,8 +2,13 @@
 
 While the preview runs, the page shows a busy bar, the script's live output
 and Cancel. Then: the counts at the top, what needs attention highlighted,
-the table of changes (thumbnails for pictures), what the chore reported, and
-Approve. A preview that failed shows the problem in plain words instead.
+the table of changes (thumbnails for pictures), what the selected change
+does (the text a write would write, or its diff against the file it
+replaces), what the chore reported, and Approve. Changes that could make a
+program run (``Preview.flagged``) are marked ⚠ and need a second, explicit
+checkbox before Apply is enabled; ticking it is what approves them
+(``Preview.allow_flagged``), and apply refuses them otherwise. A preview
+that failed shows the problem in plain words instead.
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ from typing import Any
 from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QCheckBox,
     QHBoxLayout,
     QHeaderView,
     QPlainTextEdit,
@@ -83,6 +89,18 @@ class PreviewView(QWidget):
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
         header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
         outer.addWidget(self.table, 3)
+        self.effect = QPlainTextEdit(readOnly=True, objectName="effect")  # plain text: a script wrote it
+        self.effect.setAccessibleName("What the selected change does")
+        self.effect.setMaximumHeight(160)
+        self.effect.setVisible(False)
+        outer.addWidget(self.effect)
+        self.table.selectionModel().currentRowChanged.connect(lambda now, _old: self._show_effect(now.row()))
+        self.allow_flagged = QCheckBox()
+        self.allow_flagged.setObjectName("allowFlagged")
+        self.allow_flagged.toggled.connect(self._flag_ticked)
+        self.allow_flagged.setVisible(False)
+        outer.addWidget(self.allow_flagged)
+        self._preview: Any = None
         self.filler = QWidget()  # takes the room the table would, when there is no table to show
         outer.addWidget(self.filler, 3)
 
@@ -104,7 +122,7 @@ class PreviewView(QWidget):
         self.cancel = QPushButton("Cancel")
         self.cancel.clicked.connect(self.cancel_requested)
         self.approve = QPushButton("Apply", objectName="primary")
-        self.approve.clicked.connect(self.approve_requested)
+        self.approve.clicked.connect(self._approve)
         row.addWidget(self.back)
         row.addStretch(1)
         row.addWidget(self.cancel)
@@ -115,8 +133,10 @@ class PreviewView(QWidget):
 
     def show_busy(self) -> None:
         self.busy.setVisible(True)
-        for widget in (self.counts, self.attention, self.table, self.result_title, self.approve):
+        for widget in (self.counts, self.attention, self.table, self.result_title, self.approve, self.effect,
+                       self.allow_flagged):
             widget.setVisible(False)
+        self._preview = None
         self.problem.clear()
         self._set_result(None, visible=False)
         self.model.set_rows([])
@@ -144,7 +164,9 @@ class PreviewView(QWidget):
             self.problem.show_problem(problem_from(preview.outcome.error))
             self.approve.setVisible(False)
             return
-        rows = change_rows(preview.plan)
+        self._preview = preview
+        flagged = preview.flagged()
+        rows = change_rows(preview.plan, flagged)
         self.model.set_rows(rows)
         head, warn = counts_text(rows)
         self.counts.setText(head)
@@ -160,8 +182,47 @@ class PreviewView(QWidget):
         self.approve.setToolTip("Carry out exactly the changes listed here (Ctrl+Enter)." if n else
                                 "Nothing to change: record this run in History.")
         self.approve.setVisible(True)
-        self.approve.setEnabled(True)
+        self.allow_flagged.setChecked(False)
+        n_flagged = len(flagged)
+        self.allow_flagged.setText(f"Also allow the {n_flagged:,} change{'s' if n_flagged != 1 else ''} "
+                                   "marked ⚠: they could make a program run on this computer. Tick this only "
+                                   "if you expected them.")
+        self.allow_flagged.setVisible(bool(flagged))
+        self.approve.setEnabled(not flagged)
+        first = next((i for i, r in enumerate(rows) if r.flagged), None)
+        if first is None:
+            first = next((i for i, r in enumerate(rows) if r.op == "write_text"), None)
+        self.effect.setVisible(False)
+        if first is not None:
+            self.table.selectRow(first)
+            self._show_effect(first)
         self.approve.setFocus()
+
+    def _show_effect(self, row: int) -> None:
+        """Below the table: why the selected change is flagged, and the text it writes (or its diff)."""
+        preview = self._preview
+        if preview is None or not 0 <= row < len(self.model.rows):
+            return
+        change = self.model.rows[row]
+        action = next((a for a in preview.plan if a.seq == change.seq), None)
+        lines = [f"⚠ {change.flagged}"] if change.flagged else []
+        effect = preview.effect(action) if action is not None else None
+        if effect is not None:
+            lines += [safe_text(effect.title), *(safe_text(x) for x in effect.text.splitlines())]
+        self.effect.setPlainText("\n".join(lines))
+        self.effect.setVisible(bool(lines))
+
+    def _flag_ticked(self, ticked: bool) -> None:
+        if self._preview is not None and self._preview.flagged():
+            self.approve.setEnabled(ticked)
+
+    def _approve(self) -> None:
+        preview = self._preview
+        if preview is not None and preview.flagged():
+            if not self.allow_flagged.isChecked():
+                return  # the button is disabled until then; a shortcut must not get round it
+            preview.allow_flagged()  # the second checkbox is the explicit approval apply asks for
+        self.approve_requested.emit()
 
     def show_problem(self, problem: Problem) -> None:
         self.busy.setVisible(False)

@@ -1,7 +1,15 @@
-"""Small widgets the views share: a wrapping row of chips, cards, the step bar, headings."""
+"""Small widgets the views share: a wrapping row of chips, cards, the step bar, headings, and
+``plain_tip``, the one way to put untrusted text in a tooltip.
+
+Qt guesses whether a label's or a tooltip's text is HTML (``Qt::mightBeRichText``):
+a file named ``<!--x`` would hide the rest of a tooltip, ``<a href>`` would
+draw a link. Labels here are ``PlainText``; tooltips, which have no format
+setting, get their text escaped inside an explicit paragraph.
+"""
 
 from __future__ import annotations
 
+import html
 from collections.abc import Sequence
 
 from PySide6.QtCore import QPoint, QRect, QSize, Qt
@@ -17,7 +25,14 @@ from PySide6.QtWidgets import (
     QWidgetItem,
 )
 
-__all__ = ["FlowLayout", "StepBar", "card", "heading", "label"]
+__all__ = ["FlowLayout", "StepBar", "card", "heading", "label", "plain_tip"]
+
+
+def plain_tip(text: str) -> str:
+    """Tooltip text Qt shows exactly as written (markup in a file name stays text; lines stay lines)."""
+    if not text:
+        return ""
+    return f"<p style='white-space:pre-wrap'>{html.escape(text, quote=False)}</p>"
 
 
 class FlowLayout(QLayout):

@@ -1,0 +1,140 @@
+"""Budgets: everything one run may make the host grow, each ending the run with a message naming it.
+
+The sandbox bounds the guest (memory, time, calls, printed text); these bound
+what the guest's calls make the *host* do on its behalf:
+
+- ``planned_bytes``: content a run may plan to write (``files.write_text``),
+  kept in memory for the preview and on disk until apply;
+- ``journal_bytes``: what a run's plan may add to the journal;
+- ``holding_bytes``: what applying the plan would keep in the holding area
+  (every file it replaces or deletes, folders' contents included);
+- ``call_cpu_seconds``: host CPU time one call may use (a deep or wide walk);
+- ``walk_entries``: entries a run may make the host look at in granted folders
+  (each costs host memory in the preview's overlay).
+
+Host memory per call is bounded by these and by the sandbox's cap on a call's
+request and reply (``sandbox.Limits.call_bytes``).
+
+A ``Budget`` is per run (``RunContext.budget``). ``BudgetExceeded`` carries
+``ends_run``: the sandbox turns it into a trap, so a script cannot catch it
+and go on. ``end()`` marks the run over: from then on every ``check`` fails,
+so a host call still working for a run that ended (its deadline passed, it
+was cancelled) stops at its next check instead of burning CPU.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass, field
+
+from capabilities.errors import ErrandError
+
+__all__ = ["Budget", "BudgetExceeded", "Budgets"]
+
+MiB = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Budgets:
+    """The limits (defaults fit chores: a photo folder, a folder of notes)."""
+
+    planned_bytes: int = 64 * MiB
+    journal_bytes: int = 32 * MiB
+    holding_bytes: int = 1024 * MiB
+    call_cpu_seconds: float = 10.0
+    walk_entries: int = 1_000_000
+
+    def describe(self, which: str) -> str:
+        return {
+            "planned_bytes": f"budget for content to write ({_mib(self.planned_bytes)} per run)",
+            "journal_bytes": f"budget for the run's record in the journal ({_mib(self.journal_bytes)})",
+            "holding_bytes": f"budget for what the run keeps for undo ({_mib(self.holding_bytes)})",
+            "call_cpu_seconds": f"budget of computer time per call ({self.call_cpu_seconds:g} s)",
+            "walk_entries": f"budget of files and folders looked at per run ({self.walk_entries:,})",
+            "ended": "end of the run",
+        }[which]
+
+
+class BudgetExceeded(ErrandError):
+    """A run used up one of its budgets; it ends (the sandbox makes it a trap the script cannot catch)."""
+
+    ends_run = True
+
+    def __init__(self, message: str, hint: str = "", limit: str = "budget") -> None:
+        super().__init__(message, hint)
+        self.limit = limit
+
+
+@dataclass
+class Budget:
+    """What one run has used of its ``Budgets``; thread-safe enough (one guest thread calls in)."""
+
+    limits: Budgets = field(default_factory=Budgets)
+    planned: int = 0
+    journal: int = 0
+    holding: int = 0
+    entries: int = 0
+    _call_cpu: float | None = None
+    _ended: threading.Event = field(default_factory=threading.Event)
+    _ticks: int = 0
+
+    # ---- the run's lifetime -------------------------------------------------------------
+
+    def end(self) -> None:
+        """The run is over: host work still going on for it stops at its next check."""
+        self._ended.set()
+
+    @property
+    def ended(self) -> bool:
+        return self._ended.is_set()
+
+    def start_call(self) -> None:
+        """A host call begins (the dispatcher's): its CPU time is counted from here."""
+        self.check_open()
+        self._call_cpu = time.thread_time()
+
+    def check_open(self) -> None:
+        if self._ended.is_set():
+            raise BudgetExceeded("The run is over; its last call was stopped.", "", "ended")
+
+    def check(self, every: int = 1) -> None:
+        """In a host loop: stop if the run ended or this call used its CPU time (cheap; ``every``
+        n-th call only looks at the clock)."""
+        self._ticks += 1
+        if self._ticks % every:
+            return
+        self.check_open()
+        if self._call_cpu is not None and time.thread_time() - self._call_cpu > self.limits.call_cpu_seconds:
+            self._exceeded("call_cpu_seconds", "Work on fewer files per call, or on a smaller folder.")
+
+    # ---- growth -------------------------------------------------------------------------
+
+    def charge_planned(self, size: int) -> None:
+        self.planned += size
+        if self.planned > self.limits.planned_bytes:
+            self._exceeded("planned_bytes", "Write fewer or smaller files in one chore.")
+
+    def charge_journal(self, size: int) -> None:
+        self.journal += size
+        if self.journal > self.limits.journal_bytes:
+            self._exceeded("journal_bytes", "Split the chore into smaller ones (fewer changes each).")
+
+    def charge_holding(self, size: int) -> None:
+        self.holding += size
+        if self.holding > self.limits.holding_bytes:
+            self._exceeded("holding_bytes", "Replace or delete less in one chore, or free room by "
+                                            "undoing or clearing old runs.")
+
+    def charge_entries(self, n: int) -> None:
+        self.entries += n
+        if self.entries > self.limits.walk_entries:
+            self._exceeded("walk_entries", "Grant a smaller folder, or list it without recursive=True.")
+
+    def _exceeded(self, which: str, hint: str) -> None:
+        raise BudgetExceeded(f"The chore used up its {self.limits.describe(which)}; the run was stopped.",
+                             hint, which)
+
+
+def _mib(n: int) -> str:
+    return f"{n / MiB:g} MiB"

@@ -1,0 +1,141 @@
+"""Which planned writes could make a program run, and why: the one policy preview and apply share.
+
+A rename looks harmless in a table; ``write home/.bashrc`` is a line that
+runs, outside any sandbox, in the person's next shell. Such writes are
+*flagged*: the preview says why, and apply refuses them unless the person
+approved them explicitly, on top of approving the plan (``apply_plan``'s
+``allow_flagged``). A write is flagged when what it makes
+
+- is a shell start-up file (``.bashrc``, ``.profile``, ``.zshrc``, …) or a
+  PowerShell profile,
+- lies in an autostart or login-item folder (``~/.config/autostart``,
+  ``LaunchAgents``, the Windows Startup folder, systemd user units) or in a
+  folder of programs on the ``PATH`` (``~/bin``, ``~/.local/bin``),
+- is a script or executable by its name (``.sh``, ``.exe``, ``.desktop``…),
+  by its first bytes (``#!``, ELF, MZ) or by its exec bits,
+- is hidden inside a home folder (``~/.ssh/…``, ``~/.config/…``).
+
+Moving or copying a file that already is a program (an installer sorted into
+``Downloads/Other``) makes no new one: only where it goes, or a name that turns
+it into a program (``notes.txt`` → ``notes.sh``), is flagged then.
+
+``action_risk`` reads only the action (its destination and the facts the
+preview stored in ``detail["risk"]``), so apply can check a plan it did not
+build, and a capability that forgot to flag is still caught by its path.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from pathlib import Path, PurePath
+
+from capabilities.plan import Action
+
+__all__ = ["action_risk", "content_risk", "flagged", "mode_risk", "path_risk"]
+
+_STARTUP_FILES = frozenset({
+    ".bashrc", ".bash_profile", ".bash_login", ".bash_logout", ".profile", ".zshrc", ".zshenv",
+    ".zprofile", ".zlogin", ".zlogout", ".cshrc", ".tcshrc", ".kshrc", ".login", ".logout", ".mkshrc",
+    ".xprofile", ".xinitrc", ".xsession", ".xsessionrc", ".xserverrc", ".envrc", ".pam_environment",
+    "config.fish", "microsoft.powershell_profile.ps1", "profile.ps1", "autorun.inf",
+})
+# Folders whose files are started by the system (lower case, as path segments in order).
+_AUTOSTART = (
+    (".config", "autostart"), ("etc", "xdg", "autostart"), (".config", "systemd"),
+    ("library", "launchagents"), ("library", "launchdaemons"), ("library", "startupitems"),
+    ("library", "loginitems"), ("start menu", "programs", "startup"), (".config", "fish"),
+    (".config", "plasma-workspace"), (".kde", "autostart"), (".local", "bin"),
+)
+_PROGRAM_FOLDERS = ("bin", ".bin")  # directly in a home folder: programs on the PATH
+_EXECUTABLE_SUFFIXES = frozenset({
+    ".sh", ".bash", ".zsh", ".ksh", ".csh", ".fish", ".command", ".tool", ".py", ".pyw", ".pl", ".rb",
+    ".php", ".lua", ".tcl", ".ps1", ".psm1", ".bat", ".cmd", ".com", ".exe", ".msi", ".msp", ".scr",
+    ".pif", ".cpl", ".vbs", ".vbe", ".js", ".jse", ".wsf", ".wsh", ".hta", ".jar", ".lnk", ".url",
+    ".reg", ".inf", ".desktop", ".service", ".timer", ".plist", ".app", ".appimage", ".run", ".bin",
+    ".elf", ".so", ".dylib", ".dll", ".scpt", ".applescript", ".workflow", ".action", ".deb", ".rpm",
+    ".pkg", ".dmg", ".apk", ".xpi", ".crx",
+})
+_MAGIC = ((b"#!", "starts like a script (#!)"), (b"\x7fELF", "is a program (ELF)"),
+          (b"MZ", "is a Windows program"), (b"\xcf\xfa\xed\xfe", "is a program (Mach-O)"),
+          (b"\xca\xfe\xba\xbe", "is a program (Mach-O)"))
+
+
+def path_risk(path: str, home: str | None = None, *, moved_from: str | None = None) -> str | None:
+    """Why a file made at the absolute ``path`` could run a program, or None. ``moved_from``: the
+    file moved or copied there, whose kind (its suffix) it keeps unless the name changes it."""
+    p = PurePath(path)
+    name = p.name.lower()
+    if name in _STARTUP_FILES:
+        return f"{p.name} is a start-up file: what it holds runs every time a shell or session starts"
+    below = _below_home(p, home)
+    segments = [s.lower() for s in (below if below is not None else p.parts)]
+    for chain in _AUTOSTART:
+        if _contains(segments[:-1], chain):
+            return (f"it goes into {'/'.join(chain)}, a folder whose files the system starts by itself "
+                    "(autostart, login items or programs)")
+    if below is not None and len(below) > 1 and below[0].lower() in _PROGRAM_FOLDERS:
+        return f"it goes into ~/{below[0]}, a folder of programs that run when their name is typed"
+    suffix = PurePath(name).suffix
+    kept_kind = moved_from is not None and PurePath(moved_from).suffix.lower() == suffix
+    if suffix in _EXECUTABLE_SUFFIXES and not kept_kind:
+        return f"{p.name} is a script or program by its name ({suffix})"
+    if below is not None and any(s.startswith(".") for s in below):
+        return "it is a hidden file in a home folder, where programs keep settings they act on"
+    return None
+
+
+def content_risk(data: bytes) -> str | None:
+    """Why planned content could run as a program (its first bytes), or None."""
+    head = data[:4]
+    return next((f"its content {why}" for magic, why in _MAGIC if head.startswith(magic)), None)
+
+
+def mode_risk(mode: int) -> str | None:
+    """Why a file with permission bits ``mode`` is a program (any exec bit), or None."""
+    return "it is marked as a program (its exec permission is set)" if mode & 0o111 else None
+
+
+def action_risk(action: Action, home: str | None = None) -> str | None:
+    """Why this planned action could make a program run, or None (folders made by mkdir never are)."""
+    noted = action.detail.get("risk")
+    if isinstance(noted, str) and noted:
+        return noted
+    if action.capability not in ("files", "photos") or action.op in ("mkdir", "delete"):
+        return None
+    made = action.detail.get("dst") or action.detail.get("path")
+    src = action.detail.get("src") if action.op in ("rename", "copy") else None
+    moved_from = src if isinstance(src, str) else None
+    return path_risk(made, home, moved_from=moved_from) if isinstance(made, str) and made else None
+
+
+def flagged(actions: Iterable[Action], home: str | None = None) -> dict[int, str]:
+    """``{seq: reason}`` for every action that needs the person's explicit extra approval."""
+    found: dict[int, str] = {}
+    for action in actions:
+        reason = action_risk(action, home)
+        if reason:
+            found[action.seq] = reason
+    return found
+
+
+def _below_home(p: PurePath, home: str | None) -> tuple[str, ...] | None:
+    """The parts of ``p`` below the home folder, or None when it is not inside it."""
+    base = PurePath(home if home is not None else _home())
+    try:
+        rel = p.relative_to(base)
+    except ValueError:
+        return None
+    return rel.parts
+
+
+def _home() -> str:
+    try:
+        return os.path.realpath(Path.home())
+    except (RuntimeError, KeyError):  # no home folder known (a service account)
+        return os.sep + "\0"  # matches nothing
+
+
+def _contains(segments: list[str], chain: tuple[str, ...]) -> bool:
+    n = len(chain)
+    return any(tuple(segments[i:i + n]) == chain for i in range(len(segments) - n + 1))
