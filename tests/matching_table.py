@@ -29,7 +29,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["NEGATIVES", "PARAPHRASES", "Row"]
+__all__ = ["LATER", "LATER_NEGATIVES", "NEGATIVES", "PARAPHRASES", "Row"]
 
 
 @dataclass(frozen=True)
@@ -227,4 +227,53 @@ NEGATIVES: list[Row] = [
     _no("how do I change my password"),
     _no("install Zoom"),
     _no("shut down the computer"),
+]
+
+# ---- a second batch, written after the coverage matcher was first tuned and scored before any change ----
+
+LATER: list[Row] = [
+    _r("sort out the downloads folder", "sort_by_kind"),
+    _r("arrange my downloads into subfolders for each kind of file", "sort_by_kind"),
+    _r("please organise my Desktop by file type", "sort_by_kind", folders=("Desktop",), folder="Desktop"),
+    _r("remove all duplicate pictures from Trip", "duplicates", folders=_TRIP, folder="Trip"),
+    _r("delete any file that is a duplicate of another", "duplicates"),
+    _r("get rid of the double copies in my music", "duplicates"),
+    _r("shrink these photos to 1000 pixels", "resize_for_email", max_side=1000),
+    _r("make smaller copies of the pictures so I can send them", "resize_for_email"),
+    _r("reduce the photos for email, at most 1280 pixels", "resize_for_email", max_side=1280),
+    _r("archive screenshots older than 10 days", "screenshots_archive", days=10),
+    _r("move screenshots older than a month into monthly folders", "screenshots_archive", days=30),
+    _r("rename the pictures to 'Paris {n:02}'", "rename_pattern", pattern="Paris {n:02}"),
+    _r("number the photos starting from 100", "rename_pattern", asks=("pattern",), start=100),
+    _r("rename my trip photos by place and date", "photos_by_date_place", folders=_TRIP),
+    _r("rename the pictures with the town and the date they were taken", "photos_by_date_place"),
+    _r("add the appointments in dentist.csv to the calendar", "calendar_from_csv", folders=_DOCS,
+       file="Documents/dentist.csv"),
+    _r("import a csv of events into my calendar", "calendar_from_csv", asks=("file",), folders=_DOCS),
+    _r("write captions for the pictures in a spreadsheet", "caption_photos", folders=_TRIP),
+    _r("describe each photo with AI", "caption_photos", folders=_TRIP),
+    _r("label every image in Trip", "caption_photos", folders=_TRIP),
+]
+
+LATER_NEGATIVES: list[Row] = [
+    _no("sort the photos by colour", near=True),
+    _no("delete everything in Downloads", near=True),
+    _no("delete the downloads older than a year", near=True),
+    _no("move the PDFs to Documents", near=True),
+    _no("resize the photos to 4000 pixels to print them", near=True),
+    _no("make copies of my photos on the USB stick", near=True),
+    _no("archive my old documents", near=True),
+    _no("delete old screenshots", near=True),
+    _no("rename the files to lower case", near=True),
+    _no("rename the photos by who is in them", near=True),
+    _no("find photos taken in Paris", near=True),
+    _no("add a birthday event on Friday to my calendar", near=True),
+    _no("describe this document", near=True),
+    _no("count the photos in Trip", near=True),
+    _no("remove the duplicate lines in notes.txt", near=True),
+    _no("send the screenshots to my colleague", near=True),
+    _no("sort the screenshots by name", near=True),
+    _no("what's the biggest folder on my disk"),
+    _no("remind me to call the dentist"),
+    _no("change the wallpaper"),
 ]
