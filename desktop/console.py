@@ -40,12 +40,6 @@ def log_line(line: str) -> None:
     out.print(f"[dim]│ {_e(line)}[/]")
 
 
-def _counts_text(counts: dict[str, int]) -> str:
-    parts = [f"{n} {_OP_WORDS.get(key.split('.', 1)[1], key)}" for key, n in sorted(counts.items())]
-    total = sum(counts.values())
-    return f"{total} change{'s' if total != 1 else ''}" + (f": {', '.join(parts)}" if parts else "")
-
-
 def show_preview(preview: Any) -> None:
     if preview.summary and preview.planner == "model":
         out.print(f"The model's summary: {_e(preview.summary)}")  # its words, not Errand's count
@@ -67,7 +61,7 @@ def show_preview(preview: Any) -> None:
     out.print(f"[bold]What it will do:[/] {_e(found.text)}")
     for warning in found.warnings:
         out.print(f"[bold yellow]Careful:[/] {_e(warning)}")
-    table = Table(title=f"Preview — {_counts_text(plan.counts())}", show_lines=False)
+    table = Table(title=f"Preview — {len(plan):,} change{'s' if len(plan) != 1 else ''}", show_lines=False)
     table.add_column("#", justify="right")
     table.add_column("Change")
     table.add_column("Before")

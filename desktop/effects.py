@@ -43,7 +43,7 @@ class Effects:
 
 
 def _n(count: int, one: str, many: str | None = None) -> str:
-    return f"{count} {one if count == 1 else (many or one + 's')}"
+    return f"{count:,} {one if count == 1 else (many or one + 's')}"
 
 
 @dataclass
@@ -130,8 +130,13 @@ def _parts(t: _Tally) -> list[str]:
 
 
 def effects(actions: Iterable[Action], request: str = "", grants: Sequence[Grant] = ()) -> Effects:
-    """Counts by kind from ``actions``; warnings where they go beyond what ``request`` asked."""
+    """Counts by kind from ``actions``; warnings where they go beyond what ``request`` asked.
+
+    Without a request (a script the person opened) there is nothing to compare with: no warnings.
+    """
     tally = _count(actions)
+    if not request.strip():
+        return Effects(tuple(_parts(tally)), ())
     asked = set(concepts(request))
     warnings = []
     deletes = tally.deleted_files + tally.deleted_folders + tally.events_deleted

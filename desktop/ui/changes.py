@@ -20,15 +20,11 @@ from desktop.display import safe_text
 from desktop.ui.theme import accents
 from desktop.ui.thumbnails import Thumbnails, is_picture
 
-__all__ = ["ChangeRow", "ChangesModel", "change_rows", "counts_text"]
+__all__ = ["ChangeRow", "ChangesModel", "attention_text", "change_rows"]
 
 _VERBS = {"rename": "Rename", "delete": "Delete", "write_text": "Write", "mkdir": "New folder",
           "copy": "Copy", "resize": "Resized copy", "create": "New event", "update": "Change event",
           "move": "Move event"}
-_NOUNS = {"rename": ("rename", "renames"), "delete": ("deletion", "deletions"), "write_text": ("file written",
-          "files written"), "mkdir": ("new folder", "new folders"), "copy": ("copy", "copies"),
-          "resize": ("resized copy", "resized copies"), "create": ("new event", "new events"),
-          "update": ("changed event", "changed events")}
 _STATUS_WORDS = {"planned": "Planned", "done": "Done", "skipped": "Not done", "failed": "Failed",
                  "started": "Interrupted", "undone": "Undone", "undo_refused": "Could not undo",
                  "undoing": "Being undone"}
@@ -81,25 +77,11 @@ def _error_text(error: Any) -> str:
     return str(error)
 
 
-def counts_text(rows: Iterable[ChangeRow]) -> tuple[str, str]:
-    """``("12 changes: 10 renames, 2 new folders", "2 replace or delete something")``."""
-    counts: dict[str, int] = {}
-    attention = 0
-    total = 0
-    for row in rows:
-        counts[row.op] = counts.get(row.op, 0) + 1
-        attention += bool(row.attention)
-        total += 1
-    if not total:
-        return "Nothing would change.", ""
-    parts = []
-    for op, n in sorted(counts.items(), key=lambda kv: -kv[1]):
-        one, many = _NOUNS.get(op, (op, op))
-        parts.append(f"{n:,} {one if n == 1 else many}")
-    head = f"{total:,} change{'s' if total != 1 else ''}: {', '.join(parts)}"
-    warn = (f"{attention:,} of them replace or delete something (kept aside, so undo works)"
+def attention_text(rows: Iterable[ChangeRow]) -> str:
+    """``"2 of them replace or delete something (…)"``, or "" when none does."""
+    attention = sum(bool(row.attention) for row in rows)
+    return (f"{attention:,} of them replace or delete something (kept aside, so undo works)"
             if attention else "")
-    return head, warn
 
 
 class ChangesModel(QAbstractTableModel):
