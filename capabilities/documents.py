@@ -44,10 +44,8 @@ class Documents(Capability):
         "pdf", "document", "word", "docx", "odt", "invoice", "receipt", "statement", "letter", "contract",
         "text of", "title", "page", "merge", "report", "paper"
     )
-    summary: ClassVar[str] = (
-        "The text and facts (pages, title, author, date) of PDF, Word (.docx) and "
-        "OpenDocument (.odt) files in the granted folders, and merged PDFs."
-    )
+    summary: ClassVar[str] = ("PDF, Word (.docx) and OpenDocument (.odt) files in the granted folders: their "
+                              "text and facts (pages, title, author, date), and merged PDFs.")
 
     def __init__(self, grants: Sequence[Grant], context: RunContext) -> None:
         super().__init__(grants, context)

@@ -16,6 +16,7 @@ from typing import Any
 from capabilities.errors import ErrandError
 from desktop.cli import _EXTENSIONS, EXIT_OK, add_allow_flagged, command, make_assistant, run_and_report
 from desktop.display import say, terminal_text
+from desktop.errors import NoRecipeFits
 
 __all__ = ["add_parsers"]
 
@@ -30,6 +31,8 @@ def add_parsers(sub: Any) -> None:
     ask.add_argument("--api-base", help="an OpenAI-compatible server, e.g. http://127.0.0.1:8080/v1")
     ask.add_argument("--planner", choices=("auto", "model", "recipes"), default="auto",
                      help="auto (default) prefers a well-matching recipe")
+    ask.add_argument("--recipe", metavar="NAME",
+                     help="use this built-in recipe (see errand recipes --json for the names)")
     ask.add_argument("--param", action="append", default=[], metavar="NAME=VALUE",
                      help="a recipe parameter, e.g. days=30")
     ask.add_argument("--allow-vision", action="store_true",
@@ -69,9 +72,17 @@ def cmd_ask(args: argparse.Namespace) -> int:
         specs.append(f"calendar={args.calendar}")
     grants = parse_grants(specs, paths.protected_dirs())
     assistant = make_assistant()
-    plan = planning.plan_request(args.request, grants, settings, mode=args.planner,
-                                 record_exchange=lambda e: assistant.journal.add_exchange(**e),
-                                 allow_file_names=args.allow_file_names or settings.allow_file_names)
+
+    def plan_with(recipe: str | None) -> Any:
+        return planning.plan_request(args.request, grants, settings, mode=args.planner,
+                                     record_exchange=lambda e: assistant.journal.add_exchange(**e),
+                                     allow_file_names=args.allow_file_names or settings.allow_file_names,
+                                     recipe=recipe)
+
+    try:
+        plan = plan_with(getattr(args, "recipe", None))
+    except NoRecipeFits as exc:
+        plan = plan_with(_pick(exc, args))
     _fill_params(plan, args)
     grants, problems = planning.complete_grants(plan, grants, settings, allow_vision=args.allow_vision)
     if problems:
@@ -109,7 +120,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
 
 
 def _fill_params(plan: Any, args: argparse.Namespace) -> None:
-    from desktop.planning import convert_param
+    from desktop.planning import convert_param, missing_question
 
     given = dict(item.partition("=")[::2] for item in args.param)
     still: list[Any] = []
@@ -124,9 +135,25 @@ def _fill_params(plan: Any, args: argparse.Namespace) -> None:
     for name, value in given.items():  # what the person says wins over what was read from the request
         plan.inputs[name] = convert_param(known[name], value) if name in known else value
     if still:
-        asks = "; ".join(f"{p.question} (--param {p.name}=…)" for p in still)
-        title = plan.recipe.title if plan.recipe else plan.planner
-        raise ErrandError(f"The recipe “{title}” needs more details.", asks)
+        raise ErrandError(missing_question(still), "Say it in the request, or run the command in a terminal "
+                          "to be asked.")
+
+
+def _pick(exc: NoRecipeFits, args: argparse.Namespace) -> str:
+    """In a terminal, offer the closest recipes and run only the one the person picks; else explain."""
+    if not exc.choices or args.json or not (sys.stdin and sys.stdin.isatty()):
+        hint = exc.hint + (" (errand ask --recipe NAME …; names: " +
+                           ", ".join(c.name for c in exc.choices) + ")" if exc.choices else "")
+        raise NoRecipeFits(exc.message, hint + " A model: errand settings set model openai/gpt-4o-mini.",
+                           exc.choices)
+    from desktop import console
+
+    console.show_offers(exc.message, exc.choices)
+    answer = input(f"Run one of them? Type its number (1–{len(exc.choices)}), or press Enter to stop: ")
+    if answer.strip().isdigit() and 1 <= int(answer) <= len(exc.choices):
+        return str(exc.choices[int(answer) - 1].name)
+    raise NoRecipeFits("Nothing was run.", "Set up a language model for chores the recipes do not do: "
+                       "errand settings set model openai/gpt-4o-mini.")
 
 
 @command("recipes")
@@ -184,7 +211,8 @@ def cmd_try(args: argparse.Namespace) -> int:
         say(f"Copied {len(photos)} sample photos to {folder}")
     ask = argparse.Namespace(
         request="rename these photos by date and place", folder=[str(folder)], calendar=None, model=None,
-        api_base=None, planner="recipes", param=[], allow_vision=False, allow_file_names=False,
+        api_base=None, planner="recipes", recipe="photos_by_date_place", param=[], allow_vision=False,
+        allow_file_names=False,
         show_code=False, yes=args.yes, preview_only=args.preview_only, json=args.json)
     return cmd_ask(ask)
 

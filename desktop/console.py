@@ -18,7 +18,8 @@ from rich.table import Table
 from desktop.display import change_marks, safe_text, shorten, terminal_text
 
 __all__ = ["ask_flagged", "error", "log_line", "progress_callback", "show_code", "show_history",
-           "show_outcome", "show_preview", "show_recipes", "show_recovery", "show_run", "show_undo"]
+           "show_offers", "show_outcome", "show_preview", "show_recipes", "show_recovery", "show_run",
+           "show_undo"]
 
 out = Console(highlight=False)
 err = Console(stderr=True, highlight=False)
@@ -41,14 +42,10 @@ def log_line(line: str) -> None:
     out.print(f"[dim]│ {_e(line)}[/]")
 
 
-def _counts_text(counts: dict[str, int]) -> str:
-    parts = [f"{n} {_OP_WORDS.get(key.split('.', 1)[1], key)}" for key, n in sorted(counts.items())]
-    total = sum(counts.values())
-    return f"{total} change{'s' if total != 1 else ''}" + (f": {', '.join(parts)}" if parts else "")
-
-
 def show_preview(preview: Any) -> None:
-    if preview.summary:
+    if preview.summary and preview.planner == "model":
+        out.print(f"The model's summary: {_e(preview.summary)}")  # its words, not Errand's count
+    elif preview.summary:
         out.print(f"[bold]{_e(preview.summary)}[/]")
     if preview.grants:
         out.print("Allowed for this run:")
@@ -60,7 +57,13 @@ def show_preview(preview: Any) -> None:
     if not len(plan):
         out.print("Nothing to change.")
         return
-    table = Table(title=f"Preview — {_counts_text(plan.counts())}", show_lines=False)
+    from desktop.effects import effects
+
+    found = effects(plan, preview.request, preview.grants)
+    out.print(f"[bold]What it will do:[/] {_e(found.text)}")
+    for warning in found.warnings:
+        out.print(f"[bold yellow]Careful:[/] {_e(warning)}")
+    table = Table(title=f"Preview — {len(plan):,} change{'s' if len(plan) != 1 else ''}", show_lines=False)
     table.add_column("#", justify="right")
     table.add_column("Change")
     table.add_column("Before")
@@ -176,6 +179,15 @@ def show_recipes(recipes: Sequence[Any]) -> None:
     for r in recipes:
         table.add_row(_e(r.title), _e(r.description), _e(r.phrases[0] if r.phrases else ""))
     out.print(table)
+
+
+def show_offers(message: str, offers: Sequence[Any]) -> None:
+    """The honest "I can't" with the recipes closest to the request, numbered to pick from."""
+    out.print(f"[bold]{_e(message)}[/]")
+    for n, offer in enumerate(offers, 1):
+        out.print(f"  {n}. [bold]{_e(offer.title)}[/] — {_e(offer.does)}")
+        if offer.differs:
+            out.print(f"     [yellow]Unlike your request, {_e(offer.differs)}.[/]")
 
 
 def show_history(runs: Sequence[dict[str, Any]]) -> None:

@@ -14,6 +14,7 @@ journal's one error, this module the rest)::
     ├── UndoRefused                  undo: the target changed since, with the reason
     ├── JournalError (LookupError)   no such run/action/automation, or a name clash
     ├── NoModelConfigured            no model in settings (recipes still work)
+    │   └── NoRecipeFits             offline, and no recipe does the whole request: ``choices`` to offer
     ├── KeyringUnavailable           no usable OS keyring: keys cannot be stored
     └── ModelError                   the model provider failed or answered unusably
         ├── ModelAuthError           no key, or the provider refused it
@@ -31,6 +32,9 @@ ever carries an API key.
 """
 
 from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
 
 from capabilities.errors import (
     BackendError,
@@ -58,6 +62,7 @@ __all__ = [
     "ModelUnreachable",
     "NoCodeInAnswer",
     "NoModelConfigured",
+    "NoRecipeFits",
     "NoVisionModel",
     "PathRefused",
     "ScriptRejected",
@@ -70,6 +75,14 @@ __all__ = [
 
 class NoModelConfigured(ErrandError):
     """No model is set in settings; only the built-in recipes can plan."""
+
+
+class NoRecipeFits(NoModelConfigured):
+    """Offline, no built-in recipe does the whole request; ``choices`` are the closest, to offer."""
+
+    def __init__(self, message: str, hint: str = "", choices: Sequence[Any] = ()) -> None:
+        super().__init__(message, hint)
+        self.choices = list(choices)
 
 
 class KeyringUnavailable(ErrandError):

@@ -1,35 +1,24 @@
-"""Offline matching of a request to short texts: normalised concept tokens and IDF-weighted overlap.
+"""Offline reading of a request: the words it uses as *concepts*, and an IDF-weighted ranking.
 
-No model, no download, no dependency: a request and each recipe's texts
-(title, description, example phrases) become *concept tokens* —
+No model, no download, no dependency. A request becomes a list of
+``(word, concept)`` pairs (``concept_words``):
 
-1. lower-cased, with a few multi-word expressions joined first ("screen
-   shot" → screenshot, "get rid of" → remove, "by type" → kind);
+1. lower-cased, "n't" read as "not", and a few multi-word expressions joined
+   first ("screen shot" → screenshot, "get rid of" → remove, "too big" →
+   shrink, "by file type" → kind);
 2. split into words, stop words dropped ("please", "my", "the", "so" …);
 3. lightly stemmed (plural and -ing/-ed endings, so "renaming" = "rename");
-4. mapped through a small synonym table to one concept each ("tidy",
-   "organise", "arrange" → sort; "shrink", "smaller", "compress" → resize;
-   "pics", "images", "photos" → photo).
+4. mapped through a synonym table to one concept each. Opposites stay apart:
+   "smaller" is ``shrink``, "bigger" is ``enlarge``, "size" is just ``size``;
+   "remove" and "copy" are not "duplicate". A word in no table is its own
+   concept ("unzip"), which no recipe covers.
 
-A document's score for a request (``Index.score``, in [0, 1]) blends two
-views of the same IDF-weighted overlap (a concept in every document weighs
-little, one in a single document a lot; a request word found in no document
-weighs the most, because it is evidence the request is about something else):
-
-* coverage: the share of the request's weight the document's vocabulary
-  covers (all of its texts together);
-* best phrase: a Dice overlap with its closest single text, so a request
-  phrased like one example scores high even when short.
-
-``score = 0.6 · coverage + 0.4 · best phrase``, with ``idf = ln(1 + N/df)``.
-Concepts naming a task ("sort", "resize", "duplicate", …) weigh 1.5×, and
-the score is damped when the request shares no task with the document
-("play some music" shares only "music") or has one concept only (one word
-says too little to act on). What counts as a good match is the caller's
-threshold (``desktop.recipes.GOOD_MATCH``). The weights were chosen on the
-paraphrase tables in ``tests/test_recipes_match.py``; BM25's sharper idf
-ranked slightly better there but separated good from unrelated requests
-less cleanly, so the plain form stayed.
+Whether a recipe covers a request is ``desktop.coverage``'s question. This
+module also ranks recipes by how much of a request they share
+(``Index.score``, in [0, 1]): the closest ones are what Errand offers when none
+covers the request. ``score = 0.6 · coverage + 0.4 · best phrase`` of the
+IDF-weighted overlap (``idf = ln(1 + N/df)``; a word no recipe has weighs
+most, being evidence the request is about something else).
 """
 
 from __future__ import annotations
@@ -39,36 +28,37 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-__all__ = ["Index", "concepts"]
+__all__ = ["GENERIC", "NEVER_COVERED", "Index", "concept_words", "concepts"]
 
 # Joined before splitting: expressions whose words mean something else alone.
 _EXPRESSIONS: tuple[tuple[str, str], ...] = (
     (r"e-?mails?", "email"), (r"screen ?shots?|screen ?captures?|screen ?grabs?", "screenshot"),
-    (r"get rid of|throw away|clear out|clean out", "remove"), (r"alt[- ]text", "caption"),
-    (r"by (file )?types?|file ?types?|by kinds?|by extensions?|by formats?", "kind"),
-    (r"same (file|content|photo|picture)s?|exact copies|identical copies", "duplicate"),
-    (r"in folders|into folders|into subfolders|in subfolders|its own folder|their own folders", "folders"),
-    (r"file away|put away|stow away", "archive"), (r"one by one|and so on|etc", ""),
+    (r"get rid of|throw (?:away|out)|clear out|clean out", "remove"), (r"alt[- ]text", "caption"),
+    (r"de-?dup(?:e|licate)?[ds]?|de-?duplicat(?:e|ing|ed)", "duplicate remove"),
+    (r"(?:by )?(?:file ?types?|kinds? of files?|types? of files?)|by (?:types?|kinds?|extensions?|formats?)",
+     "kind"),
+    (r"same (?:files?|content|photos?|pictures?|images?|songs?)|exact copies|identical copies"
+     r"|appears? twice|more than once", "duplicate"),
+    (r"one by one|and so on|etc\.?|…|\.\.\.|by mistake|by accident", " "),
     (r"csv|spread ?sheet|excel", "csv"), (r"px|pixels?", "pixel"),
-    (r"where and when|when and where", "date place"),
+    (r"where and when|when and where", "date place"), (r"(?:were|was) (?:shot|taken)", "taken"),
+    (r"too (?:big|large|heavy|huge)|scale down|size down", "shrink"),
+    (r"followed by (?:a )?numbers?", "number"),
     (r"0*1\s*,\s*(?:[a-z]+ )?0*2", "number"),  # "Scan 1, Scan 2", "Holiday 001, Holiday 002"
 )
 
 _STOP = frozenset(str.split("""
 a an the my our your their his her its me i we you they it this that these those there here
-please can could would will shall should may might must do does did done doing make makes
+please can could would will shall should may might must do does did done doing make makes made
 to of in on at by for from with into onto as so and or but if then than also just all any
 each every some them is are be been being was were have has had am what which who whom how
-want need like let help up out over about only one ones thing things stuff get got lot lots
+want need like let help up out over about one ones thing things stuff get got lot lots
+i'm it's they're there's let's i'd i've you're whats what's im enough too again after using via
+own another other ca wo
 """))
 
-
-# Concepts that say what to do (rather than what to do it to, like "photo" or "download"):
-# "duplicates in my documents" is about duplicates, not about documents.
-_TASKS = frozenset({"sort", "duplicate", "resize", "caption", "screenshot", "calendar", "rename", "number",
-                    "archive", "email", "remove"})
-TASK_WEIGHT = 1.5
-W_COVER, W_PHRASE = 0.6, 0.4  # chosen on the paraphrase tables (tests/test_recipes_match.py)
+# Concepts no recipe may claim: a negation or a restriction changes what any recipe would do.
+NEVER_COVERED = frozenset({"not", "only"})
 
 
 def _all(words: str, concept: str) -> dict[str, str]:
@@ -77,32 +67,51 @@ def _all(words: str, concept: str) -> dict[str, str]:
 
 # stem → concept. Keys are stems (see _stem), so "tidying", "tidies" and "tidy" all hit "tidy".
 _SYNONYMS: dict[str, str] = {
-    **_all("tidy organise organize sort arrange clean cleanup declutter categorise categorize group "
-           "order sorting neaten separate split divide distribute", "sort"),
+    **_all("tidy organise organize sort arrange declutter categorise categorize group neaten separate "
+           "split divide distribute clean cleanup", "sort"),
+    **_all("order", "order"),
     **_all("kind type extension format category categories", "kind"),
     **_all("folder subfolder directory dir folders", "folder"),
-    **_all("download downloaded", "download"),
-    **_all("duplicate dupe dup dedupe dedup deduplicate double identical same twin twice", "duplicate"),
-    **_all("remove delete trash erase bin purge rid", "remove"),
-    **_all("resize shrink small smaller reduce compress downsize scale lighter tiny thumbnail pixel big "
-           "bigger large larger huge heavy size", "resize"),
+    **_all("download", "download"),
+    **_all("duplicate dupe dup double identical twice twin", "duplicate"),
+    **_all("copy copie", "copy"),
+    **_all("remove delete trash erase bin purge rid discard", "remove"),
+    **_all("shrink small smaller reduce compress downsize lighter tiny thumbnail", "shrink"),
+    **_all("resize scale", "resize"),
+    **_all("bigger larger enlarge upscale", "enlarge"),
+    **_all("big large huge heavy biggest largest", "big"),
+    **_all("size", "size"),
+    **_all("pixel wide width high height tall longest side", "pixel"),
     **_all("email mail send share attach attachment gmail outlook", "email"),
-    **_all("photo picture pic image jpg jpeg heic png snap", "photo"),
-    **_all("screenshot screencap capture", "screenshot"),
-    **_all("archive store stash old older age", "archive"),
+    **_all("photo picture pic image jpg jpeg heic png snap photograph", "photo"),
+    **_all("screenshot screencap", "screenshot"),
+    **_all("archive store stash away", "archive"),
+    **_all("old older age ago aged", "old"),
     **_all("month monthly", "month"),
-    **_all("rename name retitle call naming", "rename"),
-    **_all("number numbering numbered sequence sequential counter count increment consecutive serial",
+    **_all("rename retitle call", "rename"),
+    **_all("name naming", "name"),
+    **_all("number numbering numbered sequence sequential counter increment consecutive serial",
            "number"),
     **_all("pattern template scheme", "pattern"),
-    **_all("calendar event appointment meeting schedule diary agenda entry ical ics", "calendar"),
-    **_all("csv table spreadsheet sheet row list", "csv"),
-    **_all("import load add create", "add"),
+    **_all("calendar agenda diary ical ics", "calendar"),
+    **_all("event appointment meeting entry", "event"),
+    **_all("csv table spreadsheet sheet row column", "csv"),
+    **_all("list", "list"),
+    **_all("import load add create insert", "add"),
     **_all("caption describe description label tag explain subtitle", "caption"),
-    **_all("ai vision model", "vision"),
-    **_all("date day when taken dated", "date"),
+    **_all("ai vision", "ai"),
+    **_all("date day dated when", "date"),
+    **_all("taken", "taken"),
     **_all("place location city town where gps country", "place"),
-    **_all("document pdf doc music video song movie", "document"),
+    **_all("document pdf doc", "document"),
+    **_all("music song mp3", "music"),
+    **_all("video movie film", "video"),
+    **_all("move transfer relocate shift", "move"),
+    **_all("find search look check locate detect", "find"),
+    **_all("keep preserve", "keep"),
+    **_all("overwrite replace", "overwrite"),
+    **_all("not never without except excluding nothing no none", "not"),
+    **_all("only", "only"),
 }
 
 
@@ -130,21 +139,43 @@ def _concept(word: str) -> str:
     return stem.removesuffix("e")  # "move", "moving", "moved" all become "mov"
 
 
-def concepts(text: str) -> list[str]:
-    """The concept tokens of a text, in order (duplicates kept)."""
-    text = text.lower().replace("’", "'")
+# Words that any recipe accounts for: where the files are, which files, how to go about it.
+_GENERIC_WORDS = str.split("""
+file folder everything item whole entire mine bunch batch new first use give go through now
+download desktop library collection scan holiday vacation trip wedding family birthday party
+summer winter work school
+""")
+
+GENERIC = frozenset(_concept(w) for w in _GENERIC_WORDS)
+
+
+def concept_words(text: str) -> list[tuple[str, str]]:
+    """``(word, concept)`` for each content word of a text, in order (duplicates kept)."""
+    text = text.lower().replace("’", "'").replace("n't", " not")
     for pattern, replacement in _EXPRESSIONS:
-        text = re.sub(rf"\b(?:{pattern})\b", f" {replacement} ", text)
-    words = re.findall(r"[a-z][a-z0-9']*|\d+", text)
+        text = re.sub(rf"(?<!\w)(?:{pattern})(?!\w)", f" {replacement} ", text)
     out = []
-    for word in words:
+    for word in re.findall(r"[a-z][a-z0-9']*|\d+", text):
         word = word.strip("'").removesuffix("'s")
         if not word or word in _STOP or word.isdigit():
             continue
         concept = _concept(word)
         if concept not in _STOP:
-            out.append(concept)
+            out.append((word, concept))
     return out
+
+
+def concepts(text: str) -> list[str]:
+    """The concept tokens of a text, in order (duplicates kept)."""
+    return [concept for _, concept in concept_words(text)]
+
+
+# Concepts that say what to do (rather than what to do it to, like "photo" or "download"):
+# "duplicates in my documents" is about duplicates, not about documents.
+_TASKS = frozenset({"sort", "duplicate", "remove", "shrink", "resize", "caption", "screenshot", "calendar",
+                    "rename", "name", "number", "archive", "email"})
+TASK_WEIGHT = 1.5
+W_COVER, W_PHRASE = 0.6, 0.4
 
 
 @dataclass(frozen=True)
@@ -154,7 +185,7 @@ class _Doc:
 
 
 class Index:
-    """Documents (each a few short texts) that requests are scored against."""
+    """Documents (each a few short texts) that requests are ranked against."""
 
     def __init__(self, documents: Mapping[str, Sequence[str]]) -> None:
         self._docs = {key: _Doc(frozenset(c for t in texts for c in concepts(t)),
@@ -174,7 +205,7 @@ class Index:
 
     def score(self, request: str) -> dict[str, tuple[float, list[str]]]:
         """``{key: (score in [0, 1], the request's concepts it shares)}`` for every document."""
-        wanted = set(concepts(request))
+        wanted = set(concepts(request)) - GENERIC
         total = sum(self.weight(c) for c in wanted)
         results: dict[str, tuple[float, list[str]]] = {}
         for key, doc in self._docs.items():
@@ -185,10 +216,8 @@ class Index:
             coverage = sum(self.weight(c) for c in shared) / total
             phrase = max(self._dice(wanted, text) for text in doc.texts)
             value = W_COVER * coverage + W_PHRASE * phrase
-            if len(wanted) == 1:
-                value *= 0.4  # a single concept ("photos") is too little to act on: never a good match
             if not shared & _TASKS:
-                value *= 0.6  # nothing said of what to do ("play some music"): a weak match at best
+                value *= 0.6  # nothing said of what to do ("play some music"): a weak likeness at best
             results[key] = (round(min(1.0, value), 4), sorted(shared))
         return results
 

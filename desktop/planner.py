@@ -111,7 +111,8 @@ def relevant(request: str, grants: Sequence[Grant], capabilities: Mapping[str, t
 def _brief(capability: type[Capability]) -> str:
     ops = capability.operations.values()
     calls = ", ".join(f"{op.name}({', '.join(op.signature.parameters)})" for op in ops)
-    return f"# {capability.name}: {calls} — {capability.summary}"
+    gist = re.split(r"[:;]| in the granted|, for ", capability.summary, maxsplit=1)[0].strip().rstrip(".,")
+    return f"# {capability.name} ({gist}): {calls}"
 
 
 def build_messages(request: str, grants: Sequence[Grant], capabilities: Mapping[str, type[Capability]],
@@ -183,10 +184,12 @@ def _list_folders(grants: Sequence[Grant]) -> dict[str, list[str]]:
 
 
 def _examples_text(request: str) -> str:
-    """Up to two recipes as worked examples, the ones sharing most words with the request."""
-    wanted = _words(request)
-    scored = sorted((-len(wanted & _words(title)), title, code) for title, code in _recipes())
-    chosen = [(title, code) for _, title, code in scored[:MAX_EXAMPLES]]
+    """Up to two recipes as worked examples: the ones most like the request (``recipes.match``)."""
+    from desktop.recipes import match
+
+    rank = {m.recipe.name: n for n, m in enumerate(match(request))}
+    scored = sorted((rank.get(name, len(rank)), name, title, code) for name, title, code in _recipes())
+    chosen = [(title, code) for _, _, title, code in scored[:MAX_EXAMPLES]]
     if not chosen:
         return ""
     example = _template("example.md")
@@ -194,16 +197,8 @@ def _examples_text(request: str) -> str:
     return _template("examples.md").substitute(examples=body.strip("\n"))
 
 
-_STOP = {"the", "and", "for", "with", "that", "this", "into", "from", "they", "them", "their", "each",
-         "every", "all", "are", "was", "were", "like", "some", "than", "have", "has", "its", "our", "your"}
-
-
-def _words(text: str) -> set[str]:
-    return {w.removesuffix("s") for w in re.findall(r"[a-z]{3,}", text.lower()) if w not in _STOP}
-
-
-def _recipes() -> list[tuple[str, str]]:
-    """``(first docstring line, code after the docstring)`` of each recipe that is short enough."""
+def _recipes() -> list[tuple[str, str, str]]:
+    """``(name, first docstring line, code after the docstring)`` of each recipe short enough."""
     found = []
     try:
         folder = resources.files("resources").joinpath("recipes")
@@ -223,7 +218,7 @@ def _recipes() -> list[tuple[str, str]]:
         # Everything after the docstring, comments included: they explain the recipe's inputs.
         code = "\n".join(source.splitlines()[tree.body[0].end_lineno or 1:]).strip()
         if len(code) <= MAX_EXAMPLE_CHARS:
-            found.append((doc.splitlines()[0].strip(), code))
+            found.append((f.name.removesuffix(".py"), doc.splitlines()[0].strip(), code))
     return found
 
 

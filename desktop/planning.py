@@ -1,9 +1,12 @@
-"""From a request to a script: a built-in recipe when one matches well, else the configured model.
+"""From a request to a script: a built-in recipe that covers the whole request, else the model.
 
-``mode="auto"`` (the default) prefers a recipe that matches well — fast, free
-and tested — and asks the model otherwise; with no model configured (a fresh
-install) it still works from recipes. ``"recipes"`` and ``"model"`` force one
-path. The capabilities a script needs are read from the recipe's description
+``decide`` is the one place that chooses. ``mode="auto"`` (the default) uses a
+recipe only when it accounts for every word of the request
+(``desktop.coverage``) — fast, free and tested — and asks the model otherwise;
+offline, a request no recipe covers raises ``NoRecipeFits`` with the closest
+recipes as ``Offer``s (what each would do, how it differs), and none is run
+unless the person picks it (``plan_request(recipe=...)``). ``"recipes"`` and
+``"model"`` force one path. The capabilities a script needs are read from the recipe's description
 or the model script's code, never from the model's claims; what is needed but
 not granted is returned with its plain-language grant text, to be asked of
 the person (``complete_grants``).
@@ -20,19 +23,17 @@ from capabilities.errors import ErrandError
 from capabilities.registry import get
 from capabilities.vision_recipient import pictures_in, vision_target
 from desktop import recipes as recipe_book
-from desktop.errors import NoModelConfigured
+from desktop.errors import NoRecipeFits
 from desktop.settings import Settings
 
-__all__ = ["GrantProblem", "Mode", "Plan", "ProblemKind", "complete_grants", "convert_param",
-           "plan_request"]
+__all__ = ["Decision", "GrantProblem", "Mode", "Offer", "Plan", "ProblemKind", "complete_grants",
+           "convert_param", "decide", "missing_question", "no_recipe_fits", "offers", "plan_request"]
 
 Mode = Literal["auto", "model", "recipes"]
 # Why a needed capability cannot be granted with the plan; each front end words the way out.
 ProblemKind = Literal["vision-consent", "no-vision-model", "no-calendar", "no-folder", "other"]
 RecordExchange = Callable[[dict[str, Any]], Any]
 
-# With no model to fall back on, a weaker recipe match is still offered (the preview shows what it does).
-_WEAK_MATCH_SHARE = 0.8
 # Capabilities that only read this computer and need no target: granted with the plan itself.
 _LOCAL_ONLY = {"archives", "documents", "media", "photos", "places"}
 
@@ -53,24 +54,115 @@ class Plan:
     recipe: recipe_book.Recipe | None = None
 
 
+@dataclass(frozen=True)
+class Offer:
+    """A recipe offered when none does the whole request: what it would do, and how it differs."""
+
+    name: str
+    title: str
+    does: str  # the recipe's description: what running it would really do
+    differs: str  # how it differs from the request, in plain words ("" when it does not)
+
+    def to_json(self) -> dict[str, str]:
+        return {"name": self.name, "title": self.title, "does": self.does, "differs": self.differs}
+
+
+@dataclass(frozen=True)
+class Decision:
+    """Who plans a request: a recipe that covers it, the model, or nobody (then ``offers``)."""
+
+    planner: Literal["recipe", "model", "none"]
+    fit: recipe_book.Fit | None = None
+    offers: tuple[Offer, ...] = ()
+
+
+MAX_OFFERS = 3
+
+
+def decide(request: str, grants: Sequence[Grant], has_model: bool, mode: Mode = "auto") -> Decision:
+    """The one decision of who plans: a recipe only when it covers the whole request.
+
+    With a model configured (``auto``) a recipe still plans when it accounts for
+    every word of the request (it is fast, free and tested); anything less goes
+    to the model, with the closest recipes as worked examples. Offline, a
+    request no recipe covers gets no recipe at all: the closest are offered.
+    """
+    if mode != "model":
+        fit = recipe_book.best_fit(request, list(grants))
+        if fit is not None:
+            return Decision("recipe", fit)
+    if mode != "recipes" and has_model:
+        return Decision("model")
+    return Decision("none", offers=offers(request, grants))
+
+
+def offers(request: str, grants: Sequence[Grant] = ()) -> tuple[Offer, ...]:
+    """The recipes closest to ``request`` (those sharing anything with it), each with how it differs."""
+    close = [f for f in recipe_book.fits(request, list(grants)) if f.score > 0][:MAX_OFFERS]
+    return tuple(Offer(f.recipe.name, f.recipe.title, f.recipe.description, _differs(f.verdict))
+                 for f in close)
+
+
+_EFFECT_WORDS = {"delete": "it deletes files (kept aside for undo), which you did not ask for",
+                 "overwrite": "it replaces existing files, which you did not ask for",
+                 "send": "it sends data off this computer, which you did not ask for"}
+
+
+def _differs(verdict: Any) -> str:
+    parts = [_EFFECT_WORDS[e] for e in verdict.unasked]
+    if verdict.leftover:
+        words = ", ".join(f"“{w}”" for w in verdict.leftover[:4])
+        parts.append(f"it does nothing about {words}")
+    if not parts and verdict.unmet:
+        parts.append("it may not be what you meant")
+    return "; ".join(parts)
+
+
 def plan_request(request: str, grants: Sequence[Grant], settings: Settings, *, mode: Mode = "auto",
-                 record_exchange: RecordExchange | None = None, allow_file_names: bool = False) -> Plan:
-    """Turn ``request`` into a ``Plan``; raise an ErrandError that says what to do when it cannot."""
+                 record_exchange: RecordExchange | None = None, allow_file_names: bool = False,
+                 recipe: str | None = None) -> Plan:
+    """Turn ``request`` into a ``Plan``; raise an ErrandError that says what to do when it cannot.
+
+    ``recipe`` names a recipe the person picked (from the offers of a
+    ``NoRecipeFits``): it plans whatever the request says.
+    """
     if not request.strip():
         raise ErrandError("The request is empty.", "Describe the chore in a sentence, e.g. "
                           "“sort my downloads into folders by type”.")
-    ranked = recipe_book.match(request)
-    best = ranked[0] if ranked else None
-    if best is not None and mode != "model" and (best.good or (
-            not settings.has_model and best.score >= recipe_book.GOOD_MATCH * _WEAK_MATCH_SHARE)):
-        return _from_recipe(best.recipe, request, grants)
-    if mode == "recipes" or not settings.has_model:
-        titles = "; ".join(r.title for r in recipe_book.load_recipes())
-        raise NoModelConfigured(
-            "No built-in recipe fits this request, and no model is set up to write a script for it.",
-            f"Try one of the recipes ({titles}), or add a model in Settings → Model "
-            "(errand settings set model openai/gpt-4o-mini).")
-    return _from_model(request, grants, settings, record_exchange, allow_file_names)
+    if recipe is not None:
+        picked = next((r for r in recipe_book.load_recipes() if r.name == recipe), None)
+        if picked is None:
+            raise ErrandError(f"There is no built-in recipe called “{recipe}”.",
+                              "See the list with errand recipes.")
+        return _from_recipe(picked, request, grants)
+    decision = decide(request, grants, settings.has_model, mode)
+    if decision.fit is not None:
+        return _from_recipe(decision.fit.recipe, request, grants)
+    if decision.planner == "model":
+        return _from_model(request, grants, settings, record_exchange, allow_file_names)
+    raise no_recipe_fits(decision.offers)
+
+
+def no_recipe_fits(choices: Sequence[Offer]) -> NoRecipeFits:
+    """The honest answer offline: what Errand cannot do, and what it can instead."""
+    if not choices:
+        return NoRecipeFits("I can't do that without a language model, and none of the built-in recipes "
+                            "is like it.", "Ask for one of the chores the recipes do (errand recipes lists "
+                            "them), or set up a language model.")
+    listed = " ".join(f"{n}. {c.title}: {c.does}" + (f" (Unlike your request, {c.differs}.)" if c.differs
+                                                      else "")
+                      for n, c in enumerate(choices, 1))
+    return NoRecipeFits("I can't do that without a language model; here is what I can do offline.",
+                        f"{listed} Pick one if it is what you want, or set up a language model.",
+                        choices)
+
+
+def missing_question(missing: Sequence[recipe_book.Param]) -> str:
+    """The details a recipe still needs, as one plain question to the person."""
+    questions = [p.question for p in missing]
+    if len(questions) <= 1:
+        return "".join(questions)
+    return " ".join(questions[:1] + [f"And: {q[:1].lower()}{q[1:]}" for q in questions[1:]])
 
 
 def _from_recipe(recipe: recipe_book.Recipe, request: str, grants: Sequence[Grant]) -> Plan:

@@ -20,10 +20,18 @@ sandbox script that reads its parameters from ``inputs``, and ``NAME.toml``::
     numbered = true                      # ... and turn "Holiday 001" into "Holiday {n:03}"
     extensions = ["csv"]                 # file/text: "events.csv" in the request
 
-``match(request)`` ranks recipes offline (``desktop.matching``); a top score
-of at least ``GOOD_MATCH`` means "use this recipe" — also when a model is
-configured, since a recipe is fast, free and tested. ``fill_params`` fills
-what the request says and lists the rest, each with its question.
+    [covers]                   # what requests it does (desktop.coverage)
+    needs = [["screenshot"], ["old", "archive", "month"]]
+    words = ["move", "folder"]
+    effects = []               # "delete", "overwrite", "send": the request must ask for them
+
+``fits(request, folders)`` says of each recipe whether it covers the whole
+request (``desktop.coverage``), with the parameters read from it
+(``read_params``: values, what is still missing with its question, and the
+text each value came from, which the coverage check then counts as
+accounted for). ``match`` only ranks by likeness (``desktop.matching``): it
+picks the closest recipes to offer when none covers a request, never one to
+run.
 """
 
 from __future__ import annotations
@@ -39,14 +47,12 @@ from pathlib import Path
 from typing import Any
 
 from capabilities.base import Grant
+from desktop.coverage import Covers, Verdict, check
 from desktop.matching import Index
 
-__all__ = ["GOOD_MATCH", "Match", "Param", "Recipe", "best_match", "fill_params", "load_recipes", "match"]
+__all__ = ["Fit", "Match", "Param", "Reading", "Recipe", "best_fit", "fill_params", "fits", "load_recipes",
+           "match", "read_params"]
 
-# A top score at or above this means the recipe does what was asked (measured on the paraphrase
-# table in tests/test_recipes_match.py: every paraphrase's right recipe scores above it, every
-# unrelated request below).
-GOOD_MATCH = 0.45
 PARAM_TYPES = frozenset({"folder", "file", "int", "text"})
 
 _NUMBER_WORDS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6,
@@ -97,6 +103,7 @@ class Recipe:
     capabilities: dict[str, str]  # capability → "rw", "ro" or "" (no mode: photos, places, vision)
     params: tuple[Param, ...]
     script: str
+    covers: Covers
 
     @property
     def planner(self) -> str:
@@ -115,15 +122,11 @@ class Recipe:
 
 @dataclass(frozen=True)
 class Match:
-    """A recipe and how well a request fits it (0–1), with the request's words it shares."""
+    """A recipe and how much a request is like it (0–1), with the request's words it shares."""
 
     recipe: Recipe
     score: float
     words: tuple[str, ...] = ()
-
-    @property
-    def good(self) -> bool:
-        return self.score >= GOOD_MATCH
 
 
 # ---- loading ---------------------------------------------------------------------------------
@@ -170,8 +173,11 @@ def _recipe(name: str, description: str, script: str) -> Recipe:
         cap, _, mode = spec.partition(":")
         capabilities[cap] = mode
     params = tuple(Param.from_toml(p, where) for p in data.get("params", []))
+    if not isinstance(data.get("covers"), dict):
+        raise ValueError(f"{where}: {name}.toml needs a [covers] table (what requests it does)")
+    covers = Covers.from_toml(data["covers"], (p.name for p in params), where)
     return Recipe(name, data["title"], data["description"], tuple(data["phrases"]), capabilities, params,
-                  script)
+                  script, covers)
 
 
 # ---- matching --------------------------------------------------------------------------------
@@ -182,7 +188,7 @@ def _index(recipes: tuple[Recipe, ...]) -> Index:
 
 
 def match(request: str, recipes: Sequence[Recipe] | None = None) -> list[Match]:
-    """Recipes sharing anything with ``request``, best first (score in [0, 1])."""
+    """Recipes sharing anything with ``request``, closest first (a likeness in [0, 1], not a verdict)."""
     chosen = tuple(recipes) if recipes is not None else _builtin()
     by_name = {r.name: r for r in chosen}
     scores = _index(chosen).score(request)
@@ -191,17 +197,59 @@ def match(request: str, recipes: Sequence[Recipe] | None = None) -> list[Match]:
     return [Match(by_name[name], s, tuple(words)) for s, name, words in ranked]
 
 
-def best_match(request: str, recipes: Sequence[Recipe] | None = None) -> Match | None:
-    """The top match if it is good enough to run (``GOOD_MATCH``), else None."""
-    ranked = match(request, recipes)
-    return ranked[0] if ranked and ranked[0].good else None
+@dataclass(frozen=True)
+class Fit:
+    """How one recipe fits a request: whether it covers all of it, and the parameters it read."""
+
+    recipe: Recipe
+    score: float  # the likeness, for ranking
+    verdict: Verdict
+    reading: Reading
+
+    @property
+    def covered(self) -> bool:
+        """Every word of the request is accounted for (missing details are asked, not guessed)."""
+        return self.verdict.covered
+
+
+def fits(request: str, folders: Sequence[str | Grant] = (), recipes: Sequence[Recipe] | None = None,
+         ) -> list[Fit]:
+    """Every recipe's fit: those covering the request first, then by likeness (closest first)."""
+    chosen = tuple(recipes) if recipes is not None else _builtin()
+    scores = _index(chosen).score(request)
+    found = []
+    for recipe in chosen:
+        reading = read_params(recipe, request, folders)
+        verdict = check(recipe.covers, request, reading.filled, reading.spans, reading.folders)
+        found.append(Fit(recipe, scores[recipe.name][0], verdict, reading))
+    return sorted(found, key=lambda f: (not f.covered, -f.score, f.recipe.name))
+
+
+def best_fit(request: str, folders: Sequence[str | Grant] = (),
+             recipes: Sequence[Recipe] | None = None) -> Fit | None:
+    """The recipe that covers the whole request (the closest, if several do), else None."""
+    ranked = fits(request, folders, recipes)
+    return ranked[0] if ranked and ranked[0].covered else None
 
 
 # ---- parameters ------------------------------------------------------------------------------
 
-def fill_params(recipe: Recipe, request: str, folders: Sequence[str | Grant]) -> tuple[dict[str, Any],
-                                                                                       list[Param]]:
-    """``(inputs, missing)``: values from the request, the granted folders or defaults; the rest missing.
+Span = tuple[int, int]
+
+
+@dataclass
+class Reading:
+    """What a request says for a recipe's parameters, and the text each value was read from."""
+
+    values: dict[str, Any]
+    missing: list[Param]
+    filled: list[str]  # parameters read from the request itself (not defaults, not the only folder)
+    spans: list[Span]  # where in the request they were read from (not folder names)
+    folders: list[str]  # granted folders the request names
+
+
+def read_params(recipe: Recipe, request: str, folders: Sequence[str | Grant]) -> Reading:
+    """Values from the request, the granted folders or defaults; the rest missing, with their spans.
 
     ``folders`` are the script names of the granted folders (``"Downloads"``) or
     the grants themselves (those for ``files`` count).
@@ -209,20 +257,34 @@ def fill_params(recipe: Recipe, request: str, folders: Sequence[str | Grant]) ->
     labels = [f for f in folders if isinstance(f, str)]
     labels += [g.label or Path(g.target).name for g in folders
                if isinstance(g, Grant) and g.capability == "files"]
-    values: dict[str, Any] = {}
-    missing: list[Param] = []
+    reading = Reading({}, [], [], [], [label for label, _ in _mentions(request, labels)])
     for param in recipe.params:
-        value = _from_request(param, request, labels)
+        found = _from_request(param, request, labels)
+        value = found[0] if found else None
+        if found and found[1]:
+            reading.filled.append(param.name)
+            # A folder's name still says something ("Screenshots"): it is accounted for, not blanked.
+            reading.spans += found[1] if param.type != "folder" else []
         if value is None:
             value = param.default
         if value is None:
-            missing.append(param)
+            reading.missing.append(param)
         else:
-            values[param.name] = value
-    return values, missing
+            reading.values[param.name] = value
+    return reading
 
 
-def _from_request(param: Param, request: str, labels: Sequence[str]) -> Any:
+def fill_params(recipe: Recipe, request: str, folders: Sequence[str | Grant]) -> tuple[dict[str, Any],
+                                                                                       list[Param]]:
+    """``(inputs, missing)``: values from the request, the granted folders or defaults; the rest missing."""
+    reading = read_params(recipe, request, folders)
+    return reading.values, reading.missing
+
+
+Found = tuple[Any, list[Span]] | None
+
+
+def _from_request(param: Param, request: str, labels: Sequence[str]) -> Found:
     if param.type == "folder":
         return _folder(request, labels)
     if param.type == "file":
@@ -232,37 +294,39 @@ def _from_request(param: Param, request: str, labels: Sequence[str]) -> Any:
     return _text(param, request)
 
 
-def _mentioned(request: str, labels: Sequence[str]) -> list[str]:
+def _mentions(request: str, labels: Sequence[str]) -> list[tuple[str, Span]]:
     lowered = request.casefold()
-    return [label for label in labels
-            if re.search(rf"(?<![\w/]){re.escape(label.casefold())}(?![\w])", lowered)]
+    return [(label, m.span()) for label in labels
+            for m in re.finditer(rf"(?<![\w/]){re.escape(label.casefold())}(?![\w])", lowered)]
 
 
-def _folder(request: str, labels: Sequence[str]) -> str | None:
-    named = _mentioned(request, labels)
+def _folder(request: str, labels: Sequence[str]) -> Found:
+    named = _mentions(request, labels)
     if named:
-        return named[0]
-    return labels[0] if len(labels) == 1 else None
+        return named[0][0], [span for _, span in named]
+    return (labels[0], []) if len(labels) == 1 else None
 
 
-def _file(param: Param, request: str, labels: Sequence[str]) -> str | None:
-    name = _file_name(param, request)
-    if name is None:
+def _file(param: Param, request: str, labels: Sequence[str]) -> Found:
+    found = _file_name(param, request)
+    if found is None:
         return None
+    name, span = found
     head = name.split("/", 1)[0]
     if "/" in name and head.casefold() in {label.casefold() for label in labels}:
-        return name
-    folder = _folder(request.replace(name, " "), labels)
-    return f"{folder}/{name}" if folder else None
+        return name, [span]
+    blanked = request[:span[0]] + " " * (span[1] - span[0]) + request[span[1]:]
+    folder = _folder(blanked, labels)
+    return (f"{folder[0]}/{name}", [span, *folder[1]]) if folder else None
 
 
-def _file_name(param: Param, request: str) -> str | None:
+def _file_name(param: Param, request: str) -> tuple[str, Span] | None:
     extensions = "|".join(re.escape(e) for e in param.extensions) or r"[A-Za-z0-9]{1,5}"
-    for quoted in _QUOTED.findall(request):
-        if re.search(rf"\.(?:{extensions})$", quoted.strip(), re.IGNORECASE):
-            return quoted.strip()
+    for quoted in _QUOTED.finditer(request):
+        if re.search(rf"\.(?:{extensions})$", quoted.group(1).strip(), re.IGNORECASE):
+            return quoted.group(1).strip(), quoted.span()
     found = re.search(rf"(?<![\w.])([\w\-/]*[\w\-]\.(?:{extensions}))\b", request, re.IGNORECASE)
-    return found.group(1) if found else None
+    return (found.group(1), found.span(1)) if found else None
 
 
 def _number(word: str) -> int:
@@ -270,35 +334,53 @@ def _number(word: str) -> int:
     return int(digits) if digits.isdigit() else _NUMBER_WORDS[word]
 
 
-def _int(param: Param, request: str) -> int | None:
+def _int(param: Param, request: str) -> Found:
     lowered = request.lower()
     if param.units:
         units = "|".join(re.escape(u) for u in sorted(param.units, key=len, reverse=True))
-        found = re.search(rf"\b{_NUMBER}\s*-?\s*({units})\b", lowered)
+        # A prefix just before ("more than a week") is part of what was read.
+        prefixes = "|".join(re.escape(p) for p in param.prefixes) or "(?!)"
+        found = re.search(rf"(?:\b(?:{prefixes})\s+)?\b{_NUMBER}\s*-?\s*({units})\b", lowered)
         if found:
-            return round(_number(found.group(1)) * param.units[found.group(2)])
+            return round(_number(found.group(1)) * param.units[found.group(2)]), [found.span()]
     for prefix in param.prefixes:
         found = re.search(rf"\b{re.escape(prefix)}\s+{_NUMBER}\b(?!\s*%)", lowered)  # not "to 50%"
         if found and found.group(1) not in ("a", "an"):
-            return _number(found.group(1))
+            return _number(found.group(1)), [found.span()]
     return None
 
 
-def _text(param: Param, request: str) -> str | None:
+def _text(param: Param, request: str) -> Found:
     if param.choices:
         return _choice(param, request)
     if param.extensions:
         name = _file_name(param, request)
         if name is not None:
-            return name
+            return name[0], [name[1]]
     if param.quoted:
-        quoted = _QUOTED.findall(request)
-        if quoted:
-            return _numbered(quoted[0].strip()) if param.numbered else quoted[0].strip()
-        if param.numbered:
-            found = re.search(r"\b(?:to|as|like|called|named)\s+([A-Za-z][\w' -]*?)\s+(0*1)\b", request)
-            if found:
-                return _numbered(f"{found.group(1)} {found.group(2)}")
+        return _quoted(param, request)
+    return None
+
+
+# "Birthday 01, Birthday 02", "Scan 1, Scan 2, Scan 3": a name and its first numbers, as a pattern.
+_SERIES = re.compile(r"\b([A-Za-z][\w' -]*?)\s+(0*1)\s*,\s*\1\s+0*2\b(?:\s*,\s*\1\s+0*3\b)?")
+
+
+def _quoted(param: Param, request: str) -> Found:
+    spans = [m.span() for m in _QUOTED.finditer(request)]
+    if spans:
+        first = _QUOTED.search(request)
+        assert first is not None
+        text = first.group(1).strip()
+        return (_numbered(text) if param.numbered else text), spans
+    if not param.numbered:
+        return None
+    found = _SERIES.search(request)
+    if found:
+        return _numbered(f"{found.group(1)} {found.group(2)}"), [found.span()]
+    found = re.search(r"\b(?:to|as|like|called|named)\s+([A-Za-z][\w' -]*?)\s+(0*1)\b", request)
+    if found:
+        return _numbered(f"{found.group(1)} {found.group(2)}"), [found.span(1), found.span(2)]
     return None
 
 
@@ -314,12 +396,15 @@ def _numbered(text: str) -> str:
     return text[: found.start(1)] + slot + found.group(2)
 
 
-def _choice(param: Param, request: str) -> str | None:
+def _choice(param: Param, request: str) -> Found:
     lowered = request.lower()
-    after_by = [value for value, words in param.choices.items()
-                if any(re.search(rf"\b(?:by|of|in)\s+(?:\w+\s+)?{re.escape(w)}\b", lowered) for w in words)]
-    if len(after_by) == 1:
-        return after_by[0]
-    anywhere = [value for value, words in param.choices.items()
-                if any(re.search(rf"\b{re.escape(w)}\b", lowered) for w in words)]
-    return anywhere[0] if len(anywhere) == 1 else None
+    after_by = [(value, m.span()) for value, words in param.choices.items() for w in words
+                for m in re.finditer(rf"(?:\b(?:sort|sorted|order|ordered|numbered)\s+)?\b(?:by|of|in)\s+"
+                                     rf"(?:\w+\s+)?{re.escape(w)}\b", lowered)]
+    if len({value for value, _ in after_by}) == 1:
+        return after_by[0][0], [span for _, span in after_by]
+    anywhere = [(value, m.span()) for value, words in param.choices.items() for w in words
+                for m in re.finditer(rf"\b{re.escape(w)}\b", lowered)]
+    if len({value for value, _ in anywhere}) == 1:
+        return anywhere[0][0], [span for _, span in anywhere]
+    return None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 from pathlib import Path
 
@@ -71,8 +72,47 @@ def test_a_recipe_does_the_chore_with_no_model(downloads: Path, capsys: Capsys) 
 def test_no_recipe_and_no_model_says_what_to_do(downloads: Path, capsys: Capsys) -> None:
     code, out = ask(capsys, "what is the weather tomorrow", "--folder", str(downloads))
     assert code == 2
-    assert out["error"]["type"] == "NoModelConfigured"
-    assert "Settings" in out["error"]["hint"]
+    assert out["error"]["type"] == "NoRecipeFits"
+    assert out["error"]["message"].startswith("I can't do that without a language model")
+    assert "errand settings set model" in out["error"]["hint"]
+
+
+def test_offline_a_near_miss_is_declined_and_the_closest_recipe_only_offered(downloads: Path,
+                                                                             capsys: Capsys) -> None:
+    (downloads / "copy of invoice.pdf").write_bytes(b"invoice.pdf")
+    code, out = ask(capsys, "find duplicate files", "--folder", str(downloads), "--yes")
+    assert code == 2
+    assert out["error"]["message"] == ("I can't do that without a language model; here is what I can do "
+                                       "offline.")
+    hint = out["error"]["hint"]
+    assert "1. Remove duplicate files" in hint and "it deletes files (kept aside for undo)" in hint
+    assert "--recipe NAME" in hint and "duplicates" in hint
+    assert (downloads / "copy of invoice.pdf").exists()  # nothing was run
+    assert Journal(paths.database_path()).runs() == []
+
+
+class _Terminal(io.StringIO):
+    """What the person types at a terminal prompt (stdin is the true edge of the CLI)."""
+
+    def isatty(self) -> bool:
+        return True
+
+
+def test_in_a_terminal_the_person_picks_an_offered_recipe_or_none(downloads: Path, capsys: Capsys,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    (downloads / "copy of invoice.pdf").write_bytes(b"invoice.pdf")
+    monkeypatch.setattr("sys.stdin", _Terminal("\n"))
+    assert main(["ask", "find duplicate files", "--folder", str(downloads), "--yes"]) == 2
+    shown = capsys.readouterr()
+    assert "1. Remove duplicate files" in shown.out and "Nothing was run." in shown.err
+    assert (downloads / "copy of invoice.pdf").exists()
+    monkeypatch.setattr("sys.stdin", _Terminal("1\n"))
+    assert main(["ask", "find duplicate files", "--folder", str(downloads), "--yes"]) == 0
+    shown = " ".join(capsys.readouterr().out.split())  # rich wraps long lines
+    assert "What it will do: Deletes 1 file (kept aside for undo)." in shown
+    assert "Careful: This plan deletes 1 item, and your request did not ask to delete anything." in shown
+    left = sorted(p.name for p in downloads.iterdir())
+    assert left == ["backup.zip", "beach.jpg", "invoice.pdf", "song.mp3"]
 
 
 def test_a_model_writes_the_script_over_http(notes: Path, capsys: Capsys, fake_openai: FakeOpenAI,
@@ -170,7 +210,8 @@ def test_a_missing_parameter_without_a_terminal_is_explained(tmp_path: Path, cap
     code, out = ask(capsys, "add the events in my csv file to the calendar",
                     "--calendar", f"ics:{tmp_path / 'cal.ics'}", "--folder", str(tmp_path))
     assert code == 2
-    assert "--param" in out["error"]["hint"]
+    assert out["error"]["message"] == "Which CSV file holds the events (for example Documents/events.csv)?"
+    assert "terminal" in out["error"]["hint"] and "--param" not in out["error"]["hint"]
 
 
 def test_try_renames_a_copy_of_the_sample_photos_by_date_and_place(tmp_path: Path, capsys: Capsys) -> None:

@@ -73,7 +73,7 @@ def test_a_good_answer_is_planned_checked_and_recorded(trip: Path, fake_openai: 
     assert user["content"].startswith("Chore: put the date in front of my trip photos")
     for name, cap in all_capabilities().items():  # what the chore needs in full, every other by name
         chore = "put the date in front of my trip photos"
-        shown = cap.stub() if name in planner.relevant(chore, [], {name: cap}) else f"# {name}: "
+        shown = cap.stub() if name in planner.relevant(chore, [], {name: cap}) else f"# {name} ("
         assert shown in system["content"], name
     assert '"Trip" (files: read and change)' in system["content"]
     assert "DSC_4711" not in sent.text()  # file names stay home unless the person allows them
@@ -211,7 +211,7 @@ def test_the_first_prompt_stays_small_with_every_capability(request_text: str) -
     shown = {name for name in capabilities if f"class {name}:" in messages[0]["content"]}
     assert shown == FIRST_PROMPTS[request_text]
     for name in set(capabilities) - shown:  # the rest are still named, with their functions
-        assert f"# {name}: " in messages[0]["content"]
+        assert f"# {name} (" in messages[0]["content"]
 
 
 def test_a_granted_capability_is_always_shown_in_full() -> None:

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from capabilities.base import Grant
-from desktop.recipes import load_recipes, match
+from desktop.recipes import best_fit, load_recipes, match
 
 GOOD_TOML = '''title = "Say hello"
 description = "Prints a greeting."
@@ -19,6 +19,10 @@ name = "who"
 type = "text"
 default = "world"
 question = "Whom should it greet?"
+
+[covers]
+needs = [["greet", "hello"]]
+words = ["say"]
 '''
 
 
@@ -41,6 +45,8 @@ def test_a_folder_of_recipes_loads_and_matches(tmp_path: Path) -> None:
     assert recipe.capabilities == {"files": "ro"} and recipe.params[0].default == "world"
     assert recipe.planner == "recipe:hello"
     assert match("please greet me", found)[0].recipe is recipe
+    assert best_fit("please greet me", [], found).recipe is recipe  # type: ignore[union-attr]
+    assert best_fit("please greet me twice", [], found) is None  # "twice": not covered
 
 
 @pytest.mark.parametrize(("toml", "script", "message"), [
@@ -51,6 +57,13 @@ def test_a_folder_of_recipes_loads_and_matches(tmp_path: Path) -> None:
     (GOOD_TOML.replace('question = "Whom should it greet?"\n', ""), "pass\n",
      "recipe broken: every param needs a name and a question"),
     (GOOD_TOML + "oops = [\n", "pass\n", "recipe broken: broken.toml is not valid TOML"),
+    (GOOD_TOML.split("[covers]")[0], "pass\n", "recipe broken: broken.toml needs a [covers] table"),
+    (GOOD_TOML.replace('words = ["say"]', 'words = ["not"]'), "pass\n",
+     "recipe broken: 'not' in covers is a stop word, a negation or a restriction"),
+    (GOOD_TOML.replace('needs = [["greet", "hello"]]', 'needs = [["$whom"]]'), "pass\n",
+     "recipe broken: covers.needs names '$whom', which is not a parameter"),
+    (GOOD_TOML.replace('words = ["say"]', 'effects = ["explode"]'), "pass\n",
+     "recipe broken: covers.effects ['explode'] are not among"),
 ])
 def test_a_broken_recipe_fails_at_load_saying_which(tmp_path: Path, toml: str, script: str | None,
                                                     message: str) -> None:

@@ -25,7 +25,7 @@ from capabilities.registry import all_capabilities
 from desktop import llm
 from desktop.assistant import Assistant, Preview
 from desktop.grants import parse_grants
-from desktop.recipes import Recipe, fill_params, load_recipes, match
+from desktop.recipes import Recipe, best_fit, fill_params, fits, load_recipes
 from desktop.scriptcheck import check_script
 from sandbox import Sandbox
 from tests.fake_openai import FakeOpenAI
@@ -55,9 +55,10 @@ def cook(sandbox: Sandbox, request: str, specs: list[str], expected: str, *,
          services: Mapping[str, Any] | None = None) -> tuple[Assistant, Preview]:
     """What the offline planner does: match the request, fill the parameters, preview the script."""
     assistant = Assistant(sandbox=sandbox, services=services)
-    recipe = match(request)[0].recipe
-    assert recipe.name == expected
     grants = parse_grants(specs)
+    fit = best_fit(request, grants)
+    assert fit is not None and fit.recipe.name == expected, fits(request, grants)[0]
+    recipe = fit.recipe
     assert recipe.lacking(grants) == []
     inputs, missing = fill_params(recipe, request, grants)
     assert missing == [], [p.question for p in missing]

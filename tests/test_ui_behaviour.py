@@ -48,7 +48,7 @@ def test_cancel_mid_run_keeps_what_was_done_undoable_and_the_window_responsive(
     wait_page(qtbot, window, 1)
     click(qtbot, flow.plan.preview_button)
     wait_preview(qtbot, window)
-    assert flow.preview_view.counts.text() == f"{N_FILES:,} changes: {N_FILES:,} renames"
+    assert flow.preview_view.counts.text() == f"Renames {N_FILES:,} files."
 
     ticks: list[int] = []
     timer = QTimer()
@@ -145,9 +145,37 @@ def test_no_recipe_and_no_model_says_what_to_do(qtbot: Any, window: Any) -> None
     click(qtbot, flow.ask.plan_button)
     qtbot.waitUntil(lambda: flow.ask.problem.isVisible(), timeout=WAIT)
     assert flow.stack.currentIndex() == 0 and not flow.busy
-    assert "no model" in flow.ask.problem.message.text().lower()
-    assert "Settings" in flow.ask.problem.hint.text()
+    assert "without a language model" in flow.ask.problem.message.text()
+    assert "errand recipes" in flow.ask.problem.hint.text()
+    assert not flow.ask.offers.isVisible()  # nothing alike: nothing offered
     assert flow.ask.plan_button.isEnabled()  # the person can rephrase and try again
+
+
+def test_offline_the_closest_recipe_is_offered_and_runs_only_when_picked(qtbot: Any, window: Any,
+                                                                         tmp_path: Path) -> None:
+    folder = tmp_path / "Papers"
+    folder.mkdir()
+    for name in ("a.txt", "copy of a.txt"):
+        (folder / name).write_text("same")
+    flow = window.flow
+    flow.ask.add_folder(str(folder))
+    flow.ask.set_request("find duplicate files")
+    click(qtbot, flow.ask.plan_button)
+    qtbot.waitUntil(lambda: flow.ask.offers.isVisible(), timeout=WAIT)
+    assert flow.ask.problem.message.text() == ("I can't do that without a language model; here is what I "
+                                               "can do offline.")
+    assert flow.stack.currentIndex() == 0 and "Settings → Model" in flow.ask.problem.hint.text()
+    assert sorted(p.name for p in folder.iterdir()) == ["a.txt", "copy of a.txt"]
+    click(qtbot, flow.ask.offers.buttons["duplicates"])
+    wait_page(qtbot, window, 1)
+    assert flow.chore is not None and flow.chore.planner == "recipe:duplicates"
+    click(qtbot, flow.plan.preview_button)
+    wait_preview(qtbot, window)
+    view = flow.preview_view
+    assert view.counts.text() == "Deletes 1 file (kept aside for undo)."
+    assert view.attention.text() == ("This plan deletes 1 item, and your request did not ask to delete "
+                                     "anything.")
+    assert sorted(p.name for p in folder.iterdir()) == ["a.txt", "copy of a.txt"]  # only previewed
 
 
 def test_a_disguised_file_name_is_shown_escaped(qtbot: Any, window: Any, tmp_path: Path) -> None:

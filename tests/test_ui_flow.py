@@ -101,7 +101,7 @@ def test_sample_photos_recipe_plan_preview_apply_history_undo(qtbot: Any, window
     preview = flow.preview_view
     assert tree(folder) == before  # the preview changed nothing
     rows = preview.model.rows
-    assert len(rows) == 6 and preview.counts.text() == "6 changes: 6 renames"
+    assert len(rows) == 6 and preview.counts.text() == "Renames 6 files."
     assert preview.approve.text() == "Apply 6 changes"
     assert all(r.picture and Path(r.picture).is_file() for r in rows)  # thumbnails from the real photos
     qtbot.waitUntil(lambda: all(preview.thumbnails.get(r.picture) is not None for r in rows), timeout=WAIT)
@@ -174,7 +174,7 @@ def test_a_recipe_asks_for_what_the_request_did_not_say(qtbot: Any, window: Any,
     plan.param_edits["pattern"][1].setText("Holiday {n:03}")
     click(qtbot, plan.preview_button)
     wait_preview(qtbot, window)
-    assert flow.preview_view.counts.text() == "3 changes: 3 renames"
+    assert flow.preview_view.counts.text() == "Renames 3 files."
     click(qtbot, flow.preview_view.approve)
     assert wait_run(qtbot, window).status == "applied"
     assert tree(trip) == {f"Holiday {i:03}.txt": hashlib.sha256(n.encode()).hexdigest()
@@ -238,7 +238,7 @@ def test_model_plan_preview_apply_history_undo(qtbot: Any, window: Any, tmp_path
     qtbot.keyClick(flow.ask.request, Qt.Key.Key_Return)  # Enter plans
     wait_page(qtbot, window, 1)
     assert "fake-model" in flow.plan.source.text()
-    assert flow.plan.summary.text().startswith("Writes a list of the files")
+    assert flow.plan.summary.text().startswith("The model's summary: Writes a list of the files")
     assert "write the names of my files" in fake_openai.requests[0].text()
     assert fake_openai.requests[0].api_key == "sk-test"
     assert not (trip / "list.txt").exists()
@@ -246,7 +246,7 @@ def test_model_plan_preview_apply_history_undo(qtbot: Any, window: Any, tmp_path
     click(qtbot, flow.plan.preview_button)
     wait_preview(qtbot, window)
     assert not (trip / "list.txt").exists()
-    assert flow.preview_view.counts.text() == "1 change: 1 file written"
+    assert flow.preview_view.counts.text() == "Writes 1 file."
     assert flow.preview_view.result is not None  # the returned list is shown
     click(qtbot, flow.preview_view.approve)
     report = wait_run(qtbot, window)
@@ -301,7 +301,7 @@ def test_a_model_script_that_fails_in_the_preview_gets_one_repair(
     assert len(fake_openai.requests) == 2 and fake_openai.pending == 0
     assert "report.txt" in fake_openai.requests[1].messages[-1]["content"]  # the preview's error went back
     assert not flow.preview_view.problem.isVisible()
-    assert flow.preview_view.counts.text() == "1 change: 1 rename"
+    assert flow.preview_view.counts.text() == "Renames 1 file."
     assert "asking the model to fix it" in flow.preview_view.log.toPlainText()
     assert flow.plan.script.toPlainText().startswith('name = files.list("Trip", "*.txt")[0]')
     click(qtbot, flow.preview_view.approve)

@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 
 from desktop.display import safe_text
 from desktop.ui.errors import ProblemBox
+from desktop.ui.offers import OffersBox
 from desktop.ui.widgets import FlowLayout, card, heading, label, plain_tip
 
 __all__ = ["AskView", "RequestEdit"]
@@ -54,6 +55,7 @@ class AskView(QWidget):
     stop_requested = Signal()  # stop waiting for the planner
     samples_requested = Signal()
     settings_requested = Signal()
+    recipe_picked = Signal(str, str, list)  # an offered recipe's name, the request, folders
 
     def __init__(self, examples: Sequence[str], recent: Sequence[str] = (),
                  parent: QWidget | None = None) -> None:
@@ -98,6 +100,10 @@ class AskView(QWidget):
         outer.addWidget(self._folders_card())
         self.problem = ProblemBox()
         outer.addWidget(self.problem)
+        self.offers = OffersBox()  # offline, the recipes closest to a request Errand cannot do
+        self.offers.picked.connect(lambda name: self.recipe_picked.emit(
+            name, self.request.toPlainText().strip(), list(self.folders)))
+        outer.addWidget(self.offers)
         row = QHBoxLayout()
         self.busy_text = label("", "muted", wrap=False)
         self.busy_bar = QProgressBar()
@@ -184,6 +190,7 @@ class AskView(QWidget):
         self.request.setReadOnly(busy)
         if busy:
             self.problem.clear()
+            self.offers.clear()
 
     def set_request(self, text: str) -> None:
         self.request.setPlainText(text)

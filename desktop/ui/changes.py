@@ -23,16 +23,12 @@ from desktop.ui.theme import accents
 from desktop.ui.thumbnails import Thumbnails, is_picture
 from desktop.ui.widgets import plain_tip
 
-__all__ = ["ChangeRow", "ChangesModel", "change_rows", "counts_text"]
+__all__ = ["ChangeRow", "ChangesModel", "attention_text", "change_rows"]
 
 _VERBS = {"rename": "Rename", "delete": "Delete", "write_text": "Write", "mkdir": "New folder",
           "copy": "Copy", "resize": "Resized copy", "create": "New event", "update": "Change event",
-          "move": "Move event", "extract": "Extract", "make_zip": "New zip"}
-_NOUNS = {"rename": ("rename", "renames"), "delete": ("deletion", "deletions"), "write_text": ("file written",
-          "files written"), "mkdir": ("new folder", "new folders"), "copy": ("copy", "copies"),
-          "resize": ("resized copy", "resized copies"), "create": ("new event", "new events"),
-          "update": ("changed event", "changed events"), "extract": ("extracted file", "extracted files"),
-          "make_zip": ("new zip", "new zips")}
+          "move": "Move event", "extract": "Extract", "make_zip": "New zip", "merge_pdfs": "Merged PDF",
+          "set_tags": "Change tags"}
 _STATUS_WORDS = {"planned": "Planned", "done": "Done", "skipped": "Not done", "failed": "Failed",
                  "started": "Interrupted", "undone": "Undone", "undo_refused": "Could not undo",
                  "undoing": "Being undone"}
@@ -94,29 +90,17 @@ def _error_text(error: Any) -> str:
     return str(error)
 
 
-def counts_text(rows: Iterable[ChangeRow]) -> tuple[str, str]:
-    """``("12 changes: 10 renames, 2 new folders", "2 replace or delete something")``."""
-    counts: dict[str, int] = {}
-    attention = flagged = 0
-    total = 0
-    for row in rows:
-        counts[row.op] = counts.get(row.op, 0) + 1
-        attention += row.keeps
-        flagged += bool(row.flagged)
-        total += 1
-    if not total:
-        return "Nothing would change.", ""
-    parts = []
-    for op, n in sorted(counts.items(), key=lambda kv: -kv[1]):
-        one, many = _NOUNS.get(op, (op, op))
-        parts.append(f"{n:,} {one if n == 1 else many}")
-    head = f"{total:,} change{'s' if total != 1 else ''}: {', '.join(parts)}"
+def attention_text(rows: Iterable[ChangeRow]) -> str:
+    """``"2 of them replace or delete something (…); ⚠ 1 could make a program run …"``, or ""."""
+    rows = list(rows)
+    keeps = sum(row.keeps for row in rows)
+    flagged = sum(bool(row.flagged) for row in rows)
     warns = []
-    if attention:
-        warns.append(f"{attention:,} of them replace or delete something (kept aside, so undo works)")
+    if keeps:
+        warns.append(f"{keeps:,} of them replace or delete something (kept aside, so undo works)")
     if flagged:
         warns.append(f"⚠ {flagged:,} could make a program run and need your explicit approval")
-    return head, "; ".join(warns)
+    return "; ".join(warns)
 
 
 class ChangesModel(QAbstractTableModel):

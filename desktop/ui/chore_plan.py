@@ -56,12 +56,14 @@ class PlannedChore:
         return bool(self.script) and not self.missing and not self.problems
 
 
-def plan_chore(assistant: Any, request: str, grants: Sequence[Grant], *, mode: str = "auto") -> PlannedChore:
-    """Plan ``request`` with ``mode`` "auto" (a good recipe, else the model), "model" or "recipes"."""
+def plan_chore(assistant: Any, request: str, grants: Sequence[Grant], *, mode: str = "auto",
+               recipe: str | None = None) -> PlannedChore:
+    """Plan ``request`` with ``mode`` "auto" (a recipe covering it, else the model), "model" or
+    "recipes"; ``recipe`` is one the person picked from the offers."""
     settings = settings_store.load()
     plan = planning.plan_request(request, list(grants), settings, mode=mode,  # type: ignore[arg-type]
                                  record_exchange=lambda e: assistant.journal.add_exchange(**e),
-                                 allow_file_names=settings.allow_file_names)
+                                 allow_file_names=settings.allow_file_names, recipe=recipe)
     # Vision is offered (marked as leaving the computer) and approved with its checkbox on the Plan page.
     approved, problems = planning.complete_grants(plan, grants, settings, allow_vision=True)
     return PlannedChore(

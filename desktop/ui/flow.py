@@ -22,6 +22,7 @@ from capabilities.base import Grant
 from capabilities.registry import get as capability
 from desktop import paths
 from desktop import settings as settings_store
+from desktop.errors import NoRecipeFits
 from desktop.grants import describe, parse_grants
 from desktop.ui.ask_view import AskView
 from desktop.ui.chore_plan import PlannedChore, plan_chore, repair_preview
@@ -72,6 +73,8 @@ class ChoreFlow(QWidget):
         self.ask.set_model_configured(settings.has_model)
 
         self.ask.plan_requested.connect(self.start_planning)
+        self.ask.recipe_picked.connect(lambda name, request, folders: self.start_planning(
+            request, folders, recipe=name))
         self.ask.stop_requested.connect(self.stop_planning)
         self.ask.samples_requested.connect(self.try_samples)
         self.ask.settings_requested.connect(self.settings_requested)
@@ -119,7 +122,8 @@ class ChoreFlow(QWidget):
 
     # ---- plan ----------------------------------------------------------------------------
 
-    def start_planning(self, request: str, folders: list[str], mode: str = "auto") -> None:
+    def start_planning(self, request: str, folders: list[str], mode: str = "auto",
+                       recipe: str | None = None) -> None:
         if self.busy:
             return
         try:
@@ -131,7 +135,7 @@ class ChoreFlow(QWidget):
         self.grants = grants
         self.ask.set_busy("Working out how to do it…")
         assistant = self.assistant
-        self._start(lambda task: plan_chore(assistant, request, grants, mode=mode),
+        self._start(lambda task: plan_chore(assistant, request, grants, mode=mode, recipe=recipe),
                     self._planned, self._planning_failed)
 
     def use_script(self, script: str, folders: list[str], request: str = "", summary: str = "") -> None:
@@ -156,7 +160,12 @@ class ChoreFlow(QWidget):
 
     def _planning_failed(self, exc: BaseException, tb: str) -> None:
         self.ask.set_busy("")
-        self.ask.problem.show_problem(problem_from(exc, tb))
+        if isinstance(exc, NoRecipeFits) and exc.choices:  # offline: offer the closest, run none unpicked
+            self.ask.problem.show_problem(Problem(exc.message, "Pick one below if it is what you want, or "
+                                                  "set up a language model in Settings → Model."))
+            self.ask.offers.show_offers(exc.choices)
+        else:
+            self.ask.problem.show_problem(problem_from(exc, tb))
         self.go(ASK)
 
     def _grant_lines(self, chore: PlannedChore) -> list[tuple[Grant, str, bool]]:

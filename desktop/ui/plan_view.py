@@ -122,8 +122,11 @@ class PlanView(QWidget):
 
     def show_chore(self, chore: PlannedChore, lines: Sequence[tuple[Grant, str, bool]]) -> None:
         """Fill the page: ``lines`` are ``(grant, grant text, leaves the machine)``."""
-        self.summary.setText(chore.summary or "Errand has a script for this chore; preview it to see what "
-                                              "it would change.")
+        summary = chore.summary or ("Errand has a script for this chore; preview it to see what it would "
+                                    "change.")
+        if chore.planner == "model" and chore.summary:
+            summary = f"The model's summary: {chore.summary}"  # its words; the preview counts what is real
+        self.summary.setText(summary)
         self.source.setText(_source_text(chore))
         for line in self.lines:
             line.deleteLater()

@@ -1,14 +1,14 @@
 """Preview: the exact changes, before → after, from the preview run; Approve applies exactly these.
 
 While the preview runs, the page shows a busy bar, the script's live output
-and Cancel. Then: the counts at the top, what needs attention highlighted,
-the table of changes (thumbnails for pictures), what the selected change
-does (the text a write would write, or its diff against the file it
-replaces), what the chore reported, and Approve. Changes that could make a
-program run (``Preview.flagged``) are marked ⚠ and need a second, explicit
-checkbox before Apply is enabled; ticking it is what approves them
-(``Preview.allow_flagged``), and apply refuses them otherwise. A preview
-that failed shows the problem in plain words instead.
+and Cancel. Then: what the plan will really do (``desktop.effects``), counted from its
+actions, with a warning where it exceeds the request; what needs attention highlighted,
+the table of changes (thumbnails for pictures), what the selected change does (the text
+a write would write, or its diff against the file it replaces), what the chore reported,
+and Approve. Changes that could make a program run (``Preview.flagged``) are marked ⚠ and
+need a second, explicit checkbox before Apply is enabled; ticking it is what approves them
+(``Preview.allow_flagged``), and apply refuses them otherwise. A preview that failed shows
+the problem in plain words instead.
 """
 
 from __future__ import annotations
@@ -30,7 +30,8 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.display import safe_text
-from desktop.ui.changes import ChangesModel, change_rows, counts_text
+from desktop.effects import effects
+from desktop.ui.changes import ChangesModel, attention_text, change_rows
 from desktop.ui.errors import Problem, ProblemBox
 from desktop.ui.result_view import is_compact, result_shape, result_widget
 from desktop.ui.thumbnails import Thumbnails
@@ -168,9 +169,11 @@ class PreviewView(QWidget):
         flagged = preview.flagged()
         rows = change_rows(preview.plan, flagged)
         self.model.set_rows(rows)
-        head, warn = counts_text(rows)
-        self.counts.setText(head)
+        # What the plan really does, counted from its actions; warned where it exceeds the request.
+        found = effects(preview.plan, preview.request if preview.planner != "script" else "", preview.grants)
+        self.counts.setText(found.text if rows else "Nothing would change.")
         self.counts.setVisible(True)
+        warn = " ".join(found.warnings) or attention_text(rows)
         self.attention.setText(warn)
         self.attention.setVisible(bool(warn))
         self.table.setVisible(bool(rows))
