@@ -1,16 +1,19 @@
 """The ``errand`` command: every flow of the app, headless, with ``--json`` for scripts.
 
-Exit codes scripts can rely on: 0 done (applied, previewed, listed), 1 the
-run failed (script error, a limit, a changed source), 2 bad input (unknown
-run, bad grant, missing file), 3 the person refused the plan, 4 cancelled
-(Ctrl-C). Heavy imports (Qt, litellm) happen only in the commands that need
-them, so ``errand run`` starts fast.
+Exit codes scripts can rely on, one per ``--json`` status: 0 done
+(``applied``, ``previewed``, ``ok``), 1 failed (``failed``: a script error, a
+limit, a changed source, an undo that kept something; ``error``: Errand itself
+failed, details in ``errors.log``), 2 bad input (``invalid``: unknown run, bad
+grant, missing file, a script that fails the check), 3 the person refused the
+plan (``refused``), 4 cancelled (``cancelled``, Ctrl-C). ``main`` turns every
+failure into that one answer: no traceback reaches the person. Heavy imports
+(Qt, litellm) happen only in the commands that need them, so ``errand run``
+starts fast.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import signal
 import sys
 import threading
@@ -19,12 +22,14 @@ from pathlib import Path
 from typing import Any
 
 from capabilities.errors import ErrandError
+from desktop.jsonout import emit
 
 __all__ = ["main"]
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT, EXIT_REFUSED, EXIT_CANCELLED = 0, 1, 2, 3, 4
-_STATUS_EXIT = {"applied": EXIT_OK, "previewed": EXIT_OK, "failed": EXIT_FAILED, "refused": EXIT_REFUSED,
-                "cancelled": EXIT_CANCELLED}
+STATUS_EXIT = {"applied": EXIT_OK, "previewed": EXIT_OK, "ok": EXIT_OK, "failed": EXIT_FAILED,
+               "error": EXIT_FAILED, "invalid": EXIT_BAD_INPUT, "refused": EXIT_REFUSED,
+               "cancelled": EXIT_CANCELLED}
 
 Command = Callable[[argparse.Namespace], int]
 COMMANDS: dict[str, Command] = {}
@@ -41,7 +46,7 @@ def command(name: str) -> Callable[[Command], Command]:
 def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     """The whole command line, or with ``only`` just that command's part (a parser per
     command costs ~0.6 ms, and a script calling ``errand run`` pays for every one)."""
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="errand", description="Errand: chores in plain words, previewed, sandboxed and undoable.")
     parser.add_argument("--version", action=_VersionAction, nargs=0, help="print Errand's version and exit")
     sub: Any = parser.add_subparsers(dest="command", metavar="COMMAND")
@@ -69,13 +74,33 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     rec.add_argument("--finish", action="store_true", help="complete the interrupted plans instead")
     rec.add_argument("--json", action="store_true")
 
+    prep = sub.add_parser("prepare", help="build and compile the sandbox now (set-up does this once)")
+    prep.add_argument("--json", action="store_true")
+
     app = sub.add_parser("app", help="open the Errand window (the default with no command)")
     app.add_argument("--quit-after", type=float, metavar="SECONDS",
                      help="close the window after this long (smoke tests of an installed app)")
+    app.add_argument("--json", action="store_true", help="print one JSON object when the window closes")
 
     for extend in _EXTENSIONS:
         extend(sub)
     return parser
+
+
+class UsageError(ErrandError):
+    """The command line itself is wrong (argparse's complaint), with the usage to show."""
+
+    def __init__(self, message: str, usage: str) -> None:
+        super().__init__(f"{message[:1].upper()}{message[1:]}.", "See the usage above, or add --help.")
+        self.usage = usage
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, except that a bad command line raises ``UsageError`` (so ``--json`` still gets
+    one JSON answer) instead of printing and exiting."""
+
+    def error(self, message: str) -> Any:  # type: ignore[override]
+        raise UsageError(message, self.format_usage())
 
 
 class _OnlyOne:
@@ -132,6 +157,19 @@ _EXTENSIONS: list[Callable[[Any], None]] = []
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
+    as_json = "--json" in argv
+    try:
+        return _dispatch(argv)
+    except ErrandError as exc:
+        return fail(exc, "invalid", as_json)
+    except KeyboardInterrupt:
+        return fail(ErrandError("Cancelled.", "Nothing more was done; `errand history` shows what was."),
+                    "cancelled", as_json)
+    except Exception as exc:
+        return fail(_unexpected(exc), "error", as_json)
+
+
+def _dispatch(argv: list[str]) -> int:
     if argv and argv[0] not in COMMANDS:
         _load_extensions()  # another module's command, or help and errors, which list them all
     wanted = argv[0] if argv and argv[0] in COMMANDS else None
@@ -139,32 +177,50 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.command is None:
         return _default(parser)
+    return COMMANDS[args.command](args)
+
+
+def fail(exc: ErrandError, status: str, as_json: bool) -> int:
+    """Say why a command did not do its job, as JSON or for a person; the exit code of ``status``."""
+    run_id = getattr(exc, "run_id", None)  # set by the assistant when the failure belongs to a run
+    if as_json:
+        from desktop.jsonout import emit, error_object
+
+        emit(error_object(exc, status, run_id))
+    else:
+        from desktop import console
+
+        if isinstance(exc, UsageError):
+            print(exc.usage, end="", file=sys.stderr)
+        console.error(exc.message + (f" (run {run_id})" if run_id is not None else ""), exc.hint)
+    return STATUS_EXIT[status]
+
+
+def _unexpected(exc: Exception) -> ErrandError:
+    """An error Errand did not expect (a bug): its details go to a log file, not to the person."""
+    import traceback
+
     try:
-        return COMMANDS[args.command](args)
-    except ErrandError as exc:
-        _print_error(args, exc)
-        return EXIT_BAD_INPUT
-    except KeyboardInterrupt:
-        print("Cancelled.", file=sys.stderr)
-        return EXIT_CANCELLED
+        from desktop import paths
+
+        log = paths.data_dir() / "errors.log"
+        with log.open("a", encoding="utf-8", errors="backslashreplace") as out:
+            out.write("".join(traceback.format_exception(exc)) + "\n")
+        where = f"The details are in {log}; please include them if you report this."
+    except Exception:
+        where = "Its details could not be saved."
+    wrapped = ErrandError(f"Errand stopped on an unexpected error ({type(exc).__name__}: {exc}).",
+                          f"This is a bug in Errand, not something you did. {where}")
+    wrapped.run_id = getattr(exc, "run_id", None)  # type: ignore[attr-defined]
+    return wrapped
 
 
 def _default(parser: argparse.ArgumentParser) -> int:
     opener = COMMANDS.get("app")
     if opener is not None:
-        return opener(argparse.Namespace(command="app", quit_after=None))
+        return opener(argparse.Namespace(command="app", quit_after=None, json=False))
     parser.print_help()
     return EXIT_OK
-
-
-def _print_error(args: argparse.Namespace, exc: ErrandError) -> None:
-    if getattr(args, "json", False):
-        print(json.dumps({"status": "error", "error": {"type": type(exc).__name__, "message": exc.message,
-                                                       "line": None, "hint": exc.hint}}))
-        return
-    from desktop import console
-
-    console.error(exc.message, exc.hint)
 
 
 # ---- the commands -------------------------------------------------------------------------------
@@ -172,7 +228,21 @@ def _print_error(args: argparse.Namespace, exc: ErrandError) -> None:
 def make_assistant() -> Any:
     from desktop.assistant import Assistant
 
-    return Assistant(progress=lambda message: print(message, file=sys.stderr))
+    return Assistant(progress=BuildProgress())
+
+
+class BuildProgress:
+    """Shows the sandbox's first-use build on stderr; loads rich only if a build happens."""
+
+    def __init__(self) -> None:
+        self._show: Callable[[Any], None] | None = None
+
+    def __call__(self, step: Any) -> None:
+        if self._show is None:
+            from desktop import console
+
+            self._show = console.build_progress()
+        self._show(step)
 
 
 def read_script(path: Path) -> str:
@@ -192,8 +262,40 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     script = read_script(args.script)
     grants = parse_grants(args.grant, paths.protected_dirs())
+    check_before_running(script, grants, str(args.script))
     inputs = dict(item.partition("=")[::2] for item in args.input)
     return run_and_report(args, make_assistant(), script, grants, inputs=inputs, request=str(args.script))
+
+
+class ScriptProblem(ErrandError):
+    """A script failed the static check, so it was not run; ``line`` is where (when known)."""
+
+    def __init__(self, message: str, hint: str, line: int | None) -> None:
+        super().__init__(message, hint)
+        self.line = line
+
+
+_GRANT_FOR = {"files": "files=DIR", "vision": "vision=MODEL", "calendar": "calendar=SOURCE"}
+
+
+def check_before_running(script: str, grants: Sequence[Any], name: str) -> None:
+    """The planner's static check (``desktop.scriptcheck``) plus the capabilities not granted:
+    a ``ScriptProblem`` naming the first problem's line, before anything runs."""
+    import re
+
+    from capabilities.registry import all_capabilities
+    from desktop.scriptcheck import check_script
+
+    check = check_script(script, all_capabilities(), grants)
+    granted = {g.capability for g in grants}
+    problems = check.problems + [f"this script uses `{cap}`; add `--grant {_GRANT_FOR.get(cap, cap)}`."
+                                 for cap in sorted(check.needed - granted)]
+    if not problems:
+        return
+    first = re.match(r"line (\d+): ", problems[0])
+    more = f" Also: {' '.join(problems[1:])}" if problems[1:] else ""
+    raise ScriptProblem(f"{name} was not run: {problems[0]}", f"Fix it, then run it again.{more}",
+                        int(first.group(1)) if first else None)
 
 
 def run_and_report(args: argparse.Namespace, assistant: Any, script: str, grants: list[Any], *,
@@ -228,14 +330,14 @@ def run_and_report(args: argparse.Namespace, assistant: Any, script: str, grants
     finally:
         signal.signal(signal.SIGINT, previous)
     if args.json:
-        print(json.dumps(report.to_json(), default=str))
+        emit(report.to_json())
     else:
         console.show_outcome(report)
     if report.status == "applied":
         tidy = assistant.tidy_holding()
         if tidy.over_limit and not args.json:
             console.error(tidy.message(), "Undo or remove old runs you no longer need (errand history).")
-    return _STATUS_EXIT.get(report.status, EXIT_FAILED)
+    return STATUS_EXIT.get(report.status, EXIT_FAILED)
 
 
 def _approver(args: argparse.Namespace) -> Callable[[Any], bool]:
@@ -269,7 +371,7 @@ def cmd_history(args: argparse.Namespace) -> int:
         keys = ("run_id", "request", "status", "started", "actions", "trigger")
         rows = [dict(zip(keys, (r["id"], r["request"], r["status"], r["started"], r["action_count"],
                                 r["trigger"]), strict=True)) for r in runs]
-        print(json.dumps(rows, default=str))
+        emit({"status": "ok", "runs": rows})
     else:
         from desktop import console
 
@@ -283,7 +385,7 @@ def cmd_show(args: argparse.Namespace) -> int:
 
     report = Assistant().show(args.run_id)
     if args.json:
-        print(json.dumps(report.to_json(), default=str))
+        emit(report.to_json())
     else:
         from desktop import console
 
@@ -293,36 +395,79 @@ def cmd_show(args: argparse.Namespace) -> int:
 
 @command("undo")
 def cmd_undo(args: argparse.Namespace) -> int:
-    done = make_assistant().undo(args.run_id, action=args.action)
+    assistant = make_assistant()
+    if args.action is None:
+        _check_undoable(assistant, args.run_id)
+    done = assistant.undo(args.run_id, action=args.action)
+    status = "ok" if not done.refused else "failed"
     if args.json:
-        print(json.dumps({"run_id": args.run_id, "undone": done.undone,
-                          "refused": [{"seq": s, "reason": r} for s, r in done.refused]}))
+        emit({"status": status, "run_id": args.run_id, "undone": done.undone,
+              "refused": [{"seq": s, "reason": r} for s, r in done.refused]})
     else:
         from desktop import console
 
         console.show_undo(done)
-    return EXIT_OK if not done.refused else EXIT_FAILED
+    return STATUS_EXIT[status]
+
+
+def _check_undoable(assistant: Any, run_id: int) -> None:
+    """A run with nothing done has nothing to undo: say why, instead of "Undid 0 actions"."""
+    run = assistant.journal.run(run_id)  # an unknown run raises JournalError, which says so
+    counts = assistant.journal.action_counts(run_id)
+    if counts.get("done"):
+        return
+    if counts.get("undone"):
+        raise ErrandError(f"Run {run_id} is already undone: nothing of it is left to put back.",
+                          f"`errand show {run_id}` lists what was undone.")
+    never = {"previewed": "it was only previewed", "refused": "its plan was not approved",
+             "failed": "it failed before changing anything", "cancelled": "it was cancelled before changing "
+             "anything"}.get(run["status"], "it changed nothing")
+    raise ErrandError(f"Run {run_id} was never applied ({never}): there is nothing to undo.",
+                      "`errand history` lists the runs that changed something.")
 
 
 @command("recover")
 def cmd_recover(args: argparse.Namespace) -> int:
     reports = make_assistant().recover(finish=args.finish)
+    status = "ok" if all(not r.refused and not r.unknown for r in reports) else "failed"
     if args.json:
-        print(json.dumps([{"run_id": r.run_id, "action": r.action, "status": r.status, "undone": r.undone,
-                           "done": r.done, "refused": [{"seq": s, "reason": why} for s, why in r.refused],
-                           "unknown": r.unknown} for r in reports]))
+        emit({"status": status, "runs": [
+            {"run_id": r.run_id, "action": r.action, "status": r.status, "undone": r.undone, "done": r.done,
+             "refused": [{"seq": s, "reason": why} for s, why in r.refused], "unknown": r.unknown}
+            for r in reports]})
     else:
         from desktop import console
 
         console.show_recovery(reports)
-    return EXIT_OK if all(not r.refused and not r.unknown for r in reports) else EXIT_FAILED
+    return STATUS_EXIT[status]
+
+
+@command("prepare")
+def cmd_prepare(args: argparse.Namespace) -> int:
+    """Build and compile the sandbox now (set-up runs this), so the first chore starts at once."""
+    from desktop import paths
+    from sandbox import build
+
+    path = build.prepare(paths.cache_dir(), BuildProgress())
+    if args.json:
+        emit({"status": "ready", "component": str(path)})
+    return EXIT_OK
 
 
 @command("app")
 def cmd_app(args: argparse.Namespace) -> int:
+    from desktop.ui.app import display_problem
+
+    problem = display_problem()
+    if problem and getattr(args, "json", False):  # without --json the app says it in one line itself
+        return fail(ErrandError(problem, "`errand try` shows what Errand does, without a window."), "failed",
+                    True)
     from desktop.ui.app import main as open_window
 
-    return open_window(quit_after=getattr(args, "quit_after", None))
+    code = open_window(quit_after=getattr(args, "quit_after", None))
+    if getattr(args, "json", False):
+        emit({"status": "ok" if code == 0 else "failed"})
+    return code
 
 
 def _load_extensions() -> None:

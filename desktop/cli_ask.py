@@ -7,7 +7,6 @@ through ``desktop.planning``: a recipe that matches well, else the model.
 from __future__ import annotations
 
 import argparse
-import json
 import shutil
 import sys
 from pathlib import Path
@@ -17,6 +16,7 @@ from capabilities.errors import ErrandError
 from desktop.cli import _EXTENSIONS, EXIT_OK, add_allow_flagged, command, make_assistant, run_and_report
 from desktop.display import say, terminal_text
 from desktop.errors import NoRecipeFits
+from desktop.jsonout import emit
 
 __all__ = ["add_parsers"]
 
@@ -162,10 +162,11 @@ def cmd_recipes(args: argparse.Namespace) -> int:
 
     found = load_recipes()
     if args.json:
-        print(json.dumps([{"name": r.name, "title": r.title, "description": r.description,
-                           "capabilities": r.capabilities, "phrases": list(r.phrases),
-                           "params": [{"name": p.name, "type": p.type, "question": p.question,
-                                       "default": p.default} for p in r.params]} for r in found]))
+        emit({"status": "ok", "recipes": [
+            {"name": r.name, "title": r.title, "description": r.description, "capabilities": r.capabilities,
+             "phrases": list(r.phrases), "params": [{"name": p.name, "type": p.type, "question": p.question,
+                                                     "default": p.default} for p in r.params]}
+            for r in found]})
         return EXIT_OK
     from desktop import console
 
@@ -207,13 +208,19 @@ def cmd_try(args: argparse.Namespace) -> int:
         raise ErrandError("The sample photos are missing from this installation.",
                           "Reinstall Errand, or try `errand ask` on a folder of your own.")
     folder = copy_samples(args.to or default_samples_folder())
+    # Nobody can answer a prompt without a terminal (a script, `bash scripts/errand.sh` on a server):
+    # the sample chore then applies, since it changes only the fresh copy just made.
+    unattended = not args.yes and not args.preview_only and not (sys.stdin and sys.stdin.isatty())
     if not args.json:
         say(f"Copied {len(photos)} sample photos to {folder}")
+        if unattended:
+            say("No terminal to ask for approval in, so the sample chore will be applied: it changes only "
+                "this fresh copy.")
     ask = argparse.Namespace(
         request="rename these photos by date and place", folder=[str(folder)], calendar=None, model=None,
         api_base=None, planner="recipes", recipe="photos_by_date_place", param=[], allow_vision=False,
         allow_file_names=False,
-        show_code=False, yes=args.yes, preview_only=args.preview_only, json=args.json)
+        show_code=False, yes=args.yes or unattended, preview_only=args.preview_only, json=args.json)
     return cmd_ask(ask)
 
 

@@ -10,17 +10,16 @@ way finishes first) and exits 0.
 from __future__ import annotations
 
 import argparse
-import json
 import signal
-import sys
 import threading
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from capabilities.errors import ErrandError
-from desktop.cli import _EXTENSIONS, EXIT_OK, command, make_assistant, read_script
+from desktop.cli import _EXTENSIONS, EXIT_OK, BuildProgress, command, make_assistant, read_script
 from desktop.display import say, terminal_text
+from desktop.jsonout import emit, encode
 
 __all__ = ["add_parsers"]
 
@@ -114,8 +113,8 @@ def _add(args: argparse.Namespace, journal: Any) -> dict[str, Any]:
 
 
 def _print(args: argparse.Namespace, value: Any, human: Any) -> None:
-    if args.json:
-        print(json.dumps(value, default=str))
+    if args.json:  # an automation's own "status" (watching, paused) stays inside it
+        emit({"status": "ok", "automations" if isinstance(value, list) else "automation": value})
     else:
         human(value)
 
@@ -170,7 +169,7 @@ def cmd_watch(args: argparse.Namespace) -> int:
     def on_event(kind: str, name: str, message: str) -> None:
         at = datetime.now().astimezone().isoformat(timespec="seconds")
         if args.json:
-            line = json.dumps({"at": at, "event": kind, "automation": name, "message": message})
+            line = encode({"at": at, "event": kind, "automation": name, "message": message})
         else:
             line = f"{at[11:19]} {name + ': ' if name else ''}{kind}: {message}"
         with lock:
@@ -180,7 +179,7 @@ def cmd_watch(args: argparse.Namespace) -> int:
     signals = [signal.SIGINT, signal.SIGTERM] + ([signal.SIGBREAK] if hasattr(signal, "SIGBREAK") else [])
     previous = {s: signal.signal(s, lambda *_: stop.set()) for s in signals}
     try:
-        runner = AutomationRunner(Assistant(progress=lambda m: print(m, file=sys.stderr), keep_warm=True),
+        runner = AutomationRunner(Assistant(progress=BuildProgress(), keep_warm=True),
                                   on_event=on_event, quiet_seconds=args.quiet_seconds)
         _tell_interrupted(runner.assistant, on_event)
         runner.start()
@@ -202,7 +201,8 @@ def _tell_interrupted(assistant: Any, on_event: Any) -> None:
     """Runs a crash cut short mid-apply are the person's call (roll back or finish): say so, once."""
     runs = [r["id"] for r in assistant.interrupted()]
     if runs:
-        on_event("error", "", f"{len(runs)} run(s) were cut short when Errand stopped unexpectedly "
+        were = "1 run was" if len(runs) == 1 else f"{len(runs)} runs were"
+        on_event("error", "", f"{were} cut short when Errand stopped unexpectedly "
                  f"(run {', '.join(map(str, runs[:5]))}{'…' if len(runs) > 5 else ''}): `errand recover` "
                  "rolls them back, `errand recover --finish` completes them.")
 

@@ -9,7 +9,6 @@ folders or history: every attempt has its own temporary home.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from datetime import datetime
 from pathlib import Path
@@ -17,6 +16,7 @@ from typing import Any
 
 from capabilities.errors import ErrandError
 from desktop.cli import _EXTENSIONS, EXIT_CANCELLED, EXIT_FAILED, EXIT_OK, command
+from desktop.jsonout import emit
 
 __all__ = ["add_parsers"]
 
@@ -94,7 +94,7 @@ def _chosen(chores: list[Any], only: list[str] | None) -> list[Any]:
 def _list(chores: list[Any], as_json: bool) -> int:
     rows = [{"id": c.id, "request": c.request, "kind": c.kind, "feasible": c.feasible} for c in chores]
     if as_json:
-        print(json.dumps(rows, ensure_ascii=False))
+        emit({"status": "ok", "chores": rows})
         return EXIT_OK
     from desktop import console
 
@@ -159,7 +159,7 @@ def _report(result: Any, args: argparse.Namespace, old: dict[str, Any] | None) -
     if old is not None:
         data["compared"] = compare(data, old)
     if args.json:
-        print(json.dumps({**data, "results_file": str(saved)}, ensure_ascii=False, allow_nan=False))
+        emit({"status": "cancelled" if result.cancelled else "ok", **data, "results_file": str(saved)})
     else:
         from desktop import console
 

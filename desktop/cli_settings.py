@@ -8,13 +8,13 @@ land in the shell's history.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from dataclasses import asdict
 from typing import Any
 
 from capabilities.errors import ErrandError
 from desktop.cli import _EXTENSIONS, EXIT_OK, command
+from desktop.jsonout import emit
 
 __all__ = ["add_parsers"]
 
@@ -50,11 +50,17 @@ def cmd_settings(args: argparse.Namespace) -> int:
         from desktop.keys import keyring_status
 
         usable, backend, message = keyring_status()
-        print(json.dumps({"usable": usable, "backend": backend, "message": message}) if args.json
-              else f"{backend}: {message}")
+        if args.json:
+            emit({"status": "ok" if usable else "failed", "usable": usable, "backend": backend,
+                  "message": message})
+        else:
+            print(f"{backend}: {message}")
         return EXIT_OK if usable else 1
     shown = asdict(current)
-    print(json.dumps(shown) if args.json else "\n".join(f"{k}: {v}" for k, v in shown.items()))
+    if args.json:
+        emit({"status": "ok", **shown})
+    else:
+        print("\n".join(f"{k}: {v}" for k, v in shown.items()))
     return EXIT_OK
 
 
@@ -74,8 +80,7 @@ def _keys(args: argparse.Namespace, current: Any) -> int:
                               "or pass --service.")
     if args.action == "delete-key":
         keys.delete_key(service)
-        print(f"Removed the key for {service} from the keyring.")
-        return EXIT_OK
+        return _done(args, service, f"Removed the key for {service} from the keyring.")
     import getpass
 
     secret = getpass.getpass(f"Key for {service} (hidden): ") if sys.stdin.isatty() else sys.stdin.readline()
@@ -83,7 +88,14 @@ def _keys(args: argparse.Namespace, current: Any) -> int:
     if not secret:
         raise ErrandError("No key was given.", "Paste the key at the prompt, or pipe it on standard input.")
     keys.set_key(service, secret)
-    print(f"Saved the key for {service} in the system keyring.")
+    return _done(args, service, f"Saved the key for {service} in the system keyring.")
+
+
+def _done(args: argparse.Namespace, service: str, message: str) -> int:
+    if args.json:
+        emit({"status": "ok", "service": service, "message": message})
+    else:
+        print(message)
     return EXIT_OK
 
 

@@ -17,9 +17,9 @@ from rich.table import Table
 
 from desktop.display import change_marks, safe_text, shorten, terminal_text
 
-__all__ = ["ask_flagged", "error", "log_line", "progress_callback", "show_code", "show_history",
-           "show_offers", "show_outcome", "show_preview", "show_recipes", "show_recovery", "show_run",
-           "show_undo"]
+__all__ = ["ask_flagged", "build_progress", "error", "log_line", "progress_callback", "show_code",
+           "show_history", "show_offers", "show_outcome", "show_preview", "show_recipes", "show_recovery",
+           "show_run", "show_undo"]
 
 out = Console(highlight=False)
 err = Console(stderr=True, highlight=False)
@@ -138,6 +138,29 @@ def progress_callback(total: int) -> Callable[[int, int], None] | None:
         bar.update(task, completed=done, total=all_)
         if done >= all_:
             bar.stop()
+
+    return update
+
+
+def build_progress() -> Callable[[Any], None]:
+    """Shows the sandbox's first-use build (``sandbox.build.BuildStep``s): a bar of its steps with
+    the time elapsed, ticking, on a terminal; otherwise one line per step with its measured time."""
+    if not err.is_terminal:
+        return lambda step: err.print(_e(step))
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                   console=err)
+    task = bar.add_task("Preparing Errand's sandbox for first use", total=None)
+
+    def update(step: Any) -> None:
+        if step.finished:
+            bar.update(task, completed=step.done, total=step.total, description="Errand's sandbox is ready")
+            bar.stop()
+            return
+        bar.update(task, completed=step.done, total=step.total,
+                   description=f"Preparing Errand's sandbox: {_e(step.text)}")
+        bar.start()
 
     return update
 

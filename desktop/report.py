@@ -69,5 +69,5 @@ def error_dict(error: BaseException | Mapping[str, Any] | None) -> dict[str, Any
     if isinstance(error, Mapping):
         return {"type": error.get("type", "Error"), "message": error.get("message", ""),
                 "line": error.get("line"), "hint": error.get("hint", "")}
-    return {"type": type(error).__name__, "message": str(error), "line": None,
+    return {"type": type(error).__name__, "message": str(error), "line": getattr(error, "line", None),
             "hint": getattr(error, "hint", "") or ""}

@@ -16,8 +16,10 @@ from __future__ import annotations
 import importlib.util
 import os
 import sys
+import threading
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from sandbox import capi
@@ -29,7 +31,8 @@ try:  # the module hashlib wraps: importing hashlib itself loads OpenSSL, ~2.5 m
 except ImportError:
     from hashlib import blake2b as _digest
 
-__all__ = ["BUNDLED_ENV", "GUEST_DIR", "WIT_PATH", "cache_key", "compiled_component", "make_engine"]
+__all__ = ["BUNDLED_ENV", "GUEST_DIR", "WIT_PATH", "BuildStep", "Progress", "cache_key", "compiled_component",
+           "component_path", "componentized", "is_prepared", "make_engine", "prepare"]
 
 HERE = Path(__file__).resolve().parent
 WIT_PATH = HERE / "world.wit"
@@ -69,41 +72,93 @@ def cache_key() -> str:
     return digest.hexdigest()[:24]
 
 
-def compiled_component(engine: Engine, cache_dir: Path,
-                       progress: Callable[[str], None] | None = None) -> Component:
+@dataclass(frozen=True)
+class BuildStep:
+    """Where the first-use build is, for a progress display: ``done`` of ``total`` steps finished,
+    what happens now (``text``) and the seconds since the build began (measured, never estimated)."""
+
+    done: int
+    total: int
+    text: str
+    elapsed: float
+
+    @property
+    def finished(self) -> bool:
+        return self.done >= self.total
+
+    def __str__(self) -> str:
+        if self.finished:
+            return f"Errand's sandbox is ready ({self.elapsed:.1f} s)."
+        return (f"Preparing Errand's sandbox for first use, step {self.done + 1} of {self.total}: "
+                f"{self.text}… ({self.elapsed:.0f} s so far)")
+
+
+Progress = Callable[[BuildStep], None]
+
+
+def compiled_component(engine: Engine, cache_dir: Path, progress: Progress | None = None) -> Component:
     """Load the compiled component, building and compiling it first if the cache lacks it."""
     bundled = os.environ.get(BUNDLED_ENV)
     if bundled and Path(bundled).is_file():
         return Component.from_file(engine, bundled)
-    target = cache_dir / "sandbox" / f"guest-{cache_key()}.cwasm"
+    return Component.from_file(engine, str(prepare(cache_dir, progress, engine)))
+
+
+def component_path(cache_dir: Path) -> Path:
+    """Where this version's compiled component lives in ``cache_dir`` (it may not exist yet)."""
+    return cache_dir / "sandbox" / f"guest-{cache_key()}.cwasm"
+
+
+def is_prepared(cache_dir: Path) -> bool:
+    """Whether a run can start without building: the bundled component, or this version's in the cache."""
+    bundled = os.environ.get(BUNDLED_ENV)
+    return bool(bundled and Path(bundled).is_file()) or component_path(cache_dir).exists()
+
+
+def prepare(cache_dir: Path, progress: Progress | None = None, engine: Engine | None = None) -> Path:
+    """This version's compiled component in ``cache_dir``, built and compiled first if missing
+    (``progress`` hears each step). Two processes or threads build it once: the others wait."""
+    target = component_path(cache_dir)
     if not target.exists():
         from filelock import FileLock  # only on a cache miss: it costs ~50 ms to import
 
         target.parent.mkdir(parents=True, exist_ok=True)
         with FileLock(str(target) + ".lock"):
             if not target.exists():  # another process may have built it while we waited
-                _build_into(engine, target, progress or _print_progress)
-    return Component.from_file(engine, str(target))
+                _build_into(engine or make_engine(0), target, progress or _print_progress)
+    return target
 
 
-def _build_into(engine: Engine, target: Path, progress: Callable[[str], None]) -> None:
-    import tempfile  # only when building: every start would pay for it
+def componentized(cache_dir: Path, on_start: Callable[[], None] = lambda: None) -> Path:
+    """The guest component before compiling (machine-independent), built once into ``cache_dir``.
+    The installer build compiles it for its own target, so it reuses this too."""
+    wasm = cache_dir / "sandbox" / f"guest-{cache_key()}.wasm"
+    if not wasm.exists():
+        on_start()
+        wasm.parent.mkdir(parents=True, exist_ok=True)
+        partial = wasm.with_suffix(f".{os.getpid()}.{threading.get_ident()}.partial")
+        _componentize(partial)
+        os.replace(partial, wasm)
+    return wasm
 
+
+def _build_into(engine: Engine, target: Path, progress: Progress) -> None:
     started = time.monotonic()
-    progress("Preparing Errand's sandbox for first use (about 15 seconds, once)…")
-    with tempfile.TemporaryDirectory(prefix="errand-build-") as tmp:
-        wasm = Path(tmp) / "guest.wasm"
-        progress("  building the guest component (CPython inside WebAssembly)…")
-        _componentize(wasm)
-        progress("  compiling it for this computer…")
-        component = Component.compile(engine, wasm.read_bytes())
-        partial = target.with_suffix(f".{os.getpid()}.partial")
-        partial.write_bytes(component.serialize())
-        os.replace(partial, target)
-    for stale in target.parent.glob("guest-*.cwasm"):
-        if stale != target:
+
+    def step(done: int, text: str) -> None:
+        progress(BuildStep(done, 2, text, time.monotonic() - started))
+
+    building = "building the guest component (CPython inside WebAssembly)"
+    wasm = componentized(target.parent.parent, on_start=lambda: step(0, building))
+    step(1, "compiling it for this computer")
+    component = Component.compile(engine, wasm.read_bytes())
+    partial = target.with_suffix(f".{os.getpid()}.{threading.get_ident()}.partial")
+    partial.write_bytes(component.serialize())
+    os.replace(partial, target)
+    for stale in target.parent.glob("guest-*.*wasm"):
+        if stale not in (target, wasm):
             stale.unlink(missing_ok=True)
-    progress(f"  ready ({time.monotonic() - started:.1f} s).")
+    step(2, "ready")
 
 
 def _componentize(output: Path) -> None:
@@ -119,8 +174,8 @@ def _componentize(output: Path) -> None:
         raise RuntimeError(f"building the sandbox component failed:\n{done.stderr or done.stdout}")
 
 
-def _print_progress(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
+def _print_progress(step: BuildStep) -> None:
+    print(step, file=sys.stderr, flush=True)
 
 
 def _version(dist: str) -> str:

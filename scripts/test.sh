@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# Set up (first time only), then run lint, the layer contracts and the whole test suite.
+# Set up (first time only), then run shellcheck, ruff, the layer contracts and the whole
+# test suite (slow tests included; `-m "not slow"` as an argument skips them locally).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh --test
+shellcheck scripts/*.sh packaging/*.sh .ci/run
 .venv/bin/ruff check .
 .venv/bin/lint-imports
 exec .venv/bin/python -m pytest -q -p no:cacheprovider "$@"

@@ -27,9 +27,13 @@ Capsys = pytest.CaptureFixture[str]
 
 
 def cli(capsys: Capsys, *args: str) -> tuple[int, Any]:
+    """The exit code and the answer: an automation, the list of them, or the whole object."""
     code = main([*args, "--json"])
-    out = capsys.readouterr().out
-    return code, json.loads(out)
+    answer = json.loads(capsys.readouterr().out)
+    if "automation" in answer or "automations" in answer:
+        assert answer["status"] == "ok" and code == 0
+        return code, answer.get("automation", answer.get("automations"))
+    return code, answer
 
 
 @pytest.fixture

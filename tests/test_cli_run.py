@@ -81,8 +81,9 @@ def test_run_apply_history_show_undo(trip: Path, rename_script: Path, capsys: Ca
     assert (trip / "holiday-02.jpg").read_bytes() == b"photo 2"
     run_id = out["run_id"]
 
-    code, runs = run_cli(capsys, "history", "--json")
-    assert code == 0
+    code, listed = run_cli(capsys, "history", "--json")
+    assert code == 0 and listed["status"] == "ok"
+    runs = listed["runs"]
     assert runs[0]["run_id"] == run_id and runs[0]["actions"] == 3 and runs[0]["status"] == "applied"
 
     code, shown = run_cli(capsys, "show", str(run_id), "--json")
@@ -91,7 +92,7 @@ def test_run_apply_history_show_undo(trip: Path, rename_script: Path, capsys: Ca
 
     code, undone = run_cli(capsys, "undo", str(run_id), "--json")
     assert code == 0
-    assert undone == {"run_id": run_id, "undone": 3, "refused": []}
+    assert undone == {"status": "ok", "run_id": run_id, "undone": 3, "refused": []}
     assert sorted(p.name for p in trip.iterdir()) == ["IMG_0001.jpg", "IMG_0002.jpg", "IMG_0003.jpg"]
 
 
@@ -119,10 +120,11 @@ def test_without_yes_and_without_a_terminal_nothing_is_applied(
 
 def test_a_read_only_grant_refuses_writes_with_a_hint(trip: Path, rename_script: Path,
                                                       capsys: pytest.CaptureFixture[str]) -> None:
+    """The static check sees the write before anything runs: bad input, with the line."""
     code, out = run_cli(capsys, "run", str(rename_script), "--grant", f"files={trip}:ro", "--yes", "--json")
-    assert code == 1
-    assert out["error"]["type"] == "PermissionError"
-    assert "read" in out["error"]["message"].lower()
+    assert code == 2 and out["status"] == "invalid" and out["run_id"] is None
+    assert out["error"]["type"] == "ScriptProblem" and out["error"]["line"] == 3
+    assert "read-only" in out["error"]["message"] and out["error"]["hint"]
     assert sorted(p.name for p in trip.iterdir())[0] == "IMG_0001.jpg"
 
 
@@ -169,7 +171,7 @@ def test_ctrl_c_cancels_cleanly_and_the_run_is_journaled(tmp_path: Path) -> None
     assert report["error"]["type"] == "Cancelled"
     history = subprocess.run([sys.executable, "-m", "desktop.cli", "history", "--json"], capture_output=True,
                              text=True, timeout=60)
-    assert json.loads(history.stdout)[0]["status"] == "cancelled"
+    assert json.loads(history.stdout)["runs"][0]["status"] == "cancelled"
 
 
 def test_help_lists_every_command_and_each_command_has_its_own_help(capsys: Capsys) -> None:
