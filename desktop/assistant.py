@@ -192,6 +192,14 @@ class Assistant:
     def history(self, limit: int = 100) -> list[dict[str, Any]]:
         return self.journal.runs(limit)
 
+    def caption_cache_size(self) -> int:
+        """How many picture descriptions from a vision model are kept for reuse."""
+        return self.journal.caption_count()
+
+    def clear_caption_cache(self) -> int:
+        """Forget the kept picture descriptions (a wrong one would otherwise be reused for good)."""
+        return self.journal.clear_captions()
+
     def record_exchange(self, exchange: Mapping[str, Any]) -> int:
         """Journal one exchange with a model (a plan, a repair); its id, to attach to the run."""
         return self.journal.add_exchange(**exchange)

@@ -473,7 +473,7 @@ def cmd_app(args: argparse.Namespace) -> int:
 def _load_extensions() -> None:
     """The commands defined in their own modules register themselves when imported. The core
     commands above do not need them, so ``errand run`` does not pay for importing them."""
-    from desktop import cli_ask, cli_automations, cli_eval, cli_settings  # noqa: F401
+    from desktop import cli_ask, cli_automations, cli_cache, cli_eval, cli_settings  # noqa: F401
 
 if __name__ == "__main__":
     # Run as ``python -m desktop.cli``: use the imported module, where every command registered.

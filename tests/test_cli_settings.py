@@ -63,3 +63,16 @@ def test_an_unknown_setting_says_which_exist(capsys: Capsys) -> None:
     assert main(["settings", "set", "colour", "blue", "--json"]) == 2
     out = json.loads(capsys.readouterr().out)
     assert "model" in out["error"]["hint"]
+
+
+def test_errand_cache_shows_and_clears_the_picture_descriptions(capsys: pytest.CaptureFixture[str]) -> None:
+    from capabilities.journal import Journal
+
+    with Journal(paths.database_path()) as journal:
+        journal.store_caption("abc123", "openai/gpt-4o-mini", {"caption": "{not json", "tags": []})
+    assert main(["cache", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out) == {"status": "ok", "captions": 1}
+    assert main(["cache", "clear"]) == 0
+    assert "Forgot 1 picture description;" in capsys.readouterr().out
+    assert main(["cache", "clear", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out) == {"status": "ok", "cleared": 0}

@@ -237,6 +237,17 @@ def test_settings_store_the_key_in_the_keyring_masked_and_test_the_connection(
     assert fake_openai.requests[-1].api_key == "sk-secret-test-123456"
 
 
+def test_settings_forget_the_saved_picture_descriptions(qtbot: Any, window: Any) -> None:
+    journal = window.assistant.journal
+    journal.store_caption("abc123", "openai/gpt-4o-mini", {"caption": "not a caption at all", "tags": []})
+    journal.store_caption("def456", "openai/gpt-4o-mini", {"caption": "a beach", "tags": ["sea"]})
+    window.show_page(3)
+    click(qtbot, window.settings.forget_captions)
+    qtbot.waitUntil(lambda: window.settings.captions_state.text().startswith("Forgot 2"), timeout=WAIT)
+    assert journal.cached_caption("abc123", "openai/gpt-4o-mini") is None
+    assert window.assistant.caption_cache_size() == 0
+
+
 def test_settings_say_plainly_when_no_keyring_is_usable(qtbot: Any, window: Any) -> None:
     from keyring.backends.fail import Keyring as NoKeyring
 

@@ -67,6 +67,15 @@ class ModelRecords(JournalBase):
                            (image_hash, model))
         return loads(rows[0][0]) if rows else None
 
+    def caption_count(self) -> int:
+        """How many picture descriptions are kept (one per picture and model)."""
+        return int(self._fetch("SELECT count(*) FROM captions")[0][0])
+
+    def clear_captions(self) -> int:
+        """Forget every kept picture description (the next run asks the model again); how many went."""
+        with self._tx() as c:
+            return int(c.execute("DELETE FROM captions").rowcount or 0)
+
     def store_caption(self, image_hash: str, model: str, caption: Mapping[str, Any]) -> None:
         with self._tx() as c:
             c.execute("INSERT OR REPLACE INTO captions (image_hash, model, caption, at) VALUES (?, ?, ?, ?)",

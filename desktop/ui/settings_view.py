@@ -48,8 +48,9 @@ def masked(key: str | None) -> str:
 class SettingsView(QWidget):
     saved = Signal()
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, parent: QWidget | None = None, assistant: Any = None) -> None:
         super().__init__(parent)
+        self._assistant = assistant  # for what the core keeps (picture descriptions); None in a bare view
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
         outer.addWidget(heading("Settings", "Which language model writes the steps, and the services Errand "
@@ -117,8 +118,20 @@ class SettingsView(QWidget):
         other.addRow("", self.calendar_state)
         other_box = QWidget()
         other_box.setLayout(other)
+        self.forget_captions = QPushButton("Forget saved picture descriptions")
+        self.forget_captions.setAccessibleName("Forget saved picture descriptions")
+        self.forget_captions.setToolTip("Errand keeps what the vision model said about each picture, so it "
+                                        "is not sent twice. Forget them if one was wrong.")
+        self.forget_captions.clicked.connect(self._forget_captions)
+        self.captions_state = label("", "muted")
+        forget_row = QWidget()
+        forget_layout = QHBoxLayout(forget_row)
+        forget_layout.setContentsMargins(0, 0, 0, 0)
+        forget_layout.addWidget(self.forget_captions)
+        forget_layout.addWidget(self.captions_state, 1)
+        forget_row.setVisible(assistant is not None)
         column.addWidget(label("Pictures, calendar and privacy", "section"))
-        column.addWidget(card(other_box, self.file_names))
+        column.addWidget(card(other_box, self.file_names, forget_row))
         self.problem = ProblemBox()
         column.addWidget(self.problem)
         column.addStretch(1)
@@ -187,6 +200,19 @@ class SettingsView(QWidget):
             self.calendar_state.setText("The calendar password is stored in the keyring.")
 
         run_task(store, on_done=stored,
+                 on_error=lambda exc, tb: self.problem.show_problem(problem_from(exc, tb)))
+
+    def _forget_captions(self) -> None:
+        assistant = self._assistant
+        if assistant is None:
+            return
+
+        def forgot(gone: int) -> None:
+            self.captions_state.setText(f"Forgot {gone} picture description{'s' if gone != 1 else ''}; the "
+                                        "vision model will be asked again next time." if gone else
+                                        "No picture descriptions were kept.")
+
+        run_task(lambda _task: assistant.clear_caption_cache(), on_done=forgot,
                  on_error=lambda exc, tb: self.problem.show_problem(problem_from(exc, tb)))
 
     # ---- the key ------------------------------------------------------------------------------

@@ -78,7 +78,7 @@ class MainWindow(QMainWindow):
         self.flow = ChoreFlow(assistant, recipe_examples(), samples_parent=samples_parent)
         self.history = HistoryView(assistant)
         self.automations = automations_view.create_page(assistant)
-        self.settings = SettingsView()
+        self.settings = SettingsView(assistant=assistant)
         for page in (self.flow, self.history, self.automations, self.settings):
             self.pages.addWidget(page)
         self.flow.run_finished.connect(lambda run_id: self.history.refresh(run_id))
