@@ -158,23 +158,30 @@ def caption_service(settings: ModelSettings, record_exchange: Callable[[dict[str
 
 
 def parse_caption(text: str) -> dict[str, Any]:
-    """Read the caption JSON from an answer, tolerating fences and prose; fall back to the text."""
+    """The caption and tags from an answer (fences and prose around the JSON are fine), cleaned to
+    short plain text; ModelError when the answer holds no such JSON — never the answer itself
+    stored as a caption, where it would be reused for that picture for good."""
     match = re.search(r"\{.*\}", text, re.DOTALL)
+    data = None
     if match:
         try:
             data = json.loads(match.group(0))
         except ValueError:
             data = None
-        if isinstance(data, dict) and isinstance(data.get("caption"), str):
-            tags = data.get("tags") or []
-            return {"caption": data["caption"].strip(),
-                    "tags": [str(t).strip() for t in tags if str(t).strip()][:10]
-                    if isinstance(tags, list) else []}
-    plain = text.strip().strip("`").strip()
-    if not plain:
-        raise ModelError("The vision model gave an empty answer.",
-                         "Try again, or choose another vision model.")
-    return {"caption": plain.splitlines()[0][:300], "tags": []}
+    if not isinstance(data, dict) or not isinstance(data.get("caption"), str) or not _plain(data["caption"]):
+        said = " ".join(text.split())[:120]
+        raise ModelError("The vision model did not answer with a caption and tags as asked"
+                         + (f" (it said: “{said}”)." if said else " (its answer was empty)."),
+                         "Nothing was kept. Try again, or choose a vision model that follows instructions "
+                         "in Settings → Vision model.")
+    tags = data.get("tags") if isinstance(data.get("tags"), list) else []
+    cleaned = [_plain(str(t))[:40] for t in tags]
+    return {"caption": _plain(data["caption"])[:300], "tags": [t for t in cleaned if t][:10]}
+
+
+def _plain(text: str) -> str:
+    """One line of printable text: a caption may reach file names, spreadsheets and the screen."""
+    return " ".join("".join(ch if ch.isprintable() else " " for ch in text).split())
 
 
 # ---- litellm and its exceptions ----------------------------------------------------------------

@@ -146,10 +146,15 @@ def test_caption_service_is_bound_to_the_vision_model(fake_openai: FakeOpenAI) -
     assert fake_openai.requests[0].body["model"] == "eyes"
 
 
-def test_parse_caption_falls_back_to_plain_text() -> None:
-    assert llm.parse_caption("A dog on a beach.\nMore.") == {"caption": "A dog on a beach.", "tags": []}
-    with pytest.raises(ModelError):
-        llm.parse_caption("   ")
+def test_a_caption_answer_that_is_not_the_json_asked_for_is_an_error_not_a_caption() -> None:
+    for answer in ("A dog on a beach.\nMore.", "   ", '{"text": "a dog"}', '{"caption": "\u202e\n"}'):
+        with pytest.raises(ModelError, match="did not answer with a caption"):
+            llm.parse_caption(answer)
+
+
+def test_a_caption_is_cleaned_to_short_plain_text() -> None:
+    answer = 'Sure!\n```json\n{"caption": "A dog\\non a\\tbeach", "tags": ["dog", "", "sea\\u0007", 5]}\n```'
+    assert llm.parse_caption(answer) == {"caption": "A dog on a beach", "tags": ["dog", "sea", "5"]}
 
 
 def test_importing_the_app_core_does_not_import_litellm() -> None:
