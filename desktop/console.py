@@ -25,7 +25,9 @@ out = Console(highlight=False)
 err = Console(stderr=True, highlight=False)
 _OP_WORDS = {"rename": "rename", "delete": "delete", "write_text": "write", "mkdir": "new folder",
              "copy": "copy", "resize": "resized copy", "create": "new event", "update": "event change",
-             "extract": "extracted file", "make_zip": "new zip"}
+             "extract": "extracted file", "make_zip": "new zip", "merge_pdfs": "merged PDF",
+             "set_tags": "new tags", "convert": "converted copy", "strip_location": "location removed",
+             "contact_sheet": "contact sheet"}
 
 
 def _e(text: Any) -> str:

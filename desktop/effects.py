@@ -65,19 +65,24 @@ class _Tally:
     zipped: int = 0
     merged: int = 0
     retagged: int = 0
+    converted: int = 0
+    stripped: int = 0
+    sheets: int = 0
     other: int = 0  # a kind of change this sentence has no words for yet: counted, never hidden
 
 
 _EVENT_FIELDS = {"create": "events_added", "update": "events_changed", "delete": "events_deleted"}
 _SIMPLE = {"archives.extract": "extracted", "archives.make_zip": "zipped", "documents.merge_pdfs": "merged",
-           "media.set_tags": "retagged"}
+           "media.set_tags": "retagged", "photos.convert": "converted", "photos.strip_location": "stripped",
+           "photos.contact_sheet": "sheets"}
+_IN_PLACE = {"media.set_tags", "photos.strip_location"}  # changes to a file that keep its original for undo
 
 
 def _count(actions: Iterable[Action]) -> _Tally:
     tally = _Tally(set(), [])
     for a in actions:
         key = f"{a.capability}.{a.op}"
-        if a.detail.get("replaces") and key != "media.set_tags":  # a retag keeps the old file; said below
+        if a.detail.get("replaces") and key not in _IN_PLACE:  # these keep the old file; said below
             tally.replaced += 1
         if key == "files.mkdir":
             tally.new_folders.add(str(a.args.get("path", "")))
@@ -131,6 +136,9 @@ def _parts(t: _Tally) -> list[str]:
                                    (t.zipped, "makes", "zip archive", "zip archives"),
                                    (t.merged, "makes", "merged PDF", "merged PDFs"),
                                    (t.retagged, "changes the tags of", "music file", "music files"),
+                                   (t.converted, "makes", "converted copy", "converted copies"),
+                                   (t.stripped, "removes the location from", "photo", "photos"),
+                                   (t.sheets, "makes", "contact sheet", "contact sheets"),
                                    (t.other, "makes", "other change", "other changes")):
         if count:
             parts.append(f"{verb} {_n(count, one, many)}")

@@ -39,6 +39,7 @@ __all__ = ["PlannedScript", "api_text", "build_messages", "parse_answer", "plan_
 MAX_REPAIRS = 2
 MAX_EXAMPLES = 2
 MAX_EXAMPLE_CHARS = 2500  # a longer recipe costs more prompt than it teaches
+EXAMPLES_BUDGET = 2600  # characters of worked examples in all: the API grows, the prompt must not
 MAX_FILE_NAMES = 40  # per folder: enough to show the naming, small enough for the prompt
 RecordExchange = Callable[[dict[str, Any]], Any]
 
@@ -184,12 +185,17 @@ def _list_folders(grants: Sequence[Grant]) -> dict[str, list[str]]:
 
 
 def _examples_text(request: str) -> str:
-    """Up to two recipes as worked examples: the ones most like the request (``recipes.match``)."""
+    """Up to two recipes as worked examples: the ones most like the request (``recipes.match``), the
+    second only if both fit ``EXAMPLES_BUDGET``."""
     from desktop.recipes import match
 
     rank = {m.recipe.name: n for n, m in enumerate(match(request))}
     scored = sorted((rank.get(name, len(rank)), name, title, code) for name, title, code in _recipes())
-    chosen = [(title, code) for _, _, title, code in scored[:MAX_EXAMPLES]]
+    chosen: list[tuple[str, str]] = []
+    for _, _, title, code in scored:
+        spent = sum(len(c) for _, c in chosen)
+        if len(chosen) < MAX_EXAMPLES and (not chosen or spent + len(code) <= EXAMPLES_BUDGET):
+            chosen.append((title, code))
     if not chosen:
         return ""
     example = _template("example.md")

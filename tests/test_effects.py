@@ -101,3 +101,19 @@ def test_archives_documents_and_music_changes_are_counted(sandbox: Any, tmp_path
     assert found.text == ("Creates 1 folder, extracts 2 files, makes 1 zip archive, makes 1 merged PDF, "
                           "changes the tags of 1 music file.")
     assert found.warnings == ()  # a retag keeps the old file: it is not "replacing" one
+
+
+def test_photo_copies_and_location_removal_are_counted(sandbox: Any, tmp_path: Path) -> None:
+    folder = tmp_path / "Trip"
+    make_photo(folder / "a.jpg", gps=(48.85, 2.35))
+    make_photo(folder / "b.jpg", gps=(48.85, 2.35))
+    make_photo(folder / "c.jpg")
+    script = ('photos.convert("Trip/a.jpg", "Trip/a.png")\nphotos.strip_location("Trip/b.jpg")\n'
+              'photos.contact_sheet(["Trip/a.jpg", "Trip/c.jpg"], "Trip/sheet.jpg")\n')
+    grants = [*parse_grants([f"files={folder}"]), Grant("photos")]
+    preview = Assistant(sandbox=sandbox).preview(script, grants)
+    assert preview.ok, preview.outcome.error
+    found = effects(preview.plan, "remove the location, convert and make a contact sheet")
+    assert found.text == ("Makes 1 converted copy, removes the location from 1 photo, "
+                          "makes 1 contact sheet.")
+    assert found.warnings == ()

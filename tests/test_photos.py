@@ -91,7 +91,62 @@ def test_grant_text_says_nothing_leaves_the_computer() -> None:
     assert Photos.leaves_machine is False
 
 
-# ---- resize -------------------------------------------------------------------------------
+# ---- resize, convert, metadata -----------------------------------------------------------------
+
+def test_copies_drop_the_location_unless_asked_to_keep_it(tmp_path: Path, trip: Path,
+                                                          journal: Journal) -> None:
+    make_photo(trip / "beach.jpg", size=(80, 60), taken="2024-07-14 12:00:00", gps=(43.7, 7.26),
+               make="Apple", model="iPhone 13")
+    run = Run(tmp_path, trip)
+    run("photos.resize", "Trip/beach.jpg", "Trip/small.jpg", 40)
+    run("photos.convert", "Trip/beach.jpg", "Trip/beach.png", metadata="all")
+    run("photos.convert", "Trip/beach.jpg", "Trip/bare.webp", metadata="none")
+    summaries = [a.summary for a in run.context.plan]
+    assert summaries[0].endswith("keeping its date and camera, without its location")
+    assert summaries[1].endswith("keeping its date, camera and location")
+    assert summaries[2].endswith("without any of its metadata")
+    with pytest.raises(CallError, match="metadata"):
+        run("photos.convert", "Trip/beach.jpg", "Trip/x.jpg", metadata="some")
+    run.apply(journal)
+    small, full, bare = (read_info(trip / n) for n in ("small.jpg", "beach.png", "bare.webp"))
+    assert small["gps"] is None and small["taken"] == "2024-07-14T12:00:00"
+    assert small["camera"]["make"] == "Apple"
+    assert full["gps"]["lat"] == pytest.approx(43.7, abs=1e-5) and (full["width"], full["height"]) == (80, 60)
+    assert bare["gps"] is None and bare["taken"] is None and bare["camera"] is None
+
+
+def test_strip_location_in_place_keeps_the_picture_and_undo_puts_it_back(tmp_path: Path, trip: Path,
+                                                                        journal: Journal) -> None:
+    photo = make_photo(trip / "home.jpg", size=(80, 60), taken="2024-07-14 12:00:00", gps=(51.5, -0.12),
+                       make="Canon")
+    make_photo(trip / "scan.jpg", size=(40, 30))  # no location: nothing to do
+    original = photo.read_bytes()
+    before = snapshot(trip)
+    run = Run(tmp_path, trip)
+    assert run("photos.strip_location", "Trip/home.jpg") is True
+    assert run("photos.strip_location", "Trip/scan.jpg") is False
+    (action,) = run.context.plan
+    assert action.summary == "Remove the location from Trip/home.jpg (the original is kept for undo)"
+    rid = run.apply(journal)
+    stripped = photo.read_bytes()
+    assert read_info(photo)["gps"] is None and read_info(photo)["camera"]["make"] == "Canon"
+    scan_start = original.index(b"\xff\xda")
+    assert stripped[stripped.index(b"\xff\xda"):] == original[scan_start:]  # the picture itself, untouched
+    assert not run.undo(journal, rid).refused
+    assert snapshot(trip) == before and photo.read_bytes() == original
+
+
+def test_a_contact_sheet_of_pictures(tmp_path: Path, trip: Path, journal: Journal) -> None:
+    for i in range(5):
+        make_photo(trip / f"p{i}.jpg", size=(120, 80), gps=(48.85, 2.35))
+    run = Run(tmp_path, trip)
+    run("photos.contact_sheet", [f"Trip/p{i}.jpg" for i in range(5)], "Trip/sheet.jpg", 3, 64)
+    assert run.context.plan.actions[-1].summary == "Make Trip/sheet.jpg: a contact sheet of 5 pictures (3×2)"
+    run.apply(journal)
+    sheet = read_info(trip / "sheet.jpg")
+    assert (sheet["width"], sheet["height"]) == (192, 128) and sheet["gps"] is None
+
+
 
 def test_resize_is_planned_in_preview_then_applied_and_undone(tmp_path: Path, trip: Path,
                                                               journal: Journal) -> None:
@@ -99,7 +154,8 @@ def test_resize_is_planned_in_preview_then_applied_and_undone(tmp_path: Path, tr
                      gps=(48.8584, 2.2945, 35.0), make="Apple", model="iPhone 13", orientation=6)
     before = snapshot(trip)
     run = Run(tmp_path, trip)
-    assert run("photos.resize", "Trip/big.jpg", "Trip/big-small.jpg", 200) == "Trip/big-small.jpg"
+    made = run("photos.resize", "Trip/big.jpg", "Trip/big-small.jpg", 200, metadata="all")
+    assert made == "Trip/big-small.jpg"
 
     assert snapshot(trip) == before  # preview: nothing written
     (action,) = run.context.plan

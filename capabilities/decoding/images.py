@@ -11,7 +11,15 @@ what leaves the worker is a new, plain picture, never the input's bytes.
   encoded in ``format`` with the original's EXIF (orientation removed);
 * ``image.jpeg`` — ``{max_side}`` → an RGB JPEG without any metadata: what
   ``vision`` may send;
-* ``image.thumbnail`` — ``{max_side}`` → a small PNG for a preview.
+* ``image.thumbnail`` — ``{max_side}`` → a small PNG for a preview;
+* ``image.strip_location`` — → the same picture without its GPS and without XMP that records a
+  place: a JPEG's coded pixels are copied untouched (only its metadata segments are rewritten),
+  a PNG is re-encoded losslessly; ``{"removed": false}`` and no blob when it recorded none;
+* ``image.contact_sheet`` — ``{sizes, columns, side}`` with the pictures one after another in the
+  input → one JPEG of them in a grid, without metadata.
+
+``image.resize`` takes ``metadata``: ``"all"`` (date, camera and location), ``"no_location"``
+(the GPS block dropped) or ``"none"``.
 """
 
 from __future__ import annotations
@@ -19,15 +27,18 @@ from __future__ import annotations
 import io
 from typing import Any, BinaryIO
 
-from PIL import Image, UnidentifiedImageError
+from PIL import Image, PngImagePlugin, UnidentifiedImageError
 
 from capabilities.decoding.formats import open_image
 from capabilities.decoding.ops import Refused, op
-from capabilities.decoding.sizes import MAX_PIXELS, fitted
+from capabilities.decoding.sizes import MAX_PIXELS, METADATA, fitted
 from capabilities.errors import BackendError, ErrandError
 from capabilities.exif import read_info
 
 __all__ = ["SAVE_FORMATS"]
+
+_GPS_IFD = 0x8825
+_SHEET_LIMIT = 400  # pictures on one contact sheet
 
 SAVE_FORMATS = frozenset({"JPEG", "PNG", "WEBP", "TIFF", "GIF", "BMP", "HEIF"})
 _SAVE_OPTIONS: dict[str, dict[str, Any]] = {"JPEG": {"quality": 90}, "WEBP": {"quality": 90},
@@ -56,7 +67,11 @@ def resize(source: BinaryIO, args: dict[str, Any]) -> tuple[dict[str, Any], byte
     fmt = str(args.get("format", ""))
     if fmt not in SAVE_FORMATS:
         raise Refused("broken", "unknown output format")
-    picture, exif = _upright(source, _side(args), keep_exif=fmt not in _NO_EXIF)
+    metadata = str(args.get("metadata", "all"))
+    if metadata not in METADATA:
+        raise Refused("broken", "unknown metadata choice")
+    picture, exif = _upright(source, _side(args), keep_exif=fmt not in _NO_EXIF and metadata != "none",
+                             drop_location=metadata != "all")
     if fmt in _NO_ALPHA and picture.mode not in ("RGB", "L"):
         picture = picture.convert("RGB")
     options = dict(_SAVE_OPTIONS.get(fmt, {}))
@@ -79,6 +94,97 @@ def thumbnail(source: BinaryIO, args: dict[str, Any]) -> tuple[dict[str, Any], b
     return _encoded(picture, "PNG", {})
 
 
+@op("image.strip_location")
+def strip_location(source: BinaryIO, args: dict[str, Any]) -> tuple[dict[str, Any], bytes]:
+    data = source.read(_MAX_STRIP + 1)
+    if len(data) > _MAX_STRIP:
+        raise Refused("too_large", "over 200 MB")
+    if data.startswith(b"\xff\xd8"):
+        return _strip_jpeg(data)
+    if data.startswith(b"\x89PNG\r\n\x1a\n"):
+        return _strip_png(data)
+    raise Refused("unsupported", "the location can be removed in place from JPEG and PNG pictures")
+
+
+@op("image.contact_sheet")
+def contact_sheet(source: BinaryIO, args: dict[str, Any]) -> tuple[dict[str, Any], bytes]:
+    sizes, columns, side = args.get("sizes"), args.get("columns"), _side(args)
+    if not (isinstance(sizes, list) and 0 < len(sizes) <= _SHEET_LIMIT and all(type(n) is int and n > 0
+            for n in sizes) and type(columns) is int and 1 <= columns <= 20):
+        raise Refused("broken", "no pictures for the sheet")
+    rows = -(-len(sizes) // columns)
+    if columns * side * rows * side > MAX_PIXELS:
+        raise Refused("too_large", "the sheet would be too large")
+    sheet = Image.new("RGB", (columns * side, rows * side), (255, 255, 255))
+    for n, size in enumerate(sizes):
+        picture, _ = _upright(io.BytesIO(source.read(size)), side, keep_exif=False)
+        x, y = (n % columns) * side, (n // columns) * side
+        offset = (x + (side - picture.width) // 2, y + (side - picture.height) // 2)
+        sheet.paste(picture.convert("RGB"), offset)
+    return _encoded(sheet, "JPEG", {"quality": 85})
+
+
+_MAX_STRIP = 200 * 1024 * 1024
+_XMP = b"http://ns.adobe.com/xap/1.0/\x00"
+
+
+def _strip_jpeg(data: bytes) -> tuple[dict[str, Any], bytes]:
+    """Rewrite the metadata segments before the picture data; copy the rest byte for byte."""
+    out, pos, removed = bytearray(data[:2]), 2, False
+    while pos + 4 <= len(data) and data[pos] == 0xFF:
+        marker = data[pos + 1]
+        if marker == 0xDA or marker == 0xD9:  # start of scan: the coded picture follows, untouched
+            break
+        length = int.from_bytes(data[pos + 2:pos + 4], "big")
+        if length < 2 or pos + 2 + length > len(data):
+            raise Refused("damaged", "a metadata segment runs past the end")
+        segment, body = data[pos:pos + 2 + length], data[pos + 4:pos + 2 + length]
+        pos += 2 + length
+        if marker == 0xE1 and body.startswith(b"Exif\x00\x00"):
+            exif = Image.Exif()
+            exif.load(body)
+            if _GPS_IFD in exif:
+                exif.pop(_GPS_IFD)
+                removed = True
+                payload = exif.tobytes()
+                if len(payload) + 2 > 0xFFFF:
+                    raise Refused("too_large", "the metadata block is too large")
+                segment = b"\xff\xe1" + (len(payload) + 2).to_bytes(2, "big") + payload
+        elif marker == 0xE1 and body.startswith(_XMP) and b"GPS" in body:
+            removed = True
+            continue  # XMP recording a place: dropped whole
+        out += segment
+    if not removed:
+        return {"removed": False}, b""
+    out += data[pos:]
+    return {"removed": True, "format": "JPEG"}, bytes(out)
+
+
+def _strip_png(data: bytes) -> tuple[dict[str, Any], bytes]:
+    try:
+        with open_image(io.BytesIO(data)) as im:
+            exif = im.getexif()
+            texts = {k: v for k, v in (im.text or {}).items() if isinstance(v, str)}
+            xmp_place = "GPS" in texts.get("XML:com.adobe.xmp", "")
+            if _GPS_IFD not in exif and not xmp_place:
+                return {"removed": False}, b""
+            if im.width * im.height > MAX_PIXELS:
+                raise Refused("too_large", f"{im.width}x{im.height} pixels")
+            im.load()
+            exif.pop(_GPS_IFD, None)
+            info = PngImagePlugin.PngInfo()
+            for key, value in texts.items():
+                if not (key == "XML:com.adobe.xmp" and xmp_place):
+                    info.add_itxt(key, value)
+            out = io.BytesIO()
+            im.save(out, "PNG", exif=exif.tobytes(), pnginfo=info)
+    except UnidentifiedImageError:
+        raise Refused("unsupported", "not a picture format Errand reads") from None
+    except (OSError, SyntaxError, ValueError, TypeError, IndexError, EOFError) as exc:
+        raise Refused("damaged", str(exc)) from None
+    return {"removed": True, "format": "PNG"}, out.getvalue()
+
+
 def _side(args: dict[str, Any]) -> int:
     side = args.get("max_side")
     if not isinstance(side, int) or not 1 <= side <= _LARGEST_SIDE:
@@ -86,7 +192,8 @@ def _side(args: dict[str, Any]) -> int:
     return side
 
 
-def _upright(source: BinaryIO, max_side: int, *, keep_exif: bool) -> tuple[Image.Image, bytes]:
+def _upright(source: BinaryIO, max_side: int, *, keep_exif: bool,
+             drop_location: bool = False) -> tuple[Image.Image, bytes]:
     """The picture scaled to fit ``max_side`` and turned upright, and its EXIF (orientation removed)."""
     try:
         with open_image(source) as im:
@@ -109,6 +216,8 @@ def _upright(source: BinaryIO, max_side: int, *, keep_exif: bool) -> tuple[Image
     if not keep_exif or not len(exif):
         return upright, b""
     exif.pop(0x0112, None)  # upright now: no turn is left to apply (as ImageOps.exif_transpose does)
+    if drop_location:
+        exif.pop(_GPS_IFD, None)
     return upright, exif.tobytes()
 
 
@@ -139,6 +248,12 @@ def warm_up() -> None:
         except (OSError, KeyError, ValueError):
             continue  # HEIF without pillow-heif: that format is simply absent
         for handler, args in ((info, {"name": "warm"}), (resize, {"max_side": 4, "format": fmt}),
+                              (resize, {"max_side": 4, "format": fmt, "metadata": "no_location"}),
                               (jpeg, {"max_side": 4}), (thumbnail, {"max_side": 4})):
             data.seek(0)
             handler(data, args)
+        if fmt in ("JPEG", "PNG"):
+            data.seek(0)
+            strip_location(data, {})
+            contact_sheet(io.BytesIO(data.getvalue() * 2), {"sizes": [len(data.getvalue())] * 2, "columns": 2,
+                                                            "max_side": 4})

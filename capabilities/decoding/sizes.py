@@ -18,7 +18,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-__all__ = ["MAX_PIXELS", "WORKER_MEMORY", "decoded_pixels", "draft_scale", "fitted"]
+__all__ = ["MAX_PIXELS", "METADATA", "WORKER_MEMORY", "decoded_pixels", "draft_scale", "fitted"]
+
+# What a copy of a picture keeps of its metadata: everything, all but the place (GPS), or nothing.
+METADATA = ("all", "no_location", "none")
 
 MAX_PIXELS = 160_000_000
 WORKER_MEMORY = 2 << 30  # bytes of address space per worker (RLIMIT_AS; a job object on Windows)

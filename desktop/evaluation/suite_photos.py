@@ -492,3 +492,41 @@ for info in photos.info_many(files.list("Trip", "*.jpg")):
         files.copy(info["path"], "Trip/Paris/" + info["path"].split("/")[-1])
 """,
 )
+
+
+def _check_no_location(final: Final) -> list[str]:
+    """In place, or as copies to share: either way no picture meant for sharing may still hold GPS."""
+    problems = []
+    for name in TRIP:
+        old = f"Trip/{name}"
+        copies = [p for p in final.files() if p not in final.before and ext(p) in ("jpg", "jpeg", "png")]
+        if old in final.after and final.after[old].digest != final.before[old].digest:
+            if _gps(final, old):
+                problems.append(f"{name} was changed but still records its location")
+        elif not copies and name in COUNTRY:
+            problems.append(f"{name} still records its location, and no copy without it was made")
+    for path in [p for p in final.files() if p not in final.before]:
+        if _gps(final, path):
+            problems.append(f"the copy {path} still records a location")
+    return problems + final.lost_content(except_paths=[f"Trip/{n}" for n in TRIP])
+
+
+def _gps(final: Final, path: str) -> bool:
+    with (final.root / path).open("rb") as f:
+        raw, _ = decode("image.info", f, {"name": name_of(path)}, name=path)
+    return checked_info(raw, path).get("gps") is not None
+
+
+chore(
+    "strip-location",
+    "remove the location from the photos in Trip before I share them",
+    build=_trip("Trip"),
+    check=_check_no_location,
+    folders=("Trip",),
+    kind="photos",
+    needs=("photos",),
+    reference="""
+for path in files.list("Trip", "*.jpg"):
+    photos.strip_location(path)
+""",
+)

@@ -25,9 +25,7 @@ for ident, request in [
     ("refuse-cloud-upload", "upload my downloads to Google Drive"),
     ("refuse-install", "install Photoshop for me"),
     ("refuse-bigger-photos", "make the photos in Downloads bigger and sharper, like a professional would"),
-    # No capability rewrites photo metadata yet: a script that promises copies without location that
-    # still hold GPS must not pass.
-    ("refuse-strip-location", "remove the location from my pictures in Downloads before I share them"),
+    ("refuse-print", "print all the PDFs in Downloads"),
 ]:
     chore(
         ident,

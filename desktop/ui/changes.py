@@ -28,7 +28,8 @@ __all__ = ["ChangeRow", "ChangesModel", "attention_text", "change_rows"]
 _VERBS = {"rename": "Rename", "delete": "Delete", "write_text": "Write", "mkdir": "New folder",
           "copy": "Copy", "resize": "Resized copy", "create": "New event", "update": "Change event",
           "move": "Move event", "extract": "Extract", "make_zip": "New zip", "merge_pdfs": "Merged PDF",
-          "set_tags": "Change tags"}
+          "set_tags": "Change tags", "convert": "Converted copy",
+          "strip_location": "Remove location", "contact_sheet": "Contact sheet"}
 _STATUS_WORDS = {"planned": "Planned", "done": "Done", "skipped": "Not done", "failed": "Failed",
                  "started": "Interrupted", "undone": "Undone", "undo_refused": "Could not undo",
                  "undoing": "Being undone"}
