@@ -41,13 +41,14 @@ def _chunk(kind: bytes, data: bytes) -> bytes:
     return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", crc)
 
 
-def png_bomb(path: Path, width: int = 20_000, height: int = 20_000) -> Path:
-    """A real PNG of ``width × height`` black one-bit pixels, written without holding them."""
-    row = b"\x00" + bytes((width + 7) // 8)  # filter byte + packed bits
-    packer = zlib.compressobj(9)
+def png_bomb(path: Path, width: int = 20_000, height: int = 20_000, *, rgb: bool = False) -> Path:
+    """A real PNG of ``width × height`` black pixels (one-bit grey, or 8-bit RGB: 3 bytes each once
+    decoded), written without holding them."""
+    row = b"\x00" + bytes(3 * width if rgb else (width + 7) // 8)  # filter byte + pixels
+    packer = zlib.compressobj(1)
     parts = [packer.compress(row) for _ in range(height)]
     parts.append(packer.flush())
-    ihdr = struct.pack(">IIBBBBB", width, height, 1, 0, 0, 0, 0)  # 1-bit greyscale
+    ihdr = struct.pack(">IIBBBBB", width, height, 8 if rgb else 1, 2 if rgb else 0, 0, 0, 0)
     _write(path, b"\x89PNG\r\n\x1a\n" + _chunk(b"IHDR", ihdr) + _chunk(b"IDAT", b"".join(parts))
                      + _chunk(b"IEND", b""))
     return path
