@@ -18,7 +18,6 @@ its EPS plugin runs the system's Ghostscript on what it opens. So:
 
 from __future__ import annotations
 
-import importlib
 import importlib.abc
 import sys
 from typing import Any, BinaryIO
@@ -36,10 +35,18 @@ _state: dict[str, Any] = {"ready": False, "heif": None}
 def _prepare() -> None:
     if _state["ready"]:
         return
-    from PIL import Image
+    # Named one by one (not imported by name strings) so an installer's import analysis ships them.
+    from PIL import (  # noqa: F401
+        BmpImagePlugin,
+        GifImagePlugin,
+        Image,
+        JpegImagePlugin,
+        MpoImagePlugin,
+        PngImagePlugin,
+        TiffImagePlugin,
+        WebPImagePlugin,
+    )
 
-    for plugin in _PLUGINS:
-        importlib.import_module(f"PIL.{plugin}")
     Image.preinit()  # marks the common plugins as loaded, so open/save do not import more
     _state["ready"] = True
 

@@ -22,7 +22,7 @@ import socket
 import sys
 import warnings
 
-from capabilities.decoding import confine, ops
+from capabilities.decoding import confine, images, ops  # noqa: F401  (images: named for installers)
 from capabilities.decoding.protocol import Channel, ChannelClosed, PipeChannel, SocketChannel
 
 __all__ = ["MODULES", "main"]
