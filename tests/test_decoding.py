@@ -191,3 +191,23 @@ def test_a_worker_started_from_a_short_lived_thread_outlives_that_thread(tmp_pat
         assert header["ok"] and pool.workers()[0] is worker
     finally:
         pool.close()
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="a shell launcher stands in for the frozen app")
+def test_the_installed_app_starts_its_own_executable_as_the_worker(tmp_path: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """A frozen app has no ``python -c``: the pool runs the app with --errand-decoder-worker."""
+    app = tmp_path / "errand"
+    main = f"{ROOT}/packaging/errand_main.py"
+    app.write_text(f"#!/bin/sh\nPYTHONPATH={ROOT} exec {sys.executable} {main} \"$@\"\n")
+    app.chmod(0o755)
+    monkeypatch.setattr(sys, "frozen", True, raising=False)
+    monkeypatch.setattr(sys, "executable", str(app))
+    pool = Pool()
+    try:
+        gif = make_photo(tmp_path / "a.gif").read_bytes()
+        header, _, _ = pool.request({"op": "image.info", "args": {}}, gif)
+        assert header["ok"] and header["result"]["format"] == "GIF"
+        assert pool.workers()[0].report["rlimits"]
+    finally:
+        pool.close()
