@@ -23,7 +23,7 @@ from capabilities.folders import folder_grants
 from capabilities.journal import Journal
 from capabilities.registry import instantiate
 from tests.files_support import snapshot
-from tests.hostile_files import bmp_rle, cut, fake_ghostscript, png_bomb, postscript, scribble
+from tests.hostile_files import bmp_rle, cut, declare_size, fake_ghostscript, png_bomb, postscript, scribble
 from tests.imagefactory import make_photo
 from tests.photos_support import Run
 
@@ -248,3 +248,29 @@ def test_vision_sends_nothing_for_a_hostile_file(tmp_path: Path, gs_trap: Path) 
     with pytest.raises(DecodeError, match="too large to read safely"):
         run("vision.caption", {"args": ["Trip/b.png"], "kwargs": {}})
     assert sent == [] and not gs_trap.exists()
+
+
+@pytest.mark.parametrize(("suffix", "width", "height"), [(".png", 30_000, 30_000), (".gif", 65_535, 65_535),
+                                                          (".bmp", 40_000, 40_000)])
+def test_a_header_that_lies_about_the_size_fails_alone(tmp_path: Path, suffix: str, width: int,
+                                                       height: int) -> None:
+    trip = tmp_path / "Trip"
+    declare_size(make_photo(tmp_path / f"real{suffix}"), trip / f"liar{suffix}", width, height)
+    make_photo(trip / "fine.png")
+    run = Run(tmp_path, trip)
+    liar, fine = run("photos.info_many", [f"Trip/liar{suffix}", "Trip/fine.png"])
+    assert fine["format"] == "PNG" and (liar["width"], liar["height"]) == (width, height)
+    with pytest.raises(CallError, match="too large to read safely"):
+        run("photos.resize", f"Trip/liar{suffix}", "Trip/small.jpg", 800)
+
+
+def test_a_jpeg_that_lies_about_its_size_is_read_at_an_eighth_within_the_limit(tmp_path: Path,
+                                                                                journal: Journal) -> None:
+    trip = tmp_path / "Trip"
+    declare_size(make_photo(tmp_path / "real.jpg"), trip / "liar.jpg", 60_000, 60_000)  # 3.6 gigapixels
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    run = Run(tmp_path, trip)
+    run("photos.resize", "Trip/liar.jpg", "Trip/small.jpg", 800)  # 7,500² decoded: within MAX_PIXELS
+    assert _apply(run, journal).ok  # the missing data decodes as grey, as in any viewer
+    assert (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - peak) / 1024 < 60
+    assert Run(tmp_path, trip)("photos.info", "Trip/small.jpg")["width"] == 800
