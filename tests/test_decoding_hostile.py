@@ -274,3 +274,36 @@ def test_a_jpeg_that_lies_about_its_size_is_read_at_an_eighth_within_the_limit(t
     assert _apply(run, journal).ok  # the missing data decodes as grey, as in any viewer
     assert (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - peak) / 1024 < 60
     assert Run(tmp_path, trip)("photos.info", "Trip/small.jpg")["width"] == 800
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_the_issue_attack_a_script_writes_postscript_and_asks_for_it(
+        tmp_path: Path, gs_trap: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """#14's attack in a --preview-only run: planned PostScript read by photos and vision."""
+    import json
+
+    from desktop.cli import main
+
+    trip = tmp_path / "Trip"
+    make_photo(trip / "IMG_0001.jpg")
+    victim = tmp_path / "outside.txt"
+    eps = postscript(tmp_path / "payload.eps", victim).read_text()
+    script = tmp_path / "attack.py"
+    script.write_text(f"files.write_text('Trip/x.jpg', {eps!r})\n"
+                      "answers = []\n"
+                      "for call in (lambda: photos.info('Trip/x.jpg'),\n"
+                      "             lambda: vision.caption('Trip/x.jpg')):\n"
+                      "    try:\n"
+                      "        answers.append(call())\n"
+                      "    except Exception as exc:\n"
+                      "        answers.append(type(exc).__name__ + ': ' + str(exc))\n"
+                      "result = answers\n")
+    before = snapshot(trip)
+    code = main(["run", str(script), "--grant", f"files={trip}", "--grant", "photos", "--grant",
+                 "vision=openai/x;host=127.0.0.1;pictures=3", "--preview-only", "--json"])
+    out = json.loads(capsys.readouterr().out)  # exactly one JSON answer on stdout
+    assert code == 0 and out["status"] != "applied"
+    assert "Trip/x.jpg is not an image Errand can read." in out["result"][0]
+    assert "written by this chore" in out["result"][1]
+    assert snapshot(trip) == before and not victim.exists() and not gs_trap.exists()
+    assert _processes_named("gs") == []
