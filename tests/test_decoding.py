@@ -211,3 +211,15 @@ def test_the_installed_app_starts_its_own_executable_as_the_worker(tmp_path: Pat
         assert pool.workers()[0].report["rlimits"]
     finally:
         pool.close()
+
+
+def test_a_worker_that_cannot_start_is_errands_fault_not_the_files() -> None:
+    from capabilities.decoding.pool import WorkerDied
+
+    pool = Pool(memory=40 << 20)  # too little for Python and Pillow to start in
+    try:
+        with pytest.raises(WorkerDied) as caught:
+            pool.request({"op": "image.info", "args": {}}, b"")
+        assert caught.value.kind == "broken"
+    finally:
+        pool.close()

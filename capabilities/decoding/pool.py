@@ -62,6 +62,9 @@ class Worker:
         try:
             self.process, self.channel = self._start(memory)
             header, _blob, _fds = self._receive(_START_SECONDS)
+        except WorkerDied:
+            self.stop()
+            raise WorkerDied("broken") from None  # it never read a file: Errand's fault, not one's
         except BaseException:
             self.stop()
             raise

@@ -72,8 +72,10 @@ def serve(channel: Channel) -> None:
         except ChannelClosed:
             os._exit(0)
         budget = header.get("cpu")
-        confine.call_budget(budget if isinstance(budget, int) and 0 < budget <= 600 else 30)
+        retire = confine.call_budget(budget if isinstance(budget, int) and 0 < budget <= 600 else 30)
         answer, out = ops.run(header, blob, fds)
+        if retire:
+            answer["retire"] = True
         try:
             try:
                 channel.send(answer, out)
