@@ -103,3 +103,10 @@ def lock_plugins() -> None:
     sys.meta_path.insert(0, _PluginGuard())
     Image._plugins[:] = [p for p in Image._plugins if p in _PLUGINS]  # type: ignore[attr-defined]
     Image._initialized = 2  # type: ignore[attr-defined]  # init() has nothing left to import
+    keep = set(allowed()) | {"MPO"}  # MPO: JPEG's opener hands multi-picture files to it
+    for registry in (Image.OPEN, Image.SAVE, Image.SAVE_ALL, Image.MIME):
+        for name in [n for n in registry if n not in keep]:
+            del registry[name]  # e.g. PPM, which Pillow's preinit() registers unasked
+    for suffix in [s for s, name in Image.EXTENSION.items() if name not in keep]:
+        del Image.EXTENSION[suffix]
+    Image.ID[:] = [name for name in Image.ID if name in Image.OPEN]
