@@ -309,3 +309,45 @@ def test_the_issue_attack_a_script_writes_postscript_and_asks_for_it(
     assert "written by this chore" in out["result"][1]
     assert snapshot(trip) == before and not victim.exists() and not gs_trap.exists()
     assert _processes_named("gs") == []
+
+
+SORT_BY_DATE = """\
+src = inputs["path"]
+taken = photos.info(src)["taken"] or "undated"
+files.rename(src, "Work/Done/" + taken[:10] + "-" + inputs["name"])
+return taken
+"""
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_a_postscript_photo_arriving_in_a_watched_folder_fails_alone(sandbox: Any, work: Path,
+                                                                      gs_trap: Path) -> None:
+    """#14: the same attack from an automation, when such a file lands in a watched folder."""
+    from capabilities.journal import Journal
+    from desktop import automations
+    from desktop.assistant import Assistant
+    from desktop.grants import parse_grants
+    from desktop.paths import database_path
+    from tests.test_automations import Events, runner, triggered_runs, wait_until
+
+    journal = Journal(database_path())
+    try:
+        assistant = Assistant(journal=journal, sandbox=sandbox)
+        automations.add(journal, "sort photos", work / "Inbox", SORT_BY_DATE,
+                        parse_grants([f"files={work}", "photos"]), request="sort photos by date")
+        events = Events()
+        victim = work.parent / "outside.txt"
+        with runner(assistant, events):
+            postscript(work / "Inbox" / "evil.jpg", victim)
+            make_photo(work / "Inbox" / "IMG_1.jpg", taken="2024-07-14 09:15:00")
+            wait_until(lambda: events.kinds("ran") and events.kinds("failed"), 60, "not both handled")
+        assert "not an image Errand can read" in events.kinds("failed")[0][2]
+        by_file = {r["trigger"]["path"]: r for r in triggered_runs(journal)}
+        assert by_file["Work/Inbox/IMG_1.jpg"]["status"] == "applied"
+        assert (work / "Done" / "2024-07-14-IMG_1.jpg").exists()
+        failed = by_file["Work/Inbox/evil.jpg"]
+        assert failed["status"] != "applied" and "not an image Errand can read" in str(failed["error"])
+        assert (work / "Inbox" / "evil.jpg").exists()  # left where it was
+        assert not victim.exists() and not gs_trap.exists() and _processes_named("gs") == []
+    finally:
+        journal.close()
