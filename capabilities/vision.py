@@ -13,7 +13,9 @@ This is the one capability whose data leaves the computer, so:
   metadata (no GPS position leaves with it); the file's own bytes never do;
 - the network call is not made here: capabilities import no model provider.
   It is the injected service ``context.services["caption"]``, a callable
-  ``(jpeg_bytes) -> {"caption", "tags"}`` built by the desktop layer;
+  ``(jpeg_bytes) -> {"caption", "tags"}`` built by the desktop layer; a
+  service that declares where it sends (a ``recipient`` attribute,
+  ``(model, host)``) is refused when that is not the grant's recipient;
 - answers are cached by the picture's content hash and the model in
   ``context.services["caption_cache"]`` (the journal's ``cached_caption`` /
   ``store_caption``, or any object with ``get(hash, model)`` /
@@ -83,7 +85,7 @@ class Vision(Capability):
     @read
     def caption(self, path: str) -> dict[str, Any]:
         """Describe a picture: {caption: one sentence, tags: [words]} (sent, downscaled, to the model)."""
-        model, _provider_name, _host, allowed = recipient(self._target())
+        model, _provider_name, host, allowed = recipient(self._target())
         folders = view(self.context)
         parts = folders.folders.parts(path)  # inside some granted folder, or refused
         node = folders.node(parts)
@@ -105,6 +107,7 @@ class Vision(Capability):
                              "be one more.", "Run it again on fewer pictures.")
         jpeg = downscale(data, name=repr(path), timeout=self.context.remaining(60.0))
         service = self._service()
+        _check_recipient(service, model, host if ";host=" in self._target() else None)
         self._sent.add(digest)
         answer = _normalise(service(jpeg), path)
         _cache_put(cache, digest, model, answer)
@@ -124,6 +127,19 @@ class Vision(Capability):
             raise BackendError("No vision model is set up for this run, so pictures cannot be described.",
                                _SETTINGS_HINT)
         return service
+
+
+def _check_recipient(service: Any, model: str, host: str | None) -> None:
+    """A service that says where it sends (``recipient``: ``(model, host)``) must send where the grant
+    says; a grant from before hosts were named (``host`` None) is held to its model."""
+    declared = getattr(service, "recipient", None)
+    if not (isinstance(declared, tuple) and len(declared) == 2):
+        return
+    if declared[0] != model or (host is not None and declared[1] != host):
+        allowed = f"{model} at {host}" if host else model
+        raise GrantError(f"The vision model changed since this chore was allowed: it would now go to "
+                         f"{declared[0]} at {declared[1]}, not {allowed}.",
+                         "Allow the chore again, so you approve where the pictures go.")
 
 
 def _normalise(answer: Any, path: str) -> dict[str, Any]:

@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from importlib import resources
 from typing import Any
 
+from capabilities.vision_recipient import recipient, vision_target
 from desktop.errors import (
     ErrandError,
     ModelAuthError,
@@ -154,6 +155,9 @@ def caption_service(settings: ModelSettings, record_exchange: Callable[[dict[str
                              "latency_ms": round(answer.latency_ms)})
         return result
 
+    # Where the pictures go, so the vision capability can check it is what the person allowed.
+    who = recipient(vision_target(model, settings.api_base, 0))
+    caption.recipient = (who.model, who.host)  # type: ignore[attr-defined]
     return caption
 
 

@@ -56,11 +56,19 @@ class _LazyCaption:
         self._service: Callable[[bytes], dict[str, Any]] | None = None
 
     def __call__(self, jpeg_bytes: bytes) -> dict[str, Any]:
+        return self._bound()(jpeg_bytes)
+
+    @property
+    def recipient(self) -> tuple[str, str] | None:
+        """(model, host) the pictures would go to: vision refuses one that is not the grant's."""
+        return getattr(self._bound(), "recipient", None)
+
+    def _bound(self) -> Callable[[bytes], dict[str, Any]]:
         if self._service is None:
             from desktop.llm import caption_service
 
             self._service = caption_service(model_settings())
-        return self._service(jpeg_bytes)
+        return self._service
 
 
 class _LazyCache:

@@ -8,6 +8,7 @@
 * ``bmp_rle`` — an 8-bit run-length BMP declaring a large picture in a small
   file (the "2.6 MB BMP that takes 1.1 GB");
 * ``cut`` / ``scribble`` — a real file truncated, or with its middle overwritten;
+* ``declare_size`` — a real file whose header claims a far larger picture;
 * ``fake_ghostscript`` — a ``gs`` on a PATH folder that records being run.
 """
 
@@ -19,7 +20,7 @@ import struct
 import zlib
 from pathlib import Path
 
-__all__ = ["bmp_rle", "cut", "fake_ghostscript", "png_bomb", "postscript", "scribble"]
+__all__ = ["bmp_rle", "cut", "declare_size", "fake_ghostscript", "png_bomb", "postscript", "scribble"]
 
 
 def postscript(path: Path, victim: Path) -> Path:
@@ -41,13 +42,14 @@ def _chunk(kind: bytes, data: bytes) -> bytes:
     return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", crc)
 
 
-def png_bomb(path: Path, width: int = 20_000, height: int = 20_000) -> Path:
-    """A real PNG of ``width × height`` black one-bit pixels, written without holding them."""
-    row = b"\x00" + bytes((width + 7) // 8)  # filter byte + packed bits
-    packer = zlib.compressobj(9)
+def png_bomb(path: Path, width: int = 20_000, height: int = 20_000, *, rgb: bool = False) -> Path:
+    """A real PNG of ``width × height`` black pixels (one-bit grey, or 8-bit RGB: 3 bytes each once
+    decoded), written without holding them."""
+    row = b"\x00" + bytes(3 * width if rgb else (width + 7) // 8)  # filter byte + pixels
+    packer = zlib.compressobj(1)
     parts = [packer.compress(row) for _ in range(height)]
     parts.append(packer.flush())
-    ihdr = struct.pack(">IIBBBBB", width, height, 1, 0, 0, 0, 0)  # 1-bit greyscale
+    ihdr = struct.pack(">IIBBBBB", width, height, 8 if rgb else 1, 2 if rgb else 0, 0, 0, 0)
     _write(path, b"\x89PNG\r\n\x1a\n" + _chunk(b"IHDR", ihdr) + _chunk(b"IDAT", b"".join(parts))
                      + _chunk(b"IEND", b""))
     return path
@@ -99,3 +101,25 @@ def fake_ghostscript(folder: Path, marker: Path) -> Path:
     gs.chmod(gs.stat().st_mode | stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH)
     os.utime(gs)
     return gs
+
+
+def declare_size(source: Path, path: Path, width: int, height: int) -> Path:
+    """A real JPEG, PNG, GIF or BMP whose header claims ``width × height`` (its pixels stay small)."""
+    data = bytearray(source.read_bytes())
+    kind = source.suffix.lower()
+    if kind in (".jpg", ".jpeg"):
+        at = data.index(b"\xff\xc0") + 5  # SOF0: length, precision, then height and width
+        data[at:at + 4] = struct.pack(">HH", height, width)
+    elif kind == ".png":
+        data[16:24] = struct.pack(">II", width, height)
+        data[29:33] = struct.pack(">I", zlib.crc32(bytes(data[12:29])) & 0xFFFFFFFF)
+    elif kind == ".gif":
+        data[6:10] = struct.pack("<HH", width, height)  # the logical screen
+        at = data.index(b"\x2c", 13)  # the first image descriptor
+        data[at + 5:at + 9] = struct.pack("<HH", width, height)
+    elif kind == ".bmp":
+        data[18:26] = struct.pack("<ii", width, height)
+    else:
+        raise ValueError(f"declare_size: {kind} is not handled")
+    _write(path, bytes(data))
+    return path

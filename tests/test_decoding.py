@@ -15,6 +15,7 @@ import pytest
 
 from capabilities.decoding import DecodeError, decode, describe_limits, landlock, seccomp
 from capabilities.decoding.pool import Pool
+from tests.hostile_files import png_bomb
 from tests.imagefactory import make_photo
 
 ROOT = str(Path(__file__).resolve().parent.parent)
@@ -50,7 +51,7 @@ def test_the_worker_has_no_output_an_empty_folder_and_an_empty_environment(monke
         assert os.readlink(proc / "fd/0") == os.readlink(proc / "fd/1") == os.readlink(proc / "fd/2") \
             == "/dev/null"
         assert os.readlink(proc / "cwd") == worker.tmp and os.listdir(worker.tmp) == []
-        assert (proc / "environ").read_bytes() == b""
+        assert (proc / "environ").read_bytes() == b"MALLOC_ARENA_MAX=2\x00"  # nothing of Errand's
         assert worker.report["rlimits"]
         tmp = worker.tmp
     finally:
@@ -151,14 +152,14 @@ def test_a_worker_that_does_not_answer_in_time_is_killed_and_the_next_call_works
 
 
 def test_a_worker_out_of_memory_fails_only_its_call(tmp_path: Path) -> None:
-    big = make_photo(tmp_path / "big.png", size=(6000, 6000))  # 108 MB of RGB pixels once decoded
-    pool = Pool(memory=320 << 20)  # the interpreter and Pillow take most of 320 MB already
+    big = png_bomb(tmp_path / "big.png", 8000, 8000, rgb=True)  # 64 MP: 192 MB of pixels once decoded
+    pool = Pool(memory=280 << 20)  # a started worker takes 35–150 MB of address space (libheif threads)
     try:
         header, _, _ = pool.request({"op": "image.resize", "args": {"max_side": 64, "format": "PNG"}},
                                     big.read_bytes())
         assert header == {"ok": False, "kind": "memory", "detail": "", "retire": True}
         again, _, _ = pool.request({"op": "image.info", "args": {}}, big.read_bytes())
-        assert again["ok"] and again["result"]["height"] == 6000  # a fresh worker answered
+        assert again["ok"] and again["result"]["height"] == 8000  # a fresh worker answered
     finally:
         pool.close()
 
@@ -188,5 +189,37 @@ def test_a_worker_started_from_a_short_lived_thread_outlives_that_thread(tmp_pat
         assert worker.alive()
         header, _, _ = pool.request({"op": "image.info", "args": {}}, photo)
         assert header["ok"] and pool.workers()[0] is worker
+    finally:
+        pool.close()
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="a shell launcher stands in for the frozen app")
+def test_the_installed_app_starts_its_own_executable_as_the_worker(tmp_path: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """A frozen app has no ``python -c``: the pool runs the app with --errand-decoder-worker."""
+    app = tmp_path / "errand"
+    main = f"{ROOT}/packaging/errand_main.py"
+    app.write_text(f"#!/bin/sh\nPYTHONPATH={ROOT} exec {sys.executable} {main} \"$@\"\n")
+    app.chmod(0o755)
+    monkeypatch.setattr(sys, "frozen", True, raising=False)
+    monkeypatch.setattr(sys, "executable", str(app))
+    pool = Pool()
+    try:
+        gif = make_photo(tmp_path / "a.gif").read_bytes()
+        header, _, _ = pool.request({"op": "image.info", "args": {}}, gif)
+        assert header["ok"] and header["result"]["format"] == "GIF"
+        assert pool.workers()[0].report["rlimits"]
+    finally:
+        pool.close()
+
+
+def test_a_worker_that_cannot_start_is_errands_fault_not_the_files() -> None:
+    from capabilities.decoding.pool import WorkerDied
+
+    pool = Pool(memory=4 << 20)  # too little for Pillow to load in
+    try:
+        with pytest.raises(WorkerDied) as caught:
+            pool.request({"op": "image.info", "args": {}}, b"")
+        assert caught.value.kind == "broken"
     finally:
         pool.close()

@@ -23,7 +23,7 @@ from capabilities.folders import folder_grants
 from capabilities.journal import Journal
 from capabilities.registry import instantiate
 from tests.files_support import snapshot
-from tests.hostile_files import bmp_rle, cut, fake_ghostscript, png_bomb, postscript, scribble
+from tests.hostile_files import bmp_rle, cut, declare_size, fake_ghostscript, png_bomb, postscript, scribble
 from tests.imagefactory import make_photo
 from tests.photos_support import Run
 
@@ -105,10 +105,12 @@ def test_the_locked_plugin_list_never_loads_eps_even_when_pillow_is_asked_for_ev
             print("eps-importable")
         except ImportError:
             print("eps-refused")
+        print(",".join(sorted(Image.OPEN)))
         """)
     env = {**os.environ}
     locked = subprocess.run([sys.executable, "-c", check, "locked"], capture_output=True, text=True, env=env)
-    assert locked.stdout.split() == ["UnidentifiedImageError", "eps-refused"], locked.stderr
+    only = "BMP,GIF,HEIF,JPEG,PNG,TIFF,WEBP"  # registered: nothing else, not even PPM
+    assert locked.stdout.split() == ["UnidentifiedImageError", "eps-refused", only], locked.stderr
     assert not gs_trap.exists()
     # The same file with Pillow as it comes: its EPS plugin runs Ghostscript (our fake one).
     plain = subprocess.run([sys.executable, "-c", check, "plain"], capture_output=True, text=True, env=env)
@@ -248,3 +250,104 @@ def test_vision_sends_nothing_for_a_hostile_file(tmp_path: Path, gs_trap: Path) 
     with pytest.raises(DecodeError, match="too large to read safely"):
         run("vision.caption", {"args": ["Trip/b.png"], "kwargs": {}})
     assert sent == [] and not gs_trap.exists()
+
+
+@pytest.mark.parametrize(("suffix", "width", "height"), [(".png", 30_000, 30_000), (".gif", 65_535, 65_535),
+                                                          (".bmp", 40_000, 40_000)])
+def test_a_header_that_lies_about_the_size_fails_alone(tmp_path: Path, suffix: str, width: int,
+                                                       height: int) -> None:
+    trip = tmp_path / "Trip"
+    declare_size(make_photo(tmp_path / f"real{suffix}"), trip / f"liar{suffix}", width, height)
+    make_photo(trip / "fine.png")
+    run = Run(tmp_path, trip)
+    liar, fine = run("photos.info_many", [f"Trip/liar{suffix}", "Trip/fine.png"])
+    assert fine["format"] == "PNG" and (liar["width"], liar["height"]) == (width, height)
+    with pytest.raises(CallError, match="too large to read safely"):
+        run("photos.resize", f"Trip/liar{suffix}", "Trip/small.jpg", 800)
+
+
+def test_a_jpeg_that_lies_about_its_size_is_read_at_an_eighth_within_the_limit(tmp_path: Path,
+                                                                                journal: Journal) -> None:
+    trip = tmp_path / "Trip"
+    declare_size(make_photo(tmp_path / "real.jpg"), trip / "liar.jpg", 60_000, 60_000)  # 3.6 gigapixels
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    run = Run(tmp_path, trip)
+    run("photos.resize", "Trip/liar.jpg", "Trip/small.jpg", 800)  # 7,500² decoded: within MAX_PIXELS
+    assert _apply(run, journal).ok  # the missing data decodes as grey, as in any viewer
+    assert (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - peak) / 1024 < 60
+    assert Run(tmp_path, trip)("photos.info", "Trip/small.jpg")["width"] == 800
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_the_issue_attack_a_script_writes_postscript_and_asks_for_it(
+        tmp_path: Path, gs_trap: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """#14's attack in a --preview-only run: planned PostScript read by photos and vision."""
+    import json
+
+    from desktop.cli import main
+
+    trip = tmp_path / "Trip"
+    make_photo(trip / "IMG_0001.jpg")
+    victim = tmp_path / "outside.txt"
+    eps = postscript(tmp_path / "payload.eps", victim).read_text()
+    script = tmp_path / "attack.py"
+    script.write_text(f"files.write_text('Trip/x.jpg', {eps!r})\n"
+                      "answers = []\n"
+                      "for call in (lambda: photos.info('Trip/x.jpg'),\n"
+                      "             lambda: vision.caption('Trip/x.jpg')):\n"
+                      "    try:\n"
+                      "        answers.append(call())\n"
+                      "    except Exception as exc:\n"
+                      "        answers.append(type(exc).__name__ + ': ' + str(exc))\n"
+                      "result = answers\n")
+    before = snapshot(trip)
+    code = main(["run", str(script), "--grant", f"files={trip}", "--grant", "photos", "--grant",
+                 "vision=openai/x;host=127.0.0.1;pictures=3", "--preview-only", "--json"])
+    out = json.loads(capsys.readouterr().out)  # exactly one JSON answer on stdout
+    assert code == 0 and out["status"] != "applied"
+    assert "Trip/x.jpg is not an image Errand can read." in out["result"][0]
+    assert "written by this chore" in out["result"][1]
+    assert snapshot(trip) == before and not victim.exists() and not gs_trap.exists()
+    assert _processes_named("gs") == []
+
+
+SORT_BY_DATE = """\
+src = inputs["path"]
+taken = photos.info(src)["taken"] or "undated"
+files.rename(src, "Work/Done/" + taken[:10] + "-" + inputs["name"])
+return taken
+"""
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_a_postscript_photo_arriving_in_a_watched_folder_fails_alone(sandbox: Any, work: Path,
+                                                                      gs_trap: Path) -> None:
+    """#14: the same attack from an automation, when such a file lands in a watched folder."""
+    from capabilities.journal import Journal
+    from desktop import automations
+    from desktop.assistant import Assistant
+    from desktop.grants import parse_grants
+    from desktop.paths import database_path
+    from tests.test_automations import Events, runner, triggered_runs, wait_until
+
+    journal = Journal(database_path())
+    try:
+        assistant = Assistant(journal=journal, sandbox=sandbox)
+        automations.add(journal, "sort photos", work / "Inbox", SORT_BY_DATE,
+                        parse_grants([f"files={work}", "photos"]), request="sort photos by date")
+        events = Events()
+        victim = work.parent / "outside.txt"
+        with runner(assistant, events):
+            postscript(work / "Inbox" / "evil.jpg", victim)
+            make_photo(work / "Inbox" / "IMG_1.jpg", taken="2024-07-14 09:15:00")
+            wait_until(lambda: events.kinds("ran") and events.kinds("failed"), 60, "not both handled")
+        assert "not an image Errand can read" in events.kinds("failed")[0][2]
+        by_file = {r["trigger"]["path"]: r for r in triggered_runs(journal)}
+        assert by_file["Work/Inbox/IMG_1.jpg"]["status"] == "applied"
+        assert (work / "Done" / "2024-07-14-IMG_1.jpg").exists()
+        failed = by_file["Work/Inbox/evil.jpg"]
+        assert failed["status"] != "applied" and "not an image Errand can read" in str(failed["error"])
+        assert (work / "Inbox" / "evil.jpg").exists()  # left where it was
+        assert not victim.exists() and not gs_trap.exists() and _processes_named("gs") == []
+    finally:
+        journal.close()

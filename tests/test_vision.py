@@ -166,12 +166,14 @@ def test_the_planned_grant_counts_the_pictures_in_the_granted_folders(pictures: 
 
 def test_no_picture_past_the_granted_count_is_sent(pictures: Path, fake_openai: FakeOpenAI,
                                                    journal: Journal) -> None:
+    from capabilities.vision_recipient import vision_target
+
     _photo(pictures / "b.jpg", (300, 200))
     fake_openai.reply(ANSWER)
     settings = llm.ModelSettings(model="openai/planner", api_base=fake_openai.url, api_key=KEY,
                                  vision_model=fake_openai.model, timeout=10.0)
     grants = [Grant("files", target=str(pictures), mode="ro", label="Trip"),
-              Grant("vision", target=f"{fake_openai.model};host=127.0.0.1;pictures=1")]
+              Grant("vision", target=vision_target(fake_openai.model, fake_openai.url, 1))]
     run = Dispatcher(instantiate(grants, RunContext(services={"caption": llm.caption_service(settings)})))
     assert _caption(run, "Trip/a.jpg")["caption"].startswith("A red field")
     with pytest.raises(GrantError, match="may send 1 picture to describe"):
@@ -200,3 +202,45 @@ def test_what_is_sent_is_a_new_jpeg_made_by_the_worker_not_the_file(pictures: Pa
     assert jpeg != small.read_bytes() and b"TestCam" not in jpeg
     with Image.open(io.BytesIO(jpeg)) as seen:
         assert seen.size == (200, 100) and not seen.getexif()
+
+
+def test_a_service_that_would_send_elsewhere_than_the_grant_says_is_refused(pictures: Path) -> None:
+    sent: list[bytes] = []
+
+    class Caption:
+        recipient = ("openai/gpt-4o", "api.openai.com")  # Settings changed since the grant was given
+
+        def __call__(self, jpeg: bytes) -> dict[str, Any]:
+            sent.append(jpeg)
+            return {"caption": "x"}
+
+    grants = [Grant("files", target=str(pictures), mode="ro", label="Trip"),
+              Grant("vision", target="openai/llava;host=127.0.0.1:8080;pictures=5")]
+    run = Dispatcher(instantiate(grants, RunContext(services={"caption": Caption()})))
+    with pytest.raises(GrantError, match="changed since this chore was allowed"):
+        _caption(run, "Trip/a.jpg")
+    assert sent == []
+    Caption.recipient = ("openai/llava", "127.0.0.1:8080")
+    assert _caption(run, "Trip/a.jpg") == {"caption": "x", "tags": []} and len(sent) == 1
+
+
+def test_the_planned_grant_and_the_settings_service_agree_until_settings_change(
+        pictures: Path, fake_openai: FakeOpenAI) -> None:
+    from desktop.planning import Plan, complete_grants
+    from desktop.settings import Settings
+
+    fake_openai.reply(ANSWER)
+    settings = Settings(model="openai/planner", api_base=fake_openai.url, vision_model=fake_openai.model)
+    plan = Plan(script="result = 1", summary="Caption.", planner="model", needed={"vision"})
+    grants, _ = complete_grants(plan, [Grant("files", str(pictures), "ro", label="Trip")], settings,
+                                allow_vision=True)
+    same = llm.ModelSettings(model="openai/planner", api_base=fake_openai.url, api_key=KEY,
+                             vision_model=fake_openai.model, timeout=10.0)
+    moved = llm.ModelSettings(model="openai/planner", api_base="https://elsewhere.example/v1", api_key=KEY,
+                              vision_model=fake_openai.model, timeout=10.0)
+    agreed = Dispatcher(instantiate(grants, RunContext(services={"caption": llm.caption_service(same)})))
+    assert _caption(agreed, "Trip/a.jpg")["tags"] == ["field", "sky"]
+    changed = Dispatcher(instantiate(grants, RunContext(services={"caption": llm.caption_service(moved)})))
+    with pytest.raises(GrantError, match=r"elsewhere\.example"):
+        _caption(changed, "Trip/copy-of-a.jpg")
+    assert len(fake_openai.requests) == 1

@@ -96,15 +96,21 @@ def _seatbelt() -> bool:
     return True
 
 
-def call_budget(seconds: int) -> None:
-    """Let the next request use at most ``seconds`` of CPU (POSIX; Windows is timed by the pool)."""
+def call_budget(seconds: int) -> bool:
+    """Let the next request use at most ``seconds`` of CPU (POSIX; Windows is timed by the pool).
+
+    Returns True when the worker has used most of its lifetime's CPU: it answers this request,
+    then retires, and the pool starts a fresh one.
+    """
     if sys.platform == "win32":
-        return
+        return False
     import resource
 
     usage = resource.getrusage(resource.RUSAGE_SELF)
     used = int(usage.ru_utime + usage.ru_stime) + 1
     _soft, hard = resource.getrlimit(resource.RLIMIT_CPU)
-    if hard != resource.RLIM_INFINITY and used + seconds >= hard:
-        os._exit(4)  # retired: the pool replaces a worker that has used its lifetime's CPU
-    resource.setrlimit(resource.RLIMIT_CPU, (used + seconds, hard))
+    if hard == resource.RLIM_INFINITY:
+        resource.setrlimit(resource.RLIMIT_CPU, (used + seconds, hard))
+        return False
+    resource.setrlimit(resource.RLIMIT_CPU, (min(used + seconds, hard), hard))
+    return used + 2 * seconds >= hard

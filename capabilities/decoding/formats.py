@@ -18,7 +18,6 @@ its EPS plugin runs the system's Ghostscript on what it opens. So:
 
 from __future__ import annotations
 
-import importlib
 import importlib.abc
 import sys
 from typing import Any, BinaryIO
@@ -36,10 +35,18 @@ _state: dict[str, Any] = {"ready": False, "heif": None}
 def _prepare() -> None:
     if _state["ready"]:
         return
-    from PIL import Image
+    # Named one by one (not imported by name strings) so an installer's import analysis ships them.
+    from PIL import (  # noqa: F401
+        BmpImagePlugin,
+        GifImagePlugin,
+        Image,
+        JpegImagePlugin,
+        MpoImagePlugin,
+        PngImagePlugin,
+        TiffImagePlugin,
+        WebPImagePlugin,
+    )
 
-    for plugin in _PLUGINS:
-        importlib.import_module(f"PIL.{plugin}")
     Image.preinit()  # marks the common plugins as loaded, so open/save do not import more
     _state["ready"] = True
 
@@ -96,3 +103,10 @@ def lock_plugins() -> None:
     sys.meta_path.insert(0, _PluginGuard())
     Image._plugins[:] = [p for p in Image._plugins if p in _PLUGINS]  # type: ignore[attr-defined]
     Image._initialized = 2  # type: ignore[attr-defined]  # init() has nothing left to import
+    keep = set(allowed()) | {"MPO"}  # MPO: JPEG's opener hands multi-picture files to it
+    for registry in (Image.OPEN, Image.SAVE, Image.SAVE_ALL, Image.MIME):
+        for name in [n for n in registry if n not in keep]:
+            del registry[name]  # e.g. PPM, which Pillow's preinit() registers unasked
+    for suffix in [s for s, name in Image.EXTENSION.items() if name not in keep]:
+        del Image.EXTENSION[suffix]
+    Image.ID[:] = [name for name in Image.ID if name in Image.OPEN]

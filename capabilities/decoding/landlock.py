@@ -25,6 +25,7 @@ _RULE_PATH_BENEATH = 1
 _PR_SET_NO_NEW_PRIVS = 38
 # Filesystem rights each ABI knows (bit 0 execute … bit 12 make symlink; 13 refer; 14 truncate; 15 ioctl).
 _FS_BITS = {1: 13, 2: 14, 3: 15, 4: 15, 5: 16}
+_EXECUTE = 1
 _NET_ALL = 0b11  # bind and connect TCP (ABI 4)
 _SCOPE_ALL = 0b11  # abstract UNIX sockets and signals (ABI 6)
 
@@ -72,7 +73,7 @@ def restrict_to(folder: str) -> int:
     if ruleset < 0:
         raise OSError(ctypes.get_errno(), "landlock_create_ruleset")
     try:
-        _allow_beneath(libc, int(ruleset), folder, _fs_rights(abi))
+        _allow_beneath(libc, int(ruleset), folder, _fs_rights(abi) & ~_EXECUTE)  # nothing there runs
         if libc.prctl(_PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0:
             raise OSError(ctypes.get_errno(), "prctl(PR_SET_NO_NEW_PRIVS)")
         if libc.syscall(_RESTRICT_SELF, ctypes.c_int(ruleset), ctypes.c_uint32(0)) != 0:
@@ -85,8 +86,8 @@ def restrict_to(folder: str) -> int:
 def _allow_beneath(libc: ctypes.CDLL, ruleset: int, folder: str, rights: int) -> None:
     fd = os.open(folder, os.O_PATH | os.O_DIRECTORY | os.O_CLOEXEC)
     try:
-        # Rights that only make sense on files (execute, write, read, truncate, ioctl) are allowed
-        # on a folder too: Landlock applies them to what is beneath it.
+        # Rights that only make sense on files (write, read, truncate, ioctl) are allowed on a
+        # folder too: Landlock applies them to what is beneath it.
         rule = struct.pack("=Qi", rights, fd)  # struct landlock_path_beneath_attr is packed
         if libc.syscall(_ADD_RULE, ctypes.c_int(ruleset), ctypes.c_int(_RULE_PATH_BENEATH),
                         ctypes.c_char_p(rule), ctypes.c_uint32(0)) != 0:

@@ -62,6 +62,9 @@ class Worker:
         try:
             self.process, self.channel = self._start(memory)
             header, _blob, _fds = self._receive(_START_SECONDS)
+        except WorkerDied:
+            self.stop()
+            raise WorkerDied("broken") from None  # it never read a file: Errand's fault, not one's
         except BaseException:
             self.stop()
             raise
@@ -162,9 +165,14 @@ class Worker:
 
 
 def _environment() -> dict[str, str]:
-    """Nothing from Errand's environment but what Python itself needs to start."""
+    """Nothing from Errand's environment but what Python (and its allocator) needs."""
     keep = ("SYSTEMROOT", "WINDIR") if sys.platform == "win32" else ()
-    return {key: os.environ[key] for key in keep if key in os.environ}
+    env = {key: os.environ[key] for key in keep if key in os.environ}
+    if sys.platform.startswith("linux"):
+        # glibc reserves 64 MB of address space per thread arena; under RLIMIT_AS that reservation,
+        # not the pictures, would decide when the worker runs out. Two arenas are plenty.
+        env["MALLOC_ARENA_MAX"] = "2"
+    return env
 
 
 class _Spawner:

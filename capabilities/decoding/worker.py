@@ -22,7 +22,7 @@ import socket
 import sys
 import warnings
 
-from capabilities.decoding import confine, ops
+from capabilities.decoding import confine, images, ops  # noqa: F401  (images: named for installers)
 from capabilities.decoding.protocol import Channel, ChannelClosed, PipeChannel, SocketChannel
 
 __all__ = ["MODULES", "main"]
@@ -73,8 +73,10 @@ def serve(channel: Channel) -> None:
         except ChannelClosed:
             os._exit(0)
         budget = header.get("cpu")
-        confine.call_budget(budget if isinstance(budget, int) and 0 < budget <= 600 else 30)
+        retire = confine.call_budget(budget if isinstance(budget, int) and 0 < budget <= 600 else 30)
         answer, out = ops.run(header, blob, fds)
+        if retire:
+            answer["retire"] = True
         try:
             try:
                 channel.send(answer, out)

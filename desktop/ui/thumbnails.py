@@ -1,17 +1,24 @@
 """Small pictures of photos for the preview table, loaded off the GUI thread and cached.
 
 ``Thumbnails.get(path)`` returns the cached pixmap or None; the first call
-for a path starts a load on the thread pool (``QImageReader`` with a scaled
-size decodes JPEGs at reduced resolution, so even big photos are quick)
-and ``ready(path)`` is emitted on the GUI thread when it is there.
+for a path starts a load on the thread pool and ``ready(path)`` is emitted
+on the GUI thread when it is there.
+
+The photo itself is never decoded in this process: the decoder worker
+(``capabilities.decoding``, ``image.thumbnail``) reads it and sends back a
+small PNG of its own making, which is all Qt decodes. A file that cannot be
+read simply has no thumbnail.
 """
 
 from __future__ import annotations
 
 import os
 
-from PySide6.QtCore import QObject, QRunnable, QSize, Qt, QThreadPool, Signal
-from PySide6.QtGui import QImage, QImageReader, QPixmap
+from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, Signal
+from PySide6.QtGui import QImage, QPixmap
+
+from capabilities.decoding import decode
+from capabilities.errors import ErrandError
 
 __all__ = ["IMAGE_SUFFIXES", "Thumbnails", "is_picture"]
 
@@ -28,13 +35,16 @@ class _Load(QRunnable):
         self.owner, self.path, self.size = owner, path, size
 
     def run(self) -> None:
-        reader = QImageReader(self.path)
-        reader.setAutoTransform(True)  # EXIF orientation, as the person's photo viewer shows it
-        original = reader.size()
-        if original.isValid():
-            reader.setScaledSize(original.scaled(QSize(self.size * 2, self.size * 2),
-                                                 Qt.AspectRatioMode.KeepAspectRatio))
-        image = reader.read()
+        image = QImage()
+        try:
+            # No link is followed; the worker turns the picture upright per its EXIF orientation.
+            fd = os.open(self.path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0))
+            with os.fdopen(fd, "rb") as f:
+                _, png = decode("image.thumbnail", f, {"max_side": self.size * 2},
+                                name=os.path.basename(self.path))
+            image = QImage.fromData(png, "PNG")
+        except (ErrandError, OSError):
+            pass  # no thumbnail: the row is shown without one
         try:
             self.owner.loaded.emit(self.path, image)
         except RuntimeError:
