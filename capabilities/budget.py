@@ -17,9 +17,11 @@ request and reply (``sandbox.Limits.call_bytes``).
 
 A ``Budget`` is per run (``RunContext.budget``). ``BudgetExceeded`` carries
 ``ends_run``: the sandbox turns it into a trap, so a script cannot catch it
-and go on. ``end()`` marks the run over: from then on every ``check`` fails,
-so a host call still working for a run that ended (its deadline passed, it
-was cancelled) stops at its next check instead of burning CPU.
+and go on; once one is used up (``spent``) every later call fails with it,
+and the preview fails even if a capability swallowed it. ``end()`` marks
+the run over: from then on every ``check`` fails, so a host call still
+working for a run that ended (its deadline passed, it was cancelled) stops
+at its next check instead of burning CPU.
 """
 
 from __future__ import annotations
@@ -43,7 +45,7 @@ class Budgets:
     journal_bytes: int = 32 * MiB
     holding_bytes: int = 1024 * MiB
     call_cpu_seconds: float = 10.0
-    walk_entries: int = 1_000_000
+    walk_entries: int = 500_000  # each ~0.5 KB of host memory in the preview's overlay
 
     def describe(self, which: str) -> str:
         return {
@@ -75,6 +77,7 @@ class Budget:
     journal: int = 0
     holding: int = 0
     entries: int = 0
+    spent: tuple[str, str, str] | None = None  # (message, hint, limit) of the first budget used up
     _call_cpu: float | None = None
     _ended: threading.Event = field(default_factory=threading.Event)
     _ticks: int = 0
@@ -97,6 +100,8 @@ class Budget:
     def check_open(self) -> None:
         if self._ended.is_set():
             raise BudgetExceeded("The run is over; its last call was stopped.", "", "ended")
+        if self.spent is not None:  # a capability that caught it (one bad item never sinks a batch)
+            raise BudgetExceeded(*self.spent)  # does not get the run past it
 
     def check(self, every: int = 1) -> None:
         """In a host loop: stop if the run ended or this call used its CPU time (cheap; ``every``
@@ -132,8 +137,11 @@ class Budget:
             self._exceeded("walk_entries", "Grant a smaller folder, or list it without recursive=True.")
 
     def _exceeded(self, which: str, hint: str) -> None:
-        raise BudgetExceeded(f"The chore used up its {self.limits.describe(which)}; the run was stopped.",
-                             hint, which)
+        # Kept as words, not the exception: its traceback would hold the run's frames (and the
+        # sandbox instance they reach) for as long as the budget lives.
+        message = f"The chore used up its {self.limits.describe(which)}; the run was stopped."
+        self.spent = (message, hint, which)
+        raise BudgetExceeded(*self.spent)
 
 
 def _mib(n: int) -> str:

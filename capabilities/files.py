@@ -175,7 +175,7 @@ class Files(Capability):
             raise CallError(f"{src!r} is a folder; copy copies one file.",
                             "List the folder and copy its files one by one (after files.mkdir).")
         replaced = self.view.check_target(dp, overwrite=overwrite)
-        detail = self._move_facts(sp, dp, node, replaced, copying=True)
+        detail = self._move_facts(sp, dp, node, replaced)
         # The copy will have its own inode: later actions on it check size and time only.
         stat = node.stat and Stat(node.stat.kind, node.stat.size, node.stat.mtime_ns)
         self.view.overlay.put(dp, Node("file", node.source, stat, data=node.data, produced=node.produced))
@@ -273,7 +273,7 @@ class Files(Capability):
         return digest.hexdigest()
 
     def _move_facts(self, sp: tuple[str, ...], dp: tuple[str, ...], node: Node,
-                    replaced: Node | None, copying: bool = False) -> dict[str, Any]:
+                    replaced: Node | None) -> dict[str, Any]:
         facts = {
             "src": self.folders.absolute(sp),
             "dst": self.folders.absolute(dp),
@@ -281,8 +281,7 @@ class Files(Capability):
             "replaces": self.view.fingerprint_node(replaced) if replaced is not None else None,
             "hold_id": new_id() if replaced is not None else None,
         }
-        # A copy is made 0644 (or with the replaced file's mode); a moved file keeps its own.
-        risk = self.view.write_risk(dp, data=node.data, replaced=replaced, moving=None if copying else node)
+        risk = self.view.write_risk(dp, replaced=replaced, source=sp)
         if risk:
             facts["risk"] = risk
         self.view.charge_kept(replaced)

@@ -417,18 +417,18 @@ class FolderView:
     # ---- what a planned change does (for the preview, and checked again at apply) --------
 
     def write_risk(self, parts: tuple[str, ...], *, data: bytes | None = None, replaced: Node | None = None,
-                   moving: Node | None = None) -> str | None:
+                   source: tuple[str, ...] | None = None) -> str | None:
         """Why a file made at ``parts`` could make a program run (see ``capabilities.risk``), or None.
 
-        A replaced file's permissions stay (so new content in an executable is a
-        program), and a moved file keeps its own.
+        ``source``: where a moved or copied file comes from. A replaced file's
+        permissions stay, so new content in an executable is a program.
         """
-        found = path_risk(self.folders.absolute(parts))
-        if found is None and data:
+        was = self.folders.absolute(source) if source is not None else None
+        found = path_risk(self.folders.absolute(parts), was=was)
+        if found is None and data and source is None:
             found = content_risk(data)
-        for node in (replaced, moving):
-            if found is None and node is not None and not node.is_folder:
-                found = mode_risk(node.stat.mode if node.stat is not None else node.mode)
+        if found is None and replaced is not None and not replaced.is_folder:
+            found = mode_risk(replaced.stat.mode if replaced.stat is not None else replaced.mode)
         return found
 
     def charge_kept(self, node: Node | None) -> None:

@@ -11,8 +11,9 @@ approved them explicitly, on top of approving the plan (``apply_plan``'s
 - lies in an autostart or login-item folder (``~/.config/autostart``,
   ``LaunchAgents``, the Windows Startup folder, systemd user units) or in a
   folder of programs on the ``PATH`` (``~/bin``, ``~/.local/bin``),
-- is a script or executable by its name (``.sh``, ``.exe``, ``.desktop``…),
-  by its first bytes (``#!``, ELF, MZ) or by its exec bits,
+- is a script or executable by its name (``.sh``, ``.exe``, ``.desktop``…;
+  for a move or copy, only if the name's kind changes), by its first bytes
+  (``#!``, ELF, MZ) or by its exec bits (new content in an executable file),
 - is hidden inside a home folder (``~/.ssh/…``, ``~/.config/…``).
 
 ``action_risk`` reads only the action (its destination and the facts the
@@ -57,8 +58,14 @@ _MAGIC = ((b"#!", "starts like a script (#!)"), (b"\x7fELF", "is a program (ELF)
           (b"\xca\xfe\xba\xbe", "is a program (Mach-O)"))
 
 
-def path_risk(path: str, home: str | None = None) -> str | None:
-    """Why a file made at the absolute ``path`` could run a program, or None."""
+def path_risk(path: str, home: str | None = None, *, was: str | None = None) -> str | None:
+    """Why a file made at the absolute ``path`` could run a program, or None.
+
+    ``was``: where a moved or copied file comes from. A program that only moves
+    (``setup.exe`` into ``Downloads/Other``) is no new program, so its name
+    counts only if the move changes its kind (``report.pdf`` → ``report.exe``);
+    where it goes always counts.
+    """
     p = PurePath(path)
     name = p.name.lower()
     if name in _STARTUP_FILES:
@@ -72,7 +79,7 @@ def path_risk(path: str, home: str | None = None) -> str | None:
     if below is not None and len(below) > 1 and below[0].lower() in _PROGRAM_FOLDERS:
         return f"it goes into ~/{below[0]}, a folder of programs that run when their name is typed"
     suffix = PurePath(name).suffix
-    if suffix in _EXECUTABLE_SUFFIXES:
+    if suffix in _EXECUTABLE_SUFFIXES and (was is None or PurePath(was).suffix.lower() != suffix):
         return f"{p.name} is a script or program by its name ({suffix})"
     if below is not None and any(s.startswith(".") for s in below):
         return "it is a hidden file in a home folder, where programs keep settings they act on"
@@ -98,7 +105,10 @@ def action_risk(action: Action, home: str | None = None) -> str | None:
     if action.capability not in ("files", "photos") or action.op in ("mkdir", "delete"):
         return None
     made = action.detail.get("dst") or action.detail.get("path")
-    return path_risk(made, home) if isinstance(made, str) and made else None
+    was = action.detail.get("src") if action.op in ("rename", "copy") else None
+    if not isinstance(made, str) or not made:
+        return None
+    return path_risk(made, home, was=was if isinstance(was, str) else None)
 
 
 def flagged(actions: Iterable[Action], home: str | None = None) -> dict[int, str]:

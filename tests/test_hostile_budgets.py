@@ -248,3 +248,14 @@ def test_the_window_needs_the_second_checkbox_for_flagged_changes(qtbot: Any, tm
     view.approve.click()
     assert asked == [True] and preview.allowed_flagged == {2}
     assert os.listdir(folder) == []
+
+
+def test_a_budget_swallowed_by_a_batch_call_still_ends_the_run(tmp_path: Path, sandbox: Any) -> None:
+    """photos.info_many turns each file's error into a result (one bad item never sinks a batch);
+    a used-up budget must not become one of those and let the script go on."""
+    make_tree(tmp_path / "Trip", {f"many/p{i:03d}.jpg": "x" for i in range(300)})
+    script = 'r = photos.info_many(["Trip/many/p001.jpg"])\nprint("went on", r)\nfiles.list("Trip")\n'
+    grants_ = [Grant("photos"), *grants(tmp_path / "Trip")]
+    preview = Assistant(sandbox=sandbox, budgets=Budgets(walk_entries=100)).preview(script, grants_)
+    error = preview.outcome.error
+    assert error is not None and error.limit == "walk_entries", error
