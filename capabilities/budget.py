@@ -28,11 +28,13 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from capabilities.errors import ErrandError
 
-__all__ = ["Budget", "BudgetExceeded", "Budgets"]
+__all__ = ["Budget", "BudgetExceeded", "Budgets", "journal_size"]
 
 MiB = 1024 * 1024
 
@@ -142,6 +144,28 @@ class Budget:
         message = f"The chore used up its {self.limits.describe(which)}; the run was stopped."
         self.spent = (message, hint, which)
         raise BudgetExceeded(*self.spent)
+
+
+def journal_size(values: Mapping[str, Any]) -> int:
+    """About how many bytes ``values`` (an action's args or detail) take in the journal's JSON.
+
+    Cheap on purpose (a preview records 10,000 renames): strings count their
+    length, small numbers a few bytes, anything else its ``repr``; bytes not
+    at all (planned content goes to the holding area, under its own budget).
+    """
+    size = 16 * len(values)
+    for value in values.values():
+        kind = type(value)
+        if kind is str:
+            size += len(value)
+        elif kind in _SMALL or value is None:
+            size += 8
+        elif kind is not bytes:
+            size += len(repr(value))
+    return size
+
+
+_SMALL = (int, float, bool)
 
 
 def _mib(n: int) -> str:

@@ -129,7 +129,7 @@ class Files(Capability):
             replaced.data, replaced.planned_ns = data, time.time_ns()
             last.detail.update(_content_facts(data))
             last.detail.pop("risk", None)
-            risk = self.view.write_risk(parts, data=data)
+            risk = self.view.write_risk(last.detail["path"], data=data)
             if risk:
                 last.detail["risk"] = risk
             last.args["text"] = _short(text)
@@ -281,7 +281,7 @@ class Files(Capability):
             "replaces": self.view.fingerprint_node(replaced) if replaced is not None else None,
             "hold_id": new_id() if replaced is not None else None,
         }
-        risk = self.view.write_risk(dp, replaced=replaced, source=sp)
+        risk = self.view.write_risk(facts["dst"], replaced=replaced, was=facts["src"])
         if risk:
             facts["risk"] = risk
         self.view.charge_kept(replaced)

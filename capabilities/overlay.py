@@ -399,14 +399,15 @@ class FolderView:
         parts = self.parts(capability, path, write=True)
         replaced = self.check_target(parts, overwrite=overwrite)
         made = produced if data is None else ""
-        risk = self.write_risk(parts, data=data, replaced=replaced)
+        absolute = self.folders.absolute(parts)
+        risk = self.write_risk(absolute, data=data, replaced=replaced)
         if data is not None:
             self.budget.charge_planned(len(data))
         self.charge_kept(replaced)
         kept_mode = (replaced.stat.mode if replaced.stat is not None else replaced.mode) if replaced else 0
         self.overlay.put(parts, Node("file", None, None, data=data, produced=made, mode=kept_mode))
         facts: dict[str, Any] = {
-            "path": self.folders.absolute(parts),
+            "path": absolute,
             "replaces": fingerprint_of(replaced) if replaced is not None else None,
             "hold_id": new_id() if replaced is not None else None,
         }
@@ -416,16 +417,15 @@ class FolderView:
 
     # ---- what a planned change does (for the preview, and checked again at apply) --------
 
-    def write_risk(self, parts: tuple[str, ...], *, data: bytes | None = None, replaced: Node | None = None,
-                   source: tuple[str, ...] | None = None) -> str | None:
-        """Why a file made at ``parts`` could make a program run (see ``capabilities.risk``), or None.
+    def write_risk(self, absolute: str, *, data: bytes | None = None, replaced: Node | None = None,
+                   was: str | None = None) -> str | None:
+        """Why a file made at ``absolute`` could make a program run (see ``capabilities.risk``), or None.
 
-        ``source``: where a moved or copied file comes from. A replaced file's
-        permissions stay, so new content in an executable is a program.
+        ``was``: where a moved or copied file comes from (absolute). A replaced
+        file's permissions stay, so new content in an executable is a program.
         """
-        was = self.folders.absolute(source) if source is not None else None
-        found = path_risk(self.folders.absolute(parts), was=was)
-        if found is None and data and source is None:
+        found = path_risk(absolute, was=was)
+        if found is None and data and was is None:
             found = content_risk(data)
         if found is None and replaced is not None and not replaced.is_folder:
             found = mode_risk(replaced.stat.mode if replaced.stat is not None else replaced.mode)

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable
-from pathlib import Path, PurePath
+from pathlib import Path
 
 from capabilities.plan import Action
 
@@ -44,6 +44,7 @@ _AUTOSTART = (
     ("library", "loginitems"), ("start menu", "programs", "startup"), (".config", "fish"),
     (".config", "plasma-workspace"), (".kde", "autostart"), (".local", "bin"),
 )
+_CHAIN_ENDS = frozenset(chain[-1] for chain in _AUTOSTART)
 _PROGRAM_FOLDERS = ("bin", ".bin")  # directly in a home folder: programs on the PATH
 _EXECUTABLE_SUFFIXES = frozenset({
     ".sh", ".bash", ".zsh", ".ksh", ".csh", ".fish", ".command", ".tool", ".py", ".pyw", ".pl", ".rb",
@@ -64,26 +65,34 @@ def path_risk(path: str, home: str | None = None, *, was: str | None = None) -> 
     ``was``: where a moved or copied file comes from. A program that only moves
     (``setup.exe`` into ``Downloads/Other``) is no new program, so its name
     counts only if the move changes its kind (``report.pdf`` → ``report.exe``);
-    where it goes always counts.
+    where it goes always counts. (Plain string work: a preview asks this for
+    each of 10,000 renames.)
     """
-    p = PurePath(path)
-    name = p.name.lower()
-    if name in _STARTUP_FILES:
-        return f"{p.name} is a start-up file: what it holds runs every time a shell or session starts"
-    below = _below_home(p, home)
-    segments = [s.lower() for s in (below if below is not None else p.parts)]
-    for chain in _AUTOSTART:
-        if _contains(segments[:-1], chain):
-            return (f"it goes into {'/'.join(chain)}, a folder whose files the system starts by itself "
-                    "(autostart, login items or programs)")
-    if below is not None and len(below) > 1 and below[0].lower() in _PROGRAM_FOLDERS:
-        return f"it goes into ~/{below[0]}, a folder of programs that run when their name is typed"
-    suffix = PurePath(name).suffix
-    if suffix in _EXECUTABLE_SUFFIXES and (was is None or PurePath(was).suffix.lower() != suffix):
-        return f"{p.name} is a script or program by its name ({suffix})"
-    if below is not None and any(s.startswith(".") for s in below):
+    sep = os.sep
+    segments = path.lower().split(sep)  # one pass in C; names below come from here
+    low = segments[-1]
+    if low in _STARTUP_FILES:
+        return f"{_name(path)} is a start-up file: what it holds runs every time a shell or session starts"
+    base = (home if home is not None else _home()) + sep
+    below = len(base.split(sep)) - 1 if path.startswith(base) else 0  # segments up to the home folder
+    folders = segments[below:-1]
+    if not _CHAIN_ENDS.isdisjoint(folders):
+        for chain in _AUTOSTART:
+            if _contains(folders, chain):
+                return (f"it goes into {'/'.join(chain)}, a folder whose files the system starts by itself "
+                        "(autostart, login items or programs)")
+    if below and len(folders) > 0 and folders[0] in _PROGRAM_FOLDERS:
+        return f"it goes into ~/{folders[0]}, a folder of programs that run when their name is typed"
+    suffix = _suffix(low)
+    if suffix in _EXECUTABLE_SUFFIXES and (was is None or _suffix(was.rsplit(sep, 1)[-1].lower()) != suffix):
+        return f"{_name(path)} is a script or program by its name ({suffix})"
+    if below and any(s.startswith(".") for s in segments[below:]):
         return "it is a hidden file in a home folder, where programs keep settings they act on"
     return None
+
+
+def _name(path: str) -> str:
+    return path.rsplit(os.sep, 1)[-1]
 
 
 def content_risk(data: bytes) -> str | None:
@@ -121,21 +130,24 @@ def flagged(actions: Iterable[Action], home: str | None = None) -> dict[int, str
     return found
 
 
-def _below_home(p: PurePath, home: str | None) -> tuple[str, ...] | None:
-    """The parts of ``p`` below the home folder, or None when it is not inside it."""
-    base = PurePath(home if home is not None else _home())
-    try:
-        rel = p.relative_to(base)
-    except ValueError:
-        return None
-    return rel.parts
+_home_seen: list[str] = ["", ""]  # $HOME as last read, and its real path (realpath costs syscalls)
 
 
 def _home() -> str:
-    try:
-        return os.path.realpath(Path.home())
-    except (RuntimeError, KeyError):  # no home folder known (a service account)
-        return os.sep + "\0"  # matches nothing
+    given = os.environ.get("HOME") or os.environ.get("USERPROFILE") or ""
+    if given != _home_seen[0]:
+        try:
+            real = os.path.realpath(Path.home())
+        except (RuntimeError, KeyError):  # no home folder known (a service account)
+            real = os.sep + "\0"  # matches nothing
+        _home_seen[:] = [given, real]
+    return _home_seen[1]
+
+
+def _suffix(name: str) -> str:
+    """The last extension, as ``PurePath.suffix`` gives it (``.bashrc`` has none)."""
+    dot = name.rfind(".")
+    return name[dot:] if dot > 0 and dot < len(name) - 1 else ""
 
 
 def _contains(segments: list[str], chain: tuple[str, ...]) -> bool:
