@@ -160,6 +160,8 @@ def journal_size(values: Mapping[str, Any]) -> int:
             size += len(value)
         elif kind in _SMALL or value is None:
             size += 8
+        elif kind is dict:
+            size += journal_size(value)
         elif kind is not bytes:
             size += len(repr(value))
     return size
