@@ -8,6 +8,7 @@ approved, and the appended line ran in the next shell.
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import stat
@@ -277,3 +278,26 @@ def test_a_private_file_kept_on_another_disk_comes_back_private(tmp_path: Path) 
 def test_an_action_made_by_hand_is_checked_by_its_path() -> None:
     action = Action(1, "files", "rename", {}, {"src": "/tmp/a", "dst": "/tmp/x/.bashrc"}, "Rename a")
     assert "start-up" in (action_risk(action) or "")
+
+
+class _Terminal(io.StringIO):
+    """Answers typed at a terminal (the approver asks only when stdin is one)."""
+
+    def isatty(self) -> bool:
+        return True
+
+
+@pytest.mark.parametrize(("typed", "status", "changed"), [("y\nno\n", 3, False), ("y\ny\n", 3, False),
+                                                          ("y\nyes\n", 0, True)])
+def test_the_cli_asks_a_second_explicit_question(home: Path, tmp_path: Path, capsys: Capsys,
+                                                 monkeypatch: pytest.MonkeyPatch, typed: str, status: int,
+                                                 changed: bool) -> None:
+    script = tmp_path / "tidy.py"
+    script.write_text(ATTACK)
+    monkeypatch.setattr("sys.stdin", _Terminal(typed))
+    before = snapshot(home, folder_times=True)
+    assert main(["run", str(script), "--grant", f"files={home}"]) == status
+    err = capsys.readouterr().err
+    assert "could make a program run" in err and "#13" in err and "start-up file" in err
+    assert (snapshot(home, folder_times=True) != before) is changed
+    assert (home / ".bashrc").read_text().endswith(EVIL) is changed
