@@ -6,7 +6,11 @@ during the preview — it checks the grant and the names, changes the overlay an
 records an ``Action`` whose ``detail`` holds absolute paths, the fingerprint of
 what it acts on (``Stat.fingerprint``: kind, size, mtime_ns, inode) and, for
 deletes and overwrites, the holding-area id chosen in advance (so recovery
-can tell whether it happened).
+can tell whether it happened). A text write's detail holds the text's digest
+and, until the plan is journaled, its bytes (then a reference into the
+holding area: ``Holding.spool``); a folder delete's holds what the folder
+holds (``holds``: files, bytes, a digest apply checks again); a write that
+could make a program run holds why (``risk``, see ``capabilities.risk``).
 
 Apply calls ``verify_<op>`` (is everything as the preview saw it?) then
 ``perform_<op>`` (through the same safe resolution) which returns the outcome

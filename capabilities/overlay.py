@@ -146,7 +146,7 @@ class Overlay:
         folder = self.get(parts)
         if folder is None or not folder.is_folder:
             return
-        for name, child in list(self.children(folder).items()):
+        for name, child in self.children(folder).items():
             self.budget.check(every=256)
             if not hidden and name.startswith("."):
                 continue
