@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar, Literal
 
-from capabilities.budget import Budget
+from capabilities.budget import Budget, journal_size
 from capabilities.errors import CallError
 from capabilities.plan import Action, ActionPlan
 from capabilities.typecheck import check_value, describe, is_supported
@@ -215,10 +215,7 @@ class Capability:
     def record(self, op: str, args: Mapping[str, Any], detail: Mapping[str, Any], summary: str,
                before: str | None = None, after: str | None = None) -> Action:
         """Add a planned write to the run's plan (called by ``@write`` methods)."""
-        # What the journal will hold for it, near enough (repr is cheap; the JSON is about as long).
-        # Planned content (bytes) goes to the holding area, not the journal: its own budget.
-        kept = {k: v for k, v in detail.items() if not isinstance(v, bytes)}
-        self.context.budget.charge_journal(len(repr(args)) + len(repr(kept)) + len(summary))
+        self.context.budget.charge_journal(journal_size(args) + journal_size(detail) + len(summary))
         return self.context.plan.add(self.name, op, dict(args), dict(detail), summary, before, after)
 
     # ---- apply, undo, recovery (host only, from a plan) ---------------------------------

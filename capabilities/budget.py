@@ -17,20 +17,24 @@ request and reply (``sandbox.Limits.call_bytes``).
 
 A ``Budget`` is per run (``RunContext.budget``). ``BudgetExceeded`` carries
 ``ends_run``: the sandbox turns it into a trap, so a script cannot catch it
-and go on. ``end()`` marks the run over: from then on every ``check`` fails,
-so a host call still working for a run that ended (its deadline passed, it
-was cancelled) stops at its next check instead of burning CPU.
+and go on; once one is used up (``spent``) every later call fails with it,
+and the preview fails even if a capability swallowed it. ``end()`` marks
+the run over: from then on every ``check`` fails, so a host call still
+working for a run that ended (its deadline passed, it was cancelled) stops
+at its next check instead of burning CPU.
 """
 
 from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from capabilities.errors import ErrandError
 
-__all__ = ["Budget", "BudgetExceeded", "Budgets"]
+__all__ = ["Budget", "BudgetExceeded", "Budgets", "journal_size"]
 
 MiB = 1024 * 1024
 
@@ -43,7 +47,7 @@ class Budgets:
     journal_bytes: int = 32 * MiB
     holding_bytes: int = 1024 * MiB
     call_cpu_seconds: float = 10.0
-    walk_entries: int = 1_000_000
+    walk_entries: int = 500_000  # each ~0.5 KB of host memory in the preview's overlay
 
     def describe(self, which: str) -> str:
         return {
@@ -75,6 +79,7 @@ class Budget:
     journal: int = 0
     holding: int = 0
     entries: int = 0
+    spent: tuple[str, str, str] | None = None  # (message, hint, limit) of the first budget used up
     _call_cpu: float | None = None
     _ended: threading.Event = field(default_factory=threading.Event)
     _ticks: int = 0
@@ -97,6 +102,8 @@ class Budget:
     def check_open(self) -> None:
         if self._ended.is_set():
             raise BudgetExceeded("The run is over; its last call was stopped.", "", "ended")
+        if self.spent is not None:  # a capability that caught it (one bad item never sinks a batch)
+            raise BudgetExceeded(*self.spent)  # does not get the run past it
 
     def check(self, every: int = 1) -> None:
         """In a host loop: stop if the run ended or this call used its CPU time (cheap; ``every``
@@ -132,8 +139,35 @@ class Budget:
             self._exceeded("walk_entries", "Grant a smaller folder, or list it without recursive=True.")
 
     def _exceeded(self, which: str, hint: str) -> None:
-        raise BudgetExceeded(f"The chore used up its {self.limits.describe(which)}; the run was stopped.",
-                             hint, which)
+        # Kept as words, not the exception: its traceback would hold the run's frames (and the
+        # sandbox instance they reach) for as long as the budget lives.
+        message = f"The chore used up its {self.limits.describe(which)}; the run was stopped."
+        self.spent = (message, hint, which)
+        raise BudgetExceeded(*self.spent)
+
+
+def journal_size(values: Mapping[str, Any]) -> int:
+    """About how many bytes ``values`` (an action's args or detail) take in the journal's JSON.
+
+    Cheap on purpose (a preview records 10,000 renames): strings count their
+    length, small numbers a few bytes, anything else its ``repr``; bytes not
+    at all (planned content goes to the holding area, under its own budget).
+    """
+    size = 16 * len(values)
+    for value in values.values():
+        kind = type(value)
+        if kind is str:
+            size += len(value)
+        elif kind in _SMALL or value is None:
+            size += 8
+        elif kind is dict:
+            size += journal_size(value)
+        elif kind is not bytes:
+            size += len(repr(value))
+    return size
+
+
+_SMALL = (int, float, bool)
 
 
 def _mib(n: int) -> str:

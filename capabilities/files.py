@@ -6,7 +6,11 @@ during the preview — it checks the grant and the names, changes the overlay an
 records an ``Action`` whose ``detail`` holds absolute paths, the fingerprint of
 what it acts on (``Stat.fingerprint``: kind, size, mtime_ns, inode) and, for
 deletes and overwrites, the holding-area id chosen in advance (so recovery
-can tell whether it happened).
+can tell whether it happened). A text write's detail holds the text's digest
+and, until the plan is journaled, its bytes (then a reference into the
+holding area: ``Holding.spool``); a folder delete's holds what the folder
+holds (``holds``: files, bytes, a digest apply checks again); a write that
+could make a program run holds why (``risk``, see ``capabilities.risk``).
 
 Apply calls ``verify_<op>`` (is everything as the preview saw it?) then
 ``perform_<op>`` (through the same safe resolution) which returns the outcome
@@ -129,7 +133,7 @@ class Files(Capability):
             replaced.data, replaced.planned_ns = data, time.time_ns()
             last.detail.update(_content_facts(data))
             last.detail.pop("risk", None)
-            risk = self.view.write_risk(parts, data=data)
+            risk = self.view.write_risk(last.detail["path"], data=data)
             if risk:
                 last.detail["risk"] = risk
             last.args["text"] = _short(text)
@@ -175,7 +179,7 @@ class Files(Capability):
             raise CallError(f"{src!r} is a folder; copy copies one file.",
                             "List the folder and copy its files one by one (after files.mkdir).")
         replaced = self.view.check_target(dp, overwrite=overwrite)
-        detail = self._move_facts(sp, dp, node, replaced, copying=True)
+        detail = self._move_facts(sp, dp, node, replaced)
         # The copy will have its own inode: later actions on it check size and time only.
         stat = node.stat and Stat(node.stat.kind, node.stat.size, node.stat.mtime_ns)
         self.view.overlay.put(dp, Node("file", node.source, stat, data=node.data, produced=node.produced))
@@ -273,7 +277,7 @@ class Files(Capability):
         return digest.hexdigest()
 
     def _move_facts(self, sp: tuple[str, ...], dp: tuple[str, ...], node: Node,
-                    replaced: Node | None, copying: bool = False) -> dict[str, Any]:
+                    replaced: Node | None) -> dict[str, Any]:
         facts = {
             "src": self.folders.absolute(sp),
             "dst": self.folders.absolute(dp),
@@ -281,11 +285,7 @@ class Files(Capability):
             "replaces": self.view.fingerprint_node(replaced) if replaced is not None else None,
             "hold_id": new_id() if replaced is not None else None,
         }
-        # A copy is made 0644 (or with the replaced file's mode); a moved file keeps its own. A file
-        # this run has not touched keeps its kind: sorting an installer makes no new program.
-        untouched = node.source is not None and node.data is None and not node.produced
-        risk = self.view.write_risk(dp, data=node.data, replaced=replaced, moving=None if copying else node,
-                                    source=sp if untouched else None)
+        risk = self.view.write_risk(facts["dst"], replaced=replaced, was=facts["src"])
         if risk:
             facts["risk"] = risk
         self.view.charge_kept(replaced)

@@ -147,7 +147,7 @@ class Overlay:
         folder = self.get(parts)
         if folder is None or not folder.is_folder:
             return
-        for name, child in list(self.children(folder).items()):
+        for name, child in self.children(folder).items():
             self.budget.check(every=256)
             if not hidden and name.startswith("."):
                 continue
@@ -408,14 +408,15 @@ class FolderView:
         parts = self.parts(capability, path, write=True)
         replaced = self.check_target(parts, overwrite=overwrite)
         made = produced if data is None else ""
-        risk = self.write_risk(parts, data=data, replaced=replaced)
+        absolute = self.folders.absolute(parts)
+        risk = self.write_risk(absolute, data=data, replaced=replaced)
         if data is not None:
             self.budget.charge_planned(len(data))
         self.charge_kept(replaced)
         kept_mode = (replaced.stat.mode if replaced.stat is not None else replaced.mode) if replaced else 0
         self.overlay.put(parts, Node("file", None, None, data=data, produced=made, mode=kept_mode))
         facts: dict[str, Any] = {
-            "path": self.folders.absolute(parts),
+            "path": absolute,
             "replaces": fingerprint_of(replaced) if replaced is not None else None,
             "hold_id": new_id() if replaced is not None else None,
         }
@@ -425,22 +426,18 @@ class FolderView:
 
     # ---- what a planned change does (for the preview, and checked again at apply) --------
 
-    def write_risk(self, parts: tuple[str, ...], *, data: bytes | None = None, replaced: Node | None = None,
-                   moving: Node | None = None, source: tuple[str, ...] | None = None) -> str | None:
-        """Why a file made at ``parts`` could make a program run (see ``capabilities.risk``), or None.
+    def write_risk(self, absolute: str, *, data: bytes | None = None, replaced: Node | None = None,
+                   was: str | None = None) -> str | None:
+        """Why a file made at ``absolute`` could make a program run (see ``capabilities.risk``), or None.
 
-        A replaced file's permissions stay (so new content in an executable is a program), and a
-        moved file keeps its own. ``source``: the place of a file this run has not touched that is
-        moved or copied here — it was what it is before, so only its new place or a new kind of
-        name can make it run, not its exec bits.
+        ``was``: where a moved or copied file comes from (absolute). A replaced
+        file's permissions stay, so new content in an executable is a program.
         """
-        moved_from = self.folders.absolute(source) if source is not None else None
-        found = path_risk(self.folders.absolute(parts), moved_from=moved_from)
-        if found is None and data:
+        found = path_risk(absolute, was=was)
+        if found is None and data and was is None:
             found = content_risk(data)
-        for node in (replaced, moving if source is None else None):
-            if found is None and node is not None and not node.is_folder:
-                found = mode_risk(node.stat.mode if node.stat is not None else node.mode)
+        if found is None and replaced is not None and not replaced.is_folder:
+            found = mode_risk(replaced.stat.mode if replaced.stat is not None else replaced.mode)
         return found
 
     def charge_kept(self, node: Node | None) -> None:

@@ -11,8 +11,9 @@ approved them explicitly, on top of approving the plan (``apply_plan``'s
 - lies in an autostart or login-item folder (``~/.config/autostart``,
   ``LaunchAgents``, the Windows Startup folder, systemd user units) or in a
   folder of programs on the ``PATH`` (``~/bin``, ``~/.local/bin``),
-- is a script or executable by its name (``.sh``, ``.exe``, ``.desktop``…),
-  by its first bytes (``#!``, ELF, MZ) or by its exec bits,
+- is a script or executable by its name (``.sh``, ``.exe``, ``.desktop``…;
+  for a move or copy, only if the name's kind changes), by its first bytes
+  (``#!``, ELF, MZ) or by its exec bits (new content in an executable file),
 - is hidden inside a home folder (``~/.ssh/…``, ``~/.config/…``).
 
 Moving or copying a file that already is a program (an installer sorted into
@@ -28,7 +29,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable
-from pathlib import Path, PurePath
+from pathlib import Path
 
 from capabilities.plan import Action
 
@@ -47,6 +48,7 @@ _AUTOSTART = (
     ("library", "loginitems"), ("start menu", "programs", "startup"), (".config", "fish"),
     (".config", "plasma-workspace"), (".kde", "autostart"), (".local", "bin"),
 )
+_CHAIN_ENDS = frozenset(chain[-1] for chain in _AUTOSTART)
 _PROGRAM_FOLDERS = ("bin", ".bin")  # directly in a home folder: programs on the PATH
 _EXECUTABLE_SUFFIXES = frozenset({
     ".sh", ".bash", ".zsh", ".ksh", ".csh", ".fish", ".command", ".tool", ".py", ".pyw", ".pl", ".rb",
@@ -61,28 +63,40 @@ _MAGIC = ((b"#!", "starts like a script (#!)"), (b"\x7fELF", "is a program (ELF)
           (b"\xca\xfe\xba\xbe", "is a program (Mach-O)"))
 
 
-def path_risk(path: str, home: str | None = None, *, moved_from: str | None = None) -> str | None:
-    """Why a file made at the absolute ``path`` could run a program, or None. ``moved_from``: the
-    file moved or copied there, whose kind (its suffix) it keeps unless the name changes it."""
-    p = PurePath(path)
-    name = p.name.lower()
-    if name in _STARTUP_FILES:
-        return f"{p.name} is a start-up file: what it holds runs every time a shell or session starts"
-    below = _below_home(p, home)
-    segments = [s.lower() for s in (below if below is not None else p.parts)]
-    for chain in _AUTOSTART:
-        if _contains(segments[:-1], chain):
-            return (f"it goes into {'/'.join(chain)}, a folder whose files the system starts by itself "
-                    "(autostart, login items or programs)")
-    if below is not None and len(below) > 1 and below[0].lower() in _PROGRAM_FOLDERS:
-        return f"it goes into ~/{below[0]}, a folder of programs that run when their name is typed"
-    suffix = PurePath(name).suffix
-    kept_kind = moved_from is not None and PurePath(moved_from).suffix.lower() == suffix
-    if suffix in _EXECUTABLE_SUFFIXES and not kept_kind:
-        return f"{p.name} is a script or program by its name ({suffix})"
-    if below is not None and any(s.startswith(".") for s in below):
+def path_risk(path: str, home: str | None = None, *, was: str | None = None) -> str | None:
+    """Why a file made at the absolute ``path`` could run a program, or None.
+
+    ``was``: where a moved or copied file comes from. A program that only moves
+    (``setup.exe`` into ``Downloads/Other``) is no new program, so its name
+    counts only if the move changes its kind (``report.pdf`` → ``report.exe``);
+    where it goes always counts. (Plain string work: a preview asks this for
+    each of 10,000 renames.)
+    """
+    sep = os.sep
+    segments = path.lower().split(sep)  # one pass in C; names below come from here
+    low = segments[-1]
+    if low in _STARTUP_FILES:
+        return f"{_name(path)} is a start-up file: what it holds runs every time a shell or session starts"
+    base = (home if home is not None else _home()) + sep
+    below = len(base.split(sep)) - 1 if path.startswith(base) else 0  # segments up to the home folder
+    folders = segments[below:-1]
+    if not _CHAIN_ENDS.isdisjoint(folders):
+        for chain in _AUTOSTART:
+            if _contains(folders, chain):
+                return (f"it goes into {'/'.join(chain)}, a folder whose files the system starts by itself "
+                        "(autostart, login items or programs)")
+    if below and len(folders) > 0 and folders[0] in _PROGRAM_FOLDERS:
+        return f"it goes into ~/{folders[0]}, a folder of programs that run when their name is typed"
+    suffix = _suffix(low)
+    if suffix in _EXECUTABLE_SUFFIXES and (was is None or _suffix(was.rsplit(sep, 1)[-1].lower()) != suffix):
+        return f"{_name(path)} is a script or program by its name ({suffix})"
+    if below and any(s.startswith(".") for s in segments[below:]):
         return "it is a hidden file in a home folder, where programs keep settings they act on"
     return None
+
+
+def _name(path: str) -> str:
+    return path.rsplit(os.sep, 1)[-1]
 
 
 def content_risk(data: bytes) -> str | None:
@@ -104,9 +118,10 @@ def action_risk(action: Action, home: str | None = None) -> str | None:
     if action.capability not in ("files", "photos") or action.op in ("mkdir", "delete"):
         return None
     made = action.detail.get("dst") or action.detail.get("path")
-    src = action.detail.get("src") if action.op in ("rename", "copy") else None
-    moved_from = src if isinstance(src, str) else None
-    return path_risk(made, home, moved_from=moved_from) if isinstance(made, str) and made else None
+    was = action.detail.get("src") if action.op in ("rename", "copy") else None
+    if not isinstance(made, str) or not made:
+        return None
+    return path_risk(made, home, was=was if isinstance(was, str) else None)
 
 
 def flagged(actions: Iterable[Action], home: str | None = None) -> dict[int, str]:
@@ -119,21 +134,24 @@ def flagged(actions: Iterable[Action], home: str | None = None) -> dict[int, str
     return found
 
 
-def _below_home(p: PurePath, home: str | None) -> tuple[str, ...] | None:
-    """The parts of ``p`` below the home folder, or None when it is not inside it."""
-    base = PurePath(home if home is not None else _home())
-    try:
-        rel = p.relative_to(base)
-    except ValueError:
-        return None
-    return rel.parts
+_home_seen: list[str] = ["", ""]  # $HOME as last read, and its real path (realpath costs syscalls)
 
 
 def _home() -> str:
-    try:
-        return os.path.realpath(Path.home())
-    except (RuntimeError, KeyError):  # no home folder known (a service account)
-        return os.sep + "\0"  # matches nothing
+    given = os.environ.get("HOME") or os.environ.get("USERPROFILE") or ""
+    if given != _home_seen[0]:
+        try:
+            real = os.path.realpath(Path.home())
+        except (RuntimeError, KeyError):  # no home folder known (a service account)
+            real = os.sep + "\0"  # matches nothing
+        _home_seen[:] = [given, real]
+    return _home_seen[1]
+
+
+def _suffix(name: str) -> str:
+    """The last extension, as ``PurePath.suffix`` gives it (``.bashrc`` has none)."""
+    dot = name.rfind(".")
+    return name[dot:] if dot > 0 and dot < len(name) - 1 else ""
 
 
 def _contains(segments: list[str], chain: tuple[str, ...]) -> bool:

@@ -38,7 +38,7 @@ from desktop import paths
 from desktop.grants import describe
 from desktop.report import RunReport
 from desktop.services import default_services
-from sandbox import Limits, RunOutcome, Sandbox
+from sandbox import Limits, RunOutcome, Sandbox, ScriptError
 
 __all__ = ["Assistant", "Preview"]
 
@@ -139,6 +139,9 @@ class Assistant:
                                    inputs=dict(inputs or {}), limits=self.limits, on_log=on_log,
                                    cancel=cancel)
         context.budget.end()  # a host call still working for this run stops at its next check
+        spent = context.budget.spent
+        if spent is not None and outcome.ok:  # swallowed on the way (a batch call keeps going)
+            outcome.error = ScriptError("LimitExceeded", spent[0], hint=spent[1], limit=spent[2])
         return Preview(script, list(grants), context.plan, outcome, caps, request, summary, planner, model,
                        list(exchanges))
 

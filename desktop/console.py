@@ -242,7 +242,9 @@ def show_run(report: Any) -> None:
     for col in ("#", "Change", "Status"):
         table.add_column(col)
     for a in report.actions:
-        table.add_row(str(a["seq"]), _e(shorten(a.get("summary") or f"{a['capability']}.{a['op']}", 70)),
+        summary = a.get("summary") or f"{a['capability']}.{a['op']}"
+        shown = ("⚠ " if a.get("flagged") else "") + shorten(summary, 70)
+        table.add_row(str(a["seq"]), _e(shown),
                       a["status"] + (f": {_e(shorten(a['error'], 40))}" if a.get("error") else ""))
     out.print(table)
     if report.error:

@@ -4,7 +4,8 @@
 ``cancelled``), ``summary``, ``grants`` (plain-language texts), ``actions``
 (each ``seq``, ``capability``, ``op``, ``args``, ``status`` and ``summary``),
 ``result``, ``log``, and ``error`` (``type``, ``message``, ``line``, ``hint``)
-when there is one.
+when there is one. An action that could make a program run also has
+``flagged``: why (it needed the person's explicit extra approval).
 """
 
 from __future__ import annotations
@@ -40,7 +41,7 @@ class RunReport:
         return cls(
             run_id=int(run["id"]), status=run["status"], summary=run.get("summary") or "",
             request=run.get("request") or "", grants=list(grant_texts),
-            actions=[{k: a.get(k) for k in _ACTION_KEYS} for a in actions],
+            actions=[_action(a) for a in actions],
             result=run.get("result"), log=list(log), error=error_dict(run.get("error")),
             planner=run.get("planner") or "", model=run.get("model"),
             started=run.get("started") or "", finished=run.get("finished"),
@@ -60,6 +61,15 @@ class RunReport:
             "error": self.error, "planner": self.planner, "model": self.model,
             "started": self.started, "finished": self.finished,
         }
+
+
+def _action(row: Mapping[str, Any]) -> dict[str, Any]:
+    shown = {k: row.get(k) for k in _ACTION_KEYS}
+    detail = row.get("detail")
+    risk = detail.get("risk") if isinstance(detail, Mapping) else None
+    if risk:
+        shown["flagged"] = risk  # stored by the preview: no policy runs again here
+    return shown
 
 
 def error_dict(error: BaseException | Mapping[str, Any] | None) -> dict[str, Any] | None:

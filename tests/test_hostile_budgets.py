@@ -20,10 +20,12 @@ from capabilities.holding import Holding
 from desktop import paths
 from desktop.assistant import Assistant
 from desktop.cli import main
+from tests import test_ui_flow
 from tests.files_support import make_tree, snapshot
 
 Capsys = pytest.CaptureFixture[str]
 KiB = 1024
+window = test_ui_flow.window  # the real window fixture
 
 
 @pytest.fixture
@@ -248,3 +250,58 @@ def test_the_window_needs_the_second_checkbox_for_flagged_changes(qtbot: Any, tm
     view.approve.click()
     assert asked == [True] and preview.allowed_flagged == {2}
     assert os.listdir(folder) == []
+
+
+def test_a_budget_swallowed_by_a_batch_call_still_ends_the_run(tmp_path: Path, sandbox: Any) -> None:
+    """photos.info_many turns each file's error into a result (one bad item never sinks a batch);
+    a used-up budget must not become one of those and let the script go on."""
+    make_tree(tmp_path / "Trip", {f"many/p{i:03d}.jpg": "x" for i in range(300)})
+    script = 'r = photos.info_many(["Trip/many/p001.jpg"])\nprint("went on", r)\nfiles.list("Trip")\n'
+    grants_ = [Grant("photos"), *grants(tmp_path / "Trip")]
+    preview = Assistant(sandbox=sandbox, budgets=Budgets(walk_entries=100)).preview(script, grants_)
+    error = preview.outcome.error
+    assert error is not None and error.limit == "walk_entries", error
+
+
+MARKUP = "<b>x</b><!--"
+
+
+def test_markup_from_names_scripts_and_results_is_text_in_every_widget(qtbot: Any, window: Any,
+                                                                        tmp_path: Path) -> None:
+    """Through the real window: a file name, printed lines and the result all carry markup; every
+    label on every page is plain text and every tooltip shows it as written."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtGui import QTextDocument
+    from PySide6.QtWidgets import QApplication, QLabel
+
+    from tests.test_ui_flow import click, wait_page, wait_preview, wait_run
+
+    folder = tmp_path / "Trip"
+    make_tree(folder, {f"{MARKUP}a.txt": "x", "keep.txt": "y"})
+    script = ('for p in files.list("Trip"):\n    print(p)\n'
+              f'files.delete("Trip/{MARKUP}a.txt")\nresult = {{"note": {MARKUP!r}, "n": 1}}\n')
+    win = window
+    flow = win.flow
+    flow.ask.add_folder(str(folder))
+    flow.use_script(script, flow.ask.folders, request=f"tidy {MARKUP}")
+    wait_page(qtbot, win, 1)
+    click(qtbot, flow.plan.preview_button)
+    wait_preview(qtbot, win)
+    assert _all_plain(win, QLabel, Qt) > 0  # the request and the result, at least
+    model = flow.preview_view.model
+    tip = model.data(model.index(0, 1), Qt.ItemDataRole.ToolTipRole)
+    doc = QTextDocument()
+    doc.setHtml(tip)
+    assert MARKUP in doc.toPlainText() and "Deletes it" in doc.toPlainText()
+    click(qtbot, flow.preview_view.approve)
+    assert wait_run(qtbot, win).status == "applied"
+    QApplication.processEvents()
+    _all_plain(win, QLabel, Qt)
+
+
+def _all_plain(win: Any, label_type: Any, qt: Any) -> int:
+    """Every label holding markup shows it as plain text; returns how many hold it."""
+    holding = [w for w in win.findChildren(label_type) if "<b>" in w.text()]
+    for widget in holding:
+        assert widget.textFormat() == qt.TextFormat.PlainText, widget.text()
+    return len(holding)

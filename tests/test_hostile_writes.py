@@ -8,6 +8,7 @@ approved, and the appended line ran in the next shell.
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import stat
@@ -62,6 +63,7 @@ def test_the_bashrc_attack_is_refused_with_yes(home: Path, tmp_path: Path, capsy
     assert out["error"]["type"] == "NeedsApproval"
     assert ".bashrc" in out["error"]["message"] and "start-up file" in out["error"]["message"]
     assert len(out["actions"]) == 13 and {a["status"] for a in out["actions"]} == {"planned"}
+    assert [a["seq"] for a in out["actions"] if a.get("flagged")] == [13]
     assert snapshot(home, folder_times=True) == before  # not even the 12 renames happened
 
 
@@ -126,6 +128,7 @@ def test_apply_refuses_a_flagged_change_even_when_the_plan_hides_the_flag(home: 
     (("write_text", "home/bin/ls", "echo"), "~/bin"),
     (("write_text", "home/Documents/tidy.sh", "echo hi"), "script or program"),
     (("copy", "home/IMG_0002.jpg", "home/Documents/photo.exe"), "script or program"),
+    (("rename", "home/IMG_0003.jpg", "home/Documents/IMG_0003.jpg.scr"), "script or program"),
     (("write_text", "home/Documents/notes", "#!/bin/sh\nrm -rf ~\n"), "#!"),
     (("write_text", "home/.ssh/authorized_keys", "ssh-ed25519 AAAA"), "hidden file"),
 ])
@@ -145,10 +148,24 @@ def test_overwriting_or_moving_an_executable_is_flagged(home: Path, tmp_path: Pa
     tool.parent.mkdir()
     tool.write_text("old")
     tool.chmod(0o755)
+    (home / "bin").mkdir()
     run = start(tmp_path, (home, "rw"))
     run.call("write_text", "home/Documents/tool", "new")  # keeps 0755: new content that runs
-    run.call("rename", "home/Documents/tool", "home/Documents/tool2")
-    assert ["exec" in (action_risk(a) or "") for a in run.actions] == [True, True]
+    run.call("rename", "home/Documents/tool", "home/bin/tool")  # onto the PATH
+    run.call("rename", "home/IMG_0001.jpg", "home/Documents/setup.exe")  # a picture becomes a program
+    assert ["exec" in (action_risk(a) or "") for a in run.actions] == [True, False, False]
+    assert [action_risk(a) is not None for a in run.actions] == [True, True, True]
+
+
+def test_moving_a_program_that_was_already_there_is_not_flagged(home: Path, tmp_path: Path) -> None:
+    (home / "Downloads" / "Other").mkdir(parents=True)
+    (home / "Downloads" / "setup.exe").write_bytes(b"MZ program")
+    (home / "Downloads" / "job.sh").write_text("#!/bin/sh\n")
+    (home / "Downloads" / "job.sh").chmod(0o755)
+    run = start(tmp_path, (home, "rw"))
+    run.call("rename", "home/Downloads/setup.exe", "home/Downloads/Other/setup.exe")
+    run.call("rename", "home/Downloads/job.sh", "home/Downloads/Other/job.sh")
+    assert [action_risk(a) for a in run.actions] == [None, None]
 
 
 def test_ordinary_writes_are_not_flagged(home: Path, tmp_path: Path) -> None:
@@ -281,3 +298,26 @@ def test_a_private_file_kept_on_another_disk_comes_back_private(tmp_path: Path) 
 def test_an_action_made_by_hand_is_checked_by_its_path() -> None:
     action = Action(1, "files", "rename", {}, {"src": "/tmp/a", "dst": "/tmp/x/.bashrc"}, "Rename a")
     assert "start-up" in (action_risk(action) or "")
+
+
+class _Terminal(io.StringIO):
+    """Answers typed at a terminal (the approver asks only when stdin is one)."""
+
+    def isatty(self) -> bool:
+        return True
+
+
+@pytest.mark.parametrize(("typed", "status", "changed"), [("y\nno\n", 3, False), ("y\ny\n", 3, False),
+                                                          ("y\nyes\n", 0, True)])
+def test_the_cli_asks_a_second_explicit_question(home: Path, tmp_path: Path, capsys: Capsys,
+                                                 monkeypatch: pytest.MonkeyPatch, typed: str, status: int,
+                                                 changed: bool) -> None:
+    script = tmp_path / "tidy.py"
+    script.write_text(ATTACK)
+    monkeypatch.setattr("sys.stdin", _Terminal(typed))
+    before = snapshot(home, folder_times=True)
+    assert main(["run", str(script), "--grant", f"files={home}"]) == status
+    err = capsys.readouterr().err
+    assert "could make a program run" in err and "#13" in err and "start-up file" in err
+    assert (snapshot(home, folder_times=True) != before) is changed
+    assert (home / ".bashrc").read_text().endswith(EVIL) is changed

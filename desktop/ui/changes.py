@@ -65,7 +65,8 @@ def change_rows(actions: Iterable[Any], flagged: Mapping[int, str] | None = None
         if op == "rename" and summary.startswith("Move"):
             verb = "Move"
         seq = int(get("seq", 0))
-        why = flagged.get(seq, "")
+        noted = detail.get("risk") if isinstance(detail, Mapping) else None  # journal rows carry their flag
+        why = flagged.get(seq, "") or str(noted or "")
         marks = change_marks(op, summary, detail, why)
         if op == "write_text" and isinstance(detail, Mapping) and detail.get("replaces"):
             verb = "Replace"
