@@ -186,14 +186,15 @@ def cmd_run(args: argparse.Namespace) -> int:
     script = read_script(args.script)
     grants = parse_grants(args.grant, paths.protected_dirs())
     inputs = dict(item.partition("=")[::2] for item in args.input)
-    return run_and_report(args, make_assistant(), script, grants, inputs=inputs, request=str(args.script))
+    assistant = make_assistant()
+    return run_and_report(args, assistant, assistant.script_chore(script, grants, inputs=inputs,
+                                                                  request=str(args.script)))
 
 
-def run_and_report(args: argparse.Namespace, assistant: Any, script: str, grants: list[Any], *,
-                   inputs: dict[str, Any] | None = None, request: str = "", summary: str = "",
-                   planner: str = "script", model: str | None = None, exchanges: Sequence[int] = (),
-                   repair: Callable[[Any], Any] | None = None) -> int:
-    """Preview, show, ask, apply and report: the shared tail of ``run`` and ``ask``."""
+def run_and_report(args: argparse.Namespace, assistant: Any, chore: Any) -> int:
+    """Preview, show, ask, apply and report a chore: the shared tail of ``run`` and ``ask``."""
+    from desktop.chore import always
+
     console: Any = None
     if not args.json:
         from desktop import console
@@ -205,27 +206,21 @@ def run_and_report(args: argparse.Namespace, assistant: Any, script: str, grants
     previous = signal.signal(signal.SIGINT, lambda *_: cancel.set())
     try:
         on_log = None if args.json else console.log_line
-        preview = assistant.preview(script, grants, request=request, summary=summary, planner=planner,
-                                    model=model, inputs=inputs, on_log=on_log, cancel=cancel,
-                                    exchanges=exchanges)
-        if not preview.ok and repair is not None:
-            preview = repair(preview) or preview
+        preview = assistant.preview_chore(chore, on_log=on_log, cancel=cancel)
         if not args.json:
             console.show_preview(preview)
-        approve = None if args.yes else _approver(args)
         progress = None if args.json else console.progress_callback(len(preview.plan))
-        report = assistant.apply(preview, approve=approve, preview_only=args.preview_only, cancel=cancel,
-                                 on_progress=progress)
+        report = assistant.finish_chore(chore, approve=always if args.yes else _approver(args),
+                                        preview_only=args.preview_only, cancel=cancel, on_progress=progress)
     finally:
         signal.signal(signal.SIGINT, previous)
     if args.json:
         print(json.dumps(report.to_json(), default=str))
     else:
         console.show_outcome(report)
-    if report.status == "applied":
-        tidy = assistant.tidy_holding()
-        if tidy.over_limit and not args.json:
-            console.error(tidy.message(), "Undo or remove old runs you no longer need (errand history).")
+        if chore.retention is not None and chore.retention.over_limit:
+            console.error(chore.retention.message(),
+                          "Undo or remove old runs you no longer need (errand history).")
     return _STATUS_EXIT.get(report.status, EXIT_FAILED)
 
 

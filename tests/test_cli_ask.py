@@ -174,7 +174,7 @@ def test_a_missing_parameter_without_a_terminal_is_explained(tmp_path: Path, cap
 
 
 def test_try_renames_a_copy_of_the_sample_photos_by_date_and_place(tmp_path: Path, capsys: Capsys) -> None:
-    from desktop.cli_ask import sample_photos
+    from desktop.samples import sample_files as sample_photos
 
     code = main(["try", "--yes", "--json", "--to", str(tmp_path / "Samples")])
     out = json.loads(capsys.readouterr().out)

@@ -18,7 +18,7 @@ import pytest
 from PySide6.QtCore import Qt
 
 from desktop import settings as settings_store
-from desktop.ui.samples import sample_files
+from desktop.samples import sample_files
 
 pytestmark = pytest.mark.timeout(600)  # the first test may build the sandbox component (~1 min)
 WAIT = 240_000  # ms: room for a busy shared machine; no test asserts how long anything took
