@@ -100,7 +100,9 @@ def test_a_script_failing_its_preview_gets_one_repair(notes: Path, capsys: Capsy
                     "--model", fake_openai.model, "--api-base", fake_openai.url)
     assert code == 0, out
     assert len(fake_openai.requests) == 2
-    assert "no such field" in fake_openai.requests[1].messages[-1]["content"]
+    repair = fake_openai.requests[1].messages[-1]["content"]
+    assert "KeyError on line 2" in repair and "no such field" in repair  # the model's own failing line
+    assert "key not found" not in repair  # the error's text stays here (file names were not allowed)
     assert sorted(p.name for p in notes.iterdir()) == ["a.md", "b.md"]
 
 

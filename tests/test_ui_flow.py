@@ -299,7 +299,7 @@ def test_a_model_script_that_fails_in_the_preview_gets_one_repair(
     click(qtbot, flow.plan.preview_button)
     wait_preview(qtbot, window)
     assert len(fake_openai.requests) == 2 and fake_openai.pending == 0
-    assert "report.txt" in fake_openai.requests[1].messages[-1]["content"]  # the preview's error went back
+    assert "report.txt" in fake_openai.requests[1].messages[-1]["content"]  # its failing line went back
     assert not flow.preview_view.problem.isVisible()
     assert flow.preview_view.counts.text() == "1 change: 1 rename"
     assert "asking the model to fix it" in flow.preview_view.log.toPlainText()
