@@ -31,6 +31,7 @@ from capabilities.journal import Journal
 from capabilities.plan import Action, ActionPlan
 from capabilities.recovery import RecoveryReport, recover
 from capabilities.registry import instantiate
+from capabilities.status import RunStatus
 from capabilities.undo import RetentionReport, UndoReport, capabilities_for_run, prune_holding, undo_run
 from desktop import chore as chores
 from desktop import paths
@@ -188,15 +189,16 @@ class Assistant:
         journal.add_log(run_id, preview.outcome.log)
         if not preview.ok:
             error = preview.outcome.error
-            status = "cancelled" if error is not None and error.limit == "cancelled" else "failed"
+            cancelled = error is not None and error.limit == "cancelled"  # the sandbox's limit name
+            status = RunStatus.CANCELLED if cancelled else RunStatus.FAILED
             journal.finish_run(run_id, status, error=error.to_json() if error else None)
             return self._report(run_id, preview)
         journal.save_plan(run_id, preview.plan)
         if preview_only:
-            journal.finish_run(run_id, "previewed", result=preview.outcome.result)
+            journal.finish_run(run_id, RunStatus.PREVIEWED, result=preview.outcome.result)
             return self._report(run_id, preview)
         if len(preview.plan) and approve is not None and not approve(preview):
-            journal.finish_run(run_id, "refused", result=preview.outcome.result)
+            journal.finish_run(run_id, RunStatus.REFUSED, result=preview.outcome.result)
             return self._report(run_id, preview)
         for cap in preview.capabilities.values():
             # The preview's deadline has passed while the person read the plan; apply's network

@@ -59,6 +59,7 @@ from capabilities.base import Grant
 from capabilities.errors import ErrandError
 from capabilities.journal import Journal, now
 from capabilities.journal.owner import is_alive, owner_token
+from capabilities.status import RunStatus
 from desktop.automations import CLAIM, grant_relative, patterns, watch_grant
 from desktop.chore import always
 from desktop.triggers import FolderWatcher, own_changes
@@ -308,13 +309,13 @@ class AutomationRunner:
             self.assistant.preview_chore(chore)
             report = self.assistant.finish_chore(chore, approve=always, trigger=trigger)
             run_id, status, changes = report.run_id, report.status, len(report.actions)
-            error = (report.error or {}).get("message") if status != "applied" else None
+            error = (report.error or {}).get("message") if status != RunStatus.APPLIED else None
             self._tell_holding(slot, chore.retention)
         except Exception as exc:  # a capability that cannot start (a grant's folder gone), a journal error
             log.exception("automation %s failed on %s", a["name"], path)
-            status, error = "failed", str(exc) or type(exc).__name__
+            status, error = RunStatus.FAILED, str(exc) or type(exc).__name__
         self.journal.update_seen(slot.aid, path, size, mtime_ns, run_id=run_id, status=status)
-        if status == "applied":
+        if status == RunStatus.APPLIED:
             self._succeeded(slot, rel, run_id, changes)
         else:
             self._failed(slot, rel, run_id, error or status)
@@ -372,13 +373,13 @@ class AutomationRunner:
         for row in stale:
             key = (row["path"], row["size"], row["mtime_ns"])
             run = runs.get(key)
-            if run is not None and run["status"] != "previewing":
+            if run is not None and run["status"] != RunStatus.PREVIEWING:
                 # Applied, failed, or cut short mid-apply: that run is the file's (errand recover
                 # rolls back or finishes the last kind, as for any run).
                 self.journal.update_seen(slot.aid, *key, run_id=run["id"], status=run["status"])
                 continue
             if run is not None:  # journaled but stopped before apply changed anything
-                self.journal.finish_run(run["id"], "failed", error={
+                self.journal.finish_run(run["id"], RunStatus.FAILED, error={
                     "type": "Interrupted", "message": "Errand stopped before this run was applied; nothing "
                     "changed, and the file was handled again by a new run.", "hint": ""})
             try:

@@ -36,6 +36,7 @@ from typing import TYPE_CHECKING, Any
 
 from capabilities.base import Grant
 from capabilities.errors import ErrandError
+from capabilities.status import ActionStatus, RunStatus
 from desktop.repair_words import repair_text
 
 if TYPE_CHECKING:  # planning (recipes, the model) is imported only by a chore that is planned
@@ -236,7 +237,7 @@ def finish(assistant: Assistant, chore: Chore, *, approve: Approve | None, previ
                                             on_progress=on_progress, cancel=cancel, trigger=trigger)
     if asked:
         chore.decide("approval", "approved" if asked[0] else "refused")
-    if report.status == "applied" or any(a["status"] == "done" for a in report.actions):
+    if report.status == RunStatus.APPLIED or any(a["status"] == ActionStatus.DONE for a in report.actions):
         _after_apply(assistant, chore, report)
     return report
 

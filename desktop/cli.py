@@ -19,12 +19,13 @@ from pathlib import Path
 from typing import Any
 
 from capabilities.errors import ErrandError
+from capabilities.status import RunStatus
 
 __all__ = ["main"]
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT, EXIT_REFUSED, EXIT_CANCELLED = 0, 1, 2, 3, 4
-_STATUS_EXIT = {"applied": EXIT_OK, "previewed": EXIT_OK, "failed": EXIT_FAILED, "refused": EXIT_REFUSED,
-                "cancelled": EXIT_CANCELLED}
+_STATUS_EXIT = {RunStatus.APPLIED: EXIT_OK, RunStatus.PREVIEWED: EXIT_OK, RunStatus.FAILED: EXIT_FAILED,
+                RunStatus.REFUSED: EXIT_REFUSED, RunStatus.CANCELLED: EXIT_CANCELLED}
 
 Command = Callable[[argparse.Namespace], int]
 COMMANDS: dict[str, Command] = {}
