@@ -21,7 +21,7 @@ import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, ExitStack, contextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from capabilities.apply import apply_plan
 from capabilities.base import Capability, Grant, RunContext
@@ -35,15 +35,18 @@ from capabilities.status import RunStatus
 from capabilities.undo import RetentionReport, UndoReport, capabilities_for_run, prune_holding, undo_run
 from desktop import chore as chores
 from desktop import paths
-from desktop.chore import Chore
+from desktop.chore import Approve, Chore
 from desktop.grants import describe
 from desktop.report import RunReport
 from desktop.services import default_services
 from sandbox import Limits, RunOutcome, Sandbox
 
+if TYPE_CHECKING:  # planning is imported only when a chore is planned
+    from desktop.planning import Mode
+    from desktop.settings import Settings
+
 __all__ = ["Assistant", "Preview"]
 
-Approve = Callable[["Preview"], bool]
 Progress = Callable[[int, int], None]
 # Wraps an apply or undo: "these changes are Errand's own" for the folder watchers of this process.
 OwnWritesGuard = Callable[[Iterable[Action]], AbstractContextManager[None]]
@@ -116,7 +119,7 @@ class Assistant:
 
     # ---- chores: the one flow of every front end (policies in desktop.chore) ---------------
 
-    def plan_chore(self, request: str, grants: Sequence[Grant], settings: Any, *, mode: Any = "auto",
+    def plan_chore(self, request: str, grants: Sequence[Grant], settings: Settings, *, mode: Mode = "auto",
                    allow_vision: bool = False, allow_file_names: bool = False) -> Chore:
         """A recipe or the model writes the chore's script; the grants it needs are completed."""
         return chores.plan(self, request, grants, settings, mode=mode, allow_vision=allow_vision,

@@ -148,12 +148,16 @@ def preview(assistant: Assistant, chore: Chore, *, on_log: Callable[[str], None]
         refusal = repair_refusal(chore, result, cancel)
         if refusal:
             chore.decide("repair", f"not sent back to the model: {refusal}")
+            if chore.planned is not None and on_log is not None:  # the person would wonder why not
+                on_log(f"Not asking the model to fix its script: {refusal}.")
             break
         chore.repairs += 1
         if on_log is not None:
             on_log("The model's script stopped; asking the model to fix it (once)…")
         fixed = _repair(assistant, chore, result)
         if fixed is None:
+            if on_log is not None:
+                on_log(f"Errand kept the first error: {chore.decisions[-1].text}.")
             break
         result = _preview_once(assistant, chore, on_log, cancel)
     return result
@@ -226,6 +230,7 @@ def finish(assistant: Assistant, chore: Chore, *, approve: Approve | None, previ
     if chore.report is not None:  # a second Approve must not apply (or journal) the same preview again
         raise ErrandError(f"This preview is already run {chore.report.run_id} ({chore.report.status}).",
                           "Preview the chore again to run it once more.")
+    previewed.exchanges = list(chore.exchanges)  # a repair round that failed after it is the run's too
     asked: list[bool] = []
 
     def ask(shown: Preview) -> bool:

@@ -212,3 +212,16 @@ def test_an_exception_class_the_script_made_up_is_not_named(sandbox: Any) -> Non
     assert said.startswith("An exception class the script defined on line 4")
     assert made_up in said.splitlines()[1]  # only as the model's own line of code
     assert made_up not in said.splitlines()[0]
+
+
+def test_a_repair_the_model_cannot_answer_keeps_the_first_error(tmp_path: Path, model: FakeOpenAI,
+                                                                capsys: Capsys) -> None:
+    model.reply(BROKEN)
+    model.fail(500, "the server is down")
+    notes = notes_in(tmp_path)
+    code = main(["ask", REQUEST, "--folder", str(notes), "--planner", "model", "--yes", "--json"])
+    out = json.loads(capsys.readouterr().out)
+    assert code == 1 and out["status"] == "failed" and out["error"]["type"] == "KeyError"
+    kinds = [(e[0], bool(e[3])) for e in journaled(out["run_id"])["exchanges"]]
+    assert kinds == [("plan", False), ("preview_repair", True)]  # the failed round is journaled too
+    assert sorted(p.name for p in notes.iterdir()) == ["a.txt"]
