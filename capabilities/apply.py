@@ -40,6 +40,7 @@ from capabilities.journal.batches import MAX_BATCH, growing_batches
 from capabilities.journal.owner import owner_token
 from capabilities.plan import Action, ActionPlan
 from capabilities.risk import flagged
+from capabilities.status import ActionStatus, RunStatus
 
 __all__ = ["ApplyReport", "Cancel", "apply_plan", "perform_actions", "spool_content", "unapproved",
            "within_preview"]
@@ -66,7 +67,7 @@ class ApplyReport:
 
     @property
     def ok(self) -> bool:
-        return self.status == "applied"
+        return self.status == RunStatus.APPLIED
 
 
 def apply_plan(journal: Journal, run_id: int, plan: ActionPlan | Sequence[Action],
@@ -87,14 +88,14 @@ def apply_plan(journal: Journal, run_id: int, plan: ActionPlan | Sequence[Action
     elif stored != len(actions):
         raise ErrandError(f"Run {run_id} has {stored} planned actions in the journal, not {len(actions)}.",
                           "Preview the chore again and apply that preview.")
-    elif counts.get("planned", 0) != stored:
+    elif counts.get(ActionStatus.PLANNED, 0) != stored:
         raise ErrandError(f"Run {run_id} has already been applied; applying it again could do things twice.",
                           "Preview the chore again to start a new run.")
     refused = unapproved(actions, allow_flagged)
     if refused is not None:
-        journal.finish_run(run_id, "refused", error=refused)
-        return ApplyReport(run_id, "refused", 0, len(actions), error=refused)
-    journal.claim_run(run_id, owner_token(), "applying")
+        journal.finish_run(run_id, RunStatus.REFUSED, error=refused)
+        return ApplyReport(run_id, RunStatus.REFUSED, 0, len(actions), error=refused)
+    journal.claim_run(run_id, owner_token(), RunStatus.APPLYING)
     try:
         report = perform_actions(journal, run_id, actions, capabilities, on_progress=on_progress,
                                  cancel=cancel, max_batch=max_batch)
@@ -102,7 +103,7 @@ def apply_plan(journal: Journal, run_id: int, plan: ActionPlan | Sequence[Action
         # A bug in a capability, or a journal the disk refuses: the run ends failed; an action
         # caught mid-way stays "started", so recovery probes it on the next start.
         try:
-            journal.finish_run(run_id, "failed", error=exc)
+            journal.finish_run(run_id, RunStatus.FAILED, error=exc)
         except JournalError:
             pass  # the journal cannot be written either: the run stays "applying" for recovery
         raise
@@ -144,32 +145,33 @@ def perform_actions(journal: Journal, run_id: int, actions: Sequence[Action],
     counts the actions done before the crash, for progress).
     """
     total = already_done + len(actions)
-    report = ApplyReport(run_id, "applied", already_done, total)
+    report = ApplyReport(run_id, RunStatus.APPLIED, already_done, total)
     batches = growing_batches(actions, max_batch)
     if not batches:
         return report
     if cancel is not None and cancel.is_set():
-        report.status = "cancelled"
+        report.status = RunStatus.CANCELLED
     else:
-        journal.mark_actions(run_id, [a.seq for a in batches[0]], "started")  # intents, before any effect
+        # intents, before any effect
+        journal.mark_actions(run_id, [a.seq for a in batches[0]], ActionStatus.STARTED)
     for k, batch in enumerate(batches):
-        if report.status != "applied":
+        if report.status != RunStatus.APPLIED:
             break
         results: list[tuple[int, str, Any, Any, str]] = []
         following: list[int] = []
         try:
             _perform_batch(batch, capabilities, report, results, on_progress, cancel)
-            going_on = report.status == "applied" and k + 1 < len(batches)
+            going_on = report.status == RunStatus.APPLIED and k + 1 < len(batches)
             if going_on and not (cancel is not None and cancel.is_set()):
                 following = [a.seq for a in batches[k + 1]]
             elif going_on:
-                report.status = "cancelled"
+                report.status = RunStatus.CANCELLED
         finally:
             # One commit: this batch's outcomes and the next batch's intents (still before its
             # effects). On an interrupt, what was done is written before it propagates.
             journal.record_outcomes(run_id, results, start_next=following)
-    if report.status != "applied":
-        journal.move_actions(run_id, ("planned", "started"), "skipped")
+    if report.status != RunStatus.APPLIED:
+        journal.move_actions(run_id, (ActionStatus.PLANNED, ActionStatus.STARTED), ActionStatus.SKIPPED)
     return report
 
 
@@ -179,7 +181,7 @@ def _perform_batch(batch: Iterable[Action], capabilities: Mapping[str, Capabilit
     """Perform one batch, appending outcome rows; stops (setting ``report``) at the first error."""
     for action in batch:
         if cancel is not None and cancel.is_set():
-            report.status = "cancelled"
+            report.status = RunStatus.CANCELLED
             return
         cap = capabilities.get(action.capability)
         try:
@@ -189,22 +191,22 @@ def _perform_batch(batch: Iterable[Action], capabilities: Mapping[str, Capabilit
             cap.verify(action)
             within_preview(cap, action)
         except ErrandError as exc:  # never started: the action is skipped, with the reason
-            results.append((action.seq, "skipped", None, exc, now()))
+            results.append((action.seq, ActionStatus.SKIPPED, None, exc, now()))
             _stop(report, action, exc)
             return
         try:
             outcome = cap.perform(action)
         except ErrandError as exc:
-            results.append((action.seq, "failed", None, exc, now()))
+            results.append((action.seq, ActionStatus.FAILED, None, exc, now()))
             _stop(report, action, exc)
             return
         except OSError as exc:
             error = BackendError(f"{action.summary or action.op}: {exc.strerror or exc}.",
                                  "Check the disk and permissions; what was done so far can be undone.")
-            results.append((action.seq, "failed", None, error, now()))
+            results.append((action.seq, ActionStatus.FAILED, None, error, now()))
             _stop(report, action, error)
             return
-        results.append((action.seq, "done", outcome, None, now()))
+        results.append((action.seq, ActionStatus.DONE, outcome, None, now()))
         report.done += 1
         if on_progress is not None:
             on_progress(report.done, report.total)
@@ -246,6 +248,6 @@ def _same_file(shown: str, target: Any) -> bool:
 
 
 def _stop(report: ApplyReport, action: Action, error: ErrandError) -> None:
-    report.status = "failed"
+    report.status = RunStatus.FAILED
     report.stopped_at = action.seq
     report.error = error

@@ -12,16 +12,19 @@ definition come:
 5. whether a call reads or writes. A ``@write`` method runs during the
    preview and only *plans*: it simulates its effect in the run's overlay and
    records an ``Action``. The class must also define ``perform_<op>`` (do it,
-   return what undoes it) and ``undo_<op>``; ``verify_<op>`` (is the source
-   as the preview saw it?) and ``probe_<op>`` (after a crash: did it happen?)
-   are optional.
+   return what undoes it), ``undo_<op>`` and ``verify_<op>`` (is the source
+   as the preview saw it?), or name the op in ``no_verify`` with the reason it
+   needs none; ``probe_<op>`` (after a crash: did it happen?) is optional.
 
-A definition that lacks a hint, a docstring, or a perform/undo pair fails
-when the class is created, i.e. at import, never in front of a person.
+A definition that lacks a hint, a docstring, a perform/undo pair or its
+verify step fails when the class is created, i.e. at import, never in front
+of a person; so does a hook that names no write (``verify_renmae``) or whose
+prefix is misspelled (``verfy_rename``), since apply would silently skip it.
 """
 
 from __future__ import annotations
 
+import difflib
 import inspect
 import typing
 from collections.abc import Callable, Mapping, Sequence
@@ -172,6 +175,8 @@ class Capability:
     # shown (``files``, the base of every chore). The others are listed by their summary.
     topics: ClassVar[tuple[str, ...]] = ()
     operations: ClassVar[dict[str, Operation]] = {}
+    # Writes that need no verify step, each with the reason (e.g. it records actions of another op).
+    no_verify: ClassVar[Mapping[str, str]] = {}
 
     def __init__(self, grants: Sequence[Grant], context: RunContext) -> None:
         self.grants = list(grants)
@@ -184,6 +189,7 @@ class Capability:
         if not cls.__doc__ or not getattr(cls, "summary", ""):
             raise TypeError(f"capability {cls.__name__} needs a docstring and a summary")
         cls.operations = {op.name: op for op in _collect_operations(cls)}
+        _check_hooks(cls)
         REGISTRY[cls.name] = cls
 
     # ---- what a person and a model see -------------------------------------------------
@@ -271,3 +277,32 @@ def _collect_operations(cls: type[Capability]) -> list[Operation]:
         ops.append(Operation(cls.name, attr, access, signature.replace(parameters=params),
                              hints, doc.splitlines()[0]))
     return ops
+
+
+_HOOKS = ("perform", "undo", "verify", "probe")
+
+
+def _check_hooks(cls: type[Capability]) -> None:
+    """Every hook names a write, no hook prefix is misspelled, and every write has its verify step."""
+    writes = {name for name, op in cls.operations.items() if op.access == "write"}
+    for attr in dir(cls):
+        prefix, _, op = attr.partition("_")
+        if not op or attr.startswith("_") or not callable(getattr(cls, attr, None)):
+            continue
+        if prefix in _HOOKS and op not in writes:
+            raise TypeError(f"{cls.__name__}.{attr}: {cls.__name__} has no write named {op!r}; "
+                            "a hook must name one of its writes")
+        near = difflib.get_close_matches(prefix, _HOOKS, n=1, cutoff=0.75)
+        if prefix not in _HOOKS and near and op in writes:
+            raise TypeError(f"{cls.__name__}.{attr}: did you mean {near[0]}_{op}? "
+                            "Apply would skip a misspelled hook")
+    for op in sorted(writes):
+        has_verify = callable(getattr(cls, f"verify_{op}", None))
+        reason = str(cls.no_verify.get(op, "")).strip()
+        if has_verify and op in cls.no_verify:
+            raise TypeError(f"{cls.__name__}.{op}: defines verify_{op}() and also lists it in no_verify")
+        if not has_verify and not reason:
+            raise TypeError(f"{cls.__name__}.{op} is a write: define verify_{op}() (is the source as the "
+                            "preview saw it?) or list it in no_verify with the reason it needs none")
+    for op in set(cls.no_verify) - writes:
+        raise TypeError(f"{cls.__name__}.no_verify names {op!r}, which is not one of its writes")

@@ -28,7 +28,7 @@ import hashlib
 import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, ClassVar
 
 from capabilities import changes
 from capabilities.base import Capability, Grant, RunContext, read, write
@@ -60,6 +60,8 @@ class Files(Capability):
     name = "files"
     summary = ("Files in the folders the person granted. Paths start with the folder's name, "
                "e.g. 'Trip/IMG_0001.jpg'; the name alone ('Trip') is the folder itself.")
+    no_verify: ClassVar[Mapping[str, str]] = {
+        "rename_many": "it records one rename action per move, which verify_rename checks"}
 
     def __init__(self, grants: Sequence[Grant], context: RunContext) -> None:
         super().__init__(grants, context)

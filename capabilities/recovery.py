@@ -26,6 +26,7 @@ from capabilities.errors import ErrandError
 from capabilities.journal import Journal, now
 from capabilities.journal.owner import is_alive, owner_token
 from capabilities.plan import Action
+from capabilities.status import ActionStatus, RunStatus
 from capabilities.undo import UNDOABLE, UndoReport, undo_actions
 
 __all__ = ["RecoveryReport", "interrupted_runs", "recover"]
@@ -71,16 +72,17 @@ def _recover_run(journal: Journal, run: Mapping[str, Any], caps: Mapping[str, Ca
                  finish: bool) -> RecoveryReport:
     run_id = int(run["id"])
     mid_undo = run["status"] == "undoing" or bool(journal.action_counts(run_id).get("undoing"))
-    journal.claim_run(run_id, owner_token(), "undoing" if (mid_undo or not finish) else "applying")
+    journal.claim_run(run_id, owner_token(),
+                      RunStatus.UNDOING if (mid_undo or not finish) else RunStatus.APPLYING)
     unknown = _resolve(journal, run_id, caps, finish and not mid_undo)
     if finish and not mid_undo:
         return _finish(journal, run_id, caps, unknown)
-    journal.move_actions(run_id, ("planned",), "skipped")
+    journal.move_actions(run_id, (ActionStatus.PLANNED,), ActionStatus.SKIPPED)
     undo = UndoReport(run_id)
     undo_actions(journal, run_id, journal.actions(run_id, statuses=UNDOABLE), caps, undo)
-    status = "undone" if mid_undo else "rolled_back"
+    status = RunStatus.UNDONE if mid_undo else RunStatus.ROLLED_BACK
     if undo.refused:
-        status = "partly_undone"
+        status = RunStatus.PARTLY_UNDONE
     journal.finish_run(run_id, status, error=run["error"])
     journal.add_log(run_id, f"Recovered after an interruption: {undo.undone} action(s) undone"
                             f"{f', {len(undo.refused)} refused' if undo.refused else ''}.")
@@ -92,7 +94,7 @@ def _resolve(journal: Journal, run_id: int, caps: Mapping[str, Capability], fini
     """Ask ``probe`` about every action caught mid-way; journal the answers. Returns the unknown ones."""
     outcomes: list[tuple[int, str, Any, Any, str]] = []
     unknown: list[int] = []
-    for row in journal.actions(run_id, statuses=("started", "undoing")):
+    for row in journal.actions(run_id, statuses=(ActionStatus.STARTED, ActionStatus.UNDOING)):
         cap = caps.get(row["capability"])
         answer = None if cap is None else cap.probe(Action.from_json(row))
         # A probe may answer with the outcome perform would have returned (it was lost in the crash).
@@ -100,17 +102,18 @@ def _resolve(journal: Journal, run_id: int, caps: Mapping[str, Capability], fini
         if happened is None:
             unknown.append(int(row["seq"]))
             if finishing:  # doing it again could do it twice: stop the finish here
-                outcomes.append((row["seq"], "failed", None, _unknown_error(row), now()))
+                outcomes.append((row["seq"], ActionStatus.FAILED, None, _unknown_error(row), now()))
                 continue
             happened = True  # on rollback, let undo check and refuse if it is not there
-        if row["status"] == "started":
-            status = "done" if happened else "planned"
+        if row["status"] == ActionStatus.STARTED:
+            status = ActionStatus.DONE if happened else ActionStatus.PLANNED
             outcomes.append((row["seq"], status, row["outcome"] or found or {}, None, now()))
         else:
-            status = "done" if happened else "undone"  # its apply's outcome and time stay as they were
+            # its apply's outcome and time stay as they were
+            status = ActionStatus.DONE if happened else ActionStatus.UNDONE
             outcomes.append((row["seq"], status, row["outcome"], None, row["finished"]))
     journal.record_outcomes(run_id, outcomes)
-    undone = [(seq, "undone", None, at) for seq, st, _, _, at in outcomes if st == "undone"]
+    undone = [(seq, "undone", None, at) for seq, st, _, _, at in outcomes if st == ActionStatus.UNDONE]
     if undone:
         journal.record_undos(run_id, undone)
     return unknown
@@ -119,14 +122,14 @@ def _resolve(journal: Journal, run_id: int, caps: Mapping[str, Capability], fini
 def _finish(journal: Journal, run_id: int, caps: Mapping[str, Capability],
             unknown: list[int]) -> RecoveryReport:
     rows = journal.actions(run_id)
-    done = sum(1 for r in rows if r["status"] == "done")
+    done = sum(1 for r in rows if r["status"] == ActionStatus.DONE)
     if unknown:
         error = ErrandError(f"Could not tell whether action {unknown[0]} happened before the interruption.",
                             "Check the files it names, then undo this run or finish it by hand.")
-        journal.move_actions(run_id, ("planned",), "skipped")
-        journal.finish_run(run_id, "failed", error=error)
+        journal.move_actions(run_id, (ActionStatus.PLANNED,), ActionStatus.SKIPPED)
+        journal.finish_run(run_id, RunStatus.FAILED, error=error)
         return RecoveryReport(run_id, "finished", "failed", done=done, unknown=unknown, error=error)
-    todo = [Action.from_json(r) for r in rows if r["status"] == "planned"]
+    todo = [Action.from_json(r) for r in rows if r["status"] == ActionStatus.PLANNED]
     report = perform_actions(journal, run_id, todo, caps, already_done=done)
     journal.finish_run(run_id, report.status, error=report.error)
     journal.add_log(run_id, f"Finished after an interruption: {len(todo)} remaining action(s) carried out"

@@ -24,11 +24,12 @@ from capabilities.journal import Journal, JournalError, now
 from capabilities.journal.batches import growing_batches
 from capabilities.journal.owner import is_alive, owner_token
 from capabilities.plan import Action, size_text
+from capabilities.status import ActionStatus, RunStatus
 
 __all__ = ["RetentionReport", "UndoReport", "capabilities_for_run", "prune_holding", "undo_actions",
            "undo_run"]
 
-UNDOABLE = ("done", "undo_refused")
+UNDOABLE = (ActionStatus.DONE, ActionStatus.UNDO_REFUSED)
 
 
 @dataclass
@@ -53,12 +54,12 @@ def undo_run(journal: Journal, run_id: int, capabilities: Mapping[str, Capabilit
              action: int | None = None, on_progress: Callable[[int, int], None] | None = None) -> UndoReport:
     """Undo run ``run_id`` (every done action, last first) or just its action ``action``."""
     run = journal.run(run_id)
-    if run["status"] in ("applying", "undoing") and is_alive(run["owner"]):
-        doing = "applied" if run["status"] == "applying" else "undone"
+    if run["status"] in (RunStatus.APPLYING, RunStatus.UNDOING) and is_alive(run["owner"]):
+        doing = RunStatus.APPLIED if run["status"] == RunStatus.APPLYING else RunStatus.UNDONE
         raise ErrandError(f"Run {run_id} is being {doing} right now (by another window or an automation).",
                           "Wait for it to finish, then undo it.")
     counts = journal.action_counts(run_id)
-    if counts.get("started") or counts.get("undoing"):
+    if counts.get(ActionStatus.STARTED) or counts.get(ActionStatus.UNDOING):
         raise ErrandError(f"Run {run_id} was interrupted part-way; some of its actions may or may not "
                           "have happened.",
                           "Run `errand recover` first: it checks each one and rolls the run back "
@@ -68,7 +69,7 @@ def undo_run(journal: Journal, run_id: int, capabilities: Mapping[str, Capabilit
         rows = [r for r in rows if r["seq"] == action]
         if not rows:
             raise _not_undoable(journal, run_id, action)
-    journal.claim_run(run_id, owner_token(), "undoing")
+    journal.claim_run(run_id, owner_token(), RunStatus.UNDOING)
     report = UndoReport(run_id)
     try:
         undo_actions(journal, run_id, rows, capabilities, report, on_progress=on_progress)
@@ -84,7 +85,7 @@ def undo_actions(journal: Journal, run_id: int, rows: Sequence[Mapping[str, Any]
     pending = sorted(rows, key=lambda r: r["seq"], reverse=True)
     batches = growing_batches(pending)
     if batches:
-        journal.mark_actions(run_id, [r["seq"] for r in batches[0]], "undoing", column="undone_at")
+        journal.mark_actions(run_id, [r["seq"] for r in batches[0]], ActionStatus.UNDOING, column="undone_at")
     done = 0
     for k, batch in enumerate(batches):
         results: list[tuple[int, str, str | None, str]] = []
@@ -130,8 +131,8 @@ def _undo_one(row: Mapping[str, Any], capabilities: Mapping[str, Capability],
 def _status_after(journal: Journal, run_id: int, previous: str) -> str:
     counts = journal.action_counts(run_id)
     if not counts.get("undone"):
-        return previous if previous not in ("undoing", "applying") else "applied"
-    return "partly_undone" if any(counts.get(s) for s in UNDOABLE) else "undone"
+        return previous if previous not in (RunStatus.UNDOING, RunStatus.APPLYING) else RunStatus.APPLIED
+    return RunStatus.PARTLY_UNDONE if any(counts.get(s) for s in UNDOABLE) else RunStatus.UNDONE
 
 
 def _not_undoable(journal: Journal, run_id: int, seq: int) -> JournalError:

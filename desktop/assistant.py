@@ -1,10 +1,14 @@
-"""The one flow every front end uses: preview a script, ask for approval, apply, journal; undo.
+"""The facade every front end uses: chores (plan, preview, finish), history, undo, automations.
 
-The CLI, the window and automations all call this module; none of them
-touches the sandbox, the capabilities or the journal directly. Approval is a
+The CLI, the window and automations all call this module's named methods;
+none of them touches the sandbox, the capabilities or the journal directly.
+A chore moves through ``plan_chore``/``script_chore`` → ``preview_chore`` →
+``finish_chore`` (the policies live in ``desktop.chore``). Approval is a
 callback (``approve(preview) -> bool``): the CLI answers with a prompt, the
-window with a dialog, tests with a lambda. Progress and printed lines arrive
-through plain callbacks, so this module knows nothing of Qt.
+window with its Approve button, an automation with its standing approval.
+Progress and printed lines arrive through plain callbacks, so this module
+knows nothing of Qt; whoever watches folders in this process registers its
+own-writes guard (``watch_own_writes``), so nothing here looks a module up.
 
 Preview runs the script once in the sandbox (reads real, writes simulated);
 apply carries out exactly that preview's plan without running the script
@@ -13,12 +17,11 @@ again.
 
 from __future__ import annotations
 
-import sys
 import threading
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from contextlib import AbstractContextManager, nullcontext
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager, ExitStack, contextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from capabilities.apply import apply_plan, spool_content
 from capabilities.base import Capability, Grant, RunContext
@@ -33,17 +36,25 @@ from capabilities.plan import Action, ActionPlan
 from capabilities.recovery import RecoveryReport, recover
 from capabilities.registry import instantiate
 from capabilities.risk import flagged
+from capabilities.status import RunStatus
 from capabilities.undo import RetentionReport, UndoReport, capabilities_for_run, prune_holding, undo_run
+from desktop import chore as chores
 from desktop import paths
+from desktop.chore import Approve, Chore
 from desktop.grants import describe
 from desktop.report import RunReport
 from desktop.services import default_services
 from sandbox import Limits, RunOutcome, Sandbox, ScriptError
 
+if TYPE_CHECKING:  # planning is imported only when a chore is planned
+    from desktop.planning import Mode
+    from desktop.settings import Settings
+
 __all__ = ["Assistant", "Preview"]
 
-Approve = Callable[["Preview"], bool]
 Progress = Callable[[int, int], None]
+# Wraps an apply or undo: "these changes are Errand's own" for the folder watchers of this process.
+OwnWritesGuard = Callable[[Iterable[Action]], AbstractContextManager[None]]
 
 
 @dataclass
@@ -92,7 +103,7 @@ class Assistant:
     def __init__(self, journal: Journal | None = None, sandbox: Sandbox | None = None, *,
                  services: Mapping[str, Any] | None = None, limits: Limits | None = None,
                  progress: Callable[[str], None] | None = None, keep_warm: bool = False,
-                 budgets: Budgets | None = None) -> None:
+                 budgets: Budgets | None = None, own_writes: list[OwnWritesGuard] | None = None) -> None:
         self._journal = journal
         self._sandbox = sandbox
         self._progress = progress
@@ -101,6 +112,59 @@ class Assistant:
         self.limits = limits or Limits()
         self.budgets = budgets or Budgets()  # what a run may make the host grow (capabilities.budget)
         self._lock = threading.Lock()
+        self._own_writes = own_writes if own_writes is not None else []  # shared with companions
+
+    def companion(self) -> Assistant:
+        """An assistant for another thread of work (the automations behind the window): its own
+        sandbox runs, the same journal, services and own-writes guards."""
+        return Assistant(journal=self.journal, sandbox=self._sandbox, services=self.services,
+                         limits=self.limits, budgets=self.budgets, own_writes=self._own_writes)
+
+    def watch_own_writes(self, guard: OwnWritesGuard) -> None:
+        """Register a guard every apply and undo runs inside (a folder watcher's own-writes record)."""
+        if guard not in self._own_writes:
+            self._own_writes.append(guard)
+
+    @contextmanager
+    def _guarded(self, actions: Sequence[Action]) -> Iterator[None]:
+        with ExitStack() as stack:
+            for guard in list(self._own_writes):
+                stack.enter_context(guard(actions))
+            yield
+
+    def reload_settings(self) -> None:
+        """New model or calendar in Settings: the next run's services (captions, passwords) use them."""
+        self.services = default_services(lambda: self.journal)
+
+    def record_exchange(self, exchange: Mapping[str, Any]) -> int:
+        """Journal one exchange with a model (keys are ``Journal.add_exchange``'s); its id."""
+        return self.journal.add_exchange(**exchange)
+
+    # ---- chores: the one flow of every front end (policies in desktop.chore) ---------------
+
+    def plan_chore(self, request: str, grants: Sequence[Grant], settings: Settings, *, mode: Mode = "auto",
+                   allow_vision: bool = False, allow_file_names: bool = False,
+                   recipe: str | None = None) -> Chore:
+        """A recipe (``recipe``: the one the person picked) or the model writes the chore's script; the
+        grants it needs are completed."""
+        return chores.plan(self, request, grants, settings, mode=mode, allow_vision=allow_vision,
+                           allow_file_names=allow_file_names, recipe=recipe)
+
+    def script_chore(self, script: str, grants: Sequence[Grant], **details: Any) -> Chore:
+        """A chore for a script given as is (``request``, ``summary``, ``planner``, ``inputs``)."""
+        return chores.from_script(script, grants, **details)
+
+    def preview_chore(self, chore: Chore, *, on_log: Callable[[str], None] | None = None,
+                      cancel: Any = None) -> Preview:
+        """Preview the chore (writes simulated); a model's failed script may get a repair round."""
+        return chores.preview(self, chore, on_log=on_log, cancel=cancel)
+
+    def finish_chore(self, chore: Chore, *, approve: Approve | None, preview_only: bool = False,
+                     on_progress: Progress | None = None, cancel: Any = None,
+                     trigger: dict[str, Any] | None = None) -> RunReport:
+        """Journal the previewed chore, ask ``approve``, apply, then the after-apply steps."""
+        return chores.finish(self, chore, approve=approve, preview_only=preview_only,
+                             on_progress=on_progress, cancel=cancel, trigger=trigger)
 
     # ---- lazily opened parts (a command that only lists history needs no sandbox) ----------
 
@@ -157,17 +221,18 @@ class Assistant:
         journal.add_log(run_id, preview.outcome.log)
         if not preview.ok:
             error = preview.outcome.error
-            status = "cancelled" if error is not None and error.limit == "cancelled" else "failed"
+            cancelled = error is not None and error.limit == "cancelled"  # the sandbox's limit name
+            status = RunStatus.CANCELLED if cancelled else RunStatus.FAILED
             journal.finish_run(run_id, status, error=error.to_json() if error else None)
             return self._report(run_id, preview)
         spool_content(preview.plan, preview.capabilities)  # the journal keeps references, not content
         journal.save_plan(run_id, preview.plan)
         if preview_only:
-            journal.finish_run(run_id, "previewed", result=preview.outcome.result)
+            journal.finish_run(run_id, RunStatus.PREVIEWED, result=preview.outcome.result)
             _drop_planned(preview.plan)
             return self._report(run_id, preview)
         if len(preview.plan) and approve is not None and not approve(preview):
-            journal.finish_run(run_id, "refused", result=preview.outcome.result)
+            journal.finish_run(run_id, RunStatus.REFUSED, result=preview.outcome.result)
             _drop_planned(preview.plan)
             return self._report(run_id, preview)
         for cap in preview.capabilities.values():
@@ -175,20 +240,51 @@ class Assistant:
             # calls get their own per-call budget (RunContext.remaining's default).
             cap.context.deadline = None
         journal.update_run(run_id, result=preview.outcome.result)  # apply_plan's close keeps it
-        with _own_changes(preview.plan):
-            done = apply_plan(journal, run_id, preview.plan, preview.capabilities, on_progress=on_progress,
-                              cancel=cancel, allow_flagged=preview.allowed_flagged)
+        with self._guarded(preview.plan):
+            apply_plan(journal, run_id, preview.plan, preview.capabilities, on_progress=on_progress,
+                       cancel=cancel, allow_flagged=preview.allowed_flagged)
         _drop_planned(preview.plan)
-        if done.done:
-            from desktop.automations import mark_outputs_seen  # only once something changed
-
-            mark_outputs_seen(journal, preview.plan, run_id)
         return self._report(run_id, preview)
 
     def _report(self, run_id: int, preview: Preview) -> RunReport:
         run = self.journal.run(run_id)
         return RunReport.from_journal(run, self.journal.actions(run_id), preview.outcome.log,
                                       grant_texts=preview.grant_texts())
+
+    # ---- automations (the store is desktop.automations; the runner takes a companion) ------
+
+    def automations(self) -> list[dict[str, Any]]:
+        """Every saved automation with its status and last run (``automations.overview``)."""
+        from desktop import automations
+
+        return automations.overview(self.journal)
+
+    def has_automations(self) -> bool:
+        return bool(self.journal.automations())
+
+    def save_automation(self, name: str, watch_dir: str, *, from_run: int | None = None, script: str = "",
+                        grants: Sequence[Grant] = (), **options: Any) -> dict[str, Any]:
+        """Save an automation from an applied run (``from_run``) or a script; its overview row."""
+        from desktop import automations
+
+        if from_run is not None:
+            saved = automations.add_from_run(self.journal, name, from_run, watch_dir, **options)
+        else:
+            saved = automations.add(self.journal, name, watch_dir, script, grants, **options)
+        return next(r for r in automations.overview(self.journal) if r["id"] == saved["id"])
+
+    def change_automation(self, what: str, name: str | int) -> dict[str, Any]:
+        """``pause``, ``resume`` or ``remove`` one automation (by name or id); its row as it was."""
+        from desktop import automations
+
+        change = {"pause": automations.pause, "resume": automations.resume, "remove": automations.remove}
+        return change[what](self.journal, name)
+
+    def mark_outputs_seen(self, plan: Iterable[Action], run_id: int) -> None:
+        """Record what a run wrote into watched folders as Errand's own (after every apply)."""
+        from desktop import automations
+
+        automations.mark_outputs_seen(self.journal, plan, run_id)
 
     # ---- history, undo, recovery ---------------------------------------------------------
 
@@ -202,10 +298,6 @@ class Assistant:
     def clear_caption_cache(self) -> int:
         """Forget the kept picture descriptions (a wrong one would otherwise be reused for good)."""
         return self.journal.clear_captions()
-
-    def record_exchange(self, exchange: Mapping[str, Any]) -> int:
-        """Journal one exchange with a model (a plan, a repair); its id, to attach to the run."""
-        return self.journal.add_exchange(**exchange)
 
     def run_actions(self, run_id: int) -> list[dict[str, Any]]:
         """A run's journaled actions, in order."""
@@ -234,7 +326,7 @@ class Assistant:
         for cap in caps.values():
             cap.context.services.update(self.services)
         actions = [Action.from_json(row) for row in self.journal.actions(run_id)]
-        with _own_changes(actions):
+        with self._guarded(actions):
             return undo_run(self.journal, run_id, caps, action=action, on_progress=on_progress)
 
     def interrupted(self) -> list[dict[str, Any]]:
@@ -250,14 +342,6 @@ class Assistant:
     def recover(self, finish: bool = False) -> list[RecoveryReport]:
         """Roll back (or finish) runs a crash left half-applied."""
         return recover(self.journal, lambda grants: instantiate(grants, self.new_context()), finish=finish)
-
-
-def _own_changes(actions: Iterable[Action]) -> AbstractContextManager[None]:
-    """Tell this process's folder watchers that these changes are Errand's own, so no
-    automation fires on them. Without a watcher in the process there is nothing to tell,
-    and watchdog is not imported."""
-    filewatch = sys.modules.get("desktop.filewatch")
-    return filewatch.own_changes(actions) if filewatch is not None else nullcontext()
 
 
 def _drop_planned(plan: Iterable[Action]) -> None:

@@ -2,10 +2,11 @@
 
 :class:`AutomationRunner` keeps one :class:`~desktop.triggers.FolderWatcher`
 per enabled automation. When a file is ready no model is called: the saved
-script runs through ``Assistant.preview`` and ``Assistant.apply(approve=None,
-trigger=...)``, so the run is journaled, undoable and in History with its
-trigger (``automation``, ``path`` grant-relative, ``file``, ``size``,
-``mtime_ns``).
+script is a chore (``Assistant.script_chore``) that goes through the same
+``preview_chore`` and ``finish_chore`` as any other, approved by the
+automation's standing approval, so the run is journaled, undoable, tidied
+after (holding-area retention) and in History with its trigger
+(``automation``, ``path`` grant-relative, ``file``, ``size``, ``mtime_ns``).
 
 Each file version is handled once, even across a crash: the runner *claims*
 the version in ``seen_files`` (status ``claimed:<process>``) before the
@@ -35,7 +36,7 @@ delivery thread, the maintenance thread): a window hands it to its GUI thread
 
 In the app (the tray keeps it running with the window closed)::
 
-    runner = AutomationRunner(Assistant(journal=assistant.journal), on_event=bridge.event.emit)
+    runner = AutomationRunner(assistant.companion(), on_event=bridge.event.emit)
     pool.submit(runner.start)        # off the GUI thread; watchers then run on their own
     automations.pause(journal, name)
     pool.submit(runner.reload)       # now, not within reload_seconds (it may wait for a run to end)
@@ -58,7 +59,9 @@ from capabilities.base import Grant
 from capabilities.errors import ErrandError
 from capabilities.journal import Journal, now
 from capabilities.journal.owner import is_alive, owner_token
-from desktop.automations import CLAIM, grant_relative, mark_outputs_seen, patterns, watch_grant
+from capabilities.status import RunStatus
+from desktop.automations import CLAIM, grant_relative, patterns, watch_grant
+from desktop.chore import always
 from desktop.triggers import FolderWatcher, own_changes
 
 __all__ = ["AutomationRunner", "EventCallback"]
@@ -100,8 +103,10 @@ class AutomationRunner:
     """Runs the enabled automations of a journal until stopped; see the module docstring.
 
     ``assistant``: the :class:`~desktop.assistant.Assistant` whose journal holds
-    the automations and whose sandbox runs them (give the runner its own, sharing
-    the journal, so it never waits for the window's runs).
+    the automations and whose sandbox runs them (give the runner a companion of
+    the window's, ``Assistant.companion()``). The runner registers its watchers'
+    own-writes record with it, so no apply or undo of the process (the window's
+    included) sets off an automation.
     """
 
     def __init__(self, assistant: Any, *, on_event: EventCallback | None = None, quiet_seconds: float = 2.0,
@@ -110,6 +115,8 @@ class AutomationRunner:
                  force_polling: bool = False) -> None:
         self.assistant = assistant
         self.journal: Journal = assistant.journal
+        assistant.watch_own_writes(own_changes)
+        self._holding_full = False  # said once while the holding area stays over its limit
         self.on_event = on_event
         self.quiet_seconds = quiet_seconds
         self.rescan_seconds = rescan_seconds
@@ -297,21 +304,30 @@ class AutomationRunner:
         run_id: int | None = None
         changes = 0
         try:
-            preview = self.assistant.preview(a["script"], slot.grants, inputs=inputs,
-                                             request=a["request"] or a["name"], planner="automation")
-            with own_changes(preview.plan):
-                report = self.assistant.apply(preview, approve=None, trigger=trigger)
+            chore = self.assistant.script_chore(a["script"], slot.grants, inputs=inputs,
+                                                request=a["request"] or a["name"], planner="automation")
+            self.assistant.preview_chore(chore)
+            report = self.assistant.finish_chore(chore, approve=always, trigger=trigger)
             run_id, status, changes = report.run_id, report.status, len(report.actions)
-            error = (report.error or {}).get("message") if status != "applied" else None
-            mark_outputs_seen(self.journal, preview.plan, run_id)
+            error = (report.error or {}).get("message") if status != RunStatus.APPLIED else None
+            self._tell_holding(slot, chore.retention)
         except Exception as exc:  # a capability that cannot start (a grant's folder gone), a journal error
             log.exception("automation %s failed on %s", a["name"], path)
-            status, error = "failed", str(exc) or type(exc).__name__
+            status, error = RunStatus.FAILED, str(exc) or type(exc).__name__
         self.journal.update_seen(slot.aid, path, size, mtime_ns, run_id=run_id, status=status)
-        if status == "applied":
+        if status == RunStatus.APPLIED:
             self._succeeded(slot, rel, run_id, changes)
         else:
             self._failed(slot, rel, run_id, error or status)
+
+    def _tell_holding(self, slot: _Slot, retention: Any) -> None:
+        """The holding area over its limit (kept for undo): said once, until it is within it again."""
+        full = retention is not None and retention.over_limit
+        if full and not self._holding_full:
+            self._emit("error", slot.name, f"{retention.message()} Undo or remove old runs you no longer "
+                       "need (History), so Errand can let go of what it kept.")
+        if retention is not None:
+            self._holding_full = full
 
     def _succeeded(self, slot: _Slot, rel: str, run_id: int | None, n: int) -> None:
         slot.handled += 1
@@ -357,13 +373,13 @@ class AutomationRunner:
         for row in stale:
             key = (row["path"], row["size"], row["mtime_ns"])
             run = runs.get(key)
-            if run is not None and run["status"] != "previewing":
+            if run is not None and run["status"] != RunStatus.PREVIEWING:
                 # Applied, failed, or cut short mid-apply: that run is the file's (errand recover
                 # rolls back or finishes the last kind, as for any run).
                 self.journal.update_seen(slot.aid, *key, run_id=run["id"], status=run["status"])
                 continue
             if run is not None:  # journaled but stopped before apply changed anything
-                self.journal.finish_run(run["id"], "failed", error={
+                self.journal.finish_run(run["id"], RunStatus.FAILED, error={
                     "type": "Interrupted", "message": "Errand stopped before this run was applied; nothing "
                     "changed, and the file was handled again by a new run.", "hint": ""})
             try:

@@ -22,14 +22,16 @@ from pathlib import Path
 from typing import Any
 
 from capabilities.errors import ErrandError
+from capabilities.status import RunStatus
 from desktop.jsonout import emit
 
 __all__ = ["main"]
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT, EXIT_REFUSED, EXIT_CANCELLED = 0, 1, 2, 3, 4
-STATUS_EXIT = {"applied": EXIT_OK, "previewed": EXIT_OK, "ok": EXIT_OK, "failed": EXIT_FAILED,
-               "error": EXIT_FAILED, "invalid": EXIT_BAD_INPUT, "refused": EXIT_REFUSED,
-               "cancelled": EXIT_CANCELLED}
+# Statuses of runs (``RunStatus``) and of other commands' answers ("ok", "error", "invalid").
+STATUS_EXIT = {RunStatus.APPLIED: EXIT_OK, RunStatus.PREVIEWED: EXIT_OK, "ok": EXIT_OK,
+               RunStatus.FAILED: EXIT_FAILED, "error": EXIT_FAILED, "invalid": EXIT_BAD_INPUT,
+               RunStatus.REFUSED: EXIT_REFUSED, RunStatus.CANCELLED: EXIT_CANCELLED}
 
 Command = Callable[[argparse.Namespace], int]
 COMMANDS: dict[str, Command] = {}
@@ -264,7 +266,9 @@ def cmd_run(args: argparse.Namespace) -> int:
     grants = parse_grants(args.grant, paths.protected_dirs())
     check_before_running(script, grants, str(args.script))
     inputs = dict(item.partition("=")[::2] for item in args.input)
-    return run_and_report(args, make_assistant(), script, grants, inputs=inputs, request=str(args.script))
+    assistant = make_assistant()
+    return run_and_report(args, assistant, assistant.script_chore(script, grants, inputs=inputs,
+                                                                  request=str(args.script)))
 
 
 class ScriptProblem(ErrandError):
@@ -298,11 +302,10 @@ def check_before_running(script: str, grants: Sequence[Any], name: str) -> None:
                         int(first.group(1)) if first else None)
 
 
-def run_and_report(args: argparse.Namespace, assistant: Any, script: str, grants: list[Any], *,
-                   inputs: dict[str, Any] | None = None, request: str = "", summary: str = "",
-                   planner: str = "script", model: str | None = None, exchanges: Sequence[int] = (),
-                   repair: Callable[[Any], Any] | None = None) -> int:
-    """Preview, show, ask, apply and report: the shared tail of ``run`` and ``ask``."""
+def run_and_report(args: argparse.Namespace, assistant: Any, chore: Any) -> int:
+    """Preview, show, ask, apply and report a chore: the shared tail of ``run`` and ``ask``."""
+    from desktop.chore import always
+
     console: Any = None
     if not args.json:
         from desktop import console
@@ -314,29 +317,23 @@ def run_and_report(args: argparse.Namespace, assistant: Any, script: str, grants
     previous = signal.signal(signal.SIGINT, lambda *_: cancel.set())
     try:
         on_log = None if args.json else console.log_line
-        preview = assistant.preview(script, grants, request=request, summary=summary, planner=planner,
-                                    model=model, inputs=inputs, on_log=on_log, cancel=cancel,
-                                    exchanges=exchanges)
-        if not preview.ok and repair is not None:
-            preview = repair(preview) or preview
+        preview = assistant.preview_chore(chore, on_log=on_log, cancel=cancel)
         if not args.json:
             console.show_preview(preview)
         if getattr(args, "allow_flagged", False):
             preview.allow_flagged()  # asked for on the command line, after the preview was shown
-        approve = None if args.yes else _approver(args)
         progress = None if args.json else console.progress_callback(len(preview.plan))
-        report = assistant.apply(preview, approve=approve, preview_only=args.preview_only, cancel=cancel,
-                                 on_progress=progress)
+        report = assistant.finish_chore(chore, approve=always if args.yes else _approver(args),
+                                        preview_only=args.preview_only, cancel=cancel, on_progress=progress)
     finally:
         signal.signal(signal.SIGINT, previous)
     if args.json:
         emit(report.to_json())
     else:
         console.show_outcome(report)
-    if report.status == "applied":
-        tidy = assistant.tidy_holding()
-        if tidy.over_limit and not args.json:
-            console.error(tidy.message(), "Undo or remove old runs you no longer need (errand history).")
+        if chore.retention is not None and chore.retention.over_limit:
+            console.error(chore.retention.message(),
+                          "Undo or remove old runs you no longer need (errand history).")
     return STATUS_EXIT.get(report.status, EXIT_FAILED)
 
 

@@ -7,7 +7,6 @@ through ``desktop.planning``: a recipe that matches well, else the model.
 from __future__ import annotations
 
 import argparse
-import shutil
 import sys
 from pathlib import Path
 from typing import Any
@@ -58,7 +57,7 @@ def add_parsers(sub: Any) -> None:
 
 @command("ask")
 def cmd_ask(args: argparse.Namespace) -> int:
-    from desktop import paths, planning
+    from desktop import paths
     from desktop import settings as settings_store
     from desktop.grants import parse_grants
 
@@ -74,66 +73,44 @@ def cmd_ask(args: argparse.Namespace) -> int:
     assistant = make_assistant()
 
     def plan_with(recipe: str | None) -> Any:
-        return planning.plan_request(args.request, grants, settings, mode=args.planner,
-                                     record_exchange=lambda e: assistant.journal.add_exchange(**e),
-                                     allow_file_names=args.allow_file_names or settings.allow_file_names,
-                                     recipe=recipe)
+        return assistant.plan_chore(args.request, grants, settings, mode=args.planner,
+                                    allow_vision=args.allow_vision, allow_file_names=args.allow_file_names,
+                                    recipe=recipe)
 
     try:
-        plan = plan_with(getattr(args, "recipe", None))
+        chore = plan_with(getattr(args, "recipe", None))
     except NoRecipeFits as exc:
-        plan = plan_with(_pick(exc, args))
-    _fill_params(plan, args)
-    grants, problems = planning.complete_grants(plan, grants, settings, allow_vision=args.allow_vision)
-    if problems:
-        consent_only = all(p.kind == "vision-consent" for p in problems)
+        chore = plan_with(_pick(exc, args))
+    _fill_params(chore, args)
+    if chore.problems:
+        consent_only = all(p.kind == "vision-consent" for p in chore.problems)
         raise ErrandError("Errand needs your permission before it can preview this chore." if consent_only
                           else "This chore needs more from you before Errand can preview it.",
-                          " ".join(p.for_cli() for p in problems))
+                          " ".join(p.for_cli() for p in chore.problems))
     if args.show_code and not args.json:
         from desktop import console
 
-        console.show_code(plan.script)
-
-    def repair(preview: Any) -> Any:
-        """The model gets one more round when its script fails in the preview."""
-        if plan.planned is None or preview.outcome.error is None:
-            return None
-        from desktop.planner import repair_after_preview
-        from desktop.services import model_settings
-
-        ids: list[int] = []
-
-        def record(exchange: dict[str, Any]) -> None:
-            ids.append(assistant.journal.add_exchange(**exchange))
-
-        fixed = repair_after_preview(plan.planned, str(preview.outcome.error), grants,
-                                     model_settings(settings), record_exchange=record)
-        plan.exchanges += ids
-        return assistant.preview(fixed.script, grants, request=args.request, summary=fixed.summary,
-                                 planner="model", model=settings.model, inputs=plan.inputs,
-                                 exchanges=plan.exchanges)
-
-    return run_and_report(args, assistant, plan.script, grants, inputs=plan.inputs, request=args.request,
-                          summary=plan.summary, planner=plan.planner, model=plan.model,
-                          exchanges=plan.exchanges, repair=repair)
+        console.show_code(chore.script)
+    return run_and_report(args, assistant, chore)
 
 
-def _fill_params(plan: Any, args: argparse.Namespace) -> None:
+def _fill_params(chore: Any, args: argparse.Namespace) -> None:
     from desktop.planning import convert_param, missing_question
 
     given = dict(item.partition("=")[::2] for item in args.param)
     still: list[Any] = []
-    for param in plan.missing_params:
+    for param in chore.missing:
         if param.name in given:
-            plan.inputs[param.name] = convert_param(param, given[param.name])
+            chore.inputs[param.name] = convert_param(param, given[param.name])
         elif sys.stdin and sys.stdin.isatty() and not args.json:
-            plan.inputs[param.name] = convert_param(param, input(terminal_text(f"{param.question} ")).strip())
+            answer = input(terminal_text(f"{param.question} ")).strip()
+            chore.inputs[param.name] = convert_param(param, answer)
         else:
             still.append(param)
-    known = {p.name: p for p in plan.recipe.params} if plan.recipe else {}
+    chore.missing = still
+    known = {p.name: p for p in chore.recipe.params} if chore.recipe else {}
     for name, value in given.items():  # what the person says wins over what was read from the request
-        plan.inputs[name] = convert_param(known[name], value) if name in known else value
+        chore.inputs[name] = convert_param(known[name], value) if name in known else value
     if still:
         raise ErrandError(missing_question(still), "Say it in the request, or run the command in a terminal "
                           "to be asked.")
@@ -174,53 +151,24 @@ def cmd_recipes(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def sample_photos() -> list[Path]:
-    """The sample pictures shipped in ``resources/samples``."""
-    from importlib import resources
-
-    folder = resources.files("resources") / "samples"
-    return sorted(Path(str(p)) for p in folder.iterdir() if p.name.lower().endswith((".jpg", ".jpeg")))
-
-
-def copy_samples(dest: Path) -> Path:
-    """A fresh copy of the sample photos in ``dest`` (a new numbered folder if it exists)."""
-    target, n = dest, 2
-    while target.exists():
-        target, n = dest.with_name(f"{dest.name} {n}"), n + 1
-    target.mkdir(parents=True)
-    for photo in sample_photos():
-        shutil.copy2(photo, target / photo.name)
-    return target
-
-
-def default_samples_folder() -> Path:
-    """Where the sample copy goes: the person's Pictures folder (not Errand's own, which is never
-    grantable)."""
-    from platformdirs import user_pictures_path
-
-    return user_pictures_path() / "Errand sample photos"
-
-
 @command("try")
 def cmd_try(args: argparse.Namespace) -> int:
-    photos = sample_photos()
-    if not photos:
-        raise ErrandError("The sample photos are missing from this installation.",
-                          "Reinstall Errand, or try `errand ask` on a folder of your own.")
-    folder = copy_samples(args.to or default_samples_folder())
+    from desktop import samples
+
+    folder = samples.copy_samples(args.to)
     # Nobody can answer a prompt without a terminal (a script, `bash scripts/errand.sh` on a server):
     # the sample chore then applies, since it changes only the fresh copy just made.
     unattended = not args.yes and not args.preview_only and not (sys.stdin and sys.stdin.isatty())
     if not args.json:
-        say(f"Copied {len(photos)} sample photos to {folder}")
+        say(f"Copied {len(samples.sample_files())} sample photos to {folder}")
         if unattended:
             say("No terminal to ask for approval in, so the sample chore will be applied: it changes only "
                 "this fresh copy.")
     ask = argparse.Namespace(
-        request="rename these photos by date and place", folder=[str(folder)], calendar=None, model=None,
-        api_base=None, planner="recipes", recipe="photos_by_date_place", param=[], allow_vision=False,
-        allow_file_names=False,
-        show_code=False, yes=args.yes or unattended, preview_only=args.preview_only, json=args.json)
+        request=samples.SAMPLE_REQUEST, folder=[str(folder)], calendar=None, model=None,
+        api_base=None, planner="recipes", recipe=samples.SAMPLE_RECIPE, param=[], allow_vision=False,
+        allow_file_names=False, show_code=False, yes=args.yes or unattended, preview_only=args.preview_only,
+        json=args.json)
     return cmd_ask(ask)
 
 

@@ -68,48 +68,40 @@ def add_parsers(sub: Any) -> None:
 
 @command("automations")
 def cmd_automations(args: argparse.Namespace) -> int:
-    from desktop import automations
-
-    journal = make_assistant().journal
+    assistant = make_assistant()
     action = args.action or "list"
     if action == "list":
-        rows = automations.overview(journal)
-        _print(args, rows, _show_list)
+        _print(args, assistant.automations(), _show_list)
         return EXIT_OK
     if action == "add":
-        row = _add(args, journal)
-        _print(args, row, _show_saved)
+        _print(args, _add(args, assistant), _show_saved)
         return EXIT_OK
     if action == "remove":
-        gone = automations.remove(journal, args.name)
+        gone = assistant.change_automation("remove", args.name)
         _print(args, {"id": gone["id"], "name": gone["name"], "status": "removed"},
                lambda r: say(f"Removed “{r['name']}”; its past runs stay in History."))
         return EXIT_OK
-    change = automations.pause if action == "pause" else automations.resume
-    done = change(journal, args.name)
-    row = next(r for r in automations.overview(journal) if r["id"] == done["id"])
+    done = assistant.change_automation(action, args.name)
+    row = next(r for r in assistant.automations() if r["id"] == done["id"])
     _print(args, row, lambda r: say(f"“{r['name']}” is {r['status']}."))
     return EXIT_OK
 
 
-def _add(args: argparse.Namespace, journal: Any) -> dict[str, Any]:
-    from desktop import automations, paths
+def _add(args: argparse.Namespace, assistant: Any) -> dict[str, Any]:
+    from desktop import paths
     from desktop.grants import parse_grants
 
-    events = args.events.split(",")
+    options = {"pattern": args.pattern, "events": args.events.split(","),
+               "include_existing": args.include_existing}
     if args.from_run is not None:
         if args.grant:
             raise ErrandError("--grant goes with --script; --from-run uses the grants that run was approved "
                               "with.", "Leave out --grant, or save from a script instead.")
-        saved = automations.add_from_run(journal, args.name, args.from_run, args.watch, pattern=args.pattern,
-                                         events=events, include_existing=args.include_existing)
-    else:
-        script = read_script(args.script)
-        grants = parse_grants(args.grant, paths.protected_dirs())
-        saved = automations.add(journal, args.name, args.watch, script, grants,
-                                request=args.request or f"script {args.script.name}", pattern=args.pattern,
-                                events=events, include_existing=args.include_existing)
-    return next(r for r in automations.overview(journal) if r["id"] == saved["id"])
+        return assistant.save_automation(args.name, args.watch, from_run=args.from_run, **options)
+    script = read_script(args.script)
+    grants = parse_grants(args.grant, paths.protected_dirs())
+    return assistant.save_automation(args.name, args.watch, script=script, grants=grants,
+                                     request=args.request or f"script {args.script.name}", **options)
 
 
 def _print(args: argparse.Namespace, value: Any, human: Any) -> None:

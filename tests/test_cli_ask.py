@@ -140,7 +140,9 @@ def test_a_script_failing_its_preview_gets_one_repair(notes: Path, capsys: Capsy
                     "--model", fake_openai.model, "--api-base", fake_openai.url)
     assert code == 0, out
     assert len(fake_openai.requests) == 2
-    assert "no such field" in fake_openai.requests[1].messages[-1]["content"]
+    repair = fake_openai.requests[1].messages[-1]["content"]
+    assert "KeyError on line 2" in repair and "no such field" in repair  # the model's own failing line
+    assert "key not found" not in repair  # the error's text stays here (file names were not allowed)
     assert sorted(p.name for p in notes.iterdir()) == ["a.md", "b.md"]
 
 
@@ -215,7 +217,7 @@ def test_a_missing_parameter_without_a_terminal_is_explained(tmp_path: Path, cap
 
 
 def test_try_renames_a_copy_of_the_sample_photos_by_date_and_place(tmp_path: Path, capsys: Capsys) -> None:
-    from desktop.cli_ask import sample_photos
+    from desktop.samples import sample_files as sample_photos
 
     code = main(["try", "--yes", "--json", "--to", str(tmp_path / "Samples")])
     out = json.loads(capsys.readouterr().out)

@@ -18,7 +18,7 @@ import pytest
 from PySide6.QtCore import Qt
 
 from desktop import settings as settings_store
-from desktop.ui.samples import sample_files
+from desktop.samples import sample_files
 
 pytestmark = pytest.mark.timeout(600)  # the first test may build the sandbox component (~1 min)
 WAIT = 240_000  # ms: room for a busy shared machine; no test asserts how long anything took
@@ -299,7 +299,7 @@ def test_a_model_script_that_fails_in_the_preview_gets_one_repair(
     click(qtbot, flow.plan.preview_button)
     wait_preview(qtbot, window)
     assert len(fake_openai.requests) == 2 and fake_openai.pending == 0
-    assert "report.txt" in fake_openai.requests[1].messages[-1]["content"]  # the preview's error went back
+    assert "report.txt" in fake_openai.requests[1].messages[-1]["content"]  # its failing line went back
     assert not flow.preview_view.problem.isVisible()
     assert flow.preview_view.counts.text() == "Renames 1 file."
     assert "asking the model to fix it" in flow.preview_view.log.toPlainText()

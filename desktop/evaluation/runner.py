@@ -109,10 +109,11 @@ def _judge(chore: Chore, verdict: tuple[str, str]) -> tuple[str, str]:
     return "", f"declined ({reason}: {detail})" if reason else "it changed nothing"
 
 
-def _attempt(
-    chore: Chore, settings: Settings, mode: str, assistant: Any, root: Path, before: Any, attempt: Attempt
-) -> tuple[str, str]:
-    from desktop import paths, planning
+def _attempt(chore: Chore, settings: Settings, mode: str, assistant: Any, root: Path, before: Any,
+             attempt: Attempt) -> tuple[str, str]:
+    """The chore through the same flow as ``errand ask --yes`` (``Assistant.plan_chore`` and on)."""
+    from desktop import paths
+    from desktop.chore import always
     from desktop.errors import NoCodeInAnswer, ScriptRejected
     from desktop.grants import parse_grants
 
@@ -121,37 +122,20 @@ def _attempt(
         specs.append(f"calendar=ics:{root / chore.calendar}")
     grants = parse_grants(specs, paths.protected_dirs())
     try:
-        plan = planning.plan_request(
-            chore.request,
-            grants,
-            settings,
-            mode=mode,  # type: ignore[arg-type]
-            record_exchange=lambda e: assistant.record_exchange(e),
-        )
+        planned = assistant.plan_chore(chore.request, grants, settings, mode=mode)
     except ScriptRejected as exc:
         raise _Stop("static check", exc.message) from None
     except (NoCodeInAnswer, ErrandError) as exc:
         raise _Stop("no script", exc.message) from None
-    attempt.planner = plan.planner
-    _answer_questions(chore, plan)
-    grants, problems = planning.complete_grants(plan, grants, settings, allow_vision=False)
-    if problems:
-        raise _Stop("needs permission", " ".join(p.explanation for p in problems))
-    preview = assistant.preview(
-        plan.script,
-        grants,
-        request=chore.request,
-        summary=plan.summary,
-        planner=plan.planner,
-        model=plan.model,
-        inputs=plan.inputs,
-        exchanges=plan.exchanges,
-    )
-    if not preview.ok and plan.planned is not None:
-        preview = _repair(assistant, plan, preview, grants, settings, chore, attempt)
+    attempt.planner = planned.planner
+    _answer_questions(chore, planned)
+    if planned.problems:
+        raise _Stop("needs permission", " ".join(p.explanation for p in planned.problems))
+    preview = assistant.preview_chore(planned)
+    attempt.repairs = planned.repairs
     if not preview.ok:
         raise _Stop("preview error", str(preview.outcome.error))
-    report = assistant.apply(preview, approve=lambda _preview: True)
+    report = assistant.finish_chore(planned, approve=always)
     if report.status != "applied":
         raise _Stop("preview error", f"the run ended {report.status}")
     _same_as_previewed(assistant, report.run_id, preview)
@@ -169,48 +153,19 @@ def _attempt(
     return "", ""
 
 
-def _answer_questions(chore: Chore, plan: Any) -> None:
+def _answer_questions(chore: Chore, planned: Any) -> None:
     """A recipe's questions, answered as the person would (the chore says how), or the attempt ends."""
     from desktop.planning import convert_param
 
     unanswered = []
-    for param in plan.missing_params:
+    for param in planned.missing:
         if param.name in chore.answers:
-            plan.inputs[param.name] = convert_param(param, chore.answers[param.name])
+            planned.inputs[param.name] = convert_param(param, chore.answers[param.name])
         else:
             unanswered.append(param.question)
-    plan.missing_params = []
+    planned.missing = []
     if unanswered:
         raise _Stop("asked for details", " ".join(unanswered))
-
-
-def _repair(
-    assistant: Any, plan: Any, preview: Any, grants: Any, settings: Settings, chore: Chore, attempt: Attempt
-) -> Any:
-    from desktop.planner import repair_after_preview
-    from desktop.services import model_settings
-
-    attempt.repairs += 1
-    try:
-        fixed = repair_after_preview(
-            plan.planned,
-            preview.outcome.error,
-            grants,
-            model_settings(settings),
-            record_exchange=lambda e: plan.exchanges.append(assistant.record_exchange(e)),
-        )
-    except ErrandError as exc:
-        raise _Stop("preview error", f"{preview.outcome.error} (the repair failed: {exc.message})") from None
-    return assistant.preview(
-        fixed.script,
-        grants,
-        request=chore.request,
-        summary=fixed.summary,
-        planner="model",
-        model=settings.model,
-        inputs=plan.inputs,
-        exchanges=plan.exchanges,
-    )
 
 
 def _same_as_previewed(assistant: Any, run_id: int, preview: Any) -> None:

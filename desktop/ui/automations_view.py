@@ -2,9 +2,10 @@
 
 The list (name, watched folder, pattern, status words, last run) and the
 selected automation's details (its grants in plain words, why it paused) load
-on the thread pool, as every change does, through ``desktop.automations``
-only. "Save a run as an automation…" opens a form: an applied run (the one
-selected in History when there is one), a folder to watch, a file pattern.
+on the thread pool, as every change does, through the assistant's named
+methods (``automations``, ``save_automation``, ``change_automation``) only.
+"Save a run as an automation…" opens a form: an applied run (the one selected
+in History when there is one), a folder to watch, a file pattern.
 After each change ``changed`` is emitted; the window then reloads its runner.
 """
 
@@ -33,7 +34,6 @@ from PySide6.QtWidgets import (
 )
 
 from capabilities.errors import ErrandError
-from desktop import automations
 from desktop.display import safe_text, shorten
 from desktop.ui.errors import ProblemBox, problem_from
 from desktop.ui.history_view import when_text
@@ -113,7 +113,7 @@ class SaveForm(QFrame):
         self.name.setFocus()
 
         def applied(task: Any) -> list[dict[str, Any]]:
-            return [r for r in self.assistant.journal.runs(200)
+            return [r for r in self.assistant.history(200)
                     if r["status"] == "applied" and not isinstance(r.get("trigger"), dict)]
 
         run_task(applied, on_done=self._fill_runs, on_error=self._failed)
@@ -152,8 +152,8 @@ class SaveForm(QFrame):
             return
         self.busy = True
         self.save_button.setEnabled(False)
-        run_task(lambda task: automations.add_from_run(self.assistant.journal, name, int(run_id), folder,
-                                                       pattern=pattern, include_existing=existing),
+        run_task(lambda task: self.assistant.save_automation(name, folder, from_run=int(run_id),
+                                                             pattern=pattern, include_existing=existing),
                  on_done=self._saved, on_error=self._failed)
 
     def _saved(self, automation: dict[str, Any]) -> None:
@@ -247,7 +247,7 @@ class AutomationsView(QWidget):
         seq = self._seq
         self._select = select if select is not None else self.selected_id()
         self.busy = True
-        run_task(lambda task: automations.overview(self.assistant.journal),
+        run_task(lambda task: self.assistant.automations(),
                  on_done=lambda rows: self._filled(rows) if seq == self._seq else None,
                  on_error=self._failed)
 
@@ -332,12 +332,10 @@ class AutomationsView(QWidget):
         r = self.selected()
         if r is None:
             return
-        action = {"pause": automations.pause, "resume": automations.resume,
-                  "remove": automations.remove}[what]
         aid = int(r["id"])
         self.problem.clear()
-        run_task(lambda task: action(self.assistant.journal, aid), on_done=lambda _r: self._changed(aid),
-                 on_error=self._failed)
+        run_task(lambda task: self.assistant.change_automation(what, aid),
+                 on_done=lambda _r: self._changed(aid), on_error=self._failed)
 
     def _changed(self, aid: int) -> None:
         self.refresh(select=aid)

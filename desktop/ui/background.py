@@ -39,12 +39,10 @@ class Background(QObject):
     def __init__(self, assistant: Any, runner_options: dict[str, Any] | None = None,
                  parent: QObject | None = None) -> None:
         super().__init__(parent)
-        from desktop.assistant import Assistant
         from desktop.automation_runner import AutomationRunner
 
-        own = Assistant(journal=assistant.journal, sandbox=getattr(assistant, "_sandbox", None),
-                        services=assistant.services)
-        self.runner = AutomationRunner(own, on_event=self._from_runner.emit, **(runner_options or {}))
+        self.runner = AutomationRunner(assistant.companion(), on_event=self._from_runner.emit,
+                                       **(runner_options or {}))
         self._from_runner.connect(self.event.emit, Qt.ConnectionType.QueuedConnection)
         self.started = False
 

@@ -1,10 +1,13 @@
 """One chore from request to result: Ask → Plan → Preview → Run, with every core call off the GUI thread.
 
-``ChoreFlow`` owns the four pages and the state between them (the planned
-chore, the grants, the preview). Each step runs through ``worker.run_task``:
-planning (``chore_plan.plan_chore``), the preview, apply and undo never block
-the window. Cancel sets the task's event, which the sandbox and apply honour
-between two steps, so what was done stays journaled and undoable.
+``ChoreFlow`` owns the four pages and shows the core's :class:`~desktop.chore.Chore`
+as it moves: planning (``Assistant.plan_chore``), the preview with its repair
+(``preview_chore``), approval and apply with what follows (``finish_chore``)
+are the same calls ``errand ask`` makes; this page only presents them and
+answers their questions (the Approve button is the approval). Each step runs
+through ``worker.run_task``, so none blocks the window. Cancel sets the task's
+event, which the sandbox and apply honour between two steps, so what was done
+stays journaled and undoable.
 """
 
 from __future__ import annotations
@@ -19,18 +22,19 @@ from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QStackedWidget, QVBoxLayout, QWidget
 
 from capabilities.base import Grant
+from capabilities.errors import ErrandError
 from capabilities.registry import get as capability
 from desktop import paths
 from desktop import settings as settings_store
+from desktop.chore import Chore, always
 from desktop.errors import NoRecipeFits
 from desktop.grants import describe, parse_grants
+from desktop.samples import SAMPLE_RECIPE, SAMPLE_REQUEST, copy_samples, default_folder
 from desktop.ui.ask_view import AskView
-from desktop.ui.chore_plan import PlannedChore, plan_chore, repair_preview
 from desktop.ui.errors import Problem, problem_from
 from desktop.ui.plan_view import PlanView
 from desktop.ui.preview_view import PreviewView
 from desktop.ui.run_view import RunView
-from desktop.ui.samples import SAMPLE_REQUEST, copy_samples
 from desktop.ui.widgets import StepBar
 from desktop.ui.worker import Task, run_task
 
@@ -50,7 +54,7 @@ class ChoreFlow(QWidget):
         super().__init__(parent)
         self.assistant = assistant
         self.samples_parent = samples_parent
-        self.chore: PlannedChore | None = None
+        self.chore: Chore | None = None
         self.grants: list[Grant] = []
         self.preview: Any = None
         self.report: Any = None
@@ -135,7 +139,9 @@ class ChoreFlow(QWidget):
         self.grants = grants
         self.ask.set_busy("Working out how to do it…")
         assistant = self.assistant
-        self._start(lambda task: plan_chore(assistant, request, grants, mode=mode, recipe=recipe),
+        # Vision is offered (marked as leaving the computer) and approved with its checkbox on the Plan page.
+        self._start(lambda task: assistant.plan_chore(request, grants, settings_store.load(), mode=mode,
+                                                      allow_vision=True, recipe=recipe),
                     self._planned, self._planning_failed)
 
     def use_script(self, script: str, folders: list[str], request: str = "", summary: str = "") -> None:
@@ -146,13 +152,14 @@ class ChoreFlow(QWidget):
             self.ask.problem.show_problem(problem_from(exc))
             return
         grants = self.grants + parse_grants(["photos", "places"])
-        self._planned(PlannedChore(request or "A script I opened", script, summary, "script", grants=grants))
+        self._planned(self.assistant.script_chore(script, grants, request=request or "A script I opened",
+                                                  summary=summary))
 
     def planning_grants(self, folders: Sequence[str]) -> list[Grant]:
         """The chosen folders as ``files`` grants (planning adds what the script needs besides)."""
         return parse_grants([f"files={f}" for f in folders], paths.protected_dirs())
 
-    def _planned(self, chore: PlannedChore) -> None:
+    def _planned(self, chore: Chore) -> None:
         self.ask.set_busy("")
         self.chore = chore
         self.plan.show_chore(chore, self._grant_lines(chore))
@@ -168,7 +175,7 @@ class ChoreFlow(QWidget):
             self.ask.problem.show_problem(problem_from(exc, tb))
         self.go(ASK)
 
-    def _grant_lines(self, chore: PlannedChore) -> list[tuple[Grant, str, bool]]:
+    def _grant_lines(self, chore: Chore) -> list[tuple[Grant, str, bool]]:
         needed = chore.needed
         lines = []
         for grant in chore.grants:
@@ -183,14 +190,14 @@ class ChoreFlow(QWidget):
         if self.busy:
             return
         try:
-            folder = copy_samples(self.samples_parent)
-        except OSError as exc:
+            folder = copy_samples(default_folder(self.samples_parent))
+        except (OSError, ErrandError) as exc:
             self.ask.problem.show_problem(problem_from(exc))
             return
         self.ask.clear_folders()
         self.ask.add_folder(str(folder))
         self.ask.set_request(SAMPLE_REQUEST)
-        self.start_planning(SAMPLE_REQUEST, [str(folder)], mode="recipes")
+        self.start_planning(SAMPLE_REQUEST, [str(folder)], mode="recipes", recipe=SAMPLE_RECIPE)
 
     # ---- preview -------------------------------------------------------------------------
 
@@ -214,30 +221,21 @@ class ChoreFlow(QWidget):
             return
         self._run_preview(chore, grants)
 
-    def _withheld(self, chore: PlannedChore, grants: list[Grant]) -> list[str]:
+    def _withheld(self, chore: Chore, grants: list[Grant]) -> list[str]:
         """What the script needs that the person unticked (every grant of a needed capability)."""
         allowed = {g.capability for g in grants}
         return [text for line in self.plan.lines if not line.allowed
                 for text in [line.text.text()]
                 if line.grant.capability in chore.needed and line.grant.capability not in allowed]
 
-    def _run_preview(self, chore: PlannedChore, grants: list[Grant]) -> None:
+    def _run_preview(self, chore: Chore, grants: list[Grant]) -> None:
         self.go(PREVIEW)
         self.preview_view.show_busy()
         self.preview_view.busy_text.setText("Looking at your files and working out the changes…")
+        chore.grants = grants  # what the person left ticked on the Plan page
         assistant = self.assistant
-
-        def job(task: Task) -> Any:
-            preview = assistant.preview(chore.script, grants, request=chore.request, summary=chore.summary,
-                                        planner=chore.planner, model=chore.model, inputs=chore.inputs,
-                                        on_log=task.log, cancel=task.cancel, exchanges=chore.exchanges)
-            if not preview.ok and chore.planned is not None and not task.cancel.is_set():
-                task.log("The model's script stopped; asking the model to fix it (once)…")
-                preview = repair_preview(assistant, chore, preview, grants, on_log=task.log,
-                                         cancel=task.cancel) or preview
-            return preview
-
-        self._start(job, self._previewed, self._preview_failed, on_log=self.preview_view.add_log)
+        self._start(lambda task: assistant.preview_chore(chore, on_log=task.log, cancel=task.cancel),
+                    self._previewed, self._preview_failed, on_log=self.preview_view.add_log)
 
     def _previewed(self, preview: Any) -> None:
         self.preview = preview
@@ -249,8 +247,10 @@ class ChoreFlow(QWidget):
         error = preview.outcome.error
         if error is not None and getattr(error, "limit", None) != "cancelled":
             # A failed preview is journaled too, so History shows what was tried and why it stopped.
-            assistant = self.assistant
-            self._start(lambda task: assistant.apply(preview), self._journaled_failure, self._ignore)
+            assistant, chore = self.assistant, self.chore
+            if chore is not None:
+                self._start(lambda task: assistant.finish_chore(chore, approve=None),
+                            self._journaled_failure, self._ignore)
 
     def _journaled_failure(self, report: Any) -> None:
         self.report = report
@@ -262,31 +262,23 @@ class ChoreFlow(QWidget):
     # ---- apply, cancel, undo -------------------------------------------------------------
 
     def approve(self) -> None:
-        preview = self.preview
-        if preview is None or not preview.ok or self.busy:
+        preview, chore = self.preview, self.chore
+        if preview is None or chore is None or not preview.ok or self.busy:
             return
         self.go(RUN)
         self.run.start(len(preview.plan), list(preview.outcome.log))
         assistant = self.assistant
-
-        def job(task: Task) -> Any:
-            report = assistant.apply(preview, on_progress=task.progress, cancel=task.cancel)
-            tidy = None
-            if report.status == "applied":
-                try:  # as the CLI does: keep the holding area within its rule (never what undo needs)
-                    tidy = assistant.tidy_holding()
-                except Exception:
-                    tidy = None  # housekeeping must never turn a done run into an error
-            return report, tidy
-
-        self._start(job, self._applied, self._apply_failed, on_progress=self.run.progress)
+        # The click on Approve was the person's answer, so the core's question is answered yes.
+        self._start(lambda task: assistant.finish_chore(chore, approve=always, on_progress=task.progress,
+                                                        cancel=task.cancel),
+                    self._applied, self._apply_failed, on_progress=self.run.progress)
         self.preview = None  # applied once: a second Approve must not apply it again
 
-    def _applied(self, done: tuple[Any, Any]) -> None:
-        report, tidy = done
+    def _applied(self, report: Any) -> None:
         self.report = report
         self.run.finish(report)
-        if tidy is not None and getattr(tidy, "over_limit", False):
+        tidy = self.chore.retention if self.chore is not None else None
+        if tidy is not None and tidy.over_limit:
             hint = ("Undo or remove old runs you no longer need (in History), so Errand can let go of what "
                     "it kept.")
             self.run.problem.show_problem(Problem(tidy.message(), hint, kind="cancelled"))

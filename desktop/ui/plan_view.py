@@ -25,7 +25,9 @@ from PySide6.QtWidgets import (
 )
 
 from capabilities.base import Grant
-from desktop.ui.chore_plan import Param, PlannedChore, convert_param
+from desktop.chore import Chore
+from desktop.planning import convert_param
+from desktop.recipes import Param
 from desktop.ui.errors import Problem, ProblemBox
 from desktop.ui.highlight import PythonHighlighter
 from desktop.ui.widgets import card, heading, label
@@ -59,7 +61,7 @@ class GrantLine(QWidget):
 
 
 class PlanView(QWidget):
-    """Shows a ``PlannedChore`` and asks to preview it."""
+    """Shows a ``Chore`` and asks to preview it."""
 
     preview_requested = Signal()
     back_requested = Signal()
@@ -120,7 +122,7 @@ class PlanView(QWidget):
         row.addWidget(self.preview_button)
         outer.addLayout(row)
 
-    def show_chore(self, chore: PlannedChore, lines: Sequence[tuple[Grant, str, bool]]) -> None:
+    def show_chore(self, chore: Chore, lines: Sequence[tuple[Grant, str, bool]]) -> None:
         """Fill the page: ``lines`` are ``(grant, grant text, leaves the machine)``."""
         summary = chore.summary or ("Errand has a script for this chore; preview it to see what it would "
                                     "change.")
@@ -156,7 +158,7 @@ class PlanView(QWidget):
         """The answers to the recipe's questions, typed; an ErrandError names the first one missing."""
         return {param.name: convert_param(param, edit.text()) for param, edit in self.param_edits.values()}
 
-    def _fill_params(self, chore: PlannedChore) -> None:
+    def _fill_params(self, chore: Chore) -> None:
         while self.params_form.rowCount():
             self.params_form.removeRow(0)
         self.param_edits = {}
@@ -176,7 +178,7 @@ class PlanView(QWidget):
         self.fold.setArrowType(Qt.ArrowType.DownArrow if shown else Qt.ArrowType.RightArrow)
 
 
-def _source_text(chore: PlannedChore) -> str:
+def _source_text(chore: Chore) -> str:
     if chore.planner.startswith("recipe"):
         name = chore.title or chore.planner.partition(":")[2]
         return f"From the built-in recipe “{name}” (works offline, nothing is sent anywhere)."

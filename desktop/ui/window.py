@@ -171,10 +171,7 @@ class MainWindow(QMainWindow):
 
     def _settings_saved(self) -> None:
         """New model or calendar: the next run's services (captions, passwords) are built from them."""
-        from desktop.services import default_services
-
-        assistant = self.assistant
-        assistant.services = default_services(lambda: assistant.journal)
+        self.assistant.reload_settings()
         self.flow.settings_changed()
 
     def _show_run(self, run_id: int) -> None:
@@ -200,7 +197,7 @@ class MainWindow(QMainWindow):
 
     def _has_automations(self) -> bool:
         try:
-            return bool(self.assistant.journal.automations())
+            return bool(self.assistant.has_automations())
         except Exception:  # a journal that cannot be read: nothing to keep running for
             return False
 

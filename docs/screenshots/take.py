@@ -161,12 +161,10 @@ def shoot_running(win: Any, wait: Callable[..., None], save: Callable[[str], Non
 def shoot_automations(win: Any, wait: Callable[..., None], save: Callable[[str], None], home: Path,
                       sample_run: int) -> None:
     """Two runs saved as automations (one through the page's form), one of them paused."""
-    from desktop import automations
-
-    journal = win.assistant.journal
-    automations.add_from_run(journal, "Sort new photos", sample_run, home / "Pictures" / "Errand samples",
-                             pattern="*.jpg;*.jpeg")
-    automations.pause(journal, "Sort new photos")
+    assistant = win.assistant
+    assistant.save_automation("Sort new photos", str(home / "Pictures" / "Errand sample photos"),
+                              from_run=sample_run, pattern="*.jpg;*.jpeg")
+    assistant.change_automation("pause", "Sort new photos")
     scans_run = win.flow.run.report.run_id
     win.history.refresh(scans_run)
     wait(lambda: win.history.current is not None and win.history.current.run_id == scans_run)
@@ -188,8 +186,8 @@ def shoot_problem(win: Any, wait: Callable[..., None], save: Callable[[str], Non
     flow = win.flow
     flow.new_errand()
     flow.ask.clear_folders()
-    flow.ask.add_folder(str(home / "Pictures" / "Errand samples"))
-    flow.use_script('files.rename("Errand samples/holiday.jpg", "Errand samples/Holiday.jpg")\n',
+    flow.ask.add_folder(str(home / "Pictures" / "Errand sample photos"))
+    flow.use_script('files.rename("Errand sample photos/holiday.jpg", "Errand sample photos/Holiday.jpg")\n',
                     flow.ask.folders, request="Capitalise holiday.jpg", summary="Renames holiday.jpg.")
     wait(lambda: flow.stack.currentIndex() == 1)
     flow.plan.preview_button.click()
@@ -233,7 +231,7 @@ def shoot_model(app: object, win: object, wait: Callable[..., None], save: Calla
         win.show_page(0)  # type: ignore[attr-defined]
         flow.new_errand()
         flow.ask.clear_folders()
-        flow.ask.add_folder(str(home / "Pictures" / "Errand samples"))
+        flow.ask.add_folder(str(home / "Pictures" / "Errand sample photos"))
         flow.ask.set_request("Describe each photo in one line and put the list in a text file called "
                              "captions.txt")
         flow.ask.plan_button.click()
@@ -255,17 +253,17 @@ CAPTIONS = ("Pastel houses on a hill above the river on a sunny morning.",
             "Rooftops on a green hill under a pale sun.",
             "White apartment buildings on a hazy afternoon.",
             "Two houses in a green field early in the morning.")
-MODEL_ANSWER = '''Summary: Looks at each photo in “Errand samples”, asks the vision model for a
+MODEL_ANSWER = '''Summary: Looks at each photo in “Errand sample photos”, asks the vision model for a
 one-line description, and writes the descriptions, one per line, into a new file captions.txt
 in the same folder.
 
 ```python
-names = sorted(p for p in files.list("Errand samples") if p.lower().endswith(".jpg"))
+names = sorted(p for p in files.list("Errand sample photos") if p.lower().endswith(".jpg"))
 lines = []
 for path in names:
     caption = vision.caption(path)
     lines.append(f"{path}: {caption['caption']}")
-files.write_text("Errand samples/captions.txt", "\\n".join(lines) + "\\n")
+files.write_text("Errand sample photos/captions.txt", "\\n".join(lines) + "\\n")
 result = len(lines)
 ```
 '''

@@ -1,0 +1,44 @@
+"""The statuses a run and an action go through, named once.
+
+They are ``StrEnum`` members, so a journal row's plain string compares equal
+to them (``row["status"] == RunStatus.APPLIED``) and they are stored, printed
+and put in ``--json`` output as the same words scripts already rely on.
+
+A run: ``previewing`` (journaled, not yet decided) → ``previewed`` (preview
+only), ``refused``, ``failed``, or ``applying`` → ``applied`` / ``cancelled`` /
+``failed``; later ``undoing`` → ``undone`` / ``partly_undone``; after a crash,
+recovery ends it ``rolled_back`` (or as above). An action: ``planned`` →
+``started`` (its intent is journaled) → ``done`` / ``failed``, or ``skipped``;
+undo takes a done one through ``undoing`` → ``undone`` / ``undo_refused``.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+__all__ = ["ActionStatus", "RunStatus"]
+
+
+class RunStatus(StrEnum):
+    PREVIEWING = "previewing"
+    PREVIEWED = "previewed"
+    REFUSED = "refused"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+    APPLYING = "applying"
+    APPLIED = "applied"
+    UNDOING = "undoing"
+    UNDONE = "undone"
+    PARTLY_UNDONE = "partly_undone"
+    ROLLED_BACK = "rolled_back"
+
+
+class ActionStatus(StrEnum):
+    PLANNED = "planned"
+    STARTED = "started"
+    DONE = "done"
+    FAILED = "failed"
+    SKIPPED = "skipped"
+    UNDOING = "undoing"
+    UNDONE = "undone"
+    UNDO_REFUSED = "undo_refused"
