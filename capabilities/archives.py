@@ -25,8 +25,8 @@ from collections.abc import Mapping, Sequence
 from typing import Any, BinaryIO, ClassVar
 
 from capabilities.base import Capability, Grant, RunContext, read, write
-from capabilities.errors import CallError, GrantError, SourceChanged
-from capabilities.folders import view
+from capabilities.errors import CallError, SourceChanged
+from capabilities.folder_based import FOLDERS, FolderBased
 from capabilities.names import check_new_name
 from capabilities.outcomes import check_sources, create_outcome, probe_made, remove_made_file
 from capabilities.overlay import fingerprint_of
@@ -34,7 +34,6 @@ from capabilities.plan import Action
 
 __all__ = ["Archives"]
 
-FOLDERS = "files"  # archives works in the folders granted to this capability
 MAX_MEMBERS = 10_000
 MAX_TOTAL = 4 * 1024**3  # what one extraction may write, all members together
 MAX_RATIO = 200  # deflate reaches ~1000× only on data made to do so (zeros, bombs)
@@ -42,9 +41,10 @@ RATIO_FLOOR = 1024 * 1024  # small members may compress as well as they like
 MAX_CREATE = 2 * 1024**3  # the files one new zip may hold
 
 
-class Archives(Capability):
+class Archives(FolderBased):
     """Zip archives in the folders granted to files: list, extract into a new folder, make a zip."""
 
+    holds: ClassVar[str] = "the archives"
     name: ClassVar[str] = "archives"
     # Words that make this capability worth showing in full in a planning prompt.
     topics: ClassVar[tuple[str, ...]] = (
@@ -56,8 +56,6 @@ class Archives(Capability):
 
     def __init__(self, grants: Sequence[Grant], context: RunContext) -> None:
         super().__init__(grants, context)
-        self.view = view(context)  # files adds the folders; archives uses them
-        self.folders = self.view.folders
         self._folder_maker: Capability | None = None
 
     @classmethod
@@ -200,15 +198,6 @@ class Archives(Capability):
                           self.context.holding)
 
     # ---- helpers -------------------------------------------------------------------
-
-    def _parts(self, path: str, *, write: bool = False) -> tuple[str, ...]:
-        if not self.view.labels(FOLDERS):
-            raise GrantError("archives works in the folders granted for files, and this run has none.",
-                             "Ask the person to grant the folder that holds the archives.")
-        return self.view.parts(FOLDERS, path, write=write)
-
-    def _target(self, absolute: str) -> tuple[str, ...]:
-        return self.folders.granted(FOLDERS, absolute, write=True)
 
     def _files(self) -> Capability:
         """The run's files capability, for the folders an extraction makes (its own mkdir plans them,

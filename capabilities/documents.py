@@ -12,21 +12,20 @@ preview saw it) and the file is made like any other, so undo removes it again.
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from typing import Any, ClassVar
 
-from capabilities.base import Capability, Grant, RunContext, read, write
+from capabilities.base import Grant, read, write
 from capabilities.decoding import decode
 from capabilities.decoding.documents import KINDS
-from capabilities.errors import CallError, ErrandError, GrantError
-from capabilities.folders import view
+from capabilities.errors import CallError, ErrandError
+from capabilities.folder_based import FOLDERS, FolderBased
 from capabilities.outcomes import check_sources, create_outcome, probe_made, remove_made_file
 from capabilities.overlay import fingerprint_of
 from capabilities.plan import Action
 
 __all__ = ["Documents"]
 
-FOLDERS = "files"
 MAX_TEXT = 200_000
 MAX_MERGE = 500 * 1024 * 1024
 _HINTS = {
@@ -35,9 +34,10 @@ _HINTS = {
 }
 
 
-class Documents(Capability):
+class Documents(FolderBased):
     """PDF, Word and OpenDocument files in the folders granted to files: text, facts, merged PDFs."""
 
+    holds: ClassVar[str] = "the documents"
     name: ClassVar[str] = "documents"
     # Words that make this capability worth showing in full in a planning prompt.
     topics: ClassVar[tuple[str, ...]] = (
@@ -47,10 +47,6 @@ class Documents(Capability):
     summary: ClassVar[str] = ("PDF, Word (.docx) and OpenDocument (.odt) files in the granted folders: their "
                               "text and facts (pages, title, author, date), and merged PDFs.")
 
-    def __init__(self, grants: Sequence[Grant], context: RunContext) -> None:
-        super().__init__(grants, context)
-        self.view = view(context)
-        self.folders = self.view.folders
 
     @classmethod
     def describe_grant(cls, grant: Grant) -> str:
@@ -69,15 +65,7 @@ class Documents(Capability):
     @read
     def info_many(self, paths: list[str]) -> list[dict[str, Any]]:
         """info() of many documents; one that cannot be read gives {path, error, hint}."""
-        results = []
-        for path in paths:
-            try:
-                results.append(self.info(path))
-            except GrantError:
-                raise
-            except ErrandError as exc:
-                results.append({"path": path, "error": exc.message, "hint": exc.hint})
-        return results
+        return self._each(paths, self.info)
 
     @read
     def text(self, path: str, max_chars: int = 20000) -> str:
@@ -216,17 +204,6 @@ class Documents(Capability):
                 "Open it with its password in its own app and save an unprotected copy.",
             )
         return {"kind": kind, **facts}
-
-    def _parts(self, path: str, *, write: bool = False) -> tuple[str, ...]:
-        if not self.view.labels(FOLDERS):
-            raise GrantError(
-                "documents works in the folders granted for files, and this run has none.",
-                "Ask the person to grant the folder that holds the documents.",
-            )
-        return self.view.parts(FOLDERS, path, write=write)
-
-    def _target(self, absolute: str) -> tuple[str, ...]:
-        return self.folders.granted(FOLDERS, absolute, write=True)
 
 
 def _checked(answer: Any, name: str, max_chars: int) -> dict[str, Any]:

@@ -13,21 +13,20 @@ its modified time, which tag changes keep too.
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from typing import Any, ClassVar
 
-from capabilities.base import Capability, Grant, RunContext, read, write
+from capabilities.base import Grant, read, write
 from capabilities.decoding import DecodeError, decode
 from capabilities.decoding.media import FIELDS, SUFFIXES
-from capabilities.errors import CallError, ErrandError, GrantError
-from capabilities.folders import view
+from capabilities.errors import CallError, ErrandError
+from capabilities.folder_based import FOLDERS, FolderBased
 from capabilities.outcomes import create_outcome, probe_made, remove_made_file
 from capabilities.overlay import fingerprint_of
 from capabilities.plan import Action
 
 __all__ = ["Media"]
 
-FOLDERS = "files"
 _HINTS = {
     "unsupported": "Only MP3, M4A/MP4, FLAC, Ogg and Opus files have tags Errand reads.",
     "damaged": "The file may be damaged or still downloading; play it in its own app to check.",
@@ -35,9 +34,10 @@ _HINTS = {
 _TEXT_FIELDS = ("artist", "album", "title", "genre")
 
 
-class Media(Capability):
+class Media(FolderBased):
     """Tags of music and video files in the folders granted to files: read them, change them."""
 
+    holds: ClassVar[str] = "the music"
     name: ClassVar[str] = "media"
     # Words that make this capability worth showing in full in a planning prompt.
     topics: ClassVar[tuple[str, ...]] = (
@@ -49,10 +49,6 @@ class Media(Capability):
         "album, title, track, year, genre, duration; tags can be changed."
     )
 
-    def __init__(self, grants: Sequence[Grant], context: RunContext) -> None:
-        super().__init__(grants, context)
-        self.view = view(context)
-        self.folders = self.view.folders
 
     @classmethod
     def describe_grant(cls, grant: Grant) -> str:
@@ -81,15 +77,7 @@ class Media(Capability):
     @read
     def tags_many(self, paths: list[str]) -> list[dict[str, Any]]:
         """tags() of many files; one that cannot be read gives {path, error, hint}."""
-        results = []
-        for path in paths:
-            try:
-                results.append(self.tags(path))
-            except GrantError:
-                raise
-            except ErrandError as exc:
-                results.append({"path": path, "error": exc.message, "hint": exc.hint})
-        return results
+        return self._each(paths, self.tags)
 
     # ---- writes ----------------------------------------------------------------------
 
@@ -202,17 +190,6 @@ class Media(Capability):
                 f"{path!r} is not a music file Errand reads tags of.",
                 f"List them with files.list(folder, '*.mp3'); readable: {', '.join(SUFFIXES)}.",
             )
-
-    def _parts(self, path: str, *, write: bool = False) -> tuple[str, ...]:
-        if not self.view.labels(FOLDERS):
-            raise GrantError(
-                "media works in the folders granted for files, and this run has none.",
-                "Ask the person to grant the folder that holds the music.",
-            )
-        return self.view.parts(FOLDERS, path, write=write)
-
-    def _target(self, absolute: str) -> tuple[str, ...]:
-        return self.folders.granted(FOLDERS, absolute, write=True)
 
 
 def _shown(value: Any) -> str:

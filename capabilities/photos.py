@@ -29,23 +29,22 @@ its new name, and a copy planned by ``resize`` is listed by ``files.list``.
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from typing import Any, BinaryIO, ClassVar
 
-from capabilities.base import Capability, Grant, RunContext, read, write
+from capabilities.base import Grant, read, write
 from capabilities.decoding import decode
 from capabilities.decoding.answers import checked_info, checked_picture
 from capabilities.decoding.formats import HEIF_SUFFIXES
 from capabilities.decoding.sizes import MAX_PIXELS, METADATA, decoded_pixels, fitted
-from capabilities.errors import CallError, ErrandError, GrantError, SourceChanged
-from capabilities.folders import view
+from capabilities.errors import CallError, SourceChanged
+from capabilities.folder_based import FOLDERS, FolderBased
 from capabilities.outcomes import check_sources, create_outcome, probe_made, remove_made_file
 from capabilities.overlay import fingerprint_of
 from capabilities.plan import Action
 
 __all__ = ["Photos"]
 
-FOLDERS = "files"  # photos works in the folders granted to this capability
 MAX_SIDE = 20_000
 # dst's extension → Pillow format.
 _SAVE: dict[str, str] = {".jpg": "JPEG", ".jpeg": "JPEG", ".png": "PNG", ".webp": "WEBP",
@@ -54,9 +53,10 @@ _SAVE: dict[str, str] = {".jpg": "JPEG", ".jpeg": "JPEG", ".png": "PNG", ".webp"
 _HINTS = {"unsupported": "photos works on JPEG, PNG, HEIC, WebP, TIFF, GIF and BMP files; skip other files."}
 
 
-class Photos(Capability):
+class Photos(FolderBased):
     """Dates, places, cameras and sizes of photos, and resized copies, in the folders granted to files."""
 
+    holds: ClassVar[str] = "the photos"
     name: ClassVar[str] = "photos"
     # Words that make this capability worth showing in full in a planning prompt.
     topics: ClassVar[tuple[str, ...]] = (
@@ -66,10 +66,6 @@ class Photos(Capability):
     summary: ClassVar[str] = ("Photo facts (date taken, GPS, camera, size) and resized copies, for photos "
                               "in the granted folders; paths as in files ('Trip/IMG_0001.jpg').")
 
-    def __init__(self, grants: Sequence[Grant], context: RunContext) -> None:
-        super().__init__(grants, context)
-        self.view = view(context)  # files adds the folders; photos uses them
-        self.folders = self.view.folders
 
     @classmethod
     def describe_grant(cls, grant: Grant) -> str:
@@ -86,15 +82,7 @@ class Photos(Capability):
     @read
     def info_many(self, paths: list[str]) -> list[dict[str, Any]]:
         """info() of many photos in one call; a file that cannot be read gives {path, error, hint}."""
-        results = []
-        for path in paths:
-            try:
-                results.append(self.info(path))
-            except GrantError:
-                raise  # outside the grants: the script is wrong, not the file
-            except ErrandError as exc:
-                results.append({"path": path, "error": exc.message, "hint": exc.hint})
-        return results
+        return self._each(paths, self.info)
 
     # ---- writes (planned during the preview) ---------------------------------------
 
@@ -276,12 +264,6 @@ class Photos(Capability):
                           self.context.holding)
 
     # ---- helpers -------------------------------------------------------------------
-
-    def _parts(self, path: str, *, write: bool = False) -> tuple[str, ...]:
-        if not self.view.labels(FOLDERS):
-            raise GrantError("photos works in the folders granted for files, and this run has none.",
-                             "Ask the person to grant the folder that holds the photos.")
-        return self.view.parts(FOLDERS, path, write=write)
 
     def _info(self, parts: tuple[str, ...], path: str) -> dict[str, Any]:
         """The photo's header facts, read by the decoder worker and checked."""
