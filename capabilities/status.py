@@ -5,7 +5,8 @@ to them (``row["status"] == RunStatus.APPLIED``) and they are stored, printed
 and put in ``--json`` output as the same words scripts already rely on.
 
 A run: ``previewing`` (journaled, not yet decided) → ``previewed`` (preview
-only), ``refused``, ``failed``, or ``applying`` → ``applied`` / ``cancelled`` /
+only), ``refused``, ``failed``, ``not_done`` (the script said the chore cannot be done: it
+raised ``NotImplementedError``; nothing changed), or ``applying`` → ``applied`` / ``cancelled`` /
 ``failed``; later ``undoing`` → ``undone`` / ``partly_undone``; after a crash,
 recovery ends it ``rolled_back`` (or as above). An action: ``planned`` →
 ``started`` (its intent is journaled) → ``done`` / ``failed``, or ``skipped``;
@@ -31,6 +32,7 @@ class RunStatus(StrEnum):
     UNDONE = "undone"
     PARTLY_UNDONE = "partly_undone"
     ROLLED_BACK = "rolled_back"
+    NOT_DONE = "not_done"  # the script said the chore cannot be done (raise NotImplementedError)
 
 
 class ActionStatus(StrEnum):

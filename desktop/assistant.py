@@ -222,7 +222,9 @@ class Assistant:
         if not preview.ok:
             error = preview.outcome.error
             cancelled = error is not None and error.limit == "cancelled"  # the sandbox's limit name
-            status = RunStatus.CANCELLED if cancelled else RunStatus.FAILED
+            declined = error is not None and error.type == "NotImplementedError"  # "cannot be done"
+            status = (RunStatus.CANCELLED if cancelled else RunStatus.NOT_DONE if declined
+                      else RunStatus.FAILED)
             journal.finish_run(run_id, status, error=error.to_json() if error else None)
             return self._report(run_id, preview)
         spool_content(preview.plan, preview.capabilities)  # the journal keeps references, not content

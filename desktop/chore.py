@@ -55,7 +55,7 @@ Approve = Callable[["Preview"], bool]
 
 # Errors a rewrite must not paper over: the script reached outside its grant or for what the person
 # withheld (the host reports those as PermissionError), or the sandbox was busy.
-_NOT_FOR_REPAIR = {"PermissionError", "SandboxBusy"}
+_NOT_FOR_REPAIR = {"PermissionError", "SandboxBusy", "NotImplementedError"}  # the last: "cannot be done"
 
 
 def always(_preview: Preview) -> bool:

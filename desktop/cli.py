@@ -31,7 +31,8 @@ EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT, EXIT_REFUSED, EXIT_CANCELLED = 0, 1, 2, 3,
 # Statuses of runs (``RunStatus``) and of other commands' answers ("ok", "error", "invalid").
 STATUS_EXIT = {RunStatus.APPLIED: EXIT_OK, RunStatus.PREVIEWED: EXIT_OK, "ok": EXIT_OK,
                RunStatus.FAILED: EXIT_FAILED, "error": EXIT_FAILED, "invalid": EXIT_BAD_INPUT,
-               RunStatus.REFUSED: EXIT_REFUSED, RunStatus.CANCELLED: EXIT_CANCELLED}
+               RunStatus.REFUSED: EXIT_REFUSED, RunStatus.CANCELLED: EXIT_CANCELLED,
+               RunStatus.NOT_DONE: EXIT_FAILED}
 
 Command = Callable[[argparse.Namespace], int]
 COMMANDS: dict[str, Command] = {}

@@ -183,6 +183,8 @@ def show_outcome(report: Any) -> None:
         "refused": f"Not applied (run {report.run_id}).",
         "failed": f"[red]Failed[/] after {changes} (run {report.run_id}).",
         "cancelled": f"[yellow]Cancelled[/] after {changes} (run {report.run_id}).",
+        "not_done": f"[yellow]Not done[/]: this chore cannot be done with what Errand has; nothing "
+                    f"changed (run {report.run_id}).",
     }.get(report.status, f"{report.status} (run {report.run_id}).")
     out.print(verdict)
     if done:

@@ -228,3 +228,18 @@ def test_try_renames_a_copy_of_the_sample_photos_by_date_and_place(tmp_path: Pat
     assert all(name[:4].isdigit() and name.endswith(".jpg") for name in names)
     assert any("Paris" in name for name in names)
     assert all(p.exists() for p in sample_photos())  # the shipped originals are untouched
+
+
+def test_a_chore_the_model_says_cannot_be_done_ends_not_done(notes: Path, capsys: Capsys,
+                                                              fake_openai: FakeOpenAI,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test")
+    fake_openai.reply('```python\nraise NotImplementedError("Errand cannot send e-mail")\n```\n'
+                      "Summary: this cannot be done.")
+    code, out = ask(capsys, "email these notes to my sister", "--folder", str(notes), "--yes",
+                    "--planner", "model", "--model", fake_openai.model, "--api-base", fake_openai.url)
+    assert code == 1 and out["status"] == "not_done"
+    assert "cannot send e-mail" in out["error"]["message"]
+    assert len(fake_openai.requests) == 1  # "cannot be done" is not sent back for a rewrite
+    assert sorted(p.name for p in notes.iterdir()) == ["a.txt", "b.txt"]
+    assert "NotImplementedError" in fake_openai.requests[0].messages[0]["content"]  # the prompt says how

@@ -17,7 +17,7 @@ from desktop.evaluation.tree import snapshot, undo_differences
 from desktop.planner import MAX_REPAIRS
 from tests.fake_openai import FakeOpenAI, RecordedRequest
 
-DECLINE = 'result = "Errand cannot do this chore: it has no way to."\n'
+DECLINE = 'raise NotImplementedError("Errand has no way to do this chore")\n'
 
 
 def answer(script: str) -> str:

@@ -37,8 +37,9 @@ def test_every_status_in_the_journal_is_one_of_the_enums(tmp_path: Path,
     assert run(tmp_path, capsys, RENAME, "--preview-only") == (0, RunStatus.PREVIEWED)
     assert run(tmp_path, capsys, RENAME) == (3, RunStatus.REFUSED)  # nobody at a terminal to approve
     assert run(tmp_path, capsys, "raise ValueError('no')\n", "--yes") == (1, RunStatus.FAILED)
+    assert run(tmp_path, capsys, "raise NotImplementedError('no way')\n", "--yes") == (1, RunStatus.NOT_DONE)
     assert run(tmp_path, capsys, RENAME, "--yes") == (0, RunStatus.APPLIED)
-    applied = main(["history", "--json"]) == 0 and json.loads(capsys.readouterr().out)[0]["run_id"]
+    applied = main(["history", "--json"]) == 0 and json.loads(capsys.readouterr().out)["runs"][0]["run_id"]
     (trip / "d.txt").write_text("changed since")  # so that one action cannot be undone
     assert main(["undo", str(applied), "--json"]) == 1
     capsys.readouterr()
@@ -47,5 +48,6 @@ def test_every_status_in_the_journal_is_one_of_the_enums(tmp_path: Path,
     runs = {s for (s,) in db.execute("SELECT status FROM runs")}
     actions = {s for (s,) in db.execute("SELECT status FROM actions")}
     db.close()
-    assert runs == {RunStatus.PREVIEWED, RunStatus.REFUSED, RunStatus.FAILED, RunStatus.PARTLY_UNDONE}
+    assert runs == {RunStatus.PREVIEWED, RunStatus.REFUSED, RunStatus.FAILED, RunStatus.NOT_DONE,
+                    RunStatus.PARTLY_UNDONE}
     assert actions <= set(ActionStatus) and {ActionStatus.UNDONE, ActionStatus.UNDO_REFUSED} <= actions

@@ -12,7 +12,7 @@ system kept the renames they announced, breaking "intent before effect";
 ``FULL`` keeps it.
 
 Status words (runs): ``previewing`` → ``previewed`` | ``refused`` |
-``failed``; ``applying`` → ``applied`` | ``failed`` | ``cancelled``;
+``failed`` | ``not_done``; ``applying`` → ``applied`` | ``failed`` | ``cancelled``;
 ``undoing`` → ``undone`` | ``partly_undone``; after a crash ``recover`` sets
 ``rolled_back`` or ``applied``. Actions: ``planned`` → ``started`` →
 ``done`` | ``failed``; ``skipped`` (the apply stopped first); ``undoing`` →

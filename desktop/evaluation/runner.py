@@ -30,6 +30,7 @@ __all__ = ["REASONS", "Attempt", "run_attempt"]
 # Why an attempt failed, in the order they are judged (the first that applies is reported).
 REASONS = (
     "no script",
+    "declined",
     "asked for details",
     "needs permission",
     "static check",
@@ -134,7 +135,9 @@ def _attempt(chore: Chore, settings: Settings, mode: str, assistant: Any, root: 
     preview = assistant.preview_chore(planned)
     attempt.repairs = planned.repairs
     if not preview.ok:
-        raise _Stop("preview error", str(preview.outcome.error))
+        error = preview.outcome.error
+        said_no = error is not None and error.type == "NotImplementedError"  # "this cannot be done"
+        raise _Stop("declined" if said_no else "preview error", str(error))
     report = assistant.finish_chore(planned, approve=always)
     if report.status != "applied":
         raise _Stop("preview error", f"the run ended {report.status}")

@@ -36,7 +36,7 @@ __all__ = ["HistoryView"]
 
 _STATUS = {"applied": "Applied", "previewed": "Previewed", "refused": "Not applied", "failed": "Failed",
            "cancelled": "Stopped", "applying": "Being applied", "undoing": "Being undone", "undone": "Undone",
-           "partly_undone": "Partly undone"}
+           "partly_undone": "Partly undone", "not_done": "Not done"}
 COLUMNS = ["When", "Chore", "Changes", "Status", "Model", "Tokens", "Cost"]
 
 

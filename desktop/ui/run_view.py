@@ -30,6 +30,7 @@ _STATUS = {
     "cancelled": ("warn", "Stopped. What was done so far is kept and can be undone."),
     "failed": ("bad", "The chore stopped part-way. What was done so far can be undone."),
     "refused": ("warn", "Not applied."),
+    "not_done": ("warn", "Not done: Errand cannot do this chore with what it has. Nothing changed."),
 }
 
 
