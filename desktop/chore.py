@@ -119,15 +119,26 @@ def plan(assistant: Assistant, request: str, grants: Sequence[Grant], settings: 
     from desktop import planning
 
     share = allow_file_names or settings.allow_file_names
+    looked: list[str] = []
+
+    def explore() -> str:
+        from desktop.exploration import folder_summary
+
+        looked.append(folder_summary(assistant, grants))
+        return looked[-1]
+
     found = planning.plan_request(request, list(grants), settings, mode=mode,
                                   record_exchange=assistant.record_exchange, allow_file_names=share,
-                                  recipe=recipe)
+                                  recipe=recipe, explore=explore)
     approved, problems = planning.complete_grants(found, grants, settings, allow_vision=allow_vision)
     chore = Chore(request, found.script, list(approved), summary=found.summary, planner=found.planner,
                   model=found.model, settings=settings, needed=set(found.needed), problems=problems,
                   inputs=dict(found.inputs), missing=list(found.missing_params),
                   recipe=found.recipe, share_details=share,
                   planned=found.planned, exchanges=list(found.exchanges))
+    if looked and looked[-1]:
+        chore.decide("explore", "told the model what the folders hold, in numbers (no names): "
+                     + looked[-1].replace("\n", " "))
     chore.decide("plan", f"written by {'the model' if found.planner == 'model' else found.planner}")
     return chore
 

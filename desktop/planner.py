@@ -59,11 +59,11 @@ class PlannedScript:
 
 def plan_with_model(request: str, grants: Sequence[Grant], model_settings: llm.ModelSettings, *,
                     allow_file_names: bool = False, file_names: Mapping[str, Sequence[str]] | None = None,
-                    record_exchange: RecordExchange | None = None) -> PlannedScript:
+                    record_exchange: RecordExchange | None = None, folder_summary: str = "") -> PlannedScript:
     """Ask the model for a script for ``request``; repair it up to twice; raise a ModelError if it fails."""
     capabilities = all_capabilities()
     messages = build_messages(request, grants, capabilities, allow_file_names=allow_file_names,
-                              file_names=file_names)
+                              file_names=file_names, folder_summary=folder_summary)
     return _converse(messages, grants, model_settings, capabilities, record_exchange, "plan", MAX_REPAIRS)
 
 
@@ -117,9 +117,10 @@ def _brief(capability: type[Capability]) -> str:
 
 
 def build_messages(request: str, grants: Sequence[Grant], capabilities: Mapping[str, type[Capability]],
-                   *, allow_file_names: bool = False,
-                   file_names: Mapping[str, Sequence[str]] | None = None) -> list[dict[str, Any]]:
-    """The system and user messages for a request (file names only when ``allow_file_names``)."""
+                   *, allow_file_names: bool = False, file_names: Mapping[str, Sequence[str]] | None = None,
+                   folder_summary: str = "") -> list[dict[str, Any]]:
+    """The system and user messages for a request (file names only when ``allow_file_names``;
+    ``folder_summary``: what the folders hold, in numbers, from ``desktop.exploration``)."""
     writes = sorted(op.qualified for cap in capabilities.values() for op in cap.operations.values()
                     if op.access == "write")
     system = _template("system.md").substitute(
@@ -136,6 +137,8 @@ def build_messages(request: str, grants: Sequence[Grant], capabilities: Mapping[
             lines = [f"{quote(label)}: [{', '.join(quote(n) for n in names[:MAX_FILE_NAMES])}]"
                      for label, names in listing.items()]
             files = _template("files.md").substitute(listing="\n".join(lines))
+    if folder_summary:
+        files = _template("folders.md").substitute(summary=folder_summary) + files
     user = _template("request.md").substitute(request=request.strip(), files=files)
     return [{"role": "system", "content": system.strip()}, {"role": "user", "content": user.strip()}]
 

@@ -120,11 +120,13 @@ def _differs(verdict: Any) -> str:
 
 def plan_request(request: str, grants: Sequence[Grant], settings: Settings, *, mode: Mode = "auto",
                  record_exchange: RecordExchange | None = None, allow_file_names: bool = False,
-                 recipe: str | None = None) -> Plan:
+                 recipe: str | None = None, explore: Callable[[], str] | None = None) -> Plan:
     """Turn ``request`` into a ``Plan``; raise an ErrandError that says what to do when it cannot.
 
     ``recipe`` names a recipe the person picked (from the offers of a
-    ``NoRecipeFits``): it plans whatever the request says.
+    ``NoRecipeFits``): it plans whatever the request says. ``explore`` gives the
+    lines on what the granted folders hold (``desktop.exploration``), asked only
+    when the model plans.
     """
     if not request.strip():
         raise ErrandError("The request is empty.", "Describe the chore in a sentence, e.g. "
@@ -139,7 +141,7 @@ def plan_request(request: str, grants: Sequence[Grant], settings: Settings, *, m
     if decision.fit is not None:
         return _from_recipe(decision.fit.recipe, request, grants)
     if decision.planner == "model":
-        return _from_model(request, grants, settings, record_exchange, allow_file_names)
+        return _from_model(request, grants, settings, record_exchange, allow_file_names, explore)
     raise no_recipe_fits(decision.offers)
 
 
@@ -173,7 +175,8 @@ def _from_recipe(recipe: recipe_book.Recipe, request: str, grants: Sequence[Gran
 
 
 def _from_model(request: str, grants: Sequence[Grant], settings: Settings,
-                record_exchange: RecordExchange | None, allow_file_names: bool) -> Plan:
+                record_exchange: RecordExchange | None, allow_file_names: bool,
+                explore: Callable[[], str] | None = None) -> Plan:
     from desktop import planner
     from desktop.services import model_settings
 
@@ -186,7 +189,8 @@ def _from_model(request: str, grants: Sequence[Grant], settings: Settings,
                 ids.append(found)
 
     planned = planner.plan_with_model(request, grants, model_settings(settings),
-                                      allow_file_names=allow_file_names, record_exchange=record)
+                                      allow_file_names=allow_file_names, record_exchange=record,
+                                      folder_summary=explore() if explore is not None else "")
     return Plan(planned.script, planned.summary, "model", set(planned.needed), model=settings.model,
                 exchanges=ids, planned=planned)
 
