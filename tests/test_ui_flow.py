@@ -376,6 +376,8 @@ def test_sending_pictures_off_the_computer_is_marked_and_needs_its_checkbox(
     lines = {line.grant.capability: line for line in flow.plan.lines}
     assert lines["vision"].leaves_machine and not lines["files"].leaves_machine
     assert "leave this computer" in lines["vision"].text.text()
+    # Consent to send is off until given; what stays on the computer is ticked.
+    assert not lines["vision"].check.isChecked() and lines["files"].check.isChecked()
     lines["vision"].check.setChecked(allow_vision)
     click(qtbot, flow.plan.preview_button)
     if allow_vision:

@@ -44,7 +44,9 @@ class GrantLine(QWidget):
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 2, 0, 2)
         self.check = QCheckBox()
-        self.check.setChecked(True)
+        # Consent to send data off the computer is off until the person gives it (#14): the preview
+        # of a chore that needs it stops with the reason instead of sending first.
+        self.check.setChecked(not leaves_machine)
         self.check.setAccessibleName(text)
         self.text = label(text)
         self.text.setBuddy(self.check)
