@@ -16,13 +16,13 @@ from __future__ import annotations
 import sys
 import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from contextlib import AbstractContextManager, nullcontext
+from contextlib import AbstractContextManager, nullcontext, suppress
 from dataclasses import dataclass, field
 from typing import Any
 
 from capabilities.apply import apply_plan, spool_content
 from capabilities.base import Capability, Grant, RunContext
-from capabilities.budget import Budget, Budgets
+from capabilities.budget import Budget, BudgetExceeded, Budgets
 from capabilities.dispatch import Dispatcher
 from capabilities.effects import Effect, write_effect
 from capabilities.errors import ErrandError
@@ -139,6 +139,8 @@ class Assistant:
                                    inputs=dict(inputs or {}), limits=self.limits, on_log=on_log,
                                    cancel=cancel)
         context.budget.end()  # a host call still working for this run stops at its next check
+        if outcome.ok and outcome.result is not None:
+            _charge_result(context, outcome.result)  # the journal keeps what the script returned
         spent = context.budget.spent
         if spent is not None and outcome.ok:  # swallowed on the way (a batch call keeps going)
             outcome.error = ScriptError("LimitExceeded", spent[0], hint=spent[1], limit=spent[2])
@@ -231,6 +233,13 @@ def _own_changes(actions: Iterable[Action]) -> AbstractContextManager[None]:
     and watchdog is not imported."""
     filewatch = sys.modules.get("desktop.filewatch")
     return filewatch.own_changes(actions) if filewatch is not None else nullcontext()
+
+
+def _charge_result(context: RunContext, result: Any) -> None:
+    import json
+
+    with suppress(BudgetExceeded):  # recorded as ``spent``, which ends the preview just below
+        context.budget.charge_journal(len(json.dumps(result, default=str)))
 
 
 def _drop_planned(plan: Iterable[Action]) -> None:

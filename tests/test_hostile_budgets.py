@@ -80,6 +80,14 @@ def test_each_budget_ends_the_run_with_its_name(trip: Path, sandbox: Any, budget
     assert [p for p in paths.holding_dir().rglob("*") if p.is_file()] == []
 
 
+def test_a_huge_result_does_not_reach_the_journal(trip: Path, sandbox: Any) -> None:
+    assistant = Assistant(sandbox=sandbox, budgets=Budgets(journal_bytes=100 * KiB))
+    preview = assistant.preview('result = "x" * 1_000_000\n', grants(trip))
+    ends_with_budget(preview, "journal_bytes", "record in the journal")
+    assert assistant.apply(preview).status == "failed"
+    assert _journal_bytes() < 1024 * KiB
+
+
 def test_thirty_planned_ten_mb_writes_end_at_the_default_budget(tmp_path: Path, capsys: Capsys) -> None:
     """The case seen: a preview-only run of 30 planned 10 MB writes made a 301 MB journal."""
     (tmp_path / "Trip").mkdir()
