@@ -44,7 +44,7 @@ class Budgets:
     """The limits (defaults fit chores: a photo folder, a folder of notes)."""
 
     planned_bytes: int = 64 * MiB
-    journal_bytes: int = 32 * MiB
+    journal_bytes: int = 128 * MiB  # ~350,000 renames
     holding_bytes: int = 1024 * MiB
     call_cpu_seconds: float = 10.0
     walk_entries: int = 500_000  # each ~0.5 KB of host memory in the preview's overlay
