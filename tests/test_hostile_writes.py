@@ -151,6 +151,7 @@ def test_overwriting_or_moving_an_executable_is_flagged(home: Path, tmp_path: Pa
     (home / "bin").mkdir()
     run = start(tmp_path, (home, "rw"))
     run.call("write_text", "home/Documents/tool", "new")  # keeps 0755: new content that runs
+    run.call("write_text", "home/Documents/tool", "newer")  # one action, still flagged
     run.call("rename", "home/Documents/tool", "home/bin/tool")  # onto the PATH
     run.call("rename", "home/IMG_0001.jpg", "home/Documents/setup.exe")  # a picture becomes a program
     assert ["exec" in (action_risk(a) or "") for a in run.actions] == [True, False, False]
