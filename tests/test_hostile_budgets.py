@@ -112,6 +112,19 @@ def test_planned_text_is_journaled_by_reference_and_dropped_after_the_run(trip: 
     assert not any((paths.holding_dir() / ".planned").iterdir())
 
 
+def test_the_same_text_planned_many_times_is_kept_once(trip: Path, sandbox: Any) -> None:
+    assistant = Assistant(sandbox=sandbox)
+    preview = assistant.preview('for i in range(5):\n    files.write_text(f"Trip/same{i}.txt", "z" * 1000)\n',
+                                grants(trip))
+    from capabilities.apply import spool_content
+
+    spool_content(preview.plan, preview.capabilities)
+    assert len({a.detail["content"] for a in preview.plan}) == 1
+    assert len(list((paths.holding_dir() / ".planned").iterdir())) == 1
+    assert assistant.apply(preview, approve=lambda p: True).status == "applied"
+    assert [(trip / f"same{i}.txt").read_text() for i in range(5)] == ["z" * 1000] * 5
+
+
 def test_rewriting_one_file_again_and_again_keeps_one_version(trip: Path, sandbox: Any) -> None:
     """The case seen: 20 overwrites of one file left 191 MB in holding and a 211 MB journal."""
     (trip / "log.txt").write_text("original")
