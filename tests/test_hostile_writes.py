@@ -302,3 +302,16 @@ def test_the_cli_asks_a_second_explicit_question(home: Path, tmp_path: Path, cap
     assert "could make a program run" in err and "#13" in err and "start-up file" in err
     assert (snapshot(home, folder_times=True) != before) is changed
     assert (home / ".bashrc").read_text().endswith(EVIL) is changed
+
+
+def test_the_window_row_of_a_folder_delete_says_what_goes(tmp_path: Path, qtbot: Any) -> None:
+    from desktop.ui.changes import change_rows
+
+    trip = tmp_path / "Trip"
+    make_tree(trip, {"old/a.txt": "alpha", "old/deep/b.txt": "bravo!", "c.txt": "c"})
+    run = start(tmp_path, (trip, "rw"))
+    run.call("delete", "Trip/old")
+    run.call("write_text", "Trip/c.txt", "new")
+    folder, over = change_rows(run.actions)
+    assert folder.after == "(gone: a folder holding 2 files in 1 folder, 11 bytes)"
+    assert over.verb == "Replace" and over.attention.startswith("Replaces a file")
