@@ -326,3 +326,20 @@ def _all_plain(win: Any, label_type: Any, qt: Any) -> int:
     for widget in holding:
         assert widget.textFormat() == qt.TextFormat.PlainText, widget.text()
     return len(holding)
+
+
+def test_a_call_that_raises_host_memory_past_its_budget_is_stopped(tmp_path: Path) -> None:
+    """A call that grows the host's memory by 64 MB against a 16 MB budget stops at its next check
+    (in a fresh process, so nothing else in it frees or takes memory meanwhile)."""
+    import subprocess
+    import sys
+
+    code = ("from capabilities.budget import Budget, Budgets, BudgetExceeded\n"
+            "b = Budget(Budgets(call_memory_bytes=16 * 1024 * 1024))\n"
+            "b.start_call()\n"
+            "b.check()\n"
+            "grown = b\"x\" * (64 * 1024 * 1024)  # written, so resident\n"
+            "try:\n    b.check()\nexcept BudgetExceeded as exc:\n    print(exc.limit, exc)\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60,
+                          cwd=Path(__file__).resolve().parents[1])
+    assert done.stdout.startswith("call_memory_bytes The chore used up its budget of memory per call"), done
