@@ -266,6 +266,7 @@ def test_a_private_file_kept_on_another_disk_comes_back_private(tmp_path: Path) 
         run.call("delete", "Trip/secret.txt")
         run.call("write_text", "Trip/diary.txt", "overwritten")
         run.apply()
+        assert stat.S_IMODE(run.holding.stat().st_mode) == 0o700  # made by the holding area itself
         kept = [p for p in run.holding.rglob("item")]
         assert sorted(stat.S_IMODE(p.stat().st_mode) for p in kept) == [0o600, 0o640]
         run.undo()
