@@ -113,10 +113,13 @@ def apply_plan(journal: Journal, run_id: int, plan: ActionPlan | Sequence[Action
 
 def spool_content(actions: Iterable[Action], capabilities: Mapping[str, Capability]) -> None:
     """Before a plan is journaled: its planned content goes to the run's holding area, by reference."""
+    by_holding: dict[Any, list[dict[str, Any]]] = {}
     for action in actions:
         cap = capabilities.get(action.capability)
         if isinstance(action.detail.get("data"), bytes) and cap is not None and cap.context.holding:
-            Holding(cap.context.holding).spool([action.detail])
+            by_holding.setdefault(cap.context.holding, []).append(action.detail)
+    for holding, details in by_holding.items():
+        Holding(holding).spool(details)  # all at once: identical content is kept once
 
 
 def unapproved(actions: Sequence[Action], allow_flagged: Collection[int]) -> NeedsApproval | None:

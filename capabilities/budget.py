@@ -9,11 +9,13 @@ what the guest's calls make the *host* do on its behalf:
 - ``holding_bytes``: what applying the plan would keep in the holding area
   (every file it replaces or deletes, folders' contents included);
 - ``call_cpu_seconds``: host CPU time one call may use (a deep or wide walk);
+- ``call_memory_bytes``: how far one call may grow the process's memory
+  (resident pages on Linux; elsewhere the peak, so growth above an earlier peak);
 - ``walk_entries``: entries a run may make the host look at in granted folders
   (each costs host memory in the preview's overlay).
 
-Host memory per call is bounded by these and by the sandbox's cap on a call's
-request and reply (``sandbox.Limits.call_bytes``).
+Host memory per call is also bounded by these and by the sandbox's cap on a
+call's request and reply (``sandbox.Limits.call_bytes``).
 
 A ``Budget`` is per run (``RunContext.budget``). ``BudgetExceeded`` carries
 ``ends_run``: the sandbox turns it into a trap, so a script cannot catch it
@@ -26,6 +28,8 @@ at its next check instead of burning CPU.
 
 from __future__ import annotations
 
+import os
+import sys
 import threading
 import time
 from collections.abc import Mapping
@@ -34,7 +38,7 @@ from typing import Any
 
 from capabilities.errors import ErrandError
 
-__all__ = ["Budget", "BudgetExceeded", "Budgets", "journal_size"]
+__all__ = ["Budget", "BudgetExceeded", "Budgets", "journal_size", "resident_memory"]
 
 MiB = 1024 * 1024
 
@@ -44,9 +48,10 @@ class Budgets:
     """The limits (defaults fit chores: a photo folder, a folder of notes)."""
 
     planned_bytes: int = 64 * MiB
-    journal_bytes: int = 32 * MiB
+    journal_bytes: int = 128 * MiB  # ~350,000 renames
     holding_bytes: int = 1024 * MiB
     call_cpu_seconds: float = 10.0
+    call_memory_bytes: int = 512 * MiB
     walk_entries: int = 500_000  # each ~0.5 KB of host memory in the preview's overlay
 
     def describe(self, which: str) -> str:
@@ -55,6 +60,7 @@ class Budgets:
             "journal_bytes": f"budget for the run's record in the journal ({_mib(self.journal_bytes)})",
             "holding_bytes": f"budget for what the run keeps for undo ({_mib(self.holding_bytes)})",
             "call_cpu_seconds": f"budget of computer time per call ({self.call_cpu_seconds:g} s)",
+            "call_memory_bytes": f"budget of memory per call ({_mib(self.call_memory_bytes)})",
             "walk_entries": f"budget of files and folders looked at per run ({self.walk_entries:,})",
             "ended": "end of the run",
         }[which]
@@ -81,6 +87,7 @@ class Budget:
     entries: int = 0
     spent: tuple[str, str, str] | None = None  # (message, hint, limit) of the first budget used up
     _call_cpu: float | None = None
+    _call_memory: int = 0
     _ended: threading.Event = field(default_factory=threading.Event)
     _ticks: int = 0
 
@@ -98,6 +105,7 @@ class Budget:
         """A host call begins (the dispatcher's): its CPU time is counted from here."""
         self.check_open()
         self._call_cpu = time.thread_time()
+        self._call_memory = resident_memory()
 
     def check_open(self) -> None:
         if self._ended.is_set():
@@ -112,8 +120,12 @@ class Budget:
         if self._ticks % every:
             return
         self.check_open()
-        if self._call_cpu is not None and time.thread_time() - self._call_cpu > self.limits.call_cpu_seconds:
+        if self._call_cpu is None:
+            return
+        if time.thread_time() - self._call_cpu > self.limits.call_cpu_seconds:
             self._exceeded("call_cpu_seconds", "Work on fewer files per call, or on a smaller folder.")
+        if self._call_memory and resident_memory() - self._call_memory > self.limits.call_memory_bytes:
+            self._exceeded("call_memory_bytes", "Work on fewer files per call, or on a smaller folder.")
 
     # ---- growth -------------------------------------------------------------------------
 
@@ -144,6 +156,24 @@ class Budget:
         message = f"The chore used up its {self.limits.describe(which)}; the run was stopped."
         self.spent = (message, hint, which)
         raise BudgetExceeded(*self.spent)
+
+
+def resident_memory() -> int:
+    """The process's memory in bytes now (Linux: resident pages), else its peak so far; 0 if unknown."""
+    try:
+        with open("/proc/self/statm", "rb") as f:
+            return int(f.read().split()[1]) * _PAGE
+    except (OSError, ValueError, IndexError):
+        pass
+    try:
+        import resource
+    except ImportError:  # Windows
+        return 0
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak if sys.platform == "darwin" else peak * 1024  # macOS says bytes, Linux KiB
+
+
+_PAGE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
 
 
 def journal_size(values: Mapping[str, Any]) -> int:

@@ -135,7 +135,7 @@ class Files(Capability):
             replaced.data, replaced.planned_ns = data, time.time_ns()
             last.detail.update(_content_facts(data))
             last.detail.pop("risk", None)
-            risk = self.view.write_risk(last.detail["path"], data=data)
+            risk = self.view.write_risk(last.detail["path"], data=data, replaced=replaced)
             if risk:
                 last.detail["risk"] = risk
             last.args["text"] = _short(text)
@@ -248,7 +248,9 @@ class Files(Capability):
             self._refuse_holding_errand(node)
             holds = detail["holds"] = self.view.folder_content(node)
             summary = f"Delete the folder {path} and all it holds: {holds_text(holds)} (kept for undo)"
-        self.view.charge_kept(node)
+            self.view.budget.charge_holding(holds["bytes"])
+        else:
+            self.view.charge_kept(node)
         self.view.overlay.remove(parts)
         self.record("delete", {"path": path}, detail, summary, before=path)
         return path

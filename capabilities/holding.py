@@ -109,7 +109,7 @@ class Holding:
             data = detail.get("data")
             if not isinstance(data, bytes):
                 continue
-            digest = hashlib.sha256(data).hexdigest()
+            digest = detail.get("sha256") or hashlib.sha256(data).hexdigest()
             if digest not in refs:
                 refs[digest] = self.put_content(data)
             detail["content"] = refs[digest]

@@ -20,8 +20,16 @@ PRIVATE_DIR, PRIVATE_FILE = 0o700, 0o600
 
 
 def private_dirs(folder: Path) -> Path:
-    """Make ``folder`` (and missing parents) and keep it readable by this user only."""
-    folder.mkdir(parents=True, exist_ok=True, mode=PRIVATE_DIR)
+    """Make ``folder`` and its missing parents readable by this user only (``mkdir(parents=True)``
+    would give the parents the umask's mode)."""
+    missing = []
+    step = folder
+    while not step.exists() and step.parent != step:
+        missing.append(step)
+        step = step.parent
+    for made in reversed(missing):
+        made.mkdir(mode=PRIVATE_DIR, exist_ok=True)
+        os.chmod(made, PRIVATE_DIR)
     with suppress(OSError):  # a folder someone else owns (a shared ERRAND_CACHE) keeps its mode
         os.chmod(folder, PRIVATE_DIR)
     return folder

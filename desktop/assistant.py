@@ -19,13 +19,13 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from contextlib import AbstractContextManager, ExitStack, contextmanager
+from contextlib import AbstractContextManager, ExitStack, contextmanager, suppress
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from capabilities.apply import apply_plan, spool_content
 from capabilities.base import Capability, Grant, RunContext
-from capabilities.budget import Budget, Budgets
+from capabilities.budget import Budget, BudgetExceeded, Budgets
 from capabilities.dispatch import Dispatcher
 from capabilities.effects import Effect, write_effect
 from capabilities.errors import ErrandError
@@ -203,6 +203,8 @@ class Assistant:
                                    inputs=dict(inputs or {}), limits=self.limits, on_log=on_log,
                                    cancel=cancel)
         context.budget.end()  # a host call still working for this run stops at its next check
+        if outcome.ok and outcome.result is not None:
+            _charge_result(context, outcome.result)  # the journal keeps what the script returned
         spent = context.budget.spent
         if spent is not None and outcome.ok:  # swallowed on the way (a batch call keeps going)
             outcome.error = ScriptError("LimitExceeded", spent[0], hint=spent[1], limit=spent[2])
@@ -344,6 +346,13 @@ class Assistant:
     def recover(self, finish: bool = False) -> list[RecoveryReport]:
         """Roll back (or finish) runs a crash left half-applied."""
         return recover(self.journal, lambda grants: instantiate(grants, self.new_context()), finish=finish)
+
+
+def _charge_result(context: RunContext, result: Any) -> None:
+    import json
+
+    with suppress(BudgetExceeded):  # recorded as ``spent``, which ends the preview just below
+        context.budget.charge_journal(len(json.dumps(result, default=str)))
 
 
 def _drop_planned(plan: Iterable[Action]) -> None:

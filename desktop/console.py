@@ -89,8 +89,9 @@ def show_preview(preview: Any) -> None:
     if len(plan) > 200:
         out.print(f"… and {len(plan) - 200} more (errand show RUN lists them all).")
     if flagged:
-        out.print(f"[bold red]⚠ {len(flagged)} change{'s' if len(flagged) != 1 else ''} could make a program "
-                  "run and need your extra approval:[/]")
+        n = len(flagged)
+        out.print(f"[bold red]⚠ {n} change{'s' if n != 1 else ''} could make a program run and "
+                  f"need{'' if n != 1 else 's'} your extra approval:[/]")
         for seq, why in flagged.items():
             out.print(f"  #{seq}: {_e(why)}")
     _show_writes(preview)
@@ -173,7 +174,11 @@ def show_outcome(report: Any) -> None:
     if report.error:
         err_ = report.error
         where = f" (line {err_['line']})" if err_.get("line") else ""
-        error(f"{err_.get('type', 'Error')}{where}: {err_.get('message', '')}", err_.get("hint") or "")
+        hint = err_.get("hint") or ""
+        if err_.get("type") == "NeedsApproval":  # the core's words, said the command line's way
+            hint = ("Look at those changes closely. To apply them anyway, run again and type 'yes' at the "
+                    "second question, or add --allow-flagged.")
+        error(f"{err_.get('type', 'Error')}{where}: {err_.get('message', '')}", hint)
     if report.result not in (None, "", [], {}):
         out.print(f"Result: {_e(report.result)}")
     changes = f"{done} change{'s' if done != 1 else ''}"

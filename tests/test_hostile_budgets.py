@@ -80,6 +80,14 @@ def test_each_budget_ends_the_run_with_its_name(trip: Path, sandbox: Any, budget
     assert [p for p in paths.holding_dir().rglob("*") if p.is_file()] == []
 
 
+def test_a_huge_result_does_not_reach_the_journal(trip: Path, sandbox: Any) -> None:
+    assistant = Assistant(sandbox=sandbox, budgets=Budgets(journal_bytes=100 * KiB))
+    preview = assistant.preview('result = "x" * 1_000_000\n', grants(trip))
+    ends_with_budget(preview, "journal_bytes", "record in the journal")
+    assert assistant.apply(preview).status == "failed"
+    assert _journal_bytes() < 1024 * KiB
+
+
 def test_thirty_planned_ten_mb_writes_end_at_the_default_budget(tmp_path: Path, capsys: Capsys) -> None:
     """The case seen: a preview-only run of 30 planned 10 MB writes made a 301 MB journal."""
     (tmp_path / "Trip").mkdir()
@@ -102,6 +110,19 @@ def test_planned_text_is_journaled_by_reference_and_dropped_after_the_run(trip: 
     assert report.status == "previewed" and len(report.actions) == 30
     assert _journal_bytes() < 1024 * KiB  # 30 MB planned; the journal holds references and digests
     assert not any((paths.holding_dir() / ".planned").iterdir())
+
+
+def test_the_same_text_planned_many_times_is_kept_once(trip: Path, sandbox: Any) -> None:
+    assistant = Assistant(sandbox=sandbox)
+    preview = assistant.preview('for i in range(5):\n    files.write_text(f"Trip/same{i}.txt", "z" * 1000)\n',
+                                grants(trip))
+    from capabilities.apply import spool_content
+
+    spool_content(preview.plan, preview.capabilities)
+    assert len({a.detail["content"] for a in preview.plan}) == 1
+    assert len(list((paths.holding_dir() / ".planned").iterdir())) == 1
+    assert assistant.apply(preview, approve=lambda p: True).status == "applied"
+    assert [(trip / f"same{i}.txt").read_text() for i in range(5)] == ["z" * 1000] * 5
 
 
 def test_rewriting_one_file_again_and_again_keeps_one_version(trip: Path, sandbox: Any) -> None:
@@ -305,3 +326,20 @@ def _all_plain(win: Any, label_type: Any, qt: Any) -> int:
     for widget in holding:
         assert widget.textFormat() == qt.TextFormat.PlainText, widget.text()
     return len(holding)
+
+
+def test_a_call_that_raises_host_memory_past_its_budget_is_stopped(tmp_path: Path) -> None:
+    """A call that grows the host's memory by 64 MB against a 16 MB budget stops at its next check
+    (in a fresh process, so nothing else in it frees or takes memory meanwhile)."""
+    import subprocess
+    import sys
+
+    code = ("from capabilities.budget import Budget, Budgets, BudgetExceeded\n"
+            "b = Budget(Budgets(call_memory_bytes=16 * 1024 * 1024))\n"
+            "b.start_call()\n"
+            "b.check()\n"
+            "grown = b\"x\" * (64 * 1024 * 1024)  # written, so resident\n"
+            "try:\n    b.check()\nexcept BudgetExceeded as exc:\n    print(exc.limit, exc)\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60,
+                          cwd=Path(__file__).resolve().parents[1])
+    assert done.stdout.startswith("call_memory_bytes The chore used up its budget of memory per call"), done

