@@ -43,7 +43,7 @@ _EXPRESSIONS: tuple[tuple[str, str], ...] = (
     (r"csv|spread ?sheet|excel", "csv"), (r"px|pixels?", "pixel"),
     (r"where and when|when and where", "date place"), (r"(?:were|was) (?:shot|taken)", "taken"),
     (r"too (?:big|large|heavy|huge)|scale down|size down", "shrink"),
-    (r"followed by (?:a )?numbers?", "number"),
+    (r"followed by (?:a )?numbers?", "number"), (r"per month|each month|a month each", "month"),
     (r"0*1\s*,\s*(?:[a-z]+ )?0*2", "number"),  # "Scan 1, Scan 2", "Holiday 001, Holiday 002"
 )
 
@@ -58,7 +58,7 @@ own another other ca wo
 """))
 
 # Concepts no recipe may claim: a negation or a restriction changes what any recipe would do.
-NEVER_COVERED = frozenset({"not", "only"})
+NEVER_COVERED = frozenset({"NOT", "ONLY"})
 
 
 def _all(words: str, concept: str) -> dict[str, str]:
@@ -110,8 +110,9 @@ _SYNONYMS: dict[str, str] = {
     **_all("find search look check locate detect", "find"),
     **_all("keep preserve", "keep"),
     **_all("overwrite replace", "overwrite"),
-    **_all("not never without except excluding nothing no none", "not"),
-    **_all("only", "only"),
+    # Upper case: no stem of another word can become one of these ("notes" → "not" stays harmless).
+    **_all("not never without except excluding nothing no none", "NOT"),
+    **_all("only", "ONLY"),
 }
 
 

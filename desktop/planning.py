@@ -87,18 +87,20 @@ def decide(request: str, grants: Sequence[Grant], has_model: bool, mode: Mode = 
     to the model, with the closest recipes as worked examples. Offline, a
     request no recipe covers gets no recipe at all: the closest are offered.
     """
-    if mode != "model":
-        fit = recipe_book.best_fit(request, list(grants))
-        if fit is not None:
-            return Decision("recipe", fit)
+    ranked = recipe_book.fits(request, list(grants)) if mode != "model" or not has_model else []
+    if mode != "model" and ranked and ranked[0].covered:
+        return Decision("recipe", ranked[0])
     if mode != "recipes" and has_model:
         return Decision("model")
-    return Decision("none", offers=offers(request, grants))
+    return Decision("none", offers=offers(request, grants, ranked))
 
 
-def offers(request: str, grants: Sequence[Grant] = ()) -> tuple[Offer, ...]:
+def offers(request: str, grants: Sequence[Grant] = (),
+           ranked: Sequence[recipe_book.Fit] | None = None) -> tuple[Offer, ...]:
     """The recipes closest to ``request`` (those sharing anything with it), each with how it differs."""
-    close = [f for f in recipe_book.fits(request, list(grants)) if f.score > 0][:MAX_OFFERS]
+    if ranked is None:
+        ranked = recipe_book.fits(request, list(grants))
+    close = [f for f in ranked if f.score > 0][:MAX_OFFERS]
     return tuple(Offer(f.recipe.name, f.recipe.title, f.recipe.description, _differs(f.verdict))
                  for f in close)
 

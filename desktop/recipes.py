@@ -363,7 +363,8 @@ def _text(param: Param, request: str) -> Found:
 
 
 # "Birthday 01, Birthday 02", "Scan 1, Scan 2, Scan 3": a name and its first numbers, as a pattern.
-_SERIES = re.compile(r"\b([A-Za-z][\w' -]*?)\s+(0*1)\s*,\s*\1\s+0*2\b(?:\s*,\s*\1\s+0*3\b)?")
+# The name is bounded (40 characters): an unbounded lazy name made a long request take seconds.
+_SERIES = re.compile(r"\b([A-Za-z][\w' -]{0,40}?)\s+(0*1)\s*,\s*\1\s+0*2\b(?:\s*,\s*\1\s+0*3\b)?")
 
 
 def _quoted(param: Param, request: str) -> Found:
@@ -378,7 +379,7 @@ def _quoted(param: Param, request: str) -> Found:
     found = _SERIES.search(request)
     if found:
         return _numbered(f"{found.group(1)} {found.group(2)}"), [found.span()]
-    found = re.search(r"\b(?:to|as|like|called|named)\s+([A-Za-z][\w' -]*?)\s+(0*1)\b", request)
+    found = re.search(r"\b(?:to|as|like|called|named)\s+([A-Za-z][\w' -]{0,40}?)\s+(0*1)\b", request)
     if found:
         return _numbered(f"{found.group(1)} {found.group(2)}"), [found.span(1), found.span(2)]
     return None

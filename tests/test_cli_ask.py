@@ -131,6 +131,21 @@ def test_a_model_writes_the_script_over_http(notes: Path, capsys: Capsys, fake_o
     assert len(exchanges) == 1 and "sk-from-the-environment" not in json.dumps(exchanges)
 
 
+def test_with_a_model_a_near_miss_goes_to_the_model_with_the_closest_recipe_as_an_example(
+        notes: Path, capsys: Capsys, fake_openai: FakeOpenAI, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test")
+    model = ["--model", fake_openai.model, "--api-base", fake_openai.url]
+    code, out = ask(capsys, "tidy up my notes", "--folder", str(notes), "--preview-only", *model)
+    assert code == 0 and out["planner"] == "recipe:sort_by_kind"  # covered: the recipe, no model call
+    assert fake_openai.requests == []
+    fake_openai.reply(MODEL_SCRIPT)
+    code, out = ask(capsys, "turn my text notes into markdown files", "--folder", str(notes), "--yes", *model)
+    assert code == 0 and out["planner"] == "model", out  # auto: no recipe covers it
+    system = fake_openai.requests[0].messages[0]["content"]
+    assert "Worked examples: the built-in recipes closest to this chore" in system
+    assert "write the script for the chore\nas asked, not for the example" in system
+
+
 def test_a_script_failing_its_preview_gets_one_repair(notes: Path, capsys: Capsys, fake_openai: FakeOpenAI,
                                                       monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("OPENAI_API_KEY", "sk-test")

@@ -98,3 +98,11 @@ def test_missing_details_are_one_plain_question() -> None:
     assert planning.missing_question(fit.reading.missing) == (
         "Which folder holds the files to rename? And: what should the names look like (write {n} where "
         "the number goes, e.g. “Holiday {n:03}”)?")
+
+
+def test_a_huge_or_odd_request_is_declined_not_misread() -> None:
+    for request in ("Holiday " * 3000 + "01", "rename " + "x 1, " * 2000, '"' * 3000, "older than " * 2000):
+        assert planning.decide(request, ["Downloads"], has_model=False).fit is None, request[:40]
+    # Invisible marks separate words; they neither hide a word nor add one.
+    fit = planning.decide("delete\u202e duplicates\x00", ["Downloads"], has_model=False).fit
+    assert fit is not None and fit.recipe.name == "duplicates"

@@ -101,3 +101,13 @@ def test_the_text_a_parameter_was_read_from_is_reported(recipes: dict[str, Recip
     reading = read_params(rename, request, ["Trip"])
     assert reading.values["pattern"] == "Birthday {n:02}"
     assert [request[a:b] for a, b in reading.spans] == ["Birthday 01, Birthday 02"]
+
+
+def test_every_example_phrase_is_covered_by_its_own_recipe(recipes: dict[str, Recipe]) -> None:
+    """The phrases are what the Ask page offers to click and what the prompt shows: each must plan."""
+    from desktop.recipes import best_fit
+
+    for recipe in recipes.values():
+        for phrase in recipe.phrases:
+            fit = best_fit(phrase, ["Downloads"])
+            assert fit is not None and fit.recipe is recipe, (recipe.name, phrase)
