@@ -12,14 +12,19 @@ Times: ISO 8601 text with an offset; a time without one is the person's
 local time (``services["timezone"]``, else the machine's), and times come
 back in that zone with its offset, see ``calendar_times``. All-day events
 take and give dates, and their ``end`` is the last day included. An
-event's id is its iCalendar UID; a repeating event is one id for the whole
-series, listed once per occurrence.
+event's id is its iCalendar UID, or one of its own when the UID is missing
+or shared (``calendar_identity``); a repeating event is one id for the
+whole series, listed once per occurrence. An event that cannot be read is
+left out of ``events()`` and its reason is in ``skipped()``.
 
 Preview: ``create``/``update``/``delete`` change an overlay held by this
 object (later ``events()`` calls in the same script see the change) and
 record an action; nothing on the server or in the file changes. Apply runs
-``perform_*``; the outcome keeps the event as it was, so undo can put it
-back — and refuses when the event changed in the calendar since.
+``perform_*``; the outcome keeps the event as it was and the backend's
+receipt, so undo can put it back exactly (the same bytes in a file, the
+same resource on a server) — and refuses when the event changed since.
+Each change records how many VEVENTs it touches (``reach``); apply refuses
+one that would touch more (``capabilities.apply.within_preview``).
 """
 
 from __future__ import annotations

@@ -124,7 +124,7 @@ def read_event(text: str) -> tuple[icalendar.Event | None, str]:
     return event, _problem(event)
 
 
-def _problem(event: icalendar.Event) -> str:
+def _problem(event: icalendar.cal.Component) -> str:
     broken = [f"{name or 'a line'}: {why}" for name, why in getattr(event, "errors", [])]
     if "DTSTART" not in event:
         broken.append("it has no start time (DTSTART)")
