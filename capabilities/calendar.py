@@ -143,9 +143,10 @@ class Calendar(CalendarApply, Capability):
             changes.update(self._moved(events, start, end))
         new_text = ev.wrap(ev.apply_changes(events, changes), zones)
         before, after = ev.master(events), ev.master(ev.components(new_text, cal.where())[0])
+        floating = ev.floating_zone(text)
         self._plan_change("update", cal, event_id, text, new_text, {"event_id": event_id, **given},
-                          f"Change {self._words(before)} in {cal.where()}",
-                          self._words(before), self._words(after))
+                          f"Change {self._words(before, floating)} in {cal.where()}",
+                          self._words(before, floating), self._words(after, floating))
         return event_id
 
     @write
@@ -153,8 +154,9 @@ class Calendar(CalendarApply, Capability):
         """Delete an event (a repeating event: the whole series); returns its id."""
         cal, text = self._changeable(event_id, "calendar.delete")
         before = ev.master(ev.components(text, cal.where())[0])
+        words = self._words(before, ev.floating_zone(text))
         self._plan_change("delete", cal, event_id, text, None, {"event_id": event_id},
-                          f"Delete {self._words(before)} from {cal.where()}", self._words(before), None)
+                          f"Delete {words} from {cal.where()}", words, None)
         return event_id
 
     def close(self) -> None:
@@ -254,6 +256,6 @@ class Calendar(CalendarApply, Capability):
                             "Pass both start and end.")
         return {"start": new_start, "end": new_end}
 
-    def _words(self, event: icalendar.Event) -> str:
+    def _words(self, event: icalendar.Event, floating: str = "") -> str:
         place = str(event.get("LOCATION", ""))
-        return ev.describe(event, self.zone) + (f" at {place}" if place else "")
+        return ev.describe(event, self.zone, ev.zone_named(floating)) + (f" at {place}" if place else "")
