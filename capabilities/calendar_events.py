@@ -220,10 +220,11 @@ def _occurrences(listing: Listing, start: datetime, end: datetime,
             cal.add("x-wr-timezone", listing.floating_zone)
         for key in keys:
             for event in listing.events[key]:
-                tagged = event.copy()  # the id as UID: the library groups a series by UID
-                tagged.pop("UID", None)
-                tagged.add("uid", key)
-                cal.add_component(tagged)
+                if str(event.get("UID", "")) != key:  # no UID or a shared one: the library groups a
+                    event = event.copy()  # series by UID, so a copy carries the id as its UID
+                    event.pop("UID", None)
+                    event.add("uid", key)
+                cal.add_component(event)
         return [(str(o["UID"]), o) for o in recurring_ical_events.of(cal).between(start, end)]
 
     try:

@@ -65,7 +65,7 @@ def group(items: Iterable[T], event_of: Callable[[T], icalendar.Event]) -> dict[
         else:
             result[_numbered(result, NO_UID + content_key(event_of(item)))] = [item]
     for uid, members in by_uid.items():
-        masters = [m for m in members if "RECURRENCE-ID" not in event_of(m)]
+        masters = members if len(members) == 1 else [m for m in members if "RECURRENCE-ID" not in event_of(m)]
         if len(masters) <= 1:
             result[uid] = members
             continue
