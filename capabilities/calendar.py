@@ -12,14 +12,19 @@ Times: ISO 8601 text with an offset; a time without one is the person's
 local time (``services["timezone"]``, else the machine's), and times come
 back in that zone with its offset, see ``calendar_times``. All-day events
 take and give dates, and their ``end`` is the last day included. An
-event's id is its iCalendar UID; a repeating event is one id for the whole
-series, listed once per occurrence.
+event's id is its iCalendar UID, or one of its own when the UID is missing
+or shared (``calendar_identity``); a repeating event is one id for the
+whole series, listed once per occurrence. An event that cannot be read is
+left out of ``events()`` and its reason is in ``skipped()``.
 
 Preview: ``create``/``update``/``delete`` change an overlay held by this
 object (later ``events()`` calls in the same script see the change) and
 record an action; nothing on the server or in the file changes. Apply runs
-``perform_*``; the outcome keeps the event as it was, so undo can put it
-back — and refuses when the event changed in the calendar since.
+``perform_*``; the outcome keeps the event as it was and the backend's
+receipt, so undo can put it back exactly (the same bytes in a file, the
+same resource on a server) — and refuses when the event changed since.
+Each change records how many VEVENTs it touches (``reach``); apply refuses
+one that would touch more (``capabilities.apply.within_preview``).
 """
 
 from __future__ import annotations
@@ -143,9 +148,10 @@ class Calendar(CalendarApply, Capability):
             changes.update(self._moved(events, start, end))
         new_text = ev.wrap(ev.apply_changes(events, changes), zones)
         before, after = ev.master(events), ev.master(ev.components(new_text, cal.where())[0])
+        floating = ev.floating_zone(text)
         self._plan_change("update", cal, event_id, text, new_text, {"event_id": event_id, **given},
-                          f"Change {self._words(before)} in {cal.where()}",
-                          self._words(before), self._words(after))
+                          f"Change {self._words(before, floating)} in {cal.where()}",
+                          self._words(before, floating), self._words(after, floating))
         return event_id
 
     @write
@@ -153,8 +159,9 @@ class Calendar(CalendarApply, Capability):
         """Delete an event (a repeating event: the whole series); returns its id."""
         cal, text = self._changeable(event_id, "calendar.delete")
         before = ev.master(ev.components(text, cal.where())[0])
+        words = self._words(before, ev.floating_zone(text))
         self._plan_change("delete", cal, event_id, text, None, {"event_id": event_id},
-                          f"Delete {self._words(before)} from {cal.where()}", self._words(before), None)
+                          f"Delete {words} from {cal.where()}", words, None)
         return event_id
 
     def close(self) -> None:
@@ -254,6 +261,6 @@ class Calendar(CalendarApply, Capability):
                             "Pass both start and end.")
         return {"start": new_start, "end": new_end}
 
-    def _words(self, event: icalendar.Event) -> str:
+    def _words(self, event: icalendar.Event, floating: str = "") -> str:
         place = str(event.get("LOCATION", ""))
-        return ev.describe(event, self.zone) + (f" at {place}" if place else "")
+        return ev.describe(event, self.zone, ev.zone_named(floating)) + (f" at {place}" if place else "")

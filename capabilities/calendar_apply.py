@@ -8,9 +8,12 @@ the calendar held it before the plan). Verify accepts either, so it holds
 whether the engine checks each action just before it or all of them first.
 
 Outcomes record what undo needs: the event as the calendar held it just
-before (``before_ical``) and the fingerprint of what Errand left (``after``),
+before (``before_ical``), the fingerprint of what Errand left (``after``),
 read back from the calendar, so a change by anyone since makes undo refuse
-instead of overwrite.
+instead of overwrite, and the backend's ``receipt``: with it undo restores
+the very bytes of an .ics file that nothing else changed, or the very
+resource (href) on a CalDAV server. Without it (lost in a crash) or when
+something else changed the file, undo puts the event back where it stands.
 """
 
 from __future__ import annotations

@@ -6,8 +6,11 @@ are stored exactly as given (``increase_seqno=False``): the capability
 already bumps SEQUENCE once per change, and undo must put back the very
 event it took away. Server and network failures become ``GrantError``
 (wrong user name or password), ``TargetMissing`` (no calendar at that
-address) or ``BackendError`` (unreachable, timed out, refused), each with
-a hint pointing to Settings → Calendar.
+address) or ``BackendError`` (unreachable, timed out, refused, or a
+certificate this computer does not trust: ``calendar_tls``), each with a
+hint. Undo puts an event back as the resource it was: the same href and
+text, through ``If-None-Match: *`` so it never overwrites what another
+client put there since (it says so instead).
 """
 
 from __future__ import annotations
@@ -87,8 +90,12 @@ class CalDavBackend:
         self._open()
         client = self._client
         before = receipt.get("before")
-        if before is None:
-            self._call(lambda: client.delete(href))
+        if before is None:  # undo of a create: the resource it made goes
+            gone = self._call(lambda: client.delete(href))
+            if gone.status >= 300 and gone.status != 404:
+                raise UndoRefused(f"The calendar server at {self.source.host} would not remove the event "
+                                  f"Errand added at {href} (it answered {gone.status}).",
+                                  "Delete it in your calendar app if you no longer want it.")
             return True
         # Back where it was: a deleted one only if nothing took its place, a changed one over itself.
         condition = {"If-None-Match": "*"} if receipt.get("deleted") else {"If-Match": "*"}

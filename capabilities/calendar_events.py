@@ -13,10 +13,12 @@ folding, property order, a trimmed VTIMEZONE) does not look like a change.
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import icalendar
 import recurring_ical_events
@@ -32,6 +34,7 @@ __all__ = [
     "describe",
     "expand",
     "fingerprint",
+    "floating_zone",
     "is_recurring",
     "master",
     "new_event",
@@ -40,6 +43,7 @@ __all__ = [
     "title_of",
     "used_zones",
     "wrap",
+    "zone_named",
 ]
 
 PRODID = "-//Errand//Errand calendar//EN"
@@ -124,7 +128,7 @@ def read_event(text: str) -> tuple[icalendar.Event | None, str]:
     return event, _problem(event)
 
 
-def _problem(event: icalendar.Event) -> str:
+def _problem(event: icalendar.cal.Component) -> str:
     broken = [f"{name or 'a line'}: {why}" for name, why in getattr(event, "errors", [])]
     if "DTSTART" not in event:
         broken.append("it has no start time (DTSTART)")
@@ -216,10 +220,11 @@ def _occurrences(listing: Listing, start: datetime, end: datetime,
             cal.add("x-wr-timezone", listing.floating_zone)
         for key in keys:
             for event in listing.events[key]:
-                tagged = event.copy()  # the id as UID: the library groups a series by UID
-                tagged.pop("UID", None)
-                tagged.add("uid", key)
-                cal.add_component(tagged)
+                if str(event.get("UID", "")) != key:  # no UID or a shared one: the library groups a
+                    event = event.copy()  # series by UID, so a copy carries the id as its UID
+                    event.pop("UID", None)
+                    event.add("uid", key)
+                cal.add_component(event)
         return [(str(o["UID"]), o) for o in recurring_ical_events.of(cal).between(start, end)]
 
     try:
@@ -263,8 +268,11 @@ def _as_dict(event: icalendar.Event, key: str, label: str, zone: tzinfo, recurri
     }
 
 
-def describe(event: icalendar.Event, zone: tzinfo) -> str:
-    """Plain words for the plan: “Dentist”, Mon 23 Nov 2026 15:00–16:00 (+01:00)."""
+def describe(event: icalendar.Event, zone: tzinfo, floating: tzinfo | None = None) -> str:
+    """Plain words for the plan: “Dentist”, Mon 23 Nov 2026 15:00–16:00 (+01:00).
+
+    A floating time is in ``floating`` (the calendar's X-WR-TIMEZONE) if given, else in ``zone``.
+    """
     start, end = event.start, event.end
     title = str(event.get("SUMMARY", "")) or "(no title)"
     if not isinstance(start, datetime):
@@ -272,10 +280,27 @@ def describe(event: icalendar.Event, zone: tzinfo) -> str:
         when = f"{start:%a %d %b %Y}" + ("" if last == start else f" to {last:%a %d %b %Y}")
         return f"“{title}”, {when} (all day)"
     # In the person's zone, like the times ``expand`` gives the script.
-    start = start.astimezone(zone) if start.tzinfo else start.replace(tzinfo=zone)
-    end = end.astimezone(zone) if end.tzinfo else end.replace(tzinfo=zone)
+    start = (start if start.tzinfo else start.replace(tzinfo=floating or zone)).astimezone(zone)
+    end = (end if end.tzinfo else end.replace(tzinfo=floating or zone)).astimezone(zone)
     end_text = f"{end:%H:%M}" if end.date() == start.date() else f"{end:%a %d %b %Y %H:%M}"
     return f"“{title}”, {start:%a %d %b %Y %H:%M}–{end_text} ({start:%z})"
+
+
+_FLOATING = re.compile(r"^X-WR-TIMEZONE(?:;[^:\r\n]*)?:([^\r\n]*)", re.M | re.I)
+
+
+def floating_zone(text: str) -> str:
+    """The X-WR-TIMEZONE a calendar's text names for its floating times, or ""."""
+    found = _FLOATING.search(text)
+    return found.group(1).strip() if found else ""
+
+
+def zone_named(name: str) -> tzinfo | None:
+    """The zone of an IANA name, or None when there is no such zone."""
+    try:
+        return ZoneInfo(name) if name else None
+    except (ZoneInfoNotFoundError, ValueError):
+        return None
 
 
 def _dated(event: icalendar.Event) -> list[Any]:

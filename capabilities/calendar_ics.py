@@ -30,7 +30,7 @@ from typing import Any
 import icalendar
 
 from capabilities.calendar_backends import Reading, Source, StoredEvent
-from capabilities.calendar_events import read_event, used_zones
+from capabilities.calendar_events import floating_zone, read_event, used_zones
 from capabilities.calendar_icstext import Block, Edit, blocks, edit, lines, tzid_of
 from capabilities.calendar_identity import group
 from capabilities.errors import BackendError, TargetMissing
@@ -39,7 +39,6 @@ __all__ = ["IcsBackend"]
 
 _CALENDAR = re.compile(r"^BEGIN:VCALENDAR[ \t]*\r?$", re.M | re.I)
 _END = re.compile(r"^END:VCALENDAR[ \t]*\r?$", re.M | re.I)
-_FLOATING = re.compile(r"^X-WR-TIMEZONE(?:;[^:\r\n]*)?:([^\r\n]*)", re.M | re.I)
 _HEAD = "BEGIN:VCALENDAR\nVERSION:2.0\nPRODID:-//Errand//Errand calendar//EN\n"
 
 
@@ -62,8 +61,7 @@ class _Parsed:
     def __post_init__(self) -> None:
         self.framed = _CALENDAR.search(self.text) is not None
         self.newline = "\r\n" if "\r\n" in self.text else "\n"
-        found = _FLOATING.search(self.text)
-        self.floating_zone = found.group(1).strip() if found else ""
+        self.floating_zone = floating_zone(self.text)
         parts = blocks(self.text)
         for block in parts:  # zones first: reading them lets the events resolve their TZIDs
             if block.kind == "VTIMEZONE":
@@ -109,7 +107,8 @@ class _Parsed:
         used = used_zones(events)
         zones = "".join(b.text for tzid, b in self.zones.items() if tzid in used)
         # The blocks exactly as the file has them: undo and fingerprints see what is there.
-        ical = lines(_HEAD, self.newline) + lines(zones + "".join(b.text for b, _ in found), self.newline)
+        head = _HEAD + (f"X-WR-TIMEZONE:{self.floating_zone}\n" if self.floating_zone else "")
+        ical = lines(head, self.newline) + lines(zones + "".join(b.text for b, _ in found), self.newline)
         return StoredEvent(key, ical + lines("END:VCALENDAR", self.newline), events)
 
 

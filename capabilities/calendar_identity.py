@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Iterable
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import icalendar
 
@@ -37,7 +37,8 @@ def canonical(component: icalendar.cal.Component) -> str:
     for name in sorted(component.keys()):
         if name == "DTSTAMP":  # servers and clients restamp freely; it is not content
             continue
-        values = component[name] if isinstance(component[name], list) else [component[name]]
+        value_or_list: Any = component[name]
+        values = value_or_list if isinstance(value_or_list, list) else [value_or_list]
         for value in values:
             params = sorted(getattr(value, "params", {}).items())
             ical = value.to_ical() if hasattr(value, "to_ical") else str(value)
@@ -64,7 +65,7 @@ def group(items: Iterable[T], event_of: Callable[[T], icalendar.Event]) -> dict[
         else:
             result[_numbered(result, NO_UID + content_key(event_of(item)))] = [item]
     for uid, members in by_uid.items():
-        masters = [m for m in members if "RECURRENCE-ID" not in event_of(m)]
+        masters = members if len(members) == 1 else [m for m in members if "RECURRENCE-ID" not in event_of(m)]
         if len(masters) <= 1:
             result[uid] = members
             continue

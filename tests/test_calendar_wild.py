@@ -145,7 +145,12 @@ def test_x_wr_timezone_places_floating_times(tmp_path: Path) -> None:
     path = write(tmp_path, vcalendar(floating, head="X-WR-TIMEZONE:America/New_York\n"))
     with calendar_run(ics_grant(path), UTC) as run:
         [event] = run("events", *NOV)
+        run("delete", "f1")  # and the preview says the same time
+        assert "Tue 24 Nov 2026 14:00–15:00 (+0000)" in run.plan.actions[0].summary
+        outcomes = apply(run)
     assert (event["start"], event["end"]) == ("2026-11-24T14:00:00+00:00", "2026-11-24T15:00:00+00:00")
+    undo(run, outcomes)
+    assert path.read_bytes() == vcalendar(floating, head="X-WR-TIMEZONE:America/New_York\n").encode()
     plain = write(tmp_path, vcalendar(floating), "plain.ics")  # without it: the person's own zone
     with calendar_run(ics_grant(plain), UTC) as run:
         [event] = run("events", *NOV)
