@@ -114,6 +114,8 @@ class Assistant:
         outcome = self.sandbox.run(script, dispatcher, manifest=dispatcher.manifest(),
                                    inputs=dict(inputs or {}), limits=self.limits, on_log=on_log,
                                    cancel=cancel)
+        if outcome.ok:
+            outcome.log.extend(context.plan.left_alone_lines())  # shown and journaled with the preview
         return Preview(script, list(grants), context.plan, outcome, caps, request, summary, planner, model,
                        list(exchanges))
 
@@ -155,8 +157,10 @@ class Assistant:
 
     def _report(self, run_id: int, preview: Preview) -> RunReport:
         run = self.journal.run(run_id)
-        return RunReport.from_journal(run, self.journal.actions(run_id), preview.outcome.log,
-                                      grant_texts=preview.grant_texts())
+        report = RunReport.from_journal(run, self.journal.actions(run_id), preview.outcome.log,
+                                        grant_texts=preview.grant_texts())
+        report.left_alone = list(preview.plan.left_alone)
+        return report
 
     # ---- history, undo, recovery ---------------------------------------------------------
 

@@ -111,6 +111,9 @@ def show_outcome(report: Any) -> None:
         "failed": f"[red]Failed[/] after {changes} (run {report.run_id}).",
         "cancelled": f"[yellow]Cancelled[/] after {changes} (run {report.run_id}).",
     }.get(report.status, f"{report.status} (run {report.run_id}).")
+    if getattr(report, "partial", False):
+        n = len(report.left_alone)
+        verdict += f" [yellow]Partly: {n} item{'s' if n != 1 else ''} left alone[/] (see above)."
     out.print(verdict)
     if done:
         out.print(f"Undo with: errand undo {report.run_id}")
