@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import Any, ClassVar, Literal
 
 from capabilities.budget import Budget, journal_size
-from capabilities.errors import CallError
+from capabilities.errors import CallError, ErrandError
 from capabilities.plan import Action, ActionPlan
 from capabilities.typecheck import check_value, describe, is_supported
 
@@ -215,8 +215,19 @@ class Capability:
     # ---- calls from the script (preview) -------------------------------------------------
 
     def invoke(self, op: Operation, arguments: Mapping[str, Any]) -> Any:
-        """Run a validated call. Subclasses check their grant inside each method."""
-        return getattr(self, op.name)(**arguments)
+        """Run a validated call. Subclasses check their grant inside each method.
+
+        A refused write is noted on the plan with the item it was about (its
+        first text argument) before the script sees the error: a script that
+        catches it and goes on has left that item alone, and the preview says so.
+        """
+        try:
+            return getattr(self, op.name)(**arguments)
+        except ErrandError as exc:
+            item = next((v for v in arguments.values() if isinstance(v, str)), None)
+            if op.access == "write" and item is not None:
+                self.context.plan.leave_alone(item, op.qualified, exc.message, exc.hint)
+            raise
 
     def record(self, op: str, args: Mapping[str, Any], detail: Mapping[str, Any], summary: str,
                before: str | None = None, after: str | None = None) -> Action:

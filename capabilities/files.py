@@ -180,7 +180,7 @@ class Files(Capability):
         if node.is_folder:
             raise CallError(f"{src!r} is a folder; copy copies one file.",
                             "List the folder and copy its files one by one (after files.mkdir).")
-        replaced = self.view.check_target(dp, overwrite=overwrite)
+        replaced = self.view.check_target(dp, overwrite=overwrite, kept_name=sp[-1] == dp[-1])
         detail = self._move_facts(sp, dp, node, replaced)
         # The copy will have its own inode: later actions on it check size and time only.
         stat = node.stat and Stat(node.stat.kind, node.stat.size, node.stat.mtime_ns)
@@ -220,7 +220,7 @@ class Files(Capability):
         if node.is_folder and sp[0] != dp[0] and self._other_disk(sp[0], dp[0]):
             raise CallError(f"{sp[0]!r} and {dp[0]!r} are on different disks; a folder cannot be moved "
                             "between them.", "Create the folder there and move its files one by one.")
-        replaced = self.view.check_target(dp, overwrite=overwrite, moving=node)
+        replaced = self.view.check_target(dp, overwrite=overwrite, moving=node, kept_name=sp[-1] == dp[-1])
         detail = self._move_facts(sp, dp, node, replaced)
         self.view.overlay.move(sp, dp)
         if sp[0] != dp[0] and node.stat is not None and node.stat.ino and self._other_disk(sp[0], dp[0]):

@@ -44,7 +44,7 @@ from capabilities.budget import Budget
 from capabilities.errors import GrantError, PathRefused, TargetExists, TargetMissing
 from capabilities.folders import FolderSet, Stat
 from capabilities.holding import new_id
-from capabilities.names import check_new_name
+from capabilities.names import check_kept_name, check_new_name
 from capabilities.risk import content_risk, mode_risk, path_risk
 
 __all__ = ["FolderView", "Node", "Overlay", "Reader", "content_digest", "fingerprint_of", "fold"]
@@ -363,25 +363,31 @@ class FolderView:
     # ---- planning changes ------------------------------------------------------------
 
     def check_target(self, parts: tuple[str, ...], *, overwrite: bool,
-                     moving: Node | None = None) -> Node | None:
+                     moving: Node | None = None, kept_name: bool = False) -> Node | None:
         """Check a new entry may be created at ``parts``; return the file it would replace.
 
         Refuses an unsafe name, a missing parent, a clash with a different entry
         that some OS would treat as the same name, and an existing entry unless
-        ``overwrite`` (files only; a folder is never replaced).
+        ``overwrite`` (files only; a folder is never replaced). ``kept_name``: the
+        entry keeps the name it already has on this disk, so only a disguising
+        name is refused, not one that is merely not portable; and two entries
+        that already sit side by side on disk (``Invoice.pdf``, ``invoice.pdf``)
+        may do so again.
         """
         shown = "/".join(parts)
         if len(parts) < 2:
             raise PathRefused(f"{shown!r} is a granted folder itself; it cannot be replaced.",
                               f"Use a path inside it, like '{shown}/name'.")
-        check_new_name(parts[-1])
+        (check_kept_name if kept_name else check_new_name)(parts[-1])
         parent = self.overlay.get(parts[:-1])
         if parent is None or not parent.is_folder:
             raise TargetMissing(f"The folder {'/'.join(parts[:-1])!r} does not exist.",
                                 "Create it first with files.mkdir().")
         existing = self.overlay.children(parent).get(parts[-1])
         near = self.overlay.clash(parent, parts[-1])
-        if near is not None and self.overlay.children(parent).get(near) is not moving:
+        if near is not None and self.overlay.children(parent).get(near) is not moving and not (
+                kept_name and self._side_by_side(near, self.overlay.children(parent).get(near), moving,
+                                                 parts)):
             raise TargetExists(
                 f"{shown!r} would clash with the existing {'/'.join((*parts[:-1], near))!r} "
                 "(same name apart from letter case or accents; some systems cannot keep both).",
@@ -396,6 +402,16 @@ class FolderView:
                                "Choose another name, or pass overwrite=True to replace it "
                                "(the old file is kept so undo can bring it back).")
         return existing
+
+    @staticmethod
+    def _side_by_side(name: str, near: Node | None, moving: Node | None, parts: tuple[str, ...]) -> bool:
+        """True when ``near`` (called ``name``) and ``moving`` (going to ``parts``) keep the names
+        they have on disk now, in one folder of the granted folder they stay in: the disk keeps both."""
+        if near is None or moving is None or near.source is None or moving.source is None:
+            return False
+        folder, _, own = near.source.rpartition("/")
+        return ((own, folder.split("/")[0]) == (name, parts[0])
+                and moving.source.rpartition("/") == (folder, "/", parts[-1]))
 
     def plan_new_file(self, capability: str, path: str, *, overwrite: bool = False,
                       data: bytes | None = None, produced: str = "") -> dict[str, Any]:

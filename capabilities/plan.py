@@ -70,12 +70,32 @@ class ActionPlan:
     """The ordered actions of one preview."""
 
     actions: list[Action] = field(default_factory=list)
+    # Items a refused write left as they are while the script went on (it caught the error):
+    # ``{"item", "call", "reason", "hint"}``, shown with the preview so one bad item never
+    # sinks a batch silently. A later planned action on the same item takes it off the list.
+    left_alone: list[dict[str, str]] = field(default_factory=list)
 
     def add(self, capability: str, op: str, args: dict[str, Any], detail: dict[str, Any],
             summary: str, before: str | None = None, after: str | None = None) -> Action:
         action = Action(len(self.actions) + 1, capability, op, args, detail, summary, before, after)
         self.actions.append(action)
+        if self.left_alone and before is not None:
+            self.left_alone = [x for x in self.left_alone if x["item"] != before]
         return action
+
+    def leave_alone(self, item: str, call: str, reason: str, hint: str) -> None:
+        """Note that a refused ``call`` left ``item`` as it is (see ``left_alone``)."""
+        self.left_alone = [x for x in self.left_alone if x["item"] != item]
+        self.left_alone.append({"item": item, "call": call, "reason": reason, "hint": hint})
+
+    def left_alone_lines(self) -> list[str]:
+        """The left-alone items in words, one line per reason and item, after a headline."""
+        if not self.left_alone:
+            return []
+        n = len(self.left_alone)
+        lines = [f"{n} item{'s' if n != 1 else ''} left alone (the rest goes ahead):"]
+        lines += [f"  {x['item']}: {x['reason']} {x['hint']}".rstrip() for x in self.left_alone]
+        return lines
 
     def __iter__(self) -> Iterator[Action]:
         return iter(self.actions)

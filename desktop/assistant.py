@@ -208,6 +208,8 @@ class Assistant:
         spent = context.budget.spent
         if spent is not None and outcome.ok:  # swallowed on the way (a batch call keeps going)
             outcome.error = ScriptError("LimitExceeded", spent[0], hint=spent[1], limit=spent[2])
+        if outcome.ok:
+            outcome.log.extend(context.plan.left_alone_lines())  # shown and journaled with the preview
         return Preview(script, list(grants), context.plan, outcome, caps, request, summary, planner, model,
                        list(exchanges))
 
@@ -252,8 +254,10 @@ class Assistant:
 
     def _report(self, run_id: int, preview: Preview) -> RunReport:
         run = self.journal.run(run_id)
-        return RunReport.from_journal(run, self.journal.actions(run_id), preview.outcome.log,
-                                      grant_texts=preview.grant_texts())
+        report = RunReport.from_journal(run, self.journal.actions(run_id), preview.outcome.log,
+                                        grant_texts=preview.grant_texts())
+        report.left_alone = list(preview.plan.left_alone)
+        return report
 
     # ---- automations (the store is desktop.automations; the runner takes a companion) ------
 

@@ -191,6 +191,9 @@ def show_outcome(report: Any) -> None:
         "not_done": f"[yellow]Not done[/]: this chore cannot be done with what Errand has; nothing "
                     f"changed (run {report.run_id}).",
     }.get(report.status, f"{report.status} (run {report.run_id}).")
+    if getattr(report, "partial", False):
+        n = len(report.left_alone)
+        verdict += f" [yellow]Partly: {n} item{'s' if n != 1 else ''} left alone[/] (see above)."
     out.print(verdict)
     if done:
         out.print(f"Undo with: errand undo {report.run_id}")

@@ -3,9 +3,11 @@
 ``run_id``, ``status`` (``applied``, ``previewed``, ``refused``, ``failed``,
 ``cancelled``), ``summary``, ``grants`` (plain-language texts), ``actions``
 (each ``seq``, ``capability``, ``op``, ``args``, ``status`` and ``summary``),
-``result``, ``log``, and ``error`` (``type``, ``message``, ``line``, ``hint``)
-when there is one. An action that could make a program run also has
-``flagged``: why (it needed the person's explicit extra approval).
+``result``, ``log``, ``error`` (``type``, ``message``, ``line``, ``hint``)
+when there is one, ``left_alone`` (items a refused call left as they are
+while the rest went ahead: ``item``, ``call``, ``reason``, ``hint``) and
+``partial`` (applied, but with items left alone). An action that could make a
+program run also has ``flagged``: why (it needed the person's explicit extra approval).
 """
 
 from __future__ import annotations
@@ -34,6 +36,12 @@ class RunReport:
     model: str | None = None
     started: str = ""
     finished: str | None = None
+    left_alone: list[dict[str, str]] = field(default_factory=list)
+
+    @property
+    def partial(self) -> bool:
+        """Applied, but some items were left alone (their reasons are in ``left_alone`` and the log)."""
+        return self.status == "applied" and bool(self.left_alone)
 
     @classmethod
     def from_journal(cls, run: Mapping[str, Any], actions: Sequence[Mapping[str, Any]],
@@ -60,6 +68,7 @@ class RunReport:
             "grants": self.grants, "actions": self.actions, "result": self.result, "log": self.log,
             "error": self.error, "planner": self.planner, "model": self.model,
             "started": self.started, "finished": self.finished,
+            "left_alone": self.left_alone, "partial": self.partial,
         }
 
 

@@ -56,8 +56,6 @@ KNOWN_FAILURES = {
     "cal-rename-standup": "undo mismatch",
     "cal-from-csv": "undo mismatch",
     "cal-rent-reminders": "undo mismatch",
-    # Names legal here but not on Windows, case-only twins, ZWJ/ZWNJ names cannot be moved (#17).
-    "sort-awkward-names": "wrong end state",
 }
 
 

@@ -108,7 +108,7 @@ def test_the_bundle_carries_the_compiled_sandbox_and_no_build_or_test_tools(inst
     assert (internal / "sandbox" / "world.wit").is_file()
     data = internal / "resources"
     for name in ("recipes/sort_by_kind.py", "recipes/sort_by_kind.toml", "prompts/system.md",
-                 "places/admin1.json"):
+                 "places/admin1.json", "places/places.bin"):
         assert (data / name).is_file(), name
     shipped = {p.relative_to(data) for p in data.rglob("*") if p.is_file()}
     in_checkout = {p.relative_to(ROOT / "resources") for p in (ROOT / "resources").rglob("*")

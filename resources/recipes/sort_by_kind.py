@@ -18,7 +18,7 @@ for entry in files.stat_many(files.list(folder)):
         continue  # folders (also those made last time), hidden files and unfinished downloads stay
     moves.setdefault(kind_of.get(ext, "Other"), []).append(entry)
 
-moved = 0
+moved, left = {}, []
 for kind, entries in sorted(moves.items()):
     files.mkdir(f"{folder}/{kind}")
     for entry in entries:
@@ -27,7 +27,12 @@ for kind, entries in sorted(moves.items()):
         new, n = f"{folder}/{kind}/{entry['name']}", 2
         while files.exists(new):
             new, n = f"{folder}/{kind}/{stem} ({n}){dot}{ext}", n + 1
-        files.rename(entry["path"], new)
-        moved += 1
-print(f"Moved {moved} files into {len(moves)} folders.")
-result = {kind: len(entries) for kind, entries in moves.items()}
+        try:
+            files.rename(entry["path"], new)
+        except (PermissionError, FileExistsError, FileNotFoundError):
+            left.append(entry["name"])  # one file that cannot move never stops the others; Errand says why
+            continue
+        moved[kind] = moved.get(kind, 0) + 1
+print(f"Moved {sum(moved.values())} files into {len(moved)} folders."
+      + (f" {len(left)} left alone." if left else ""))
+result = moved
