@@ -97,8 +97,8 @@ def progress_callback(total: int) -> Callable[[int, int], None] | None:
 def build_progress() -> Callable[[Any], None]:
     """Shows the sandbox's first-use build (``sandbox.build.BuildStep``s): a bar of its steps with
     the time elapsed, ticking, on a terminal; otherwise one line per step with its measured time."""
-    if not err.is_terminal:
-        return lambda step: err.print(_e(step))
+    if not err.is_terminal:  # a log: whole lines, never wrapped at 80 columns
+        return lambda step: print(step, file=sys.stderr, flush=True)
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
