@@ -40,8 +40,17 @@ def log_line(line: str) -> None:
     out.print(f"[dim]│ {_e(line)}[/]")
 
 
+# Plurals that are not the word plus "s".
+_PLURALS = {"copy": "copies", "resized copy": "resized copies"}
+
+
+def _counted(n: int, word: str) -> str:
+    """``1 rename``, ``6 renames``, ``19 resized copies``."""
+    return f"{n} {word if n == 1 else _PLURALS.get(word, word + 's')}"
+
+
 def _counts_text(counts: dict[str, int]) -> str:
-    parts = [f"{n} {_OP_WORDS.get(key.split('.', 1)[1], key)}" for key, n in sorted(counts.items())]
+    parts = [_counted(n, _OP_WORDS.get(key.split(".", 1)[1], key)) for key, n in sorted(counts.items())]
     total = sum(counts.values())
     return f"{total} change{'s' if total != 1 else ''}" + (f": {', '.join(parts)}" if parts else "")
 
@@ -179,11 +188,12 @@ def show_run(report: Any) -> None:
     for text in report.grants:
         out.print(f"  • {_e(text)}")
     table = Table(title="Timeline")
-    for col in ("#", "Change", "Status"):
-        table.add_column(col)
+    table.add_column("#", justify="right")
+    table.add_column("Change", overflow="fold")  # long names wrap, whole, instead of being cut
+    table.add_column("Status", overflow="fold")
     for a in report.actions:
-        table.add_row(str(a["seq"]), _e(shorten(a.get("summary") or f"{a['capability']}.{a['op']}", 70)),
-                      a["status"] + (f": {_e(shorten(a['error'], 40))}" if a.get("error") else ""))
+        table.add_row(str(a["seq"]), _e(a.get("summary") or f"{a['capability']}.{a['op']}"),
+                      a["status"] + (f": {_e(a['error'])}" if a.get("error") else ""))
     out.print(table)
     if report.error:
         error(report.error.get("message", ""), report.error.get("hint") or "")
