@@ -119,6 +119,9 @@ def check_grantable(folder: str | Path, protected: Sequence[Path] = ()) -> Path:
         raise PathRefused(f"{str(folder)!r} is not a full path to a folder.",
                           "Pick the folder again (e.g. ~/Pictures/Trip).")
     real = Path(os.path.realpath(given))
+    if real.exists() and not real.is_dir():
+        raise PathRefused(f"{given} is a file, not a folder.",
+                          f"Give the folder that holds it instead ({given.parent}).")
     if not real.is_dir():
         raise TargetMissing(f"There is no folder {given}.", "Check the spelling, or create it first.")
     if real.parent == real:

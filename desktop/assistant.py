@@ -220,6 +220,18 @@ class Assistant:
         journal = self.journal
         run_id = journal.start_run(preview.request, preview.script, preview.grants, summary=preview.summary,
                                    model=preview.model, planner=preview.planner, trigger=trigger)
+        try:
+            return self._apply(run_id, preview, approve, preview_only, on_progress, cancel)
+        except BaseException as exc:  # never leave the run "previewing": close it, then say which run
+            if journal.run(run_id)["status"] == "previewing":
+                journal.finish_run(run_id, "cancelled" if isinstance(exc, KeyboardInterrupt) else "failed",
+                                   error=exc)
+            exc.run_id = run_id  # type: ignore[attr-defined]
+            raise
+
+    def _apply(self, run_id: int, preview: Preview, approve: Approve | None, preview_only: bool,
+               on_progress: Progress | None, cancel: Any) -> RunReport:
+        journal = self.journal
         if preview.exchanges:
             journal.attach_exchanges(preview.exchanges, run_id)
         journal.add_log(run_id, preview.outcome.log)

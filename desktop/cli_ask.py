@@ -66,6 +66,12 @@ def cmd_ask(args: argparse.Namespace) -> int:
         settings.model = args.model
     if args.api_base:
         settings.api_base = args.api_base
+    if args.planner == "model" and not settings.has_model:
+        from desktop.errors import NoModelConfigured
+
+        raise NoModelConfigured("--planner model asks a model to write the script, but no model is set up.",
+                                "Set one (errand settings set model openai/gpt-4o-mini, then errand settings "
+                                "set-key), pass --model, or leave out --planner model to use the recipes.")
     specs = [f"files={folder}" for folder in args.folder]
     if args.calendar:
         specs.append(f"calendar={args.calendar}")

@@ -148,8 +148,8 @@ def progress_callback(total: int) -> Callable[[int, int], None] | None:
 def build_progress() -> Callable[[Any], None]:
     """Shows the sandbox's first-use build (``sandbox.build.BuildStep``s): a bar of its steps with
     the time elapsed, ticking, on a terminal; otherwise one line per step with its measured time."""
-    if not err.is_terminal:
-        return lambda step: err.print(_e(step))
+    if not err.is_terminal:  # a log: whole lines, never wrapped at 80 columns
+        return lambda step: print(step, file=sys.stderr, flush=True)
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
@@ -249,13 +249,13 @@ def show_run(report: Any) -> None:
     for text in report.grants:
         out.print(f"  • {_e(text)}")
     table = Table(title="Timeline")
-    for col in ("#", "Change", "Status"):
-        table.add_column(col)
+    table.add_column("#", justify="right")
+    table.add_column("Change", overflow="fold")  # long names wrap, whole, instead of being cut
+    table.add_column("Status", overflow="fold")
     for a in report.actions:
         summary = a.get("summary") or f"{a['capability']}.{a['op']}"
-        shown = ("⚠ " if a.get("flagged") else "") + shorten(summary, 70)
-        table.add_row(str(a["seq"]), _e(shown),
-                      a["status"] + (f": {_e(shorten(a['error'], 40))}" if a.get("error") else ""))
+        table.add_row(str(a["seq"]), _e(("⚠ " if a.get("flagged") else "") + summary),
+                      a["status"] + (f": {_e(a['error'])}" if a.get("error") else ""))
     out.print(table)
     if report.error:
         error(report.error.get("message", ""), report.error.get("hint") or "")

@@ -2,14 +2,18 @@
 # Build Errand for Linux: a PyInstaller onedir bundle with the sandbox component compiled
 # ahead of time, then dist/errand_<version>_amd64.deb and dist/errand-<version>-linux-x86_64.tar.gz.
 #
-#   bash packaging/build-linux.sh          # uses .venv/bin/python (scripts/setup.sh --test makes it)
+#   bash packaging/build-linux.sh          # sets up .venv first (scripts/setup.sh --test), then builds
+#   PYTHON=/path/to/python bash packaging/build-linux.sh   # a Python that has the test extras already
 #
 # ERRAND_DIST (default dist/) and ERRAND_WORK (default build/) move the outputs and the
 # PyInstaller work folder (the tests build into a temporary folder). The compiled component
-# is cached in build/component/ either way, so only the first build pays for it.
+# is cached in build/component/ either way, so only the first build pays for it; the guest
+# component before compiling is reused from ERRAND_CACHE (the app's cache) when it holds it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
+# PyInstaller comes with the test extras; a fresh checkout gets them here (quick when already set up).
+[ -n "${PYTHON:-}" ] || bash scripts/setup.sh --test
 python=${PYTHON:-$root/.venv/bin/python}
 dist=$(realpath -m "${ERRAND_DIST:-dist}")
 work=$(realpath -m "${ERRAND_WORK:-build}")

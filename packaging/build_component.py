@@ -13,7 +13,7 @@ remain, which every x86-64 PC sold since about 2010 has (Windows 11 and RHEL 9
 require them too). Apple silicon Macs all share one feature set: native is fine.
 
 The result is cached under ``build/component/`` by ``sandbox.build.cache_key()``
-plus these flags, so repeated builds skip the ~15 s build and compile. It is
+plus these flags, so repeated builds skip the build and compile. It is
 compiled by the app's own ``make_engine()`` with those features off, so no
 other engine setting can drift from the app's, and loaded by it before use.
 
@@ -27,7 +27,6 @@ import os
 import platform
 import shutil
 import sys
-import tempfile
 from pathlib import Path
 
 from sandbox import build
@@ -57,16 +56,16 @@ def compile_portable(target: Path) -> Path:
     cached = cached_path()
     if not cached.exists():
         CACHE.mkdir(parents=True, exist_ok=True)
-        with tempfile.TemporaryDirectory(prefix="errand-component-") as tmp:
-            wasm = Path(tmp) / "guest.wasm"
-            print("building the guest component (componentize-py)…", file=sys.stderr, flush=True)
-            build._componentize(wasm)
-            print("compiling it for the installer's target…", file=sys.stderr, flush=True)
-            engine = build.make_engine(instances=0, cpu_features_off=portable_flags())
-            component = Component.compile(engine, wasm.read_bytes())
-            partial = cached.with_suffix(f".{os.getpid()}.partial")
-            partial.write_bytes(component.serialize())
-            os.replace(partial, cached)
+        # The guest before compiling is the same for every machine: the app's cache may hold it.
+        shared = Path(os.environ.get("ERRAND_CACHE") or CACHE)
+        wasm = build.componentized(shared, on_start=lambda: print(
+            "building the guest component (componentize-py)…", file=sys.stderr, flush=True))
+        print("compiling it for the installer's target…", file=sys.stderr, flush=True)
+        engine = build.make_engine(instances=0, cpu_features_off=portable_flags())
+        component = Component.compile(engine, wasm.read_bytes())
+        partial = cached.with_suffix(f".{os.getpid()}.partial")
+        partial.write_bytes(component.serialize())
+        os.replace(partial, cached)
         for stale in CACHE.glob("guest-*.cwasm"):
             if stale != cached:
                 stale.unlink(missing_ok=True)

@@ -279,7 +279,11 @@ def _outcome(state: _RunState, box: dict[str, Any]) -> RunOutcome:
                                     _abandon_message(state), limit=state.abandoned)
         return outcome
     if "report" in box:
-        report = json.loads(box["report"])
+        try:
+            report = json.loads(box["report"])
+        except RecursionError:  # a result nested deeper than the host's parser goes
+            report = {"error": {"type": "ValueError", "message": "the script's result is nested too deeply "
+                                "to be read back (about 1,000 levels); return something flatter"}}
         if report.get("ok"):
             outcome.result = report.get("result")
         else:

@@ -2,7 +2,8 @@
 
 Each store traps (or checks its run's cancel flag and deadline) on every
 tick, so the tick sets how quickly a runaway script is stopped. The thread
-sleeps when no run is active, so an idle Errand costs nothing.
+ends when no run is active (the next run starts it again), so an idle Errand costs nothing
+and a dropped sandbox leaves no thread behind.
 """
 
 from __future__ import annotations
@@ -24,7 +25,6 @@ class EpochTicker:
         self._engine = engine
         self._active = 0
         self._lock = threading.Lock()
-        self._wake = threading.Event()
         self._thread: threading.Thread | None = None
 
     @contextmanager
@@ -35,17 +35,19 @@ class EpochTicker:
             if self._thread is None or not self._thread.is_alive():
                 self._thread = threading.Thread(target=self._loop, name="errand-epoch", daemon=True)
                 self._thread.start()
-            self._wake.set()
         try:
             yield
         finally:
             with self._lock:
                 self._active -= 1
-                if self._active == 0:
-                    self._wake.clear()
 
     def _loop(self) -> None:
+        # Ends when no run is active (the next run starts another, ~0.1 ms): a ticker left waiting
+        # would outlive its sandbox and keep its engine alive.
         while True:
-            self._wake.wait()  # idle: sleep until a run starts
+            with self._lock:
+                if self._active == 0:
+                    self._thread = None
+                    return
             time.sleep(TICK_SECONDS)
             self._engine.increment_epoch()

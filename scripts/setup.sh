@@ -51,8 +51,8 @@ if [ "$have_digest" != "$digest" ] || [ "$have_extras" != "$extras" ]; then
   target="."
   [ $extras = test ] && target=".[test]"
   echo "Installing Errand and its dependencies into .venv (pip)"
-  .venv/bin/python -m pip install --quiet --disable-pip-version-check --upgrade pip
-  .venv/bin/python -m pip install --quiet --disable-pip-version-check -e "$target"
+  # -qq and no Python warnings: setuptools' notes on editable installs are for packagers, not here.
+  PYTHONWARNINGS=ignore .venv/bin/python -m pip install -qq --disable-pip-version-check -e "$target"
   echo "$digest $extras" > "$stamp"
 fi
 

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
+from hypothesis import settings as hypothesis_settings
 
 from tests.automation_support import work  # noqa: F401  (a fixture: Work/Inbox and Work/Done)
 from tests.fake_openai import fake_openai  # noqa: F401  (a fixture for every test: the local model server)
@@ -18,6 +19,12 @@ from tests.keyring_support import memory_keyring  # noqa: F401  (a fixture: an i
 
 if TYPE_CHECKING:
     from capabilities.journal import Journal
+
+# In CI (CI is set, as .ci/run does) Hypothesis derives its examples from each test, not from a
+# random seed: the suite cannot go red at random, and a failure repeats on every run.
+hypothesis_settings.register_profile("ci", derandomize=True, database=None, print_blob=True)
+if os.environ.get("CI"):
+    hypothesis_settings.load_profile("ci")
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 # litellm must never fetch its price list from the internet during tests.
@@ -69,13 +76,21 @@ def journal(tmp_path: Path) -> Iterator[Journal]:
 
 @pytest.fixture(autouse=True)
 def no_leaked_threads() -> Iterator[None]:
+    """A thread a test started and left running fails it, daemon or not (a daemon thread is still
+    a leak: it keeps working, or waiting, after the test). Threads Python did not start (Qt's pool
+    threads calling into Python appear as ``threading._DummyThread``) are not ours to join and are
+    never removed from ``threading.enumerate``, so only they are left out — and the decoder pool's
+    one spawner thread, which lives as long as the process by design (the first test to decode a
+    picture starts it)."""
+    from capabilities.decoding.pool import SPAWNER_THREAD
+
     before = set(threading.enumerate())
     yield
     leaked = []
     for t in set(threading.enumerate()) - before:
-        if t.daemon:
-            continue  # never a leak; Qt's pool threads show up as daemon dummies, which cannot be joined
+        if isinstance(t, threading._DummyThread) or t.name == SPAWNER_THREAD:
+            continue
         t.join(timeout=2.0)
-        if t.is_alive() and not t.daemon:
-            leaked.append(t.name)
+        if t.is_alive():
+            leaked.append(f"{t.name}{' (daemon)' if t.daemon else ''}")
     assert not leaked, f"test leaked threads: {leaked}"

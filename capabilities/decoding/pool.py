@@ -34,7 +34,9 @@ from typing import Any
 from capabilities.decoding.protocol import Channel, ChannelClosed, Frame, PipeChannel, SocketChannel
 from capabilities.decoding.sizes import WORKER_MEMORY
 
-__all__ = ["Pool", "Worker", "WorkerDied", "default_pool"]
+__all__ = ["SPAWNER_THREAD", "Pool", "Worker", "WorkerDied", "default_pool"]
+
+SPAWNER_THREAD = "errand-decoder-spawner"  # lives as long as Errand, by design (see _Spawner)
 
 _ROOT = str(Path(__file__).resolve().parents[2])  # the folder holding the capabilities package
 _BOOT = "import sys; sys.path.insert(0, sys.argv[1]); from capabilities.decoding import worker; " \
@@ -194,7 +196,7 @@ class _Spawner:
             return make()
         with self._lock:
             if self._thread is None:
-                self._thread = threading.Thread(target=self._serve, name="errand-decoder-spawner",
+                self._thread = threading.Thread(target=self._serve, name=SPAWNER_THREAD,
                                                 daemon=True)
                 self._thread.start()
         done: Future[Worker] = Future()

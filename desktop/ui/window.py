@@ -40,6 +40,7 @@ from desktop.ui.history_view import HistoryView
 from desktop.ui.icons import icon
 from desktop.ui.recovery_view import RecoveryBanner
 from desktop.ui.settings_view import SettingsView
+from desktop.ui.warmup import SandboxWarmup
 from desktop.ui.widgets import label
 from desktop.ui.worker import wait_for_tasks
 
@@ -71,6 +72,8 @@ class MainWindow(QMainWindow):
         body_layout.setContentsMargins(28, 22, 28, 22)
         self.recovery = RecoveryBanner(assistant)
         body_layout.addWidget(self.recovery)
+        self.warmup = SandboxWarmup(assistant)
+        body_layout.addWidget(self.warmup)
         body_layout.addWidget(self.pages)
         row.addWidget(body, 1)
         self.setCentralWidget(central)
@@ -103,6 +106,7 @@ class MainWindow(QMainWindow):
         self.show_page(ERRAND)
         self.recovery.check()  # a run a crash cut short is offered to be put back or finished
         self.background.start()  # off the GUI thread; the watchers then run on their own
+        self.warmup.start()  # a sandbox not yet built is built now, its progress shown
 
     # ---- parts -----------------------------------------------------------------------------
 
