@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from capabilities.base import Grant
 from capabilities.errors import ErrandError
@@ -21,6 +21,9 @@ from capabilities.registry import get
 from desktop import recipes as recipe_book
 from desktop.errors import NoModelConfigured
 from desktop.settings import Settings
+
+if TYPE_CHECKING:  # desktop.model_calls loads asyncio: only the model's path pays for it
+    from desktop.model_calls import Cancel
 
 __all__ = ["GrantProblem", "Mode", "Plan", "ProblemKind", "complete_grants", "convert_param",
            "plan_request"]
@@ -53,8 +56,11 @@ class Plan:
 
 
 def plan_request(request: str, grants: Sequence[Grant], settings: Settings, *, mode: Mode = "auto",
-                 record_exchange: RecordExchange | None = None, allow_file_names: bool = False) -> Plan:
-    """Turn ``request`` into a ``Plan``; raise an ErrandError that says what to do when it cannot."""
+                 record_exchange: RecordExchange | None = None, allow_file_names: bool = False,
+                 cancel: Cancel | None = None) -> Plan:
+    """Turn ``request`` into a ``Plan``; raise an ErrandError that says what to do when it cannot.
+
+    Setting ``cancel`` abandons a pending model request at once (``ModelCancelled``)."""
     if not request.strip():
         raise ErrandError("The request is empty.", "Describe the chore in a sentence, e.g. "
                           "“sort my downloads into folders by type”.")
@@ -69,7 +75,7 @@ def plan_request(request: str, grants: Sequence[Grant], settings: Settings, *, m
             "No built-in recipe fits this request, and no model is set up to write a script for it.",
             f"Try one of the recipes ({titles}), or add a model in Settings → Model "
             "(errand settings set model openai/gpt-4o-mini).")
-    return _from_model(request, grants, settings, record_exchange, allow_file_names)
+    return _from_model(request, grants, settings, record_exchange, allow_file_names, cancel)
 
 
 def _from_recipe(recipe: recipe_book.Recipe, request: str, grants: Sequence[Grant]) -> Plan:
@@ -80,7 +86,11 @@ def _from_recipe(recipe: recipe_book.Recipe, request: str, grants: Sequence[Gran
 
 
 def _from_model(request: str, grants: Sequence[Grant], settings: Settings,
-                record_exchange: RecordExchange | None, allow_file_names: bool) -> Plan:
+                record_exchange: RecordExchange | None, allow_file_names: bool,
+                cancel: Cancel | None) -> Plan:
+    from desktop import llm
+
+    llm.warm()  # litellm loads while the key is looked up and the prompt is built
     from desktop import planner
     from desktop.services import model_settings
 
@@ -93,7 +103,8 @@ def _from_model(request: str, grants: Sequence[Grant], settings: Settings,
                 ids.append(found)
 
     planned = planner.plan_with_model(request, grants, model_settings(settings),
-                                      allow_file_names=allow_file_names, record_exchange=record)
+                                      allow_file_names=allow_file_names, record_exchange=record,
+                                      cancel=cancel)
     return Plan(planned.script, planned.summary, "model", set(planned.needed), model=settings.model,
                 exchanges=ids, planned=planned)
 

@@ -56,12 +56,15 @@ class PlannedChore:
         return bool(self.script) and not self.missing and not self.problems
 
 
-def plan_chore(assistant: Any, request: str, grants: Sequence[Grant], *, mode: str = "auto") -> PlannedChore:
-    """Plan ``request`` with ``mode`` "auto" (a good recipe, else the model), "model" or "recipes"."""
+def plan_chore(assistant: Any, request: str, grants: Sequence[Grant], *, mode: str = "auto",
+               cancel: Any = None) -> PlannedChore:
+    """Plan ``request`` with ``mode`` "auto" (a good recipe, else the model), "model" or "recipes".
+
+    Setting ``cancel`` (Stop, Quit) abandons a pending model request at once."""
     settings = settings_store.load()
     plan = planning.plan_request(request, list(grants), settings, mode=mode,  # type: ignore[arg-type]
                                  record_exchange=lambda e: assistant.journal.add_exchange(**e),
-                                 allow_file_names=settings.allow_file_names)
+                                 allow_file_names=settings.allow_file_names, cancel=cancel)
     # Vision is offered (marked as leaving the computer) and approved with its checkbox on the Plan page.
     approved, problems = planning.complete_grants(plan, grants, settings, allow_vision=True)
     return PlannedChore(
@@ -103,7 +106,8 @@ def repair_preview(assistant: Any, chore: PlannedChore, preview: Any, grants: Se
 
     try:
         fixed = repair_after_preview(chore.planned, str(preview.outcome.error), list(grants),
-                                     model_settings(settings_store.load()), record_exchange=record)
+                                     model_settings(settings_store.load()), record_exchange=record,
+                                     cancel=cancel)
     except ErrandError:
         return None  # keep the first preview's error: it says what went wrong in the person's terms
     finally:

@@ -20,7 +20,7 @@ from PySide6.QtWidgets import QStackedWidget, QVBoxLayout, QWidget
 
 from capabilities.base import Grant
 from capabilities.registry import get as capability
-from desktop import paths
+from desktop import llm, paths
 from desktop import settings as settings_store
 from desktop.grants import describe, parse_grants
 from desktop.ui.ask_view import AskView
@@ -70,6 +70,7 @@ class ChoreFlow(QWidget):
         for page in (self.ask, self.plan, self.preview_view, self.run):
             self.stack.addWidget(page)
         self.ask.set_model_configured(settings.has_model)
+        _warm_model(settings)
 
         self.ask.plan_requested.connect(self.start_planning)
         self.ask.stop_requested.connect(self.stop_planning)
@@ -116,6 +117,7 @@ class ChoreFlow(QWidget):
         settings = settings_store.load()
         self.ask.set_model_configured(settings.has_model)
         self.ask.set_recent(settings.recent_folders)
+        _warm_model(settings)
 
     # ---- plan ----------------------------------------------------------------------------
 
@@ -131,7 +133,7 @@ class ChoreFlow(QWidget):
         self.grants = grants
         self.ask.set_busy("Working out how to do it…")
         assistant = self.assistant
-        self._start(lambda task: plan_chore(assistant, request, grants, mode=mode),
+        self._start(lambda task: plan_chore(assistant, request, grants, mode=mode, cancel=task.cancel),
                     self._planned, self._planning_failed)
 
     def use_script(self, script: str, folders: list[str], request: str = "", summary: str = "") -> None:
@@ -359,6 +361,13 @@ class ChoreFlow(QWidget):
         except OSError:
             return  # recent folders are a convenience; failing to save them must not stop the chore
         self.ask.set_recent(settings.recent_folders)
+
+
+def _warm_model(settings: Any) -> None:
+    """With a model set up, litellm loads on a daemon thread now, not when the person first asks
+    (seconds, and never on the GUI thread); without one the app never loads it."""
+    if settings.has_model:
+        llm.warm()
 
 
 def _describe(grant: Grant) -> str:
