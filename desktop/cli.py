@@ -10,6 +10,7 @@ them, so ``errand run`` starts fast.
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import signal
 import sys
@@ -194,6 +195,7 @@ def run_and_report(args: argparse.Namespace, assistant: Any, script: str, grants
                    planner: str = "script", model: str | None = None, exchanges: Sequence[int] = (),
                    repair: Callable[[Any], Any] | None = None) -> int:
     """Preview, show, ask, apply and report: the shared tail of ``run`` and ``ask``."""
+    _fewer_collections()
     console: Any = None
     if not args.json:
         from desktop import console
@@ -274,8 +276,17 @@ def cmd_show(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _fewer_collections() -> None:
+    """A large plan makes millions of objects that live until this one-shot process ends, and
+    the garbage collector walks them again and again (a quarter of a big preview's time). What
+    is loaded is frozen out of its view and the young generation is collected less often."""
+    gc.freeze()
+    gc.set_threshold(50_000, 20, 100)
+
+
 @command("undo")
 def cmd_undo(args: argparse.Namespace) -> int:
+    _fewer_collections()
     done = make_assistant().undo(args.run_id, action=args.action)
     if args.json:
         print(json.dumps({"run_id": args.run_id, "undone": done.undone,

@@ -62,6 +62,10 @@ def cmd_ask(args: argparse.Namespace) -> int:
         settings.model = args.model
     if args.api_base:
         settings.api_base = args.api_base
+    if args.planner == "model" and settings.has_model:
+        from desktop import llm
+
+        llm.warm()  # litellm loads while the grants are checked and the journal opened
     specs = [f"files={folder}" for folder in args.folder]
     if args.calendar:
         specs.append(f"calendar={args.calendar}")
