@@ -35,6 +35,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from baseline import beside  # bench/baseline.py: this folder is sys.path[0] when a bench runs
+
 from sandbox import Limits, Sandbox
 from sandbox.build import GUEST_DIR, GUEST_MODULE, WIT_PATH, cache_key, make_engine
 from sandbox.pooling import POOL_INSTANCES
@@ -60,8 +62,9 @@ def row(name: str, samples: list[float], baseline_name: str, baseline: list[floa
         return f"{min(xs) * unit:9.3f} {statistics.median(xs) * unit:9.3f} {max(xs) * unit:9.3f}"
 
     ratio = statistics.median(samples) / statistics.median(baseline) if baseline else float("nan")
+    before = beside(name, statistics.median(samples) * unit)  # as recorded before, in bench/baseline.json
     print(f"{name:<44} {fmt(samples)} {suffix} | {baseline_name:<34} {fmt(baseline)} {suffix}"
-          f" | x{ratio:6.2f}")
+          f" | x{ratio:6.2f}{before}")
 
 
 def header(title: str) -> None:
@@ -117,11 +120,14 @@ def bench_process(cache: Path, repeat: int) -> None:
         script = Path(tmp) / "trivial.py"
         script.write_text("result = 1\n")
         env = {**os.environ, "ERRAND_HOME": tmp, "ERRAND_CACHE": str(cache)}
-        errand = str(Path(sys.executable).parent / "errand")
-        subprocess.run([errand, "run", str(script), "--json"], env=env, check=True, capture_output=True)
+        # This tree's code, as the ``errand`` entry point runs it (the venv's entry point may be
+        # another checkout's editable install).
+        errand = [sys.executable, "-c", "import sys; from desktop.cli import main; sys.exit(main())"]
+        subprocess.run([*errand, "run", str(script), "--json"], env=env, check=True, capture_output=True,
+                       cwd=ROOT)
         base = timed(lambda: subprocess.run([PYTHON, "-I", "-c", "pass"], check=True), repeat)
-        runs = timed(lambda: subprocess.run([errand, "run", str(script), "--json"], env=env, check=True,
-                                            capture_output=True), repeat)
+        runs = timed(lambda: subprocess.run([*errand, "run", str(script), "--json"], env=env, check=True,
+                                            capture_output=True, cwd=ROOT), repeat)
     row("errand run --json (trivial script)", runs, "python3 -I -c pass", base)
     own = timed(lambda: subprocess.run([sys.executable, "-c", "import sandbox.host"], cwd=ROOT, check=True),
                 repeat)

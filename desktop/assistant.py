@@ -144,11 +144,11 @@ class Assistant:
 
     def plan_chore(self, request: str, grants: Sequence[Grant], settings: Settings, *, mode: Mode = "auto",
                    allow_vision: bool = False, allow_file_names: bool = False,
-                   recipe: str | None = None) -> Chore:
+                   recipe: str | None = None, cancel: Any = None) -> Chore:
         """A recipe (``recipe``: the one the person picked) or the model writes the chore's script; the
         grants it needs are completed."""
         return chores.plan(self, request, grants, settings, mode=mode, allow_vision=allow_vision,
-                           allow_file_names=allow_file_names, recipe=recipe)
+                           allow_file_names=allow_file_names, recipe=recipe, cancel=cancel)
 
     def script_chore(self, script: str, grants: Sequence[Grant], **details: Any) -> Chore:
         """A chore for a script given as is (``request``, ``summary``, ``planner``, ``inputs``)."""

@@ -114,7 +114,7 @@ class Chore:
 
 def plan(assistant: Assistant, request: str, grants: Sequence[Grant], settings: Settings, *,
          mode: Mode = "auto", allow_vision: bool = False, allow_file_names: bool = False,
-         recipe: str | None = None) -> Chore:
+         recipe: str | None = None, cancel: Any = None) -> Chore:
     """Plan ``request``: a recipe that matches well, else the model; the grants it needs completed."""
     from desktop import planning
 
@@ -129,7 +129,7 @@ def plan(assistant: Assistant, request: str, grants: Sequence[Grant], settings: 
 
     found = planning.plan_request(request, list(grants), settings, mode=mode,
                                   record_exchange=assistant.record_exchange, allow_file_names=share,
-                                  recipe=recipe, explore=explore)
+                                  recipe=recipe, explore=explore, cancel=cancel)
     approved, problems = planning.complete_grants(found, grants, settings, allow_vision=allow_vision)
     chore = Chore(request, found.script, list(approved), summary=found.summary, planner=found.planner,
                   model=found.model, settings=settings, needed=set(found.needed), problems=problems,
@@ -167,7 +167,7 @@ def preview(assistant: Assistant, chore: Chore, *, on_log: Callable[[str], None]
         chore.repairs += 1
         if on_log is not None:
             on_log("The model's script stopped; asking the model to fix it (once)…")
-        fixed = _repair(assistant, chore, result)
+        fixed = _repair(assistant, chore, result, cancel)
         if fixed is None:
             if on_log is not None:
                 on_log(f"Errand kept the first error: {chore.decisions[-1].text}.")
@@ -201,7 +201,7 @@ def _preview_once(assistant: Assistant, chore: Chore, on_log: Callable[[str], No
     return chore.preview
 
 
-def _repair(assistant: Assistant, chore: Chore, failed: Preview) -> PlannedScript | None:
+def _repair(assistant: Assistant, chore: Chore, failed: Preview, cancel: Any = None) -> PlannedScript | None:
     """One round with the model; the fixed script (the chore updated), or None with the reason kept."""
     from desktop.planner import repair_after_preview
     from desktop.services import model_settings
@@ -215,7 +215,7 @@ def _repair(assistant: Assistant, chore: Chore, failed: Preview) -> PlannedScrip
 
     try:
         fixed = repair_after_preview(chore.planned, words, chore.grants, model_settings(chore.settings),
-                                     record_exchange=record)
+                                     record_exchange=record, cancel=cancel)
     except ErrandError as exc:  # the first preview's error says what went wrong in the person's terms
         chore.decide("repair", f"the model could not fix it: {exc.message}")
         return None

@@ -14,6 +14,7 @@ starts fast.
 from __future__ import annotations
 
 import argparse
+import gc
 import signal
 import sys
 import threading
@@ -307,6 +308,7 @@ def run_and_report(args: argparse.Namespace, assistant: Any, chore: Any) -> int:
     """Preview, show, ask, apply and report a chore: the shared tail of ``run`` and ``ask``."""
     from desktop.chore import always
 
+    _fewer_collections()
     console: Any = None
     if not args.json:
         from desktop import console
@@ -391,8 +393,17 @@ def cmd_show(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _fewer_collections() -> None:
+    """A large plan makes millions of objects that live until this one-shot process ends, and
+    the garbage collector walks them again and again (a quarter of a big preview's time). What
+    is loaded is frozen out of its view and the young generation is collected less often."""
+    gc.freeze()
+    gc.set_threshold(50_000, 20, 100)
+
+
 @command("undo")
 def cmd_undo(args: argparse.Namespace) -> int:
+    _fewer_collections()
     assistant = make_assistant()
     if args.action is None:
         _check_undoable(assistant, args.run_id)

@@ -72,6 +72,10 @@ def cmd_ask(args: argparse.Namespace) -> int:
         raise NoModelConfigured("--planner model asks a model to write the script, but no model is set up.",
                                 "Set one (errand settings set model openai/gpt-4o-mini, then errand settings "
                                 "set-key), pass --model, or leave out --planner model to use the recipes.")
+    if args.planner == "model" and settings.has_model:
+        from desktop import llm
+
+        llm.warm()  # litellm loads while the grants are checked and the journal opened
     specs = [f"files={folder}" for folder in args.folder]
     if args.calendar:
         specs.append(f"calendar={args.calendar}")

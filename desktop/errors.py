@@ -20,6 +20,7 @@ journal's one error, this module the rest)::
         ├── ModelAuthError           no key, or the provider refused it
         ├── ModelRateLimited         too many requests or out of quota
         ├── ModelTimeout             no answer in time
+        ├── ModelCancelled           the person stopped the request (Stop, Quit)
         ├── ModelUnreachable         could not connect to the provider
         ├── ModelRefused             the provider refused the content
         ├── NoVisionModel            the model cannot look at pictures
@@ -55,6 +56,7 @@ __all__ = [
     "GrantError",
     "KeyringUnavailable",
     "ModelAuthError",
+    "ModelCancelled",
     "ModelError",
     "ModelRateLimited",
     "ModelRefused",
@@ -103,6 +105,10 @@ class ModelRateLimited(ModelError):
 
 class ModelTimeout(ModelError):
     """The provider did not answer in time."""
+
+
+class ModelCancelled(ModelError):
+    """The request was stopped (Stop, Cancel, Quit) before the provider answered."""
 
 
 class ModelUnreachable(ModelError):

@@ -6,10 +6,16 @@ latency; ``caption_image`` asks a vision model about one picture;
 (capabilities may not import a provider). litellm's exceptions become the
 ``ModelError`` family of ``desktop.errors`` with words a person can act on.
 
-litellm is imported lazily, inside the functions, and only after
-``LITELLM_LOCAL_MODEL_COST_MAP`` is set (importing it takes seconds and
-would otherwise fetch a price list from the internet). ``errand run`` never
-reaches this module. Keys arrive as arguments (looked up in the keyring by
+litellm is imported lazily, and only after ``LITELLM_LOCAL_MODEL_COST_MAP``
+is set (it would otherwise fetch a price list from the internet). Importing
+it takes seconds, and litellm offers no lighter entry (its ``__init__``
+imports its router, its utils and openai's types whatever one asks for), so
+``warm()`` starts that import on a daemon thread — with the modules the first
+request would import lazily (openai's resources, httpcore) — while the caller
+scans folders and builds the prompt; the app calls it at launch. ``errand
+run`` never reaches this module. Requests go through ``desktop.model_calls``:
+``cancel`` (or ``abandon_requests`` on Quit) abandons a pending one at once
+and closes its connection. Keys arrive as arguments (looked up in the keyring by
 the caller); with none, litellm reads the provider's usual environment
 variable (e.g. ``OPENAI_API_KEY``). Keys never appear in messages.
 """
@@ -20,14 +26,15 @@ import base64
 import json
 import os
 import re
+import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import Future
 from dataclasses import dataclass
 from importlib import resources
 from typing import Any
 
 from capabilities.vision_recipient import recipient, vision_target
+from desktop import model_calls
 from desktop.errors import (
     ErrandError,
     ModelAuthError,
@@ -40,8 +47,10 @@ from desktop.errors import (
     NoVisionModel,
 )
 
-__all__ = ["Completion", "ModelSettings", "caption_image", "caption_service", "complete", "count_tokens",
-           "provider_of"]
+__all__ = ["Completion", "ModelSettings", "abandon_requests", "caption_image", "caption_service", "complete",
+           "count_tokens", "provider_of", "warm"]
+
+WARM_THREAD = "errand-litellm-warm"  # loads litellm ahead of need; ends when it is loaded
 
 SETTINGS_HINT = "Check it in Settings → Model (or `errand settings`)."
 
@@ -85,8 +94,12 @@ def provider_of(model: str) -> str:
 
 
 def complete(messages: Sequence[Mapping[str, Any]], *, model: str, api_base: str | None = None,
-             api_key: str | None = None, timeout: float = 60.0) -> Completion:
-    """Send a chat to ``model``; raise a ``ModelError`` subclass (never a litellm one) on failure."""
+             api_key: str | None = None, timeout: float = 60.0,
+             cancel: model_calls.Cancel | None = None) -> Completion:
+    """Send a chat to ``model``; raise a ``ModelError`` subclass (never a litellm one) on failure.
+
+    Setting ``cancel`` abandons the request at once (``ModelCancelled``) and closes its connection.
+    """
     if not model:
         raise NoModelConfigured("No model is configured, so only the built-in recipes can plan.",
                                 "Choose a model in Settings → Model (or `errand settings`).")
@@ -94,8 +107,9 @@ def complete(messages: Sequence[Mapping[str, Any]], *, model: str, api_base: str
     _check_key_present(litellm, model, api_base, api_key)
     started = time.perf_counter()
     try:
-        response = litellm.completion(model=model, messages=list(messages), api_base=api_base,
-                                      api_key=api_key, timeout=timeout, max_retries=0)
+        response = model_calls.wait_for(
+            litellm.acompletion(model=model, messages=list(messages), api_base=api_base, api_key=api_key,
+                                timeout=timeout, max_retries=0), cancel)
     except Exception as exc:  # litellm raises many kinds; each becomes a known error
         raise _translate(exc, model, api_base, api_key) from None
     latency_ms = (time.perf_counter() - started) * 1000.0
@@ -188,10 +202,50 @@ def _plain(text: str) -> str:
     return " ".join("".join(ch if ch.isprintable() else " " for ch in text).split())
 
 
-# ---- litellm and its exceptions ----------------------------------------------------------------
+def abandon_requests() -> int:
+    """Abandon every pending model request (on Quit): its caller gets ``ModelCancelled`` now."""
+    return model_calls.abandon_all()
+
+
+# ---- litellm, loaded once and ahead of need ------------------------------------------------------
+
+# What litellm's first request imports lazily for an OpenAI-compatible provider (~0.4 s on its own).
+_FIRST_REQUEST_MODULES = ("openai.resources", "httpcore", "litellm.llms.openai.openai",
+                          "litellm.proxy.openai_files_endpoints.common_utils")
+_LOAD_LOCK = threading.Lock()
+_WARM_LOCK = threading.Lock()
+_loaded: Any = None
+_warming: threading.Thread | None = None
+
+
+def warm() -> None:
+    """Start importing litellm on a daemon thread (once); the first request then waits only for the rest."""
+    global _warming
+    with _WARM_LOCK:
+        if _loaded is not None or _warming is not None:
+            return
+        _warming = threading.Thread(target=_warm_quietly, name=WARM_THREAD, daemon=True)
+        _warming.start()
+
+
+def _warm_quietly() -> None:
+    try:
+        _litellm()
+    except Exception:
+        return  # the request itself will load it again and say what is wrong
 
 
 def _litellm() -> Any:
+    global _loaded
+    with _LOAD_LOCK:  # a second caller waits for the import under way instead of racing it
+        if _loaded is None:
+            _loaded = _load()
+        return _loaded
+
+
+def _load() -> Any:
+    import importlib
+
     os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
     import litellm
     import litellm.utils
@@ -200,21 +254,17 @@ def _litellm() -> Any:
     litellm.telemetry = False
     # litellm hands its logging callbacks to a process-wide thread pool whose worker never
     # ends; we register no callbacks, so run them inline and leave no stray thread behind.
-    if not isinstance(getattr(litellm.utils, "executor", None), _InlineExecutor):
-        litellm.utils.executor = _InlineExecutor()
+    if not isinstance(getattr(litellm.utils, "executor", None), model_calls.InlineExecutor):
+        litellm.utils.executor = model_calls.InlineExecutor()
+    for name in _FIRST_REQUEST_MODULES:
+        try:
+            importlib.import_module(name)
+        except ImportError:
+            continue  # an optional part; the request imports what it needs
     return litellm
 
 
-class _InlineExecutor:
-    """A stand-in for litellm's logging pool: runs the submitted function now, in this thread."""
-
-    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
-        future: Future[Any] = Future()
-        try:
-            future.set_result(fn(*args, **kwargs))
-        except Exception as exc:  # logging must never break a completion
-            future.set_exception(exc)
-        return future
+# ---- litellm's exceptions ------------------------------------------------------------------------
 
 
 def _prompt(name: str) -> str:

@@ -31,6 +31,7 @@ from capabilities.base import Capability, Grant
 from capabilities.registry import all_capabilities
 from desktop import llm
 from desktop.errors import ErrandError, NoCodeInAnswer, ScriptRejected
+from desktop.model_calls import Cancel
 from desktop.scriptcheck import ScriptCheck, allowed_modules, check_script
 
 __all__ = ["PlannedScript", "api_text", "build_messages", "parse_answer", "plan_with_model",
@@ -59,17 +60,22 @@ class PlannedScript:
 
 def plan_with_model(request: str, grants: Sequence[Grant], model_settings: llm.ModelSettings, *,
                     allow_file_names: bool = False, file_names: Mapping[str, Sequence[str]] | None = None,
-                    record_exchange: RecordExchange | None = None, folder_summary: str = "") -> PlannedScript:
-    """Ask the model for a script for ``request``; repair it up to twice; raise a ModelError if it fails."""
+                    record_exchange: RecordExchange | None = None, folder_summary: str = "",
+                    cancel: Cancel | None = None) -> PlannedScript:
+    """Ask the model for a script for ``request``; repair it up to twice; raise a ModelError if it fails.
+
+    Setting ``cancel`` abandons the conversation at once (``ModelCancelled``)."""
     capabilities = all_capabilities()
     messages = build_messages(request, grants, capabilities, allow_file_names=allow_file_names,
                               file_names=file_names, folder_summary=folder_summary)
-    return _converse(messages, grants, model_settings, capabilities, record_exchange, "plan", MAX_REPAIRS)
+    return _converse(messages, grants, model_settings, capabilities, record_exchange, "plan", MAX_REPAIRS,
+                     cancel)
 
 
 def repair_after_preview(planned: PlannedScript, error: Any, grants: Sequence[Grant],
                          model_settings: llm.ModelSettings, *,
-                         record_exchange: RecordExchange | None = None) -> PlannedScript:
+                         record_exchange: RecordExchange | None = None, cancel: Cancel | None = None
+                         ) -> PlannedScript:
     """One more round after the preview raised ``error`` (text, or the sandbox's ``ScriptError``)."""
     text = str(error).strip()
     hint = str(getattr(error, "hint", "") or "")
@@ -78,7 +84,7 @@ def repair_after_preview(planned: PlannedScript, error: Any, grants: Sequence[Gr
     messages = [*planned.messages,
                 {"role": "user", "content": _template("preview_error.md").substitute(error=quote(text))}]
     fixed = _converse(messages, grants, model_settings, all_capabilities(), record_exchange,
-                      "preview_repair", 0)
+                      "preview_repair", 0, cancel)
     fixed.exchanges = [*planned.exchanges, *fixed.exchanges]
     return fixed
 
@@ -284,7 +290,7 @@ def _summary(prose: str) -> str:
 
 def _converse(messages: list[dict[str, Any]], grants: Sequence[Grant], settings: llm.ModelSettings,
               capabilities: Mapping[str, type[Capability]], record: RecordExchange | None, kind: str,
-              repairs: int) -> PlannedScript:
+              repairs: int, cancel: Cancel | None = None) -> PlannedScript:
     exchanges: list[dict[str, Any]] = []
     failure: ErrandError | None = None
     for attempt in range(repairs + 1):
@@ -292,7 +298,7 @@ def _converse(messages: list[dict[str, Any]], grants: Sequence[Grant], settings:
                     "prompt": [dict(m) for m in messages]}
         try:
             answer = llm.complete(messages, model=settings.model, api_base=settings.api_base,
-                                  api_key=settings.api_key, timeout=settings.timeout)
+                                  api_key=settings.api_key, timeout=settings.timeout, cancel=cancel)
         except ErrandError as exc:
             _record(record, exchanges, {**exchange, "error": f"{exc.message} {exc.hint}".strip()})
             raise

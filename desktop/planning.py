@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from capabilities.base import Grant
 from capabilities.errors import ErrandError
@@ -25,6 +25,9 @@ from capabilities.vision_recipient import pictures_in, vision_target
 from desktop import recipes as recipe_book
 from desktop.errors import NoRecipeFits
 from desktop.settings import Settings
+
+if TYPE_CHECKING:  # desktop.model_calls loads asyncio: only the model's path pays for it
+    from desktop.model_calls import Cancel
 
 __all__ = ["Decision", "GrantProblem", "Mode", "Offer", "Plan", "ProblemKind", "complete_grants",
            "convert_param", "decide", "missing_question", "no_recipe_fits", "offers", "plan_request"]
@@ -122,13 +125,15 @@ def _differs(verdict: Any) -> str:
 
 def plan_request(request: str, grants: Sequence[Grant], settings: Settings, *, mode: Mode = "auto",
                  record_exchange: RecordExchange | None = None, allow_file_names: bool = False,
-                 recipe: str | None = None, explore: Callable[[], str] | None = None) -> Plan:
+                 recipe: str | None = None, explore: Callable[[], str] | None = None,
+                 cancel: Cancel | None = None) -> Plan:
     """Turn ``request`` into a ``Plan``; raise an ErrandError that says what to do when it cannot.
 
     ``recipe`` names a recipe the person picked (from the offers of a
     ``NoRecipeFits``): it plans whatever the request says. ``explore`` gives the
     lines on what the granted folders hold (``desktop.exploration``), asked only
-    when the model plans.
+    when the model plans. Setting ``cancel`` abandons a pending model request at once
+    (``ModelCancelled``).
     """
     if not request.strip():
         raise ErrandError("The request is empty.", "Describe the chore in a sentence, e.g. "
@@ -143,7 +148,7 @@ def plan_request(request: str, grants: Sequence[Grant], settings: Settings, *, m
     if decision.fit is not None:
         return _from_recipe(decision.fit.recipe, request, grants)
     if decision.planner == "model":
-        return _from_model(request, grants, settings, record_exchange, allow_file_names, explore)
+        return _from_model(request, grants, settings, record_exchange, allow_file_names, explore, cancel)
     raise no_recipe_fits(decision.offers)
 
 
@@ -178,7 +183,10 @@ def _from_recipe(recipe: recipe_book.Recipe, request: str, grants: Sequence[Gran
 
 def _from_model(request: str, grants: Sequence[Grant], settings: Settings,
                 record_exchange: RecordExchange | None, allow_file_names: bool,
-                explore: Callable[[], str] | None = None) -> Plan:
+                explore: Callable[[], str] | None = None, cancel: Cancel | None = None) -> Plan:
+    from desktop import llm
+
+    llm.warm()  # litellm loads while the key is looked up and the prompt is built
     from desktop import planner
     from desktop.services import model_settings
 
@@ -192,7 +200,8 @@ def _from_model(request: str, grants: Sequence[Grant], settings: Settings,
 
     planned = planner.plan_with_model(request, grants, model_settings(settings),
                                       allow_file_names=allow_file_names, record_exchange=record,
-                                      folder_summary=explore() if explore is not None else "")
+                                      folder_summary=explore() if explore is not None else "",
+                                      cancel=cancel)
     return Plan(planned.script, planned.summary, "model", set(planned.needed), model=settings.model,
                 exchanges=ids, planned=planned)
 

@@ -79,16 +79,20 @@ def no_leaked_threads() -> Iterator[None]:
     """A thread a test started and left running fails it, daemon or not (a daemon thread is still
     a leak: it keeps working, or waiting, after the test). Threads Python did not start (Qt's pool
     threads calling into Python appear as ``threading._DummyThread``) are not ours to join and are
-    never removed from ``threading.enumerate``, so only they are left out — and the decoder pool's
-    one spawner thread, which lives as long as the process by design (the first test to decode a
-    picture starts it)."""
+    never removed from ``threading.enumerate``, so only they are left out — and the few threads
+    that live as long as the process by design, started by the first test that needs them: the
+    decoder pool's spawner, the model requests' event loop and litellm's loader."""
     from capabilities.decoding.pool import SPAWNER_THREAD
+    from desktop.llm import WARM_THREAD
+    from desktop.model_calls import LOOP_THREAD
+
+    lifetime = {SPAWNER_THREAD, LOOP_THREAD, WARM_THREAD}
 
     before = set(threading.enumerate())
     yield
     leaked = []
     for t in set(threading.enumerate()) - before:
-        if isinstance(t, threading._DummyThread) or t.name == SPAWNER_THREAD:
+        if isinstance(t, threading._DummyThread) or t.name in lifetime:
             continue
         t.join(timeout=2.0)
         if t.is_alive():

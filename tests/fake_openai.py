@@ -7,6 +7,7 @@ Each test queues canned answers and then checks what arrived::
         fake_openai.fail(401, "Incorrect API key provided")
         fake_openai.slow(5.0)            # answers only after 5 s (or when the server stops)
         fake_openai.garbage()            # 200 with a body that is not JSON
+        fake_openai.hang()               # never answers; fake_openai.closed is set when the client hangs up
         ... litellm with model=fake_openai.model, api_base=fake_openai.url, api_key="sk-test" ...
         assert fake_openai.requests[0].messages[-1]["content"] == ...
         assert fake_openai.requests[0].images()[0][:2] == b"\\xff\\xd8"   # a JPEG arrived
@@ -22,6 +23,7 @@ from __future__ import annotations
 
 import base64
 import json
+import select
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -43,6 +45,7 @@ class Canned:
     error: str = ""
     delay: float = 0.0
     raw: bytes | None = None
+    hang: bool = False
     prompt_tokens: int = 0
     completion_tokens: int = 0
 
@@ -107,6 +110,7 @@ class FakeOpenAI:
         self._responder: Callable[[RecordedRequest], str | None] | None = None
         self._lock = threading.Lock()
         self._stopping = threading.Event()
+        self.closed = threading.Event()  # a client closed a connection the server was holding (hang)
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
         self._server.daemon_threads = True
         self.port = self._server.server_address[1]
@@ -137,6 +141,10 @@ class FakeOpenAI:
         """Answer each request the queue does not cover with ``responder(request)``'s text (None:
         no answer, a 500 as with an empty queue) — a replay keyed by what was asked, not by order."""
         self._responder = responder
+    def hang(self) -> None:
+        """Queue a request that is never answered: the server holds the connection and sets
+        ``closed`` when the client closes it (a stopped request must not wait for its timeout)."""
+        self._push(Canned(hang=True))
 
     def _push(self, canned: Canned) -> None:
         with self._lock:
@@ -194,6 +202,9 @@ def _handler_for(fake: FakeOpenAI) -> type[BaseHTTPRequestHandler]:
             if canned is None:
                 self._send(500, _error_body("fake_openai: no canned response queued for this request", 500))
                 return
+            if canned.hang:
+                self._hold_until_closed()
+                return
             if canned.delay and fake._stopping.wait(canned.delay):
                 return  # the server is stopping: drop the connection
             if canned.raw is not None:
@@ -202,6 +213,18 @@ def _handler_for(fake: FakeOpenAI) -> type[BaseHTTPRequestHandler]:
                 self._send(canned.status, _error_body(canned.error, canned.status))
             else:
                 self._send(200, _completion(canned, str(body.get("model", "fake-model"))))
+
+        def _hold_until_closed(self) -> None:
+            while not fake._stopping.is_set():
+                if select.select([self.connection], [], [], 0.05)[0]:
+                    try:
+                        data = self.connection.recv(65536)
+                    except OSError:
+                        data = b""
+                    if not data:  # the client closed the connection
+                        fake.closed.set()
+                        self.close_connection = True
+                        return
 
         def _send(self, status: int, payload: dict[str, Any]) -> None:
             self._send_bytes(status, json.dumps(payload).encode(), "application/json")

@@ -5,6 +5,8 @@ from __future__ import annotations
 import io
 import subprocess
 import sys
+import threading
+import time
 
 import pytest
 from PIL import Image
@@ -12,6 +14,7 @@ from PIL import Image
 from desktop import llm
 from desktop.errors import (
     ModelAuthError,
+    ModelCancelled,
     ModelError,
     ModelRateLimited,
     ModelRefused,
@@ -162,3 +165,45 @@ def test_importing_the_app_core_does_not_import_litellm() -> None:
             "capabilities.vision; print('litellm' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+
+def _hanging_request(fake: FakeOpenAI, cancel: threading.Event | None = None
+                     ) -> tuple[threading.Thread, list[BaseException]]:
+    """A request to a server that never answers, on a thread, once the server has it."""
+    fake.hang()
+    caught: list[BaseException] = []
+
+    def ask() -> None:
+        try:
+            _complete(fake, timeout=120.0, cancel=cancel)
+        except BaseException as exc:  # handed to the test thread
+            caught.append(exc)
+
+    asker = threading.Thread(target=ask)
+    asker.start()
+    deadline = time.monotonic() + 30
+    while not fake.requests and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert fake.requests, "the request never reached the server"
+    return asker, caught
+
+
+def test_stopping_a_request_abandons_it_and_closes_its_connection(fake_openai: FakeOpenAI) -> None:
+    stop = threading.Event()
+    asker, caught = _hanging_request(fake_openai, stop)
+    stop.set()
+    asker.join(timeout=30)  # generous: the request's own timeout is 120 s
+    assert not asker.is_alive()
+    assert len(caught) == 1 and isinstance(caught[0], ModelCancelled)
+    assert "stopped" in caught[0].message and "Nothing was changed" in caught[0].hint
+    assert fake_openai.closed.wait(30), "the server still holds the abandoned connection"
+
+
+def test_abandoning_every_request_on_quit(fake_openai: FakeOpenAI) -> None:
+    asker, caught = _hanging_request(fake_openai)
+    assert llm.abandon_requests() == 1
+    asker.join(timeout=30)
+    assert not asker.is_alive() and isinstance(caught[0], ModelCancelled)
+    assert fake_openai.closed.wait(30)
+    assert llm.abandon_requests() == 0  # nothing left pending

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 from datetime import UTC
 from pathlib import Path
 from typing import Any
@@ -479,7 +480,7 @@ def test_stop_waiting_for_a_slow_model(qtbot: Any, window: Any, tmp_path: Path, 
     settings.model, settings.api_base = fake_openai.model, fake_openai.url
     settings_store.save(settings)
     monkeypatch.setenv("OPENAI_API_KEY", "sk-test")
-    fake_openai.slow(120, "too late")
+    fake_openai.hang()
     flow = window.flow
     flow.ask.set_request("write a haiku about each file into haiku.txt")
     click(qtbot, flow.ask.plan_button)
@@ -487,6 +488,8 @@ def test_stop_waiting_for_a_slow_model(qtbot: Any, window: Any, tmp_path: Path, 
     assert flow.busy and flow.ask.stop_button.isVisible() and not flow.ask.plan_button.isEnabled()
     click(qtbot, flow.ask.stop_button)
     assert not flow.busy and flow.ask.plan_button.isEnabled() and not flow.ask.stop_button.isVisible()
+    # the request is abandoned, not left waiting for its timeout: its connection is closed
+    qtbot.waitUntil(fake_openai.closed.is_set, timeout=WAIT)
     # the person goes on at once with something else: a recipe on a folder
     trip = tmp_path / "Trip"
     trip.mkdir()
@@ -495,6 +498,58 @@ def test_stop_waiting_for_a_slow_model(qtbot: Any, window: Any, tmp_path: Path, 
     flow.start_planning("number the files in this folder as 'Page {n}'", flow.ask.folders)
     wait_page(qtbot, window, 1)
     assert flow.chore is not None and flow.chore.planner == "recipe:rename_pattern"
+
+
+
+# The real window in its own process: plan with a model that never answers, press Stop, then Quit.
+STOP_THEN_QUIT = """
+import sys
+from pathlib import Path
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication
+app = QApplication([])
+from desktop.assistant import Assistant
+from desktop.ui.window import MainWindow
+window = MainWindow(Assistant())
+window.show()
+window.flow.ask.set_request("write a haiku about each file into haiku.txt")
+window.flow.ask.plan_button.click()
+go = Path(sys.argv[1])
+def poll():
+    if not go.exists():
+        QTimer.singleShot(20, poll)
+        return
+    window.flow.ask.stop_button.click()
+    window.quit()
+QTimer.singleShot(20, poll)
+app.exec()
+print("closed", flush=True)
+"""
+
+
+def test_stop_then_quit_ends_the_process_and_hangs_up_on_the_model(
+        tmp_path: Path, fake_openai: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ERRAND_MODEL", fake_openai.model)
+    monkeypatch.setenv("ERRAND_API_BASE", fake_openai.url)
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test")
+    fake_openai.hang()
+    go = tmp_path / "go"
+    app = subprocess.Popen([sys.executable, "-c", STOP_THEN_QUIT, str(go)], cwd=ROOT, stdout=subprocess.PIPE,
+                           stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 120  # the first launch may import litellm on a busy machine
+        while not fake_openai.requests and app.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert fake_openai.requests, "the window never asked the model"
+        go.touch()
+        out, err = app.communicate(timeout=30)  # generous; the request's own timeout is 60 s
+    finally:
+        if app.poll() is None:
+            app.kill()
+            app.wait()
+    assert app.returncode == 0, err
+    assert out.strip() == "closed"
+    assert fake_openai.closed.wait(10), "the model's connection was left open"
 
 
 def test_the_worker_throttles_progress_and_routes_failures_back(qtbot: Any) -> None:

@@ -24,7 +24,7 @@ from PySide6.QtWidgets import QStackedWidget, QVBoxLayout, QWidget
 from capabilities.base import Grant
 from capabilities.errors import ErrandError
 from capabilities.registry import get as capability
-from desktop import paths
+from desktop import llm, paths
 from desktop import settings as settings_store
 from desktop.chore import Chore, always
 from desktop.errors import NoRecipeFits
@@ -75,6 +75,7 @@ class ChoreFlow(QWidget):
         for page in (self.ask, self.plan, self.preview_view, self.run):
             self.stack.addWidget(page)
         self.ask.set_model_configured(settings.has_model)
+        _warm_model(settings)
 
         self.ask.plan_requested.connect(self.start_planning)
         self.ask.recipe_picked.connect(lambda name, request, folders: self.start_planning(
@@ -123,6 +124,7 @@ class ChoreFlow(QWidget):
         settings = settings_store.load()
         self.ask.set_model_configured(settings.has_model)
         self.ask.set_recent(settings.recent_folders)
+        _warm_model(settings)
 
     # ---- plan ----------------------------------------------------------------------------
 
@@ -141,7 +143,7 @@ class ChoreFlow(QWidget):
         assistant = self.assistant
         # Vision is offered (marked as leaving the computer) and approved with its checkbox on the Plan page.
         self._start(lambda task: assistant.plan_chore(request, grants, settings_store.load(), mode=mode,
-                                                      allow_vision=True, recipe=recipe),
+                                                      allow_vision=True, recipe=recipe, cancel=task.cancel),
                     self._planned, self._planning_failed)
 
     def use_script(self, script: str, folders: list[str], request: str = "", summary: str = "") -> None:
@@ -360,6 +362,13 @@ class ChoreFlow(QWidget):
         except OSError:
             return  # recent folders are a convenience; failing to save them must not stop the chore
         self.ask.set_recent(settings.recent_folders)
+
+
+def _warm_model(settings: Any) -> None:
+    """With a model set up, litellm loads on a daemon thread now, not when the person first asks
+    (seconds, and never on the GUI thread); without one the app never loads it."""
+    if settings.has_model:
+        llm.warm()
 
 
 def _describe(grant: Grant) -> str:

@@ -149,6 +149,9 @@ class SettingsView(QWidget):
     # ---- loading and saving -----------------------------------------------------------------
 
     def load(self) -> None:
+        from desktop import llm
+
+        llm.warm()  # the person is setting up a model: "Test connection" must not wait for litellm's import
         s = settings_store.load()
         self.model.setCurrentText(s.model)
         self.api_base.setText(s.api_base)
@@ -294,7 +297,7 @@ class SettingsView(QWidget):
             ms = model_settings(settings)
             return llm.complete([{"role": "user", "content": "Reply with the single word: ready"}],
                                 model=settings.model, api_base=ms.api_base, api_key=typed or ms.api_key,
-                                timeout=30.0)
+                                timeout=30.0, cancel=task.cancel)
 
         def answered(done: Any) -> None:
             self.test.setEnabled(True)

@@ -31,7 +31,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop import paths
+from desktop import llm, paths
 from desktop.ui import automations_view
 from desktop.ui.background import Background, Tray, tray_available
 from desktop.ui.chore_plan import recipe_examples
@@ -279,6 +279,7 @@ class MainWindow(QMainWindow):
         state.setValue("size", self.size())
         state.sync()
         self.flow.cancel()
+        llm.abandon_requests()  # a model that has not answered is not waited for (its connection closes)
         self.hide()  # gone at once for the person; a running step still ends cleanly (journaled)
         wait_for_tasks(30.0)
         self.background.stop()  # after its start or reload task ended; a run under way finishes
