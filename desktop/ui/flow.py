@@ -265,12 +265,13 @@ class ChoreFlow(QWidget):
         preview, chore = self.preview, self.chore
         if preview is None or chore is None or not preview.ok or self.busy:
             return
+        left_out = self.preview_view.left_out()  # the unticked rows: the core checks them, then drops them
         self.go(RUN)
-        self.run.start(len(preview.plan), list(preview.outcome.log))
+        self.run.start(len(preview.plan) - len(left_out), list(preview.outcome.log))
         assistant = self.assistant
         # The click on Approve was the person's answer, so the core's question is answered yes.
         self._start(lambda task: assistant.finish_chore(chore, approve=always, on_progress=task.progress,
-                                                        cancel=task.cancel),
+                                                        cancel=task.cancel, leave_out=left_out),
                     self._applied, self._apply_failed, on_progress=self.run.progress)
         self.preview = None  # applied once: a second Approve must not apply it again
 
