@@ -101,3 +101,77 @@ def test_left_out_rows_are_not_applied_journaled_or_undone_and_needed_ones_refus
                     timeout=test_ui_flow.WAIT)
     assert window.flow.undo_report.undone == 3 and not window.flow.undo_report.refused
     assert tree(trip) == before and not (trip / "Sorted").exists()
+
+
+MANY_SCRIPT = """
+files.mkdir("Trip/Moved")
+for n in range(30):
+    files.rename(f"Trip/photo-{n:02}.txt", f"Trip/trip-{n:02}.txt")
+for n in range(30, 35):
+    files.rename(f"Trip/photo-{n:02}.txt", f"Trip/Moved/photo-{n:02}.txt")
+files.delete("Trip/old-1.txt")
+files.delete("Trip/old-2.txt")
+"""
+
+
+def shown_rows(view: Any) -> list[Any]:
+    return [view.shown.row_at(i) for i in range(view.shown.rowCount())]
+
+
+def test_search_filter_and_sort_the_preview_which_opens_at_the_top_in_the_headlines_words(
+        qtbot: Any, window: Any, tmp_path: Path) -> None:
+    from PySide6.QtCore import QPoint
+
+    trip = tmp_path / "Trip"
+    trip.mkdir()
+    for n in range(35):
+        (trip / f"photo-{n:02}.txt").write_text(str(n))
+    for name in ("old-1.txt", "old-2.txt"):
+        (trip / name).write_text(name)
+    view = preview_script(qtbot, window, trip, MANY_SCRIPT)
+    rows = view.model.rows
+    assert len(rows) == 38
+    headline = view.counts.text().lower()
+    assert headline == ("moves 5 files into 1 new folder, renames 30 files, deletes 2 files (kept aside for "
+                        "undo).")
+    for verb in {r.verb for r in rows}:  # one word per kind: each row's word is the headline's
+        assert verb.lower() in headline, verb
+    assert {r.verb for r in rows} == {"New folder", "Rename", "Move", "Delete"}
+    assert view.table.textElideMode() == Qt.TextElideMode.ElideLeft  # a long path loses its start
+
+    kinds = [view.review.kind.itemText(i) for i in range(view.review.kind.count())]
+    assert kinds == ["All changes (38)", "Renames (30)", "Moves (5)", "New folders (1)", "Deletions (2)",
+                     "Need a look (2)"]
+    view.review.kind.setCurrentIndex(kinds.index("Moves (5)"))
+    assert [r.verb for r in shown_rows(view)] == ["Move"] * 5
+    view.review.kind.setCurrentIndex(kinds.index("Need a look (2)"))
+    assert [r.before for r in shown_rows(view)] == ["Trip/old-1.txt", "Trip/old-2.txt"]
+    view.review.kind.setCurrentIndex(0)
+
+    qtbot.keyClicks(view.review.search, "trip-1")  # search as you type, once the typing pauses
+    qtbot.waitUntil(lambda: view.shown.rowCount() == 10, timeout=5000)
+    assert all(r.after.startswith("Trip/trip-1") for r in shown_rows(view))
+    qtbot.keyClicks(view.review.search, "9")
+    qtbot.waitUntil(lambda: view.shown.rowCount() == 1, timeout=5000)
+    view.review.search.clear()
+    qtbot.waitUntil(lambda: view.shown.rowCount() == 38, timeout=5000)
+
+    header = view.table.horizontalHeader()
+    after_title = QPoint(header.sectionViewportPosition(2) + 10, header.height() // 2)
+    qtbot.mouseClick(header.viewport(), Qt.MouseButton.LeftButton, pos=after_title)
+    afters = [r.after for r in shown_rows(view)]
+    assert afters == sorted(afters, key=str.lower) and afters[:2] == ["", ""]  # deletes make nothing
+    qtbot.mouseClick(header.viewport(), Qt.MouseButton.LeftButton, pos=after_title)
+    assert [r.after for r in shown_rows(view)] == afters[::-1]
+
+    view.table.scrollToBottom()
+    assert view.table.verticalScrollBar().value() > 0
+    qtbot.keyClicks(view.review.search, "photo")
+    view.review.flush()
+    click(qtbot, view.back)
+    click(qtbot, window.flow.plan.preview_button)
+    wait_preview(qtbot, window)
+    # A new preview: at the top, in the plan's order, every row shown again.
+    assert view.table.verticalScrollBar().value() == 0
+    assert view.review.search.text() == "" and view.review.kind.currentIndex() == 0
+    assert [r.seq for r in shown_rows(view)] == [r.seq for r in view.model.rows]

@@ -30,7 +30,7 @@ from desktop.ui.theme import accents
 from desktop.ui.thumbnails import Thumbnails, is_picture
 from desktop.ui.widgets import plain_tip
 
-__all__ = ["KINDS", "ChangeRow", "ChangesModel", "attention_text", "change_rows"]
+__all__ = ["KINDS", "SORT_ROLE", "ChangeRow", "ChangesModel", "attention_text", "change_rows"]
 
 # The row's word for each kind of change: the headline's verbs (desktop.effects) as nouns.
 _VERBS = {"rename": "Rename", "delete": "Delete", "write_text": "Write", "mkdir": "New folder",
@@ -38,6 +38,7 @@ _VERBS = {"rename": "Rename", "delete": "Delete", "write_text": "Write", "mkdir"
           "move": "Move event", "extract": "Extract", "make_zip": "Zip archive", "merge_pdfs": "Merged PDF",
           "set_tags": "Change tags", "convert": "Converted copy",
           "strip_location": "Remove location", "contact_sheet": "Contact sheet"}
+SORT_ROLE = Qt.ItemDataRole.UserRole  # what a column sorts by: the text itself ("" for nothing)
 _CALENDAR_VERBS = {"delete": "Delete event"}
 # The preview's kind filter: group → the words it offers (in this order).
 KINDS = {"rename": "Renames", "move": "Moves", "folder": "New folders", "delete": "Deletions",
@@ -189,6 +190,8 @@ class ChangesModel(QAbstractTableModel):
             if col == 2:
                 return row.after or "—"
             return _STATUS_WORDS.get(row.status, row.status)
+        if role == SORT_ROLE:
+            return (row.verb, row.before, row.after, _STATUS_WORDS.get(row.status, row.status))[col]
         if role == Qt.ItemDataRole.CheckStateRole and col == 0 and self.checkable:
             return Qt.CheckState.Unchecked if row.seq in self.left_out else Qt.CheckState.Checked
         if role == Qt.ItemDataRole.AccessibleTextRole and col == 0:

@@ -15,7 +15,7 @@ from typing import Any
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QSortFilterProxyModel, Qt, QTimer, Signal
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLineEdit, QWidget
 
-from desktop.ui.changes import KINDS, ChangeRow, ChangesModel
+from desktop.ui.changes import KINDS, SORT_ROLE, ChangeRow, ChangesModel
 
 __all__ = ["ATTENTION", "ChangesFilter", "ReviewBar"]
 
@@ -33,7 +33,7 @@ class ChangesFilter(QSortFilterProxyModel):
         self.kind = ""  # "" is every kind
         self.setSourceModel(source)
         self.setSortCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
-        self.setSortLocaleAware(True)
+        self.setSortRole(SORT_ROLE)  # the names themselves: an empty side sorts first, not as its "—"
 
     def set_search(self, text: str, kind: str) -> None:
         self.beginFilterChange()
@@ -56,11 +56,6 @@ class ChangesFilter(QSortFilterProxyModel):
         """The change shown at ``proxy_row`` of the table, or None."""
         source = self.mapToSource(self.index(proxy_row, 0))
         return self.changes.rows[source.row()] if source.isValid() else None
-
-    def row_of_seq(self, seq: int) -> int:
-        """Where the change ``seq`` is shown in the table (-1 when filtered out)."""
-        i = next((i for i, r in enumerate(self.changes.rows) if r.seq == seq), -1)
-        return self.mapFromSource(self.changes.index(i, 0)).row() if i >= 0 else -1
 
 
 class ReviewBar(QWidget):
