@@ -95,6 +95,23 @@ class ChoreFlow(QWidget):
         go_on = QShortcut(QKeySequence("Ctrl+Return"), self)
         go_on.activated.connect(self.next_step)
 
+    def escape(self) -> None:
+        """Esc: stop what is under way; else clear the preview's search, or go back one step."""
+        if self.busy:
+            self.stop_planning()
+            self.cancel()
+            return
+        page = self.stack.currentIndex()
+        search = self.preview_view.review.search
+        if page == PREVIEW and search.text():
+            search.clear()
+        elif page == PREVIEW and self.preview_view.back.isEnabled():
+            self.go(PLAN)
+            self.plan.preview_button.setFocus()
+        elif page == PLAN:
+            self.go(ASK)
+            self.ask.request.setFocus()
+
     def next_step(self) -> None:
         """Ctrl+Enter: the current page's main button (plan, preview, apply, new errand), when usable."""
         page = self.stack.currentIndex()

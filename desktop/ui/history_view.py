@@ -82,6 +82,7 @@ class HistoryView(QWidget):
         self.table = QTableWidget(0, len(COLUMNS))
         self.table.setHorizontalHeaderLabels(COLUMNS)
         self.table.setAccessibleName("Runs")
+        self.table.setTabKeyNavigation(False)  # Tab leaves the table; the arrow keys move inside it
         self.table.verticalHeader().setVisible(False)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
@@ -104,6 +105,7 @@ class HistoryView(QWidget):
         self.message = ProblemBox()
         self.model = ChangesModel(with_status=True)
         self.timeline = QTableView()
+        self.timeline.setTabKeyNavigation(False)
         self.timeline.setModel(self.model)
         self.timeline.setAccessibleName("What the run changed")
         self.timeline.verticalHeader().setVisible(False)

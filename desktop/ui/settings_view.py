@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -58,6 +58,7 @@ class SettingsView(QWidget):
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # Tab goes to its fields (and scrolls to them)
         body = QWidget()
         column = QVBoxLayout(body)
         column.setContentsMargins(0, 0, 8, 0)
@@ -71,8 +72,10 @@ class SettingsView(QWidget):
         self.model.setItemText(0, "")
         self.model.lineEdit().setPlaceholderText(_NO_MODEL)
         self.model.setAccessibleName("Model")
+        self.model.lineEdit().setAccessibleName("Model")  # what a screen reader reads while typing in it
         self.api_base = QLineEdit(placeholderText="Only for a local or self-hosted server, e.g. "
                                                   "http://localhost:11434")
+        self.api_base.setAccessibleName("Server address")
         self.key = QLineEdit(placeholderText="Paste the API key here")
         self.key.setEchoMode(QLineEdit.EchoMode.Password)
         self.key.setAccessibleName("API key")
