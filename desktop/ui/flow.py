@@ -36,6 +36,7 @@ from desktop.ui.plan_view import PlanView
 from desktop.ui.preview_view import PreviewView
 from desktop.ui.run_view import RunView
 from desktop.ui.widgets import StepBar
+from desktop.ui.words import grant_words
 from desktop.ui.worker import Task, run_task
 
 __all__ = ["ChoreFlow"]
@@ -382,6 +383,6 @@ class ChoreFlow(QWidget):
 
 def _describe(grant: Grant) -> str:
     try:
-        return describe(grant)
+        return grant_words(describe(grant))
     except Exception:
         return f"{grant.capability} {grant.target}".strip()

@@ -35,7 +35,7 @@ __all__ = ["MODEL_CHOICES", "SettingsView", "masked"]
 
 MODEL_CHOICES = ["", "openai/gpt-4o-mini", "openai/gpt-4.1", "anthropic/claude-sonnet-4-20250514",
                  "gemini/gemini-2.0-flash", "ollama/llama3.1"]
-_NO_MODEL = "None: built-in recipes only (works offline)"
+_NO_MODEL = "No model: built-in recipes only (works offline)"
 
 
 def masked(key: str | None) -> str:
