@@ -35,7 +35,7 @@ from desktop.ui.errors import Problem, problem_from
 from desktop.ui.plan_view import PlanView
 from desktop.ui.preview_view import PreviewView
 from desktop.ui.run_view import RunView
-from desktop.ui.widgets import StepBar
+from desktop.ui.widgets import StepBar, scrolling
 from desktop.ui.words import grant_words
 from desktop.ui.worker import Task, run_task
 
@@ -73,7 +73,8 @@ class ChoreFlow(QWidget):
         self.plan = PlanView()
         self.preview_view = PreviewView()
         self.run = RunView()
-        for page in (self.ask, self.plan, self.preview_view, self.run):
+        # The Ask page scrolls rather than squeezing its buttons to slivers at the window's minimum size.
+        for page in (scrolling(self.ask), self.plan, self.preview_view, self.run):
             self.stack.addWidget(page)
         self.ask.set_model_configured(settings.has_model)
 

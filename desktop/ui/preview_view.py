@@ -48,6 +48,10 @@ from desktop.ui.widgets import heading, label
 
 __all__ = ["PreviewView"]
 
+# Rows are as tall as a thumbnail needs, and no taller without one: six and more fit at 820×560.
+_THUMBNAIL = 32
+_ROW_PICTURE, _ROW_TEXT = _THUMBNAIL + 6, 30
+
 
 class PreviewView(QWidget):
     approve_requested = Signal()
@@ -58,7 +62,7 @@ class PreviewView(QWidget):
         super().__init__(parent)
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
-        outer.setSpacing(10)
+        outer.setSpacing(8)
         outer.addWidget(heading("Check the changes", "Nothing has changed yet. Approve to apply exactly "
                                 "these changes; you can undo them afterwards from History."))
         # busy state
@@ -76,11 +80,11 @@ class PreviewView(QWidget):
         self.counts = label("", "counts")
         self.attention = label("", "badgeRemote")
         outer.addWidget(self.counts)
-        outer.addWidget(self.attention, 0, Qt.AlignmentFlag.AlignLeft)
+        outer.addWidget(self.attention)  # full width: a wrapped badge aligned left gets too little height
         self.problem = ProblemBox()
         outer.addWidget(self.problem)
 
-        self.thumbnails = Thumbnails(40, self)
+        self.thumbnails = Thumbnails(_THUMBNAIL, self)
         self.model = ChangesModel(self.thumbnails, checkable=True)
         self.model.left_out_changed.connect(self._review_changed)
         self.shown = ChangesFilter(self.model)
@@ -99,7 +103,7 @@ class PreviewView(QWidget):
         self.table.setWordWrap(False)
         self.table.setTextElideMode(Qt.TextElideMode.ElideLeft)  # the file name, at the end, stays
         self.table.setIconSize(QSize(self.thumbnails.size, self.thumbnails.size))
-        self.table.verticalHeader().setDefaultSectionSize(46)
+        self.table.verticalHeader().setDefaultSectionSize(_ROW_PICTURE)
         self.table.verticalHeader().setVisible(False)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Fixed)
@@ -194,6 +198,8 @@ class PreviewView(QWidget):
         self.table.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
         self.shown.sort(-1)  # the plan's own order until the person sorts
         self.model.set_rows(rows)
+        pictures = any(r.picture for r in rows)
+        self.table.verticalHeader().setDefaultSectionSize(_ROW_PICTURE if pictures else _ROW_TEXT)
         self._relies = needs(preview.plan.actions)  # once per preview; each untick is checked against it
         self.left_out_text.setVisible(False)
         # What the plan really does, counted from its actions; warned where it exceeds the request.

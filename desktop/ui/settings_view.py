@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -20,7 +20,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLineEdit,
     QPushButton,
-    QScrollArea,
     QVBoxLayout,
     QWidget,
 )
@@ -28,7 +27,7 @@ from PySide6.QtWidgets import (
 from desktop import settings as settings_store
 from desktop.display import safe_text
 from desktop.ui.errors import ProblemBox, problem_from
-from desktop.ui.widgets import card, heading, label
+from desktop.ui.widgets import card, heading, label, scrolling
 from desktop.ui.worker import run_task
 
 __all__ = ["MODEL_CHOICES", "SettingsView", "masked"]
@@ -55,15 +54,10 @@ class SettingsView(QWidget):
         outer.setContentsMargins(0, 0, 0, 0)
         outer.addWidget(heading("Settings", "Which language model writes the steps, and the services Errand "
                                 "may use. Keys are kept in the system keyring, never in a file."))
-        scroll = QScrollArea()
-        scroll.setWidgetResizable(True)
-        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
-        scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # Tab goes to its fields (and scrolls to them)
         body = QWidget()
         column = QVBoxLayout(body)
         column.setContentsMargins(0, 0, 8, 0)
-        scroll.setWidget(body)
-        outer.addWidget(scroll, 1)
+        outer.addWidget(scrolling(body), 1)
 
         # ---- model ----
         self.model = QComboBox()
