@@ -110,8 +110,7 @@ def refusal(actions: Sequence[Action], leave_out: Collection[int],
         if missing:
             needed = by_seq[missing[0]]
             more = f" (and {len(missing) - 1} more you left out)" if len(missing) > 1 else ""
-            return (f"“{action.summary}” needs “{needed.summary}”{more}, which you left out: without it, "
-                    "the change you kept would not find things as the preview showed them.")
+            return f"“{action.summary}” needs “{needed.summary}”{more}, which you left out."
     return ""
 
 

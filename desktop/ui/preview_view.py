@@ -248,7 +248,7 @@ class PreviewView(QWidget):
             self.approve.setText(f"Apply {n:,}{of} change{'s' if (total if left else n) != 1 else ''}")
             self.approve.setToolTip("Carry out exactly the ticked changes listed here (Ctrl+Enter).")
         if why:
-            self.left_out_text.setText(f"{why} Tick it again, or untick the changes that need it as well.")
+            self.left_out_text.setText(f"{why} Tick it again, or untick what needs it too.")
         elif left and n == 0:
             self.left_out_text.setText("Every change is unticked: tick the ones you want, or go Back.")
         elif left:

@@ -71,6 +71,7 @@ class ReviewBar(QWidget):
         self.search.setAccessibleName("Search the changes")
         self.search.setClearButtonEnabled(True)
         self.kind = QComboBox()
+        self.kind.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)  # "Calendar changes (12)"
         self.kind.setAccessibleName("Show only one kind of change")
         self.kind.setToolTip("Show only one kind of change.")
         row.addWidget(self.search, 1)
