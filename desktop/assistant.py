@@ -18,7 +18,7 @@ again.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, ExitStack, contextmanager, suppress
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -161,10 +161,11 @@ class Assistant:
 
     def finish_chore(self, chore: Chore, *, approve: Approve | None, preview_only: bool = False,
                      on_progress: Progress | None = None, cancel: Any = None,
-                     trigger: dict[str, Any] | None = None) -> RunReport:
-        """Journal the previewed chore, ask ``approve``, apply, then the after-apply steps."""
+                     trigger: dict[str, Any] | None = None, leave_out: Collection[int] = ()) -> RunReport:
+        """Journal the previewed chore, ask ``approve``, apply, then the after-apply steps
+        (``leave_out``: the seqs of changes the person unticked; the rest is the run)."""
         return chores.finish(self, chore, approve=approve, preview_only=preview_only,
-                             on_progress=on_progress, cancel=cancel, trigger=trigger)
+                             on_progress=on_progress, cancel=cancel, trigger=trigger, leave_out=leave_out)
 
     # ---- lazily opened parts (a command that only lists history needs no sandbox) ----------
 

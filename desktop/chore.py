@@ -30,7 +30,7 @@ and retention runs after every applied run, automations included.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -65,8 +65,8 @@ def always(_preview: Preview) -> bool:
 
 @dataclass(frozen=True)
 class Decision:
-    """One thing Errand decided on the chore's way, in plain words (``step``: plan, repair, approval,
-    retention, outputs)."""
+    """One thing Errand decided on the chore's way, in plain words (``step``: plan, repair, review,
+    approval, retention, outputs)."""
 
     step: str
     text: str
@@ -231,11 +231,13 @@ def _repair(assistant: Assistant, chore: Chore, failed: Preview, cancel: Any = N
 
 def finish(assistant: Assistant, chore: Chore, *, approve: Approve | None, preview_only: bool = False,
            on_progress: Callable[[int, int], None] | None = None, cancel: Any = None,
-           trigger: dict[str, Any] | None = None) -> RunReport:
+           trigger: dict[str, Any] | None = None, leave_out: Collection[int] = ()) -> RunReport:
     """Journal the chore's preview as a run; ask ``approve`` and apply; then tidy up after it.
 
     ``approve=None`` is for a failed preview only (journaled so History shows what was tried);
-    a front end that already asked passes :func:`always`.
+    a front end that already asked passes :func:`always`. ``leave_out``: the seqs of changes the
+    person unticked; the run's plan, journal and undo hold only the rest, and leaving out a change
+    a kept one relies on is refused (``capabilities.subset``) before anything is journaled.
     """
     previewed = chore.preview
     if previewed is None:
@@ -243,6 +245,8 @@ def finish(assistant: Assistant, chore: Chore, *, approve: Approve | None, previ
     if chore.report is not None:  # a second Approve must not apply (or journal) the same preview again
         raise ErrandError(f"This preview is already run {chore.report.run_id} ({chore.report.status}).",
                           "Preview the chore again to run it once more.")
+    if leave_out:
+        _leave_out(chore, previewed, leave_out)
     previewed.exchanges = list(chore.exchanges)  # a repair round that failed after it is the run's too
     asked: list[bool] = []
 
@@ -258,6 +262,17 @@ def finish(assistant: Assistant, chore: Chore, *, approve: Approve | None, previ
     if report.status == RunStatus.APPLIED or any(a["status"] == ActionStatus.DONE for a in report.actions):
         _after_apply(assistant, chore, report)
     return report
+
+
+def _leave_out(chore: Chore, previewed: Preview, leave_out: Collection[int]) -> None:
+    """Narrow the preview's plan to the changes the person kept (refused when one needs a left-out one)."""
+    from capabilities.plan import ActionPlan
+    from capabilities.subset import keep
+
+    kept = keep(previewed.plan.actions, leave_out)
+    dropped = len(previewed.plan) - len(kept)
+    previewed.plan = ActionPlan(kept)
+    chore.decide("review", f"left out {dropped} change{'s' if dropped != 1 else ''} the person unticked")
 
 
 def _after_apply(assistant: Assistant, chore: Chore, report: RunReport) -> None:

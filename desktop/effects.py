@@ -19,7 +19,7 @@ from capabilities.base import Grant
 from capabilities.plan import Action
 from desktop.matching import concepts
 
-__all__ = ["Effects", "effects"]
+__all__ = ["Effects", "effects", "is_move"]
 
 # Concepts in a request that ask for an effect (see desktop.matching).
 _ASKS_DELETE = {"remove"}
@@ -40,6 +40,11 @@ class Effects:
             return "Changes nothing."
         sentence = ", ".join(self.parts)
         return sentence[:1].upper() + sentence[1:] + "."
+
+
+def is_move(src: str, dst: str) -> bool:
+    """A rename that changes the folder is a move (the window's rows use this word too)."""
+    return os.path.dirname(src) != os.path.dirname(dst)
 
 
 def _n(count: int, one: str, many: str | None = None) -> str:
@@ -88,10 +93,10 @@ def _count(actions: Iterable[Action]) -> _Tally:
             tally.new_folders.add(str(a.args.get("path", "")))
         elif key == "files.rename":
             src, dst = str(a.args.get("src", "")), str(a.args.get("dst", ""))
-            if os.path.dirname(src) == os.path.dirname(dst):
-                tally.renamed += 1
-            else:
+            if is_move(src, dst):
                 tally.moved.append(os.path.dirname(dst))
+            else:
+                tally.renamed += 1
         elif key == "files.delete":
             folder = (a.detail.get("fingerprint") or {}).get("kind") == "folder"
             tally.deleted_folders += folder

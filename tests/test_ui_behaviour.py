@@ -90,7 +90,8 @@ def test_a_script_error_is_shown_in_words_with_details_and_changes_nothing(
     wait_preview(qtbot, window)
     box = flow.preview_view.problem
     assert box.isVisible() and not flow.preview_view.approve.isVisible()
-    assert box.message.text().startswith("The chore stopped (line 2 of the script)")
+    assert box.message.text().startswith("The chore stopped: ")  # the line is in the details
+    assert "Script line: 2" in box.detail.toPlainText()
     assert "missing.jpg" in box.message.text() and box.hint.text()
     assert not box.detail.isVisible()
     click(qtbot, box.toggle)

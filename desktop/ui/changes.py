@@ -7,6 +7,12 @@ that replace or delete something are highlighted as needing attention (the
 words are ``display.change_marks``, as in the CLI); changes that could make a
 program run are marked apart (``flagged``). Every name is escaped with
 ``safe_text``, and tooltips are plain text (``plain_tip``).
+
+Each row has one word for its kind, the word the preview's headline uses
+(``desktop.effects``: a rename into another folder is a "Move" in both), and
+a filter group (``KINDS``) the preview's kind filter offers. In the preview
+the model is checkable: a row unticked is left out (``left_out``); whether
+that may be done is the core's question (``capabilities.subset``).
 """
 
 from __future__ import annotations
@@ -15,21 +21,29 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
 from PySide6.QtGui import QBrush, QColor
 
 from desktop.display import change_marks, safe_text
+from desktop.effects import is_move
 from desktop.ui.theme import accents
 from desktop.ui.thumbnails import Thumbnails, is_picture
 from desktop.ui.widgets import plain_tip
 
-__all__ = ["ChangeRow", "ChangesModel", "attention_text", "change_rows"]
+__all__ = ["KINDS", "SORT_ROLE", "ChangeRow", "ChangesModel", "attention_text", "change_rows"]
 
+# The row's word for each kind of change: the headline's verbs (desktop.effects) as nouns.
 _VERBS = {"rename": "Rename", "delete": "Delete", "write_text": "Write", "mkdir": "New folder",
-          "copy": "Copy", "resize": "Resized copy", "create": "New event", "update": "Change event",
-          "move": "Move event", "extract": "Extract", "make_zip": "New zip", "merge_pdfs": "Merged PDF",
+          "copy": "Copy", "resize": "Resized copy", "create": "Add event", "update": "Change event",
+          "move": "Move event", "extract": "Extract", "make_zip": "Zip archive", "merge_pdfs": "Merged PDF",
           "set_tags": "Change tags", "convert": "Converted copy",
           "strip_location": "Remove location", "contact_sheet": "Contact sheet"}
+SORT_ROLE = Qt.ItemDataRole.UserRole  # what a column sorts by: the text itself ("" for nothing)
+_CALENDAR_VERBS = {"delete": "Delete event"}
+# The preview's kind filter: group → the words it offers (in this order).
+KINDS = {"rename": "Renames", "move": "Moves", "folder": "New folders", "delete": "Deletions",
+         "write": "Writes", "calendar": "Calendar changes", "other": "Other changes"}
+_GROUPS = {"mkdir": "folder", "delete": "delete", "write_text": "write"}
 _STATUS_WORDS = {"planned": "Planned", "done": "Done", "skipped": "Not done", "failed": "Failed",
                  "started": "Interrupted", "undone": "Undone", "undo_refused": "Could not undo",
                  "undoing": "Being undone"}
@@ -50,6 +64,12 @@ class ChangeRow:
     error: str = ""
     flagged: str = ""  # why it could make a program run, or ""
     keeps: bool = False  # it replaces or deletes something (kept aside for undo)
+    kind: str = "other"  # its group in KINDS
+
+    @property
+    def text(self) -> str:
+        """What search looks in: its word, both names and its summary, in lower case."""
+        return f"{self.verb}\n{self.before}\n{self.after}\n{self.summary}".lower()
 
 
 def change_rows(actions: Iterable[Any], flagged: Mapping[int, str] | None = None) -> list[ChangeRow]:
@@ -61,9 +81,8 @@ def change_rows(actions: Iterable[Any], flagged: Mapping[int, str] | None = None
         get = a.get if isinstance(a, Mapping) else (lambda k, d=None, a=a: getattr(a, k, d))
         op, summary = str(get("op", "")), str(get("summary", "") or "")
         detail = get("detail") or {}
-        verb = _VERBS.get(op, op.replace("_", " ").capitalize())
-        if op == "rename" and summary.startswith("Move"):
-            verb = "Move"
+        capability = str(get("capability", ""))
+        verb, kind = _kind(capability, op, get("args") or {})
         seq = int(get("seq", 0))
         noted = detail.get("risk") if isinstance(detail, Mapping) else None  # journal rows carry their flag
         why = flagged.get(seq, "") or str(noted or "")
@@ -78,11 +97,11 @@ def change_rows(actions: Iterable[Any], flagged: Mapping[int, str] | None = None
         src = detail.get("src") if isinstance(detail, Mapping) else None
         picture = src if isinstance(src, str) and is_picture(src) else ""
         error = get("error")
-        rows.append(ChangeRow(seq, str(get("capability", "")), op, verb + (" ⚠" if why else ""),
+        rows.append(ChangeRow(seq, capability, op, verb + (" ⚠" if why else ""),
                               safe_text(get("before") or ""), safe_text(get("after") or _gone(op, marks)),
                               safe_text(summary),
                               picture, attention, str(get("status", "") or ""),
-                              safe_text(_error_text(error)) if error else "", safe_text(why), keeps))
+                              safe_text(_error_text(error)) if error else "", safe_text(why), keeps, kind))
     return rows
 
 
@@ -90,6 +109,17 @@ def _gone(op: str, marks: list[str]) -> str:
     """The After column of a delete: what it takes away, when it is a folder."""
     held = next((m for m in marks if m.startswith("a folder holding")), "")
     return f"(gone: {held})" if op == "delete" and held else ""
+
+
+def _kind(capability: str, op: str, args: Mapping[str, Any]) -> tuple[str, str]:
+    """The row's word and its filter group (a rename into another folder is a move, as in the headline)."""
+    if capability == "calendar":
+        return _CALENDAR_VERBS.get(op) or _VERBS.get(op, op.replace("_", " ").capitalize()), "calendar"
+    if op == "rename" and is_move(str(args.get("src", "")), str(args.get("dst", ""))):
+        return "Move", "move"
+    if op == "rename":
+        return "Rename", "rename"
+    return _VERBS.get(op, op.replace("_", " ").capitalize()), _GROUPS.get(op, "other")
 
 
 def _error_text(error: Any) -> str:
@@ -112,11 +142,19 @@ def attention_text(rows: Iterable[ChangeRow]) -> str:
 
 
 class ChangesModel(QAbstractTableModel):
-    """Columns: (thumbnail) Change, Before, After, and optionally Status."""
+    """Columns: (thumbnail) Change, Before, After, and optionally Status.
 
-    def __init__(self, thumbnails: Thumbnails | None = None, with_status: bool = False) -> None:
+    ``checkable``: each change has a tick box (ticked: apply it); ``left_out`` holds the seqs unticked.
+    """
+
+    left_out_changed = Signal()
+
+    def __init__(self, thumbnails: Thumbnails | None = None, with_status: bool = False,
+                 checkable: bool = False) -> None:
         super().__init__()
         self.rows: list[ChangeRow] = []
+        self.left_out: set[int] = set()
+        self.checkable = checkable
         self.with_status = with_status
         self.headers = ["Change", "Before", "After"] + (["Status"] if with_status else [])
         self.thumbnails = thumbnails
@@ -127,6 +165,7 @@ class ChangesModel(QAbstractTableModel):
     def set_rows(self, rows: list[ChangeRow]) -> None:
         self.beginResetModel()
         self.rows = rows
+        self.left_out = set()
         self._row_of_picture = {r.picture: i for i, r in enumerate(rows) if r.picture}
         self.endResetModel()
 
@@ -157,6 +196,13 @@ class ChangesModel(QAbstractTableModel):
             if col == 2:
                 return row.after or "—"
             return _STATUS_WORDS.get(row.status, row.status)
+        if role == SORT_ROLE:
+            return (row.verb, row.before, row.after, _STATUS_WORDS.get(row.status, row.status))[col]
+        if role == Qt.ItemDataRole.CheckStateRole and col == 0 and self.checkable:
+            return Qt.CheckState.Unchecked if row.seq in self.left_out else Qt.CheckState.Checked
+        if role == Qt.ItemDataRole.AccessibleTextRole and col == 0:
+            left = " (left out)" if self.checkable and row.seq in self.left_out else ""
+            return f"{row.verb}{left}: {row.summary}"
         if role == Qt.ItemDataRole.DecorationRole and col == 0 and row.picture and self.thumbnails:
             return self.thumbnails.get(row.picture)
         if role == Qt.ItemDataRole.ToolTipRole:
@@ -168,6 +214,30 @@ class ChangesModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.ForegroundRole and col == 3 and row.status in ("failed", "undo_refused"):
             return QBrush(QColor(accents().bad))
         return None
+
+    def flags(self, index: QModelIndex | QPersistentModelIndex) -> Qt.ItemFlag:
+        flags = super().flags(index)
+        if self.checkable and index.isValid() and index.column() == 0:
+            flags |= Qt.ItemFlag.ItemIsUserCheckable
+        return flags
+
+    def setData(self, index: QModelIndex | QPersistentModelIndex, value: Any,
+                role: int = Qt.ItemDataRole.EditRole) -> bool:
+        if not (self.checkable and index.isValid() and index.column() == 0
+                and role == Qt.ItemDataRole.CheckStateRole):
+            return False
+        self.set_left_out([self.rows[index.row()].seq], Qt.CheckState(value) != Qt.CheckState.Checked)
+        return True
+
+    def set_left_out(self, seqs: Iterable[int], leave_out: bool = True) -> None:
+        """Untick (or tick again) the changes ``seqs``."""
+        seqs = set(seqs)
+        (self.left_out.update if leave_out else self.left_out.difference_update)(seqs)
+        changed = [i for i, r in enumerate(self.rows) if r.seq in seqs]
+        if changed:
+            self.dataChanged.emit(self.index(min(changed), 0), self.index(max(changed), 0),
+                                  [Qt.ItemDataRole.CheckStateRole])
+        self.left_out_changed.emit()
 
     def _thumbnail_ready(self, path: str) -> None:
         i = self._row_of_picture.get(path)

@@ -87,7 +87,6 @@ def _from_script(data: Mapping[str, Any]) -> Problem:
     if kind in _SCRIPT_WORDS:
         words = _SCRIPT_WORDS[kind]
         return Problem(words[0], str(data.get("hint") or words[1]), _detail(kind, message, ""))
-    where = f" (line {line} of the script)" if line else ""
     # The script's own hint speaks to whoever writes scripts ("list the folder with files.list()");
     # the person gets what they can do, and that hint stays in the details.
     script_hint = str(data.get("hint") or "")
@@ -98,7 +97,8 @@ def _from_script(data: Mapping[str, Any]) -> Problem:
     detail = _detail(kind, message, "", line)
     if script_hint:
         detail += f"\nHint for the script: {script_hint}"
-    return Problem(f"The chore stopped{where}: {message}", hint, detail)
+    # The line number is for whoever reads the script: it stays in the details.
+    return Problem(f"The chore stopped: {message}", hint, detail)
 
 
 def _detail(kind: str, message: str, tb: str, line: Any = None) -> str:

@@ -35,7 +35,8 @@ from desktop.ui.errors import Problem, problem_from
 from desktop.ui.plan_view import PlanView
 from desktop.ui.preview_view import PreviewView
 from desktop.ui.run_view import RunView
-from desktop.ui.widgets import StepBar
+from desktop.ui.widgets import StepBar, scrolling
+from desktop.ui.words import grant_words
 from desktop.ui.worker import Task, run_task
 
 __all__ = ["ChoreFlow"]
@@ -72,7 +73,8 @@ class ChoreFlow(QWidget):
         self.plan = PlanView()
         self.preview_view = PreviewView()
         self.run = RunView()
-        for page in (self.ask, self.plan, self.preview_view, self.run):
+        # The Ask page scrolls rather than squeezing its buttons to slivers at the window's minimum size.
+        for page in (scrolling(self.ask), self.plan, self.preview_view, self.run):
             self.stack.addWidget(page)
         self.ask.set_model_configured(settings.has_model)
         _warm_model(settings)
@@ -95,6 +97,23 @@ class ChoreFlow(QWidget):
                                                                                if self.report else 0))
         go_on = QShortcut(QKeySequence("Ctrl+Return"), self)
         go_on.activated.connect(self.next_step)
+
+    def escape(self) -> None:
+        """Esc: stop what is under way; else clear the preview's search, or go back one step."""
+        if self.busy:
+            self.stop_planning()
+            self.cancel()
+            return
+        page = self.stack.currentIndex()
+        search = self.preview_view.review.search
+        if page == PREVIEW and search.text():
+            search.clear()
+        elif page == PREVIEW and self.preview_view.back.isEnabled():
+            self.go(PLAN)
+            self.plan.preview_button.setFocus()
+        elif page == PLAN:
+            self.go(ASK)
+            self.ask.request.setFocus()
 
     def next_step(self) -> None:
         """Ctrl+Enter: the current page's main button (plan, preview, apply, new errand), when usable."""
@@ -267,12 +286,13 @@ class ChoreFlow(QWidget):
         preview, chore = self.preview, self.chore
         if preview is None or chore is None or not preview.ok or self.busy:
             return
+        left_out = self.preview_view.left_out()  # the unticked rows: the core checks them, then drops them
         self.go(RUN)
-        self.run.start(len(preview.plan), list(preview.outcome.log))
+        self.run.start(len(preview.plan) - len(left_out), list(preview.outcome.log))
         assistant = self.assistant
         # The click on Approve was the person's answer, so the core's question is answered yes.
         self._start(lambda task: assistant.finish_chore(chore, approve=always, on_progress=task.progress,
-                                                        cancel=task.cancel),
+                                                        cancel=task.cancel, leave_out=left_out),
                     self._applied, self._apply_failed, on_progress=self.run.progress)
         self.preview = None  # applied once: a second Approve must not apply it again
 
@@ -373,6 +393,6 @@ def _warm_model(settings: Any) -> None:
 
 def _describe(grant: Grant) -> str:
     try:
-        return describe(grant)
+        return grant_words(describe(grant))
     except Exception:
         return f"{grant.capability} {grant.target}".strip()

@@ -30,6 +30,7 @@ from desktop.display import safe_text, shorten
 from desktop.ui.changes import ChangesModel, change_rows
 from desktop.ui.errors import ProblemBox, problem_from
 from desktop.ui.widgets import heading, label, plain_tip
+from desktop.ui.words import grant_words
 from desktop.ui.worker import run_task
 
 __all__ = ["HistoryView"]
@@ -37,7 +38,7 @@ __all__ = ["HistoryView"]
 _STATUS = {"applied": "Applied", "previewed": "Previewed", "refused": "Not applied", "failed": "Failed",
            "cancelled": "Stopped", "applying": "Being applied", "undoing": "Being undone", "undone": "Undone",
            "partly_undone": "Partly undone", "not_done": "Not done"}
-COLUMNS = ["When", "Chore", "Changes", "Status", "Model", "Tokens", "Cost"]
+COLUMNS = ["When", "Chore", "Changes", "Status", "Model", "Model use", "Cost"]
 
 
 def when_text(stamp: str | None, today: date | None = None) -> str:
@@ -82,6 +83,7 @@ class HistoryView(QWidget):
         self.table = QTableWidget(0, len(COLUMNS))
         self.table.setHorizontalHeaderLabels(COLUMNS)
         self.table.setAccessibleName("Runs")
+        self.table.setTabKeyNavigation(False)  # Tab leaves the table; the arrow keys move inside it
         self.table.verticalHeader().setVisible(False)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
@@ -104,6 +106,7 @@ class HistoryView(QWidget):
         self.message = ProblemBox()
         self.model = ChangesModel(with_status=True)
         self.timeline = QTableView()
+        self.timeline.setTabKeyNavigation(False)
         self.timeline.setModel(self.model)
         self.timeline.setAccessibleName("What the run changed")
         self.timeline.verticalHeader().setVisible(False)
@@ -210,7 +213,7 @@ class HistoryView(QWidget):
             self.message.clear()
         self.title.setText(f"Run {report.run_id}: {shorten(report.request or '', 120)}")
         self.summary.setText(safe_text(report.summary or ""))
-        allowed = "\n".join(f"• {safe_text(g)}" for g in report.grants)
+        allowed = "\n".join(f"• {safe_text(grant_words(g))}" for g in report.grants)
         self.grants.setText(f"Allowed:\n{allowed}" if allowed else "")
         run = next((r for r in self.runs if r["id"] == report.run_id), {})
         self.usage.setText(_usage_text(report, run))
@@ -289,7 +292,7 @@ def _usage_text(report: Any, run: dict[str, Any]) -> str:
         parts.append("built-in recipe")
     tokens = int(run.get("tokens_in") or 0) + int(run.get("tokens_out") or 0)
     if tokens:
-        parts.append(f"{tokens:,} tokens")
+        parts.append(f"{tokens:,} units of text with the model")
     if run.get("cost"):
         parts.append(f"${float(run['cost']):.4f}")
     return " · ".join(parts)

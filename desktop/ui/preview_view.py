@@ -9,6 +9,13 @@ and Approve. Changes that could make a program run (``Preview.flagged``) are mar
 need a second, explicit checkbox before Apply is enabled; ticking it is what approves them
 (``Preview.allow_flagged``), and apply refuses them otherwise. A preview that failed shows
 the problem in plain words instead.
+
+The table is a review tool: search as you type, a filter by kind and sorting by any column
+(``desktop.ui.review``); each change has a tick box, and the unticked ones are left out of
+the run. Whether leaving them out is safe is the core's rule (``capabilities.subset``): when
+a kept change needs one left out, the page says which and Apply waits. A new preview opens
+at the top, and names are cut at their start, never in the middle, so the changed file name
+shows in full.
 """
 
 from __future__ import annotations
@@ -29,15 +36,21 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from capabilities.subset import needs, refusal
 from desktop.display import safe_text
 from desktop.effects import effects
 from desktop.ui.changes import ChangesModel, attention_text, change_rows
 from desktop.ui.errors import Problem, ProblemBox
 from desktop.ui.result_view import is_compact, result_shape, result_widget
+from desktop.ui.review import ChangesFilter, ReviewBar
 from desktop.ui.thumbnails import Thumbnails
 from desktop.ui.widgets import heading, label
 
 __all__ = ["PreviewView"]
+
+# Rows are as tall as a thumbnail needs, and no taller without one: six and more fit at 820×560.
+_THUMBNAIL = 32
+_ROW_PICTURE, _ROW_TEXT = _THUMBNAIL + 6, 30
 
 
 class PreviewView(QWidget):
@@ -49,7 +62,7 @@ class PreviewView(QWidget):
         super().__init__(parent)
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
-        outer.setSpacing(10)
+        outer.setSpacing(8)
         outer.addWidget(heading("Check the changes", "Nothing has changed yet. Approve to apply exactly "
                                 "these changes; you can undo them afterwards from History."))
         # busy state
@@ -67,22 +80,30 @@ class PreviewView(QWidget):
         self.counts = label("", "counts")
         self.attention = label("", "badgeRemote")
         outer.addWidget(self.counts)
-        outer.addWidget(self.attention, 0, Qt.AlignmentFlag.AlignLeft)
+        outer.addWidget(self.attention)  # full width: a wrapped badge aligned left gets too little height
         self.problem = ProblemBox()
         outer.addWidget(self.problem)
 
-        self.thumbnails = Thumbnails(40, self)
-        self.model = ChangesModel(self.thumbnails)
+        self.thumbnails = Thumbnails(_THUMBNAIL, self)
+        self.model = ChangesModel(self.thumbnails, checkable=True)
+        self.model.left_out_changed.connect(self._review_changed)
+        self.shown = ChangesFilter(self.model)
+        self.review = ReviewBar()
+        self.review.changed.connect(self._filter)
+        outer.addWidget(self.review)
         self.table = QTableView()
-        self.table.setModel(self.model)
+        self.table.setModel(self.shown)
+        self.table.setSortingEnabled(True)
+        self.table.setTabKeyNavigation(False)  # Tab leaves the table; the arrow keys move inside it
         self.table.setAccessibleName("Changes")
+        self.table.setToolTip("Untick a change to leave it out; click a column title to sort by it.")
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setAlternatingRowColors(True)
         self.table.setWordWrap(False)
-        self.table.setTextElideMode(Qt.TextElideMode.ElideMiddle)
+        self.table.setTextElideMode(Qt.TextElideMode.ElideLeft)  # the file name, at the end, stays
         self.table.setIconSize(QSize(self.thumbnails.size, self.thumbnails.size))
-        self.table.verticalHeader().setDefaultSectionSize(46)
+        self.table.verticalHeader().setDefaultSectionSize(_ROW_PICTURE)
         self.table.verticalHeader().setVisible(False)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Fixed)
@@ -96,6 +117,10 @@ class PreviewView(QWidget):
         self.effect.setVisible(False)
         outer.addWidget(self.effect)
         self.table.selectionModel().currentRowChanged.connect(lambda now, _old: self._show_effect(now.row()))
+        self.left_out_text = label("", "badgeRemote")
+        self.left_out_text.setVisible(False)
+        outer.addWidget(self.left_out_text)
+        self._relies: dict[int, set[int]] = {}
         self.allow_flagged = QCheckBox()
         self.allow_flagged.setObjectName("allowFlagged")
         self.allow_flagged.toggled.connect(self._flag_ticked)
@@ -135,7 +160,7 @@ class PreviewView(QWidget):
     def show_busy(self) -> None:
         self.busy.setVisible(True)
         for widget in (self.counts, self.attention, self.table, self.result_title, self.approve, self.effect,
-                       self.allow_flagged):
+                       self.allow_flagged, self.review, self.left_out_text):
             widget.setVisible(False)
         self._preview = None
         self.problem.clear()
@@ -168,7 +193,15 @@ class PreviewView(QWidget):
         self._preview = preview
         flagged = preview.flagged()
         rows = change_rows(preview.plan, flagged)
+        self.review.reset(rows)
+        self.shown.set_search("", "")
+        self.table.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
+        self.shown.sort(-1)  # the plan's own order until the person sorts
         self.model.set_rows(rows)
+        pictures = any(r.picture for r in rows)
+        self.table.verticalHeader().setDefaultSectionSize(_ROW_PICTURE if pictures else _ROW_TEXT)
+        self._relies = needs(preview.plan.actions)  # once per preview; each untick is checked against it
+        self.left_out_text.setVisible(False)
         # What the plan really does, counted from its actions; warned where it exceeds the request.
         found = effects(preview.plan, preview.request if preview.planner != "script" else "", preview.grants)
         self.counts.setText(found.text if rows else "Nothing would change.")
@@ -177,36 +210,65 @@ class PreviewView(QWidget):
         self.attention.setText(warn)
         self.attention.setVisible(bool(warn))
         self.table.setVisible(bool(rows))
+        self.review.setVisible(bool(rows))
         self.filler.setVisible(not rows)
         result = preview.outcome.result
         self._set_result(result, visible=result_shape(result) != "none" or not rows)
-        n = len(rows)
-        self.approve.setText(f"Apply {n:,} change{'s' if n != 1 else ''}" if n else "Finish")
-        self.approve.setToolTip("Carry out exactly the changes listed here (Ctrl+Enter)." if n else
-                                "Nothing to change: record this run in History.")
         self.approve.setVisible(True)
         self.allow_flagged.setChecked(False)
-        n_flagged = len(flagged)
-        self.allow_flagged.setText(f"Also allow the {n_flagged:,} change{'s' if n_flagged != 1 else ''} "
-                                   "marked ⚠: they could make a program run on this computer. Tick this only "
-                                   "if you expected them.")
-        self.allow_flagged.setVisible(bool(flagged))
-        self.approve.setEnabled(not flagged)
+        self._review_changed()
         first = next((i for i, r in enumerate(rows) if r.flagged), None)
         if first is None:
             first = next((i for i, r in enumerate(rows) if r.op == "write_text"), None)
         self.effect.setVisible(False)
         if first is not None:
-            self.table.selectRow(first)
-            self._show_effect(first)
+            self._show_effect(first)  # said below the table; the table itself opens at the top
+        self.table.scrollToTop()
         self.approve.setFocus()
+
+    def left_out(self) -> set[int]:
+        """The seqs of the changes the person unticked."""
+        return set(self.model.left_out)
+
+    def _review_changed(self) -> None:
+        """A tick box changed: the Apply button, the flagged checkbox and the core's verdict follow it."""
+        preview = self._preview
+        if preview is None:
+            return
+        left = self.model.left_out
+        total = len(self.model.rows)
+        n = total - len(left)
+        why = refusal(preview.plan.actions, left, self._relies)
+        flagged = {seq for seq in preview.flagged() if seq not in left}
+        if total == 0:
+            self.approve.setText("Finish")
+            self.approve.setToolTip("Nothing to change: record this run in History.")
+        else:
+            of = f" of {total:,}" if left else ""
+            self.approve.setText(f"Apply {n:,}{of} change{'s' if (total if left else n) != 1 else ''}")
+            self.approve.setToolTip("Carry out exactly the ticked changes listed here (Ctrl+Enter).")
+        if why:
+            self.left_out_text.setText(f"{why} Tick it again, or untick what needs it too.")
+        elif left and n == 0:
+            self.left_out_text.setText("Every change is unticked: tick the ones you want, or go Back.")
+        elif left:
+            self.left_out_text.setText(f"{len(left):,} change{'s' if len(left) != 1 else ''} left out: "
+                                       "they will not be made, and the run will not list them.")
+        self.left_out_text.setVisible(bool(left))
+        n_flagged = len(flagged)
+        self.allow_flagged.setText(f"Also allow the {n_flagged:,} change{'s' if n_flagged != 1 else ''} "
+                                   "marked ⚠: they could make a program run on this computer. Tick this only "
+                                   "if you expected them.")
+        self.allow_flagged.setVisible(bool(flagged))
+        blocked = bool(why) or (total > 0 and n == 0)
+        self.approve.setEnabled(not blocked and (not flagged or self.allow_flagged.isChecked()))
 
     def _show_effect(self, row: int) -> None:
         """Below the table: why the selected change is flagged, and the text it writes (or its diff)."""
         preview = self._preview
-        if preview is None or not 0 <= row < len(self.model.rows):
+        change = self.shown.row_at(row)
+        if preview is None or change is None:
             return
-        change = self.model.rows[row]
         action = next((a for a in preview.plan if a.seq == change.seq), None)
         lines = [f"⚠ {change.flagged}"] if change.flagged else []
         effect = preview.effect(action) if action is not None else None
@@ -215,15 +277,18 @@ class PreviewView(QWidget):
         self.effect.setPlainText("\n".join(lines))
         self.effect.setVisible(bool(lines))
 
-    def _flag_ticked(self, ticked: bool) -> None:
-        if self._preview is not None and self._preview.flagged():
-            self.approve.setEnabled(ticked)
+    def _flag_ticked(self, _ticked: bool) -> None:
+        self._review_changed()
+
+    def _filter(self, text: str, kind: str) -> None:
+        self.shown.set_search(text, kind)
+        self.table.scrollToTop()
 
     def _approve(self) -> None:
         preview = self._preview
-        if preview is not None and preview.flagged():
-            if not self.allow_flagged.isChecked():
-                return  # the button is disabled until then; a shortcut must not get round it
+        if preview is None or not self.approve.isEnabled():
+            return  # a shortcut must not get round a disabled button (flagged, or a needed change left out)
+        if {seq for seq in preview.flagged() if seq not in self.model.left_out}:
             preview.allow_flagged()  # the second checkbox is the explicit approval apply asks for
         self.approve_requested.emit()
 

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from capabilities.plan import size_text
 from desktop.display import safe_text
 from desktop.ui.widgets import label
 
@@ -52,11 +53,28 @@ def result_shape(value: Any) -> str:
     return "text"
 
 
-def _cell(value: Any) -> str:
+def _key(key: Any) -> str:
+    """A key as words: ``freed_bytes`` → ``Freed bytes``."""
+    text = safe_text(str(key)).replace("_", " ").strip()
+    return text[:1].upper() + text[1:]
+
+
+def _cell(value: Any, key: Any = "") -> str:
+    """A value as a person reads it: sizes in KB/MB, a short list joined by commas, no brackets."""
+    if isinstance(value, bool) or value is None:
+        return {True: "yes", False: "no", None: "—"}[value]
+    if isinstance(value, int) and str(key).lower().endswith(("bytes", "size")):
+        return size_text(value)
+    if isinstance(value, int):
+        return f"{value:,}"
     if isinstance(value, str):
         return safe_text(value)
     if isinstance(value, float):
         return f"{value:,.6g}"
+    if isinstance(value, list | tuple) and all(isinstance(v, str | int | float) for v in value):
+        return ", ".join(_cell(v) for v in value) if value else "none"
+    if isinstance(value, Mapping) and all(isinstance(v, str | int | float) for v in value.values()):
+        return ", ".join(f"{_key(k).lower()} {_cell(v, k)}" for k, v in value.items())
     return safe_text(json.dumps(value, ensure_ascii=False, default=str))
 
 
@@ -68,7 +86,7 @@ def result_widget(value: Any) -> QWidget:
         return label(_cell(value), "summary")
     if shape == "pairs" and _small_pairs(value):
         # a small summary like {"renamed": 6, "undated": 0} reads best as one line
-        parts = [f"{safe_text(str(k)).replace('_', ' ')}: {_cell(v)}" for k, v in value.items()]
+        parts = [f"{_key(k)}: {_cell(v, k)}" for k, v in value.items()]
         return label(" · ".join(parts), "summary")
     if shape == "list":
         widget = QListWidget()
@@ -79,15 +97,15 @@ def result_widget(value: Any) -> QWidget:
     rows: list[list[str]]
     if shape == "pairs":
         headers = ["", ""]
-        rows = [[safe_text(str(k)), _cell(v)] for k, v in list(value.items())[:MAX_ROWS]]
+        rows = [[_key(k), _cell(v, k)] for k, v in list(value.items())[:MAX_ROWS]]
     else:
         headers = []
         for item in value:
             for key in item:
                 if key not in headers:
                     headers.append(key)
-        rows = [[_cell(item.get(h, "")) for h in headers] for item in list(value)[:MAX_ROWS]]
-        headers = [safe_text(str(h)) for h in headers]
+        rows = [[_cell(item.get(h, ""), h) for h in headers] for item in list(value)[:MAX_ROWS]]
+        headers = [_key(h) for h in headers]
     table = QTableWidget(len(rows), len(headers))
     table.setObjectName("resultTable")
     table.setHorizontalHeaderLabels(headers)

@@ -20,7 +20,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLineEdit,
     QPushButton,
-    QScrollArea,
     QVBoxLayout,
     QWidget,
 )
@@ -28,14 +27,14 @@ from PySide6.QtWidgets import (
 from desktop import settings as settings_store
 from desktop.display import safe_text
 from desktop.ui.errors import ProblemBox, problem_from
-from desktop.ui.widgets import card, heading, label
+from desktop.ui.widgets import card, heading, label, scrolling
 from desktop.ui.worker import run_task
 
 __all__ = ["MODEL_CHOICES", "SettingsView", "masked"]
 
 MODEL_CHOICES = ["", "openai/gpt-4o-mini", "openai/gpt-4.1", "anthropic/claude-sonnet-4-20250514",
                  "gemini/gemini-2.0-flash", "ollama/llama3.1"]
-_NO_MODEL = "None: built-in recipes only (works offline)"
+_NO_MODEL = "No model: built-in recipes only (works offline)"
 
 
 def masked(key: str | None) -> str:
@@ -55,14 +54,10 @@ class SettingsView(QWidget):
         outer.setContentsMargins(0, 0, 0, 0)
         outer.addWidget(heading("Settings", "Which language model writes the steps, and the services Errand "
                                 "may use. Keys are kept in the system keyring, never in a file."))
-        scroll = QScrollArea()
-        scroll.setWidgetResizable(True)
-        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
         body = QWidget()
         column = QVBoxLayout(body)
         column.setContentsMargins(0, 0, 8, 0)
-        scroll.setWidget(body)
-        outer.addWidget(scroll, 1)
+        outer.addWidget(scrolling(body), 1)
 
         # ---- model ----
         self.model = QComboBox()
@@ -71,8 +66,10 @@ class SettingsView(QWidget):
         self.model.setItemText(0, "")
         self.model.lineEdit().setPlaceholderText(_NO_MODEL)
         self.model.setAccessibleName("Model")
+        self.model.lineEdit().setAccessibleName("Model")  # what a screen reader reads while typing in it
         self.api_base = QLineEdit(placeholderText="Only for a local or self-hosted server, e.g. "
                                                   "http://localhost:11434")
+        self.api_base.setAccessibleName("Server address")
         self.key = QLineEdit(placeholderText="Paste the API key here")
         self.key.setEchoMode(QLineEdit.EchoMode.Password)
         self.key.setAccessibleName("API key")

@@ -77,6 +77,7 @@ QListWidget#nav {{ background: transparent; border: none; outline: none; font-si
 QListWidget#nav::item {{ padding: 9px 12px; margin: 2px 8px; border-radius: 8px; }}
 QListWidget#nav::item:selected {{ background: {a.accent}; color: {a.accent_text}; }}
 QListWidget#nav::item:hover:!selected {{ background: palette(midlight); }}
+QListWidget#nav:focus {{ border: 2px solid {a.accent}; border-radius: 8px; }}
 QLabel#brand {{ font-size: 17pt; font-weight: 600; padding: 14px 18px 4px 18px; }}
 QLabel#brandTag {{ color: {a.muted}; padding: 0 18px 14px 18px; }}
 QLabel#title {{ font-size: 18pt; font-weight: 600; }}
@@ -125,6 +126,9 @@ QPushButton#chip:focus {{ border: 2px solid {a.accent}; }}
 QPushButton#linkButton {{ color: {a.accent}; border: none; padding: 2px 4px; text-align: left;
                          background: transparent; }}
 QPushButton#linkButton:hover {{ text-decoration: underline; }}
+QPushButton#linkButton:focus {{ border: 2px solid {a.accent}; border-radius: 4px; }}
+QAbstractItemView:focus, QPlainTextEdit:focus {{ border: 2px solid {a.accent}; }}
+QCheckBox:focus {{ border: 1px solid {a.accent}; border-radius: 4px; }}
 QToolButton#fold {{ border: none; color: {a.accent}; font-weight: 600; padding: 4px 0; }}
 QLabel#step {{ color: {a.muted}; padding: 4px 10px; border-radius: 12px; }}
 QLabel#step[current="true"] {{ color: {a.accent_text}; background: {a.accent}; font-weight: 600; }}

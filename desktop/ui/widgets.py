@@ -19,13 +19,14 @@ from PySide6.QtWidgets import (
     QLabel,
     QLayout,
     QLayoutItem,
+    QScrollArea,
     QSizePolicy,
     QVBoxLayout,
     QWidget,
     QWidgetItem,
 )
 
-__all__ = ["FlowLayout", "StepBar", "card", "heading", "label", "plain_tip"]
+__all__ = ["FlowLayout", "StepBar", "card", "heading", "label", "plain_tip", "scrolling"]
 
 
 def plain_tip(text: str) -> str:
@@ -152,3 +153,17 @@ class StepBar(QWidget):
             step.setProperty("done", i < index)
             step.style().unpolish(step)
             step.style().polish(step)
+
+
+def scrolling(page: QWidget) -> QScrollArea:
+    """``page`` in a frameless scroll area: below its natural height it scrolls instead of squeezing.
+
+    The area itself takes no Tab stop; Tab goes to the page's controls and scrolls to each.
+    """
+    area = QScrollArea()
+    area.setWidgetResizable(True)
+    area.setFrameShape(QScrollArea.Shape.NoFrame)
+    area.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+    area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+    area.setWidget(page)
+    return area

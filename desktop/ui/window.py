@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QByteArray, QEvent, QSettings, QSize, Qt
-from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
+from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence, QShowEvent
 from PySide6.QtWidgets import (
     QFileDialog,
     QHBoxLayout,
@@ -95,6 +95,7 @@ class MainWindow(QMainWindow):
         self.automations.changed.connect(self.background.reload)
         self.tray: Tray | None = None
         self._quitting = False
+        self._shown_once = False
         if tray_available():
             self.tray = Tray(self)
             self.tray.open_requested.connect(self.bring_to_front)
@@ -149,9 +150,15 @@ class MainWindow(QMainWindow):
     # ---- navigation ----------------------------------------------------------------------
 
     def _escape(self) -> None:
-        """Esc: stop waiting for a plan, or cancel a preview or a run (between two changes)."""
-        self.flow.stop_planning()
-        self.flow.cancel()
+        """Esc: stop a plan, a preview or a run under way (between two changes), or go back a step."""
+        if self.flow.busy or self.pages.currentWidget() is self.flow:
+            self.flow.escape()
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if not self._shown_once:  # typing at once writes the chore (the sidebar would jump to a page)
+            self._shown_once = True
+            self.flow.ask.request.setFocus(Qt.FocusReason.OtherFocusReason)
 
     def show_page(self, index: int) -> None:
         self.nav.setCurrentRow(index)
