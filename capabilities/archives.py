@@ -21,23 +21,23 @@ from __future__ import annotations
 import stat
 import time
 import zipfile
+import zlib
 from collections.abc import Mapping, Sequence
 from typing import Any, BinaryIO, ClassVar
 
 from capabilities.base import Capability, Grant, RunContext, read, write
-from capabilities.errors import CallError, SourceChanged
+from capabilities.errors import CallError, ErrandError, SourceChanged
 from capabilities.folder_based import FOLDERS, FolderBased
 from capabilities.names import check_new_name
 from capabilities.outcomes import check_sources, create_outcome, probe_made, remove_made_file
 from capabilities.overlay import fingerprint_of
 from capabilities.plan import Action
+from capabilities.zipshape import MAX_RATIO, RATIO_FLOOR, check_directory, check_layout
 
 __all__ = ["Archives"]
 
 MAX_MEMBERS = 10_000
 MAX_TOTAL = 4 * 1024**3  # what one extraction may write, all members together
-MAX_RATIO = 200  # deflate reaches ~1000× only on data made to do so (zeros, bombs)
-RATIO_FLOOR = 1024 * 1024  # small members may compress as well as they like
 MAX_CREATE = 2 * 1024**3  # the files one new zip may hold
 
 
@@ -157,10 +157,17 @@ class Archives(FolderBased):
             if (info.CRC, info.file_size) != (d["crc"], d["size"]):
                 raise SourceChanged(f"{action.summary}: that member changed since the preview.",
                                     "Preview the chore again.")
-            with archive.open(info) as member:  # stops at file_size; a wrong CRC raises at the end
-                return create_outcome(self.folders, self._target(d["dst"]),
-                                      lambda out: _pump(member, out, d["size"]), d, self.context.holding,
-                                      "remove the extracted file", d.get("mtime_ns"))
+            try:
+                with archive.open(info) as member:  # stops at file_size; a wrong CRC raises at the end
+                    return create_outcome(self.folders, self._target(d["dst"]),
+                                          lambda out: _pump(member, out, d["size"]), d, self.context.holding,
+                                          "remove the extracted file", d.get("mtime_ns"))
+            except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError) as exc:
+                # Its bytes are not what its table of contents says (a wrong CRC, a broken stream):
+                # nothing of it is kept, and the rest of the extraction stops here.
+                raise ErrandError(f"{action.summary}: the archive's data for {d['member']!r} is damaged "
+                                  f"({_plain(exc)}); nothing of it was written.",
+                                  "The archive may be damaged or made to mislead; do not trust it.") from None
 
     def undo_extract(self, action: Action, outcome: Mapping[str, Any]) -> None:
         remove_made_file(self.folders, self._target(action.detail["dst"]), outcome, self.context.holding,
@@ -217,7 +224,11 @@ class Archives(FolderBased):
 
 def _open_zip(raw: BinaryIO, shown: str) -> zipfile.ZipFile:
     try:
+        check_directory(raw, shown)  # before zipfile builds an object for every entry
         return zipfile.ZipFile(raw)
+    except CallError:
+        raw.close()
+        raise
     except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError) as exc:
         raw.close()
         raise CallError(f"{shown!r} is not a zip archive Errand can read ({exc}).",
@@ -236,7 +247,8 @@ def _members(archive: zipfile.ZipFile, shown: str) -> list[zipfile.ZipInfo]:
 def _checked_members(archive: zipfile.ZipFile, shown: str) -> list[tuple[zipfile.ZipInfo, tuple[str, ...]]]:
     """Every member with its path inside the new folder, or the first reason not to extract at all."""
     checked, seen, total = [], set(), 0
-    for info in _members(archive, shown):
+    members = _members(archive, shown)
+    for info in members:
         inner = _inner_path(info.filename, shown)
         kind = stat.S_IFMT(info.external_attr >> 16)
         if kind not in (0, stat.S_IFREG, stat.S_IFDIR):
@@ -259,7 +271,37 @@ def _checked_members(archive: zipfile.ZipFile, shown: str) -> list[tuple[zipfile
     if total > MAX_TOTAL:
         raise CallError(f"{shown!r} would expand to {_size(total)}, more than Errand extracts at once "
                         f"({_size(MAX_TOTAL)}).", "Extract it with the system's own archive tool.")
+    check_layout(members, _archive_size(archive), shown)
+    _check_headers(archive, members, shown)
     return checked
+
+
+def _archive_size(archive: zipfile.ZipFile) -> int:
+    fp = archive.fp
+    if fp is None:
+        return 0
+    fp.seek(0, 2)  # zipfile seeks before every read of its own, so moving the offset here is harmless
+    return fp.tell()
+
+
+def _check_headers(archive: zipfile.ZipFile, members: list[zipfile.ZipInfo], shown: str) -> None:
+    """Each member's own (local) header agrees with the table of contents, and its compression is
+    one Errand can undo: found now, in the preview, not half-way through applying."""
+    for info in members:
+        if info.is_dir():
+            continue
+        try:
+            with archive.open(info):
+                pass  # opening reads and compares the local header; no data is decompressed
+        except (zipfile.BadZipFile, NotImplementedError, OSError, EOFError, ValueError) as exc:
+            raise CallError(f"{shown!r} is damaged or made to mislead: {info.filename!r} cannot be read "
+                            f"as its table of contents describes it ({_plain(exc)}).",
+                            "Do not extract it; if you trust it, use the system's own archive tool.") from None
+
+
+def _plain(exc: BaseException) -> str:
+    """An exception's words without the names and bytes it quotes from the archive."""
+    return type(exc).__name__
 
 
 def _inner_path(name: str, shown: str) -> tuple[str, ...]:
