@@ -296,7 +296,8 @@ def _check_headers(archive: zipfile.ZipFile, members: list[zipfile.ZipInfo], sho
         except (zipfile.BadZipFile, NotImplementedError, OSError, EOFError, ValueError) as exc:
             raise CallError(f"{shown!r} is damaged or made to mislead: {info.filename!r} cannot be read "
                             f"as its table of contents describes it ({_plain(exc)}).",
-                            "Do not extract it; if you trust it, use the system's own archive tool.") from None
+                            "Do not extract it; if you trust it, use the system's own archive tool."
+                            ) from None
 
 
 def _plain(exc: BaseException) -> str:

@@ -16,6 +16,7 @@ believes every entry's sizes and offsets; these checks close the gaps that leave
 
 from __future__ import annotations
 
+import itertools
 import zipfile
 from collections.abc import Sequence
 from typing import BinaryIO
@@ -55,7 +56,7 @@ def check_directory(raw: BinaryIO, shown: str) -> None:
 def check_layout(members: Sequence[zipfile.ZipInfo], archive_size: int, shown: str) -> None:
     """Refuse overlapping members, and an archive that expands more than ``MAX_RATIO`` times its size."""
     files = sorted((m for m in members if not m.is_dir()), key=lambda m: m.header_offset)
-    for first, second in zip(files, files[1:], strict=False):
+    for first, second in itertools.pairwise(files):
         # A lower bound of where the first member's stored bytes end: its header, name and data.
         end = first.header_offset + LOCAL_HEADER + len(_stored_name(first)) + first.compress_size
         if end > second.header_offset:

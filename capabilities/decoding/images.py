@@ -177,7 +177,8 @@ def _placeless(picture: bytes) -> bytes:
     try:
         facts = read_info(io.BytesIO(picture), "")
     except ErrandError as exc:
-        raise Refused("damaged", f"the copy without location would not be a picture ({exc.message})") from None
+        raise Refused("damaged", f"the copy without location would not be a picture ({exc.message})"
+                      ) from None
     if facts.get("gps") is not None:
         raise Refused("damaged", "the location is recorded in a way Errand cannot remove")
     return picture
