@@ -82,8 +82,11 @@ class Member:
 def raw_zip(members: list[Member], *, prefix: bytes = b"") -> bytes:
     """A zip of deflated ``members`` after ``prefix``, with a directory that says what they declare."""
     body, directory = bytearray(prefix), bytearray()
+    packs: dict[bytes, bytes] = {}  # each distinct content deflated once
     for m in members:
-        packed = deflated(m.data)
+        packed = packs.get(m.data)
+        if packed is None:
+            packed = packs[m.data] = deflated(m.data)
         crc = zlib.crc32(m.data) if m.crc is None else m.crc
         size = len(m.data) if m.size is None else m.size
         offset = len(body) if m.offset is None else m.offset
