@@ -10,10 +10,24 @@ total size over ``MAX_TOTAL``, or a member that expands more than ``MAX_RATIO`` 
 these refuses the whole extraction with the reason, and nothing is planned. The preview then
 shows every folder and file the extraction will create.
 
-Only the zip's central directory is read during the preview; members are decompressed at apply,
-each at most to the size the preview showed and checked against its CRC, so an archive swapped
-or rewritten after the preview is refused (``SourceChanged``), never half-trusted. Undo moves
-every created file to the holding area and removes the folders if they are empty again.
+Only the zip's central directory and each member's local header are read during the preview
+(``zipshape`` first checks the directory's size, members that overlap and the archive's whole
+ratio, before ``zipfile`` believes any of it); members are decompressed at apply, each at most to
+the size the preview showed and checked against its CRC, so an archive swapped or rewritten after
+the preview is refused (``SourceChanged``), never half-trusted, and a member whose data is not
+what its header says stops the apply with nothing of it written. Undo moves every created file to
+the holding area and removes the folders if they are empty again.
+
+Why zips are read here and not in the decoder worker (``capabilities.decoding``): extraction
+writes files of up to ``MAX_TOTAL`` together, and the worker can neither write files (its
+``RLIMIT_FSIZE`` is 0) nor send back more than 256 MB an answer, so apply would still
+have to decompress in Errand's process; a worker-side preview alone would leave the same parser
+on the host. What the host-side reading risks, and what bounds it: ``zipfile`` is pure Python
+(a bug there is an exception, caught, not memory corruption); its memory is bounded by
+``zipshape.MAX_DIRECTORY`` and ``MAX_MEMBERS`` before it builds anything; its CPU by the same and
+by each member's declared size; only stored and deflated members are unpacked (``_UNPACKED``), so
+the C code a hostile stream reaches is zlib's inflate alone — bzip2 and LZMA members are refused.
+What remains is a memory-safety bug in zlib itself, reached from Errand's process.
 """
 
 from __future__ import annotations
@@ -39,6 +53,7 @@ __all__ = ["Archives"]
 MAX_MEMBERS = 10_000
 MAX_TOTAL = 4 * 1024**3  # what one extraction may write, all members together
 MAX_CREATE = 2 * 1024**3  # the files one new zip may hold
+_UNPACKED = (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED)  # what every zip tool writes; bzip2/LZMA are refused
 
 
 class Archives(FolderBased):
@@ -154,7 +169,7 @@ class Archives(FolderBased):
             except KeyError:
                 raise SourceChanged(f"{action.summary}: the archive no longer holds {d['member']!r}.",
                                     "Preview the chore again.") from None
-            if (info.CRC, info.file_size) != (d["crc"], d["size"]):
+            if (info.CRC, info.file_size) != (d["crc"], d["size"]) or info.compress_type not in _UNPACKED:
                 raise SourceChanged(f"{action.summary}: that member changed since the preview.",
                                     "Preview the chore again.")
             try:
@@ -290,6 +305,10 @@ def _check_headers(archive: zipfile.ZipFile, members: list[zipfile.ZipInfo], sho
     for info in members:
         if info.is_dir():
             continue
+        if info.compress_type not in _UNPACKED:
+            raise CallError(f"{shown!r} packs {info.filename!r} with a compression Errand does not unpack "
+                            f"(method {info.compress_type}).",
+                            "Extract it with the system's own archive tool.")
         try:
             with archive.open(info):
                 pass  # opening reads and compares the local header; no data is decompressed

@@ -77,6 +77,7 @@ class Member:
     crc: int | None = None  # declared CRC (default: the data's)
     offset: int | None = None  # where the directory says the local header is (default: where it is)
     stored: bool = True  # False: only a directory entry, pointing at ``offset``
+    method: int = 8  # the compression both headers declare (the data is deflated whatever it says)
 
 
 def raw_zip(members: list[Member], *, prefix: bytes = b"") -> bytes:
@@ -92,10 +93,10 @@ def raw_zip(members: list[Member], *, prefix: bytes = b"") -> bytes:
         offset = len(body) if m.offset is None else m.offset
         local = m.name if m.local_name is None else m.local_name
         if m.stored:
-            body += struct.pack("<IHHHHHIIIHH", 0x04034B50, 20, 0, 8, 0, 0x21, crc, len(packed), size,
+            body += struct.pack("<IHHHHHIIIHH", 0x04034B50, 20, 0, m.method, 0, 0x21, crc, len(packed), size,
                                 len(local), 0) + local + packed
-        directory += struct.pack("<IHHHHHHIIIHHHHHII", 0x02014B50, 20, 20, 0, 8, 0, 0x21, crc, len(packed),
-                                 size, len(m.name), 0, 0, 0, 0, 0, offset) + m.name
+        directory += struct.pack("<IHHHHHHIIIHHHHHII", 0x02014B50, 20, 20, 0, m.method, 0, 0x21, crc,
+                                 len(packed), size, len(m.name), 0, 0, 0, 0, 0, offset) + m.name
     count = min(len(members), 0xFFFF)
     end = struct.pack("<IHHHHIIH", 0x06054B50, 0, 0, count, count, len(directory), len(body), 0)
     return bytes(body + directory + end)

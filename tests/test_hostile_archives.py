@@ -71,6 +71,13 @@ def test_a_local_name_that_differs_from_the_directory_is_refused_in_the_preview(
     _refused(tmp_path, raw_zip([Member(b"notes.txt", b"hi", local_name=b"../../.bashrc")]), "made to mislead")
 
 
+@pytest.mark.parametrize("method", [12, 14, 9], ids=["bzip2", "lzma", "deflate64"])
+def test_only_stored_and_deflated_members_are_unpacked(tmp_path: Path, method: int) -> None:
+    """Fewer decompressors reachable from Errand's own process: zlib's inflate is the only one."""
+    packed = raw_zip([Member(b"a.txt", b"x" * 100, method=method)])
+    _refused(tmp_path, packed, "compression Errand does not unpack")
+
+
 def test_thousands_of_entries_are_listed_and_a_zip_after_other_bytes_is_read(tmp_path: Path) -> None:
     members = [Member(b"photos/%04d.txt" % n, b"%d\n" % n) for n in range(5000)]
     _folder, run = _downloads(tmp_path, raw_zip(members, prefix=b"%PDF-1.4\n% also a zip\n"))
