@@ -13,7 +13,7 @@ from PIL import Image
 
 from capabilities.apply import apply_plan
 from capabilities.base import RunContext
-from capabilities.decoding import DecodeError, decode
+from capabilities.decoding import MAX_INPUT, DecodeError, decode
 from capabilities.errors import ErrandError
 from capabilities.journal import Journal
 from capabilities.registry import instantiate
@@ -115,3 +115,23 @@ def test_a_png_with_an_enormous_text_chunk_is_refused_cleanly(tmp_path: Path, te
     with pytest.raises(ErrandError, match="damaged or incomplete"):
         run("photos.strip_location", "Photos/big.png")
     assert list(run.context.plan) == [] and (folder / "big.png").read_bytes() == original
+
+
+def test_a_contact_sheet_of_more_bytes_than_one_request_carries_is_refused_in_the_preview(
+    tmp_path: Path,
+) -> None:
+    """Apply reads every picture into Errand's memory and sends them in one request: the preview
+    refuses what would not fit, instead of apply failing with a frame error."""
+    folder, run = _photos(tmp_path, {f"big{n}.jpg": jpeg_with_place() for n in range(3)})
+    for n in range(3):
+        with (folder / f"big{n}.jpg").open("r+b") as grown:
+            grown.truncate(90 << 20)  # a real JPEG header, then a sparse tail: 90 MB on no disk
+    with pytest.raises(ErrandError, match="more than one sheet is made from"):
+        run("photos.contact_sheet", [f"Photos/big{n}.jpg" for n in range(3)], "Photos/sheet.jpg")
+    assert list(run.context.plan) == []
+
+
+def test_a_request_larger_than_the_worker_takes_is_a_clean_error() -> None:
+    with pytest.raises(DecodeError) as refused:
+        decode("document.merge_pdfs", bytes(MAX_INPUT + 1), {"sizes": [MAX_INPUT + 1]}, name="all.pdf")
+    assert refused.value.kind == "too_large" and "too much to read safely" in refused.value.message
