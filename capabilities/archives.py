@@ -44,7 +44,7 @@ from capabilities.errors import CallError, ErrandError, SourceChanged
 from capabilities.folder_based import FOLDERS, FolderBased
 from capabilities.names import check_new_name
 from capabilities.outcomes import check_sources, create_outcome, probe_made, remove_made_file
-from capabilities.overlay import fingerprint_of
+from capabilities.overlay import fingerprint_of, fold
 from capabilities.plan import Action
 from capabilities.zipshape import MAX_RATIO, RATIO_FLOOR, check_directory, check_layout
 
@@ -261,7 +261,7 @@ def _members(archive: zipfile.ZipFile, shown: str) -> list[zipfile.ZipInfo]:
 
 def _checked_members(archive: zipfile.ZipFile, shown: str) -> list[tuple[zipfile.ZipInfo, tuple[str, ...]]]:
     """Every member with its path inside the new folder, or the first reason not to extract at all."""
-    checked, seen, total = [], set(), 0
+    checked, total = [], 0
     members = _members(archive, shown)
     for info in members:
         inner = _inner_path(info.filename, shown)
@@ -277,18 +277,32 @@ def _checked_members(archive: zipfile.ZipFile, shown: str) -> list[tuple[zipfile
         if info.file_size > RATIO_FLOOR and info.file_size > MAX_RATIO * max(info.compress_size, 1):
             raise CallError(f"{shown!r} looks like a zip bomb: {info.filename!r} would grow from "
                             f"{_size(info.compress_size)} to {_size(info.file_size)}.", "Do not extract it.")
-        key = tuple(p.casefold() for p in inner)
-        if key in seen and not info.is_dir():
-            raise CallError(f"{shown!r} holds {info.filename!r} twice (or in two cases).",
-                            "Extract it with the system's own archive tool.")
-        seen.add(key)
         checked.append((info, inner))
     if total > MAX_TOTAL:
         raise CallError(f"{shown!r} would expand to {_size(total)}, more than Errand extracts at once "
                         f"({_size(MAX_TOTAL)}).", "Extract it with the system's own archive tool.")
+    _check_tree(checked, shown)
     check_layout(members, _archive_size(archive), shown)
     _check_headers(archive, members, shown)
     return checked
+
+
+def _check_tree(checked: list[tuple[zipfile.ZipInfo, tuple[str, ...]]], shown: str) -> None:
+    """No path twice, none both a file and a folder, none in two spellings a disk may confuse
+    (case, accents): found before anything is planned, so a refused extraction plans nothing."""
+    spelled: dict[tuple[str, ...], tuple[str, ...]] = {}  # folded path → as the archive writes it
+    files: set[tuple[str, ...]] = set()
+    folders: set[tuple[str, ...]] = set()
+    for info, inner in checked:
+        for depth in range(1, len(inner) + 1):
+            path = inner[:depth]
+            key = tuple(fold(part) for part in path)
+            is_file = depth == len(inner) and not info.is_dir()
+            if spelled.setdefault(key, path) != path or key in files or (is_file and key in folders):
+                raise CallError(f"{shown!r} holds {'/'.join(path)!r} twice, as a file and a folder, or in "
+                                "two spellings some systems cannot keep apart.",
+                                "Extract it with the system's own archive tool.")
+            (files if is_file else folders).add(key)
 
 
 def _archive_size(archive: zipfile.ZipFile) -> int:

@@ -92,10 +92,11 @@ def raw_zip(members: list[Member], *, prefix: bytes = b"") -> bytes:
         size = len(m.data) if m.size is None else m.size
         offset = len(body) if m.offset is None else m.offset
         local = m.name if m.local_name is None else m.local_name
+        flags = 0 if m.name.isascii() else 0x800  # names beyond ASCII are UTF-8, and flagged so
         if m.stored:
-            body += struct.pack("<IHHHHHIIIHH", 0x04034B50, 20, 0, m.method, 0, 0x21, crc, len(packed), size,
-                                len(local), 0) + local + packed
-        directory += struct.pack("<IHHHHHHIIIHHHHHII", 0x02014B50, 20, 20, 0, m.method, 0, 0x21, crc,
+            body += struct.pack("<IHHHHHIIIHH", 0x04034B50, 20, flags, m.method, 0, 0x21, crc, len(packed),
+                                size, len(local), 0) + local + packed
+        directory += struct.pack("<IHHHHHHIIIHHHHHII", 0x02014B50, 20, 20, flags, m.method, 0, 0x21, crc,
                                  len(packed), size, len(m.name), 0, 0, 0, 0, 0, offset) + m.name
     count = min(len(members), 0xFFFF)
     end = struct.pack("<IHHHHIIH", 0x06054B50, 0, 0, count, count, len(directory), len(body), 0)

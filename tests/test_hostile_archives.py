@@ -102,3 +102,19 @@ def test_a_member_whose_data_lies_stops_at_apply_and_writes_nothing_of_it(
     assert "is damaged" in report.error.message and "nothing of it was written" in report.error.message
     assert not (folder / "out" / "b.txt").exists()
     assert (folder / "out" / "a.txt").read_bytes() == b"first\n"  # what came before is journaled, undoable
+
+
+@pytest.mark.parametrize("names", [
+    [b"a/b", b"a"],  # a folder, then a file of the same name
+    [b"a", b"a/b"],  # a file, then used as a folder
+    [b"a", b"a/"],
+    [b"Photos/x.jpg", b"photos/y.jpg"],  # one folder in two cases
+    ["caf\u00e9/x".encode(), "cafe\u0301/y".encode()],  # one folder in two Unicode forms
+], ids=["folder-then-file", "file-then-folder", "file-and-folder-entry", "case", "accents"])
+def test_clashing_paths_refuse_the_whole_extraction_before_anything_is_planned(
+    tmp_path: Path, names: list[bytes]
+) -> None:
+    """A refusal half-way through planning left the first members planned: a script that caught the
+    error would have had part of the archive approved."""
+    members = [Member(name, b"" if name.endswith(b"/") else b"data\n") for name in names]
+    _refused(tmp_path, raw_zip(members), "twice, as a file and a folder, or in two spellings")
