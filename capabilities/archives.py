@@ -98,6 +98,8 @@ class Archives(FolderBased):
         if self.view.exists(self._parts(folder, write=True)):
             raise CallError(f"{folder!r} already exists; extract makes a new folder.",
                             "Choose a folder name that is not taken, e.g. the archive's name.")
+        for _info, inner in members:  # every target path passes the write checks before any is planned
+            self._parts(f"{folder}/{'/'.join(inner)}", write=True)
         self._files().mkdir(folder)
         made = []
         for info, inner in members:

@@ -118,3 +118,8 @@ def test_clashing_paths_refuse_the_whole_extraction_before_anything_is_planned(
     error would have had part of the archive approved."""
     members = [Member(name, b"" if name.endswith(b"/") else b"data\n") for name in names]
     _refused(tmp_path, raw_zip(members), "twice, as a file and a folder, or in two spellings")
+
+
+def test_a_path_too_deep_to_make_refuses_the_whole_extraction(tmp_path: Path) -> None:
+    deep = b"/".join([b"d"] * 400) + b"/f.txt"
+    _refused(tmp_path, raw_zip([Member(b"first.txt", b"1"), Member(deep, b"2")]), "folders deep")
