@@ -10,10 +10,24 @@ total size over ``MAX_TOTAL``, or a member that expands more than ``MAX_RATIO`` 
 these refuses the whole extraction with the reason, and nothing is planned. The preview then
 shows every folder and file the extraction will create.
 
-Only the zip's central directory is read during the preview; members are decompressed at apply,
-each at most to the size the preview showed and checked against its CRC, so an archive swapped
-or rewritten after the preview is refused (``SourceChanged``), never half-trusted. Undo moves
-every created file to the holding area and removes the folders if they are empty again.
+Only the zip's central directory and each member's local header are read during the preview
+(``zipshape`` first checks the directory's size, members that overlap and the archive's whole
+ratio, before ``zipfile`` believes any of it); members are decompressed at apply, each at most to
+the size the preview showed and checked against its CRC, so an archive swapped or rewritten after
+the preview is refused (``SourceChanged``), never half-trusted, and a member whose data is not
+what its header says stops the apply with nothing of it written. Undo moves every created file to
+the holding area and removes the folders if they are empty again.
+
+Why zips are read here and not in the decoder worker (``capabilities.decoding``): extraction
+writes files of up to ``MAX_TOTAL`` together, and the worker can neither write files (its
+``RLIMIT_FSIZE`` is 0) nor send back more than 256 MB an answer, so apply would still
+have to decompress in Errand's process; a worker-side preview alone would leave the same parser
+on the host. What the host-side reading risks, and what bounds it: ``zipfile`` is pure Python
+(a bug there is an exception, caught, not memory corruption); its memory is bounded by
+``zipshape.MAX_DIRECTORY`` and ``MAX_MEMBERS`` before it builds anything; its CPU by the same and
+by each member's declared size; only stored and deflated members are unpacked (``_UNPACKED``), so
+the C code a hostile stream reaches is zlib's inflate alone — bzip2 and LZMA members are refused.
+What remains is a memory-safety bug in zlib itself, reached from Errand's process.
 """
 
 from __future__ import annotations
@@ -21,24 +35,25 @@ from __future__ import annotations
 import stat
 import time
 import zipfile
+import zlib
 from collections.abc import Mapping, Sequence
 from typing import Any, BinaryIO, ClassVar
 
 from capabilities.base import Capability, Grant, RunContext, read, write
-from capabilities.errors import CallError, SourceChanged
+from capabilities.errors import CallError, ErrandError, SourceChanged
 from capabilities.folder_based import FOLDERS, FolderBased
 from capabilities.names import check_new_name
 from capabilities.outcomes import check_sources, create_outcome, probe_made, remove_made_file
-from capabilities.overlay import fingerprint_of
+from capabilities.overlay import fingerprint_of, fold
 from capabilities.plan import Action
+from capabilities.zipshape import MAX_RATIO, RATIO_FLOOR, check_directory, check_layout
 
 __all__ = ["Archives"]
 
 MAX_MEMBERS = 10_000
 MAX_TOTAL = 4 * 1024**3  # what one extraction may write, all members together
-MAX_RATIO = 200  # deflate reaches ~1000× only on data made to do so (zeros, bombs)
-RATIO_FLOOR = 1024 * 1024  # small members may compress as well as they like
 MAX_CREATE = 2 * 1024**3  # the files one new zip may hold
+_UNPACKED = (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED)  # what every zip tool writes; bzip2/LZMA are refused
 
 
 class Archives(FolderBased):
@@ -83,6 +98,8 @@ class Archives(FolderBased):
         if self.view.exists(self._parts(folder, write=True)):
             raise CallError(f"{folder!r} already exists; extract makes a new folder.",
                             "Choose a folder name that is not taken, e.g. the archive's name.")
+        for _info, inner in members:  # every target path passes the write checks before any is planned
+            self._parts(f"{folder}/{'/'.join(inner)}", write=True)
         self._files().mkdir(folder)
         made = []
         for info, inner in members:
@@ -154,13 +171,20 @@ class Archives(FolderBased):
             except KeyError:
                 raise SourceChanged(f"{action.summary}: the archive no longer holds {d['member']!r}.",
                                     "Preview the chore again.") from None
-            if (info.CRC, info.file_size) != (d["crc"], d["size"]):
+            if (info.CRC, info.file_size) != (d["crc"], d["size"]) or info.compress_type not in _UNPACKED:
                 raise SourceChanged(f"{action.summary}: that member changed since the preview.",
                                     "Preview the chore again.")
-            with archive.open(info) as member:  # stops at file_size; a wrong CRC raises at the end
-                return create_outcome(self.folders, self._target(d["dst"]),
-                                      lambda out: _pump(member, out, d["size"]), d, self.context.holding,
-                                      "remove the extracted file", d.get("mtime_ns"))
+            try:
+                with archive.open(info) as member:  # stops at file_size; a wrong CRC raises at the end
+                    return create_outcome(self.folders, self._target(d["dst"]),
+                                          lambda out: _pump(member, out, d["size"]), d, self.context.holding,
+                                          "remove the extracted file", d.get("mtime_ns"))
+            except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError) as exc:
+                # Its bytes are not what its table of contents says (a wrong CRC, a broken stream):
+                # nothing of it is kept, and the rest of the extraction stops here.
+                raise ErrandError(f"{action.summary}: the archive's data for {d['member']!r} is damaged "
+                                  f"({_plain(exc)}); nothing of it was written.",
+                                  "The archive may be damaged or made to mislead; do not trust it.") from None
 
     def undo_extract(self, action: Action, outcome: Mapping[str, Any]) -> None:
         remove_made_file(self.folders, self._target(action.detail["dst"]), outcome, self.context.holding,
@@ -217,7 +241,11 @@ class Archives(FolderBased):
 
 def _open_zip(raw: BinaryIO, shown: str) -> zipfile.ZipFile:
     try:
+        check_directory(raw, shown)  # before zipfile builds an object for every entry
         return zipfile.ZipFile(raw)
+    except CallError:
+        raw.close()
+        raise
     except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError) as exc:
         raw.close()
         raise CallError(f"{shown!r} is not a zip archive Errand can read ({exc}).",
@@ -235,8 +263,9 @@ def _members(archive: zipfile.ZipFile, shown: str) -> list[zipfile.ZipInfo]:
 
 def _checked_members(archive: zipfile.ZipFile, shown: str) -> list[tuple[zipfile.ZipInfo, tuple[str, ...]]]:
     """Every member with its path inside the new folder, or the first reason not to extract at all."""
-    checked, seen, total = [], set(), 0
-    for info in _members(archive, shown):
+    checked, total = [], 0
+    members = _members(archive, shown)
+    for info in members:
         inner = _inner_path(info.filename, shown)
         kind = stat.S_IFMT(info.external_attr >> 16)
         if kind not in (0, stat.S_IFREG, stat.S_IFDIR):
@@ -250,16 +279,65 @@ def _checked_members(archive: zipfile.ZipFile, shown: str) -> list[tuple[zipfile
         if info.file_size > RATIO_FLOOR and info.file_size > MAX_RATIO * max(info.compress_size, 1):
             raise CallError(f"{shown!r} looks like a zip bomb: {info.filename!r} would grow from "
                             f"{_size(info.compress_size)} to {_size(info.file_size)}.", "Do not extract it.")
-        key = tuple(p.casefold() for p in inner)
-        if key in seen and not info.is_dir():
-            raise CallError(f"{shown!r} holds {info.filename!r} twice (or in two cases).",
-                            "Extract it with the system's own archive tool.")
-        seen.add(key)
         checked.append((info, inner))
     if total > MAX_TOTAL:
         raise CallError(f"{shown!r} would expand to {_size(total)}, more than Errand extracts at once "
                         f"({_size(MAX_TOTAL)}).", "Extract it with the system's own archive tool.")
+    _check_tree(checked, shown)
+    check_layout(members, _archive_size(archive), shown)
+    _check_headers(archive, members, shown)
     return checked
+
+
+def _check_tree(checked: list[tuple[zipfile.ZipInfo, tuple[str, ...]]], shown: str) -> None:
+    """No path twice, none both a file and a folder, none in two spellings a disk may confuse
+    (case, accents): found before anything is planned, so a refused extraction plans nothing."""
+    spelled: dict[tuple[str, ...], tuple[str, ...]] = {}  # folded path → as the archive writes it
+    files: set[tuple[str, ...]] = set()
+    folders: set[tuple[str, ...]] = set()
+    for info, inner in checked:
+        for depth in range(1, len(inner) + 1):
+            path = inner[:depth]
+            key = tuple(fold(part) for part in path)
+            is_file = depth == len(inner) and not info.is_dir()
+            if spelled.setdefault(key, path) != path or key in files or (is_file and key in folders):
+                raise CallError(f"{shown!r} holds {'/'.join(path)!r} twice, as a file and a folder, or in "
+                                "two spellings some systems cannot keep apart.",
+                                "Extract it with the system's own archive tool.")
+            (files if is_file else folders).add(key)
+
+
+def _archive_size(archive: zipfile.ZipFile) -> int:
+    fp = archive.fp
+    if fp is None:
+        return 0
+    fp.seek(0, 2)  # zipfile seeks before every read of its own, so moving the offset here is harmless
+    return fp.tell()
+
+
+def _check_headers(archive: zipfile.ZipFile, members: list[zipfile.ZipInfo], shown: str) -> None:
+    """Each member's own (local) header agrees with the table of contents, and its compression is
+    one Errand can undo: found now, in the preview, not half-way through applying."""
+    for info in members:
+        if info.is_dir():
+            continue
+        if info.compress_type not in _UNPACKED:
+            raise CallError(f"{shown!r} packs {info.filename!r} with a compression Errand does not unpack "
+                            f"(method {info.compress_type}).",
+                            "Extract it with the system's own archive tool.")
+        try:
+            with archive.open(info):
+                pass  # opening reads and compares the local header; no data is decompressed
+        except (zipfile.BadZipFile, NotImplementedError, OSError, EOFError, ValueError) as exc:
+            raise CallError(f"{shown!r} is damaged or made to mislead: {info.filename!r} cannot be read "
+                            f"as its table of contents describes it ({_plain(exc)}).",
+                            "Do not extract it; if you trust it, use the system's own archive tool."
+                            ) from None
+
+
+def _plain(exc: BaseException) -> str:
+    """An exception's words without the names and bytes it quotes from the archive."""
+    return type(exc).__name__
 
 
 def _inner_path(name: str, shown: str) -> tuple[str, ...]:

@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from typing import Any, ClassVar
 
 from capabilities.base import Grant, read, write
-from capabilities.decoding import decode
+from capabilities.decoding import MAX_INPUT, decode
 from capabilities.decoding.documents import KINDS
 from capabilities.errors import CallError, ErrandError
 from capabilities.folder_based import FOLDERS, FolderBased
@@ -27,7 +27,7 @@ from capabilities.plan import Action
 __all__ = ["Documents"]
 
 MAX_TEXT = 200_000
-MAX_MERGE = 500 * 1024 * 1024
+MAX_MERGE = MAX_INPUT  # the sources travel to the worker in one request
 _HINTS = {
     "unsupported": "Only PDF, Word (.docx) and OpenDocument (.odt) documents can be read.",
     "damaged": "The document may be damaged or still downloading; open it in its own app to check.",

@@ -33,7 +33,7 @@ from collections.abc import Mapping
 from typing import Any, BinaryIO, ClassVar
 
 from capabilities.base import Grant, read, write
-from capabilities.decoding import decode
+from capabilities.decoding import MAX_INPUT, decode
 from capabilities.decoding.answers import checked_info, checked_picture
 from capabilities.decoding.formats import HEIF_SUFFIXES
 from capabilities.decoding.sizes import MAX_PIXELS, METADATA, decoded_pixels, fitted
@@ -168,6 +168,11 @@ class Photos(FolderBased):
                 raise CallError(f"{path!r} is a folder or a file this run makes.", "Use photos that exist.")
             self._info(parts, path)  # a picture Errand can read, or its clear error now
             sources.append({"path": self.folders.absolute(parts), "fingerprint": fingerprint_of(node)})
+        total = sum(int(source["fingerprint"].get("size") or 0) for source in sources)
+        if total > MAX_INPUT:  # apply reads them all and sends them to the worker in one request
+            raise CallError(f"photos.contact_sheet: the pictures come to {total >> 20} MB, more than one "
+                            f"sheet is made from ({MAX_INPUT >> 20} MB).",
+                            "Make several sheets of fewer pictures, or of smaller copies.")
         facts = self.view.plan_new_file(FOLDERS, dst, overwrite=overwrite, produced="photos.contact_sheet")
         detail = {"sources": sources, "dst": facts["path"], "replaces": facts["replaces"],
                   "hold_id": facts["hold_id"], "columns": columns, "side": side}

@@ -59,11 +59,11 @@ from capabilities.decoding.pool import WorkerDied, default_pool
 from capabilities.decoding.protocol import ChannelClosed
 from capabilities.errors import BackendError
 
-__all__ = ["DecodeError", "decode", "describe_limits"]
+__all__ = ["MAX_INPUT", "DecodeError", "decode", "describe_limits"]
 
 _CALL_SECONDS = 60.0
 _CPU_SECONDS = 30
-_MAX_INPUT = 200 * 1024 * 1024
+MAX_INPUT = 200 * 1024 * 1024  # bytes one request may carry (a frame holds 256 MB)
 _DETAIL = re.compile(r"[^ -~]")  # printable ASCII only: the detail comes from hostile input
 
 
@@ -144,6 +144,8 @@ def _payload(source: bytes | BinaryIO | None) -> tuple[bytes, tuple[int, ...]]:
     if source is None:
         return b"", ()
     if isinstance(source, (bytes, bytearray, memoryview)):
+        if len(source) > MAX_INPUT:  # several files in one request (merged PDFs, a contact sheet)
+            raise _too_much()
         return bytes(source), ()
     if sys.platform != "win32" and not isinstance(source, io.BytesIO):
         try:
@@ -152,11 +154,15 @@ def _payload(source: bytes | BinaryIO | None) -> tuple[bytes, tuple[int, ...]]:
             return b"", (fd,)
         except (AttributeError, OSError, io.UnsupportedOperation):
             pass
-    data = source.read(_MAX_INPUT + 1)
-    if len(data) > _MAX_INPUT:
-        raise DecodeError(f"The file is larger than {_MAX_INPUT >> 20} MB, too large to read safely.",
-                          "Skip it, or make a smaller copy first.", "too_large")
+    data = source.read(MAX_INPUT + 1)
+    if len(data) > MAX_INPUT:
+        raise _too_much()
     return data, ()
+
+
+def _too_much() -> DecodeError:
+    return DecodeError(f"The files come to more than {MAX_INPUT >> 20} MB, too much to read safely at once.",
+                       "Skip the largest, or make smaller copies first.", "too_large")
 
 
 def describe_limits() -> dict[str, Any]:

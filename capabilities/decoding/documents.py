@@ -17,13 +17,15 @@ from __future__ import annotations
 import io
 import re
 import zipfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from typing import Any, BinaryIO
 
 import defusedxml.ElementTree as SafeXML
 import pypdf
 import pypdf.filters  # loaded before the worker locks itself in
-from pypdf.errors import PdfReadError
+from pypdf.errors import LimitReachedError, PdfReadError
 
 from capabilities.decoding.ops import Refused, op
 from capabilities.decoding.samples import docx_bytes, pdf_bytes
@@ -62,23 +64,41 @@ def merge_pdfs(source: BinaryIO, args: dict[str, Any]) -> tuple[dict[str, Any], 
     writer = pypdf.PdfWriter()
     for n, size in enumerate(sizes, start=1):
         reader = _pdf_reader(io.BytesIO(source.read(size)), f"PDF {n}")
-        if reader.is_encrypted:
+        if reader is None or reader.is_encrypted:
             raise Refused("unsupported", f"PDF {n} is password-protected")
-        writer.append(reader)
+        with _bounded(f"PDF {n}"):
+            writer.append(reader)
     out = io.BytesIO()
     writer.write(out)
     return {"pages": len(writer.pages)}, out.getvalue()
 
 
-def _pdf_reader(source: BinaryIO, which: str = "it") -> pypdf.PdfReader:
+def _pdf_reader(source: BinaryIO, which: str = "it") -> pypdf.PdfReader | None:
+    """The reader, or None for a PDF locked with a handler pypdf lacks (certificates, a vendor's own)."""
     try:
-        return pypdf.PdfReader(source, strict=False)
+        with _bounded(which):
+            return pypdf.PdfReader(source, strict=False)
+    except NotImplementedError:  # pypdf opens only the standard password handler: locked all the same
+        return None
     except (PdfReadError, ValueError, KeyError, TypeError) as exc:
         raise Refused("damaged", f"{which}: {type(exc).__name__}") from None
 
 
+@contextmanager
+def _bounded(which: str) -> Iterator[None]:
+    """pypdf's own limits (page-tree entries, decompressed stream size, tokens) as ``too_large``."""
+    try:
+        yield
+    except LimitReachedError:
+        raise Refused("too_large", f"{which} is built to be bigger than Errand reads") from None
+
+
 def _pdf_info(source: BinaryIO, limit: int) -> dict[str, Any]:
-    reader = _pdf_reader(source)
+    with _bounded("it"):
+        return _pdf_facts(_pdf_reader(source), limit)
+
+
+def _pdf_facts(reader: pypdf.PdfReader | None, limit: int) -> dict[str, Any]:
     facts: dict[str, Any] = {
         "pages": None,
         "title": None,
@@ -89,6 +109,9 @@ def _pdf_info(source: BinaryIO, limit: int) -> dict[str, Any]:
         "encrypted": False,
         "scanned": False,
     }
+    if reader is None:
+        facts["encrypted"] = True
+        return facts
     if reader.is_encrypted:
         try:
             opened = reader.decrypt("")  # many PDFs are "encrypted" only against editing
@@ -126,9 +149,13 @@ def _office_info(source: BinaryIO, kind: str, limit: int) -> dict[str, Any]:
     if root is None:
         raise Refused("damaged", f"no {body}")
     paragraph, run = (f"{_W}p", f"{_W}t") if kind == "docx" else (f"{_ODF_TEXT}p", None)
-    lines = []
-    for p in root.iter(paragraph):
-        lines.append("".join(t.text or "" for t in p.iter(run)) if run else "".join(p.itertext()))
+    lines, count = [], 0
+    for p in _outermost(root, paragraph):
+        line = "".join(t.text or "" for t in p.iter(run)) if run else "".join(p.itertext())
+        lines.append(line)
+        count += len(line) + 1
+        if count >= MAX_SCAN:
+            break
     text = "\n".join(lines)
     details = _xml(archive, meta)
     title = author = created = None
@@ -165,6 +192,21 @@ def _xml(archive: zipfile.ZipFile, name: str) -> Any:
         return SafeXML.fromstring(data)
     except Exception as exc:  # defusedxml refuses entities as errors of its own kinds
         raise Refused("damaged", f"{name}: {type(exc).__name__}") from None
+
+
+def _outermost(root: Any, tag: str) -> Iterator[Any]:
+    """The ``tag`` elements not inside another, in document order, without recursion.
+
+    A paragraph nested in a paragraph (no real document has one) is read as part of the outer one:
+    walking every paragraph's own subtree would cost the square of the nesting depth.
+    """
+    stack = [root]
+    while stack:
+        element = stack.pop()
+        if element.tag == tag:
+            yield element
+        else:
+            stack.extend(reversed(element))
 
 
 def _first(root: Any, tag: str) -> str | None:

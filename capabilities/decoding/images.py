@@ -131,10 +131,18 @@ _XMP = b"http://ns.adobe.com/xap/1.0/\x00"
 def _strip_jpeg(data: bytes) -> tuple[dict[str, Any], bytes]:
     """Rewrite the metadata segments before the picture data; copy the rest byte for byte."""
     out, pos, removed = bytearray(data[:2]), 2, False
-    while pos + 4 <= len(data) and data[pos] == 0xFF:
+    while True:
+        while data[pos:pos + 2] == b"\xff\xff":
+            pos += 1  # fill bytes before a marker (allowed by the standard)
+        if pos + 4 > len(data) or data[pos] != 0xFF:
+            # No start of scan, or bytes that are no segment: a reader may skip them and find a
+            # place further on, so nothing here can promise the location is gone.
+            raise Refused("damaged", "the picture's segments are broken before its image data")
         marker = data[pos + 1]
-        if marker == 0xDA or marker == 0xD9:  # start of scan: the coded picture follows, untouched
+        if marker == 0xDA:  # start of scan: the coded picture follows, untouched
             break
+        if marker == 0xD9:
+            raise Refused("damaged", "the picture ends before its image data")
         length = int.from_bytes(data[pos + 2:pos + 4], "big")
         if length < 2 or pos + 2 + length > len(data):
             raise Refused("damaged", "a metadata segment runs past the end")
@@ -157,7 +165,23 @@ def _strip_jpeg(data: bytes) -> tuple[dict[str, Any], bytes]:
     if not removed:
         return {"removed": False}, b""
     out += data[pos:]
-    return {"removed": True, "format": "JPEG"}, bytes(out)
+    return {"removed": True, "format": "JPEG"}, _placeless(bytes(out))
+
+
+def _placeless(picture: bytes) -> bytes:
+    """``picture`` if it opens as a picture and records no place as Errand reads one; else a refusal.
+
+    The rewritten file replaces the person's photo: it must be a picture, and the place it promised
+    to remove must really be gone.
+    """
+    try:
+        facts = read_info(io.BytesIO(picture), "")
+    except ErrandError as exc:
+        raise Refused("damaged", f"the copy without location would not be a picture ({exc.message})"
+                      ) from None
+    if facts.get("gps") is not None:
+        raise Refused("damaged", "the location is recorded in a way Errand cannot remove")
+    return picture
 
 
 def _strip_png(data: bytes) -> tuple[dict[str, Any], bytes]:
@@ -182,7 +206,7 @@ def _strip_png(data: bytes) -> tuple[dict[str, Any], bytes]:
         raise Refused("unsupported", "not a picture format Errand reads") from None
     except (OSError, SyntaxError, ValueError, TypeError, IndexError, EOFError) as exc:
         raise Refused("damaged", str(exc)) from None
-    return {"removed": True, "format": "PNG"}, out.getvalue()
+    return {"removed": True, "format": "PNG"}, _placeless(out.getvalue())
 
 
 def _side(args: dict[str, Any]) -> int:
