@@ -22,6 +22,7 @@ import hashlib
 import os
 import re
 import tempfile
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -172,6 +173,9 @@ class IcsBackend:
         if not receipt.get("back") or hashlib.sha256(parsed.raw).hexdigest() != receipt.get("file"):
             return False
         self._save(parsed, [(int(s), int(e), str(t)) for s, e, t in receipt["back"]])
+        before = receipt.get("mtime_ns")
+        if isinstance(before, int):  # the same bytes as before the change: the same modified time too
+            os.utime(self.path, ns=(time.time_ns(), before))
         return True
 
     def close(self) -> None:
@@ -221,7 +225,8 @@ class IcsBackend:
         data = text.encode("utf-8")
         self._parsed = None  # trusted again only once it is on disk
         try:
-            mode = self.path.stat().st_mode & 0o777
+            was = self.path.stat()
+            mode = was.st_mode & 0o777
             fd, temp = tempfile.mkstemp(prefix=f".{self.path.name}.", dir=self.path.parent)
             try:
                 with os.fdopen(fd, "wb") as out:
@@ -237,4 +242,5 @@ class IcsBackend:
             raise BackendError(f"The calendar file {self.path} could not be written: {exc}",
                                "Check that the file and its folder may be written, and that the disk "
                                "is not full.") from None
-        return {"file": hashlib.sha256(data).hexdigest(), "back": [list(e) for e in back]}
+        return {"file": hashlib.sha256(data).hexdigest(), "back": [list(e) for e in back],
+                "mtime_ns": was.st_mtime_ns}
