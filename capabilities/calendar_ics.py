@@ -33,13 +33,15 @@ import icalendar
 from capabilities.calendar_backends import Reading, Source, StoredEvent
 from capabilities.calendar_events import floating_zone, read_event, used_zones
 from capabilities.calendar_icstext import Block, Edit, blocks, edit, lines, tzid_of
-from capabilities.calendar_identity import group
+from capabilities.calendar_identity import group, uid_of
 from capabilities.errors import BackendError, TargetMissing
 
 __all__ = ["IcsBackend"]
 
 _CALENDAR = re.compile(r"^BEGIN:VCALENDAR[ \t]*\r?$", re.M | re.I)
 _END = re.compile(r"^END:VCALENDAR[ \t]*\r?$", re.M | re.I)
+# A block's reading, cached by its text: the event (None for a time zone), why it cannot be used, its UID.
+_Read = tuple[icalendar.Event | None, str, str]
 _HEAD = "BEGIN:VCALENDAR\nVERSION:2.0\nPRODID:-//Errand//Errand calendar//EN\n"
 
 
@@ -51,7 +53,7 @@ class _Parsed:
     text: str
     where: str
     # Events read before, by block text: after a change only the changed event is read again.
-    cache: dict[str, tuple[icalendar.Event | None, str]] = field(default_factory=dict)
+    cache: dict[str, _Read] = field(default_factory=dict)
     framed: bool = False  # inside a VCALENDAR, as it should be
     newline: str = "\n"
     floating_zone: str = ""
@@ -68,7 +70,7 @@ class _Parsed:
             if block.kind == "VTIMEZONE":
                 self._read_zone(block)
         events = [pair for block in parts if block.kind == "VEVENT" and (pair := self._read_event(block))]
-        self.items = group(events, lambda pair: pair[1])
+        self.items = group(events, lambda pair: pair[1], lambda pair: self.cache[pair[0].text][2])
         if not self.framed and not self.items and not self.problems:
             raise BackendError(f"{self.where} is not a readable calendar: it holds no BEGIN:VCALENDAR "
                                "and no event.",
@@ -77,8 +79,9 @@ class _Parsed:
     def _read_event(self, block: Block) -> tuple[Block, icalendar.Event] | None:
         """The block and its event, or None with the reason noted (the rest is read all the same)."""
         if block.text not in self.cache:
-            self.cache[block.text] = read_event(block.text)
-        event, problem = self.cache[block.text]
+            event, problem = read_event(block.text)
+            self.cache[block.text] = (event, problem, "" if event is None else uid_of(event))
+        event, problem, _ = self.cache[block.text]
         if event is not None and not problem:
             return block, event
         line = self.text.count("\n", 0, block.start) + 1
@@ -90,9 +93,9 @@ class _Parsed:
         if block.text not in self.cache:
             try:
                 icalendar.Timezone.from_ical(block.text)  # registers it: events' TZIDs resolve to it
-                self.cache[block.text] = (None, "")
+                self.cache[block.text] = (None, "", "")
             except (ValueError, IndexError, KeyError) as exc:
-                self.cache[block.text] = (None, str(exc))
+                self.cache[block.text] = (None, str(exc), "")
         problem = self.cache[block.text][1]
         if problem:
             self.problems.append(f"{self.where}: a time zone could not be read ({problem}); events "
@@ -122,7 +125,7 @@ class IcsBackend:
         self.path = source.path
         # Kept between calls: a plan of many actions over a large file parses it once, not per call.
         self._parsed: _Parsed | None = None
-        self._cache: dict[str, tuple[icalendar.Event | None, str]] = {}
+        self._cache: dict[str, _Read] = {}
 
     def read_all(self, start: datetime, end: datetime) -> Reading:
         parsed = self._load()
@@ -213,11 +216,13 @@ class IcsBackend:
 
     @staticmethod
     def _end(parsed: _Parsed) -> int:
-        ends = list(_END.finditer(parsed.text))
-        if not ends:
-            raise BackendError(f"{parsed.where} has no END:VCALENDAR line; Errand will not change it.",
-                               "Open it in your calendar app and save it again, then preview again.")
-        return ends[-1].start()
+        """Where the last END:VCALENDAR line starts (looked for near the end first: files can be large)."""
+        for start in (max(0, len(parsed.text) - 4096), 0):
+            ends = list(_END.finditer(parsed.text, start))  # "^" still means the start of a line
+            if ends:
+                return ends[-1].start()
+        raise BackendError(f"{parsed.where} has no END:VCALENDAR line; Errand will not change it.",
+                           "Open it in your calendar app and save it again, then preview again.")
 
     def _save(self, parsed: _Parsed, edits: list[Edit]) -> dict[str, Any]:
         """Write the file with ``edits`` made; the receipt holds the edits that turn it back."""

@@ -24,7 +24,7 @@ from typing import Any, TypeVar
 
 import icalendar
 
-__all__ = ["NO_UID", "SHARED", "canonical", "content_key", "group", "key_of"]
+__all__ = ["NO_UID", "SHARED", "canonical", "content_key", "group", "key_of", "uid_of"]
 
 T = TypeVar("T")
 NO_UID = "no-uid-"
@@ -54,12 +54,21 @@ def content_key(event: icalendar.Event) -> str:
     return hashlib.sha256(canonical(event).encode("utf-8")).hexdigest()[:16]
 
 
-def group(items: Iterable[T], event_of: Callable[[T], icalendar.Event]) -> dict[str, list[T]]:
-    """``items`` (VEVENTs, or things holding one) by event id, in the order first seen."""
+def uid_of(event: icalendar.Event) -> str:
+    """The event's UID as identity reads it ("" when it has none)."""
+    return str(event.get("UID", "")).strip()
+
+
+def group(items: Iterable[T], event_of: Callable[[T], icalendar.Event],
+          uid_given: Callable[[T], str] | None = None) -> dict[str, list[T]]:
+    """``items`` (VEVENTs, or things holding one) by event id, in the order first seen.
+
+    ``uid_given`` gives an item's ``uid_of`` when the caller already knows it (a cache).
+    """
     by_uid: dict[str, list[T]] = {}
     result: dict[str, list[T]] = {}
     for item in items:
-        uid = str(event_of(item).get("UID", "")).strip()
+        uid = uid_of(event_of(item)) if uid_given is None else uid_given(item)
         if uid:
             by_uid.setdefault(uid, []).append(item)
         else:

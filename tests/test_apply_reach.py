@@ -24,7 +24,7 @@ def test_a_file_action_whose_target_is_not_the_previewed_one_is_refused(tmp_path
     run = start(tmp_path, (root, "rw"))
     run.call("rename", "T/a.txt", "T/c.txt")
     action = run.context.plan.actions[0]
-    action.detail["dst"] = str(root / "b.txt")  # not what the person was shown (T/c.txt)
+    action.detail["dst"] = str(root / "elsewhere.txt")  # not what the person was shown (T/c.txt)
     rid = journal.start_run("tidy", "...", run.files.grants)
     journal.save_plan(rid, run.context.plan)
     report = apply_plan(journal, rid, run.context.plan, {"files": run.applier()})
