@@ -244,4 +244,9 @@ TABLE: list[tuple[str, str, float, float, str | None, str | None]] = [
     ("sea", "Black Sea, centre", 43.2000, 34.5000, None, None),
     ("sea", "Aegean, north of Crete", 36.0000, 25.0000, None, None),
     ("sea", "Pacific, across the ±180° line", -5.0000, 179.9900, None, None),
+    # ... and just beyond territorial waters, where the nearest town is still under 50 km away
+    ("sea", "Ligurian Sea, 38 km off Nice", 43.3500, 7.3000, None, None),
+    ("sea", "English Channel, 40 km off Worthing", 50.4500, -0.6000, None, None),
+    ("sea", "Atlantic, 30 km off Long Island", 40.3000, -73.5000, None, None),
+    ("sea", "Adriatic, 28 km off the Po delta", 45.0000, 12.9000, None, None),
 ]
