@@ -206,7 +206,8 @@ def _handler_for(fake: FakeOpenAI) -> type[BaseHTTPRequestHandler]:
                 self._hold_until_closed()
                 return
             if canned.delay and fake._stopping.wait(canned.delay):
-                return  # the server is stopping: drop the connection
+                self.close_connection = True  # the server is stopping: drop the connection
+                return
             if canned.raw is not None:
                 self._send_bytes(200, canned.raw, "text/html")
             elif canned.status != 200:
