@@ -38,7 +38,7 @@ def idle():
     if window.flow.busy or (chore and window.flow.preview is None):
         QTimer.singleShot(100, idle)
         return
-    print("RSS %s, peak %s" % rss(), flush=True)
+    print("RSS %s, peak %s; litellm loaded: %s" % (*rss(), "litellm" in sys.modules), flush=True)
     window.quit()
 if chore:
     window.flow.ask.add_folder(sys.argv[2])
@@ -51,7 +51,7 @@ if chore:
             return
         window.flow.start_preview()
     QTimer.singleShot(100, preview)
-QTimer.singleShot(4000, idle)  # idle: after the launch's background work (sandbox, litellm) settled
+QTimer.singleShot(10000, idle)  # idle: after the launch's background work (sandbox, litellm) settled
 app.exec()
 """
 ANSWER = "```python\nresult = len(files.list('Trip'))\n```\nSummary: counts the files in Trip."
