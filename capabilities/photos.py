@@ -21,8 +21,8 @@ its new name, and a copy planned by ``resize`` is listed by ``files.list``.
   at apply. Apply checks the source is as the preview saw it and writes the
   copy atomically; undo moves the copy to the holding area (refusing if it
   changed since) and restores a file it replaced.
-* ``strip_location`` removes the place from a JPEG or PNG in place (a JPEG's
-  picture data is kept byte for byte); the original is kept, so undo puts it back.
+* ``strip_location`` removes the place from a JPEG or PNG in place (everything
+  but the place is kept byte for byte); the original is kept, so undo puts it back.
 * ``contact_sheet`` makes one JPEG of many pictures in a grid.
 """
 

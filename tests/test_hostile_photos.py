@@ -135,3 +135,36 @@ def test_a_request_larger_than_the_worker_takes_is_a_clean_error() -> None:
     with pytest.raises(DecodeError) as refused:
         decode("document.merge_pdfs", bytes(MAX_INPUT + 1), {"sizes": [MAX_INPUT + 1]}, name="all.pdf")
     assert refused.value.kind == "too_large" and "too much to read safely" in refused.value.message
+
+
+def test_a_png_keeps_every_other_byte_and_loses_every_copy_of_its_place(
+    tmp_path: Path, journal: Journal
+) -> None:
+    """16-bit colour, the resolution and unknown chunks stay byte for byte (a re-encode made the
+    picture 8-bit and dropped them); the place goes from the EXIF block and from an old-style
+    EXIF text profile beside it, which the re-encode copied into the result."""
+    place = Image.Exif()
+    place[0x010F] = "Errand test camera"
+    place.get_ifd(0x8825).update({1: "N", 2: (48.0, 51.0, 30.0), 3: "E", 4: (2.0, 17.0, 40.0)})
+    tiff = place.tobytes()[6:]
+    profile = b"Raw profile type exif\x00\x00" + zlib.compress(
+        b"\nexif\n%8d\n" % len(place.tobytes()) + place.tobytes().hex().encode())
+    rows = b"".join(b"\x00" + struct.pack(">HHH", 65535, 257 * y, 12345) * 4 for y in range(3))
+    ihdr = struct.pack(">IIBBBBB", 4, 3, 16, 2, 0, 0, 0)
+    kept = [_png_chunk(b"IHDR", ihdr), _png_chunk(b"pHYs", struct.pack(">IIB", 11811, 11811, 1)),
+            _png_chunk(b"abCd", b"a chunk nobody knows")]
+    original = (b"\x89PNG\r\n\x1a\n" + b"".join(kept) + _png_chunk(b"eXIf", tiff)
+                + _png_chunk(b"zTXt", profile) + _png_chunk(b"IDAT", zlib.compress(rows))
+                + _png_chunk(b"IEND", b""))
+    folder, run = _photos(tmp_path, {"deep.png": original})
+    assert run("photos.strip_location", "Photos/deep.png") is True
+    report = _apply(run, journal)
+    assert report.ok, report.error
+    stripped = (folder / "deep.png").read_bytes()
+    assert all(chunk in stripped for chunk in kept) and _png_chunk(b"IDAT", zlib.compress(rows)) in stripped
+    assert b"Raw profile type exif" not in stripped
+    with Image.open(io.BytesIO(stripped)) as picture:
+        assert picture.mode.startswith("RGB") or picture.mode.startswith("I")
+        assert 0x8825 not in picture.getexif() and picture.getexif()[0x010F] == "Errand test camera"
+    assert not run.undo(journal, report.run_id).refused
+    assert (folder / "deep.png").read_bytes() == original

@@ -14,7 +14,8 @@ what leaves the worker is a new, plain picture, never the input's bytes.
 * ``image.thumbnail`` — ``{max_side}`` → a small PNG for a preview;
 * ``image.strip_location`` — → the same picture without its GPS and without XMP that records a
   place: a JPEG's coded pixels are copied untouched (only its metadata segments are rewritten),
-  a PNG is re-encoded losslessly; ``{"removed": false}`` and no blob when it recorded none;
+  a PNG's chunks likewise (``pngplace``); either result must open and record no place;
+  ``{"removed": false}`` and no blob when it recorded none;
 * ``image.contact_sheet`` — ``{sizes, columns, side}`` with the pictures one after another in the
   input → one JPEG of them in a grid, without metadata.
 
@@ -27,10 +28,11 @@ from __future__ import annotations
 import io
 from typing import Any, BinaryIO
 
-from PIL import Image, PngImagePlugin, UnidentifiedImageError
+from PIL import Image, UnidentifiedImageError
 
 from capabilities.decoding.formats import open_image
 from capabilities.decoding.ops import Refused, op
+from capabilities.decoding.pngplace import strip_place
 from capabilities.decoding.sizes import MAX_PIXELS, METADATA, fitted
 from capabilities.errors import BackendError, ErrandError
 from capabilities.exif import read_info
@@ -185,28 +187,10 @@ def _placeless(picture: bytes) -> bytes:
 
 
 def _strip_png(data: bytes) -> tuple[dict[str, Any], bytes]:
-    try:
-        with open_image(io.BytesIO(data)) as im:
-            exif = im.getexif()
-            texts = {k: v for k, v in (im.text or {}).items() if isinstance(v, str)}
-            xmp_place = "GPS" in texts.get("XML:com.adobe.xmp", "")
-            if _GPS_IFD not in exif and not xmp_place:
-                return {"removed": False}, b""
-            if im.width * im.height > MAX_PIXELS:
-                raise Refused("too_large", f"{im.width}x{im.height} pixels")
-            im.load()
-            exif.pop(_GPS_IFD, None)
-            info = PngImagePlugin.PngInfo()
-            for key, value in texts.items():
-                if not (key == "XML:com.adobe.xmp" and xmp_place):
-                    info.add_itxt(key, value)
-            out = io.BytesIO()
-            im.save(out, "PNG", exif=exif.tobytes(), pnginfo=info)
-    except UnidentifiedImageError:
-        raise Refused("unsupported", "not a picture format Errand reads") from None
-    except (OSError, SyntaxError, ValueError, TypeError, IndexError, EOFError) as exc:
-        raise Refused("damaged", str(exc)) from None
-    return {"removed": True, "format": "PNG"}, _placeless(out.getvalue())
+    stripped = strip_place(data)
+    if stripped is None:
+        return {"removed": False}, b""
+    return {"removed": True, "format": "PNG"}, _placeless(stripped)
 
 
 def _side(args: dict[str, Any]) -> int:
