@@ -18,11 +18,12 @@ every created file to the holding area and removes the folders if they are empty
 
 from __future__ import annotations
 
+import builtins  # the class defines list(); annotations inside it mean the builtin
 import stat
 import time
 import zipfile
 from collections.abc import Mapping, Sequence
-from typing import Any, BinaryIO, ClassVar
+from typing import IO, TYPE_CHECKING, Any, BinaryIO, ClassVar
 
 from capabilities.base import Capability, Grant, RunContext, read, write
 from capabilities.errors import CallError, GrantError, SourceChanged
@@ -31,6 +32,9 @@ from capabilities.names import check_new_name
 from capabilities.outcomes import check_sources, create_outcome, probe_made, remove_made_file
 from capabilities.overlay import fingerprint_of
 from capabilities.plan import Action
+
+if TYPE_CHECKING:
+    from capabilities.files import Files
 
 __all__ = ["Archives"]
 
@@ -58,7 +62,7 @@ class Archives(Capability):
         super().__init__(grants, context)
         self.view = view(context)  # files adds the folders; archives uses them
         self.folders = self.view.folders
-        self._folder_maker: Capability | None = None
+        self._folder_maker: Files | None = None
 
     @classmethod
     def describe_grant(cls, grant: Grant) -> str:
@@ -76,7 +80,7 @@ class Archives(Capability):
     # ---- writes (planned during the preview) ---------------------------------------
 
     @write
-    def extract(self, path: str, folder: str) -> list[str]:
+    def extract(self, path: str, folder: str) -> builtins.list[str]:
         """Extract a zip into folder, a new folder (made here); returns the paths of the files it makes."""
         sp = self._parts(path)
         node = self.view.node(sp)
@@ -105,7 +109,7 @@ class Archives(Capability):
         return made
 
     @write
-    def make_zip(self, path: str, files: list[str], overwrite: bool = False) -> str:
+    def make_zip(self, path: str, files: builtins.list[str], overwrite: bool = False) -> str:
         """Make a new .zip at path holding these files (each under its own name); returns path."""
         if not path.lower().endswith(".zip"):
             raise CallError(f"archives.make_zip: {path!r} does not end in .zip.",
@@ -210,7 +214,7 @@ class Archives(Capability):
     def _target(self, absolute: str) -> tuple[str, ...]:
         return self.folders.granted(FOLDERS, absolute, write=True)
 
-    def _files(self) -> Capability:
+    def _files(self) -> Files:
         """The run's files capability, for the folders an extraction makes (its own mkdir plans them,
         journals them and undoes them: one behaviour, one place)."""
         if self._folder_maker is None:
@@ -301,7 +305,7 @@ def _zip_time_ns(info: zipfile.ZipInfo) -> int | None:
         return None
 
 
-def _pump(src: BinaryIO, out: BinaryIO, limit: int) -> None:
+def _pump(src: IO[bytes], out: IO[bytes], limit: int) -> None:
     """Copy at most ``limit`` bytes: what the preview showed, whatever the stream claims."""
     left = limit
     while left > 0 and (chunk := src.read(min(1 << 20, left))):

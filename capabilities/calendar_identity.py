@@ -37,7 +37,8 @@ def canonical(component: icalendar.cal.Component) -> str:
     for name in sorted(component.keys()):
         if name == "DTSTAMP":  # servers and clients restamp freely; it is not content
             continue
-        values = component[name] if isinstance(component[name], list) else [component[name]]
+        raw = component[name]
+        values = raw if isinstance(raw, list) else [raw]
         for value in values:
             params = sorted(getattr(value, "params", {}).items())
             ical = value.to_ical() if hasattr(value, "to_ical") else str(value)

@@ -86,7 +86,7 @@ def _region_names() -> dict[tuple[str, str], str]:
     from importlib import resources
 
     text = (resources.files("resources") / "places" / "admin1.json").read_text(encoding="utf-8")
-    return {tuple(key.split(".", 1)): name for key, name in json.loads(text).items()}  # type: ignore[misc]
+    return {tuple(key.split(".", 1)): name for key, name in json.loads(text).items()}
 
 
 class Gazetteer:

@@ -45,6 +45,7 @@ from desktop.grants import describe
 from desktop.report import RunReport
 from desktop.services import default_services
 from sandbox import Limits, RunOutcome, Sandbox, ScriptError
+from sandbox.build import Progress as BuildProgress
 
 if TYPE_CHECKING:  # planning is imported only when a chore is planned
     from desktop.planning import Mode
@@ -102,7 +103,7 @@ class Assistant:
 
     def __init__(self, journal: Journal | None = None, sandbox: Sandbox | None = None, *,
                  services: Mapping[str, Any] | None = None, limits: Limits | None = None,
-                 progress: Callable[[str], None] | None = None, keep_warm: bool = False,
+                 progress: BuildProgress | None = None, keep_warm: bool = False,
                  budgets: Budgets | None = None, own_writes: list[OwnWritesGuard] | None = None) -> None:
         self._journal = journal
         self._sandbox = sandbox
@@ -126,7 +127,7 @@ class Assistant:
             self._own_writes.append(guard)
 
     @contextmanager
-    def _guarded(self, actions: Sequence[Action]) -> Iterator[None]:
+    def _guarded(self, actions: Iterable[Action]) -> Iterator[None]:
         with ExitStack() as stack:
             for guard in list(self._own_writes):
                 stack.enter_context(guard(actions))

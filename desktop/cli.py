@@ -19,11 +19,14 @@ import sys
 import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from capabilities.errors import ErrandError
 from capabilities.status import RunStatus
 from desktop.jsonout import emit
+
+if TYPE_CHECKING:  # the sandbox loads only when a chore needs it
+    from sandbox.build import BuildStep
 
 __all__ = ["main"]
 
@@ -101,7 +104,7 @@ class _Parser(argparse.ArgumentParser):
     """argparse, except that a bad command line raises ``UsageError`` (so ``--json`` still gets
     one JSON answer) instead of printing and exiting."""
 
-    def error(self, message: str) -> Any:  # type: ignore[override]
+    def error(self, message: str) -> Any:
         raise UsageError(message, self.format_usage())
 
 
@@ -237,9 +240,9 @@ class BuildProgress:
     """Shows the sandbox's first-use build on stderr; loads rich only if a build happens."""
 
     def __init__(self) -> None:
-        self._show: Callable[[Any], None] | None = None
+        self._show: Callable[[BuildStep], None] | None = None
 
-    def __call__(self, step: Any) -> None:
+    def __call__(self, step: BuildStep) -> None:
         if self._show is None:
             from desktop import console
 

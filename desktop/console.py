@@ -9,13 +9,16 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
 from desktop.display import change_marks, safe_text, shorten, terminal_text
+
+if TYPE_CHECKING:  # the CLI starts fast: the sandbox loads only when a chore needs it
+    from sandbox.build import BuildStep
 
 __all__ = ["ask_flagged", "build_progress", "error", "log_line", "progress_callback", "show_code",
            "show_history", "show_offers", "show_outcome", "show_preview", "show_recipes", "show_recovery",
@@ -144,7 +147,7 @@ def progress_callback(total: int) -> Callable[[int, int], None] | None:
     return update
 
 
-def build_progress() -> Callable[[Any], None]:
+def build_progress() -> Callable[[BuildStep], None]:
     """Shows the sandbox's first-use build (``sandbox.build.BuildStep``s): a bar of its steps with
     the time elapsed, ticking, on a terminal; otherwise one line per step with its measured time."""
     if not err.is_terminal:
@@ -155,7 +158,7 @@ def build_progress() -> Callable[[Any], None]:
                    console=err)
     task = bar.add_task("Preparing Errand's sandbox for first use", total=None)
 
-    def update(step: Any) -> None:
+    def update(step: BuildStep) -> None:
         if step.finished:
             bar.update(task, completed=step.done, total=step.total, description="Errand's sandbox is ready")
             bar.stop()

@@ -178,7 +178,8 @@ def parse_caption(text: str) -> dict[str, Any]:
                          + (f" (it said: “{said}”)." if said else " (its answer was empty)."),
                          "Nothing was kept. Try again, or choose a vision model that follows instructions "
                          "in Settings → Vision model.")
-    tags = data.get("tags") if isinstance(data.get("tags"), list) else []
+    tags = data.get("tags")
+    tags = tags if isinstance(tags, list) else []
     cleaned = [_plain(str(t))[:40] for t in tags]
     return {"caption": _plain(data["caption"])[:300], "tags": [t for t in cleaned if t][:10]}
 

@@ -285,7 +285,7 @@ def _converse(messages: list[dict[str, Any]], grants: Sequence[Grant], settings:
     exchanges: list[dict[str, Any]] = []
     failure: ErrandError | None = None
     for attempt in range(repairs + 1):
-        exchange = {"kind": kind if attempt == 0 else "repair", "model": settings.model,
+        exchange: dict[str, Any] = {"kind": kind if attempt == 0 else "repair", "model": settings.model,
                     "prompt": [dict(m) for m in messages]}
         try:
             answer = llm.complete(messages, model=settings.model, api_base=settings.api_base,
