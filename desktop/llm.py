@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from importlib import resources
 from typing import Any
 
+from capabilities.redaction import redact
 from capabilities.vision_recipient import recipient, vision_target
 from desktop.errors import (
     ErrandError,
@@ -243,7 +244,7 @@ def _translate(exc: Exception, model: str, api_base: str | None, api_key: str | 
     if isinstance(exc, ErrandError):
         return exc
     kind = type(exc).__name__
-    detail = _scrub(_detail(exc), api_key)
+    detail = redact(_detail(exc), (api_key,))
     provider = provider_of(model)
     where = f" at {api_base}" if api_base else ""
     if kind in ("AuthenticationError", "PermissionDeniedError") or "Missing credentials" in detail:
@@ -279,12 +280,6 @@ def _detail(exc: Exception) -> str:
     # litellm prefixes "litellm.RateLimitError: ...OpenAIException - "; keep the provider's words.
     text = str(text).split(" - ", 1)[-1] if "Exception - " in str(text) else str(text)
     return " ".join(text.split())[:300]
-
-
-def _scrub(text: str, api_key: str | None) -> str:
-    if api_key:
-        text = text.replace(api_key, "<key>")
-    return re.sub(r"\b(sk|key)-[A-Za-z0-9_\-*]{6,}", "<key>", text)
 
 
 def _about_images(text: str) -> bool:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import sqlite3
 import threading
 import time
@@ -24,11 +23,9 @@ from capabilities.base import Grant
 from capabilities.errors import ErrandError
 from capabilities.journal.schema import MIGRATION_NAMES, applied_names
 from capabilities.private import PRIVATE_FILE, make_private
+from capabilities.redaction import redact  # things that look like API keys never reach the database
 
 __all__ = ["JournalBase", "JournalError", "dumps", "error_json", "grants_json", "loads", "now", "redact"]
-
-# Things that look like API keys never reach the database, whatever a prompt contains.
-_SECRET = re.compile(r"\b(sk-[A-Za-z0-9_\-]{16,}|AIza[0-9A-Za-z_\-]{30,}|xox[bp]-[A-Za-z0-9\-]{16,})")
 
 
 class JournalError(ErrandError, LookupError):
@@ -61,10 +58,6 @@ def dumps(value: Any) -> str | None:
 
 def loads(text: str | None) -> Any:
     return None if text is None else json.loads(text)
-
-
-def redact(text: str) -> str:
-    return _SECRET.sub("[redacted key]", text)
 
 
 def grants_json(grants: Iterable[Grant | Mapping[str, Any]]) -> list[dict[str, Any]]:
