@@ -56,7 +56,7 @@ from types import TracebackType
 from typing import Any, Self
 
 from capabilities.base import Grant
-from capabilities.errors import ErrandError
+from capabilities.errors import ErrandError, error_text
 from capabilities.journal import Journal, now
 from capabilities.journal.owner import is_alive, owner_token
 from capabilities.status import RunStatus
@@ -245,7 +245,7 @@ class AutomationRunner:
             slot = _Slot(automation, grants, watch_grant(automation["watch_dir"], grants),
                          failures=int(automation["failures"] or 0))
         except ErrandError as exc:
-            self._problem(automation["id"], automation["name"], f"{exc.message} {exc.hint}".strip())
+            self._problem(automation["id"], automation["name"], error_text(exc))
             return None
         self._settle_claims(slot)
         aid = slot.aid

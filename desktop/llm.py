@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from importlib import resources
 from typing import Any
 
+from capabilities.errors import error_text
 from capabilities.redaction import redact
 from capabilities.vision_recipient import recipient, vision_target
 from desktop.errors import (
@@ -148,7 +149,7 @@ def caption_service(settings: ModelSettings, record_exchange: Callable[[dict[str
                                       api_key=settings.api_key, timeout=settings.timeout)
         except ErrandError as exc:
             if record_exchange is not None:
-                record_exchange({**exchange, "error": f"{exc.message} {exc.hint}".strip()})
+                record_exchange({**exchange, "error": error_text(exc)})
             raise
         if record_exchange is not None:
             record_exchange({**exchange, "answer": answer.text, "tokens_in": answer.tokens_in,

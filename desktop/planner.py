@@ -28,6 +28,7 @@ from importlib import resources
 from typing import Any
 
 from capabilities.base import Capability, Grant
+from capabilities.errors import error_text
 from capabilities.registry import all_capabilities
 from desktop import llm
 from desktop.errors import ErrandError, NoCodeInAnswer, ScriptRejected
@@ -291,7 +292,7 @@ def _converse(messages: list[dict[str, Any]], grants: Sequence[Grant], settings:
             answer = llm.complete(messages, model=settings.model, api_base=settings.api_base,
                                   api_key=settings.api_key, timeout=settings.timeout)
         except ErrandError as exc:
-            _record(record, exchanges, {**exchange, "error": f"{exc.message} {exc.hint}".strip()})
+            _record(record, exchanges, {**exchange, "error": error_text(exc)})
             raise
         exchange.update(answer=answer.text, tokens_in=answer.tokens_in, tokens_out=answer.tokens_out,
                         cost=answer.cost or 0.0, latency_ms=round(answer.latency_ms))

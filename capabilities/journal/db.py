@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any, Self
 
 from capabilities.base import Grant
-from capabilities.errors import ErrandError
+from capabilities.errors import ErrandError, error_dict
 from capabilities.journal.schema import MIGRATION_NAMES, applied_names
 from capabilities.private import PRIVATE_FILE, make_private
 from capabilities.redaction import redact  # things that look like API keys never reach the database
@@ -65,18 +65,18 @@ def grants_json(grants: Iterable[Grant | Mapping[str, Any]]) -> list[dict[str, A
 
 
 def error_json(error: BaseException | Mapping[str, Any] | None) -> dict[str, Any] | None:
-    """An error as the journal keeps it: ``type``, ``message``, ``hint`` (and ``line`` if known)."""
+    """An error as the journal keeps it: the one shape (``errors.error_dict``) without a ``line`` that
+    is not known, or a record already made (a script's ``ScriptError``) with all its fields; either
+    way with keys redacted (provider errors can quote the key they were given)."""
     if error is None:
         return None
     if isinstance(error, Mapping):
-        return {k: redact(v) if isinstance(v, str) else v for k, v in error.items()}
-    # Provider errors can quote the key they were given ("Incorrect API key provided: sk-…").
-    data: dict[str, Any] = {"type": type(error).__name__, "message": redact(str(error)),
-                            "hint": redact(str(getattr(error, "hint", "")))}
-    line = getattr(error, "line", None)
-    if line is not None:
-        data["line"] = line
-    return data
+        data = dict(error)
+    else:
+        data = error_dict(error)
+        if data["line"] is None:
+            del data["line"]
+    return {k: redact(v) if isinstance(v, str) else v for k, v in data.items()}
 
 
 
