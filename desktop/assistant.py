@@ -23,7 +23,7 @@ from contextlib import AbstractContextManager, ExitStack, contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from capabilities.apply import apply_plan, spool_content
+from capabilities.apply import Cancel, apply_plan, spool_content
 from capabilities.base import Capability, Grant, RunContext
 from capabilities.budget import Budget, Budgets
 from capabilities.dispatch import Dispatcher
@@ -156,12 +156,12 @@ class Assistant:
         return chores.from_script(script, grants, **details)
 
     def preview_chore(self, chore: Chore, *, on_log: Callable[[str], None] | None = None,
-                      cancel: Any = None) -> Preview:
+                      cancel: Cancel | None = None) -> Preview:
         """Preview the chore (writes simulated); a model's failed script may get a repair round."""
         return chores.preview(self, chore, on_log=on_log, cancel=cancel)
 
     def finish_chore(self, chore: Chore, *, approve: Approve | None, preview_only: bool = False,
-                     on_progress: Progress | None = None, cancel: Any = None,
+                     on_progress: Progress | None = None, cancel: Cancel | None = None,
                      trigger: dict[str, Any] | None = None) -> RunReport:
         """Journal the previewed chore, ask ``approve``, apply, then the after-apply steps."""
         return chores.finish(self, chore, approve=approve, preview_only=preview_only,
@@ -191,7 +191,7 @@ class Assistant:
 
     def preview(self, script: str, grants: Sequence[Grant], *, request: str = "", summary: str = "",
                 planner: str = "script", model: str | None = None, inputs: Mapping[str, Any] | None = None,
-                on_log: Callable[[str], None] | None = None, cancel: Any = None,
+                on_log: Callable[[str], None] | None = None, cancel: Cancel | None = None,
                 exchanges: Sequence[int] = ()) -> Preview:
         """Run ``script`` with writes simulated; return the plan it produced."""
         import time
@@ -211,7 +211,7 @@ class Assistant:
                        list(exchanges))
 
     def apply(self, preview: Preview, *, approve: Approve | None = None, preview_only: bool = False,
-              on_progress: Progress | None = None, cancel: Any = None,
+              on_progress: Progress | None = None, cancel: Cancel | None = None,
               trigger: str | Mapping[str, Any] | None = None) -> RunReport:
         """Journal the preview as a run; unless refused or preview-only, carry out its plan."""
         journal = self.journal
