@@ -205,27 +205,20 @@ def _examples_text(request: str) -> str:
 
 
 def _recipes() -> list[tuple[str, str, str]]:
-    """``(name, first docstring line, code after the docstring)`` of each recipe short enough."""
+    """``(name, first docstring line, code after the docstring)`` of each recipe short enough, from the
+    recipes as ``recipes.load_recipes`` reads them (one reader: the same files, checked once)."""
+    from desktop.recipes import load_recipes
+
     found = []
-    try:
-        folder = resources.files("resources").joinpath("recipes")
-        files = sorted((f for f in folder.iterdir() if f.name.endswith(".py") and not f.name.startswith("_")),
-                       key=lambda f: f.name)
-    except (OSError, ModuleNotFoundError):
-        return []
-    for f in files:
-        source = f.read_text(encoding="utf-8")
-        try:
-            tree = ast.parse(source)
-        except SyntaxError:
-            continue
+    for recipe in load_recipes():
+        tree = ast.parse(recipe.script)  # load_recipes compiled it already: it parses
         doc = ast.get_docstring(tree)
         if not doc or not tree.body[1:]:
             continue
         # Everything after the docstring, comments included: they explain the recipe's inputs.
-        code = "\n".join(source.splitlines()[tree.body[0].end_lineno or 1:]).strip()
+        code = "\n".join(recipe.script.splitlines()[tree.body[0].end_lineno or 1:]).strip()
         if len(code) <= MAX_EXAMPLE_CHARS:
-            found.append((f.name.removesuffix(".py"), doc.splitlines()[0].strip(), code))
+            found.append((recipe.name, doc.splitlines()[0].strip(), code))
     return found
 
 
