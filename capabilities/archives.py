@@ -32,14 +32,15 @@ What remains is a memory-safety bug in zlib itself, reached from Errand's proces
 
 from __future__ import annotations
 
+import builtins  # the class defines list(); annotations inside it mean the builtin
 import stat
 import time
 import zipfile
 import zlib
 from collections.abc import Mapping, Sequence
-from typing import Any, BinaryIO, ClassVar
+from typing import IO, TYPE_CHECKING, Any, BinaryIO, ClassVar
 
-from capabilities.base import Capability, Grant, RunContext, read, write
+from capabilities.base import Grant, RunContext, read, write
 from capabilities.errors import CallError, ErrandError, SourceChanged
 from capabilities.folder_based import FOLDERS, FolderBased
 from capabilities.names import check_new_name
@@ -47,6 +48,9 @@ from capabilities.outcomes import check_sources, create_outcome, probe_made, rem
 from capabilities.overlay import fingerprint_of, fold
 from capabilities.plan import Action
 from capabilities.zipshape import MAX_RATIO, RATIO_FLOOR, check_directory, check_layout
+
+if TYPE_CHECKING:
+    from capabilities.files import Files
 
 __all__ = ["Archives"]
 
@@ -71,7 +75,7 @@ class Archives(FolderBased):
 
     def __init__(self, grants: Sequence[Grant], context: RunContext) -> None:
         super().__init__(grants, context)
-        self._folder_maker: Capability | None = None
+        self._folder_maker: Files | None = None
 
     @classmethod
     def describe_grant(cls, grant: Grant) -> str:
@@ -89,7 +93,7 @@ class Archives(FolderBased):
     # ---- writes (planned during the preview) ---------------------------------------
 
     @write
-    def extract(self, path: str, folder: str) -> list[str]:
+    def extract(self, path: str, folder: str) -> builtins.list[str]:
         """Extract a zip into folder, a new folder (made here); returns the paths of the files it makes."""
         sp = self._parts(path)
         node = self.view.node(sp)
@@ -120,7 +124,7 @@ class Archives(FolderBased):
         return made
 
     @write
-    def make_zip(self, path: str, files: list[str], overwrite: bool = False) -> str:
+    def make_zip(self, path: str, files: builtins.list[str], overwrite: bool = False) -> str:
         """Make a new .zip at path holding these files (each under its own name); returns path."""
         if not path.lower().endswith(".zip"):
             raise CallError(f"archives.make_zip: {path!r} does not end in .zip.",
@@ -223,7 +227,7 @@ class Archives(FolderBased):
 
     # ---- helpers -------------------------------------------------------------------
 
-    def _files(self) -> Capability:
+    def _files(self) -> Files:
         """The run's files capability, for the folders an extraction makes (its own mkdir plans them,
         journals them and undoes them: one behaviour, one place)."""
         if self._folder_maker is None:
@@ -368,7 +372,7 @@ def _zip_time_ns(info: zipfile.ZipInfo) -> int | None:
         return None
 
 
-def _pump(src: BinaryIO, out: BinaryIO, limit: int) -> None:
+def _pump(src: IO[bytes], out: IO[bytes], limit: int) -> None:
     """Copy at most ``limit`` bytes: what the preview showed, whatever the stream claims."""
     left = limit
     while left > 0 and (chunk := src.read(min(1 << 20, left))):

@@ -248,6 +248,8 @@ class Calendar(CalendarApply, Capability):
                             "Change its title, location or description, or move it in your calendar app.")
         event = events[0]
         old_start, old_end = event.start, event.end
+        new_start: date  # a datetime (a date too) for a timed event, a date for an all-day one
+        new_end: date
         if isinstance(old_start, datetime):
             new_start = self._timed(start, "calendar.update(start=...)") if start else old_start
             new_end = (self._timed(end, "calendar.update(end=...)") if end

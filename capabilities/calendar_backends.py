@@ -160,8 +160,8 @@ def parse_source(target: str) -> Source:
             raise GrantError("The calendar address contains a password.",
                              "Remove it from the address; keep it in Settings → Calendar (the keyring).")
         netloc = parts.hostname + (f":{parts.port}" if parts.port else "")
-        path = parts.path if parts.path.endswith("/") else parts.path + "/"
-        url = urlunsplit((parts.scheme, netloc, path, "", ""))
+        collection = parts.path if parts.path.endswith("/") else parts.path + "/"
+        url = urlunsplit((parts.scheme, netloc, collection, "", ""))
         return Source("caldav", target, url=url, username=parts.username or "")
     raise GrantError(f"{target!r} is not a calendar source.", _HINT)
 

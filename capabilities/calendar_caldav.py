@@ -120,9 +120,11 @@ class CalDavBackend:
     def _open(self) -> Any:
         """The calendar collection, checked once per backend (address, user name, password)."""
         if self._calendar is None:
-            import caldav  # imported here: it is slow and only CalDAV grants need it
+            # Imported here: it is slow and only CalDAV grants need it. From its module, because the
+            # package's lazy __getattr__ is typed as returning object.
+            from caldav.davclient import DAVClient
 
-            self._client = caldav.DAVClient(
+            self._client = DAVClient(
                 url=self.source.url, username=self.source.username or None, password=self._password,
                 timeout=max(1, int(self._timeout())), enable_rfc6764=False,
                 ssl_verify_cert=trusted_certificates(),

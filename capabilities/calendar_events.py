@@ -93,7 +93,7 @@ def parse_calendar(text: str, where: str) -> icalendar.Calendar:
             "Open it in your calendar app to repair it, or choose another calendar in "
             "Settings → Calendar. Errand changed nothing.",
         ) from None
-    for event in cal.walk("VEVENT"):
+    for event in _events(cal):
         broken = _problem(event)
         if broken:
             raise BackendError(
@@ -107,7 +107,12 @@ def parse_calendar(text: str, where: str) -> icalendar.Calendar:
 def components(text: str, where: str) -> tuple[list[icalendar.Event], list[icalendar.Timezone]]:
     """The VEVENTs and VTIMEZONEs of VCALENDAR text (see ``parse_calendar`` for errors)."""
     cal = parse_calendar(text, where)
-    return list(cal.walk("VEVENT")), list(cal.walk("VTIMEZONE"))
+    return _events(cal), [c for c in cal.walk("VTIMEZONE") if isinstance(c, icalendar.Timezone)]
+
+
+def _events(cal: icalendar.Calendar) -> list[icalendar.Event]:
+    # icalendar parses every VEVENT as an Event; the filter tells the type checker so.
+    return [c for c in cal.walk("VEVENT") if isinstance(c, icalendar.Event)]
 
 
 def fingerprint(text: str) -> str:
@@ -275,7 +280,7 @@ def describe(event: icalendar.Event, zone: tzinfo, floating: tzinfo | None = Non
     """
     start, end = event.start, event.end
     title = str(event.get("SUMMARY", "")) or "(no title)"
-    if not isinstance(start, datetime):
+    if not isinstance(start, datetime) or not isinstance(end, datetime):  # icalendar keeps both alike
         last = end - timedelta(days=1) if end > start else start
         when = f"{start:%a %d %b %Y}" + ("" if last == start else f" to {last:%a %d %b %Y}")
         return f"“{title}”, {when} (all day)"

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Iterable
-from typing import Any, TypeVar
+from typing import TypeVar
 
 import icalendar
 
@@ -37,8 +37,8 @@ def canonical(component: icalendar.cal.Component) -> str:
     for name in sorted(component.keys()):
         if name == "DTSTAMP":  # servers and clients restamp freely; it is not content
             continue
-        value_or_list: Any = component[name]
-        values = value_or_list if isinstance(value_or_list, list) else [value_or_list]
+        raw = component[name]
+        values = raw if isinstance(raw, list) else [raw]
         for value in values:
             params = sorted(getattr(value, "params", {}).items())
             ical = value.to_ical() if hasattr(value, "to_ical") else str(value)

@@ -33,7 +33,7 @@ __all__ = ["create_file", "folder_stats", "folder_times", "keep", "keep_copy", "
            "restore"]
 
 
-def create_file(folders: FolderSet, parts: Sequence[str], fill: Callable[[BinaryIO], None], *,
+def create_file(folders: FolderSet, parts: Sequence[str], fill: Callable[[BinaryIO], object], *,
                 holding: Holding | None = None, hold_id: str | None = None,
                 mtime_ns: int | None = None, mode: int | None = None) -> Stat:
     """Make a file atomically: ``fill`` writes a temporary file beside it, then it is renamed in.

@@ -17,11 +17,12 @@ from __future__ import annotations
 
 import ctypes
 import errno
+import io
 import os
 import stat as st_mod
 import sys
 from collections.abc import Callable
-from typing import Any, BinaryIO
+from typing import Any
 
 from capabilities.errors import BackendError, ErrandError, PathRefused, TargetExists, TargetMissing
 
@@ -120,7 +121,7 @@ class Dir:
             os.set_blocking(fd, True)
         return fd
 
-    def open_read(self, name: str) -> BinaryIO:
+    def open_read(self, name: str) -> io.BufferedReader:
         """A regular file opened for reading (see ``open_file``)."""
         return os.fdopen(self.open_file(name, os.O_RDONLY), "rb")
 

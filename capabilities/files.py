@@ -23,6 +23,7 @@ content and modified times exactly.
 
 from __future__ import annotations
 
+import builtins  # the class defines list(); annotations inside it mean the builtin
 import errno
 import hashlib
 import time
@@ -86,7 +87,7 @@ class Files(Capability):
         return self.view.describe(self._parts(path))
 
     @read
-    def stat_many(self, paths: list[str]) -> list[dict[str, Any]]:
+    def stat_many(self, paths: builtins.list[str]) -> builtins.list[dict[str, Any]]:
         """stat() of many paths in one call (much faster than one call each)."""
         return [self.view.describe(self._parts(p)) for p in paths]
 
@@ -96,7 +97,7 @@ class Files(Capability):
         return self.view.exists(self._parts(path))
 
     @read
-    def hash_many(self, paths: list[str]) -> list[str]:
+    def hash_many(self, paths: builtins.list[str]) -> builtins.list[str]:
         """SHA-256 (hex) of each file's content, read on the computer: equal hashes, equal files."""
         return [self._hash(self._parts(p), p) for p in paths]
 
@@ -196,7 +197,8 @@ class Files(Capability):
         return self._plan_rename(src, dst, overwrite)
 
     @write
-    def rename_many(self, moves: list[list[str]], overwrite: bool = False) -> list[str]:
+    def rename_many(self, moves: builtins.list[builtins.list[str]],
+                    overwrite: bool = False) -> builtins.list[str]:
         """Rename many at once: moves = [[src, dst], ...]; far faster than one call each. New paths."""
         for i, pair in enumerate(moves):
             if len(pair) != 2:
@@ -282,14 +284,15 @@ class Files(Capability):
 
     def _move_facts(self, sp: tuple[str, ...], dp: tuple[str, ...], node: Node,
                     replaced: Node | None) -> dict[str, Any]:
-        facts = {
-            "src": self.folders.absolute(sp),
-            "dst": self.folders.absolute(dp),
+        src, dst = self.folders.absolute(sp), self.folders.absolute(dp)
+        facts: dict[str, Any] = {
+            "src": src,
+            "dst": dst,
             "fingerprint": self.view.fingerprint_node(node),
             "replaces": self.view.fingerprint_node(replaced) if replaced is not None else None,
             "hold_id": new_id() if replaced is not None else None,
         }
-        risk = self.view.write_risk(facts["dst"], replaced=replaced, was=facts["src"])
+        risk = self.view.write_risk(dst, replaced=replaced, was=src)
         if risk:
             facts["risk"] = risk
         self.view.charge_kept(replaced)
@@ -334,7 +337,7 @@ class Files(Capability):
         super().undo(action, outcome)
         changes.reset_folder_times(self.folders, times, seen)
 
-    def _touched_folders(self, action: Action) -> list[tuple[str, ...]]:
+    def _touched_folders(self, action: Action) -> builtins.list[tuple[str, ...]]:
         keys = ("src", "dst") if action.op in ("rename", "rename_many") else ("dst", "path")
         found: dict[tuple[str, ...], None] = {}
         for key in keys:

@@ -28,13 +28,14 @@ from __future__ import annotations
 
 import errno
 import hashlib
+import io
 import os
 import stat as st_mod
 import weakref
 from collections.abc import Mapping, Sequence
 from contextlib import suppress
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, BinaryIO
+from typing import TYPE_CHECKING, Any
 
 from capabilities.base import Grant, RunContext
 from capabilities.dirs import Dir, check_folder_path, is_link, open_folder, refusal
@@ -105,7 +106,7 @@ def _regular(st: os.stat_result) -> bool:
 
 # ---- grants ------------------------------------------------------------------------------
 
-def check_grantable(folder: str | Path, protected: Sequence[Path] = ()) -> Path:
+def check_grantable(folder: str | Path, protected: Sequence[str | Path] = ()) -> Path:
     """The real path of a folder a person wants to grant; GrantError-family when it may not be.
 
     Refused: a relative path, a missing folder, a disk's top folder, Errand's
@@ -401,7 +402,7 @@ class FolderSet:
         with self.parent(parts) as (d, name):
             return d.read(name, limit)
 
-    def open_read(self, parts: Sequence[str]) -> BinaryIO:
+    def open_read(self, parts: Sequence[str]) -> io.BufferedReader:
         """The regular file at ``parts`` opened for reading (its folder's handle is closed already)."""
         with self.parent(parts) as (d, name):
             return d.open_read(name)

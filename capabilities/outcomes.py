@@ -22,7 +22,7 @@ from capabilities.holding import Holding, new_id
 __all__ = ["check_sources", "create_outcome", "found_outcome", "probe_made", "remove_made_file"]
 
 
-def create_outcome(folders: FolderSet, parts: Sequence[str], fill: Callable[[BinaryIO], None],
+def create_outcome(folders: FolderSet, parts: Sequence[str], fill: Callable[[BinaryIO], object],
                    detail: Mapping[str, Any], holding: Path | None, undo_words: str,
                    mtime_ns: int | None = None) -> dict[str, Any]:
     """Make the planned file at ``parts`` (keeping what it replaces) and return the action's outcome."""

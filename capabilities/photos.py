@@ -160,7 +160,7 @@ class Photos(FolderBased):
                             "to 1024 pixels.", "For example contact_sheet(paths, 'Trip/sheet.jpg', 4, 256).")
         if _format_for(dst) != "JPEG":
             raise CallError(f"photos.contact_sheet: {dst!r} must end in .jpg.", "Name the sheet *.jpg.")
-        sources = []
+        sources: list[dict[str, Any]] = []
         for path in paths:
             parts = self._parts(path)
             node = self.view.node(parts)

@@ -19,7 +19,8 @@ __all__ = ["all_capabilities", "get", "instantiate"]
 # one capability are named ``<capability>_<part>`` and skipped too. (A module missing here is only
 # imported for nothing, never wrong.)
 _MACHINERY = {"apply", "base", "changes", "dirs", "dispatch", "errors", "exif", "folders", "holding",
-              "names", "outcomes", "overlay", "plan", "recovery", "registry", "typecheck", "undo"}
+              "names", "outcomes", "overlay", "plan", "recovery", "redaction", "registry", "typecheck",
+              "undo"}
 
 
 def all_capabilities() -> dict[str, type[Capability]]:

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from capabilities.base import Capability, Grant, RunContext
-from capabilities.errors import ErrandError, UndoRefused
+from capabilities.errors import ErrandError, UndoRefused, error_text
 from capabilities.journal import Journal, JournalError, now
 from capabilities.journal.batches import growing_batches
 from capabilities.journal.owner import is_alive, owner_token
@@ -118,7 +118,7 @@ def _undo_one(row: Mapping[str, Any], capabilities: Mapping[str, Capability],
                               "Undo with the grants the run had.")
         cap.undo(Action.from_json(row), row["outcome"] or {})
     except UndoRefused as exc:
-        reason = exc.message + (f" {exc.hint}" if exc.hint else "")
+        reason = error_text(exc)
     except (ErrandError, OSError) as exc:
         reason = f"{row['summary'] or row['op']}: {exc}"
     else:

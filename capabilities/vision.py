@@ -146,7 +146,8 @@ def _normalise(answer: Any, path: str) -> dict[str, Any]:
     if not isinstance(answer, dict) or not isinstance(answer.get("caption"), str):
         raise BackendError(f"The vision model gave no caption for {path!r}.",
                            "Try again, or choose another vision model in Settings → Model.")
-    tags = answer.get("tags") if isinstance(answer.get("tags"), list) else []
+    tags = answer.get("tags")
+    tags = tags if isinstance(tags, list) else []
     return {"caption": answer["caption"], "tags": [str(t) for t in tags]}
 
 

@@ -23,7 +23,7 @@ from contextlib import AbstractContextManager, ExitStack, contextmanager, suppre
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from capabilities.apply import apply_plan, spool_content
+from capabilities.apply import Cancel, apply_plan, spool_content
 from capabilities.base import Capability, Grant, RunContext
 from capabilities.budget import Budget, BudgetExceeded, Budgets
 from capabilities.dispatch import Dispatcher
@@ -45,6 +45,7 @@ from desktop.grants import describe
 from desktop.report import RunReport
 from desktop.services import default_services
 from sandbox import Limits, RunOutcome, Sandbox, ScriptError
+from sandbox.build import Progress as BuildProgress
 
 if TYPE_CHECKING:  # planning is imported only when a chore is planned
     from desktop.planning import Mode
@@ -102,7 +103,7 @@ class Assistant:
 
     def __init__(self, journal: Journal | None = None, sandbox: Sandbox | None = None, *,
                  services: Mapping[str, Any] | None = None, limits: Limits | None = None,
-                 progress: Callable[[str], None] | None = None, keep_warm: bool = False,
+                 progress: BuildProgress | None = None, keep_warm: bool = False,
                  budgets: Budgets | None = None, own_writes: list[OwnWritesGuard] | None = None) -> None:
         self._journal = journal
         self._sandbox = sandbox
@@ -126,7 +127,7 @@ class Assistant:
             self._own_writes.append(guard)
 
     @contextmanager
-    def _guarded(self, actions: Sequence[Action]) -> Iterator[None]:
+    def _guarded(self, actions: Iterable[Action]) -> Iterator[None]:
         with ExitStack() as stack:
             for guard in list(self._own_writes):
                 stack.enter_context(guard(actions))
@@ -155,12 +156,12 @@ class Assistant:
         return chores.from_script(script, grants, **details)
 
     def preview_chore(self, chore: Chore, *, on_log: Callable[[str], None] | None = None,
-                      cancel: Any = None) -> Preview:
+                      cancel: Cancel | None = None) -> Preview:
         """Preview the chore (writes simulated); a model's failed script may get a repair round."""
         return chores.preview(self, chore, on_log=on_log, cancel=cancel)
 
     def finish_chore(self, chore: Chore, *, approve: Approve | None, preview_only: bool = False,
-                     on_progress: Progress | None = None, cancel: Any = None,
+                     on_progress: Progress | None = None, cancel: Cancel | None = None,
                      trigger: dict[str, Any] | None = None, leave_out: Collection[int] = ()) -> RunReport:
         """Journal the previewed chore, ask ``approve``, apply, then the after-apply steps
         (``leave_out``: the seqs of changes the person unticked; the rest is the run)."""
@@ -191,7 +192,7 @@ class Assistant:
 
     def preview(self, script: str, grants: Sequence[Grant], *, request: str = "", summary: str = "",
                 planner: str = "script", model: str | None = None, inputs: Mapping[str, Any] | None = None,
-                on_log: Callable[[str], None] | None = None, cancel: Any = None,
+                on_log: Callable[[str], None] | None = None, cancel: Cancel | None = None,
                 exchanges: Sequence[int] = ()) -> Preview:
         """Run ``script`` with writes simulated; return the plan it produced."""
         import time
@@ -215,7 +216,7 @@ class Assistant:
                        list(exchanges))
 
     def apply(self, preview: Preview, *, approve: Approve | None = None, preview_only: bool = False,
-              on_progress: Progress | None = None, cancel: Any = None,
+              on_progress: Progress | None = None, cancel: Cancel | None = None,
               trigger: str | Mapping[str, Any] | None = None) -> RunReport:
         """Journal the preview as a run; unless refused or preview-only, carry out its plan."""
         journal = self.journal

@@ -56,7 +56,7 @@ from types import TracebackType
 from typing import Any, Self
 
 from capabilities.base import Grant
-from capabilities.errors import ErrandError
+from capabilities.errors import ErrandError, error_text
 from capabilities.journal import Journal, now
 from capabilities.journal.owner import is_alive, owner_token
 from capabilities.status import RunStatus
@@ -197,9 +197,9 @@ class AutomationRunner:
                     self._stop_slot(slot)
             for aid, automation in wanted.items():
                 if aid not in self._slots:
-                    slot = self._start_slot(automation)
-                    if slot is not None:
-                        self._slots[aid] = slot
+                    started = self._start_slot(automation)
+                    if started is not None:
+                        self._slots[aid] = started
             self._snapshot = tuple(self._slots.values())
             for aid in set(self._problems) - set(wanted):
                 del self._problems[aid]
@@ -245,7 +245,7 @@ class AutomationRunner:
             slot = _Slot(automation, grants, watch_grant(automation["watch_dir"], grants),
                          failures=int(automation["failures"] or 0))
         except ErrandError as exc:
-            self._problem(automation["id"], automation["name"], f"{exc.message} {exc.hint}".strip())
+            self._problem(automation["id"], automation["name"], error_text(exc))
             return None
         self._settle_claims(slot)
         aid = slot.aid
@@ -365,21 +365,21 @@ class AutomationRunner:
                  if r["status"].startswith(CLAIM) and not is_alive(r["status"][len(CLAIM):])]
         if not stale:
             return
-        runs = {}
+        runs: dict[tuple[Any, Any, Any], dict[str, Any]] = {}
         for run in self.journal.runs(limit=max(5000, 4 * len(stale))):
             t = run.get("trigger")
             if isinstance(t, dict) and t.get("automation_id") == slot.aid:
                 runs.setdefault((t.get("file"), t.get("size"), t.get("mtime_ns")), run)
         for row in stale:
             key = (row["path"], row["size"], row["mtime_ns"])
-            run = runs.get(key)
-            if run is not None and run["status"] != RunStatus.PREVIEWING:
+            linked = runs.get(key)
+            if linked is not None and linked["status"] != RunStatus.PREVIEWING:
                 # Applied, failed, or cut short mid-apply: that run is the file's (errand recover
                 # rolls back or finishes the last kind, as for any run).
-                self.journal.update_seen(slot.aid, *key, run_id=run["id"], status=run["status"])
+                self.journal.update_seen(slot.aid, *key, run_id=linked["id"], status=linked["status"])
                 continue
-            if run is not None:  # journaled but stopped before apply changed anything
-                self.journal.finish_run(run["id"], RunStatus.FAILED, error={
+            if linked is not None:  # journaled but stopped before apply changed anything
+                self.journal.finish_run(linked["id"], RunStatus.FAILED, error={
                     "type": "Interrupted", "message": "Errand stopped before this run was applied; nothing "
                     "changed, and the file was handled again by a new run.", "hint": ""})
             try:

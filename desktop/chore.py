@@ -40,6 +40,7 @@ from capabilities.status import ActionStatus, RunStatus
 from desktop.repair_words import repair_text
 
 if TYPE_CHECKING:  # planning (recipes, the model) is imported only by a chore that is planned
+    from capabilities.apply import Cancel
     from capabilities.undo import RetentionReport
     from desktop.assistant import Assistant, Preview
     from desktop.planner import PlannedScript
@@ -152,7 +153,7 @@ def from_script(script: str, grants: Sequence[Grant], *, request: str = "", summ
 # ---- 2. preview, and repair ----------------------------------------------------------------------
 
 def preview(assistant: Assistant, chore: Chore, *, on_log: Callable[[str], None] | None = None,
-            cancel: Any = None) -> Preview:
+            cancel: Cancel | None = None) -> Preview:
     """Run the chore's script with writes simulated; repair a model's failed script when allowed."""
     result = _preview_once(assistant, chore, on_log, cancel)
     for _ in range(MAX_PREVIEW_REPAIRS):
@@ -176,7 +177,7 @@ def preview(assistant: Assistant, chore: Chore, *, on_log: Callable[[str], None]
     return result
 
 
-def repair_refusal(chore: Chore, failed: Preview, cancel: Any = None) -> str:
+def repair_refusal(chore: Chore, failed: Preview, cancel: Cancel | None = None) -> str:
     """Why the failed preview goes to no repair round ("" when it may)."""
     error = failed.outcome.error
     if chore.planned is None:
@@ -193,7 +194,7 @@ def repair_refusal(chore: Chore, failed: Preview, cancel: Any = None) -> str:
 
 
 def _preview_once(assistant: Assistant, chore: Chore, on_log: Callable[[str], None] | None,
-                  cancel: Any) -> Preview:
+                  cancel: Cancel | None) -> Preview:
     chore.report, chore.retention = None, None  # a new preview is a new attempt, to journal afresh
     chore.preview = assistant.preview(
         chore.script, chore.grants, request=chore.request, summary=chore.summary, planner=chore.planner,
@@ -230,7 +231,7 @@ def _repair(assistant: Assistant, chore: Chore, failed: Preview, cancel: Any = N
 # ---- 3. approve, apply, and what follows ---------------------------------------------------------
 
 def finish(assistant: Assistant, chore: Chore, *, approve: Approve | None, preview_only: bool = False,
-           on_progress: Callable[[int, int], None] | None = None, cancel: Any = None,
+           on_progress: Callable[[int, int], None] | None = None, cancel: Cancel | None = None,
            trigger: dict[str, Any] | None = None, leave_out: Collection[int] = ()) -> RunReport:
     """Journal the chore's preview as a run; ask ``approve`` and apply; then tidy up after it.
 

@@ -20,11 +20,17 @@ import sys
 import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from capabilities.errors import ErrandError
 from capabilities.status import RunStatus
 from desktop.jsonout import emit
+
+if TYPE_CHECKING:  # the sandbox and the core load only when a command needs them
+    from capabilities.base import Grant
+    from desktop.assistant import Assistant, Preview
+    from desktop.chore import Chore
+    from sandbox.build import BuildStep
 
 __all__ = ["main"]
 
@@ -103,7 +109,7 @@ class _Parser(argparse.ArgumentParser):
     """argparse, except that a bad command line raises ``UsageError`` (so ``--json`` still gets
     one JSON answer) instead of printing and exiting."""
 
-    def error(self, message: str) -> Any:  # type: ignore[override]
+    def error(self, message: str) -> Any:
         raise UsageError(message, self.format_usage())
 
 
@@ -229,7 +235,7 @@ def _default(parser: argparse.ArgumentParser) -> int:
 
 # ---- the commands -------------------------------------------------------------------------------
 
-def make_assistant() -> Any:
+def make_assistant() -> Assistant:
     from desktop.assistant import Assistant
 
     return Assistant(progress=BuildProgress())
@@ -239,9 +245,9 @@ class BuildProgress:
     """Shows the sandbox's first-use build on stderr; loads rich only if a build happens."""
 
     def __init__(self) -> None:
-        self._show: Callable[[Any], None] | None = None
+        self._show: Callable[[BuildStep], None] | None = None
 
-    def __call__(self, step: Any) -> None:
+    def __call__(self, step: BuildStep) -> None:
         if self._show is None:
             from desktop import console
 
@@ -284,7 +290,7 @@ class ScriptProblem(ErrandError):
 _GRANT_FOR = {"files": "files=DIR", "vision": "vision=MODEL", "calendar": "calendar=SOURCE"}
 
 
-def check_before_running(script: str, grants: Sequence[Any], name: str) -> None:
+def check_before_running(script: str, grants: Sequence[Grant], name: str) -> None:
     """The planner's static check (``desktop.scriptcheck``) plus the capabilities not granted:
     a ``ScriptProblem`` naming the first problem's line, before anything runs."""
     import re
@@ -304,7 +310,7 @@ def check_before_running(script: str, grants: Sequence[Any], name: str) -> None:
                         int(first.group(1)) if first else None)
 
 
-def run_and_report(args: argparse.Namespace, assistant: Any, chore: Any) -> int:
+def run_and_report(args: argparse.Namespace, assistant: Assistant, chore: Chore) -> int:
     """Preview, show, ask, apply and report a chore: the shared tail of ``run`` and ``ask``."""
     from desktop.chore import always
 
@@ -340,8 +346,8 @@ def run_and_report(args: argparse.Namespace, assistant: Any, chore: Any) -> int:
     return STATUS_EXIT.get(report.status, EXIT_FAILED)
 
 
-def _approver(args: argparse.Namespace) -> Callable[[Any], bool]:
-    def approve(preview: Any) -> bool:
+def _approver(args: argparse.Namespace) -> Callable[[Preview], bool]:
+    def approve(preview: Preview) -> bool:
         if not sys.stdin or not sys.stdin.isatty():
             from desktop import console
 
@@ -419,7 +425,7 @@ def cmd_undo(args: argparse.Namespace) -> int:
     return STATUS_EXIT[status]
 
 
-def _check_undoable(assistant: Any, run_id: int) -> None:
+def _check_undoable(assistant: Assistant, run_id: int) -> None:
     """A run with nothing done has nothing to undo: say why, instead of "Undid 0 actions"."""
     run = assistant.journal.run(run_id)  # an unknown run raises JournalError, which says so
     counts = assistant.journal.action_counts(run_id)

@@ -9,13 +9,17 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from capabilities.errors import ErrandError
 from desktop.cli import _EXTENSIONS, EXIT_OK, add_allow_flagged, command, make_assistant, run_and_report
 from desktop.display import say, terminal_text
 from desktop.errors import NoRecipeFits
 from desktop.jsonout import emit
+
+if TYPE_CHECKING:
+    from desktop.chore import Chore
+    from desktop.recipes import Param
 
 __all__ = ["add_parsers"]
 
@@ -82,7 +86,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
     grants = parse_grants(specs, paths.protected_dirs())
     assistant = make_assistant()
 
-    def plan_with(recipe: str | None) -> Any:
+    def plan_with(recipe: str | None) -> Chore:
         return assistant.plan_chore(args.request, grants, settings, mode=args.planner,
                                     allow_vision=args.allow_vision, allow_file_names=args.allow_file_names,
                                     recipe=recipe)
@@ -104,11 +108,11 @@ def cmd_ask(args: argparse.Namespace) -> int:
     return run_and_report(args, assistant, chore)
 
 
-def _fill_params(chore: Any, args: argparse.Namespace) -> None:
+def _fill_params(chore: Chore, args: argparse.Namespace) -> None:
     from desktop.planning import convert_param, missing_question
 
     given = dict(item.partition("=")[::2] for item in args.param)
-    still: list[Any] = []
+    still: list[Param] = []
     for param in chore.missing:
         if param.name in given:
             chore.inputs[param.name] = convert_param(param, given[param.name])

@@ -12,14 +12,18 @@ from __future__ import annotations
 import argparse
 import signal
 import threading
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from capabilities.errors import ErrandError
 from desktop.cli import _EXTENSIONS, EXIT_OK, BuildProgress, command, make_assistant, read_script
 from desktop.display import say, terminal_text
 from desktop.jsonout import emit, encode
+
+if TYPE_CHECKING:
+    from desktop.assistant import Assistant
 
 __all__ = ["add_parsers"]
 
@@ -189,7 +193,7 @@ def cmd_watch(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _tell_interrupted(assistant: Any, on_event: Any) -> None:
+def _tell_interrupted(assistant: Assistant, on_event: Callable[[str, str, str], None]) -> None:
     """Runs a crash cut short mid-apply are the person's call (roll back or finish): say so, once."""
     runs = [r["id"] for r in assistant.interrupted()]
     if runs:

@@ -12,11 +12,16 @@ import argparse
 import sys
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from capabilities.errors import ErrandError
 from desktop.cli import _EXTENSIONS, EXIT_CANCELLED, EXIT_FAILED, EXIT_OK, command
 from desktop.jsonout import emit
+
+if TYPE_CHECKING:  # the suite and its sandbox load only when `errand eval` runs
+    from desktop.evaluation.chore import Chore as EvalChore
+    from desktop.evaluation.results import SuiteResult
+    from desktop.settings import Settings
 
 __all__ = ["add_parsers"]
 
@@ -78,7 +83,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
     return _report(result, args, old)
 
 
-def _chosen(chores: list[Any], only: list[str] | None) -> list[Any]:
+def _chosen(chores: list[EvalChore], only: list[str] | None) -> list[EvalChore]:
     if not only:
         return chores
     known = {c.id: c for c in chores}
@@ -91,7 +96,7 @@ def _chosen(chores: list[Any], only: list[str] | None) -> list[Any]:
     return [known[i] for i in only]
 
 
-def _list(chores: list[Any], as_json: bool) -> int:
+def _list(chores: list[EvalChore], as_json: bool) -> int:
     rows = [{"id": c.id, "request": c.request, "kind": c.kind, "feasible": c.feasible} for c in chores]
     if as_json:
         emit({"status": "ok", "chores": rows})
@@ -124,7 +129,7 @@ def _cost_agreed(model: str, calls: int, yes: bool) -> bool:
     return input("Go ahead? [y/N] ").strip().lower() in ("y", "yes")
 
 
-def _run(chores: list[Any], settings: Any, args: argparse.Namespace) -> Any:
+def _run(chores: list[EvalChore], settings: Settings, args: argparse.Namespace) -> SuiteResult:
     from desktop import paths
     from desktop.evaluation.results import ChoreResult, SuiteResult
     from desktop.evaluation.runner import run_attempt

@@ -9,13 +9,22 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
 from desktop.display import change_marks, safe_text, shorten, terminal_text
+
+if TYPE_CHECKING:  # the CLI starts fast: the sandbox and the core load only when a command needs them
+    from capabilities.recovery import RecoveryReport
+    from capabilities.undo import UndoReport
+    from desktop.assistant import Preview
+    from desktop.planning import Offer
+    from desktop.recipes import Recipe
+    from desktop.report import RunReport
+    from sandbox.build import BuildStep
 
 __all__ = ["ask_flagged", "build_progress", "error", "log_line", "progress_callback", "show_code",
            "show_history", "show_offers", "show_outcome", "show_preview", "show_recipes", "show_recovery",
@@ -44,7 +53,7 @@ def log_line(line: str) -> None:
     out.print(f"[dim]│ {_e(line)}[/]")
 
 
-def show_preview(preview: Any) -> None:
+def show_preview(preview: Preview) -> None:
     if preview.summary and preview.planner == "model":
         out.print(f"The model's summary: {_e(preview.summary)}")  # its words, not Errand's count
     elif preview.summary:
@@ -97,7 +106,7 @@ def show_preview(preview: Any) -> None:
     _show_writes(preview)
 
 
-def _show_writes(preview: Any, limit: int = 10) -> None:
+def _show_writes(preview: Preview, limit: int = 10) -> None:
     """What each text write would write: its content, or a diff against the file it replaces."""
     shown = 0
     for action in preview.plan:
@@ -114,7 +123,7 @@ def _show_writes(preview: Any, limit: int = 10) -> None:
             out.print(f"[{style}]  │ {_e(line)}[/]")
 
 
-def ask_flagged(preview: Any) -> bool:
+def ask_flagged(preview: Preview) -> bool:
     """The second, explicit question for changes that could make a program run; True only for 'yes'."""
     flagged = preview.flagged()
     n = len(flagged)
@@ -145,7 +154,7 @@ def progress_callback(total: int) -> Callable[[int, int], None] | None:
     return update
 
 
-def build_progress() -> Callable[[Any], None]:
+def build_progress() -> Callable[[BuildStep], None]:
     """Shows the sandbox's first-use build (``sandbox.build.BuildStep``s): a bar of its steps with
     the time elapsed, ticking, on a terminal; otherwise one line per step with its measured time."""
     if not err.is_terminal:  # a log: whole lines, never wrapped at 80 columns
@@ -156,7 +165,7 @@ def build_progress() -> Callable[[Any], None]:
                    console=err)
     task = bar.add_task("Preparing Errand's sandbox for first use", total=None)
 
-    def update(step: Any) -> None:
+    def update(step: BuildStep) -> None:
         if step.finished:
             bar.update(task, completed=step.done, total=step.total, description="Errand's sandbox is ready")
             bar.stop()
@@ -168,7 +177,7 @@ def build_progress() -> Callable[[Any], None]:
     return update
 
 
-def show_outcome(report: Any) -> None:
+def show_outcome(report: RunReport) -> None:
     counts = report.counts()
     done = counts.get("done", 0)
     if report.error:
@@ -206,7 +215,7 @@ def show_code(script: str) -> None:
     out.print(Syntax(terminal_text(script), "python", line_numbers=True))
 
 
-def show_recipes(recipes: Sequence[Any]) -> None:
+def show_recipes(recipes: Sequence[Recipe]) -> None:
     table = Table(title="Built-in recipes (work without a model)")
     table.add_column("Recipe")
     table.add_column("What it does")
@@ -216,7 +225,7 @@ def show_recipes(recipes: Sequence[Any]) -> None:
     out.print(table)
 
 
-def show_offers(message: str, offers: Sequence[Any]) -> None:
+def show_offers(message: str, offers: Sequence[Offer]) -> None:
     """The honest "I can't" with the recipes closest to the request, numbered to pick from."""
     out.print(f"[bold]{_e(message)}[/]")
     for n, offer in enumerate(offers, 1):
@@ -242,7 +251,7 @@ def show_history(runs: Sequence[dict[str, Any]]) -> None:
     out.print(table)
 
 
-def show_run(report: Any) -> None:
+def show_run(report: RunReport) -> None:
     out.print(f"[bold]Run {report.run_id}[/] — {report.status} — {_e(report.request)}")
     if report.summary:
         out.print(_e(report.summary))
@@ -261,13 +270,13 @@ def show_run(report: Any) -> None:
         error(report.error.get("message", ""), report.error.get("hint") or "")
 
 
-def show_undo(report: Any) -> None:
+def show_undo(report: UndoReport) -> None:
     out.print(f"Undid {report.undone} action{'s' if report.undone != 1 else ''} of run {report.run_id}.")
     for seq, reason in report.refused:
         out.print(f"[yellow]Kept action {seq}:[/] {_e(reason)}")
 
 
-def show_recovery(reports: Sequence[Any]) -> None:
+def show_recovery(reports: Sequence[RecoveryReport]) -> None:
     if not reports:
         out.print("Nothing to recover: no run was interrupted.")
         return

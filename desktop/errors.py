@@ -1,31 +1,7 @@
 """The application's known errors: the capability errors plus the model, keyring and planner ones.
 
-The whole tree (``capabilities.errors`` defines the first part, ``capabilities.journal`` the
-journal's one error, this module the rest)::
-
-    ErrandError                      message + hint, the root of every known error
-    ├── CallError (TypeError)        a script called a function with wrong arguments
-    ├── GrantError (PermissionError) not granted, read-only grant, Errand's own folders
-    │   └── PathRefused              a path that would leave its grant or is unsafe
-    ├── TargetMissing (FileNotFoundError)
-    ├── TargetExists (FileExistsError)
-    ├── BackendError (OSError)       a calendar server, a vision provider, a disk
-    ├── SourceChanged                apply: a source is not as the preview saw it
-    ├── UndoRefused                  undo: the target changed since, with the reason
-    ├── JournalError (LookupError)   no such run/action/automation, or a name clash
-    ├── NoModelConfigured            no model in settings (recipes still work)
-    │   └── NoRecipeFits             offline, and no recipe does the whole request: ``choices`` to offer
-    ├── KeyringUnavailable           no usable OS keyring: keys cannot be stored
-    └── ModelError                   the model provider failed or answered unusably
-        ├── ModelAuthError           no key, or the provider refused it
-        ├── ModelRateLimited         too many requests or out of quota
-        ├── ModelTimeout             no answer in time
-        ├── ModelCancelled           the person stopped the request (Stop, Quit)
-        ├── ModelUnreachable         could not connect to the provider
-        ├── ModelRefused             the provider refused the content
-        ├── NoVisionModel            the model cannot look at pictures
-        ├── NoCodeInAnswer           the model answered without code
-        └── ScriptRejected           the model's script failed the static check after repairs
+The whole tree, these included, is drawn once: in ``capabilities.errors``, with the one
+error → JSON function (``error_dict``) and the one-line text of an error (``error_text``).
 
 Every message says what happened and every hint what to do next. Constructors
 have no side effects; front ends decide how to show them. No message or hint

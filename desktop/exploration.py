@@ -68,7 +68,8 @@ def summary_text(found: dict[str, Any]) -> str:
         if not isinstance(facts, dict):
             continue
         named: dict[str, int] = {}
-        for kind, count in (facts.get("kinds") if isinstance(facts.get("kinds"), dict) else {}).items():
+        counted = facts.get("kinds")
+        for kind, count in (counted if isinstance(counted, dict) else {}).items():
             named[_kind(kind)] = named.get(_kind(kind), 0) + int(count)
         kinds = named
         top = sorted(kinds.items(), key=lambda kv: (-kv[1], kv[0]))[:12]

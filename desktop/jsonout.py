@@ -62,15 +62,16 @@ def strict(value: Any) -> Any:
         if isinstance(item, Mapping | list | tuple) and depth >= MAX_DEPTH:
             parent[key] = f"… (nested deeper than {MAX_DEPTH} levels)"
         elif isinstance(item, Mapping):
-            parent[key] = made = {}
+            fields: dict[str, Any] = {}
+            parent[key] = fields
             for k, v in item.items():
                 name = _leaf(k)
                 name = name if isinstance(name, str) else json.dumps(name)  # keys are text in JSON
-                made[name] = None  # keeps the order; filled in when its value is popped
-                stack.append((v, made, name, depth + 1))
+                fields[name] = None  # keeps the order; filled in when its value is popped
+                stack.append((v, fields, name, depth + 1))
         elif isinstance(item, list | tuple):
-            parent[key] = made = [None] * len(item)
-            stack.extend((v, made, i, depth + 1) for i, v in enumerate(item))
+            parent[key] = items = [None] * len(item)
+            stack.extend((v, items, i, depth + 1) for i, v in enumerate(item))
         else:
             parent[key] = _leaf(item)
     return root[0]

@@ -96,7 +96,7 @@ def _unusable_reason(backend: KeyringBackend) -> str:
     if module.startswith("keyrings.alt"):
         return f"the keyring backend {_backend_name(backend)} keeps secrets in a file, which Errand refuses."
     try:
-        priority = float(backend.priority)  # type: ignore[arg-type]
+        priority = float(backend.priority)
     except Exception:
         priority = 0.0
     if module == "keyring.backends.fail" or priority <= 0:

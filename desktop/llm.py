@@ -33,6 +33,8 @@ from dataclasses import dataclass
 from importlib import resources
 from typing import Any
 
+from capabilities.errors import error_text
+from capabilities.redaction import redact
 from capabilities.vision_recipient import recipient, vision_target
 from desktop import model_calls
 from desktop.errors import (
@@ -161,7 +163,7 @@ def caption_service(settings: ModelSettings, record_exchange: Callable[[dict[str
                                       api_key=settings.api_key, timeout=settings.timeout)
         except ErrandError as exc:
             if record_exchange is not None:
-                record_exchange({**exchange, "error": f"{exc.message} {exc.hint}".strip()})
+                record_exchange({**exchange, "error": error_text(exc)})
             raise
         if record_exchange is not None:
             record_exchange({**exchange, "answer": answer.text, "tokens_in": answer.tokens_in,
@@ -192,7 +194,8 @@ def parse_caption(text: str) -> dict[str, Any]:
                          + (f" (it said: “{said}”)." if said else " (its answer was empty)."),
                          "Nothing was kept. Try again, or choose a vision model that follows instructions "
                          "in Settings → Vision model.")
-    tags = data.get("tags") if isinstance(data.get("tags"), list) else []
+    tags = data.get("tags")
+    tags = tags if isinstance(tags, list) else []
     cleaned = [_plain(str(t))[:40] for t in tags]
     return {"caption": _plain(data["caption"])[:300], "tags": [t for t in cleaned if t][:10]}
 
@@ -292,7 +295,7 @@ def _translate(exc: Exception, model: str, api_base: str | None, api_key: str | 
     if isinstance(exc, ErrandError):
         return exc
     kind = type(exc).__name__
-    detail = _scrub(_detail(exc), api_key)
+    detail = redact(_detail(exc), (api_key,))
     provider = provider_of(model)
     where = f" at {api_base}" if api_base else ""
     if kind in ("AuthenticationError", "PermissionDeniedError") or "Missing credentials" in detail:
@@ -328,12 +331,6 @@ def _detail(exc: Exception) -> str:
     # litellm prefixes "litellm.RateLimitError: ...OpenAIException - "; keep the provider's words.
     text = str(text).split(" - ", 1)[-1] if "Exception - " in str(text) else str(text)
     return " ".join(text.split())[:300]
-
-
-def _scrub(text: str, api_key: str | None) -> str:
-    if api_key:
-        text = text.replace(api_key, "<key>")
-    return re.sub(r"\b(sk|key)-[A-Za-z0-9_\-*]{6,}", "<key>", text)
 
 
 def _about_images(text: str) -> bool:

@@ -28,6 +28,7 @@ from importlib import resources
 from typing import Any
 
 from capabilities.base import Capability, Grant
+from capabilities.errors import error_text
 from capabilities.registry import all_capabilities
 from desktop import llm
 from desktop.errors import ErrandError, NoCodeInAnswer, ScriptRejected
@@ -213,27 +214,20 @@ def _examples_text(request: str) -> str:
 
 
 def _recipes() -> list[tuple[str, str, str]]:
-    """``(name, first docstring line, code after the docstring)`` of each recipe short enough."""
+    """``(name, first docstring line, code after the docstring)`` of each recipe short enough, from the
+    recipes as ``recipes.load_recipes`` reads them (one reader: the same files, checked once)."""
+    from desktop.recipes import load_recipes
+
     found = []
-    try:
-        folder = resources.files("resources").joinpath("recipes")
-        files = sorted((f for f in folder.iterdir() if f.name.endswith(".py") and not f.name.startswith("_")),
-                       key=lambda f: f.name)
-    except (OSError, ModuleNotFoundError):
-        return []
-    for f in files:
-        source = f.read_text(encoding="utf-8")
-        try:
-            tree = ast.parse(source)
-        except SyntaxError:
-            continue
+    for recipe in load_recipes():
+        tree = ast.parse(recipe.script)  # load_recipes compiled it already: it parses
         doc = ast.get_docstring(tree)
         if not doc or not tree.body[1:]:
             continue
         # Everything after the docstring, comments included: they explain the recipe's inputs.
-        code = "\n".join(source.splitlines()[tree.body[0].end_lineno or 1:]).strip()
+        code = "\n".join(recipe.script.splitlines()[tree.body[0].end_lineno or 1:]).strip()
         if len(code) <= MAX_EXAMPLE_CHARS:
-            found.append((f.name.removesuffix(".py"), doc.splitlines()[0].strip(), code))
+            found.append((recipe.name, doc.splitlines()[0].strip(), code))
     return found
 
 
@@ -294,13 +288,13 @@ def _converse(messages: list[dict[str, Any]], grants: Sequence[Grant], settings:
     exchanges: list[dict[str, Any]] = []
     failure: ErrandError | None = None
     for attempt in range(repairs + 1):
-        exchange = {"kind": kind if attempt == 0 else "repair", "model": settings.model,
+        exchange: dict[str, Any] = {"kind": kind if attempt == 0 else "repair", "model": settings.model,
                     "prompt": [dict(m) for m in messages]}
         try:
             answer = llm.complete(messages, model=settings.model, api_base=settings.api_base,
                                   api_key=settings.api_key, timeout=settings.timeout, cancel=cancel)
         except ErrandError as exc:
-            _record(record, exchanges, {**exchange, "error": f"{exc.message} {exc.hint}".strip()})
+            _record(record, exchanges, {**exchange, "error": error_text(exc)})
             raise
         exchange.update(answer=answer.text, tokens_in=answer.tokens_in, tokens_out=answer.tokens_out,
                         cost=answer.cost or 0.0, latency_ms=round(answer.latency_ms))

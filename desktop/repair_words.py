@@ -61,10 +61,14 @@ _DEFAULT_WORDS = "the script stopped with this error"
 class FailedRun(Protocol):
     """What a repair round reads from the sandbox's ``ScriptError`` (sandbox.outcome)."""
 
-    type: str
-    message: str
-    line: int | None
-    hint: str
+    @property
+    def type(self) -> str: ...
+    @property
+    def message(self) -> str: ...
+    @property
+    def line(self) -> int | None: ...
+    @property
+    def hint(self) -> str: ...
 
 
 def repair_text(error: FailedRun, script: str, *, share_details: bool = False) -> str:

@@ -16,6 +16,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from capabilities.errors import error_dict  # the one error → JSON shape, re-exported for front ends
+
 __all__ = ["RunReport", "error_dict"]
 
 _ACTION_KEYS = ("seq", "capability", "op", "args", "status", "summary", "before", "after", "error")
@@ -79,14 +81,3 @@ def _action(row: Mapping[str, Any]) -> dict[str, Any]:
     if risk:
         shown["flagged"] = risk  # stored by the preview: no policy runs again here
     return shown
-
-
-def error_dict(error: BaseException | Mapping[str, Any] | None) -> dict[str, Any] | None:
-    """``{type, message, line, hint}`` for any error a run can end with."""
-    if error is None:
-        return None
-    if isinstance(error, Mapping):
-        return {"type": error.get("type", "Error"), "message": error.get("message", ""),
-                "line": error.get("line"), "hint": error.get("hint", "")}
-    return {"type": type(error).__name__, "message": str(error), "line": getattr(error, "line", None),
-            "hint": getattr(error, "hint", "") or ""}

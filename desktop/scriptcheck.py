@@ -156,11 +156,11 @@ def _label(grant: Grant) -> str:
 
 def _imported_capabilities(tree: ast.AST, capabilities: Mapping[str, type[Capability]]) -> set[str]:
     """Capability names a script tries to import (a common slip: they are already there)."""
-    found = set()
+    found: set[str] = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
             found.update(a.name for a in node.names if a.name in capabilities)
-        elif isinstance(node, ast.ImportFrom) and node.module in capabilities:
+        elif isinstance(node, ast.ImportFrom) and node.module is not None and node.module in capabilities:
             found.add(node.module)
     return found
 

@@ -75,7 +75,7 @@ import os
 import queue
 import stat
 import threading
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass
 from pathlib import Path
@@ -114,7 +114,7 @@ EVENT_KINDS = ("created", "moved", "modified")
 TEMP_SUFFIXES = (".part", ".partial", ".crdownload", ".download", ".tmp", ".temp", ".opdownload", "~")
 SYSTEM_NAMES = frozenset({"thumbs.db", "desktop.ini", "icon\r"})
 
-FileCallback = Callable[[Path, int, int], None]
+FileCallback = Callable[[Path, int, int], object]  # what it returns is ignored
 FileCheck = Callable[[Path, int, int], bool]
 Version = tuple[int, int]
 Item = tuple[str, int, int] | Callable[[], None] | None  # a file to hand over, a job, or "stop"
@@ -419,8 +419,9 @@ class FolderWatcher:
 
     # -- settling (timer thread) ---------------------------------------------------
 
-    def _due(self, key: object) -> None:
-        _, generation, path = key  # type: ignore[misc]
+    def _due(self, key: Hashable) -> None:
+        assert isinstance(key, tuple)  # the timer hands back the (watcher, generation, path) armed here
+        _, generation, path = key
         try:
             st = os.stat(path)
             version: Version | None = (st.st_size, st.st_mtime_ns) if stat.S_ISREG(st.st_mode) else None
@@ -435,7 +436,7 @@ class FolderWatcher:
                 return
             if version != before:
                 self._pending[path] = version  # still changing: wait another quiet period
-                hub.timer.touch(key, self.quiet_seconds, self._due)  # type: ignore[arg-type]
+                hub.timer.touch(key, self.quiet_seconds, self._due)
                 return
             del self._pending[path]
             item = (path, *version)
@@ -444,14 +445,15 @@ class FolderWatcher:
             self._queued.add(item)
             self._queue.put(item)
 
-    def _rescan_due(self, key: object) -> None:
+    def _rescan_due(self, key: Hashable) -> None:
+        assert isinstance(key, tuple)  # (watcher, generation, RESCAN), armed here
         if not self.rescan_seconds:
             return
         with self._lock:
-            if key[1] != self._generation or not self._running:  # type: ignore[index]
+            if key[1] != self._generation or not self._running:
                 return
             self._queue.put(self._rescan)
-        hub.timer.touch(key, self.rescan_seconds, self._rescan_due)  # type: ignore[arg-type]
+        hub.timer.touch(key, self.rescan_seconds, self._rescan_due)
 
     def _rescan(self) -> None:
         handle = self._handle

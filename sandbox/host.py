@@ -21,11 +21,12 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any, Protocol
 
 from sandbox import capi, trampoline
-from sandbox.build import compiled_component, make_engine
+from sandbox.build import Progress, compiled_component, make_engine
 from sandbox.limits import Limits
 from sandbox.outcome import RunOutcome, ScriptError
 from sandbox.pooling import POOL_INSTANCES, is_pool_exhausted
@@ -132,7 +133,7 @@ class _Prepared:
 class Sandbox:
     """Loads the compiled guest once; runs scripts in fresh instances of it."""
 
-    def __init__(self, cache_dir: str | Path, progress: Callable[[str], None] | None = None,
+    def __init__(self, cache_dir: str | Path, progress: Progress | None = None,
                  keep_warm: bool = False, pool_size: int | None = None) -> None:
         """``keep_warm``: a long-lived process (the app, ``errand watch``). Each run's worker then
         prepares the next instance, and instances come from a pool of ``pool_size`` memory slots
@@ -189,7 +190,10 @@ class Sandbox:
                 if not is_pool_exhausted(exc) or remaining <= 0:
                     raise
                 with self._freed:
-                    self._freed.wait_for(lambda seen=generation: self._frees != seen, remaining)
+                    self._freed.wait_for(partial(self._freed_since, generation), remaining)
+
+    def _freed_since(self, generation: int) -> bool:
+        return self._frees != generation
 
     def run(self, script: str, dispatcher: Dispatcher, *, manifest: dict[str, Any] | None = None,
             inputs: dict[str, Any] | None = None, limits: Limits | None = None,

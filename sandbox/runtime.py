@@ -38,7 +38,7 @@ class Component:
     """A compiled component."""
 
     def __init__(self, ptr: int) -> None:
-        self.ptr = ptr
+        self.ptr: int | None = ptr  # None once deleted
         self._indexes: list[int] = []  # export indexes handed out, deleted with the component
 
     @classmethod

@@ -53,7 +53,7 @@ def _trap(exc: BaseException) -> int:
 
 def _register(instance: int, name: str, body: Callable[[Any, Results], None]) -> None:
     @capi.HostFunc
-    def callback(_env, _context, _type, args, _nargs, results, _nresults):  # type: ignore[no-untyped-def]
+    def callback(_env, _context, _type, args, _nargs, results, _nresults):
         try:
             body(args, results)
             return 0
@@ -162,7 +162,7 @@ def add_trap_func(instance: int, name: str, message: str) -> None:
 
 
 @capi.EpochCallback
-def _on_epoch(_context, _data, delta, kind):  # type: ignore[no-untyped-def]
+def _on_epoch(_context, _data, delta, kind):
     """Each engine tick past a store's deadline: continue, or trap if the run must stop."""
     try:
         state = getattr(CURRENT, "state", None)

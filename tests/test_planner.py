@@ -233,3 +233,14 @@ def test_worked_examples_come_from_the_most_relevant_recipes() -> None:
     content = system["content"]
     assert any(f"Example chore: {title}" in content for title in titles.values())
     assert "`inputs` holds values the person filled in" in content
+
+
+def test_worked_examples_are_cut_from_the_recipes_the_one_reader_loads() -> None:
+    from desktop.recipes import load_recipes
+
+    scripts = {r.name: r.script for r in load_recipes()}
+    examples = planner._recipes()
+    assert examples
+    for name, title, code in examples:
+        assert code in scripts[name] and title in scripts[name].split('"""')[1]
+        assert len(code) <= planner.MAX_EXAMPLE_CHARS

@@ -116,7 +116,7 @@ def _pdf_facts(reader: pypdf.PdfReader | None, limit: int) -> dict[str, Any]:
         try:
             opened = reader.decrypt("")  # many PDFs are "encrypted" only against editing
         except (PdfReadError, NotImplementedError, ValueError):
-            opened = 0
+            opened = pypdf.PasswordType.NOT_DECRYPTED
         if not opened:
             facts["encrypted"] = True
             return facts
@@ -220,7 +220,8 @@ def _pdf_date(value: Any) -> str | None:
         return None
     parts = [int(p) if p else d for p, d in zip(match.groups(), (0, 1, 1, 0, 0, 0), strict=True)]
     try:
-        return datetime(*parts).isoformat()  # type: ignore[misc]
+        year, month, day, hour, minute, second = parts
+        return datetime(year, month, day, hour, minute, second).isoformat()
     except ValueError:
         return None
 

@@ -101,8 +101,8 @@ def lock_plugins() -> None:
         if name in _NEVER or (name.endswith("ImagePlugin") and name[4:] not in _PLUGINS):
             del sys.modules[name]  # none should be loaded; if one is, it goes
     sys.meta_path.insert(0, _PluginGuard())
-    Image._plugins[:] = [p for p in Image._plugins if p in _PLUGINS]  # type: ignore[attr-defined]
-    Image._initialized = 2  # type: ignore[attr-defined]  # init() has nothing left to import
+    Image._plugins[:] = [p for p in Image._plugins if p in _PLUGINS]
+    Image._initialized = 2  # init() has nothing left to import
     keep = set(allowed()) | {"MPO"}  # MPO: JPEG's opener hands multi-picture files to it
     for registry in (Image.OPEN, Image.SAVE, Image.SAVE_ALL, Image.MIME):
         for name in [n for n in registry if n not in keep]:

@@ -84,7 +84,8 @@ class Worker:
         return [sys.executable, "-I", "-c", _BOOT, _ROOT, *args]
 
     def _start(self, memory: int) -> tuple[subprocess.Popen[bytes], Channel]:
-        quiet = {"stderr": subprocess.DEVNULL, "cwd": self.tmp, "env": _environment(), "close_fds": True}
+        quiet: dict[str, Any] = {"stderr": subprocess.DEVNULL, "cwd": self.tmp, "env": _environment(),
+                                 "close_fds": True}
         if sys.platform == "win32":
             process = subprocess.Popen(self._command(str(os.getpid()), "-1", self.tmp, str(memory)),
                                        stdin=subprocess.PIPE, stdout=subprocess.PIPE,

@@ -47,12 +47,17 @@ class _Extended(ctypes.Structure):
                 ("PeakJobMemoryUsed", ctypes.c_size_t)]
 
 
+def _last_error() -> int:
+    # typeshed declares get_last_error on Windows only, and this module runs only there.
+    return ctypes.get_last_error()  # type: ignore[attr-defined]
+
+
 def confine(process_handle: int, memory: int) -> Any:
     """Put the process in a new job with the limits above; return the job handle (keep it open)."""
     kernel32 = ctypes.WinDLL("kernel32", use_last_error=True)  # type: ignore[attr-defined]
     job = kernel32.CreateJobObjectW(None, None)
     if not job:
-        raise OSError(ctypes.get_last_error(), "CreateJobObjectW")
+        raise OSError(_last_error(), "CreateJobObjectW")
     limits = _Extended()
     limits.Basic.LimitFlags = (_LIMIT_ACTIVE_PROCESS | _LIMIT_PROCESS_MEMORY
                                | _LIMIT_DIE_ON_UNHANDLED_EXCEPTION | _LIMIT_KILL_ON_JOB_CLOSE)
@@ -60,7 +65,7 @@ def confine(process_handle: int, memory: int) -> Any:
     limits.ProcessMemoryLimit = memory
     if not kernel32.SetInformationJobObject(job, _EXTENDED_LIMIT_INFORMATION, ctypes.byref(limits),
                                             ctypes.sizeof(limits)):
-        raise OSError(ctypes.get_last_error(), "SetInformationJobObject")
+        raise OSError(_last_error(), "SetInformationJobObject")
     if not kernel32.AssignProcessToJobObject(job, wintypes.HANDLE(process_handle)):
-        raise OSError(ctypes.get_last_error(), "AssignProcessToJobObject")
+        raise OSError(_last_error(), "AssignProcessToJobObject")
     return job

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import sqlite3
 import threading
 import time
@@ -21,14 +20,12 @@ from pathlib import Path
 from typing import Any, Self
 
 from capabilities.base import Grant
-from capabilities.errors import ErrandError
+from capabilities.errors import ErrandError, error_dict
 from capabilities.journal.schema import MIGRATION_NAMES, applied_names
 from capabilities.private import PRIVATE_FILE, make_private
+from capabilities.redaction import redact  # things that look like API keys never reach the database
 
 __all__ = ["JournalBase", "JournalError", "dumps", "error_json", "grants_json", "loads", "now", "redact"]
-
-# Things that look like API keys never reach the database, whatever a prompt contains.
-_SECRET = re.compile(r"\b(sk-[A-Za-z0-9_\-]{16,}|AIza[0-9A-Za-z_\-]{30,}|xox[bp]-[A-Za-z0-9\-]{16,})")
 
 
 class JournalError(ErrandError, LookupError):
@@ -63,27 +60,23 @@ def loads(text: str | None) -> Any:
     return None if text is None else json.loads(text)
 
 
-def redact(text: str) -> str:
-    return _SECRET.sub("[redacted key]", text)
-
-
 def grants_json(grants: Iterable[Grant | Mapping[str, Any]]) -> list[dict[str, Any]]:
     return [g.to_json() if isinstance(g, Grant) else dict(g) for g in grants]
 
 
 def error_json(error: BaseException | Mapping[str, Any] | None) -> dict[str, Any] | None:
-    """An error as the journal keeps it: ``type``, ``message``, ``hint`` (and ``line`` if known)."""
+    """An error as the journal keeps it: the one shape (``errors.error_dict``) without a ``line`` that
+    is not known, or a record already made (a script's ``ScriptError``) with all its fields; either
+    way with keys redacted (provider errors can quote the key they were given)."""
     if error is None:
         return None
     if isinstance(error, Mapping):
-        return {k: redact(v) if isinstance(v, str) else v for k, v in error.items()}
-    # Provider errors can quote the key they were given ("Incorrect API key provided: sk-…").
-    data: dict[str, Any] = {"type": type(error).__name__, "message": redact(str(error)),
-                            "hint": redact(str(getattr(error, "hint", "")))}
-    line = getattr(error, "line", None)
-    if line is not None:
-        data["line"] = line
-    return data
+        data = dict(error)
+    else:
+        data = error_dict(error)
+        if data["line"] is None:
+            del data["line"]
+    return {k: redact(v) if isinstance(v, str) else v for k, v in data.items()}
 
 
 

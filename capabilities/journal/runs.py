@@ -139,7 +139,7 @@ class RunRecords(JournalBase):
 
     def actions(self, run_id: int, *, statuses: Iterable[str] | None = None) -> list[dict[str, Any]]:
         """A run's actions in order, JSON columns decoded (optionally only some statuses)."""
-        sql, params = "SELECT * FROM actions WHERE run_id = ?", [run_id]
+        sql, params = "SELECT * FROM actions WHERE run_id = ?", list[Any]([run_id])
         if statuses is not None:
             wanted = list(statuses)
             sql += f" AND status IN ({', '.join('?' * len(wanted))})"

@@ -94,8 +94,8 @@ def exif_bytes(
         where[1], where[2] = ("N" if lat >= 0 else "S"), _dms(lat)
         where[3], where[4] = ("E" if lon >= 0 else "W"), _dms(lon)
         if len(gps) > 2:
-            where[5] = b"\x00" if gps[2] >= 0 else b"\x01"  # type: ignore[misc]
-            where[6] = _rational(abs(gps[2]))  # type: ignore[misc]
+            where[5] = b"\x00" if gps[2] >= 0 else b"\x01"
+            where[6] = _rational(abs(gps[2]))
     return exif.tobytes()
 
 

@@ -5,7 +5,9 @@ from __future__ import annotations
 import csv
 import io
 import re
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from capabilities.decoding import decode
 from capabilities.decoding.answers import checked_info
@@ -13,7 +15,7 @@ from desktop.evaluation.chore import Final, chore, ext, folder_of, name_of
 from desktop.evaluation.makefiles import make_photo
 
 # Taken in Paris, Paris, London, New York; the last has no position. Offsets as phones write them.
-TRIP = {
+TRIP: dict[str, dict[str, Any]] = {
     "IMG_0001.jpg": {
         "taken": "2024-07-14 09:15:00",
         "offset": "+02:00",
@@ -59,7 +61,7 @@ TOWN = {
 }
 
 
-def _trip(folder: str, size: tuple[int, int] = (64, 48)) -> callable:  # type: ignore[valid-type]
+def _trip(folder: str, size: tuple[int, int] = (64, 48)) -> Callable[[Path], None]:
     def build(root: Path) -> None:
         for name, fields in TRIP.items():
             make_photo(root / folder / name, size=size, **fields)
