@@ -58,13 +58,16 @@ def test_a_file_name_that_is_not_utf8_gives_one_answer_and_a_closed_run(tmp_path
     trip.mkdir()
     (trip / os.fsdecode(b"caf\xe9.jpg")).write_bytes(b"x")
     _, out = answer(capsys, "run", script(tmp_path, "for n in files.list('Trip'):\n"
+                                             "    print('renaming', n)\n"
                                              "    files.rename(n, n + '.bak')\n"), "--grant", f"files={trip}",
                        "--yes")
-    # The journal cannot store such a name yet (sqlite refuses the surrogate): the answer is still one
-    # object naming the run, and the run is closed, not left "previewing".
-    assert out["run_id"] is not None
-    _, listed = answer(capsys, "history")
-    assert listed["runs"][0]["status"] in ("applied", "failed")
+    # The name is shown escaped, journaled losslessly, renamed, and put back by undo byte for byte.
+    assert out["status"] == "applied", out
+    assert any("caf\\xe9.jpg" in a["args"]["src"] for a in out["actions"])
+    assert (trip / os.fsdecode(b"caf\xe9.jpg.bak")).exists()
+    code, undone = answer(capsys, "undo", str(out["run_id"]))
+    assert code == 0, undone
+    assert sorted(os.listdir(os.fsencode(trip))) == [b"caf\xe9.jpg"]
 
 
 @pytest.mark.parametrize("code, words, line", [

@@ -52,8 +52,38 @@ def now() -> str:
 _ENCODE = json.JSONEncoder(ensure_ascii=False, default=str).encode  # built once: apply encodes 10,000s
 
 
+_ENCODE_ASCII = json.JSONEncoder(ensure_ascii=True, default=str).encode
+
+
 def dumps(value: Any) -> str | None:
-    return None if value is None else _ENCODE(value)
+    """JSON text for a column. A file name that is not UTF-8 reaches Python as lone surrogates
+    (``surrogateescape``), which SQLite refuses: such a value is written with ``\\udcxx``
+    escapes instead, which ``loads`` turns back into the very same name."""
+    if value is None:
+        return None
+    text = _ENCODE(value)
+    if not text.isascii():
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError:
+            return _ENCODE_ASCII(value)
+    return text
+
+
+def shown(text: str | None) -> str | None:
+    """A column of words for people (a summary): lone surrogates written as visible escapes, as
+    ``display.safe_text`` would show them (the exact name lives in the action's JSON)."""
+    if text is None or text.isascii():
+        return text
+    return text.encode("utf-8", "backslashreplace").decode("utf-8") if _has_surrogate(text) else text
+
+
+def _has_surrogate(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
 
 
 def loads(text: str | None) -> Any:

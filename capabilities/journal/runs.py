@@ -21,6 +21,7 @@ from capabilities.journal.db import (
     loads,
     now,
     redact,
+    shown,
 )
 from capabilities.plan import ActionPlan
 
@@ -45,7 +46,8 @@ class RunRecords(JournalBase):
             cur = c.execute(
                 "INSERT INTO runs (request, script, summary, model, planner, grants, status, trigger,"
                 " started) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (request, script, summary, model, planner, dumps(grants_json(grants)), status,
+                (shown(request), shown(script), shown(summary), model, planner, dumps(grants_json(grants)),
+                 status,
                  dumps(trigger), now()))
             return int(cur.lastrowid or 0)
 
@@ -124,8 +126,8 @@ class RunRecords(JournalBase):
     def save_plan(self, run_id: int, plan: ActionPlan | Iterable[Any]) -> None:
         """Record a preview's actions as ``planned`` (replacing an earlier preview of this run)."""
         actions = list(plan)
-        rows = [(run_id, a.seq, a.capability, a.op, dumps(a.args), dumps(a.detail), a.summary,
-                 a.before, a.after) for a in actions]
+        rows = [(run_id, a.seq, a.capability, a.op, dumps(a.args), dumps(a.detail), shown(a.summary),
+                 shown(a.before), shown(a.after)) for a in actions]
         with self._tx() as c:
             if c.execute("SELECT 1 FROM runs WHERE id = ?", (run_id,)).fetchone() is None:
                 raise self._missing_run(run_id)
@@ -246,7 +248,7 @@ class RunRecords(JournalBase):
             (last,) = c.execute("SELECT coalesce(max(seq), 0) FROM logs WHERE run_id = ?",
                                 (run_id,)).fetchone()
             c.executemany("INSERT INTO logs (run_id, seq, at, line) VALUES (?, ?, ?, ?)",
-                          [(run_id, last + i, stamp, redact(line)) for i, line in enumerate(items, 1)])
+                          [(run_id, last + i, stamp, shown(redact(line))) for i, line in enumerate(items, 1)])
 
     def logs(self, run_id: int) -> list[str]:
         """A run's log lines, in order."""

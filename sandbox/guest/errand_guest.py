@@ -99,6 +99,16 @@ def _make_function(qualified, op, stub):
     return function
 
 
+def _valid(text):
+    """A line the component boundary can carry: a file name that is not UTF-8 reaches a script as
+    lone surrogates, which are shown as escapes (``\\udce9``) rather than failing the print."""
+    try:
+        text.encode("utf-8")
+        return text
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
 class _LineWriter:
     """sys.stdout/stderr for the script: hands each complete line to the host."""
 
@@ -111,12 +121,12 @@ class _LineWriter:
         self._buffer += text
         while "\n" in self._buffer:
             line, self._buffer = self._buffer.split("\n", 1)
-            host.log(self._prefix + line)
+            host.log(_valid(self._prefix + line))
         return len(text)
 
     def flush(self):
         if self._buffer:
-            host.log(self._prefix + self._buffer)
+            host.log(_valid(self._prefix + self._buffer))
             self._buffer = ""
 
     def isatty(self):
