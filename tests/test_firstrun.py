@@ -44,6 +44,7 @@ class Clone:
 def clone(tmp_path_factory: pytest.TempPathFactory, component_cache: Path) -> Clone:
     where = tmp_path_factory.mktemp("fresh")
     subprocess.run(["git", "clone", "-q", str(ROOT), str(where / "errand")], check=True, timeout=300)
+    (where / "Pictures").mkdir()  # a person's Pictures folder (without one the copy goes to their home)
     return Clone(where / "errand", where / "errand-home", where / "Pictures", component_cache)
 
 
