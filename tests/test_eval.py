@@ -213,3 +213,26 @@ def test_bad_input_is_said_plainly(capsys: pytest.CaptureFixture[str], tmp_path:
     capsys.readouterr()
     assert main(["eval", "--planner", "model", "--json"]) == 2
     assert "no model" in json.loads(capsys.readouterr().out)["error"]["message"].lower()
+
+
+def test_an_apply_that_differs_from_the_approved_plan_is_caught(sandbox: Any, tmp_path: Path) -> None:
+    """preview ≠ applied: the file a rename was approved for changes before apply, so apply refuses
+    that action (as it must) and the journal no longer holds the approved plan carried out."""
+    from desktop.assistant import Assistant
+    from desktop.chore import always
+    from desktop.evaluation.runner import applied_differently
+    from desktop.grants import parse_grants
+
+    notes = tmp_path / "Notes"
+    notes.mkdir()
+    (notes / "a.txt").write_text("first")
+    assistant, grants = Assistant(sandbox=sandbox), parse_grants([f"files={notes}"])
+    preview = assistant.preview('files.rename("Notes/a.txt", "Notes/b.txt")\n', grants)
+    assert preview.ok and len(preview.plan) == 1
+    (notes / "a.txt").write_text("changed after the preview")
+    report = assistant.apply(preview, approve=always)
+    assert report.status != "applied"
+    assert applied_differently(assistant, report.run_id, preview) == "actions [1] were not carried out"
+    good = assistant.preview('files.rename("Notes/a.txt", "Notes/c.txt")\n', grants)
+    done = assistant.apply(good, approve=always)
+    assert done.status == "applied" and applied_differently(assistant, done.run_id, good) == ""

@@ -25,7 +25,7 @@ from desktop.evaluation.chore import Chore, Final
 from desktop.evaluation.tree import snapshot, undo_differences
 from desktop.settings import Settings
 
-__all__ = ["REASONS", "Attempt", "run_attempt"]
+__all__ = ["REASONS", "Attempt", "applied_differently", "run_attempt"]
 
 # Why an attempt failed, in the order they are judged (the first that applies is reported).
 REASONS = (
@@ -139,9 +139,9 @@ def _attempt(chore: Chore, settings: Settings, mode: str, assistant: Any, root: 
         said_no = error is not None and error.type == "NotImplementedError"  # "this cannot be done"
         raise _Stop("declined" if said_no else "preview error", str(error))
     report = assistant.finish_chore(planned, approve=always)
-    if report.status != "applied":
-        raise _Stop("preview error", f"the run ended {report.status}")
-    _same_as_previewed(assistant, report.run_id, preview)
+    differs = applied_differently(assistant, report.run_id, preview)
+    if differs or report.status != "applied":
+        raise _Stop("preview ≠ applied", differs or f"the run ended {report.status}")
     after = snapshot(root)
     final = Final(root, before, after, preview.outcome.result)
     problems = chore.check(final)
@@ -171,18 +171,16 @@ def _answer_questions(chore: Chore, planned: Any) -> None:
         raise _Stop("asked for details", " ".join(unanswered))
 
 
-def _same_as_previewed(assistant: Any, run_id: int, preview: Any) -> None:
-    """The journal must hold exactly the approved plan, each action carried out."""
+def applied_differently(assistant: Any, run_id: int, preview: Any) -> str:
+    """What differs between the approved plan and the journal ("" when it holds exactly the plan,
+    every action carried out)."""
     journaled = assistant.run_actions(run_id)
     planned = [(a.capability, a.op, a.args) for a in preview.plan]
     done = [(a["capability"], a["op"], a["args"]) for a in journaled]
     if planned != done:
-        raise _Stop(
-            "preview ≠ applied", f"{len(planned)} actions approved, {len(done)} journaled differently"
-        )
+        return f"{len(planned)} actions approved, {len(done)} journaled differently"
     unfinished = [a["seq"] for a in journaled if a["status"] != "done"]
-    if unfinished:
-        raise _Stop("preview ≠ applied", f"actions {unfinished[:5]} were not carried out")
+    return f"actions {unfinished[:5]} were not carried out" if unfinished else ""
 
 
 def _undo(assistant: Any, run_id: int, root: Path, before: Any) -> list[str]:
