@@ -19,14 +19,10 @@ from capabilities.calendar import Calendar
 from capabilities.dispatch import Dispatcher
 from capabilities.plan import ActionPlan
 
-__all__ = ["SEED", "CalendarRun", "apply", "calendar_run", "ics_grant", "undo", "vcalendar"]
+__all__ = ["BERLIN_ZONE", "SEED", "CalendarRun", "apply", "calendar_run", "ics_grant", "undo", "vcalendar"]
 
-# A small calendar as another app writes it: a Berlin VTIMEZONE, one event, a weekly
-# series of three, and a to-do that must survive every change.
-SEED = """BEGIN:VCALENDAR
-VERSION:2.0
-PRODID:-//Test//Seed//EN
-BEGIN:VTIMEZONE
+# Europe/Berlin with its summer time rules, as calendar apps write it.
+BERLIN_ZONE = """BEGIN:VTIMEZONE
 TZID:Europe/Berlin
 BEGIN:STANDARD
 DTSTART:19701025T030000
@@ -40,7 +36,14 @@ RRULE:FREQ=YEARLY;BYMONTH=3;BYDAY=-1SU
 TZOFFSETFROM:+0100
 TZOFFSETTO:+0200
 END:DAYLIGHT
-END:VTIMEZONE
+END:VTIMEZONE"""
+
+# A small calendar as another app writes it: a Berlin VTIMEZONE, one event, a weekly
+# series of three, and a to-do that must survive every change.
+SEED = """BEGIN:VCALENDAR
+VERSION:2.0
+PRODID:-//Test//Seed//EN
+""" + BERLIN_ZONE + """
 BEGIN:VEVENT
 UID:dentist-1
 DTSTAMP:20261101T100000Z

@@ -18,23 +18,7 @@ import icalendar
 import pytest
 import recurring_ical_events
 
-from tests.calendar_support import calendar_run, ics_grant, vcalendar
-
-BERLIN_ZONE = """BEGIN:VTIMEZONE
-TZID:Europe/Berlin
-BEGIN:STANDARD
-DTSTART:19701025T030000
-RRULE:FREQ=YEARLY;BYMONTH=10;BYDAY=-1SU
-TZOFFSETFROM:+0200
-TZOFFSETTO:+0100
-END:STANDARD
-BEGIN:DAYLIGHT
-DTSTART:19700329T020000
-RRULE:FREQ=YEARLY;BYMONTH=3;BYDAY=-1SU
-TZOFFSETFROM:+0100
-TZOFFSETTO:+0200
-END:DAYLIGHT
-END:VTIMEZONE"""
+from tests.calendar_support import BERLIN_ZONE, calendar_run, ics_grant, vcalendar
 
 
 def event(uid: str, summary: str, *lines: str) -> str:
