@@ -42,6 +42,7 @@ from capabilities.base import Capability, Grant, RunContext, read, write
 from capabilities.calendar_apply import CalendarApply
 from capabilities.calendar_backends import parse_source
 from capabilities.calendar_identity import SHARED, key_of
+from capabilities.calendar_reader import expand
 from capabilities.calendar_set import CalendarSet, GrantedCalendar
 from capabilities.calendar_times import as_range_bound, local_zone, parse_day, parse_moment, settle
 from capabilities.errors import CallError, GrantError, TargetMissing
@@ -95,19 +96,22 @@ class Calendar(CalendarApply, Capability):
         if high <= low:
             raise CallError(f"calendar.events(): end {end!r} is not after start {start!r}.",
                             "Give the earlier time as start.")
-        listings, problems = [], []
+        occurrences, problems = [], []
         for cal in self.calendars.all():
             reading = self.calendars.backend(cal).read_all(low, high)
             problems.extend(reading.problems)
-            found = {s.key: s.events for s in reading.events}
+            found: dict[str, str | None] = {s.key: s.ical for s in reading.events}
             for key, (src, text) in self._overlay.items():
                 if src == cal.source.text:  # the preview's planned state wins over the calendar's
-                    found[key] = ev.components(text, cal.where())[0] if text else []
-            listings.append(ev.Listing(cal.label, {k: v for k, v in found.items() if v},
-                                       reading.floating_zone))
-        found_events, more = ev.expand(listings, low, high, self.zone)
-        self._skipped = problems + more
-        return found_events
+                    found[key] = text
+            # Worked out in the decoder worker: the text is the calendar's, so it is hostile.
+            shown, more = expand(cal.label, {k: v for k, v in found.items() if v}, reading.floating_zone,
+                                 low, high, self.zone)
+            occurrences.extend(shown)
+            problems.extend(more)
+        occurrences.sort(key=lambda o: (o.when, o.shown["title"]))
+        self._skipped = problems
+        return [o.shown for o in occurrences]
 
     @read
     def skipped(self) -> list[str]:

@@ -136,7 +136,7 @@ class CalendarApply:
     def reach_update(self, action: Action) -> int:
         """How many VEVENTs (a series and its changed occurrences) the change would replace now."""
         current = self._backend_for(action).get(action.detail["uid"])
-        return 0 if current is None else len(current.events)
+        return 0 if current is None else current.count
 
     reach_delete = reach_update
 

@@ -17,16 +17,13 @@ and trades in VCALENDAR text holding every VEVENT of one UID
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Protocol
 from urllib.parse import unquote, urlsplit, urlunsplit
 
-import icalendar
-
-from capabilities.calendar_events import components, wrap
 from capabilities.errors import GrantError
 
 __all__ = ["CalendarBackend", "Reading", "Source", "StoredEvent", "open_backend", "parse_source",
@@ -60,37 +57,19 @@ class Source:
 
 
 class StoredEvent:
-    """One event (all VEVENTs of one event id) as the backend holds it: as text, as components, or both.
+    """One event (all VEVENTs of one event id) as the backend holds it: its VCALENDAR text.
 
-    Each form is made from the other only when asked for, because listing a
-    large calendar needs only the components and applying needs only text.
-    ``key`` is the event id (``calendar_identity``); ``href`` is the
-    resource a CalDAV server keeps it in.
+    ``key`` is the event id (``calendar_identity``), ``count`` how many VEVENTs it has (a series
+    and its changed occurrences), as the decoder worker read them; ``href`` is the resource a
+    CalDAV server keeps it in. The text is parsed in Errand's process only when a script changes
+    or deletes this one event (``calendar``), never to list a calendar.
     """
 
-    def __init__(self, key: str, ical: str | None = None, events: list[icalendar.Event] | None = None,
-                 zones: Sequence[icalendar.Timezone] = (), where: str = "the calendar",
-                 href: str = "") -> None:
-        assert ical is not None or events is not None
+    def __init__(self, key: str, ical: str, count: int = 1, href: str = "") -> None:
         self.key = key
+        self.ical = ical
+        self.count = count
         self.href = href
-        self._ical = ical
-        self._events = events
-        self._zones = zones
-        self._where = where
-
-    @property
-    def ical(self) -> str:
-        if self._ical is None:
-            assert self._events is not None
-            self._ical = wrap(self._events, self._zones)
-        return self._ical
-
-    @property
-    def events(self) -> list[icalendar.Event]:
-        if self._events is None:
-            self._events = components(self.ical, self._where)[0]
-        return self._events
 
 
 @dataclass

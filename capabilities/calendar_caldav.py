@@ -20,8 +20,8 @@ from datetime import datetime
 from typing import Any, TypeVar
 
 from capabilities.calendar_backends import Reading, Source, StoredEvent
-from capabilities.calendar_events import components
-from capabilities.calendar_identity import NO_UID, SHARED, group
+from capabilities.calendar_identity import NO_UID, SHARED
+from capabilities.calendar_reader import keys_of
 from capabilities.calendar_tls import certificate_error, trusted_certificates, untrusted_certificate
 from capabilities.errors import (
     BackendError,
@@ -140,7 +140,9 @@ class CalDavBackend:
 
         if key.startswith(NO_UID) or SHARED in key:  # not a UID: look through every event
             found = self._call(cal.events)
-            return next((o for o in found if key in group(_events_of(o.data), lambda e: e)), None)
+            ids = keys_of([_data(o) for o in found], self._where())
+            return next((o for o, k in zip(found, ids, strict=True)
+                         if not isinstance(k, str) and k[0] == key), None)
         try:
             return self._call(lambda: cal.event_by_uid(key), reraise=(NotFoundError,))
         except NotFoundError:
@@ -149,18 +151,25 @@ class CalDavBackend:
     def _reading(self, found: list[Any]) -> Reading:
         """Each resource's event; one the server holds in a form that cannot be read is skipped."""
         reading = Reading([])
-        for obj in found:
-            try:
-                reading.events.append(self._stored(obj))
-            except BackendError as exc:
-                reading.problems.append(f"{exc.message} It was left out.")
+        datas = [_data(obj) for obj in found]
+        for obj, data, key in zip(found, datas, keys_of(datas, self._where()), strict=True):
+            if isinstance(key, str):
+                reading.problems.append(f"An event on {self.source.host} ({obj.url}) cannot be read "
+                                        f"({key}). It was left out.")
+            else:
+                reading.events.append(StoredEvent(key[0], data, key[1], href=str(obj.url)))
         return reading
 
     def _stored(self, obj: Any) -> StoredEvent:
-        data = obj.data
-        events, _ = components(data, f"An event on {self.source.host} ({obj.url})")
-        key = next(iter(group(events, lambda e: e)), "")
-        return StoredEvent(key, data, events, href=str(obj.url))
+        data = _data(obj)
+        key = keys_of([data], self._where())[0]
+        if isinstance(key, str):
+            raise BackendError(f"An event on {self.source.host} ({obj.url}) cannot be read ({key}).",
+                               "Repair or delete that event in your calendar app. Errand changed nothing.")
+        return StoredEvent(key[0], data, key[1], href=str(obj.url))
+
+    def _where(self) -> str:
+        return f"the calendar at {self.source.host}"
 
     def _call(self, action: Callable[[], T], missing_is_calendar: bool = False,
               reraise: tuple[type[BaseException], ...] = ()) -> T:
@@ -214,8 +223,7 @@ def _short(exc: BaseException) -> str:
     return text if len(text) <= 120 else text[:117] + "..."
 
 
-def _events_of(data: str) -> list[Any]:
-    try:
-        return components(data, "an event")[0]
-    except BackendError:
-        return []
+def _data(obj: Any) -> str:
+    """A resource's calendar text as the server sent it (``caldav`` does not parse it until asked)."""
+    data = obj.data
+    return data if isinstance(data, str) else bytes(data or b"").decode("utf-8", "replace")

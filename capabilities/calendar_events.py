@@ -15,24 +15,19 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import icalendar
-import recurring_ical_events
 
 from capabilities.calendar_identity import canonical
-from capabilities.calendar_times import show
 from capabilities.errors import BackendError
 
 __all__ = [
-    "Listing",
     "apply_changes",
     "components",
     "describe",
-    "expand",
     "fingerprint",
     "floating_zone",
     "is_recurring",
@@ -186,91 +181,6 @@ def title_of(text: str) -> str:
 
 def is_recurring(events: list[icalendar.Event]) -> bool:
     return len(events) > 1 or any(k in events[0] for k in ("RRULE", "RDATE"))
-
-
-@dataclass
-class Listing:
-    """One calendar's events for ``expand``: by event id, and its X-WR-TIMEZONE (or "")."""
-
-    label: str
-    events: Mapping[str, list[icalendar.Event]]
-    floating_zone: str = ""
-
-
-def expand(sources: Iterable[Listing], start: datetime, end: datetime,
-           zone: tzinfo) -> tuple[list[dict[str, Any]], list[str]]:
-    """Every occurrence between ``start`` and ``end`` as a dict for a script, sorted by start.
-
-    Repeating events come back once per occurrence, each with
-    ``recurring=True``. Also returns a reason for each event whose repetition
-    cannot be read: that event is left out, the rest are listed.
-    """
-    found: list[dict[str, Any]] = []
-    problems: list[str] = []
-    for listing in sources:
-        for key, occurrence in _occurrences(listing, start, end, problems):
-            found.append(_as_dict(occurrence, key, listing.label, zone, _repeats(listing.events[key])))
-    found.sort(key=lambda d: (d["_sort"], d["title"]))
-    for item in found:
-        del item["_sort"]
-    return found, problems
-
-
-def _occurrences(listing: Listing, start: datetime, end: datetime,
-                 problems: list[str]) -> list[tuple[str, icalendar.Event]]:
-    """(event id, occurrence) pairs; every event expanded at once, one by one if one of them fails."""
-    def between(keys: Iterable[str]) -> list[tuple[str, icalendar.Event]]:
-        cal = icalendar.Calendar()
-        if listing.floating_zone:  # the reference library reads floating times in this zone
-            cal.add("x-wr-timezone", listing.floating_zone)
-        for key in keys:
-            for event in listing.events[key]:
-                if str(event.get("UID", "")) != key:  # no UID or a shared one: the library groups a
-                    event = event.copy()  # series by UID, so a copy carries the id as its UID
-                    event.pop("UID", None)
-                    event.add("uid", key)
-                cal.add_component(event)
-        return [(str(o["UID"]), o) for o in recurring_ical_events.of(cal).between(start, end)]
-
-    try:
-        return between(listing.events)
-    except Exception:  # the library raises many types for bad rules; find which event it was
-        pass
-    result = []
-    for key in listing.events:
-        try:
-            result.extend(between([key]))
-        except Exception as exc:
-            title = master(listing.events[key]).get("SUMMARY", key)
-            problems.append(f"In the calendar “{listing.label}”, the event “{title}” was left out: "
-                            f"its repetition cannot be read ({exc}).")
-    return result
-
-
-def _repeats(events: list[icalendar.Event]) -> bool:
-    return any(k in e for e in events for k in ("RRULE", "RDATE", "RECURRENCE-ID"))
-
-
-def _as_dict(event: icalendar.Event, key: str, label: str, zone: tzinfo, recurring: bool) -> dict[str, Any]:
-    start, end = event.start, event.end
-    all_day = not isinstance(start, datetime)
-    if all_day and end > start:
-        end = end - timedelta(days=1)  # people (and scripts) count the last day, iCalendar does not
-    sort_key = start if isinstance(start, datetime) else datetime.combine(start, datetime.min.time())
-    if sort_key.tzinfo is None:
-        sort_key = sort_key.replace(tzinfo=zone)
-    return {
-        "id": key,
-        "title": str(event.get("SUMMARY", "")),
-        "start": show(start, zone),
-        "end": show(end, zone),
-        "all_day": all_day,
-        "location": str(event.get("LOCATION", "")),
-        "description": str(event.get("DESCRIPTION", "")),
-        "recurring": recurring,
-        "calendar": label,
-        "_sort": sort_key.astimezone(UTC),
-    }
 
 
 def describe(event: icalendar.Event, zone: tzinfo, floating: tzinfo | None = None) -> str:

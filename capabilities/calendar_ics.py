@@ -28,92 +28,74 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-import icalendar
-
 from capabilities.calendar_backends import Reading, Source, StoredEvent
-from capabilities.calendar_events import floating_zone, read_event, used_zones
 from capabilities.calendar_icstext import Block, Edit, blocks, edit, lines, tzid_of
-from capabilities.calendar_identity import group, uid_of
+from capabilities.calendar_reader import FileFacts, read_file
 from capabilities.errors import BackendError, TargetMissing
 
 __all__ = ["IcsBackend"]
 
-_CALENDAR = re.compile(r"^BEGIN:VCALENDAR[ \t]*\r?$", re.M | re.I)
 _END = re.compile(r"^END:VCALENDAR[ \t]*\r?$", re.M | re.I)
-# A block's reading, cached by its text: the event (None for a time zone), why it cannot be used, its UID.
-_Read = tuple[icalendar.Event | None, str, str]
 _HEAD = "BEGIN:VCALENDAR\nVERSION:2.0\nPRODID:-//Errand//Errand calendar//EN\n"
 
 
 @dataclass
 class _Parsed:
-    """The file as last read or written: its bytes, its text, and its parts."""
+    """The file as last read or written: its bytes, its text, and where its parts stand in it.
+
+    The text is parsed only by the decoder worker (``calendar_reader``); here it is cut at the
+    offsets the worker reported (each checked to be a block of its kind), never parsed.
+    """
 
     raw: bytes
     text: str
     where: str
-    # Events read before, by block text: after a change only the changed event is read again.
-    cache: dict[str, _Read] = field(default_factory=dict)
-    framed: bool = False  # inside a VCALENDAR, as it should be
-    newline: str = "\n"
-    floating_zone: str = ""
-    zones: dict[str, Block] = field(default_factory=dict)
-    items: dict[str, list[tuple[Block, icalendar.Event]]] = field(default_factory=dict)
-    problems: list[str] = field(default_factory=list)
+    facts: FileFacts = field(init=False)
 
     def __post_init__(self) -> None:
-        self.framed = _CALENDAR.search(self.text) is not None
-        self.newline = "\r\n" if "\r\n" in self.text else "\n"
-        self.floating_zone = floating_zone(self.text)
-        parts = blocks(self.text)
-        for block in parts:  # zones first: reading them lets the events resolve their TZIDs
-            if block.kind == "VTIMEZONE":
-                self._read_zone(block)
-        events = [pair for block in parts if block.kind == "VEVENT" and (pair := self._read_event(block))]
-        self.items = group(events, lambda pair: pair[1], lambda pair: self.cache[pair[0].text][2])
-        if not self.framed and not self.items and not self.problems:
+        self.facts = read_file(self.text, self.where)
+        if not self.framed and not self.facts.events and not self.facts.problems:
             raise BackendError(f"{self.where} is not a readable calendar: it holds no BEGIN:VCALENDAR "
                                "and no event.",
                                "Check that the file is an .ics calendar. Errand changed nothing.")
 
-    def _read_event(self, block: Block) -> tuple[Block, icalendar.Event] | None:
-        """The block and its event, or None with the reason noted (the rest is read all the same)."""
-        if block.text not in self.cache:
-            event, problem = read_event(block.text)
-            self.cache[block.text] = (event, problem, "" if event is None else uid_of(event))
-        event, problem, _ = self.cache[block.text]
-        if event is not None and not problem:
-            return block, event
-        line = self.text.count("\n", 0, block.start) + 1
-        title = f"“{event.get('SUMMARY')}” " if event is not None and "SUMMARY" in event else ""
-        self.problems.append(f"{self.where}: the event {title}(line {line}) was left out: {problem}.")
-        return None
+    @property
+    def framed(self) -> bool:
+        return self.facts.framed
 
-    def _read_zone(self, block: Block) -> None:
-        if block.text not in self.cache:
-            try:
-                icalendar.Timezone.from_ical(block.text)  # registers it: events' TZIDs resolve to it
-                self.cache[block.text] = (None, "", "")
-            except (ValueError, IndexError, KeyError) as exc:
-                self.cache[block.text] = (None, str(exc), "")
-        problem = self.cache[block.text][1]
-        if problem:
-            self.problems.append(f"{self.where}: a time zone could not be read ({problem}); events "
-                                 "using it are read as if in local time.")
-        else:
-            self.zones[tzid_of(block.text)] = block
+    @property
+    def newline(self) -> str:
+        return self.facts.newline
+
+    @property
+    def floating_zone(self) -> str:
+        return self.facts.floating_zone
+
+    @property
+    def problems(self) -> list[str]:
+        return self.facts.problems
+
+    def _block(self, kind: str, span: tuple[int, int]) -> Block:
+        return Block(kind, span[0], span[1], self.text[span[0]:span[1]])
 
     def stored(self, key: str) -> StoredEvent | None:
-        found = self.items.get(key)
-        if not found:
+        spans = self.facts.events.get(key)
+        if not spans:
             return None
-        events = [e for _, e in found]
-        used = used_zones(events)
-        zones = "".join(b.text for tzid, b in self.zones.items() if tzid in used)
+        found = [self._block("VEVENT", s) for s in spans]
+        # The zones the event's times name (its TZID parameters, found by Errand's own pattern).
+        unfolded = re.sub(r"\r?\n[ \t]", "", "".join(b.text for b in found))
+        used = set(_TZID_USE.findall(unfolded))
+        zones = "".join(self._block("VTIMEZONE", span).text for tzid, span in self.facts.zones.items()
+                        if tzid in used)
         # The blocks exactly as the file has them: undo and fingerprints see what is there.
         head = _HEAD + (f"X-WR-TIMEZONE:{self.floating_zone}\n" if self.floating_zone else "")
-        ical = lines(head, self.newline) + lines(zones + "".join(b.text for b, _ in found), self.newline)
-        return StoredEvent(key, ical + lines("END:VCALENDAR", self.newline), events)
+        ical = lines(head, self.newline) + lines(zones + "".join(b.text for b in found), self.newline)
+        return StoredEvent(key, ical + lines("END:VCALENDAR", self.newline), count=len(found))
+
+
+# A TZID parameter of a property line: ";TZID=Europe/Berlin:" or ';TZID="Europe/Berlin";VALUE=..'.
+_TZID_USE = re.compile(r';TZID="?([^";:\r\n]+)"?[;:]', re.I)
 
 
 class IcsBackend:
@@ -125,12 +107,11 @@ class IcsBackend:
         self.path = source.path
         # Kept between calls: a plan of many actions over a large file parses it once, not per call.
         self._parsed: _Parsed | None = None
-        self._cache: dict[str, _Read] = {}
 
     def read_all(self, start: datetime, end: datetime) -> Reading:
         parsed = self._load()
         # The range is applied when occurrences are expanded; a file holds everything anyway.
-        found = [parsed.stored(key) for key in parsed.items]
+        found = [parsed.stored(key) for key in parsed.facts.events]
         return Reading([s for s in found if s is not None], list(parsed.problems), parsed.floating_zone)
 
     def get(self, key: str) -> StoredEvent | None:
@@ -151,7 +132,7 @@ class IcsBackend:
         given = blocks(ical)
         new_events = lines("".join(b.text for b in given if b.kind == "VEVENT"), parsed.newline)
         new_zones = lines("".join(b.text for b in given if b.kind == "VTIMEZONE"
-                                  and tzid_of(b.text) not in parsed.zones), parsed.newline)
+                                  and tzid_of(b.text) not in parsed.facts.zones), parsed.newline)
         edits = self._dropping(parsed, key)
         if edits:
             start, end, _ = edits[0]
@@ -159,7 +140,7 @@ class IcsBackend:
         else:
             edits = [(self._end(parsed), self._end(parsed), new_events)]
         if new_zones:  # time zones before the events, as calendar apps write them
-            first = min((b.start for pairs in parsed.items.values() for b, _ in pairs), default=None)
+            first = min((s for spans in parsed.facts.events.values() for s, _ in spans), default=None)
             at = first if first is not None else self._end(parsed)
             edits.insert(0, (at, at, new_zones))
         return self._save(parsed, edits)
@@ -205,14 +186,12 @@ class IcsBackend:
         except UnicodeDecodeError as exc:
             raise BackendError(f"The calendar file {self.path} is not UTF-8 text: {exc}",
                                "Check that the file is an .ics calendar.") from None
-        if len(self._cache) > 50_000:  # another app rewrote a huge file many times: start afresh
-            self._cache.clear()
-        self._parsed = _Parsed(raw, text, f"The calendar file {self.path}", self._cache)
+        self._parsed = _Parsed(raw, text, f"The calendar file {self.path}")
         return self._parsed
 
     @staticmethod
     def _dropping(parsed: _Parsed, key: str) -> list[Edit]:
-        return [(b.start, b.end, "") for b, _ in parsed.items.get(key, [])]
+        return [(start, end, "") for start, end in parsed.facts.events.get(key, [])]
 
     @staticmethod
     def _end(parsed: _Parsed) -> int:

@@ -28,8 +28,8 @@ from capabilities.decoding.protocol import Channel, ChannelClosed, PipeChannel, 
 __all__ = ["MODULES", "main"]
 
 # Modules whose ``@op`` handlers the worker serves; all are imported before the lock.
-MODULES = ("capabilities.decoding.images",
-           "capabilities.decoding.documents", "capabilities.decoding.media")
+MODULES = ("capabilities.decoding.images", "capabilities.decoding.documents", "capabilities.decoding.media",
+           "capabilities.decoding.calendars")
 _PRELOAD = ("encodings.latin_1", "encodings.utf_8", "json.decoder", "_strptime")
 
 

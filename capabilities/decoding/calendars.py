@@ -1,0 +1,298 @@
+"""The calendar text readers the worker runs (icalendar, recurring-ical-events).
+
+Calendar text comes from files and servers Errand does not control; reading it is parsing hostile
+bytes, so it happens here. Each request's input and answer are JSON in the blob (a large
+calendar's answer is bigger than a frame's header may be):
+
+* ``ics.file`` — an .ics file's bytes → ``{framed, newline, floating_zone, zones, events,
+  problems}``: where each top-level VEVENT and VTIMEZONE block stands in the text (character
+  offsets, so Errand edits the file's own text and undo stays byte for byte), each event's UID,
+  whether it is a changed occurrence, its content key (``calendar_identity``) and the count of
+  its VEVENTs; an event that cannot be read is left out with a reason, the rest are read;
+* ``ics.keys`` — a list of VCALENDAR texts (CalDAV resources) → for each its event id, VEVENT
+  count, or the reason it cannot be read;
+* ``ics.expand`` — ``{label, floating_zone, events: {id: VCALENDAR text}}`` and ``{start, end}``
+  → every occurrence in the range as plain data (times as ISO text, a floating time without
+  offset) and a reason for each event left out. Expansion is capped: an event that repeats more
+  than ``MAX_OCCURRENCES`` times in the range, or whose rule takes more than ``SERIES_SECONDS``
+  of CPU to work out (an RRULE bomb: every second, or a filter no date meets), is left out with
+  its reason and the others are listed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import re
+import signal
+import sys
+from collections.abc import Iterator
+from datetime import date, datetime
+from typing import Any, BinaryIO
+from zoneinfo import ZoneInfo, available_timezones
+
+# recurring-ical-events imports these lazily; they must be loaded before the worker locks itself in
+import dateutil.parser  # type: ignore[import-untyped]
+import dateutil.rrule  # type: ignore[import-untyped]
+import dateutil.tz  # type: ignore[import-untyped]  # noqa: F401
+import icalendar
+import icalendar.timezone.zoneinfo
+import recurring_ical_events
+
+from capabilities.calendar_events import floating_zone, master, read_event
+from capabilities.calendar_icstext import blocks, tzid_of
+from capabilities.calendar_identity import content_key, group, uid_of
+from capabilities.decoding.ops import Refused, op
+
+__all__ = ["MAX_OCCURRENCES", "MAX_TEXT", "SERIES_SECONDS"]
+
+MAX_TEXT = 64 * 1024 * 1024  # an .ics file of ~150,000 events; larger is refused, not read
+MAX_OCCURRENCES = 5_000  # one event's occurrences in one listing: 13 years of a daily event
+SERIES_SECONDS = 2.0  # CPU one event's repetition may take to work out
+WHOLE_SECONDS = 10.0  # CPU all of one calendar's series may take to be found
+_TEXT = 300
+
+
+# Events read before, by block text, for the worker's life: after a change to a large file only
+# the changed event is parsed again (a plan of many changes rereads the file after each).
+_READ: dict[str, tuple[icalendar.Event | None, str]] = {}
+
+
+class _OutOfTime(Exception):
+    """One series took longer than its budget."""
+
+
+@contextlib.contextmanager
+def _budget(seconds: float) -> Iterator[None]:
+    """Raise ``_OutOfTime`` in the work inside after ``seconds`` of CPU (dateutil is pure Python,
+    so the signal lands between its bytecodes); elsewhere the request's own CPU limit applies."""
+    if sys.platform == "win32" or not hasattr(signal, "setitimer"):
+        yield
+        return
+
+    def stop(_signum: int, _frame: Any) -> None:
+        raise _OutOfTime
+
+    previous = signal.signal(signal.SIGVTALRM, stop)
+    signal.setitimer(signal.ITIMER_VIRTUAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_VIRTUAL, 0)
+        signal.signal(signal.SIGVTALRM, previous)
+
+
+def _text(source: BinaryIO) -> str:
+    data = source.read(MAX_TEXT + 1)
+    if len(data) > MAX_TEXT:
+        raise Refused("too_large", f"over {MAX_TEXT >> 20} MB")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise Refused("damaged", "not UTF-8 text") from None
+
+
+def _json(source: BinaryIO) -> Any:
+    try:
+        return json.loads(_text(source))
+    except ValueError:
+        raise Refused("broken", "request is not JSON") from None
+
+
+def _answer(result: Any) -> tuple[dict[str, Any], bytes]:
+    return {"json": True}, json.dumps(result, separators=(",", ":")).encode()
+
+
+def _clean(value: Any) -> str:
+    return "".join(ch for ch in str(value)[:_TEXT] if ch.isprintable())
+
+
+@op("ics.file")
+def read_file(source: BinaryIO, args: dict[str, Any]) -> tuple[dict[str, Any], bytes]:
+    text = _text(source)
+    if len(_READ) > 50_000:  # another app rewrote a huge file many times: start afresh
+        _READ.clear()
+    problems: list[str] = []
+    zones: list[list[Any]] = []
+    found: list[tuple[Any, icalendar.Event]] = []
+    parts = blocks(text)
+    for block in parts:  # zones first: reading them lets the events resolve their TZIDs
+        if block.kind != "VTIMEZONE":
+            continue
+        try:
+            with _budget(SERIES_SECONDS):
+                icalendar.Timezone.from_ical(block.text)  # registers it for the events below
+            zones.append([block.start, block.end, tzid_of(block.text)])
+        except (ValueError, IndexError, KeyError, _OutOfTime) as exc:
+            problems.append(f"a time zone could not be read ({_clean(exc) or 'it took too long'}); events "
+                            "using it are read as if in local time.")
+    for block in parts:
+        if block.kind != "VEVENT":
+            continue
+        if block.text not in _READ:
+            try:
+                with _budget(SERIES_SECONDS):
+                    _READ[block.text] = read_event(block.text)
+            except _OutOfTime:
+                _READ[block.text] = (None, "it takes too long to read")
+        event, problem = _READ[block.text]
+        if event is not None and not problem:
+            found.append((block, event))
+            continue
+        line = text.count("\n", 0, block.start) + 1
+        title = f"“{_clean(event.get('SUMMARY'))}” " if event is not None and "SUMMARY" in event else ""
+        problems.append(f"the event {title}(line {line}) was left out: {_clean(problem)}.")
+    items = group(found, lambda pair: pair[1])
+    events = {key: [[b.start, b.end] for b, _ in pairs] for key, pairs in items.items()}
+    return _answer({"framed": _framed(text), "newline": "\r\n" if "\r\n" in text else "\n",
+                    "floating_zone": floating_zone(text), "zones": zones, "events": events,
+                    "problems": problems})
+
+
+_CALENDAR = re.compile(r"^BEGIN:VCALENDAR[ \t]*\r?$", re.M | re.I)
+
+
+def _framed(text: str) -> bool:
+    """Inside a VCALENDAR, as a calendar should be (a bare VEVENT is read but not changed)."""
+    return _CALENDAR.search(text) is not None
+
+
+@op("ics.keys")
+def keys(source: BinaryIO, args: dict[str, Any]) -> tuple[dict[str, Any], bytes]:
+    texts = _json(source)
+    if not isinstance(texts, list) or not all(isinstance(t, str) for t in texts):
+        raise Refused("broken", "request is not a list of texts")
+    return _answer([_key_of(text) for text in texts])
+
+
+def _key_of(text: str) -> dict[str, Any]:
+    try:
+        with _budget(SERIES_SECONDS):
+            events = _components(text)
+    except (ValueError, _OutOfTime) as exc:
+        return {"problem": _clean(exc) or "it takes too long to read"}
+    if not events:
+        return {"problem": "it holds no event"}
+    return {"key": next(iter(group(events, lambda e: e)), ""), "count": len(events),
+            "uid": uid_of(master(events))}
+
+
+def _components(text: str) -> list[icalendar.Event]:
+    cal = icalendar.Calendar.from_ical(text)
+    events = [c for c in cal.walk("VEVENT") if isinstance(c, icalendar.Event)]
+    for event in events:
+        broken = [f"{name or 'a line'}: {why}" for name, why in getattr(event, "errors", [])]
+        if "DTSTART" not in event:
+            broken.append("it has no start time (DTSTART)")
+        if broken:
+            raise ValueError(f"the event “{_clean(event.get('SUMMARY', event.get('UID', '?')))}” is "
+                             f"malformed ({'; '.join(broken)})")
+    return events
+
+
+@op("ics.expand")
+def expand(source: BinaryIO, args: dict[str, Any]) -> tuple[dict[str, Any], bytes]:
+    listing = _json(source)
+    try:
+        start = datetime.fromisoformat(str(args["start"]))
+        end = datetime.fromisoformat(str(args["end"]))
+        label = str(listing["label"])
+        floating = str(listing.get("floating_zone") or "")
+        texts = {str(k): str(v) for k, v in dict(listing["events"]).items()}
+    except (KeyError, TypeError, ValueError):
+        raise Refused("broken", "not an expansion request") from None
+    found: list[dict[str, Any]] = []
+    problems: list[str] = []
+    for key, text in texts.items():
+        try:
+            with _budget(SERIES_SECONDS):
+                events = _components(text)
+        except (ValueError, _OutOfTime) as exc:
+            problems.append(f"In the calendar “{label}”, an event was left out: {_clean(exc) or 'too slow'}.")
+            continue
+        title = _clean(master(events).get("SUMMARY", key)) if events else key
+        try:
+            occurrences = _occurrences(key, events, floating, start, end)
+        except _OutOfTime:
+            problems.append(f"In the calendar “{label}”, the event “{title}” was left out: its repetition "
+                            "takes too long to work out.")
+            continue
+        except _TooMany:
+            problems.append(f"In the calendar “{label}”, the event “{title}” was left out: it repeats more "
+                            f"than {MAX_OCCURRENCES:,} times in that range.")
+            continue
+        except Exception as exc:  # the library raises many types for bad rules
+            problems.append(f"In the calendar “{label}”, the event “{title}” was left out: its repetition "
+                            f"cannot be read ({_clean(exc)}).")
+            continue
+        repeats = any(k in e for e in events for k in ("RRULE", "RDATE", "RECURRENCE-ID"))
+        found.extend(_plain(o, key, repeats) for o in occurrences)
+    return _answer({"found": found, "problems": problems})
+
+
+class _TooMany(Exception):
+    """An event repeats more often in the range than one listing shows."""
+
+
+def _occurrences(key: str, events: list[icalendar.Event], floating: str, start: datetime,
+                 end: datetime) -> list[icalendar.Event]:
+    """One event id's occurrences, under its CPU budget and the count cap."""
+    cal = icalendar.Calendar()
+    if floating:  # the reference library reads floating times in this zone
+        cal.add("x-wr-timezone", floating)
+    for event in events:
+        if str(event.get("UID", "")) != key:  # the library groups a series by UID: carry the id
+            event = event.copy()
+            event.pop("UID", None)
+            event.add("uid", key)
+        cal.add_component(event)
+    result: list[icalendar.Event] = []
+    with _budget(SERIES_SECONDS):
+        query = recurring_ical_events.of(cal)
+        low, high = query.to_datetime(start), query.to_datetime(end)
+        for series in query.series:
+            for occurrence in series.between(low, high):
+                if len(result) >= MAX_OCCURRENCES:
+                    raise _TooMany
+                result.append(occurrence.as_component(query.keep_recurrence_attributes))
+    return result
+
+
+def _plain(event: icalendar.Event, key: str, repeats: bool) -> dict[str, Any]:
+    return {"id": key, "title": str(event.get("SUMMARY", "")), "start": _moment(event.start),
+            "end": _moment(event.end), "location": str(event.get("LOCATION", "")),
+            "description": str(event.get("DESCRIPTION", "")), "recurring": repeats}
+
+
+def _moment(value: date | datetime) -> str:
+    """ISO text: a date, a time with its offset, or a floating time without one."""
+    return value.isoformat()
+
+
+_SAMPLE = ("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Errand//warm-up//EN\r\nBEGIN:VEVENT\r\nUID:w\r\n"
+           "DTSTAMP:20260101T000000Z\r\nSUMMARY:w\r\nDTSTART;TZID=Europe/Berlin:20260105T100000\r\n"
+           "DTEND;TZID=Europe/Berlin:20260105T110000\r\nRRULE:FREQ=WEEKLY;COUNT=3\r\nEND:VEVENT\r\n"
+           "END:VCALENDAR\r\n")
+
+
+def warm_up() -> None:
+    """Read, key and expand a small calendar before the worker locks itself in (zoneinfo, dateutil)."""
+    import io
+
+    read_file(io.BytesIO(_SAMPLE.encode()), {})
+    keys(io.BytesIO(json.dumps([_SAMPLE]).encode()), {})
+    request = {"label": "w", "events": {"w": _SAMPLE}}
+    expand(io.BytesIO(json.dumps(request).encode()),
+           {"start": "2026-01-01T00:00:00+00:00", "end": "2026-02-01T00:00:00+00:00"})
+    content_key(icalendar.Event())
+    # Every zone is read now, while the disk still is: after the lock a TZID could not be resolved.
+    # ZoneInfo keeps its instances in a weak cache; this list keeps them alive for the worker's life.
+    _ZONES.extend(ZoneInfo(name) for name in sorted(available_timezones()))
+    known = {zone.key: zone for zone in _ZONES}
+    provider = icalendar.timezone.zoneinfo.ZONEINFO
+    provider().knows_timezone_id("UTC")  # fills its list of zone names now
+    # An unknown TZID is None (as icalendar answers for it), not a denied read of the disk.
+    provider.timezone = lambda _self, name: known.get(name)  # type: ignore[method-assign,assignment]
+
+
+_ZONES: list[ZoneInfo] = []
