@@ -10,54 +10,48 @@ total size over ``MAX_TOTAL``, or a member that expands more than ``MAX_RATIO`` 
 these refuses the whole extraction with the reason, and nothing is planned. The preview then
 shows every folder and file the extraction will create.
 
-Only the zip's central directory and each member's local header are read during the preview
-(``zipshape`` first checks the directory's size, members that overlap and the archive's whole
-ratio, before ``zipfile`` believes any of it); members are decompressed at apply, each at most to
-the size the preview showed and checked against its CRC, so an archive swapped or rewritten after
-the preview is refused (``SourceChanged``), never half-trusted, and a member whose data is not
-what its header says stops the apply with nothing of it written. Undo moves every created file to
-the holding area and removes the folders if they are empty again.
-
-Why zips are read here and not in the decoder worker (``capabilities.decoding``): extraction
-writes files of up to ``MAX_TOTAL`` together, and the worker can neither write files (its
-``RLIMIT_FSIZE`` is 0) nor send back more than 256 MB an answer, so apply would still
-have to decompress in Errand's process; a worker-side preview alone would leave the same parser
-on the host. What the host-side reading risks, and what bounds it: ``zipfile`` is pure Python
-(a bug there is an exception, caught, not memory corruption); its memory is bounded by
-``zipshape.MAX_DIRECTORY`` and ``MAX_MEMBERS`` before it builds anything; its CPU by the same and
-by each member's declared size; only stored and deflated members are unpacked (``_UNPACKED``), so
-the C code a hostile stream reaches is zlib's inflate alone — bzip2 and LZMA members are refused.
-What remains is a memory-safety bug in zlib itself, reached from Errand's process.
+Every byte of an archive is read in the decoder worker (``capabilities.decoding.zips``): the
+listing, every check above (``zipshape`` first checks the directory's size, members that overlap
+and the archive's whole ratio, before ``zipfile`` believes any of it) and, at apply, each member's
+decompression. Errand's process parses none of it. It gets plain facts back and checks their
+shape; at apply it writes the chunks the worker unpacked (the worker can write no file), each
+checked against the length and SHA-256 the worker reported, and the whole member against the CRC
+and size the preview showed, so an archive swapped or rewritten after the preview is refused
+(``SourceChanged``), never half-trusted, and a member whose data is not what its header says
+stops the apply with nothing of it written. Undo moves every created file to the holding area and
+removes the folders if they are empty again. A member larger than one answer (``zips.CHUNK``) is
+read in several requests, each unpacking the stream from its start: a 1 GB member costs ~8 GB of
+inflate, bounded by the per-call CPU limit.
 """
 
 from __future__ import annotations
 
 import builtins  # the class defines list(); annotations inside it mean the builtin
-import stat
+import hashlib
 import time
-import zipfile
+import zipfile  # writing only: make_zip packs files the person granted; no zip is read here
 import zlib
 from collections.abc import Mapping, Sequence
 from typing import IO, TYPE_CHECKING, Any, BinaryIO, ClassVar
 
 from capabilities.base import Grant, RunContext, read, write
+from capabilities.bytesize import size_text
+from capabilities.decoding import DecodeError, decode
 from capabilities.errors import CallError, ErrandError, SourceChanged
 from capabilities.folder_based import FOLDERS, FolderBased
 from capabilities.names import check_new_name
 from capabilities.outcomes import check_sources, create_outcome, probe_made, remove_made_file
-from capabilities.overlay import fingerprint_of, fold
+from capabilities.overlay import fingerprint_of
 from capabilities.plan import Action
-from capabilities.zipshape import MAX_RATIO, RATIO_FLOOR, check_directory, check_layout
 
 if TYPE_CHECKING:
     from capabilities.files import Files
 
 __all__ = ["Archives"]
 
-MAX_MEMBERS = 10_000
-MAX_TOTAL = 4 * 1024**3  # what one extraction may write, all members together
+MAX_TOTAL = 4 * 1024**3  # what one extraction may write, all members together (the worker checks it too)
 MAX_CREATE = 2 * 1024**3  # the files one new zip may hold
-_UNPACKED = (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED)  # what every zip tool writes; bzip2/LZMA are refused
+_TEXT = 1000
 
 
 class Archives(FolderBased):
@@ -87,8 +81,14 @@ class Archives(FolderBased):
     @read
     def list(self, path: str) -> list[dict[str, Any]]:
         """What a zip holds: [{name, size, packed_size, is_folder, modified (ISO), encrypted}]."""
-        with self._zip(self._parts(path), path) as archive:
-            return [_member_facts(info) for info in _members(archive, path)]
+        found = self._ask("zip.list", self._parts(path), path)
+        try:
+            return [{"name": _words(m["name"]), "size": _count(m["size"]),
+                     "packed_size": _count(m["packed_size"]), "is_folder": m["is_folder"] is True,
+                     "modified": _words(m["modified"])[:19],
+                     "encrypted": m["encrypted"] is True} for m in found["members"]]
+        except (KeyError, TypeError):
+            raise _broken(path) from None
 
     # ---- writes (planned during the preview) ---------------------------------------
 
@@ -97,28 +97,28 @@ class Archives(FolderBased):
         """Extract a zip into folder, a new folder (made here); returns the paths of the files it makes."""
         sp = self._parts(path)
         node = self.view.node(sp)
-        with self._zip(sp, path) as archive:
-            members = _checked_members(archive, path)
+        members = _planned(self._ask("zip.plan", sp, path), path)
         if self.view.exists(self._parts(folder, write=True)):
             raise CallError(f"{folder!r} already exists; extract makes a new folder.",
                             "Choose a folder name that is not taken, e.g. the archive's name.")
-        for _info, inner in members:  # every target path passes the write checks before any is planned
-            self._parts(f"{folder}/{'/'.join(inner)}", write=True)
+        for member in members:  # every target path passes the write checks before any is planned
+            self._parts(f"{folder}/{'/'.join(member['inner'])}", write=True)
         self._files().mkdir(folder)
         made = []
-        for info, inner in members:
+        for member in members:
+            inner = member["inner"]
             target = f"{folder}/{'/'.join(inner)}"
-            if info.is_dir():
+            if member["is_folder"]:
                 self._files().mkdir(target)
                 continue
             if len(inner) > 1:
                 self._files().mkdir(f"{folder}/{'/'.join(inner[:-1])}")
             facts = self.view.plan_new_file(FOLDERS, target, produced="archives.extract")
             detail = {"archive": self.folders.absolute(sp), "fingerprint": fingerprint_of(node),
-                      "member": info.filename, "crc": info.CRC, "size": info.file_size, "dst": facts["path"],
-                      "replaces": None, "hold_id": None, "mtime_ns": _zip_time_ns(info)}
-            self.record("extract", {"path": path, "member": info.filename, "dst": target}, detail,
-                        f"Make {target} ({_size(info.file_size)}), extracted from {path}", before=path,
+                      "member": member["name"], "crc": member["crc"], "size": member["size"],
+                      "dst": facts["path"], "replaces": None, "hold_id": None, "mtime_ns": member["mtime_ns"]}
+            self.record("extract", {"path": path, "member": member["name"], "dst": target}, detail,
+                        f"Make {target} ({size_text(member['size'])}), extracted from {path}", before=path,
                         after=target)
             made.append(target)
         return made
@@ -147,15 +147,15 @@ class Archives(FolderBased):
             total += int(fingerprint_of(node).get("size") or 0)
             sources.append({"path": self.folders.absolute(parts), "fingerprint": fingerprint_of(node)})
         if total > MAX_CREATE:
-            raise CallError(f"The files come to {_size(total)}, more than one zip may hold here "
-                            f"({_size(MAX_CREATE)}).", "Make several smaller zips.")
+            raise CallError(f"The files come to {size_text(total)}, more than one zip may hold here "
+                            f"({size_text(MAX_CREATE)}).", "Make several smaller zips.")
         facts = self.view.plan_new_file(FOLDERS, path, overwrite=overwrite, produced="archives.make_zip")
         detail = {"sources": sources, "dst": facts["path"], "replaces": facts["replaces"],
                   "hold_id": facts["hold_id"]}
         verb = "Replace" if facts["replaces"] else "Make"
         self.record("make_zip", {"path": path, "files": list(files), "overwrite": overwrite}, detail,
                     f"{verb} {path}: a zip of {len(files)} file{'s' if len(files) != 1 else ''} "
-                    f"({_size(total)})", after=path)
+                    f"({size_text(total)})", after=path)
         return path
 
     # ---- apply, undo, recovery -------------------------------------------------------
@@ -169,26 +169,8 @@ class Archives(FolderBased):
     def perform_extract(self, action: Action) -> dict[str, Any]:
         d = action.detail
         with self.folders.open_read(self.folders.granted(FOLDERS, d["archive"])) as raw:
-            archive = _open_zip(raw, d["archive"])
-            try:
-                info = archive.getinfo(d["member"])
-            except KeyError:
-                raise SourceChanged(f"{action.summary}: the archive no longer holds {d['member']!r}.",
-                                    "Preview the chore again.") from None
-            if (info.CRC, info.file_size) != (d["crc"], d["size"]) or info.compress_type not in _UNPACKED:
-                raise SourceChanged(f"{action.summary}: that member changed since the preview.",
-                                    "Preview the chore again.")
-            try:
-                with archive.open(info) as member:  # stops at file_size; a wrong CRC raises at the end
-                    return create_outcome(self.folders, self._target(d["dst"]),
-                                          lambda out: _pump(member, out, d["size"]), d, self.context.holding,
-                                          "remove the extracted file", d.get("mtime_ns"))
-            except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError) as exc:
-                # Its bytes are not what its table of contents says (a wrong CRC, a broken stream):
-                # nothing of it is kept, and the rest of the extraction stops here.
-                raise ErrandError(f"{action.summary}: the archive's data for {d['member']!r} is damaged "
-                                  f"({_plain(exc)}); nothing of it was written.",
-                                  "The archive may be damaged or made to mislead; do not trust it.") from None
+            return create_outcome(self.folders, self._target(d["dst"]), lambda out: _unpack(raw, out, action),
+                                  d, self.context.holding, "remove the extracted file", d.get("mtime_ns"))
 
     def undo_extract(self, action: Action, outcome: Mapping[str, Any]) -> None:
         remove_made_file(self.folders, self._target(action.detail["dst"]), outcome, self.context.holding,
@@ -236,140 +218,97 @@ class Archives(FolderBased):
             self._folder_maker = Files([], self.context)
         return self._folder_maker
 
-    def _zip(self, parts: tuple[str, ...], shown: str) -> zipfile.ZipFile:
+    def _ask(self, op: str, parts: tuple[str, ...], shown: str) -> dict[str, Any]:
+        """Ask the decoder worker about the zip at ``parts`` (as planned): its facts, or CallError."""
         node = self.view.node(parts)
         if node.is_folder:
             raise CallError(f"{shown!r} is a folder, not a zip archive.", "Give the path of a .zip file.")
-        return _open_zip(self.view.open_planned(parts), shown)
+        with self.view.open_planned(parts) as raw:
+            try:
+                result, _ = decode(op, raw, {"shown": shown}, name=repr(shown), what="a zip archive")
+            except DecodeError as exc:
+                raise CallError(exc.message, exc.hint) from None
+        if not isinstance(result, dict):
+            raise _broken(shown)
+        refused = result.get("refused")
+        if isinstance(refused, list) and len(refused) == 2:
+            raise CallError(_words(refused[0]), _words(refused[1]))
+        return result
 
 
-def _open_zip(raw: BinaryIO, shown: str) -> zipfile.ZipFile:
+def _broken(shown: str) -> CallError:
+    return CallError(f"Errand's archive reader gave an answer that makes no sense for {shown!r}.",
+                     "The archive may be made to attack Errand; do not extract it.")
+
+
+def _words(value: Any) -> str:
+    """Text from the worker (it quotes names from the archive): printable, and not too long."""
+    if not isinstance(value, str):
+        raise TypeError
+    return "".join(ch for ch in value[:_TEXT] if ch.isprintable())
+
+
+def _count(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise TypeError
+    return value
+
+
+def _planned(found: dict[str, Any], shown: str) -> builtins.list[dict[str, Any]]:
+    """The members the worker checked, rebuilt; their paths checked again here (zip slip, names)."""
     try:
-        check_directory(raw, shown)  # before zipfile builds an object for every entry
-        return zipfile.ZipFile(raw)
-    except CallError:
-        raw.close()
-        raise
-    except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError) as exc:
-        raw.close()
-        raise CallError(f"{shown!r} is not a zip archive Errand can read ({exc}).",
-                        "Only .zip archives can be opened; a damaged download may need fetching again."
-                        ) from None
-
-
-def _members(archive: zipfile.ZipFile, shown: str) -> list[zipfile.ZipInfo]:
-    members = archive.infolist()
-    if len(members) > MAX_MEMBERS:
-        raise CallError(f"{shown!r} holds {len(members):,} entries, more than Errand opens "
-                        f"({MAX_MEMBERS:,}).", "Extract it with the system's own archive tool.")
+        members, total = [], 0
+        for m in found["members"]:
+            inner = [_words(p) for p in m["inner"]]
+            if not inner or any(p in ("", ".", "..") or "/" in p or "\\" in p for p in inner):
+                raise TypeError
+            for part in inner:
+                check_new_name(part)
+            mtime = m["mtime_ns"]
+            if mtime is not None and (isinstance(mtime, bool) or not isinstance(mtime, int)):
+                raise TypeError
+            size = _count(m["size"])
+            total += size
+            members.append({"name": _words(m["name"]), "inner": tuple(inner),
+                            "is_folder": m["is_folder"] is True, "crc": _count(m["crc"]), "size": size,
+                            "mtime_ns": mtime})
+    except (KeyError, TypeError, AttributeError):
+        raise _broken(shown) from None
+    if total > MAX_TOTAL:
+        raise _broken(shown)  # the worker refuses these itself; an answer that does not is not believed
     return members
 
 
-def _checked_members(archive: zipfile.ZipFile, shown: str) -> list[tuple[zipfile.ZipInfo, tuple[str, ...]]]:
-    """Every member with its path inside the new folder, or the first reason not to extract at all."""
-    checked, total = [], 0
-    members = _members(archive, shown)
-    for info in members:
-        inner = _inner_path(info.filename, shown)
-        kind = stat.S_IFMT(info.external_attr >> 16)
-        if kind not in (0, stat.S_IFREG, stat.S_IFDIR):
-            what = "a link" if kind == stat.S_IFLNK else "a special file"
-            raise CallError(f"{shown!r} holds {what}, {info.filename!r}, which Errand does not extract.",
-                            "Extract it with the system's own archive tool if you trust where it came from.")
-        if info.flag_bits & 0x1:
-            raise CallError(f"{shown!r} is password-protected ({info.filename!r} is encrypted).",
-                            "Errand cannot extract encrypted archives; use the system's archive tool.")
-        total += info.file_size
-        if info.file_size > RATIO_FLOOR and info.file_size > MAX_RATIO * max(info.compress_size, 1):
-            raise CallError(f"{shown!r} looks like a zip bomb: {info.filename!r} would grow from "
-                            f"{_size(info.compress_size)} to {_size(info.file_size)}.", "Do not extract it.")
-        checked.append((info, inner))
-    if total > MAX_TOTAL:
-        raise CallError(f"{shown!r} would expand to {_size(total)}, more than Errand extracts at once "
-                        f"({_size(MAX_TOTAL)}).", "Extract it with the system's own archive tool.")
-    _check_tree(checked, shown)
-    check_layout(members, _archive_size(archive), shown)
-    _check_headers(archive, members, shown)
-    return checked
-
-
-def _check_tree(checked: list[tuple[zipfile.ZipInfo, tuple[str, ...]]], shown: str) -> None:
-    """No path twice, none both a file and a folder, none in two spellings a disk may confuse
-    (case, accents): found before anything is planned, so a refused extraction plans nothing."""
-    spelled: dict[tuple[str, ...], tuple[str, ...]] = {}  # folded path → as the archive writes it
-    files: set[tuple[str, ...]] = set()
-    folders: set[tuple[str, ...]] = set()
-    for info, inner in checked:
-        for depth in range(1, len(inner) + 1):
-            path = inner[:depth]
-            key = tuple(fold(part) for part in path)
-            is_file = depth == len(inner) and not info.is_dir()
-            if spelled.setdefault(key, path) != path or key in files or (is_file and key in folders):
-                raise CallError(f"{shown!r} holds {'/'.join(path)!r} twice, as a file and a folder, or in "
-                                "two spellings some systems cannot keep apart.",
-                                "Extract it with the system's own archive tool.")
-            (files if is_file else folders).add(key)
-
-
-def _archive_size(archive: zipfile.ZipFile) -> int:
-    fp = archive.fp
-    if fp is None:
-        return 0
-    fp.seek(0, 2)  # zipfile seeks before every read of its own, so moving the offset here is harmless
-    return fp.tell()
-
-
-def _check_headers(archive: zipfile.ZipFile, members: list[zipfile.ZipInfo], shown: str) -> None:
-    """Each member's own (local) header agrees with the table of contents, and its compression is
-    one Errand can undo: found now, in the preview, not half-way through applying."""
-    for info in members:
-        if info.is_dir():
-            continue
-        if info.compress_type not in _UNPACKED:
-            raise CallError(f"{shown!r} packs {info.filename!r} with a compression Errand does not unpack "
-                            f"(method {info.compress_type}).",
-                            "Extract it with the system's own archive tool.")
+def _unpack(raw: BinaryIO, out: BinaryIO, action: Action) -> None:
+    """Write one member, chunk by chunk as the worker unpacks it, checking every chunk and the whole."""
+    d = action.detail
+    offset, crc = 0, 0
+    while True:
         try:
-            with archive.open(info):
-                pass  # opening reads and compares the local header; no data is decompressed
-        except (zipfile.BadZipFile, NotImplementedError, OSError, EOFError, ValueError) as exc:
-            raise CallError(f"{shown!r} is damaged or made to mislead: {info.filename!r} cannot be read "
-                            f"as its table of contents describes it ({_plain(exc)}).",
-                            "Do not extract it; if you trust it, use the system's own archive tool."
-                            ) from None
-
-
-def _plain(exc: BaseException) -> str:
-    """An exception's words without the names and bytes it quotes from the archive."""
-    return type(exc).__name__
-
-
-def _inner_path(name: str, shown: str) -> tuple[str, ...]:
-    """A member's path as folder names, refusing any that could land outside the new folder."""
-    refuse = CallError(f"{shown!r} holds {name!r}, a path that would land outside the folder it is "
-                       "extracted into.", "This archive is unsafe to extract: do not trust its source.")
-    if "\\" in name or name.startswith("/") or (len(name) > 1 and name[1] == ":"):
-        raise refuse
-    parts = tuple(p for p in name.split("/") if p not in ("", "."))
-    if not parts or ".." in parts:
-        raise refuse
-    for part in parts:
-        check_new_name(part)
-    return parts
-
-
-def _member_facts(info: zipfile.ZipInfo) -> dict[str, Any]:
-    year, month, day, hour, minute, second = info.date_time
-    return {"name": info.filename, "size": info.file_size, "packed_size": info.compress_size,
-            "is_folder": info.is_dir(), "encrypted": bool(info.flag_bits & 0x1),
-            "modified": f"{year:04d}-{month:02d}-{day:02d}T{hour:02d}:{minute:02d}:{second:02d}"}
-
-
-def _zip_time_ns(info: zipfile.ZipInfo) -> int | None:
-    try:
-        return int(time.mktime((*info.date_time, 0, 0, -1)) * 1_000_000_000)
-    except (OverflowError, ValueError):
-        return None
+            asked = {"member": d["member"], "crc": d["crc"], "size": d["size"], "offset": offset}
+            result, blob = decode("zip.read", raw, asked, name=repr(d["member"]), what="a zip member")
+        except DecodeError as exc:
+            # Its bytes are not what its table of contents says (a wrong CRC, a broken stream):
+            # nothing of it is kept, and the rest of the extraction stops here.
+            raise ErrandError(f"{action.summary}: the archive's data for {d['member']!r} is damaged "
+                              f"({exc.kind}); nothing of it was written.",
+                              "The archive may be damaged or made to mislead; do not trust it.") from None
+        if not isinstance(result, dict) or "changed" in result:
+            raise SourceChanged(f"{action.summary}: that member changed since the preview.",
+                                "Preview the chore again.")
+        if (result.get("length") != len(blob) or result.get("sha256") != hashlib.sha256(blob).hexdigest()
+                or offset + len(blob) > d["size"] or (not blob and offset < d["size"])):
+            raise ErrandError(f"{action.summary}: Errand's archive reader sent data for {d['member']!r} that "
+                              "does not check out; nothing of it was written.",
+                              "The archive may be made to attack Errand; do not trust it.")
+        out.write(blob)
+        crc = zlib.crc32(blob, crc)
+        offset += len(blob)
+        if offset >= d["size"]:
+            break
+    if crc != d["crc"]:  # the worker checked it too; a worker taken over by the archive is not believed
+        raise ErrandError(f"{action.summary}: the data for {d['member']!r} does not match its checksum; "
+                          "nothing of it was written.", "The archive may be damaged; do not trust it.")
 
 
 def _pump(src: IO[bytes], out: IO[bytes], limit: int) -> None:
@@ -381,13 +320,3 @@ def _pump(src: IO[bytes], out: IO[bytes], limit: int) -> None:
     if src.read(1):
         raise SourceChanged("The archive member is larger than the preview showed.",
                             "Preview the chore again.")
-
-
-def _size(n: int) -> str:
-    for unit in ("bytes", "KB", "MB", "GB"):
-        if n < 1024 or unit == "GB":
-            return f"{n:,} {unit}" if unit == "bytes" else f"{n:.1f} {unit}"
-        n /= 1024  # type: ignore[assignment]
-    return f"{n} bytes"
-
-

@@ -29,7 +29,7 @@ __all__ = ["MODULES", "main"]
 
 # Modules whose ``@op`` handlers the worker serves; all are imported before the lock.
 MODULES = ("capabilities.decoding.images", "capabilities.decoding.documents", "capabilities.decoding.media",
-           "capabilities.decoding.calendars")
+           "capabilities.decoding.calendars", "capabilities.decoding.zips")
 _PRELOAD = ("encodings.latin_1", "encodings.utf_8", "json.decoder", "_strptime")
 
 

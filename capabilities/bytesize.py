@@ -1,0 +1,15 @@
+"""A byte count in words for people ("12.3 MB"): one formatter for the archives' previews and the
+zip checks the decoder worker makes."""
+
+from __future__ import annotations
+
+__all__ = ["size_text"]
+
+
+def size_text(n: int) -> str:
+    size = float(n)
+    for unit in ("bytes", "KB", "MB", "GB"):
+        if size < 1024 or unit == "GB":
+            return f"{n:,} {unit}" if unit == "bytes" else f"{size:.1f} {unit}"
+        size /= 1024
+    return f"{n} bytes"
