@@ -52,6 +52,7 @@ __all__ = ["Archives"]
 MAX_TOTAL = 4 * 1024**3  # what one extraction may write, all members together (the worker checks it too)
 MAX_CREATE = 2 * 1024**3  # the files one new zip may hold
 _TEXT = 1000
+READ_CHUNK = 64 * 1024 * 1024  # bytes of a member asked for at once (the worker caps it at zips.CHUNK)
 
 
 class Archives(FolderBased):
@@ -285,7 +286,8 @@ def _unpack(raw: BinaryIO, out: BinaryIO, action: Action) -> None:
     offset, crc = 0, 0
     while True:
         try:
-            asked = {"member": d["member"], "crc": d["crc"], "size": d["size"], "offset": offset}
+            asked = {"member": d["member"], "crc": d["crc"], "size": d["size"], "offset": offset,
+                     "chunk": READ_CHUNK}
             result, blob = decode("zip.read", raw, asked, name=repr(d["member"]), what="a zip member")
         except DecodeError as exc:
             # Its bytes are not what its table of contents says (a wrong CRC, a broken stream):

@@ -78,8 +78,17 @@ def wrap(events: Iterable[icalendar.Event],
     return cal.to_ical().decode("utf-8")
 
 
+# Errand's process parses one event's text only: to change or delete it, to fingerprint it for the
+# plan, undo and apply. Whole calendars are read by the decoder worker (``calendar_reader``); an
+# "event" larger than this is not one Errand changes.
+MAX_EVENT_TEXT = 1024 * 1024
+
+
 def parse_calendar(text: str, where: str) -> icalendar.Calendar:
     """A VCALENDAR from text; BackendError naming ``where`` if it or one of its events is malformed."""
+    if len(text) > MAX_EVENT_TEXT:
+        raise BackendError(f"{where} is larger than one event Errand changes ({len(text):,} characters).",
+                           "Change it in your calendar app. Errand changed nothing.")
     try:
         cal = icalendar.Calendar.from_ical(text)
     except ValueError as exc:

@@ -10,8 +10,8 @@ process sends the archive as a passed descriptor and gets plain data back:
   after every check an extraction needs (zip slip, links and devices, encryption, bombs by ratio,
   total size and overlap, duplicate or confusable paths, local headers, compression methods), or
   ``{refused: [message, hint]}`` with the first reason not to extract;
-* ``zip.read`` — ``{member, crc, size, offset}`` → up to ``CHUNK`` bytes of that member from
-  ``offset`` as the blob, with their SHA-256; the member must still have the CRC and size the
+* ``zip.read`` — ``{member, crc, size, offset, chunk}`` → up to ``chunk`` (≤ ``CHUNK``) bytes of
+  that member from ``offset`` as the blob, with their SHA-256; the member must still have the CRC and size the
   preview showed, and the last chunk is only sent once the whole stream checked out against its
   CRC. The worker cannot write files; Errand writes the chunks, checking each one's length and
   hash, and the whole member's CRC again itself.
@@ -73,6 +73,7 @@ def read_member(source: BinaryIO, args: dict[str, Any]) -> tuple[dict[str, Any],
     try:
         name, crc = str(args["member"]), int(args["crc"])
         size, offset = int(args["size"]), int(args["offset"])
+        chunk = max(1, min(int(args.get("chunk", CHUNK)), CHUNK))
     except (KeyError, TypeError, ValueError):
         raise Refused("broken", "not a member request") from None
     try:
@@ -89,7 +90,7 @@ def read_member(source: BinaryIO, args: dict[str, Any]) -> tuple[dict[str, Any],
         try:
             with archive.open(info) as member:  # stops at file_size; a wrong CRC raises at its end
                 _skip(member, offset)
-                data = member.read(min(CHUNK, max(0, size - offset)))
+                data = member.read(min(chunk, max(0, size - offset)))
                 if offset + len(data) >= size:
                     member.read(1)  # reading to the end is what checks the CRC
         except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, OSError) as exc:

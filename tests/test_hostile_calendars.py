@@ -1,0 +1,115 @@
+"""Calendars that attack, against the real calendar capability and its decoder worker: each fails
+alone with Errand's words (the other events are listed), the file is left byte for byte, and no
+worker is left running beyond the pool's own."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+from capabilities.decoding import default_pool
+from capabilities.decoding.calendars import MAX_OCCURRENCES, MAX_TEXT
+from capabilities.errors import ErrandError
+from tests.calendar_support import calendar_run, ics_grant, vcalendar
+
+linux = pytest.mark.skipif(sys.platform != "linux", reason="reads /proc")
+WEEK = ("2026-11-23T00:00:00+01:00", "2026-11-30T00:00:00+01:00")
+GOOD = """BEGIN:VEVENT
+UID:good-1
+DTSTAMP:20261101T100000Z
+SUMMARY:Dentist
+DTSTART:20261124T140000Z
+DTEND:20261124T150000Z
+END:VEVENT"""
+
+
+def _event(uid: str, summary: str, rule: str = "", start: str = "20261123T000000Z") -> str:
+    extra = f"\nRRULE:{rule}" if rule else ""
+    return (f"BEGIN:VEVENT\nUID:{uid}\nDTSTAMP:20261101T100000Z\nSUMMARY:{summary}\nDTSTART:{start}\n"
+            f"DTEND:{start[:-5]}3000Z{extra}\nEND:VEVENT")
+
+
+def _listed(path: Path, text: str) -> tuple[list[dict[str, object]], list[str]]:
+    path.write_text(text, encoding="utf-8", newline="")
+    before = path.read_bytes()
+    with calendar_run(ics_grant(path), {"timezone": "Europe/Berlin"}) as run:
+        found = run("events", *WEEK)
+        skipped = run("skipped")
+    assert path.read_bytes() == before  # reading never writes
+    return found, skipped
+
+
+def _pool_children() -> set[int]:
+    """Live child processes of this test process (the decoder workers it started)."""
+    kids: set[int] = set()
+    for task in Path(f"/proc/{os.getpid()}/task").iterdir():
+        kids |= {int(pid) for pid in (task / "children").read_text().split()}
+    return {pid for pid in kids if Path(f"/proc/{pid}").exists()
+            and "Z" not in Path(f"/proc/{pid}/stat").read_text().split(")")[-1].split()[0]}
+
+
+def test_malformed_and_truncated_events_are_left_out_with_reasons_and_the_rest_listed(tmp_path: Path) -> None:
+    bad_start = "BEGIN:VEVENT\nUID:bad-1\nSUMMARY:Broken\nDTSTART:not-a-date\nEND:VEVENT"
+    no_start = "BEGIN:VEVENT\nUID:bad-2\nSUMMARY:Startless\nEND:VEVENT"
+    truncated = "BEGIN:VEVENT\nUID:cut-1\nSUMMARY:Cut off\nDTSTART:2026112"  # the file ends mid-event
+    text = vcalendar(GOOD, bad_start, no_start).replace("END:VCALENDAR\r\n", truncated.replace("\n", "\r\n"))
+    found, skipped = _listed(tmp_path / "work.ics", text)
+    assert [e["title"] for e in found] == ["Dentist"]
+    assert len(skipped) == 2 and all("was left out" in why for why in skipped)
+    assert any("DTSTART" in why for why in skipped)
+
+
+def test_bytes_that_are_not_text_fail_alone_with_errands_words(tmp_path: Path) -> None:
+    path = tmp_path / "work.ics"
+    path.write_bytes(b"BEGIN:VCALENDAR\r\n\xff\xfe\x00garbage\x89PNG\r\n")
+    with calendar_run(ics_grant(path)) as run, pytest.raises(ErrandError) as refused:
+        run("events", *WEEK)
+    assert "not UTF-8" in refused.value.message and str(path) in refused.value.message
+    assert path.read_bytes().startswith(b"BEGIN:VCALENDAR\r\n\xff")
+
+
+def test_a_calendar_larger_than_the_reader_takes_is_refused_not_read(tmp_path: Path) -> None:
+    path = tmp_path / "huge.ics"
+    padding = "X-PAD:" + "a" * (MAX_TEXT + 10)
+    path.write_text(vcalendar(GOOD, head=padding + "\n"), encoding="utf-8")
+    with calendar_run(ics_grant(path)) as run, pytest.raises(ErrandError) as refused:
+        run("events", *WEEK)
+    assert "too large" in refused.value.message
+    assert default_pool().workers()  # the pool still answers the next call
+    found, _ = _listed(tmp_path / "small.ics", vcalendar(GOOD))
+    assert [e["title"] for e in found] == ["Dentist"]
+
+
+@pytest.mark.parametrize("rule", [
+    "FREQ=SECONDLY",  # 604,800 occurrences in the week
+    "FREQ=MINUTELY;INTERVAL=1",  # 10,080
+    "FREQ=SECONDLY;BYMONTH=2;BYMONTHDAY=30",  # no date ever matches: dateutil searches forever
+], ids=["every-second", "every-minute", "never-matches"])
+def test_a_recurrence_bomb_is_left_out_and_the_other_events_are_listed(tmp_path: Path, rule: str) -> None:
+    daily = _event("daily-1", "Standup", "FREQ=DAILY;COUNT=3")
+    text = vcalendar(GOOD, _event("bomb-1", "Bomb", rule), daily)
+    found, skipped = _listed(tmp_path / "work.ics", text)
+    assert sorted({e["title"] for e in found}) == ["Dentist", "Standup"]
+    assert [e["title"] for e in found].count("Standup") == 3
+    assert len(skipped) == 1 and "“Bomb” was left out" in skipped[0]
+    assert f"{MAX_OCCURRENCES:,} times" in skipped[0] or "too long" in skipped[0]
+
+
+def test_an_event_repeating_often_but_under_the_cap_is_listed_in_full(tmp_path: Path) -> None:
+    text = vcalendar(_event("hourly-1", "Pills", "FREQ=HOURLY;COUNT=150"))
+    found, skipped = _listed(tmp_path / "work.ics", text)
+    assert skipped == [] and len(found) == 150
+
+
+@linux
+def test_bombs_leave_no_extra_worker_running(tmp_path: Path) -> None:
+    text = vcalendar(GOOD, _event("bomb-1", "Bomb", "FREQ=SECONDLY;BYMONTH=2;BYMONTHDAY=30"))
+    _listed(tmp_path / "a.ics", text)
+    before = _pool_children()
+    for n in range(3):
+        _listed(tmp_path / f"b{n}.ics", text)
+    workers = {w.process.pid for w in default_pool().workers()}
+    assert _pool_children() <= before | workers and len(workers) <= default_pool().size
