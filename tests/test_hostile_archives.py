@@ -4,6 +4,7 @@ nothing of that member written."""
 
 from __future__ import annotations
 
+import random
 import struct
 import zlib
 from pathlib import Path
@@ -123,3 +124,58 @@ def test_clashing_paths_refuse_the_whole_extraction_before_anything_is_planned(
 def test_a_path_too_deep_to_make_refuses_the_whole_extraction(tmp_path: Path) -> None:
     deep = b"/".join([b"d"] * 400) + b"/f.txt"
     _refused(tmp_path, raw_zip([Member(b"first.txt", b"1"), Member(deep, b"2")]), "folders deep")
+
+
+def _good_zip(members: dict[str, bytes]) -> bytes:
+    import io
+    import zipfile
+
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+    return out.getvalue()
+
+
+def test_an_encrypted_member_refuses_the_extraction_and_is_listed_as_encrypted(tmp_path: Path) -> None:
+    data = bytearray(_good_zip({"secret.txt": b"top secret\n" * 10}))
+    for signature, flags_at in ((b"PK\x03\x04", 6), (b"PK\x01\x02", 8)):  # the flag in both headers
+        at = data.find(signature) + flags_at
+        data[at] |= 0x1
+    (tmp_path / "again").mkdir()
+    _refused(tmp_path / "again", bytes(data), "password-protected")
+    _folder, run = _downloads(tmp_path, bytes(data))
+    assert [m["encrypted"] for m in run("archives.list", "Downloads/bad.zip")] == [True]
+
+
+@pytest.mark.parametrize("keep", [0.3, 0.6, 0.95])
+def test_a_truncated_zip_is_refused_in_list_and_extract(tmp_path: Path, keep: float) -> None:
+    whole = _good_zip({f"f{n}.txt": bytes(range(256)) * 40 for n in range(5)})
+    _refused(tmp_path, whole[: int(len(whole) * keep)], "not a zip archive Errand can read", also_list=True)
+
+
+def test_members_that_together_expand_past_the_limit_are_refused(tmp_path: Path) -> None:
+    """Each member under the ratio limit, the whole over 4 GB: the total is a bomb of its own."""
+    noise = random.Random(7).randbytes(5 << 20)  # incompressible: ~5 MB packed per member
+    members = [Member(b"part%d.bin" % n, noise, size=900 << 20) for n in range(5)]
+    _refused(tmp_path, raw_zip(members), "more than Errand extracts at once")
+
+
+def test_a_member_read_in_many_chunks_is_written_exactly_and_undone(
+    tmp_path: Path, journal: Journal, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The worker sends a member in chunks; Errand checks each one's hash and the whole CRC."""
+    import capabilities.archives
+
+    monkeypatch.setattr(capabilities.archives, "READ_CHUNK", 4096)
+    payload = random.Random(3).randbytes(50_000)
+    folder, run = _downloads(tmp_path, _good_zip({"a/b.bin": payload, "c.txt": b""}))
+    run("archives.extract", "Downloads/bad.zip", "Downloads/out")
+    rid = journal.start_run("unzip", "...", run.grants)
+    journal.save_plan(rid, run.context.plan)
+    journal.set_status(rid, "previewed")
+    fresh = instantiate(run.grants, RunContext(holding=run.holding))
+    report = apply_plan(journal, rid, run.context.plan, fresh)
+    assert report.ok, report.error
+    assert (folder / "out" / "a" / "b.bin").read_bytes() == payload
+    assert (folder / "out" / "c.txt").read_bytes() == b""
