@@ -56,6 +56,7 @@ _TEXT = 300
 # Events read before, by block text, for the worker's life: after a change to a large file only
 # the changed event is parsed again (a plan of many changes rereads the file after each).
 _READ: dict[str, tuple[icalendar.Event | None, str]] = {}
+_ZONES_READ: set[str] = set()
 
 
 class _OutOfTime(Exception):
@@ -112,6 +113,7 @@ def read_file(source: BinaryIO, args: dict[str, Any]) -> tuple[dict[str, Any], b
     text = _text(source)
     if len(_READ) > 50_000:  # another app rewrote a huge file many times: start afresh
         _READ.clear()
+        _ZONES_READ.clear()
     problems: list[str] = []
     zones: list[list[Any]] = []
     found: list[tuple[Any, icalendar.Event]] = []
@@ -203,16 +205,30 @@ def expand(source: BinaryIO, args: dict[str, Any]) -> tuple[dict[str, Any], byte
         raise Refused("broken", "not an expansion request") from None
     found: list[dict[str, Any]] = []
     problems: list[str] = []
+    wanted: dict[str, list[icalendar.Event]] = {}
     for key, text in texts.items():
         try:
             with _budget(SERIES_SECONDS):
-                events = _components(text)
+                wanted[key] = _events_of(text)
         except (ValueError, _OutOfTime) as exc:
             problems.append(f"In the calendar “{label}”, an event was left out: {_clean(exc) or 'too slow'}.")
-            continue
+    try:  # every series at once: the common case, and far faster than one query per event
+        with _budget(WHOLE_SECONDS):
+            query: Any = recurring_ical_events.of(_calendar(wanted, floating))
+            series: dict[str, list[Any]] = {}
+            for one in query.series:
+                series.setdefault(str(one.uid), []).append(one)
+    except Exception:  # one bad rule spoils the whole query: each event on its own, below
+        query = None
+    for key, events in wanted.items():
         title = _clean(master(events).get("SUMMARY", key)) if events else key
         try:
-            occurrences = _occurrences(key, events, floating, start, end)
+            if query is None:
+                with _budget(SERIES_SECONDS):
+                    own = recurring_ical_events.of(_calendar({key: events}, floating))
+                occurrences = _between(own, list(own.series), start, end)
+            else:
+                occurrences = _between(query, series.get(key, []), start, end)
         except _OutOfTime:
             problems.append(f"In the calendar “{label}”, the event “{title}” was left out: its repetition "
                             "takes too long to work out.")
@@ -234,24 +250,54 @@ class _TooMany(Exception):
     """An event repeats more often in the range than one listing shows."""
 
 
-def _occurrences(key: str, events: list[icalendar.Event], floating: str, start: datetime,
-                 end: datetime) -> list[icalendar.Event]:
-    """One event id's occurrences, under its CPU budget and the count cap."""
+def _events_of(text: str) -> list[icalendar.Event]:
+    """The VEVENTs of one event's VCALENDAR text, each block read once for the worker's life (the
+    listing of an .ics file has just read them all); its VTIMEZONEs registered first."""
+    parts = blocks(text)
+    if not any(b.kind == "VEVENT" for b in parts):
+        return _components(text)  # not cut the way Errand cuts: read it whole
+    for block in parts:
+        if block.kind == "VTIMEZONE" and block.text not in _ZONES_READ:
+            icalendar.Timezone.from_ical(block.text)  # registers it for the events below
+            _ZONES_READ.add(block.text)
+    events = []
+    for block in parts:
+        if block.kind != "VEVENT":
+            continue
+        if block.text not in _READ:
+            _READ[block.text] = read_event(block.text)
+        event, problem = _READ[block.text]
+        if event is None or problem:
+            name = _clean(event.get("SUMMARY", "?")) if event is not None else "?"
+            raise ValueError(f"the event “{name}” is malformed "
+                             f"({_clean(problem)})")
+        events.append(event)
+    return events
+
+
+def _calendar(events: dict[str, list[icalendar.Event]], floating: str) -> icalendar.Calendar:
+    """One VCALENDAR of these events, each carrying its event id as its UID (the library groups a
+    series by UID; an event without one, or sharing one, gets its id)."""
     cal = icalendar.Calendar()
     if floating:  # the reference library reads floating times in this zone
         cal.add("x-wr-timezone", floating)
-    for event in events:
-        if str(event.get("UID", "")) != key:  # the library groups a series by UID: carry the id
-            event = event.copy()
-            event.pop("UID", None)
-            event.add("uid", key)
-        cal.add_component(event)
+    for key, members in events.items():
+        for event in members:
+            if str(event.get("UID", "")) != key:
+                event = event.copy()
+                event.pop("UID", None)
+                event.add("uid", key)
+            cal.add_component(event)
+    return cal
+
+
+def _between(query: Any, series: list[Any], start: datetime, end: datetime) -> list[icalendar.Event]:
+    """The occurrences of one event's series in the range, under its CPU budget and the count cap."""
     result: list[icalendar.Event] = []
     with _budget(SERIES_SECONDS):
-        query = recurring_ical_events.of(cal)
         low, high = query.to_datetime(start), query.to_datetime(end)
-        for series in query.series:
-            for occurrence in series.between(low, high):
+        for one in series:
+            for occurrence in one.between(low, high):
                 if len(result) >= MAX_OCCURRENCES:
                     raise _TooMany
                 result.append(occurrence.as_component(query.keep_recurrence_attributes))
