@@ -10,10 +10,12 @@ from pathlib import Path
 
 import pytest
 
+from capabilities.base import Grant
 from capabilities.decoding import default_pool
 from capabilities.decoding.calendars import MAX_OCCURRENCES, MAX_TEXT
 from capabilities.errors import ErrandError
 from tests.calendar_support import calendar_run, ics_grant, vcalendar
+from tests.radicale_server import RadicaleServer, radicale_module  # noqa: F401
 
 linux = pytest.mark.skipif(sys.platform != "linux", reason="reads /proc")
 WEEK = ("2026-11-23T00:00:00+01:00", "2026-11-30T00:00:00+01:00")
@@ -113,3 +115,19 @@ def test_bombs_leave_no_extra_worker_running(tmp_path: Path) -> None:
         _listed(tmp_path / f"b{n}.ics", text)
     workers = {w.process.pid for w in default_pool().workers()}
     assert _pool_children() <= before | workers and len(workers) <= default_pool().size
+
+
+def test_a_recurrence_bomb_on_a_caldav_server_is_left_out_and_the_rest_listed(
+        radicale_module: RadicaleServer) -> None:  # noqa: F811
+    """The server's calendar-data is read by the worker too: one bad resource fails alone."""
+    server = radicale_module
+    source = server.make_calendar("hostile", "Work")
+    assert server.put_item("hostile", "good.ics", vcalendar(GOOD)) in (201, 204)
+    assert server.put_item("hostile", "bomb.ics", vcalendar(_event("bomb-1", "Bomb", "FREQ=MINUTELY"))) \
+        in (201, 204)
+    grants = [Grant("calendar", source, "ro", "Work")]  # type: ignore[arg-type]
+    with calendar_run(grants, {"calendar_password": server.password, "timezone": "UTC"}) as run:
+        found = run("events", *WEEK)
+        skipped = run("skipped")
+    assert [e["title"] for e in found] == ["Dentist"]
+    assert len(skipped) == 1 and "“Bomb” was left out" in skipped[0]

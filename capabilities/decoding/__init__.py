@@ -2,7 +2,8 @@
 
 The sandbox keeps a script away from the computer; this keeps the bytes a
 script (or a file from the wild) chooses away from Errand's own process.
-Pillow, pillow-heif and the EXIF readers run only in a worker started by
+Pillow, pillow-heif, the EXIF readers, pypdf, mutagen, icalendar and recurring-ical-events, and
+zipfile's readers run only in a worker started by
 ``pool``, limited by ``confine`` (and ``winjob`` on Windows), with
 ``formats`` allowing a fixed list of picture formats. A hostile file can at
 worst fail its own call: ``decode`` raises ``DecodeError`` with a ``kind``

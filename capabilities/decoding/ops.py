@@ -7,11 +7,11 @@ request's JSON arguments; ``result`` must be JSON, ``blob`` optional bytes
 not or cannot read. ``kind`` is one of ``KINDS``; ``detail`` is a few words
 that Errand cleans and shows after its own message.
 
-Adding a decoder (the calendar text reader, document and archive readers):
-write a module whose handlers are decorated ``@op("ics.parse")``, add the
+Adding a decoder (``calendars``, ``documents``, ``zips`` and ``media`` are examples):
+write a module whose handlers are decorated ``@op("ics.file")``, add the
 module to ``worker.MODULES`` (it is imported before the worker locks itself
 in, so import everything it needs at module level), and call
-``capabilities.decoding.decode("ics.parse", data, args, name=...)`` from the
+``capabilities.decoding.decode("ics.file", data, args, name=...)`` from the
 capability.
 """
 

@@ -11,9 +11,9 @@ process sends the archive as a passed descriptor and gets plain data back:
   total size and overlap, duplicate or confusable paths, local headers, compression methods), or
   ``{refused: [message, hint]}`` with the first reason not to extract;
 * ``zip.read`` — ``{member, crc, size, offset, chunk}`` → up to ``chunk`` (≤ ``CHUNK``) bytes of
-  that member from ``offset`` as the blob, with their SHA-256; the member must still have the CRC and size the
-  preview showed, and the last chunk is only sent once the whole stream checked out against its
-  CRC. The worker cannot write files; Errand writes the chunks, checking each one's length and
+  that member from ``offset`` as the blob, with their SHA-256; the member must still have the CRC
+  and size the preview showed, and the last chunk is only sent once the whole stream checked out
+  against its CRC. The worker cannot write files; Errand writes the chunks, checking each one's length and
   hash, and the whole member's CRC again itself.
 
 Refusals are Errand's own words (``CallError``), with names from the archive in them; Errand's
