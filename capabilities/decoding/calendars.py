@@ -59,8 +59,8 @@ _READ: dict[str, tuple[icalendar.Event | None, str]] = {}
 _ZONES_READ: set[str] = set()
 
 
-class _OutOfTime(Exception):
-    """One series took longer than its budget."""
+class _OutOfTime(BaseException):
+    """One series took longer than its budget (not an Exception: no library's catch-all swallows it)."""
 
 
 @contextlib.contextmanager
@@ -125,7 +125,7 @@ def read_file(source: BinaryIO, args: dict[str, Any]) -> tuple[dict[str, Any], b
             with _budget(SERIES_SECONDS):
                 icalendar.Timezone.from_ical(block.text)  # registers it for the events below
             zones.append([block.start, block.end, tzid_of(block.text)])
-        except (ValueError, IndexError, KeyError, _OutOfTime) as exc:
+        except (Exception, _OutOfTime) as exc:  # one bad zone is noted; the rest is read
             problems.append(f"a time zone could not be read ({_clean(exc) or 'it took too long'}); events "
                             "using it are read as if in local time.")
     for block in parts:
@@ -137,6 +137,8 @@ def read_file(source: BinaryIO, args: dict[str, Any]) -> tuple[dict[str, Any], b
                     _READ[block.text] = read_event(block.text)
             except _OutOfTime:
                 _READ[block.text] = (None, "it takes too long to read")
+            except Exception as exc:  # a parser error read_event does not expect: this event only
+                _READ[block.text] = (None, f"it cannot be read ({type(exc).__name__})")
         event, problem = _READ[block.text]
         if event is not None and not problem:
             found.append((block, event))
@@ -171,7 +173,7 @@ def _key_of(text: str) -> dict[str, Any]:
     try:
         with _budget(SERIES_SECONDS):
             events = _components(text)
-    except (ValueError, _OutOfTime) as exc:
+    except (Exception, _OutOfTime) as exc:  # the parser raises many types for broken text
         return {"problem": _clean(exc) or "it takes too long to read"}
     if not events:
         return {"problem": "it holds no event"}
@@ -210,7 +212,7 @@ def expand(source: BinaryIO, args: dict[str, Any]) -> tuple[dict[str, Any], byte
         try:
             with _budget(SERIES_SECONDS):
                 wanted[key] = _events_of(text)
-        except (ValueError, _OutOfTime) as exc:
+        except (Exception, _OutOfTime) as exc:  # the parser raises many types for broken text
             problems.append(f"In the calendar “{label}”, an event was left out: {_clean(exc) or 'too slow'}.")
     try:  # every series at once: the common case, and far faster than one query per event
         with _budget(WHOLE_SECONDS):
@@ -218,7 +220,7 @@ def expand(source: BinaryIO, args: dict[str, Any]) -> tuple[dict[str, Any], byte
             series: dict[str, list[Any]] = {}
             for one in query.series:
                 series.setdefault(str(one.uid), []).append(one)
-    except Exception:  # one bad rule spoils the whole query: each event on its own, below
+    except (Exception, _OutOfTime):  # one bad rule spoils the whole query: each event on its own, below
         query = None
     for key, events in wanted.items():
         title = _clean(master(events).get("SUMMARY", key)) if events else key
