@@ -26,7 +26,7 @@ from urllib.parse import unquote, urlsplit, urlunsplit
 
 import icalendar
 
-from capabilities.calendar_events import components, wrap
+from capabilities.calendar_events import Skip, components, wrap
 from capabilities.errors import GrantError
 
 __all__ = ["CalendarBackend", "Reading", "Source", "StoredEvent", "open_backend", "parse_source",
@@ -98,7 +98,7 @@ class Reading:
     """What listing a calendar found: its events, why some could not be read, its X-WR-TIMEZONE."""
 
     events: list[StoredEvent]
-    problems: list[str] = field(default_factory=list)
+    problems: list[Skip] = field(default_factory=list)
     floating_zone: str = ""
 
 

@@ -20,7 +20,7 @@ from datetime import datetime
 from typing import Any, TypeVar
 
 from capabilities.calendar_backends import Reading, Source, StoredEvent
-from capabilities.calendar_events import components
+from capabilities.calendar_events import Skip, components
 from capabilities.calendar_identity import NO_UID, SHARED, group
 from capabilities.calendar_tls import certificate_error, trusted_certificates, untrusted_certificate
 from capabilities.errors import (
@@ -153,7 +153,8 @@ class CalDavBackend:
             try:
                 reading.events.append(self._stored(obj))
             except BackendError as exc:
-                reading.problems.append(f"{exc.message} It was left out.")
+                reading.problems.append(Skip(f"the event at {obj.url}", exc.message,
+                                             f"{exc.message} It was left out."))
         return reading
 
     def _stored(self, obj: Any) -> StoredEvent:

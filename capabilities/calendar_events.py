@@ -104,6 +104,24 @@ def parse_calendar(text: str, where: str) -> icalendar.Calendar:
     return cal
 
 
+@dataclass(frozen=True)
+class Skip:
+    """A part of a calendar that could not be read and was left out (the rest is read): which, and why.
+
+    ``item`` and ``reason`` go to the plan's left-alone list (the preview's "2 events left
+    alone"); ``text`` is the whole sentence ``calendar.skipped()`` gives a script.
+    """
+
+    item: str
+    reason: str
+    text: str
+    kind: str = "event"  # what the person is told was left alone ("item" for a time zone)
+
+    @classmethod
+    def event(cls, item: str, reason: str) -> Skip:
+        return cls(item, reason, f"{item} was left out: {reason}.")
+
+
 def components(text: str, where: str) -> tuple[list[icalendar.Event], list[icalendar.Timezone]]:
     """The VEVENTs and VTIMEZONEs of VCALENDAR text (see ``parse_calendar`` for errors)."""
     cal = parse_calendar(text, where)
@@ -198,7 +216,7 @@ class Listing:
 
 
 def expand(sources: Iterable[Listing], start: datetime, end: datetime,
-           zone: tzinfo) -> tuple[list[dict[str, Any]], list[str]]:
+           zone: tzinfo) -> tuple[list[dict[str, Any]], list[Skip]]:
     """Every occurrence between ``start`` and ``end`` as a dict for a script, sorted by start.
 
     Repeating events come back once per occurrence, each with
@@ -206,7 +224,7 @@ def expand(sources: Iterable[Listing], start: datetime, end: datetime,
     cannot be read: that event is left out, the rest are listed.
     """
     found: list[dict[str, Any]] = []
-    problems: list[str] = []
+    problems: list[Skip] = []
     for listing in sources:
         for key, occurrence in _occurrences(listing, start, end, problems):
             found.append(_as_dict(occurrence, key, listing.label, zone, _repeats(listing.events[key])))
@@ -217,7 +235,7 @@ def expand(sources: Iterable[Listing], start: datetime, end: datetime,
 
 
 def _occurrences(listing: Listing, start: datetime, end: datetime,
-                 problems: list[str]) -> list[tuple[str, icalendar.Event]]:
+                 problems: list[Skip]) -> list[tuple[str, icalendar.Event]]:
     """(event id, occurrence) pairs; every event expanded at once, one by one if one of them fails."""
     def between(keys: Iterable[str]) -> list[tuple[str, icalendar.Event]]:
         cal = icalendar.Calendar()
@@ -242,8 +260,8 @@ def _occurrences(listing: Listing, start: datetime, end: datetime,
             result.extend(between([key]))
         except Exception as exc:
             title = master(listing.events[key]).get("SUMMARY", key)
-            problems.append(f"In the calendar “{listing.label}”, the event “{title}” was left out: "
-                            f"its repetition cannot be read ({exc}).")
+            problems.append(Skip.event(f"In the calendar “{listing.label}”, the event “{title}”",
+                                       f"its repetition cannot be read ({exc})"))
     return result
 
 

@@ -31,7 +31,7 @@ from typing import Any
 import icalendar
 
 from capabilities.calendar_backends import Reading, Source, StoredEvent
-from capabilities.calendar_events import floating_zone, read_event, used_zones
+from capabilities.calendar_events import Skip, floating_zone, read_event, used_zones
 from capabilities.calendar_icstext import Block, Edit, blocks, edit, lines, tzid_of
 from capabilities.calendar_identity import group, uid_of
 from capabilities.errors import BackendError, TargetMissing
@@ -59,7 +59,7 @@ class _Parsed:
     floating_zone: str = ""
     zones: dict[str, Block] = field(default_factory=dict)
     items: dict[str, list[tuple[Block, icalendar.Event]]] = field(default_factory=dict)
-    problems: list[str] = field(default_factory=list)
+    problems: list[Skip] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.framed = _CALENDAR.search(self.text) is not None
@@ -86,7 +86,7 @@ class _Parsed:
             return block, event
         line = self.text.count("\n", 0, block.start) + 1
         title = f"“{event.get('SUMMARY')}” " if event is not None and "SUMMARY" in event else ""
-        self.problems.append(f"{self.where}: the event {title}(line {line}) was left out: {problem}.")
+        self.problems.append(Skip.event(f"{self.where}: the event {title}(line {line})", problem))
         return None
 
     def _read_zone(self, block: Block) -> None:
@@ -98,8 +98,9 @@ class _Parsed:
                 self.cache[block.text] = (None, str(exc), "")
         problem = self.cache[block.text][1]
         if problem:
-            self.problems.append(f"{self.where}: a time zone could not be read ({problem}); events "
-                                 "using it are read as if in local time.")
+            self.problems.append(Skip(f"{self.where}: a time zone", f"it could not be read ({problem})",
+                                      f"{self.where}: a time zone could not be read ({problem}); events "
+                                      "using it are read as if in local time.", "item"))
         else:
             self.zones[tzid_of(block.text)] = block
 
