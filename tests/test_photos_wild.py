@@ -15,9 +15,12 @@ import pytest
 from PIL import Image
 
 from capabilities.exif import clean_text, read_info
-from tests.imagefactory import exif_bytes, make_photo, xmp_packet
+from sandbox import Sandbox
+from tests.hostile_files import png_bomb
+from tests.imagefactory import exif_bytes, make_photo, make_trip, xmp_packet
 from tests.photos_support import Run
 from tests.png_exif_text import chunk, with_exif_text
+from tests.test_recipes_run import cook
 
 EXIFTOOL = shutil.which("exiftool")
 needs_exiftool = pytest.mark.skipif(EXIFTOOL is None, reason="exiftool is not installed")
@@ -182,3 +185,31 @@ def test_exif_exiftool_writes_into_a_png_is_read_through_the_worker(tmp_path: Pa
                     "-GPSLongitudeRef=W", "-Make=Nikon", "-Model=Z 6", str(path)], check=True)
     assert b"eXIf" in path.read_bytes()
     _expect_rio(Run(tmp_path, tmp_path / "Trip")("photos.info", "Trip/tool.png"))
+
+
+def test_renaming_by_date_and_place_goes_ahead_past_bombs_and_cut_short_files(sandbox: Sandbox,
+                                                                             tmp_path: Path) -> None:
+    """The folder of issue 17: a 400-megapixel picture stopped the whole recipe. With it here, files
+    cut short (a copy that stopped half-way, a header alone), an empty one and text named .jpg."""
+    trip = tmp_path / "Trip"
+    make_trip(trip)
+    png_bomb(trip / "huge.png")
+    whole = make_photo(tmp_path / "w.jpg", taken="2024-07-21 10:00:00", gps=(48.8584, 2.2945)).read_bytes()
+    (trip / "half.jpg").write_bytes(whole[: len(whole) // 2])  # the header is whole: read as exiftool does
+    (trip / "head.jpg").write_bytes(whole[:40])
+    (trip / "empty.jpg").write_bytes(b"")
+    (trip / "notes.jpg").write_bytes(b"not a picture at all")
+    heic = make_photo(tmp_path / "w.heic", taken="2024-07-22 10:00:00").read_bytes()
+    (trip / "half.heic").write_bytes(heic[: len(heic) // 2])
+    assistant, preview = cook(sandbox, "rename my holiday photos by date and place", [f"files={trip}",
+                              "photos", "places"], "photos_by_date_place")
+    assert preview.outcome.result == {"renamed": 6, "undated": 5}
+    assert "Left as it is (no date recorded): Trip/huge.png" in preview.outcome.log
+    for name in ("head.jpg", "empty.jpg", "notes.jpg", "half.heic"):
+        assert any(line.startswith(f"Left as it is (cannot be read): Trip/{name}: ")
+                   for line in preview.outcome.log), name
+    assert ("Trip/half.jpg", "Trip/2024-07-21 Paris 001.jpg") in [(a.args["src"], a.args["dst"])
+                                                                  for a in preview.plan]
+    report = assistant.apply(preview, approve=lambda p: True)
+    assert report.status == "applied" and (trip / "huge.png").exists() and (trip / "notes.jpg").exists()
+    assert assistant.undo(report.run_id).refused == []
