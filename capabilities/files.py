@@ -61,6 +61,7 @@ class Files(Capability):
     name = "files"
     summary = ("Files in the folders the person granted. Paths start with the folder's name, "
                "e.g. 'Trip/IMG_0001.jpg'; the name alone ('Trip') is the folder itself.")
+    item_kind: ClassVar[str] = "file"
     no_verify: ClassVar[Mapping[str, str]] = {
         "rename_many": "it records one rename action per move, which verify_rename checks"}
 

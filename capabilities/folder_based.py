@@ -26,6 +26,7 @@ class FolderBased(Capability):
     """A capability over the folders granted to ``files`` (an intermediate base: not registered)."""
 
     holds: ClassVar[str] = "the files"  # what the person would grant, in words: "the photos"
+    item_kind: ClassVar[str] = "file"
 
     def __init__(self, grants: Sequence[Grant], context: RunContext) -> None:
         super().__init__(grants, context)

@@ -4,7 +4,10 @@ Offline by construction, two data sets:
 
 * **borders**: the country comes from the time-zone boundaries ``tzfpy``
   ships (timezone-boundary-builder, from OpenStreetMap, ODbL; MIT code, no
-  dependencies, ~3 MB, within ~100 m of the real border). Each zone covers
+  dependencies, ~3 MB, within ~100 m of the real border), answered from
+  ``resources/places/zones.bin`` where a tile lies wholly inside one zone and
+  by ``tzfpy``'s polygons, loaded only then, near a border or a coast
+  (``capabilities.places_zones``). Each zone covers
   known countries (``zone.tab``), zones like ``Europe/Vaduz`` or
   ``Pacific/Tahiti`` keep small countries and territories apart, and the sea
   beyond territorial waters is ``Etc/…``: no country. South of 60°S is
@@ -46,6 +49,7 @@ from typing import Any, ClassVar
 from capabilities.base import Capability, Grant, read
 from capabilities.errors import CallError
 from capabilities.places_index import SEARCH_KM, PlacesIndex, distance_km
+from capabilities.places_zones import ZoneTiles
 
 __all__ = ["Gazetteer", "Places", "gazetteer"]
 
@@ -55,7 +59,7 @@ _ANTARCTIC_LAT = -60.0  # the Antarctic Treaty's line: everything south of it is
 class Gazetteer:
     """Names for positions: the prebuilt index of towns plus the country borders."""
 
-    def __init__(self, index: PlacesIndex) -> None:
+    def __init__(self, index: PlacesIndex, tiles: ZoneTiles) -> None:
         self.index = index
         head = index.header
         self._countries: list[str] = head["countries"]
@@ -64,16 +68,13 @@ class Gazetteer:
         self._zones = {zone: i for i, zone in enumerate(head["zones"])}
         self._zone_countries = [frozenset(c) for c in head["zone_countries"]]
         self._antarctica = frozenset([self._countries.index("AQ")]) if "AQ" in self._countries else None
-        import tzfpy  # the borders: loaded with the table, ~15 ms on first use
-
-        self._zone_at = tzfpy.get_tz
+        self.tiles = tiles  # the zone at a point: prebuilt tiles, tzfpy near borders
 
     @classmethod
     def load(cls, path: Path | None = None) -> Gazetteer:
         """Open the index shipped in ``resources/places`` (memory-mapped, read in place)."""
-        if path is None:
-            path = Path(str(resources.files("resources") / "places" / "places.bin"))
-        return cls(PlacesIndex(path))
+        folder = Path(str(resources.files("resources") / "places"))
+        return cls(PlacesIndex(path or folder / "places.bin"), ZoneTiles(folder / "zones.bin"))
 
     def lookup(self, lat: float, lon: float) -> dict[str, Any]:
         """The place a person would name for this point (see the module docstring for how)."""
@@ -84,7 +85,7 @@ class Gazetteer:
         return self._answer(lat, lon, self.index.deepest_linear)
 
     def _answer(self, lat: float, lon: float, search: Any) -> dict[str, Any]:
-        zone = self._zone_at(lon, lat)
+        zone = self.tiles.zone_at(lat, lon)
         if lat < _ANTARCTIC_LAT and not zone.startswith("Antarctica/"):
             zone = ""  # the boundaries' far-south polygons are not the stations' zones
         elif zone.startswith("Etc/"):

@@ -9,11 +9,14 @@ paths, fingerprints of sources), and plain words for the person.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-__all__ = ["Action", "ActionPlan", "holds_text", "size_text"]
+__all__ = ["Action", "ActionPlan", "holds_text", "left_alone_lines", "left_alone_words", "size_text"]
+
+# What a left-alone item is, in words (``Capability.item_kind``); anything else is an "item".
+_KINDS = {"file": ("file", "files"), "event": ("event", "events"), "item": ("item", "items")}
 
 
 def size_text(n: int) -> str:
@@ -33,6 +36,32 @@ def holds_text(holds: Mapping[str, Any]) -> str:
     if folders:
         text += f" in {folders:,} folder{'s' if folders != 1 else ''}"
     return f"{text}, {size_text(holds.get('bytes', 0))}"
+
+
+def left_alone_words(items: Sequence[Mapping[str, Any]]) -> str:
+    """``"3 files and 2 events left alone"``: what a run left as it was, counted by kind ("" for none).
+
+    The one wording for the preview, the run's result, ``errand history`` and the window;
+    entries journaled before kinds were recorded count as items.
+    """
+    counts: dict[str, int] = {}
+    for x in items:
+        kind = str(x.get("kind") or "item")
+        kind = kind if kind in _KINDS else "item"
+        counts[kind] = counts.get(kind, 0) + 1
+    parts = [f"{n} {_KINDS[k][n != 1]}" for k, n in counts.items()]
+    if not parts:
+        return ""
+    return (", ".join(parts[:-1]) + " and " + parts[-1] if len(parts) > 1 else parts[0]) + " left alone"
+
+
+def left_alone_lines(items: Sequence[Mapping[str, Any]]) -> list[str]:
+    """The left-alone items in words: a headline, then one line per item with its reason and hint."""
+    if not items:
+        return []
+    lines = [f"{left_alone_words(items)} (the rest goes ahead):"]
+    lines += [f"  {x.get('item', '')}: {x.get('reason', '')} {x.get('hint', '')}".rstrip() for x in items]
+    return lines
 
 
 @dataclass
@@ -70,9 +99,10 @@ class ActionPlan:
     """The ordered actions of one preview."""
 
     actions: list[Action] = field(default_factory=list)
-    # Items a refused write left as they are while the script went on (it caught the error):
-    # ``{"item", "call", "reason", "hint"}``, shown with the preview so one bad item never
-    # sinks a batch silently. A later planned action on the same item takes it off the list.
+    # Items left as they are while the script went on (a refused write it caught, an event that
+    # cannot be read): ``{"item", "call", "reason", "hint", "kind"}`` (kind: "file", "event",
+    # "item"), shown with the preview and journaled with the run so one bad item never sinks a
+    # batch silently. A later planned action on the same item takes it off the list.
     left_alone: list[dict[str, str]] = field(default_factory=list)
 
     def add(self, capability: str, op: str, args: dict[str, Any], detail: dict[str, Any],
@@ -83,19 +113,13 @@ class ActionPlan:
             self.left_alone = [x for x in self.left_alone if x["item"] != before]
         return action
 
-    def leave_alone(self, item: str, call: str, reason: str, hint: str) -> None:
-        """Note that a refused ``call`` left ``item`` as it is (see ``left_alone``)."""
+    def leave_alone(self, item: str, call: str, reason: str, hint: str, kind: str = "item") -> None:
+        """Note that ``call`` left ``item`` (a file, an event…) as it is, and why (see ``left_alone``)."""
         self.left_alone = [x for x in self.left_alone if x["item"] != item]
-        self.left_alone.append({"item": item, "call": call, "reason": reason, "hint": hint})
+        self.left_alone.append({"item": item, "call": call, "reason": reason, "hint": hint, "kind": kind})
 
     def left_alone_lines(self) -> list[str]:
-        """The left-alone items in words, one line per reason and item, after a headline."""
-        if not self.left_alone:
-            return []
-        n = len(self.left_alone)
-        lines = [f"{n} item{'s' if n != 1 else ''} left alone (the rest goes ahead):"]
-        lines += [f"  {x['item']}: {x['reason']} {x['hint']}".rstrip() for x in self.left_alone]
-        return lines
+        return left_alone_lines(self.left_alone)
 
     def __iter__(self) -> Iterator[Action]:
         return iter(self.actions)

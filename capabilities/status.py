@@ -11,13 +11,21 @@ raised ``NotImplementedError``; nothing changed), or ``applying`` → ``applied`
 recovery ends it ``rolled_back`` (or as above). An action: ``planned`` →
 ``started`` (its intent is journaled) → ``done`` / ``failed``, or ``skipped``;
 undo takes a done one through ``undoing`` → ``undone`` / ``undo_refused``.
+
+A run that went ahead while leaving some items as they were (a name that
+cannot be used, an event that cannot be read) is *partial*: its status stays
+``applied`` (scripts and undo rely on the word) and the run row's
+``left_alone`` lists each item with its reason (``is_partial``; in words,
+``capabilities.plan.left_alone_words``).
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from enum import StrEnum
+from typing import Any
 
-__all__ = ["ActionStatus", "RunStatus"]
+__all__ = ["ActionStatus", "RunStatus", "is_partial"]
 
 
 class RunStatus(StrEnum):
@@ -44,3 +52,8 @@ class ActionStatus(StrEnum):
     UNDOING = "undoing"
     UNDONE = "undone"
     UNDO_REFUSED = "undo_refused"
+
+
+def is_partial(status: str, left_alone: Sequence[Any] | None) -> bool:
+    """Applied, but with items left as they were (journaled on the run row since ``m006``)."""
+    return status == RunStatus.APPLIED and bool(left_alone)

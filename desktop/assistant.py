@@ -237,6 +237,8 @@ class Assistant:
         if preview.exchanges:
             journal.attach_exchanges(preview.exchanges, run_id)
         journal.add_log(run_id, preview.outcome.log)
+        if preview.ok and preview.plan.left_alone:  # a partial run says so in its row, not only its log
+            journal.update_run(run_id, left_alone=preview.plan.left_alone)
         if not preview.ok:
             error = preview.outcome.error
             cancelled = error is not None and error.limit == "cancelled"  # the sandbox's limit name
@@ -268,10 +270,8 @@ class Assistant:
 
     def _report(self, run_id: int, preview: Preview) -> RunReport:
         run = self.journal.run(run_id)
-        report = RunReport.from_journal(run, self.journal.actions(run_id), preview.outcome.log,
-                                        grant_texts=preview.grant_texts())
-        report.left_alone = list(preview.plan.left_alone)
-        return report
+        return RunReport.from_journal(run, self.journal.actions(run_id), preview.outcome.log,
+                                      grant_texts=preview.grant_texts())
 
     # ---- automations (the store is desktop.automations; the runner takes a companion) ------
 

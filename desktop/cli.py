@@ -374,9 +374,12 @@ def cmd_history(args: argparse.Namespace) -> int:
 
     runs = Assistant().history(args.limit)
     if args.json:
-        keys = ("run_id", "request", "status", "started", "actions", "trigger")
+        from capabilities.status import is_partial
+
+        keys = ("run_id", "request", "status", "started", "actions", "trigger", "left_alone", "partial")
         rows = [dict(zip(keys, (r["id"], r["request"], r["status"], r["started"], r["action_count"],
-                                r["trigger"]), strict=True)) for r in runs]
+                                r["trigger"], r["left_alone"] or [],
+                                is_partial(r["status"], r["left_alone"])), strict=True)) for r in runs]
         emit({"status": "ok", "runs": rows})
     else:
         from desktop import console

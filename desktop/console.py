@@ -15,7 +15,9 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from capabilities.plan import left_alone_lines, left_alone_words
 from desktop.display import change_marks, safe_text, shorten, terminal_text
+from desktop.report import status_words
 
 if TYPE_CHECKING:  # the CLI starts fast: the sandbox and the core load only when a command needs them
     from capabilities.recovery import RecoveryReport
@@ -201,8 +203,7 @@ def show_outcome(report: RunReport) -> None:
                     f"changed (run {report.run_id}).",
     }.get(report.status, f"{report.status} (run {report.run_id}).")
     if getattr(report, "partial", False):
-        n = len(report.left_alone)
-        verdict += f" [yellow]Partly: {n} item{'s' if n != 1 else ''} left alone[/] (see above)."
+        verdict += f" [yellow]Partly: {left_alone_words(report.left_alone)}[/] (see above)."
     out.print(verdict)
     if done:
         out.print(f"Undo with: errand undo {report.run_id}")
@@ -247,12 +248,12 @@ def show_history(runs: Sequence[dict[str, Any]]) -> None:
         trigger = r.get("trigger")
         shown_trigger = _e(shorten(trigger_text(trigger), 30)) if trigger else ""
         table.add_row(str(r["id"]), (r.get("started") or "")[:19], _e(shorten(r.get("request") or "", 50)),
-                      str(r.get("action_count", 0)), r["status"], shown_trigger)
+                      str(r.get("action_count", 0)), status_words(r), shown_trigger)
     out.print(table)
 
 
 def show_run(report: RunReport) -> None:
-    out.print(f"[bold]Run {report.run_id}[/] — {report.status} — {_e(report.request)}")
+    out.print(f"[bold]Run {report.run_id}[/] — {status_words(report.to_json())} — {_e(report.request)}")
     if report.summary:
         out.print(_e(report.summary))
     for text in report.grants:
@@ -266,6 +267,8 @@ def show_run(report: RunReport) -> None:
         table.add_row(str(a["seq"]), _e(("⚠ " if a.get("flagged") else "") + summary),
                       a["status"] + (f": {_e(a['error'])}" if a.get("error") else ""))
     out.print(table)
+    for line in left_alone_lines(report.left_alone):  # journaled with the run: a partial run says so
+        out.print(_e(line))
     if report.error:
         error(report.error.get("message", ""), report.error.get("hint") or "")
 

@@ -5,7 +5,7 @@
 (each ``seq``, ``capability``, ``op``, ``args``, ``status`` and ``summary``),
 ``result``, ``log``, ``error`` (``type``, ``message``, ``line``, ``hint``)
 when there is one, ``left_alone`` (items a refused call left as they are
-while the rest went ahead: ``item``, ``call``, ``reason``, ``hint``) and
+while the rest went ahead: ``item``, ``call``, ``reason``, ``hint``, ``kind``) and
 ``partial`` (applied, but with items left alone). An action that could make a
 program run also has ``flagged``: why (it needed the person's explicit extra approval).
 """
@@ -17,8 +17,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from capabilities.errors import error_dict  # the one error → JSON shape, re-exported for front ends
+from capabilities.plan import left_alone_words
+from capabilities.status import is_partial
 
-__all__ = ["RunReport", "error_dict"]
+__all__ = ["RunReport", "error_dict", "partial_words", "status_words"]
 
 _ACTION_KEYS = ("seq", "capability", "op", "args", "status", "summary", "before", "after", "error")
 
@@ -43,7 +45,7 @@ class RunReport:
     @property
     def partial(self) -> bool:
         """Applied, but some items were left alone (their reasons are in ``left_alone`` and the log)."""
-        return self.status == "applied" and bool(self.left_alone)
+        return is_partial(self.status, self.left_alone)
 
     @classmethod
     def from_journal(cls, run: Mapping[str, Any], actions: Sequence[Mapping[str, Any]],
@@ -55,6 +57,7 @@ class RunReport:
             result=run.get("result"), log=list(log), error=error_dict(run.get("error")),
             planner=run.get("planner") or "", model=run.get("model"),
             started=run.get("started") or "", finished=run.get("finished"),
+            left_alone=list(run.get("left_alone") or []),  # journaled with the run (None before m006)
         )
 
     def counts(self) -> dict[str, int]:
@@ -72,6 +75,17 @@ class RunReport:
             "started": self.started, "finished": self.finished,
             "left_alone": self.left_alone, "partial": self.partial,
         }
+
+
+def partial_words(run: Mapping[str, Any]) -> str:
+    """``", 3 files left alone"`` after a partial run's status (a journal row), else ``""``."""
+    left = run.get("left_alone") or []
+    return f", {left_alone_words(left)}" if is_partial(run.get("status") or "", left) else ""
+
+
+def status_words(run: Mapping[str, Any]) -> str:
+    """A journal row's status as ``errand history`` shows it: ``"applied, 3 files left alone"``."""
+    return f"{run.get('status') or ''}{partial_words(run)}"
 
 
 def _action(row: Mapping[str, Any]) -> dict[str, Any]:

@@ -12,6 +12,9 @@ from pathlib import Path
 import pytest
 
 from capabilities.errors import BackendError, CallError, SourceChanged, TargetMissing
+from desktop.assistant import Assistant
+from desktop.report import status_words
+from sandbox import Sandbox
 from tests.calendar_support import apply, calendar_run, ics_grant, undo, vcalendar
 
 NOV = ("2026-11-01T00:00:00Z", "2026-12-01T00:00:00Z")
@@ -217,3 +220,38 @@ def test_apply_refuses_an_event_that_now_holds_more_than_the_preview_showed(tmp_
         with pytest.raises(SourceChanged, match="would now touch 2 items where the preview showed 1"):
             within_preview(fresh.calendar, action)
     assert path.read_bytes() == before
+
+
+def test_events_that_cannot_be_read_are_left_alone_like_files_in_the_preview_and_the_run(
+        sandbox: Sandbox, tmp_path: Path) -> None:
+    broken = B.replace("SUMMARY:Beta", "SUMMARY:Beta\nthis line is not iCalendar")
+    no_start = "BEGIN:VEVENT\nUID:nostart\nSUMMARY:Floating idea\nEND:VEVENT"
+    path = write(tmp_path, vcalendar(A, broken, no_start, GEO))
+    assistant = Assistant(sandbox=sandbox, services=UTC)
+    script = (f"found = calendar.events({NOV[0]!r}, {NOV[1]!r})\n"
+              "calendar.delete(next(e['id'] for e in found if e['title'] == 'Alpha'))\n"
+              "return len(found)\n")
+    preview = assistant.preview(script, ics_grant(path), request="delete Alpha")
+    assert preview.ok, preview.outcome.error
+    assert preview.outcome.result == 2 and [a.op for a in preview.plan] == ["delete"]
+    left = preview.plan.left_alone
+    assert [(x["kind"], x["call"]) for x in left] == [("event", "calendar.events")] * 2
+    assert "“Beta” (line 9)" in left[0]["item"] and "this line is not iCalendar" in left[0]["reason"]
+    assert "“Floating idea”" in left[1]["item"] and left[1]["hint"]
+    headline = preview.outcome.log.index("2 events left alone (the rest goes ahead):")
+    assert any("Floating idea" in line and "no start time" in line for line in preview.outcome.log[headline:])
+    report = assistant.apply(preview, approve=lambda p: True)
+    assert report.status == "applied" and report.partial and report.left_alone == left
+    assert status_words(assistant.history()[0]) == "applied, 2 events left alone"
+    assert "Alpha" not in path.read_text() and "this line is not iCalendar" in path.read_text()
+    assert assistant.undo(report.run_id).refused == []
+    assert path.read_bytes() == vcalendar(A, broken, no_start, GEO).encode()
+
+
+def test_a_calendar_read_in_full_leaves_nothing_alone(sandbox: Sandbox, tmp_path: Path) -> None:
+    path = write(tmp_path, vcalendar(A, B))
+    assistant = Assistant(sandbox=sandbox, services=UTC)
+    preview = assistant.preview(f"return len(calendar.events({NOV[0]!r}, {NOV[1]!r}))", ics_grant(path))
+    assert preview.outcome.result == 2 and preview.plan.left_alone == []
+    report = assistant.apply(preview, approve=lambda p: True)
+    assert not report.partial and status_words(assistant.history()[0]) == "applied"

@@ -14,11 +14,13 @@ from sqlite_utils import Database
 from capabilities.base import Grant
 from capabilities.journal import Journal, JournalError, migration_names
 from capabilities.journal.migrations import MIGRATIONS
-from capabilities.plan import ActionPlan
+from capabilities.plan import ActionPlan, left_alone_lines, left_alone_words
+from capabilities.status import is_partial
 
 EXPECTED_COLUMNS = {
     "runs": ["id", "request", "script", "summary", "model", "planner", "grants", "status", "trigger",
-             "started", "finished", "result", "error", "tokens_in", "tokens_out", "cost", "owner"],
+             "started", "finished", "result", "error", "tokens_in", "tokens_out", "cost", "owner",
+             "left_alone"],
     "actions": ["run_id", "seq", "capability", "op", "args", "detail", "summary", "before", "after",
                 "status", "outcome", "error", "started", "finished", "undone_at"],
     "logs": ["run_id", "seq", "at", "line"],
@@ -87,6 +89,35 @@ def test_upgrade_from_every_older_version(tmp_path: Path, version: int) -> None:
         if has_runs:
             assert j.run(1)["request"] == "old chore"
     assert shape(old) == shape(fresh)
+
+
+def test_a_partial_run_is_journaled_as_partial_and_older_runs_read_as_whole(tmp_path: Path) -> None:
+    old = tmp_path / "old.db"
+    db = Database(old)
+    MIGRATIONS.apply(db, stop_before="m006_runs_left_alone")  # a journal from before partial runs
+    db.execute("INSERT INTO runs (request, script, grants, status, started)"
+               " VALUES ('old chore', 'x = 1', '[]', 'applied', '2020-01-01')")
+    db.close()
+    left = [{"item": "Downloads/a:b.txt", "call": "files.move", "reason": "no", "hint": "", "kind": "file"},
+            {"item": "“Beta”", "call": "calendar.events", "reason": "bad", "hint": "", "kind": "event"}]
+    with Journal(old) as j:
+        assert j.run(1)["left_alone"] is None and not is_partial(j.run(1)["status"], None)
+        new = j.start_run("sort", "x = 1", [])
+        j.update_run(new, left_alone=left)
+        j.finish_run(new, "applied")
+        assert [r["left_alone"] for r in j.runs()] == [left, None]
+        assert is_partial("applied", j.run(new)["left_alone"])
+        assert not is_partial("refused", j.run(new)["left_alone"])  # nothing went ahead
+
+
+def test_left_alone_words_count_by_kind() -> None:
+    file, event = {"kind": "file"}, {"kind": "event"}
+    assert left_alone_words([]) == ""
+    assert left_alone_words([file]) == "1 file left alone"
+    assert left_alone_words([file, file, file, event, event]) == "3 files and 2 events left alone"
+    assert left_alone_words([{}, {"kind": "<b>odd</b>"}, event]) == "2 items and 1 event left alone"
+    assert left_alone_lines([{"item": "Trip/x", "reason": "Why.", "hint": "Do.", "kind": "file"}]) == [
+        "1 file left alone (the rest goes ahead):", "  Trip/x: Why. Do."]
 
 
 def test_runs_record_and_read_back(tmp_path: Path) -> None:

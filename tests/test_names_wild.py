@@ -9,6 +9,7 @@ what the file is) is left alone with its reason while the rest proceeds.
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -16,6 +17,8 @@ import pytest
 
 from capabilities.errors import PathRefused
 from capabilities.names import check_kept_name, check_new_name, split_path
+from desktop.cli import main
+from desktop.report import status_words
 from sandbox import Sandbox
 from tests.files_support import snapshot, start
 from tests.test_recipes_run import _names, _touch, apply_then_undo, cook
@@ -52,7 +55,7 @@ def test_sort_downloads_moves_names_from_the_wild_as_they_are(sandbox: Sandbox, 
 
 @posix_only
 def test_a_name_that_cannot_be_used_is_left_alone_with_its_reason_and_the_rest_moves(
-        sandbox: Sandbox, tmp_path: Path) -> None:
+        sandbox: Sandbox, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     downloads = tmp_path / "Downloads"
     for name in (DISGUISED, "report.pdf", "song.mp3", WINDOWS_ONLY_ILLEGAL):
         _touch(downloads / name, b"x")
@@ -61,7 +64,7 @@ def test_a_name_that_cannot_be_used_is_left_alone_with_its_reason_and_the_rest_m
     assert [x["item"] for x in preview.plan.left_alone] == [f"Downloads/{DISGUISED}"]
     left = preview.plan.left_alone[0]
     assert "U+202E" in left["reason"] and "disguise" in left["reason"] and left["hint"]
-    assert "1 item left alone (the rest goes ahead):" in preview.outcome.log
+    assert "1 file left alone (the rest goes ahead):" in preview.outcome.log
     assert any(DISGUISED in line and "U+202E" in line for line in preview.outcome.log)
     assert len(preview.plan) == 6  # three folders made (Other stays empty), three files moved; no more
     before = snapshot(downloads)
@@ -71,6 +74,13 @@ def test_a_name_that_cannot_be_used_is_left_alone_with_its_reason_and_the_rest_m
     assert _names(downloads) == {DISGUISED, "Documents/report.pdf", "Music/song.mp3",
                                  f"Documents/{WINDOWS_ONLY_ILLEGAL}"}
     assert any("left alone" in line for line in assistant.show(report.run_id).log)  # journaled
+    shown = assistant.show(report.run_id)  # the run row itself says it was partial, read back
+    assert shown.partial and shown.left_alone == report.left_alone and shown.left_alone[0]["kind"] == "file"
+    assert status_words(assistant.history()[0]) == "applied, 1 file left alone"
+    assert main(["history", "--json"]) == 0
+    [row] = json.loads(capsys.readouterr().out)["runs"]
+    assert row["status"] == "applied" and row["partial"]
+    assert row["left_alone"][0]["item"] == f"Downloads/{DISGUISED}"
     assert assistant.undo(report.run_id).refused == []
     assert snapshot(downloads) == before
 

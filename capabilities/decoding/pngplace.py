@@ -23,13 +23,13 @@ from PIL import Image
 
 from capabilities.decoding.ops import Refused
 
-__all__ = ["MAX_TEXT", "strip_place"]
+__all__ = ["MAX_TEXT", "RAW_EXIF", "profile_exif", "strip_place"]
 
 MAX_TEXT = 8 * 1024 * 1024
 _GPS_IFD = 0x8825
 _SIGNATURE = b"\x89PNG\r\n\x1a\n"
 _XMP = b"XML:com.adobe.xmp"
-_RAW_EXIF = (b"Raw profile type exif", b"Raw profile type APP1")
+RAW_EXIF = (b"Raw profile type exif", b"Raw profile type APP1")  # keywords of ImageMagick's EXIF text
 
 
 def strip_place(data: bytes) -> bytes | None:
@@ -71,7 +71,7 @@ def _without_gps(tiff: bytes) -> bytes | None:
 def _text_places(kind: bytes, body: bytes) -> bool:
     """True when a text chunk is XMP that mentions GPS, or an old-style EXIF profile with GPS."""
     keyword, _, rest = body.partition(b"\x00")
-    if keyword != _XMP and keyword not in _RAW_EXIF:
+    if keyword != _XMP and keyword not in RAW_EXIF:
         return False
     text = _text(kind, rest)
     if keyword == _XMP:
@@ -103,19 +103,33 @@ def _inflate(packed: bytes) -> bytes:
     return text
 
 
-def _raw_profile_places(text: bytes) -> bool:
-    """ImageMagick's profile: "\\nexif\\n<length>\\n<hex…>"; its EXIF read as Pillow reads it."""
+def profile_exif(kind: bytes, body: bytes) -> bytes | None:
+    """The EXIF block a ``Raw profile type exif``/``APP1`` text chunk holds (for ``exif.read_info``);
+    None for any other chunk. Refused when it cannot be unpacked or its hex cannot be read."""
+    keyword, _, rest = body.partition(b"\x00")
+    if keyword not in RAW_EXIF:
+        return None
+    return _profile_bytes(_text(kind, rest))
+
+
+def _profile_bytes(text: bytes) -> bytes:
+    """ImageMagick's profile, "\\nexif\\n<length>\\n<hex…>", as EXIF ("Exif\\0\\0" or "II"/"MM" first)."""
     lines = text.split(b"\n", 3)
     try:
         raw = bytes.fromhex(lines[3].decode("ascii")) if len(lines) == 4 else b""
     except (UnicodeDecodeError, ValueError):
-        return True  # unreadable: it may hold a place Errand cannot see, so it goes
+        raise Refused("damaged", "an EXIF text chunk is not hex") from None
     if raw.startswith(b"\xff\xe1") or raw[:2] not in (b"Ex", b"II", b"MM"):
         raw = raw[raw.find(b"Exif\x00\x00"):] if b"Exif\x00\x00" in raw else raw
+    return raw
+
+
+def _raw_profile_places(text: bytes) -> bool:
+    """True when an old-style EXIF profile records a GPS directory, or cannot be read (it may)."""
     exif = Image.Exif()
     try:
-        exif.load(raw)
-    except (SyntaxError, ValueError, struct.error, IndexError, TypeError):
+        exif.load(_profile_bytes(text))
+    except (Refused, SyntaxError, ValueError, struct.error, IndexError, TypeError):
         return True
     return _GPS_IFD in exif
 

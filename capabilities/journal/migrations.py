@@ -160,6 +160,12 @@ def m005_actions_in_doubt(db: Database) -> None:
     db.execute("CREATE INDEX actions_in_doubt ON actions(run_id) WHERE status IN ('started', 'undoing')")
 
 
+@MIGRATIONS()
+def m006_runs_left_alone(db: Database) -> None:
+    """What a run left as it was while the rest went ahead (JSON list; NULL: nothing): a partial run."""
+    db.execute("ALTER TABLE runs ADD COLUMN left_alone TEXT")
+
+
 def migration_names() -> list[str]:
     """All migrations in order (the schema's version history)."""
     return [m.name for m in MIGRATIONS._migrations]

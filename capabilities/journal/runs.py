@@ -28,9 +28,9 @@ from capabilities.plan import ActionPlan
 __all__ = ["RunRecords"]
 
 _JSON_ACTION = ("args", "detail", "outcome", "error")
-_JSON_RUN = ("grants", "trigger", "result", "error")
+_JSON_RUN = ("grants", "trigger", "result", "error", "left_alone")
 _RUN_FIELDS = {"request", "script", "summary", "model", "planner", "grants", "trigger", "status", "result",
-               "tokens_in", "tokens_out", "cost"}
+               "tokens_in", "tokens_out", "cost", "left_alone"}
 
 
 class RunRecords(JournalBase):

@@ -20,6 +20,7 @@ MIGRATION_NAMES = (
     "m003_exchanges_captions",
     "m004_automations",
     "m005_actions_in_doubt",
+    "m006_runs_left_alone",
 )
 
 

@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.display import safe_text, shorten
+from desktop.report import partial_words
 from desktop.ui.changes import ChangesModel, change_rows
 from desktop.ui.errors import ProblemBox, problem_from
 from desktop.ui.widgets import heading, label, plain_tip
@@ -165,7 +166,8 @@ class HistoryView(QWidget):
             if run.get("trigger"):
                 chore = f"Automatic: {chore}"  # started by an automation, not by the person
             values = [when_text(run.get("started")), chore,
-                      f"{int(run.get('action_count') or 0):,}", _STATUS.get(run["status"], run["status"]),
+                      f"{int(run.get('action_count') or 0):,}",
+                      _STATUS.get(run["status"], run["status"]) + partial_words(run),
                       safe_text(run.get("model") or _planner_word(run.get("planner"))),
                       f"{tokens:,}" if tokens else "—", f"${cost:.4f}" if cost else "—"]
             for c, value in enumerate(values):

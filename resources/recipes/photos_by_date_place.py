@@ -5,9 +5,14 @@ import re
 folder = inputs["folder"]
 kinds = (".jpg", ".jpeg", ".heic", ".heif", ".png", ".tif", ".tiff", ".webp")
 pictures = [p for p in files.list(folder) if p.lower().endswith(kinds)]
-dated = [i for i in photos.info_many(pictures) if not i.get("error") and i["taken"]]
+infos = photos.info_many(pictures)
+dated = [i for i in infos if not i.get("error") and i["taken"]]
+unreadable = {i["path"]: i["error"] for i in infos if i.get("error")}
 for path in sorted(set(pictures) - {i["path"] for i in dated}):
-    print(f"Left as it is (no date recorded): {path}")
+    if path in unreadable:  # damaged, cut short, not a picture: said so, not "no date"
+        print(f"Left as it is (cannot be read): {path}: {unreadable[path]}")
+    else:
+        print(f"Left as it is (no date recorded): {path}")
 dated.sort(key=lambda i: (i["taken"], i["path"]))  # oldest first: a stable order
 
 # One call for all positions: the city (or nothing, at sea) for each located photo.
