@@ -38,6 +38,7 @@ from desktop.display import safe_text, shorten
 from desktop.ui.errors import ProblemBox, problem_from
 from desktop.ui.history_view import when_text
 from desktop.ui.widgets import heading, label, plain_tip
+from desktop.ui.words import grant_words
 from desktop.ui.worker import run_task
 
 __all__ = ["AutomationsView", "create_page"]
@@ -291,7 +292,7 @@ class AutomationsView(QWidget):
             self.title.setText(safe_text(r["name"]))
             lines = [f"Watches {r['watch_dir']} for {r['pattern']} ({', '.join(r['events'])}).",
                      f"From: {r['request']}" if r["request"] else "",
-                     *(f"May: {g}" for g in r["grants"]),
+                     *(f"May: {grant_words(g)}" for g in r["grants"]),
                      f"Handled {r['handled']} file{'s' if r['handled'] != 1 else ''}, {r['failed']} failed; "
                      f"last run: {last_run_text(r)}."]
             if r["paused_reason"]:
