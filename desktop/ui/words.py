@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["grant_words", "put_back_text", "putting_back_text"]
+__all__ = ["grant_words", "put_back_text", "putting_back_text", "window_hint"]
 
 _SCRIPT_NAME = re.compile(r" \(scripts call it “[^”]*”\)")
 _GRANTED_FOR_FILES = re.compile(r"(in )?the folders granted (for|to) files")
@@ -21,6 +21,16 @@ def grant_words(text: str) -> str:
     """``"Read files in ~/Trip (scripts call it “Trip”)"`` → ``"Read files in ~/Trip"``."""
     text = _SCRIPT_NAME.sub("", text)
     return _GRANTED_FOR_FILES.sub(lambda m: f"{m.group(1) or ''}the folders you chose", text)
+
+
+_TERMINAL_ASIDE = re.compile(r" ?\(or `errand [^`]*`\)")
+_TERMINAL_CHOICE = re.compile(r"(,? or)? (from|with|in|run) `errand [^`]*`", re.IGNORECASE)
+
+
+def window_hint(text: str) -> str:
+    """A core hint without the terminal command it offers beside the window's control:
+    ``"Choose a model in Settings → Model (or `errand settings`)."`` → ``"… Settings → Model."``."""
+    return _TERMINAL_CHOICE.sub("", _TERMINAL_ASIDE.sub("", text))
 
 
 def putting_back_text(done: int, total: int) -> str:
