@@ -176,6 +176,7 @@ def test_every_page_speaks_plain_words(qtbot: Any, window: Any, tmp_path: Path) 
     click(qtbot, flow.preview_view.approve)
     report = wait_run(qtbot, window)
     problems["run"] = check_all_pages(window)
+    window.assistant.save_automation("Tidy the trip", str(trip), from_run=report.run_id, pattern="*.txt;*.md")
     click(qtbot, flow.run.undo)
     qtbot.waitUntil(lambda: flow.undo_report is not None and not flow.busy, timeout=test_ui_flow.WAIT)
     problems["undone"] = check_all_pages(window)
@@ -183,6 +184,10 @@ def test_every_page_speaks_plain_words(qtbot: Any, window: Any, tmp_path: Path) 
         window.show_page(page)
         if page == 1:
             test_ui_flow.wait_history(qtbot, window, report.run_id)
+        if page == 2:  # an automation selected: its pattern, folder and what it may use, in words
+            window.automations.refresh()
+            qtbot.waitUntil(lambda: len(window.automations.rows) == 1, timeout=test_ui_flow.WAIT)
+            window.automations.table.selectRow(0)
         QApplication.processEvents()
         shown = [text for _where, text in visible_strings(window.pages.widget(page))]
         problems[name] = (internal_terms(window.pages.widget(page))

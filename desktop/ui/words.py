@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["grant_words", "put_back_text", "putting_back_text", "window_hint"]
+__all__ = ["grant_words", "pattern_words", "put_back_text", "putting_back_text", "window_hint"]
 
 _SCRIPT_NAME = re.compile(r" \(scripts call it “[^”]*”\)")
 _GRANTED_FOR_FILES = re.compile(r"(in )?the folders granted (for|to) files")
@@ -41,3 +41,9 @@ def putting_back_text(done: int, total: int) -> str:
 def put_back_text(count: int) -> str:
     """An undo's result: ``"Put back 3,000 changes."``."""
     return f"Put back {count:,} change{'s' if count != 1 else ''}."
+
+
+def pattern_words(pattern: str) -> str:
+    """An automation's file pattern as a person reads it: ``"*.jpg;*.jpeg"`` → ``"*.jpg or *.jpeg"``."""
+    parts = [p.strip() for p in pattern.split(";") if p.strip()]
+    return " or ".join(parts) if parts else "any file"
