@@ -315,13 +315,13 @@ def _translate(exc: Exception, model: str, api_base: str | None, api_key: str | 
     if kind == "NotFoundError":
         return ModelError(f"The model provider ({provider}){where} answered 'not found' for the model "
                           f"{model}: {detail}",
-                          f"Check the model name and the API base. {SETTINGS_HINT}")
+                          f"Check the model name and the Server address. {SETTINGS_HINT}")
     if kind in ("ContentPolicyViolationError", "BadRequestError", "UnprocessableEntityError"):
         return ModelRefused(f"The model provider ({provider}) refused the request: {detail}",
                             "Rephrase the chore; if it keeps happening, choose another model.")
     if "Empty or invalid response" in detail:
         return ModelError(f"The model provider ({provider}) sent an answer that is not a chat completion.",
-                          f"Check the API base (it should end in /v1 for OpenAI-compatible servers). "
+                          f"Check the Server address (it should end in /v1 for OpenAI-compatible servers). "
                           f"{SETTINGS_HINT}")
     return ModelError(f"The model provider ({provider}) failed: {detail}",
                       f"Try again later. {SETTINGS_HINT}")
