@@ -273,16 +273,16 @@ def shoot_model(app: object, win: object, wait: Callable[..., None], save: Calla
         flow.ask.set_request("Describe each photo in one line and put the list in a text file called "
                              "captions.txt")
         flow.ask.plan_button.click()
-        wait(lambda: flow.stack.currentIndex() == 1 and not flow.busy, 60)
+        wait(lambda: flow.stack.currentIndex() == 1 and not flow.busy, 300)
         save("8-plan-model")
         for line in flow.plan.lines:  # consent to send the pictures is the person's to give (unticked)
             line.check.setChecked(True)
         for caption in CAPTIONS:  # the vision model's answers, one per picture
             fake.reply(f'{{"caption": "{caption}", "tags": []}}', prompt_tokens=900, completion_tokens=20)
         flow.plan.preview_button.click()
-        wait(lambda: not flow.busy and flow.preview_view.approve.isVisible(), 120)
+        wait(lambda: not flow.busy and flow.preview_view.approve.isVisible(), 300)
         flow.preview_view.approve.click()
-        wait(lambda: flow.run.report is not None and not flow.busy, 60)
+        wait(lambda: flow.run.report is not None and not flow.busy, 300)
     finally:
         fake.close()
 
