@@ -38,7 +38,7 @@ __all__ = ["MAX_SIDE", "Vision", "downscale"]
 
 MAX_SIDE = 768  # pixels: enough for a caption, small enough to send quickly and cheaply
 MAX_PICTURE_BYTES = 200 * 1024 * 1024  # a larger file is not a picture to caption
-_SETTINGS_HINT = "Choose a vision model and its key in Settings → Model."
+_SETTINGS_HINT = "Choose a vision model in Settings → Vision model, and its key in Settings → API key."
 
 
 def downscale(data: bytes, max_side: int = MAX_SIDE, name: str = "the picture",
@@ -145,7 +145,7 @@ def _check_recipient(service: Any, model: str, host: str | None) -> None:
 def _normalise(answer: Any, path: str) -> dict[str, Any]:
     if not isinstance(answer, dict) or not isinstance(answer.get("caption"), str):
         raise BackendError(f"The vision model gave no caption for {path!r}.",
-                           "Try again, or choose another vision model in Settings → Model.")
+                           "Try again, or choose another vision model in Settings → Vision model.")
     tags = answer.get("tags")
     tags = tags if isinstance(tags, list) else []
     return {"caption": answer["caption"], "tags": [str(t) for t in tags]}

@@ -129,7 +129,7 @@ def _caption(jpeg_bytes: bytes, *, model: str, api_base: str | None, api_key: st
              timeout: float) -> tuple[dict[str, Any], Completion]:
     if not model:
         raise NoVisionModel("No vision model is configured, so pictures cannot be captioned.",
-                            "Choose a model that can see pictures in Settings → Model → Vision model.")
+                            "Choose a model that can see pictures in Settings → Vision model.")
     _refuse_known_blind_model(model)
     uri = "data:image/jpeg;base64," + base64.b64encode(jpeg_bytes).decode("ascii")
     messages = [{"role": "user", "content": [
@@ -141,7 +141,7 @@ def _caption(jpeg_bytes: bytes, *, model: str, api_base: str | None, api_key: st
     except ModelRefused as exc:
         if _about_images(exc.message):
             raise NoVisionModel(f"The model {model} cannot look at pictures ({exc.message}).",
-                                "Choose a model with vision in Settings → Model → Vision model.") from None
+                                "Choose a model with vision in Settings → Vision model.") from None
         raise
     return parse_caption(answer.text), answer
 
@@ -285,7 +285,7 @@ def _check_key_present(litellm: Any, model: str, api_base: str | None, api_key: 
     if keys:
         raise ModelAuthError(
             f"No API key for {provider_of(model)} was found.",
-            f"Add one with Settings → Model → Set key (it is kept in the OS keyring), "
+            f"Paste one in Settings → API key and press Save key (it is kept in the OS keyring), "
             f"or set {keys[0]} in the environment.",
         )
 
@@ -300,7 +300,8 @@ def _translate(exc: Exception, model: str, api_base: str | None, api_key: str | 
     where = f" at {api_base}" if api_base else ""
     if kind in ("AuthenticationError", "PermissionDeniedError") or "Missing credentials" in detail:
         return ModelAuthError(f"The model provider ({provider}) refused the API key.",
-                              "Check it in Settings → Model → Set key, or set the provider's key "
+                              "Check it in Settings → API key (press Save key after pasting it), or set "
+                              "the provider's key "
                               "environment variable.")
     if kind == "RateLimitError":
         return ModelRateLimited(f"The model provider ({provider}) is limiting requests: {detail}",
@@ -310,17 +311,17 @@ def _translate(exc: Exception, model: str, api_base: str | None, api_key: str | 
                             "Try again; if it keeps happening, raise the timeout or choose a faster model.")
     if kind == "APIConnectionError" or "Connection error" in detail:
         return ModelUnreachable(f"Could not reach the model provider ({provider}){where}.",
-                                "Check the network connection and the API base in Settings → Model.")
+                                "Check the network connection and the Server address in Settings.")
     if kind == "NotFoundError":
         return ModelError(f"The model provider ({provider}){where} answered 'not found' for the model "
                           f"{model}: {detail}",
-                          f"Check the model name and the API base. {SETTINGS_HINT}")
+                          f"Check the model name and the Server address. {SETTINGS_HINT}")
     if kind in ("ContentPolicyViolationError", "BadRequestError", "UnprocessableEntityError"):
         return ModelRefused(f"The model provider ({provider}) refused the request: {detail}",
                             "Rephrase the chore; if it keeps happening, choose another model.")
     if "Empty or invalid response" in detail:
         return ModelError(f"The model provider ({provider}) sent an answer that is not a chat completion.",
-                          f"Check the API base (it should end in /v1 for OpenAI-compatible servers). "
+                          f"Check the Server address (it should end in /v1 for OpenAI-compatible servers). "
                           f"{SETTINGS_HINT}")
     return ModelError(f"The model provider ({provider}) failed: {detail}",
                       f"Try again later. {SETTINGS_HINT}")
@@ -342,7 +343,7 @@ def _refuse_known_blind_model(model: str) -> None:
     info = _litellm().model_cost.get(model) or _litellm().model_cost.get(model.split("/", 1)[-1])
     if isinstance(info, dict) and info.get("mode") == "chat" and not info.get("supports_vision"):
         raise NoVisionModel(f"The model {model} cannot look at pictures.",
-                            "Choose a model with vision in Settings → Model → Vision model.")
+                            "Choose a model with vision in Settings → Vision model.")
 
 
 def _text_of(response: Any, model: str) -> str:

@@ -54,6 +54,7 @@ class _LazyCaption:
 
     def __init__(self) -> None:
         self._service: Callable[[bytes], dict[str, Any]] | None = None
+        self._bound_to: tuple[str, str, str] | None = None
 
     def __call__(self, jpeg_bytes: bytes) -> dict[str, Any]:
         return self._bound()(jpeg_bytes)
@@ -64,10 +65,15 @@ class _LazyCaption:
         return getattr(self._bound(), "recipient", None)
 
     def _bound(self) -> Callable[[bytes], dict[str, Any]]:
-        if self._service is None:
+        # Bound again when the model settings changed since: a model or server address fixed in
+        # Settings is used by the next chore, with no restart (the key is looked up only then).
+        chosen = settings_store.load()
+        wanted = (chosen.model, chosen.api_base, chosen.effective_vision_model)
+        if self._service is None or self._bound_to != wanted:
             from desktop.llm import caption_service
 
-            self._service = caption_service(model_settings())
+            self._service = caption_service(model_settings(chosen))
+            self._bound_to = wanted
         return self._service
 
 

@@ -52,7 +52,7 @@ def test_a_refused_key_says_where_to_fix_it_and_never_shows_it(fake_openai: Fake
     with pytest.raises(ModelAuthError) as caught:
         _complete(fake_openai)
     assert "refused the API key" in caught.value.message
-    assert "Settings → Model" in caught.value.hint
+    assert "Settings → API key" in caught.value.hint and "Save key" in caught.value.hint
     assert KEY not in str(caught.value) + caught.value.hint + repr(caught.value)
 
 
@@ -70,7 +70,7 @@ def test_rate_limit_and_server_errors_are_named(fake_openai: FakeOpenAI) -> None
     fake_openai.fail(404, "The model `fake-model` does not exist")
     with pytest.raises(ModelError) as caught:
         _complete(fake_openai)
-    assert "not found" in caught.value.message and "API base" in caught.value.hint
+    assert "not found" in caught.value.message and "Server address" in caught.value.hint
     assert len(fake_openai.requests) == 4  # no silent retries
 
 

@@ -72,7 +72,7 @@ def test_cancel_mid_run_keeps_what_was_done_undoable_and_the_window_responsive(
 
     click(qtbot, flow.run.undo)
     qtbot.waitUntil(lambda: tree(many) == before, timeout=WAIT)
-    qtbot.waitUntil(lambda: "Undone" in flow.run.status.text(), timeout=WAIT)
+    qtbot.waitUntil(lambda: flow.run.status.text().startswith("Put back "), timeout=WAIT)
 
 
 def test_a_script_error_is_shown_in_words_with_details_and_changes_nothing(

@@ -95,7 +95,14 @@ def test_esc_goes_back_a_step_and_every_control_has_a_name(qtbot: Any, window: A
     click(qtbot, view.approve)
     wait_run(qtbot, window)
     assert unnamed(flow.run) == []
-    for page in (1, 2, 3):  # History, Automations, Settings
+    for page in (1, 2, 3):  # History (with this run loaded), Automations, Settings
         window.show_page(page)
+        if page == 1:
+            test_ui_flow.wait_history(qtbot, window, flow.run.report.run_id)
         QApplication.processEvents()
         assert unnamed(window.pages.widget(page)) == [], page
+    window.show_page(2)
+    click(qtbot, window.automations.add_button)  # the form that saves a run as an automation
+    qtbot.waitUntil(lambda: window.automations.form.isVisible(), timeout=test_ui_flow.WAIT)
+    assert unnamed(window.automations) == []
+    assert window.automations.form.save_button in focus_chain(window.automations)

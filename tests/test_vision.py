@@ -115,7 +115,7 @@ def test_a_refused_key_reaches_the_script_as_a_clear_error(pictures: Path, fake_
     run = _run(pictures, fake_openai, journal)
     with pytest.raises(ModelAuthError) as caught:
         _caption(run, "Trip/a.jpg")
-    assert "Settings → Model" in caught.value.hint
+    assert "Settings → API key" in caught.value.hint
     assert journal.exchanges(None)[0]["error"]  # the failed request is on record too
     assert journal.cached_caption("x", fake_openai.model) is None
 
@@ -125,7 +125,7 @@ def test_no_caption_service_says_to_choose_a_vision_model(pictures: Path, fake_o
     run = _run(pictures, fake_openai, journal, services={})
     with pytest.raises(BackendError) as caught:
         _caption(run, "Trip/a.jpg")
-    assert "Settings → Model" in caught.value.hint
+    assert "Settings → Vision model" in caught.value.hint
 
 
 def test_the_grant_text_names_the_provider() -> None:

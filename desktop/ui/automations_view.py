@@ -38,6 +38,7 @@ from desktop.display import safe_text, shorten
 from desktop.ui.errors import ProblemBox, problem_from
 from desktop.ui.history_view import when_text
 from desktop.ui.widgets import heading, label, plain_tip
+from desktop.ui.words import grant_words, pattern_words
 from desktop.ui.worker import run_task
 
 __all__ = ["AutomationsView", "create_page"]
@@ -222,13 +223,14 @@ class AutomationsView(QWidget):
         row = QHBoxLayout()
         row.addStretch(1)
         self.pause_button = QPushButton("Pause")
-        self.pause_button.setToolTip("Stop running it; its grants stand unused until you resume it.")
+        self.pause_button.setToolTip("Stop running it until you resume it; it keeps what it may use.")
         self.pause_button.clicked.connect(lambda: self._change("pause"))
         self.resume_button = QPushButton("Resume")
         self.resume_button.setToolTip("Run it again; files that arrived meanwhile are handled.")
         self.resume_button.clicked.connect(lambda: self._change("resume"))
         self.remove_button = QPushButton("Remove…")
-        self.remove_button.setToolTip("Delete it and its grants; its runs stay in History, undoable.")
+        self.remove_button.setToolTip("Delete it and what it was allowed to use; its runs stay in History, "
+                                      "undoable.")
         self.remove_button.clicked.connect(self._confirm_remove)
         for button in (self.pause_button, self.resume_button, self.remove_button):
             row.addWidget(button)
@@ -257,8 +259,8 @@ class AutomationsView(QWidget):
         self.table.setRowCount(len(rows))
         chosen = 0
         for i, r in enumerate(rows):
-            cells = (r["name"], r["watch_dir"], r["pattern"], _STATUS.get(r["status"], r["status"]),
-                     last_run_text(r))
+            cells = (r["name"], r["watch_dir"], pattern_words(r["pattern"]),
+                     _STATUS.get(r["status"], r["status"]), last_run_text(r))
             for j, text in enumerate(cells):
                 item = QTableWidgetItem(safe_text(str(text)))
                 item.setToolTip(plain_tip(safe_text(str(text))))
@@ -289,9 +291,10 @@ class AutomationsView(QWidget):
             self.details.setText("")
         else:
             self.title.setText(safe_text(r["name"]))
-            lines = [f"Watches {r['watch_dir']} for {r['pattern']} ({', '.join(r['events'])}).",
+            watched = f"Watches {r['watch_dir']} for {pattern_words(r['pattern'])}"
+            lines = [f"{watched} ({', '.join(r['events'])}).",
                      f"From: {r['request']}" if r["request"] else "",
-                     *(f"May: {g}" for g in r["grants"]),
+                     *(f"May: {grant_words(g)}" for g in r["grants"]),
                      f"Handled {r['handled']} file{'s' if r['handled'] != 1 else ''}, {r['failed']} failed; "
                      f"last run: {last_run_text(r)}."]
             if r["paused_reason"]:
@@ -320,8 +323,8 @@ class AutomationsView(QWidget):
                           f"Remove the automation “{safe_text(r['name'])}”?",
                           QMessageBox.StandardButton.Cancel, self)
         box.setTextFormat(Qt.TextFormat.PlainText)  # the name is the person's or a model's words
-        box.setInformativeText("It stops running and its grants are dropped. Its past runs stay in History, "
-                               "and can still be undone.")
+        box.setInformativeText("It stops running and what it was allowed to use is dropped. Its past runs "
+                               "stay in History, and can still be undone.")
         remove = box.addButton("Remove", QMessageBox.ButtonRole.DestructiveRole)
         box.setDefaultButton(QMessageBox.StandardButton.Cancel)
         self.confirm = box  # tests answer it

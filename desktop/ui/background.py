@@ -15,15 +15,17 @@ failures and pauses show as tray messages.
 
 from __future__ import annotations
 
+import html
 from typing import Any
 
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import QMenu, QSystemTrayIcon
 
+from desktop.display import safe_text
 from desktop.ui.icons import icon
 from desktop.ui.worker import run_task
 
-__all__ = ["Background", "Tray", "tray_available"]
+__all__ = ["Background", "Tray", "notification_text", "tray_available"]
 
 
 def tray_available() -> bool:
@@ -90,5 +92,13 @@ class Tray(QSystemTrayIcon):
 
     def notify(self, kind: str, name: str, message: str) -> None:
         """A failed or paused automation, said in a tray message."""
-        title = f"Automation “{name}” paused" if kind == "paused" else f"Automation “{name}” failed"
-        self.showMessage(title, message, QSystemTrayIcon.MessageIcon.Warning, 10_000)
+        title, body = notification_text(kind, name, message)
+        self.showMessage(title, body, QSystemTrayIcon.MessageIcon.Warning, 10_000)
+
+
+def notification_text(kind: str, name: str, message: str) -> tuple[str, str]:
+    """Title and body for a tray message, escaped: some notification servers render markup in the
+    body, and an automation's name and its error come from the person's files and scripts."""
+    name = safe_text(name)
+    title = f"Automation “{name}” paused" if kind == "paused" else f"Automation “{name}” failed"
+    return title, html.escape(safe_text(message), quote=False)

@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
 
 from capabilities.errors import ErrandError
 from desktop.display import safe_text
+from desktop.ui.words import window_hint
 
 __all__ = ["Problem", "ProblemBox", "problem_from", "show_problem"]
 
@@ -59,7 +60,7 @@ def problem_from(error: BaseException | Mapping[str, Any] | Any, traceback_text:
     """A ``Problem`` for an exception, a script error dict, or a sandbox ``ScriptError``."""
     if isinstance(error, ErrandError):
         detail = _detail(type(error).__name__, str(error), traceback_text)
-        return Problem(error.message, error.hint or "", detail)
+        return Problem(window_hint(error.message), window_hint(error.hint or ""), detail)
     if isinstance(error, Mapping) or (hasattr(error, "to_json") and not isinstance(error, BaseException)):
         data = dict(error) if isinstance(error, Mapping) else error.to_json()
         return _from_script(data)

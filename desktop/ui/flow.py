@@ -36,7 +36,7 @@ from desktop.ui.plan_view import PlanView
 from desktop.ui.preview_view import PreviewView
 from desktop.ui.run_view import RunView
 from desktop.ui.widgets import StepBar, scrolling
-from desktop.ui.words import grant_words
+from desktop.ui.words import grant_words, put_back_text
 from desktop.ui.worker import Task, run_task
 
 __all__ = ["ChoreFlow"]
@@ -322,12 +322,13 @@ class ChoreFlow(QWidget):
             return
         self.run.undo.setEnabled(False)
         assistant = self.assistant
+        self.run.undoing()
         self._start(lambda task: assistant.undo(report.run_id, on_progress=task.progress), self._undone,
-                    self._undo_failed)
+                    self._undo_failed, on_progress=self.run.undo_progress)
 
     def _undone(self, done: Any) -> None:
         self.undo_report = done
-        text = f"Undone: {done.undone:,} change{'s' if done.undone != 1 else ''} reversed."
+        text = put_back_text(done.undone)
         if done.refused:
             text += f" {len(done.refused):,} could not be undone: {done.refused[0][1]}"
         self.run.undone(text)

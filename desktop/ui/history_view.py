@@ -31,7 +31,7 @@ from desktop.report import partial_words
 from desktop.ui.changes import ChangesModel, change_rows
 from desktop.ui.errors import ProblemBox, problem_from
 from desktop.ui.widgets import heading, label, plain_tip
-from desktop.ui.words import grant_words
+from desktop.ui.words import grant_words, put_back_text, putting_back_text
 from desktop.ui.worker import run_task
 
 __all__ = ["HistoryView"]
@@ -69,7 +69,9 @@ class HistoryView(QWidget):
         self.current: Any = None
         self.busy = False
         self._notice: tuple[int, Any] | None = None  # (run id, Problem) from its last undo
+        self._undo_result: tuple[int, str] | None = None  # (run id, "Put back N changes.") from its last undo
         self._list_seq = self._load_seq = 0
+        self._loading: int | None = None  # the run whose details are being read
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
         top = QHBoxLayout()
@@ -94,6 +96,11 @@ class HistoryView(QWidget):
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        # A model's name can be long (provider/model-date): at 820 px wide it would leave the chore
+        # itself a few letters, so its column has a fixed width and the name shows elided.
+        header.setSectionResizeMode(4, QHeaderView.ResizeMode.Interactive)
+        header.resizeSection(4, 110)
+        self.table.setTextElideMode(Qt.TextElideMode.ElideRight)
         self.table.itemSelectionChanged.connect(self._selected)
         split.addWidget(self.table)
 
@@ -104,6 +111,8 @@ class HistoryView(QWidget):
         self.summary = label("", "muted")
         self.grants = label("", "muted")
         self.usage = label("", "muted")
+        self.undo_note = label("", "muted")  # an undo under way, then what it put back
+        self.undo_note.setObjectName("undoNote")
         self.message = ProblemBox()
         self.model = ChangesModel(with_status=True)
         self.timeline = QTableView()
@@ -133,7 +142,7 @@ class HistoryView(QWidget):
         row.addStretch(1)
         row.addWidget(self.undo_action_button)
         row.addWidget(self.undo_run_button)
-        for widget in (self.title, self.summary, self.grants, self.usage, self.message):
+        for widget in (self.title, self.summary, self.grants, self.usage, self.undo_note, self.message):
             d.addWidget(widget)
         d.addWidget(self.timeline, 1)
         d.addWidget(self.log)
@@ -148,7 +157,7 @@ class HistoryView(QWidget):
     # ---- loading -------------------------------------------------------------------------
 
     def refresh(self, select: int | None = None) -> None:
-        keep = select or (self.current.run_id if self.current is not None else None)
+        keep = select or (self.current.run_id if self.current is not None else self._loading)
         self._list_seq += 1
         seq = self._list_seq
         # Only the latest request's answer is shown: an older one may arrive later (threads race).
@@ -193,6 +202,8 @@ class HistoryView(QWidget):
         """Show run ``run_id``'s details and timeline (read on the thread pool)."""
         self._load_seq += 1
         seq = self._load_seq
+        if self.current is None or self.current.run_id != run_id:
+            self._show_loading(run_id)  # a large run takes a while to read: never the previous run's details
         run_task(lambda task: self.assistant.show(run_id),
                  on_done=lambda report: self._show_details(report) if seq == self._load_seq else None,
                  on_error=self._failed)
@@ -214,6 +225,8 @@ class HistoryView(QWidget):
             self._notice = None
             self.message.clear()
         self.title.setText(f"Run {report.run_id}: {shorten(report.request or '', 120)}")
+        shown = self._undo_result is not None and self._undo_result[0] == report.run_id and not self.busy
+        self.undo_note.setText(self._undo_result[1] if shown and self._undo_result else "")
         self.summary.setText(safe_text(report.summary or ""))
         allowed = "\n".join(f"• {safe_text(grant_words(g))}" for g in report.grants)
         self.grants.setText(f"Allowed:\n{allowed}" if allowed else "")
@@ -225,6 +238,18 @@ class HistoryView(QWidget):
         if report.error and report.status in ("failed",) and self._notice is None:
             self.message.show_problem(problem_from(report.error))
         self._update_buttons()
+
+    def _show_loading(self, run_id: int) -> None:
+        self.current = None  # nothing to undo until this run's details are here
+        self._loading = run_id
+        for widget in (self.timeline, self.log, self.undo_run_button, self.undo_action_button):
+            widget.setVisible(False)
+        self.title.setText(f"Loading run {run_id}…")
+        for widget in (self.summary, self.grants, self.usage, self.undo_note):
+            widget.setText("")
+        self.message.clear()
+        self.model.set_rows([])
+        self.log.clear()
 
     def _failed(self, exc: BaseException, tb: str) -> None:
         self.busy = False
@@ -249,11 +274,14 @@ class HistoryView(QWidget):
         self.busy = True
         self._update_buttons()
         run_id = report.run_id
-        run_task(lambda task: self.assistant.undo(run_id, action=action), on_done=self._undone,
-                 on_error=self._failed)
+        self.undo_note.setText("Putting back…")
+        run_task(lambda task: self.assistant.undo(run_id, action=action, on_progress=task.progress),
+                 on_done=self._undone, on_error=self._failed,
+                 on_progress=lambda done, total: self.undo_note.setText(putting_back_text(done, total)))
 
     def _undone(self, done: Any) -> None:
         self.busy = False
+        self._undo_result = (done.run_id, put_back_text(done.undone))
         if done.refused:
             reasons = "\n".join(f"Change {seq}: {safe_text(reason)}" for seq, reason in done.refused[:5])
             from desktop.ui.errors import Problem

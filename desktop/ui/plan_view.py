@@ -30,7 +30,7 @@ from desktop.planning import convert_param
 from desktop.recipes import Param
 from desktop.ui.errors import Problem, ProblemBox
 from desktop.ui.highlight import PythonHighlighter
-from desktop.ui.widgets import card, heading, label
+from desktop.ui.widgets import card, heading, label, scrolling
 
 __all__ = ["GrantLine", "PlanView"]
 
@@ -70,31 +70,34 @@ class PlanView(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        outer = QVBoxLayout(self)
-        outer.setContentsMargins(0, 0, 0, 0)
-        outer.setSpacing(12)
-        outer.addWidget(heading("Here is the plan", "Nothing has changed yet. Check what it may use, then "
+        # Everything above Back / Preview scrolls: at 820×560 with the script shown (or a banner
+        # above the page) the summary and grants would otherwise be squeezed to clipped slivers.
+        body = QWidget()
+        content = QVBoxLayout(body)
+        content.setContentsMargins(0, 0, 0, 0)
+        content.setSpacing(12)
+        content.addWidget(heading("Here is the plan", "Nothing has changed yet. Check what it may use, then "
                                 "preview the exact changes."))
         self.summary = label("", "summary")
         self.summary.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.source = label("", "muted")
-        outer.addWidget(card(self.summary, self.source))
+        content.addWidget(card(self.summary, self.source))
         self.problem = ProblemBox()
-        outer.addWidget(self.problem)
+        content.addWidget(self.problem)
 
-        outer.addWidget(label("What it may use", "section"))
+        content.addWidget(label("What it may use", "section"))
         self.grants_box = QWidget()
         self.grants_layout = QVBoxLayout(self.grants_box)
         self.grants_layout.setContentsMargins(0, 0, 0, 0)
-        outer.addWidget(card(self.grants_box, margins=12))
+        content.addWidget(card(self.grants_box, margins=12))
         self.lines: list[GrantLine] = []
 
         self.params_title = label("A few details", "section")
         self.params_box = QWidget()
         self.params_form = QFormLayout(self.params_box)
         self.params_card = card(self.params_box, margins=12)
-        outer.addWidget(self.params_title)
-        outer.addWidget(self.params_card)
+        content.addWidget(self.params_title)
+        content.addWidget(self.params_card)
         self.param_edits: dict[str, tuple[Param, QLineEdit]] = {}
 
         self.fold = QToolButton(objectName="fold", text="Show the script")
@@ -107,10 +110,14 @@ class PlanView(QWidget):
         self.script.setAccessibleName("The script")
         self.highlighter = PythonHighlighter(self.script.document())
         self.script.setVisible(False)
-        outer.addWidget(self.fold)
-        outer.addWidget(self.script, 1)
-        outer.addStretch(0)
+        content.addWidget(self.fold)
+        content.addWidget(self.script, 1)
+        content.addStretch(0)
 
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.setSpacing(12)
+        outer.addWidget(scrolling(body), 1)
         row = QHBoxLayout()
         self.back = QPushButton("Back")
         self.back.clicked.connect(self.back_requested)

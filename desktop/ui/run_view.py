@@ -22,6 +22,7 @@ from desktop.display import safe_text
 from desktop.ui.errors import ProblemBox, problem_from
 from desktop.ui.result_view import is_compact, result_widget
 from desktop.ui.widgets import heading, label
+from desktop.ui.words import putting_back_text
 
 __all__ = ["RunView"]
 
@@ -166,10 +167,23 @@ class RunView(QWidget):
         self.new.setVisible(True)
         self.new.setFocus()
 
+    def undoing(self) -> None:
+        """An undo started: the bar counts what is put back (it moves in ``undo_progress``)."""
+        self.bar.setValue(0)
+        self.bar.setFormat("Putting back…")
+        self.status.setText("Putting back what the chore changed…")
+
+    def undo_progress(self, done: int, total: int) -> None:
+        self.bar.setMaximum(max(total, 1))
+        self.bar.setValue(done)
+        self.bar.setFormat(putting_back_text(done, total))
+        self.counts.setText(putting_back_text(done, total))
+
     def undone(self, text: str) -> None:
         self.undo.setEnabled(False)
         self.log.appendPlainText(text)
         self.status.setText(text)
+        self.counts.setText(text)
 
     def _cancel(self) -> None:
         self.cancel.setEnabled(False)

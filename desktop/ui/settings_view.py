@@ -26,7 +26,8 @@ from PySide6.QtWidgets import (
 
 from desktop import settings as settings_store
 from desktop.display import safe_text
-from desktop.ui.errors import ProblemBox, problem_from
+from desktop.settings_check import check as check_settings
+from desktop.ui.errors import Problem, ProblemBox, problem_from
 from desktop.ui.widgets import card, heading, label, scrolling
 from desktop.ui.worker import run_task
 
@@ -173,8 +174,18 @@ class SettingsView(QWidget):
         return s
 
     def save_settings(self) -> None:
+        values = self.values()
+        bad = check_settings(values)
+        if bad:  # nothing is saved: a chore never meets a value the window already knew was wrong
+            self.saved_note.setText("Not saved.")
+            fields = " and ".join(dict.fromkeys(p.field for p in bad))
+            self.problem.show_problem(Problem("\n".join(p.message for p in bad),
+                                              f"Correct {fields}, then press Save settings."))
+            self._fields()[bad[0].field].setFocus()
+            return
+        self.problem.clear()
         try:
-            settings_store.save(self.values())
+            settings_store.save(values)
         except OSError as exc:
             self.problem.show_problem(problem_from(exc))
             return
@@ -184,6 +195,11 @@ class SettingsView(QWidget):
         if self.calendar_password.text() and self.calendar.text().strip():
             self._save_calendar_password()
         self.saved.emit()
+
+    def _fields(self) -> dict[str, QWidget]:
+        """The checked fields by the names the window gives them (``SettingProblem.field``)."""
+        return {"Model": self.model, "Vision model": self.vision, "Server address": self.api_base,
+                "Calendar": self.calendar}
 
     def _save_calendar_password(self) -> None:
         from desktop.services import calendar_key_name

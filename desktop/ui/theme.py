@@ -32,14 +32,15 @@ class Accents:
     card: str
     sidebar: str
     border: str
+    bar: str  # a progress bar's filled part: its count is drawn across it and the empty part alike
 
 
 _LIGHT = Accents(accent="#2f6fde", accent_text="#ffffff", good="#1f8a4c", warn="#9a5b00", warn_bg="#fff4dc",
                  bad="#b3261e", bad_bg="#fdecea", muted="#6b7280", card="#ffffff", sidebar="#eef1f6",
-                 border="#d9dee7")
+                 border="#d9dee7", bar="#a9c4f5")
 _DARK = Accents(accent="#6ea2ff", accent_text="#0d1117", good="#5bd08d", warn="#f2b457", warn_bg="#3a2d14",
                 bad="#ff8a80", bad_bg="#3d1f1d", muted="#9aa3b2", card="#23262d", sidebar="#1a1c21",
-                border="#3a3f4a")
+                border="#3a3f4a", bar="#2b4a85")
 
 
 def is_dark(palette: QPalette | None = None) -> bool:
@@ -137,5 +138,5 @@ QTableView {{ border: 1px solid {a.border}; border-radius: 8px; gridline-color: 
 QHeaderView::section {{ padding: 6px; border: none; border-bottom: 1px solid {a.border};
                         background: palette(window); font-weight: 600; }}
 QProgressBar {{ border: 1px solid {a.border}; border-radius: 8px; text-align: center; min-height: 22px; }}
-QProgressBar::chunk {{ background: {a.accent}; border-radius: 7px; }}
+QProgressBar::chunk {{ background: {a.bar}; border-radius: 7px; }}
 """

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["grant_words"]
+__all__ = ["grant_words", "pattern_words", "put_back_text", "putting_back_text", "window_hint"]
 
 _SCRIPT_NAME = re.compile(r" \(scripts call it “[^”]*”\)")
 _GRANTED_FOR_FILES = re.compile(r"(in )?the folders granted (for|to) files")
@@ -21,3 +21,29 @@ def grant_words(text: str) -> str:
     """``"Read files in ~/Trip (scripts call it “Trip”)"`` → ``"Read files in ~/Trip"``."""
     text = _SCRIPT_NAME.sub("", text)
     return _GRANTED_FOR_FILES.sub(lambda m: f"{m.group(1) or ''}the folders you chose", text)
+
+
+_TERMINAL_ASIDE = re.compile(r" ?\(or `errand [^`]*`\)")
+_TERMINAL_CHOICE = re.compile(r"(,? or)? (from|with|in|run) `errand [^`]*`", re.IGNORECASE)
+
+
+def window_hint(text: str) -> str:
+    """A core hint without the terminal command it offers beside the window's control:
+    ``"Choose a model in Settings → Model (or `errand settings`)."`` → ``"… Settings → Model."``."""
+    return _TERMINAL_CHOICE.sub("", _TERMINAL_ASIDE.sub("", text))
+
+
+def putting_back_text(done: int, total: int) -> str:
+    """An undo under way, in the words the window uses for undo everywhere."""
+    return f"Putting back {done:,} of {total:,} change{'s' if total != 1 else ''}…"
+
+
+def put_back_text(count: int) -> str:
+    """An undo's result: ``"Put back 3,000 changes."``."""
+    return f"Put back {count:,} change{'s' if count != 1 else ''}."
+
+
+def pattern_words(pattern: str) -> str:
+    """An automation's file pattern as a person reads it: ``"*.jpg;*.jpeg"`` → ``"*.jpg or *.jpeg"``."""
+    parts = [p.strip() for p in pattern.split(";") if p.strip()]
+    return " or ".join(parts) if parts else "any file"

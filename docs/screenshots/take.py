@@ -4,7 +4,11 @@ Starts its own X server (``Xvfb :99``), opens Errand with a fresh data folder,
 runs the "try it on sample photos" recipe through Ask → Plan → Preview → Run,
 opens History and Settings, plans a chore with a model (the local fake
 OpenAI-compatible server from the tests), and saves ``widget.grab()`` of the
-window at each step into this folder. ``--dark`` also takes the dark palette.
+window at each step into this folder, at the window's minimum size (820×560).
+``--dark`` takes the dark palette (names end in -dark), ``--scale 2`` runs
+with ``QT_SCALE_FACTOR=2`` (names end in @2x). ``--all`` takes the four sets.
+The page-visiting part (``shoot``) is also run by tests/test_screenshots.py
+into a temporary folder, so it cannot rot.
 Needs the apt packages listed in shared/DESIGN.md (xvfb, xauth, libxcb-*).
 """
 
@@ -24,7 +28,7 @@ from typing import Any
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
 DISPLAY = ":99"
-SIZE = (1180, 800)
+SIZE = (820, 560)  # the window's minimum size: what fits there fits everywhere
 
 
 def start_xvfb() -> subprocess.Popen[bytes]:
@@ -42,16 +46,42 @@ def start_xvfb() -> subprocess.Popen[bytes]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--dark", action="store_true", help="use the dark palette (file names end in -dark)")
+    parser.add_argument("--scale", type=int, default=1, help="QT_SCALE_FACTOR (2: names end in @2x)")
+    parser.add_argument("--all", action="store_true", help="light and dark, at 1× and 2×, one process each")
     args = parser.parse_args()
+    if args.all:  # the scale factor is read once per process, so each set is its own run
+        for scale in (1, 2):
+            for dark in (False, True):
+                command = [sys.executable, __file__, "--scale", str(scale)] + (["--dark"] if dark else [])
+                if subprocess.run(command, check=False).returncode:
+                    return 1
+        return 0
+    os.environ["QT_SCALE_FACTOR"] = str(args.scale)
     server = start_xvfb()
     home = Path(tempfile.mkdtemp(prefix="errand-shots-"))
     try:
         env_setup(home)
-        return shoot(home, dark=args.dark)
+        from PySide6.QtWidgets import QApplication
+
+        app = QApplication([sys.argv[0]])
+        suffix = ("-dark" if args.dark else "") + ("@2x" if args.scale != 1 else "")
+        optimise(shoot(app, home, HERE, suffix=suffix, dark=args.dark))
+        return 0
     finally:
         server.terminate()
         server.wait(timeout=10)
         shutil.rmtree(home, ignore_errors=True)
+
+
+def optimise(paths: list[Path]) -> None:
+    """Quantise each PNG to a 256-colour palette (a window's flat colours lose nothing visible) so
+    the committed set stays small; Pillow is the app's own dependency."""
+    from PIL import Image
+
+    for path in paths:
+        with Image.open(path) as image:
+            small = image.convert("RGB").quantize(colors=256, dither=Image.Dither.NONE)
+        small.save(path, optimize=True)
 
 
 def env_setup(home: Path) -> None:
@@ -62,47 +92,52 @@ def env_setup(home: Path) -> None:
     sys.path.insert(0, str(ROOT))
 
 
-def shoot(home: Path, *, dark: bool) -> int:
+def shoot(app: Any, home: Path, out: Path, *, suffix: str = "", dark: bool = False,
+          scans: int = 5000, assistant: Any = None) -> list[Path]:
+    """Visit every page of a real window with a prepared home, saving a PNG of each into ``out``."""
     from PySide6.QtCore import QEvent, Qt
-    from PySide6.QtWidgets import QApplication
 
     from desktop.assistant import Assistant
     from desktop.ui.theme import apply_theme
     from desktop.ui.window import MainWindow
 
-    app = QApplication([sys.argv[0]])
     if dark:
         app.styleHints().setColorScheme(Qt.ColorScheme.Dark)
         app.setPalette(dark_palette())  # what a dark desktop theme hands the app (Xvfb has no theme)
     apply_theme(app)
-    suffix = "-dark" if dark else ""
-    win = MainWindow(Assistant(), samples_parent=home / "Pictures")
+    saved: list[Path] = []
+    win = MainWindow(assistant or Assistant(), samples_parent=home / "Pictures")
     win.resize(*SIZE)
     win.show()
     flow = win.flow
 
     def wait(condition: Callable[[], bool], seconds: float = 300) -> None:
+        import traceback
+
         deadline = time.monotonic() + seconds
         while not condition():
             app.processEvents()
             app.sendPostedEvents(None, QEvent.Type.DeferredDelete)  # as exec() would
             if time.monotonic() > deadline:
-                raise SystemExit("timed out waiting for the window")
+                where = traceback.extract_stack(limit=2)[0]
+                raise SystemExit(f"timed out waiting for the window (line {where.lineno})")
             time.sleep(0.02)
         for _ in range(20):  # let thumbnails and layouts settle
             app.processEvents()
             time.sleep(0.01)
 
     def save(name: str) -> None:
-        path = HERE / f"{name}{suffix}.png"
+        path = out / f"{name}{suffix}.png"
         win.grab().save(str(path))
-        print(f"saved {path.relative_to(ROOT)}")
+        saved.append(path)
+        print(f"saved {path}")
 
-    wait(lambda: True)
+    wait(lambda: not win.warmup.isVisible(), 900)  # a first start builds the sandbox; shoot the page after
     save("1-ask")
     flow.ask.samples_button.click()
     wait(lambda: flow.stack.currentIndex() == 1 and not flow.busy)
     flow.plan.fold.setChecked(True)
+    wait(lambda: True)  # the page lays out again with the script shown
     save("2-plan")
     flow.plan.fold.setChecked(False)
     flow.plan.preview_button.click()
@@ -114,21 +149,22 @@ def shoot(home: Path, *, dark: bool) -> int:
     wait(lambda: flow.run.report is not None and not flow.busy)
     save("4-run")
     sample_run = flow.run.report.run_id
-    shoot_running(win, wait, save, home)
+    shoot_running(win, wait, save, home, scans)
     shoot_automations(win, wait, save, home, sample_run)
     shoot_problem(win, wait, save, home)
     shoot_model(app, win, wait, save, home)
     win.show_page(1)
     win.history.refresh(sample_run)
     wait(lambda: win.history.current is not None and win.history.current.run_id == sample_run
-         and win.history.table.rowCount() == 4)
+         and win.history.table.rowCount() >= 4)
     win.history.timeline.selectRow(1)
     save("5-history")
     win.show_page(3)
     wait(lambda: "key" in win.settings.key_state.text() or bool(win.settings.keyring_note.text()), 30)
     save("7-settings")
     win.close()
-    return 0
+    win.deleteLater()
+    return saved
 
 
 BIG = """names = files.list("Scans")
@@ -137,23 +173,25 @@ result = len(names)
 """
 
 
-def shoot_running(win: Any, wait: Callable[..., None], save: Callable[[str], None], home: Path) -> None:
+def shoot_running(win: Any, wait: Callable[..., None], save: Callable[[str], None], home: Path,
+                  count: int) -> None:
     """A 5,000-file run part-way: the progress bar with counts, Cancel, the window still drawing."""
     scans = home / "Scans"
     scans.mkdir()
-    for i in range(5000):
+    for i in range(count):
         (scans / f"scan-{i:05d}.txt").write_text(str(i))
     flow = win.flow
     win.show_page(0)
     flow.new_errand()
     flow.ask.clear_folders()
     flow.ask.add_folder(str(scans))
-    flow.use_script(BIG, flow.ask.folders, request="Rename the 5,000 scans", summary="Renames every scan.")
+    flow.use_script(BIG, flow.ask.folders, request=f"Rename the {count:,} scans",
+                    summary="Renames every scan.")
     wait(lambda: flow.stack.currentIndex() == 1)
     flow.plan.preview_button.click()
     wait(lambda: not flow.busy and flow.preview_view.approve.isVisible())
     flow.preview_view.approve.click()
-    wait(lambda: flow.run.bar.value() >= 1500 or flow.run.report is not None)
+    wait(lambda: flow.run.bar.value() >= count * 3 // 10 or flow.run.report is not None)
     save("4-running")
     wait(lambda: flow.run.report is not None and not flow.busy)
 
@@ -235,14 +273,16 @@ def shoot_model(app: object, win: object, wait: Callable[..., None], save: Calla
         flow.ask.set_request("Describe each photo in one line and put the list in a text file called "
                              "captions.txt")
         flow.ask.plan_button.click()
-        wait(lambda: flow.stack.currentIndex() == 1 and not flow.busy, 60)
+        wait(lambda: flow.stack.currentIndex() == 1 and not flow.busy, 300)
         save("8-plan-model")
+        for line in flow.plan.lines:  # consent to send the pictures is the person's to give (unticked)
+            line.check.setChecked(True)
         for caption in CAPTIONS:  # the vision model's answers, one per picture
             fake.reply(f'{{"caption": "{caption}", "tags": []}}', prompt_tokens=900, completion_tokens=20)
         flow.plan.preview_button.click()
-        wait(lambda: not flow.busy and flow.preview_view.approve.isVisible(), 120)
+        wait(lambda: not flow.busy and flow.preview_view.approve.isVisible(), 300)
         flow.preview_view.approve.click()
-        wait(lambda: flow.run.report is not None and not flow.busy, 60)
+        wait(lambda: flow.run.report is not None and not flow.busy, 300)
     finally:
         fake.close()
 
