@@ -15,6 +15,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from capabilities.status import ActionStatus, RunStatus
 from desktop.display import change_marks, safe_text, shorten, terminal_text
 
 if TYPE_CHECKING:  # the CLI starts fast: the sandbox and the core load only when a command needs them
@@ -179,7 +180,7 @@ def build_progress() -> Callable[[BuildStep], None]:
 
 def show_outcome(report: RunReport) -> None:
     counts = report.counts()
-    done = counts.get("done", 0)
+    done = counts.get(ActionStatus.DONE, 0)
     if report.error:
         err_ = report.error
         where = f" (line {err_['line']})" if err_.get("line") else ""
@@ -191,15 +192,16 @@ def show_outcome(report: RunReport) -> None:
     if report.result not in (None, "", [], {}):
         out.print(f"Result: {_e(report.result)}")
     changes = f"{done} change{'s' if done != 1 else ''}"
-    verdict = {
-        "applied": f"[green]Applied {changes}[/] (run {report.run_id}).",
-        "previewed": f"Preview only, nothing changed (run {report.run_id}).",
-        "refused": f"Not applied (run {report.run_id}).",
-        "failed": f"[red]Failed[/] after {changes} (run {report.run_id}).",
-        "cancelled": f"[yellow]Cancelled[/] after {changes} (run {report.run_id}).",
-        "not_done": f"[yellow]Not done[/]: this chore cannot be done with what Errand has; nothing "
-                    f"changed (run {report.run_id}).",
-    }.get(report.status, f"{report.status} (run {report.run_id}).")
+    verdicts: dict[str, str] = {
+        RunStatus.APPLIED: f"[green]Applied {changes}[/] (run {report.run_id}).",
+        RunStatus.PREVIEWED: f"Preview only, nothing changed (run {report.run_id}).",
+        RunStatus.REFUSED: f"Not applied (run {report.run_id}).",
+        RunStatus.FAILED: f"[red]Failed[/] after {changes} (run {report.run_id}).",
+        RunStatus.CANCELLED: f"[yellow]Cancelled[/] after {changes} (run {report.run_id}).",
+        RunStatus.NOT_DONE: f"[yellow]Not done[/]: this chore cannot be done with what Errand has; nothing "
+                             f"changed (run {report.run_id}).",
+    }
+    verdict = verdicts.get(report.status, f"{report.status} (run {report.run_id}).")
     if getattr(report, "partial", False):
         n = len(report.left_alone)
         verdict += f" [yellow]Partly: {n} item{'s' if n != 1 else ''} left alone[/] (see above)."

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from capabilities.errors import error_dict  # the one error → JSON shape, re-exported for front ends
+from capabilities.status import RunStatus
 
 __all__ = ["RunReport", "error_dict"]
 
@@ -43,7 +44,7 @@ class RunReport:
     @property
     def partial(self) -> bool:
         """Applied, but some items were left alone (their reasons are in ``left_alone`` and the log)."""
-        return self.status == "applied" and bool(self.left_alone)
+        return self.status == RunStatus.APPLIED and bool(self.left_alone)
 
     @classmethod
     def from_journal(cls, run: Mapping[str, Any], actions: Sequence[Mapping[str, Any]],
