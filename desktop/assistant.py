@@ -225,8 +225,9 @@ class Assistant:
         try:
             return self._apply(run_id, preview, approve, preview_only, on_progress, cancel)
         except BaseException as exc:  # never leave the run "previewing": close it, then say which run
-            if journal.run(run_id)["status"] == "previewing":
-                journal.finish_run(run_id, "cancelled" if isinstance(exc, KeyboardInterrupt) else "failed",
+            if journal.run(run_id)["status"] == RunStatus.PREVIEWING:
+                journal.finish_run(run_id, RunStatus.CANCELLED if isinstance(exc, KeyboardInterrupt)
+                                   else RunStatus.FAILED,
                                    error=exc)
             exc.run_id = run_id  # type: ignore[attr-defined]
             raise
@@ -320,6 +321,15 @@ class Assistant:
     def clear_caption_cache(self) -> int:
         """Forget the kept picture descriptions (a wrong one would otherwise be reused for good)."""
         return self.journal.clear_captions()
+
+    def run_state(self, run_id: int) -> tuple[str, dict[str, int]]:
+        """A run's status and its actions counted by status (an unknown run raises JournalError)."""
+        return self.journal.run(run_id)["status"], self.journal.action_counts(run_id)
+
+    def automation_ledger(self) -> Journal:
+        """The journal as the automation runner's ledger (automations, seen files, their runs): the
+        one part of the core that keeps its own records there, named so no other caller reaches in."""
+        return self.journal
 
     def run_actions(self, run_id: int) -> list[dict[str, Any]]:
         """A run's journaled actions, in order."""

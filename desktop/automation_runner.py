@@ -114,7 +114,7 @@ class AutomationRunner:
                  max_failures: int = 5, backoff_base: float = 2.0, backoff_cap: float = 300.0,
                  force_polling: bool = False) -> None:
         self.assistant = assistant
-        self.journal: Journal = assistant.journal
+        self.journal: Journal = assistant.automation_ledger()
         assistant.watch_own_writes(own_changes)
         self._holding_full = False  # said once while the holding area stays over its limit
         self.on_event = on_event

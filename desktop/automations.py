@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING, Any
 from capabilities.base import Grant
 from capabilities.errors import ErrandError
 from capabilities.journal import Journal
+from capabilities.status import RunStatus
 from desktop.grants import describe
 
 if TYPE_CHECKING:
@@ -196,7 +197,7 @@ def add_from_run(journal: Journal, name: str, run_id: int, watch_dir: str | os.P
                  include_existing: bool = False) -> dict[str, Any]:
     """Save an approved (applied) run's script and grants as an automation."""
     run = journal.run(run_id)
-    if run["status"] != "applied":
+    if run["status"] != RunStatus.APPLIED:
         raise ErrandError(f"Run {run_id} was not applied (it is {run['status']}); only a run you approved "
                           "can become an automation.", "Pick an applied run from `errand history`.")
     grants = [Grant.from_json(g) for g in run.get("grants") or []]

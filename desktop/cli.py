@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from capabilities.errors import ErrandError
-from capabilities.status import RunStatus
+from capabilities.status import ActionStatus, RunStatus
 from desktop.jsonout import emit
 
 if TYPE_CHECKING:  # the sandbox and the core load only when a command needs them
@@ -430,16 +430,17 @@ def cmd_undo(args: argparse.Namespace) -> int:
 
 def _check_undoable(assistant: Assistant, run_id: int) -> None:
     """A run with nothing done has nothing to undo: say why, instead of "Undid 0 actions"."""
-    run = assistant.journal.run(run_id)  # an unknown run raises JournalError, which says so
-    counts = assistant.journal.action_counts(run_id)
-    if counts.get("done"):
+    status, counts = assistant.run_state(run_id)  # an unknown run raises JournalError, which says so
+    if counts.get(ActionStatus.DONE):
         return
-    if counts.get("undone"):
+    if counts.get(ActionStatus.UNDONE):
         raise ErrandError(f"Run {run_id} is already undone: nothing of it is left to put back.",
                           f"`errand show {run_id}` lists what was undone.")
-    never = {"previewed": "it was only previewed", "refused": "its plan was not approved",
-             "failed": "it failed before changing anything", "cancelled": "it was cancelled before changing "
-             "anything"}.get(run["status"], "it changed nothing")
+    why: dict[str, str] = {RunStatus.PREVIEWED: "it was only previewed",
+                           RunStatus.REFUSED: "its plan was not approved",
+                           RunStatus.FAILED: "it failed before changing anything",
+                           RunStatus.CANCELLED: "it was cancelled before changing anything"}
+    never = why.get(status, "it changed nothing")
     raise ErrandError(f"Run {run_id} was never applied ({never}): there is nothing to undo.",
                       "`errand history` lists the runs that changed something.")
 

@@ -16,6 +16,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from capabilities.plan import left_alone_lines, left_alone_words
+from capabilities.status import ActionStatus, RunStatus
 from desktop.display import change_marks, safe_text, shorten, terminal_text
 from desktop.report import status_words
 
@@ -181,7 +182,7 @@ def build_progress() -> Callable[[BuildStep], None]:
 
 def show_outcome(report: RunReport) -> None:
     counts = report.counts()
-    done = counts.get("done", 0)
+    done = counts.get(ActionStatus.DONE, 0)
     if report.error:
         err_ = report.error
         where = f" (line {err_['line']})" if err_.get("line") else ""
@@ -193,15 +194,16 @@ def show_outcome(report: RunReport) -> None:
     if report.result not in (None, "", [], {}):
         out.print(f"Result: {_e(report.result)}")
     changes = f"{done} change{'s' if done != 1 else ''}"
-    verdict = {
-        "applied": f"[green]Applied {changes}[/] (run {report.run_id}).",
-        "previewed": f"Preview only, nothing changed (run {report.run_id}).",
-        "refused": f"Not applied (run {report.run_id}).",
-        "failed": f"[red]Failed[/] after {changes} (run {report.run_id}).",
-        "cancelled": f"[yellow]Cancelled[/] after {changes} (run {report.run_id}).",
-        "not_done": f"[yellow]Not done[/]: this chore cannot be done with what Errand has; nothing "
-                    f"changed (run {report.run_id}).",
-    }.get(report.status, f"{report.status} (run {report.run_id}).")
+    verdicts: dict[str, str] = {
+        RunStatus.APPLIED: f"[green]Applied {changes}[/] (run {report.run_id}).",
+        RunStatus.PREVIEWED: f"Preview only, nothing changed (run {report.run_id}).",
+        RunStatus.REFUSED: f"Not applied (run {report.run_id}).",
+        RunStatus.FAILED: f"[red]Failed[/] after {changes} (run {report.run_id}).",
+        RunStatus.CANCELLED: f"[yellow]Cancelled[/] after {changes} (run {report.run_id}).",
+        RunStatus.NOT_DONE: f"[yellow]Not done[/]: this chore cannot be done with what Errand has; nothing "
+                             f"changed (run {report.run_id}).",
+    }
+    verdict = verdicts.get(report.status, f"{report.status} (run {report.run_id}).")
     if getattr(report, "partial", False):
         verdict += f" [yellow]Partly: {left_alone_words(report.left_alone)}[/] (see above)."
     out.print(verdict)

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from capabilities.errors import ErrandError
+from capabilities.status import ActionStatus, RunStatus
 from desktop.evaluation.chore import Chore, Final
 from desktop.evaluation.tree import snapshot, undo_differences
 from desktop.settings import Settings
@@ -140,7 +141,7 @@ def _attempt(chore: Chore, settings: Settings, mode: str, assistant: Any, root: 
         raise _Stop("declined" if said_no else "preview error", str(error))
     report = assistant.finish_chore(planned, approve=always)
     differs = applied_differently(assistant, report.run_id, preview)
-    if differs or report.status != "applied":
+    if differs or report.status != RunStatus.APPLIED:
         raise _Stop("preview ≠ applied", differs or f"the run ended {report.status}")
     after = snapshot(root)
     final = Final(root, before, after, preview.outcome.result)
@@ -179,7 +180,7 @@ def applied_differently(assistant: Any, run_id: int, preview: Any) -> str:
     done = [(a["capability"], a["op"], a["args"]) for a in journaled]
     if planned != done:
         return f"{len(planned)} actions approved, {len(done)} journaled differently"
-    unfinished = [a["seq"] for a in journaled if a["status"] != "done"]
+    unfinished = [a["seq"] for a in journaled if a["status"] != ActionStatus.DONE]
     return f"actions {unfinished[:5]} were not carried out" if unfinished else ""
 
 

@@ -34,6 +34,7 @@ from PySide6.QtWidgets import (
 )
 
 from capabilities.errors import ErrandError
+from capabilities.status import RunStatus
 from desktop.display import safe_text, shorten
 from desktop.ui.errors import ProblemBox, problem_from
 from desktop.ui.history_view import when_text
@@ -115,7 +116,7 @@ class SaveForm(QFrame):
 
         def applied(task: Any) -> list[dict[str, Any]]:
             return [r for r in self.assistant.history(200)
-                    if r["status"] == "applied" and not isinstance(r.get("trigger"), dict)]
+                    if r["status"] == RunStatus.APPLIED and not isinstance(r.get("trigger"), dict)]
 
         run_task(applied, on_done=self._fill_runs, on_error=self._failed)
 

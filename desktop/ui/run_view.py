@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from capabilities.status import ActionStatus, RunStatus
 from desktop.display import safe_text
 from desktop.ui.errors import ProblemBox, problem_from
 from desktop.ui.result_view import is_compact, result_widget
@@ -27,15 +28,16 @@ from desktop.ui.words import putting_back_text
 __all__ = ["RunView"]
 
 _STATUS = {
-    "applied": ("good", "Done."),
-    "cancelled": ("warn", "Stopped. What was done so far is kept and can be undone."),
-    "failed": ("bad", "The chore stopped part-way. What was done so far can be undone."),
-    "refused": ("warn", "Not applied."),
-    "not_done": ("warn", "Not done: Errand cannot do this chore with what it has. Nothing changed."),
+    RunStatus.APPLIED: ("good", "Done."),
+    RunStatus.CANCELLED: ("warn", "Stopped. What was done so far is kept and can be undone."),
+    RunStatus.FAILED: ("bad", "The chore stopped part-way. What was done so far can be undone."),
+    RunStatus.REFUSED: ("warn", "Not applied."),
+    RunStatus.NOT_DONE: ("warn", "Not done: Errand cannot do this chore with what it has. Nothing changed."),
 }
 
 
-_MARKS = {"done": "✓", "skipped": "–", "failed": "✗", "undone": "↶"}
+_MARKS = {ActionStatus.DONE: "✓", ActionStatus.SKIPPED: "–", ActionStatus.FAILED: "✗",
+          ActionStatus.UNDONE: "↶"}
 MAX_LOG_ACTIONS = 500
 
 
@@ -138,7 +140,7 @@ class RunView(QWidget):
         """Show a ``RunReport``: the status, the counts, the error if any, and the result."""
         self.report = report
         kind, words = _STATUS.get(report.status, ("bad", f"Ended: {report.status}."))
-        self._set_title("Done" if report.status == "applied" else "Stopped", report.summary or "")
+        self._set_title("Done" if report.status == RunStatus.APPLIED else "Stopped", report.summary or "")
         self.status.setText(words)
         self.status.setVisible(True)
         self.status.setProperty("kind", kind)
@@ -152,7 +154,7 @@ class RunView(QWidget):
         skipped = counts.get("skipped", 0)
         more = f", {skipped:,} not done" if skipped else ""
         self.counts.setText(f"{done:,} of {total:,} changes done{more}")
-        if report.error and report.status != "cancelled":
+        if report.error and report.status != RunStatus.CANCELLED:
             self.problem.show_problem(problem_from(report.error))
         self.log.appendPlainText("\n".join(_action_lines(report.actions)))
         self.log.appendPlainText(words)
