@@ -131,7 +131,7 @@ def test_a_refused_key_gives_its_clear_message_and_is_recorded(trip: Path, fake_
         planner.plan_with_model("sort my photos", _grants(trip), _settings(fake_openai),
                                 record_exchange=seen.append)
     assert caught.value.message == "The model provider (openai) refused the API key."
-    assert "Settings → Model" in caught.value.hint
+    assert "Settings → API key" in caught.value.hint
     assert len(seen) == 1 and "refused the API key" in seen[0]["error"]
 
 
