@@ -268,7 +268,7 @@ class Assistant:
 
     def _report(self, run_id: int, preview: Preview) -> RunReport:
         run = self.journal.run(run_id)
-        report = RunReport.from_journal(run, self.journal.actions(run_id), preview.outcome.log,
+        report = RunReport.from_journal(run, self.journal.report_actions(run_id), preview.outcome.log,
                                         grant_texts=preview.grant_texts())
         report.left_alone = list(preview.plan.left_alone)
         return report
