@@ -271,7 +271,7 @@ class Assistant:
 
     def _report(self, run_id: int, preview: Preview) -> RunReport:
         run = self.journal.run(run_id)
-        return RunReport.from_journal(run, self.journal.actions(run_id), preview.outcome.log,
+        return RunReport.from_journal(run, self.journal.report_actions(run_id), preview.outcome.log,
                                       grant_texts=preview.grant_texts())
 
     # ---- automations (the store is desktop.automations; the runner takes a companion) ------

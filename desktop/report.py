@@ -90,8 +90,8 @@ def status_words(run: Mapping[str, Any]) -> str:
 
 def _action(row: Mapping[str, Any]) -> dict[str, Any]:
     shown = {k: row.get(k) for k in _ACTION_KEYS}
-    detail = row.get("detail")
-    risk = detail.get("risk") if isinstance(detail, Mapping) else None
+    detail = row.get("detail")  # a row of ``Journal.actions``; ``report_actions`` gives ``risk`` alone
+    risk = detail.get("risk") if isinstance(detail, Mapping) else row.get("risk")
     if risk:
         shown["flagged"] = risk  # stored by the preview: no policy runs again here
     return shown

@@ -179,6 +179,30 @@ def test_plan_actions_and_logs(tmp_path: Path) -> None:
         assert [e["seq"] for e in j.log_entries(rid)] == [1, 2, 3]
 
 
+def test_a_report_reads_what_it_shows_and_the_same_as_the_full_rows(tmp_path: Path) -> None:
+    from desktop.report import RunReport
+
+    with Journal(tmp_path / "j.db") as j:
+        rid = j.start_run("r", "s", [])
+        plan = ActionPlan()
+        plan.add("files", "rename", {"src": "A/\udcff", "dst": "A/.bashrc"},
+                 {"src": "/a", "risk": "a shell start-up file", "fingerprint": {"ino": 1}},
+                 "Rename \udcff → .bashrc", "A/\udcff", "A/.bashrc")
+        plan.add("files", "delete", {"path": "A/c"}, {"path": "/c"}, "Delete c", "A/c")
+        j.save_plan(rid, plan)
+        j.mark_actions(rid, [1, 2], "started")
+        j.record_outcomes(rid, [(1, "done", {"after": None}, None, "t"),
+                                (2, "failed", None, {"type": "BackendError", "message": "m", "hint": "h"},
+                                 "t")])
+        lean, full = j.report_actions(rid), j.actions(rid)
+        assert all("detail" not in row and "outcome" not in row for row in lean)
+        assert lean[0]["args"]["src"] == "A/\udcff" and lean[1]["error"]["type"] == "BackendError"
+        run = j.run(rid)
+        shown = RunReport.from_journal(run, lean, [])
+        assert shown.to_json() == RunReport.from_journal(run, full, []).to_json()
+        assert shown.actions[0]["flagged"] == "a shell start-up file" and "flagged" not in shown.actions[1]
+
+
 def test_exchanges_attach_sum_usage_and_never_keep_keys(tmp_path: Path) -> None:
     with Journal(tmp_path / "j.db") as j:
         key = "sk-" + "A1b2" * 8

@@ -152,6 +152,18 @@ class RunRecords(JournalBase):
                 row[key] = loads(row[key])
         return rows
 
+    def report_actions(self, run_id: int) -> list[dict[str, Any]]:
+        """A run's actions as its report shows them (``desktop.report``), in order: the detail and
+        outcome are not decoded (every fingerprint of a 100,000-action plan again), only the
+        detail's ``risk``."""
+        rows = self._rows("SELECT seq, capability, op, args, status, summary, before, after, error,"
+                          " json_quote(json_extract(detail, '$.risk')) AS risk FROM actions"
+                          " WHERE run_id = ? ORDER BY seq", (run_id,))
+        for row in rows:
+            for key in ("args", "error", "risk"):
+                row[key] = loads(row[key])
+        return rows
+
     def mark_actions(self, run_id: int, seqs: Sequence[int], status: str, *, at: str | None = None,
                      column: str = "started") -> None:
         """Set many actions' status in one transaction (the intents of a batch)."""
