@@ -24,6 +24,7 @@ from typing import Any
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
 from PySide6.QtGui import QBrush, QColor
 
+from capabilities.edit import renamable
 from desktop.display import change_marks, safe_text
 from desktop.effects import is_move
 from desktop.ui.theme import accents
@@ -65,11 +66,20 @@ class ChangeRow:
     flagged: str = ""  # why it could make a program run, or ""
     keeps: bool = False  # it replaces or deletes something (kept aside for undo)
     kind: str = "other"  # its group in KINDS
+    renamable: bool = False  # the person may give its new entry another name (``capabilities.edit``)
 
     @property
     def text(self) -> str:
         """What search looks in: its word, both names and its summary, in lower case."""
         return f"{self.verb}\n{self.before}\n{self.after}\n{self.summary}".lower()
+
+    @property
+    def folder(self) -> str:
+        """The folder the change lands in (for grouping): its new place, else the one it acts on."""
+        if self.capability == "calendar":
+            return "Calendar"
+        place = self.after if self.after and not self.after.startswith("(gone") else self.before
+        return place.rpartition("/")[0] or place
 
 
 def change_rows(actions: Iterable[Any], flagged: Mapping[int, str] | None = None) -> list[ChangeRow]:
@@ -97,11 +107,13 @@ def change_rows(actions: Iterable[Any], flagged: Mapping[int, str] | None = None
         src = detail.get("src") if isinstance(detail, Mapping) else None
         picture = src if isinstance(src, str) and is_picture(src) else ""
         error = get("error")
+        editable = not isinstance(a, Mapping) and renamable(a)
         rows.append(ChangeRow(seq, capability, op, verb + (" ⚠" if why else ""),
                               safe_text(get("before") or ""), safe_text(get("after") or _gone(op, marks)),
                               safe_text(summary),
                               picture, attention, str(get("status", "") or ""),
-                              safe_text(_error_text(error)) if error else "", safe_text(why), keeps, kind))
+                              safe_text(_error_text(error)) if error else "", safe_text(why), keeps, kind,
+                              editable))
     return rows
 
 
@@ -148,6 +160,7 @@ class ChangesModel(QAbstractTableModel):
     """
 
     left_out_changed = Signal()
+    rename_requested = Signal(int, str)  # (seq, the name typed): the core decides, then ``replace_row``
 
     def __init__(self, thumbnails: Thumbnails | None = None, with_status: bool = False,
                  checkable: bool = False) -> None:
@@ -196,6 +209,8 @@ class ChangesModel(QAbstractTableModel):
             if col == 2:
                 return row.after or "—"
             return _STATUS_WORDS.get(row.status, row.status)
+        if role == Qt.ItemDataRole.EditRole and col == 2:
+            return row.after.rpartition("/")[2]  # the name alone: the folder stays
         if role == SORT_ROLE:
             return (row.verb, row.before, row.after, _STATUS_WORDS.get(row.status, row.status))[col]
         if role == Qt.ItemDataRole.CheckStateRole and col == 0 and self.checkable:
@@ -219,10 +234,17 @@ class ChangesModel(QAbstractTableModel):
         flags = super().flags(index)
         if self.checkable and index.isValid() and index.column() == 0:
             flags |= Qt.ItemFlag.ItemIsUserCheckable
+        if self.checkable and index.isValid() and index.column() == 2 and self.rows[index.row()].renamable:
+            flags |= Qt.ItemFlag.ItemIsEditable
         return flags
 
     def setData(self, index: QModelIndex | QPersistentModelIndex, value: Any,
                 role: int = Qt.ItemDataRole.EditRole) -> bool:
+        if self.checkable and index.isValid() and index.column() == 2 and role == Qt.ItemDataRole.EditRole:
+            row = self.rows[index.row()]
+            if row.renamable and str(value) != row.after.rpartition("/")[2]:
+                self.rename_requested.emit(row.seq, str(value))  # not changed here: the core answers
+            return False
         if not (self.checkable and index.isValid() and index.column() == 0
                 and role == Qt.ItemDataRole.CheckStateRole):
             return False
@@ -238,6 +260,14 @@ class ChangesModel(QAbstractTableModel):
             self.dataChanged.emit(self.index(min(changed), 0), self.index(max(changed), 0),
                                   [Qt.ItemDataRole.CheckStateRole])
         self.left_out_changed.emit()
+
+    def replace_row(self, row: ChangeRow) -> None:
+        """Show the change ``row.seq`` as the core has it now (a name the person edited)."""
+        i = next((i for i, r in enumerate(self.rows) if r.seq == row.seq), None)
+        if i is None:
+            return
+        self.rows[i] = row
+        self.dataChanged.emit(self.index(i, 0), self.index(i, self.columnCount() - 1))
 
     def _thumbnail_ready(self, path: str) -> None:
         i = self._row_of_picture.get(path)

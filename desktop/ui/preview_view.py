@@ -20,9 +20,11 @@ shows in full.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -36,6 +38,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from capabilities.errors import ErrandError
 from capabilities.subset import needs, refusal
 from desktop.display import safe_text
 from desktop.effects import effects
@@ -96,9 +99,17 @@ class PreviewView(QWidget):
         self.table.setSortingEnabled(True)
         self.table.setTabKeyNavigation(False)  # Tab leaves the table; the arrow keys move inside it
         self.table.setAccessibleName("Changes")
-        self.table.setToolTip("Untick a change to leave it out; click a column title to sort by it.")
+        self.table.setToolTip("Untick a change to leave it out; double-click a new name (or press F2) to "
+                              "change it; click a column title to sort by it.")
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        # A new name is edited in place (double-click or F2 on the row); the core checks it (``_rename``).
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.DoubleClicked
+                                   | QAbstractItemView.EditTrigger.EditKeyPressed)
+        self.table.doubleClicked.connect(self._edit_name)
+        rename = QShortcut(QKeySequence(Qt.Key.Key_F2), self.table, context=Qt.ShortcutContext.WidgetShortcut)
+        rename.activated.connect(lambda: self._edit_name(self.table.currentIndex()))
+        self.model.rename_requested.connect(self._rename)
+        self.renamer: Callable[[int, str], Any] | None = None  # the core's rename (the flow sets it)
         self.table.setAlternatingRowColors(True)
         self.table.setWordWrap(False)
         self.table.setTextElideMode(Qt.TextElideMode.ElideLeft)  # the file name, at the end, stays
@@ -120,6 +131,9 @@ class PreviewView(QWidget):
         self.left_out_text = label("", "badgeRemote")
         self.left_out_text.setVisible(False)
         outer.addWidget(self.left_out_text)
+        self.rename_text = label("", "badgeRemote")  # why a name the person typed was refused
+        self.rename_text.setVisible(False)
+        outer.addWidget(self.rename_text)
         self._relies: dict[int, set[int]] = {}
         self.allow_flagged = QCheckBox()
         self.allow_flagged.setObjectName("allowFlagged")
@@ -160,7 +174,7 @@ class PreviewView(QWidget):
     def show_busy(self) -> None:
         self.busy.setVisible(True)
         for widget in (self.counts, self.attention, self.table, self.result_title, self.approve, self.effect,
-                       self.allow_flagged, self.review, self.left_out_text):
+                       self.allow_flagged, self.review, self.left_out_text, self.rename_text):
             widget.setVisible(False)
         self._preview = None
         self.problem.clear()
@@ -202,6 +216,7 @@ class PreviewView(QWidget):
         self.table.verticalHeader().setDefaultSectionSize(_ROW_PICTURE if pictures else _ROW_TEXT)
         self._relies = needs(preview.plan.actions)  # once per preview; each untick is checked against it
         self.left_out_text.setVisible(False)
+        self.rename_text.setVisible(False)
         # What the plan really does, counted from its actions; warned where it exceeds the request.
         found = effects(preview.plan, preview.request if preview.planner != "script" else "", preview.grants)
         self.counts.setText(found.text if rows else "Nothing would change.")
@@ -276,6 +291,30 @@ class PreviewView(QWidget):
             lines += [safe_text(effect.title), *(safe_text(x) for x in effect.text.splitlines())]
         self.effect.setPlainText("\n".join(lines))
         self.effect.setVisible(bool(lines))
+
+    def _edit_name(self, index: Any) -> None:
+        """Double-click or F2 anywhere on a row edits its new name (the After column)."""
+        if index.isValid() and self.table.state() != QAbstractItemView.State.EditingState:
+            self.table.edit(index.siblingAtColumn(2))
+
+    def _rename(self, seq: int, name: str) -> None:
+        """The person typed a new name: the core edits the plan or says why not; the row follows it."""
+        preview = self._preview
+        if preview is None or self.renamer is None:
+            return
+        try:
+            edited = self.renamer(seq, name)
+        except ErrandError as exc:
+            self.rename_text.setText(f"“{safe_text(name)}” cannot be used: {safe_text(exc.message)} "
+                                     f"{safe_text(exc.hint)}".rstrip())
+            self.rename_text.setVisible(True)
+            return
+        self.rename_text.setVisible(False)
+        self.model.replace_row(change_rows([edited], preview.flagged())[0])
+        self._relies = needs(preview.plan.actions)
+        found = effects(preview.plan, preview.request if preview.planner != "script" else "", preview.grants)
+        self.counts.setText(found.text)
+        self._review_changed()
 
     def _flag_ticked(self, _ticked: bool) -> None:
         self._review_changed()
