@@ -8,8 +8,8 @@ words are ``display.change_marks``, as in the CLI); changes that could make a
 program run are marked apart (``flagged``). Every name is escaped with
 ``safe_text``, and tooltips are plain text (``plain_tip``).
 
-Each row has one word for its kind, the word the preview's headline uses
-(``desktop.effects``: a rename into another folder is a "Move" in both), and
+Each row has one word for its kind, from the one table the headline and the CLI use
+(``desktop.effects.change_kind``: a rename into another folder is a "Move" in each), and
 a filter group (``KINDS``) the preview's kind filter offers. In the preview
 the model is checkable: a row unticked is left out (``left_out``); whether
 that may be done is the core's question (``capabilities.subset``).
@@ -26,25 +26,15 @@ from PySide6.QtGui import QBrush, QColor
 
 from capabilities.edit import renamable
 from desktop.display import change_marks, safe_text
-from desktop.effects import is_move
+from desktop.effects import KIND_GROUPS, change_kind
 from desktop.ui.theme import accents
 from desktop.ui.thumbnails import Thumbnails, is_picture
 from desktop.ui.widgets import plain_tip
 
 __all__ = ["KINDS", "SORT_ROLE", "ChangeRow", "ChangesModel", "attention_text", "change_rows"]
 
-# The row's word for each kind of change: the headline's verbs (desktop.effects) as nouns.
-_VERBS = {"rename": "Rename", "delete": "Delete", "write_text": "Write", "mkdir": "New folder",
-          "copy": "Copy", "resize": "Resized copy", "create": "Add event", "update": "Change event",
-          "move": "Move event", "extract": "Extract", "make_zip": "Zip archive", "merge_pdfs": "Merged PDF",
-          "set_tags": "Change tags", "convert": "Converted copy",
-          "strip_location": "Remove location", "contact_sheet": "Contact sheet"}
 SORT_ROLE = Qt.ItemDataRole.UserRole  # what a column sorts by: the text itself ("" for nothing)
-_CALENDAR_VERBS = {"delete": "Delete event"}
-# The preview's kind filter: group → the words it offers (in this order).
-KINDS = {"rename": "Renames", "move": "Moves", "folder": "New folders", "delete": "Deletions",
-         "write": "Writes", "calendar": "Calendar changes", "other": "Other changes"}
-_GROUPS = {"mkdir": "folder", "delete": "delete", "write_text": "write"}
+KINDS = KIND_GROUPS  # the preview's kind filter: group → the words it offers (in this order)
 _STATUS_WORDS = {"planned": "Planned", "done": "Done", "skipped": "Not done", "failed": "Failed",
                  "started": "Interrupted", "undone": "Undone", "undo_refused": "Could not undo",
                  "undoing": "Being undone"}
@@ -92,13 +82,12 @@ def change_rows(actions: Iterable[Any], flagged: Mapping[int, str] | None = None
         op, summary = str(get("op", "")), str(get("summary", "") or "")
         detail = get("detail") or {}
         capability = str(get("capability", ""))
-        verb, kind = _kind(capability, op, get("args") or {})
+        words = change_kind(capability, op, get("args") or {}, detail if isinstance(detail, Mapping) else {})
+        verb, kind = words.word, words.group
         seq = int(get("seq", 0))
         noted = detail.get("risk") if isinstance(detail, Mapping) else None  # journal rows carry their flag
         why = flagged.get(seq, "") or str(noted or "")
         marks = change_marks(op, summary, detail, why)
-        if op == "write_text" and isinstance(detail, Mapping) and detail.get("replaces"):
-            verb = "Replace"
         if op == "delete":
             marks.append("deletes it; it is kept aside so undo can bring it back")
         keeps = op == "delete" or len(marks) > (1 if why else 0)
@@ -121,17 +110,6 @@ def _gone(op: str, marks: list[str]) -> str:
     """The After column of a delete: what it takes away, when it is a folder."""
     held = next((m for m in marks if m.startswith("a folder holding")), "")
     return f"(gone: {held})" if op == "delete" and held else ""
-
-
-def _kind(capability: str, op: str, args: Mapping[str, Any]) -> tuple[str, str]:
-    """The row's word and its filter group (a rename into another folder is a move, as in the headline)."""
-    if capability == "calendar":
-        return _CALENDAR_VERBS.get(op) or _VERBS.get(op, op.replace("_", " ").capitalize()), "calendar"
-    if op == "rename" and is_move(str(args.get("src", "")), str(args.get("dst", ""))):
-        return "Move", "move"
-    if op == "rename":
-        return "Rename", "rename"
-    return _VERBS.get(op, op.replace("_", " ").capitalize()), _GROUPS.get(op, "other")
 
 
 def _error_text(error: Any) -> str:
