@@ -34,6 +34,7 @@ from PySide6.QtWidgets import (
     QProgressBar,
     QPushButton,
     QTableView,
+    QTreeView,
     QVBoxLayout,
     QWidget,
 )
@@ -44,6 +45,7 @@ from desktop.display import safe_text
 from desktop.effects import effects
 from desktop.ui.changes import ChangesModel, attention_text, change_rows
 from desktop.ui.errors import Problem, ProblemBox
+from desktop.ui.groups import FolderGroups
 from desktop.ui.result_view import is_compact, result_shape, result_widget
 from desktop.ui.review import ChangesFilter, ReviewBar
 from desktop.ui.thumbnails import Thumbnails
@@ -54,6 +56,7 @@ __all__ = ["PreviewView"]
 # Rows are as tall as a thumbnail needs, and no taller without one: six and more fit at 820×560.
 _THUMBNAIL = 32
 _ROW_PICTURE, _ROW_TEXT = _THUMBNAIL + 6, 30
+_EXPANDED = 2000  # grouped, a plan of up to this many changes opens with every folder open
 
 
 class PreviewView(QWidget):
@@ -122,6 +125,27 @@ class PreviewView(QWidget):
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
         header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
         outer.addWidget(self.table, 3)
+        # Grouped by folder: the same rows (the filter's) under one collapsible row per folder.
+        self.groups = FolderGroups(self.shown)
+        self.grouped = QTreeView()
+        self.grouped.setModel(self.groups)
+        self.grouped.setAccessibleName("Changes by folder")
+        self.grouped.setUniformRowHeights(True)  # 100,000 rows: no per-row height to measure
+        self.grouped.setAlternatingRowColors(True)
+        self.grouped.setTextElideMode(Qt.TextElideMode.ElideLeft)
+        self.grouped.setIconSize(QSize(self.thumbnails.size, self.thumbnails.size))
+        self.grouped.setEditTriggers(QAbstractItemView.EditTrigger.DoubleClicked
+                                     | QAbstractItemView.EditTrigger.EditKeyPressed)
+        self.grouped.setVisible(False)
+        self.grouped.selectionModel().currentChanged.connect(
+            lambda now, _old: self._show_effect(self.groups.proxy_index(now).row()) if now.parent().isValid()
+            else None)
+        self.review.group.toggled.connect(self._group)
+        rename_here = QShortcut(QKeySequence(Qt.Key.Key_F2), self.grouped,
+                                context=Qt.ShortcutContext.WidgetShortcut)
+        rename_here.activated.connect(
+            lambda: self.grouped.edit(self.grouped.currentIndex().siblingAtColumn(2)))
+        outer.addWidget(self.grouped, 3)
         self.effect = QPlainTextEdit(readOnly=True, objectName="effect")  # plain text: a script wrote it
         self.effect.setAccessibleName("What the selected change does")
         self.effect.setMaximumHeight(160)
@@ -173,8 +197,8 @@ class PreviewView(QWidget):
 
     def show_busy(self) -> None:
         self.busy.setVisible(True)
-        for widget in (self.counts, self.attention, self.table, self.result_title, self.approve, self.effect,
-                       self.allow_flagged, self.review, self.left_out_text, self.rename_text):
+        for widget in (self.counts, self.attention, self.table, self.grouped, self.result_title, self.approve,
+                       self.effect, self.allow_flagged, self.review, self.left_out_text, self.rename_text):
             widget.setVisible(False)
         self._preview = None
         self.problem.clear()
@@ -224,7 +248,7 @@ class PreviewView(QWidget):
         warn = " ".join(found.warnings) or attention_text(rows)
         self.attention.setText(warn)
         self.attention.setVisible(bool(warn))
-        self.table.setVisible(bool(rows))
+        self._group(self.review.group.isChecked())  # the table, or its rows by folder
         self.review.setVisible(bool(rows))
         self.filler.setVisible(not rows)
         result = preview.outcome.result
@@ -292,6 +316,19 @@ class PreviewView(QWidget):
         self.effect.setPlainText("\n".join(lines))
         self.effect.setVisible(bool(lines))
 
+    def _group(self, on: bool) -> None:
+        """Group by folder, or the flat table again; both show the filter's rows."""
+        self.groups.set_active(on)
+        has_rows = bool(self.model.rows)
+        self.grouped.setVisible(on and has_rows)
+        self.table.setVisible(not on and has_rows)
+        if on:
+            header = self.grouped.header()
+            header.resizeSection(0, 320)
+            if len(self.model.rows) <= _EXPANDED:
+                self.grouped.expandAll()
+            self.grouped.scrollToTop()
+
     def _edit_name(self, index: Any) -> None:
         """Double-click or F2 anywhere on a row edits its new name (the After column)."""
         if index.isValid() and self.table.state() != QAbstractItemView.State.EditingState:
@@ -322,6 +359,8 @@ class PreviewView(QWidget):
     def _filter(self, text: str, kind: str) -> None:
         self.shown.set_search(text, kind)
         self.table.scrollToTop()
+        if self.review.group.isChecked():
+            self._group(True)  # the groups of the rows now shown, opened as before
 
     def _approve(self) -> None:
         preview = self._preview
