@@ -160,6 +160,11 @@ class Assistant:
         """Preview the chore (writes simulated); a model's failed script may get a repair round."""
         return chores.preview(self, chore, on_log=on_log, cancel=cancel)
 
+    def rename_change(self, chore: Chore, seq: int, name: str) -> Action:
+        """Give change ``seq`` of the previewed chore the person's new ``name`` (refused with the reason
+        when the name is not allowed, clashes, or a later change needs the old one); the edited change."""
+        return chores.rename_change(chore, seq, name)
+
     def finish_chore(self, chore: Chore, *, approve: Approve | None, preview_only: bool = False,
                      on_progress: Progress | None = None, cancel: Cancel | None = None,
                      trigger: dict[str, Any] | None = None, leave_out: Collection[int] = ()) -> RunReport:

@@ -13,6 +13,8 @@ this module:
 2. ``preview`` — the script runs with writes simulated. When a model's script
    fails, one repair round may follow (``repair_refusal`` says when not), and
    it sends only what ``desktop.repair_words`` allows.
+   Before approving, the person may give a change another name (``rename_change``,
+   checked by ``capabilities.edit``): the edited plan is the one that follows.
 3. ``finish`` — the run is journaled; the person is asked through the
    ``approve`` callback the front end supplies (a prompt, a click, a saved
    automation's standing approval); the plan is applied; then the steps after
@@ -41,6 +43,7 @@ from desktop.repair_words import repair_text
 
 if TYPE_CHECKING:  # planning (recipes, the model) is imported only by a chore that is planned
     from capabilities.apply import Cancel
+    from capabilities.plan import Action
     from capabilities.undo import RetentionReport
     from desktop.assistant import Assistant, Preview
     from desktop.planner import PlannedScript
@@ -49,7 +52,7 @@ if TYPE_CHECKING:  # planning (recipes, the model) is imported only by a chore t
     from desktop.report import RunReport
     from desktop.settings import Settings
 
-__all__ = ["MAX_PREVIEW_REPAIRS", "Approve", "Chore", "Decision", "always", "repair_refusal"]
+__all__ = ["MAX_PREVIEW_REPAIRS", "Approve", "Chore", "Decision", "always", "rename_change", "repair_refusal"]
 
 MAX_PREVIEW_REPAIRS = 1  # model rounds after a failed preview (the static check's own are in the planner)
 Approve = Callable[["Preview"], bool]
@@ -274,6 +277,23 @@ def _leave_out(chore: Chore, previewed: Preview, leave_out: Collection[int]) -> 
     dropped = len(previewed.plan) - len(kept)
     previewed.plan = ActionPlan(kept)
     chore.decide("review", f"left out {dropped} change{'s' if dropped != 1 else ''} the person unticked")
+
+
+def rename_change(chore: Chore, seq: int, name: str) -> Action:
+    """Give change ``seq`` of the chore's preview the person's ``name`` (``capabilities.edit``): the
+    plan apply carries out, the journal records and undo restores is the edited one."""
+    from capabilities.edit import rename_change as renamed
+
+    previewed = chore.preview
+    if previewed is None or chore.report is not None:
+        raise ErrandError("This preview is not waiting for approval any more.",
+                          "Preview the chore again, then edit the name.")
+    before = next((a.summary for a in previewed.plan if a.seq == seq), "")
+    previewed.plan.actions = renamed(previewed.plan.actions, seq, name)
+    edited = next(a for a in previewed.plan if a.seq == seq)
+    if edited.summary != before:
+        chore.decide("review", f"the person renamed change {seq}: {edited.summary}")
+    return edited
 
 
 def _after_apply(assistant: Assistant, chore: Chore, report: RunReport) -> None:

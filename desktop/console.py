@@ -18,6 +18,7 @@ from rich.table import Table
 from capabilities.plan import left_alone_lines, left_alone_words
 from capabilities.status import ActionStatus, RunStatus
 from desktop.display import change_marks, safe_text, shorten, terminal_text
+from desktop.effects import change_kind
 from desktop.report import status_words
 
 if TYPE_CHECKING:  # the CLI starts fast: the sandbox and the core load only when a command needs them
@@ -35,11 +36,6 @@ __all__ = ["ask_flagged", "build_progress", "error", "log_line", "progress_callb
 
 out = Console(highlight=False)
 err = Console(stderr=True, highlight=False)
-_OP_WORDS = {"rename": "rename", "delete": "delete", "write_text": "write", "mkdir": "new folder",
-             "copy": "copy", "resize": "resized copy", "create": "new event", "update": "event change",
-             "extract": "extracted file", "make_zip": "new zip", "merge_pdfs": "merged PDF",
-             "set_tags": "new tags", "convert": "converted copy", "strip_location": "location removed",
-             "contact_sheet": "contact sheet"}
 
 
 def _e(text: Any) -> str:
@@ -95,7 +91,8 @@ def show_preview(preview: Preview) -> None:
             note = f"[bold red]⚠ {_e(note)}[/]"
         elif marks:
             note = f"[yellow]{_e(note)}[/]"
-        table.add_row(str(action.seq), _OP_WORDS.get(action.op, action.op), _e(shorten(before, 50)),
+        word = change_kind(action.capability, action.op, action.args, action.detail).word.lower()
+        table.add_row(str(action.seq), word, _e(shorten(before, 50)),
                       _e(shorten(after, 50)), note)
     out.print(table)
     if len(plan) > 200:

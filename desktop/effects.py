@@ -7,19 +7,25 @@ deletes, replaces or sends data although the request did not ask for it
 (read with the same concept table as recipe matching, so "get rid of" asks
 for deleting and "e-mail" for sending). The CLI's preview and the window's
 preview page both show it above the list of changes. Pure: no I/O.
+
+``CHANGE_KINDS`` is the one table of words for kinds of change: the headline's counts,
+the window's rows and filter, and the CLI's table all say the same word for one kind
+(``change_kind``: a rename into another folder is a "Move" in each).
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Sequence
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from capabilities.base import Grant
 from capabilities.plan import Action
 from desktop.matching import concepts
 
-__all__ = ["Effects", "effects", "is_move"]
+__all__ = ["CHANGE_KINDS", "KIND_GROUPS", "Effects", "Kind", "change_kind", "effects", "is_move"]
 
 # Concepts in a request that ask for an effect (see desktop.matching).
 _ASKS_DELETE = {"remove"}
@@ -51,72 +57,108 @@ def _n(count: int, one: str, many: str | None = None) -> str:
     return f"{count:,} {one if count == 1 else (many or one + 's')}"
 
 
+@dataclass(frozen=True)
+class Kind:
+    """One kind of change in words: the row's word, its filter group, and its part of the headline.
+
+    ``word`` is what the window's rows and the CLI's table call one change ("Resized copy");
+    ``group`` is the preview's filter group (``KINDS``); ``verb``/``one``/``many`` make the
+    headline's count ("makes 3 resized copies"). Moves, new folders and deletions are counted by
+    the headline in their own sentences (into which folders, files or folders, kept for undo).
+    """
+
+    word: str
+    group: str = "other"
+    verb: str = "makes"
+    one: str = "other change"
+    many: str = "other changes"
+
+
+# The one table of change words, keyed "capability.op"; the headline's parts follow this order.
+CHANGE_KINDS: dict[str, Kind] = {
+    "files.move": Kind("Move", "move"),
+    "files.mkdir": Kind("New folder", "folder"),
+    "files.rename": Kind("Rename", "rename", "renames", "file", "files"),
+    "files.copy": Kind("Copy", "other", "copies", "file", "files"),
+    "files.write_text": Kind("Write", "write", "writes", "file", "files"),
+    "photos.resize": Kind("Resized copy", "other", "makes", "resized copy", "resized copies"),
+    "calendar.create": Kind("Add event", "calendar", "adds", "calendar event", "calendar events"),
+    "calendar.update": Kind("Change event", "calendar", "changes", "calendar event", "calendar events"),
+    "calendar.move": Kind("Move event", "calendar", "moves", "calendar event", "calendar events"),
+    "archives.extract": Kind("Extract", "other", "extracts", "file", "files"),
+    "archives.make_zip": Kind("Zip archive", "other", "makes", "zip archive", "zip archives"),
+    "documents.merge_pdfs": Kind("Merged PDF", "other", "makes", "merged PDF", "merged PDFs"),
+    "media.set_tags": Kind("Change tags", "other", "changes the tags of", "music file", "music files"),
+    "photos.convert": Kind("Converted copy", "other", "makes", "converted copy", "converted copies"),
+    "photos.strip_location": Kind("Remove location", "other", "removes the location from", "photo", "photos"),
+    "photos.contact_sheet": Kind("Contact sheet", "other", "makes", "contact sheet", "contact sheets"),
+    "files.delete": Kind("Delete", "delete"),
+    "calendar.delete": Kind("Delete event", "calendar"),
+}
+# The preview's filter groups of those kinds: group → the words it offers (in this order).
+KIND_GROUPS = {"rename": "Renames", "move": "Moves", "folder": "New folders", "delete": "Deletions",
+               "write": "Writes", "calendar": "Calendar changes", "other": "Other changes"}
+_REPLACE_TEXT = Kind("Replace", "write", "writes", "file", "files")  # a write over an existing file
+
+
+def change_kind(capability: str, op: str, args: Mapping[str, Any] | None = None,
+                detail: Mapping[str, Any] | None = None) -> Kind:
+    """The words for one change (a rename into another folder is a move; a write over a file replaces it).
+
+    A kind this table does not know yet is shown by its own name and counted as an "other change".
+    """
+    args, detail = args or {}, detail or {}
+    if capability == "files" and op == "rename" and is_move(str(args.get("src", "")),
+                                                            str(args.get("dst", ""))):
+        return CHANGE_KINDS["files.move"]
+    if capability == "files" and op == "write_text" and detail.get("replaces"):
+        return _REPLACE_TEXT
+    return CHANGE_KINDS.get(f"{capability}.{op}") or Kind(op.replace("_", " ").capitalize())
+
+
+_OWN_SENTENCE = {"files.move", "files.mkdir", "files.delete", "calendar.delete"}
+_UNKNOWN = Kind("")
+_PHRASES = [*dict.fromkeys((k.verb, k.one, k.many) for key, k in CHANGE_KINDS.items()
+                           if key not in _OWN_SENTENCE),
+            (_UNKNOWN.verb, _UNKNOWN.one, _UNKNOWN.many)]  # kinds the table does not know yet: counted last
+
+
 @dataclass
 class _Tally:
     new_folders: set[str]
     moved: list[str]  # destination folders of moves
-    renamed: int = 0
+    counted: Counter[tuple[str, str, str]]  # (verb, one, many) → how many: the headline's other parts
     deleted_files: int = 0
     deleted_folders: int = 0
     replaced: int = 0
-    copied: int = 0
-    written: int = 0
-    resized: int = 0
-    events_added: int = 0
-    events_changed: int = 0
     events_deleted: int = 0
     sent: int = 0
-    extracted: int = 0
-    zipped: int = 0
-    merged: int = 0
-    retagged: int = 0
-    converted: int = 0
-    stripped: int = 0
-    sheets: int = 0
-    other: int = 0  # a kind of change this sentence has no words for yet: counted, never hidden
 
 
-_EVENT_FIELDS = {"create": "events_added", "update": "events_changed", "delete": "events_deleted"}
-_SIMPLE = {"archives.extract": "extracted", "archives.make_zip": "zipped", "documents.merge_pdfs": "merged",
-           "media.set_tags": "retagged", "photos.convert": "converted", "photos.strip_location": "stripped",
-           "photos.contact_sheet": "sheets"}
 _IN_PLACE = {"media.set_tags", "photos.strip_location"}  # changes to a file that keep its original for undo
 
 
 def _count(actions: Iterable[Action]) -> _Tally:
-    tally = _Tally(set(), [])
+    tally = _Tally(set(), [], Counter())
     for a in actions:
         key = f"{a.capability}.{a.op}"
+        kind = change_kind(a.capability, a.op, a.args, a.detail)
         if a.detail.get("replaces") and key not in _IN_PLACE:  # these keep the old file; said below
             tally.replaced += 1
         if key == "files.mkdir":
             tally.new_folders.add(str(a.args.get("path", "")))
-        elif key == "files.rename":
-            src, dst = str(a.args.get("src", "")), str(a.args.get("dst", ""))
-            if is_move(src, dst):
-                tally.moved.append(os.path.dirname(dst))
-            else:
-                tally.renamed += 1
+        elif kind is CHANGE_KINDS["files.move"]:
+            tally.moved.append(os.path.dirname(str(a.args.get("dst", ""))))
         elif key == "files.delete":
             folder = (a.detail.get("fingerprint") or {}).get("kind") == "folder"
             tally.deleted_folders += folder
             tally.deleted_files += not folder
-        elif key == "files.copy":
-            tally.copied += 1
-        elif key == "files.write_text":
-            tally.written += 1
-        elif key == "photos.resize":
-            tally.resized += 1
-        elif key in _SIMPLE:
-            setattr(tally, _SIMPLE[key], getattr(tally, _SIMPLE[key]) + 1)
-        elif a.capability == "calendar":
-            field = _EVENT_FIELDS.get(a.op)
-            if field:
-                setattr(tally, field, getattr(tally, field) + 1)
-            if str(a.detail.get("source", "")).startswith("caldav:"):
-                tally.sent += 1
+        elif key == "calendar.delete":
+            tally.events_deleted += 1
         else:
-            tally.other += 1
+            tally.counted[(kind.verb, kind.one, kind.many)] += 1
+        if a.capability == "calendar" and str(a.detail.get("source", "")).startswith("caldav:"):
+            tally.sent += 1
     return tally
 
 
@@ -131,20 +173,8 @@ def _parts(t: _Tally) -> list[str]:
     other_folders = len(t.new_folders - set(t.moved))
     if other_folders:
         parts.append(f"creates {_n(other_folders, 'folder')}")
-    for count, verb, one, many in ((t.renamed, "renames", "file", "files"),
-                                   (t.copied, "copies", "file", "files"),
-                                   (t.written, "writes", "file", "files"),
-                                   (t.resized, "makes", "resized copy", "resized copies"),
-                                   (t.events_added, "adds", "calendar event", "calendar events"),
-                                   (t.events_changed, "changes", "calendar event", "calendar events"),
-                                   (t.extracted, "extracts", "file", "files"),
-                                   (t.zipped, "makes", "zip archive", "zip archives"),
-                                   (t.merged, "makes", "merged PDF", "merged PDFs"),
-                                   (t.retagged, "changes the tags of", "music file", "music files"),
-                                   (t.converted, "makes", "converted copy", "converted copies"),
-                                   (t.stripped, "removes the location from", "photo", "photos"),
-                                   (t.sheets, "makes", "contact sheet", "contact sheets"),
-                                   (t.other, "makes", "other change", "other changes")):
+    for verb, one, many in _PHRASES:
+        count = t.counted[(verb, one, many)]
         if count:
             parts.append(f"{verb} {_n(count, one, many)}")
     if t.deleted_files:

@@ -117,3 +117,33 @@ def test_photo_copies_and_location_removal_are_counted(sandbox: Any, tmp_path: P
     assert found.text == ("Makes 1 converted copy, removes the location from 1 photo, "
                           "makes 1 contact sheet.")
     assert found.warnings == ()
+
+
+def test_one_word_per_kind_in_the_headline_the_window_rows_and_the_terminal(
+        sandbox: Any, tmp_path: Path, capsys: Any) -> None:
+    from desktop import console
+    from desktop.ui.changes import change_rows
+
+    folder = tmp_path / "Trip"
+    folder.mkdir()
+    for name in ("a.txt", "b.txt", "notes.txt", "gone.txt"):
+        (folder / name).write_text(name)
+    script = ('files.mkdir("Trip/Sorted")\n'
+              'files.rename("Trip/a.txt", "Trip/Sorted/a.txt")\n'
+              'files.rename("Trip/b.txt", "Trip/b2.txt")\n'
+              'files.write_text("Trip/notes.txt", "new")\n'
+              'files.write_text("Trip/new.txt", "new")\n'
+              'files.copy("Trip/b2.txt", "Trip/b-copy.txt")\n'
+              'files.delete("Trip/gone.txt")\n')
+    preview = _preview(sandbox, script, folder)
+    words = [r.verb for r in change_rows(preview.plan)]
+    assert words == ["New folder", "Move", "Rename", "Replace", "Write", "Copy", "Delete"]
+    console.out.width = 200  # the whole table on one line per change
+    console.show_preview(preview)
+    printed = capsys.readouterr().out
+    lines = [line for line in printed.splitlines() if "Trip/" in line and "│" in line]
+    said = [next(w for w in words if f"│ {w.lower()} " in line) for line in lines]
+    assert said == words  # the terminal says the row's word: a move is a move there too
+    headline = effects(preview.plan).text.lower()
+    for word in ("move", "rename", "write", "cop", "delete"):
+        assert word in headline

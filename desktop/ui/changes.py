@@ -8,8 +8,8 @@ words are ``display.change_marks``, as in the CLI); changes that could make a
 program run are marked apart (``flagged``). Every name is escaped with
 ``safe_text``, and tooltips are plain text (``plain_tip``).
 
-Each row has one word for its kind, the word the preview's headline uses
-(``desktop.effects``: a rename into another folder is a "Move" in both), and
+Each row has one word for its kind, from the one table the headline and the CLI use
+(``desktop.effects.change_kind``: a rename into another folder is a "Move" in each), and
 a filter group (``KINDS``) the preview's kind filter offers. In the preview
 the model is checkable: a row unticked is left out (``left_out``); whether
 that may be done is the core's question (``capabilities.subset``).
@@ -24,26 +24,17 @@ from typing import Any
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
 from PySide6.QtGui import QBrush, QColor
 
+from capabilities.edit import renamable
 from desktop.display import change_marks, safe_text
-from desktop.effects import is_move
+from desktop.effects import KIND_GROUPS, change_kind
 from desktop.ui.theme import accents
 from desktop.ui.thumbnails import Thumbnails, is_picture
 from desktop.ui.widgets import plain_tip
 
 __all__ = ["KINDS", "SORT_ROLE", "ChangeRow", "ChangesModel", "attention_text", "change_rows"]
 
-# The row's word for each kind of change: the headline's verbs (desktop.effects) as nouns.
-_VERBS = {"rename": "Rename", "delete": "Delete", "write_text": "Write", "mkdir": "New folder",
-          "copy": "Copy", "resize": "Resized copy", "create": "Add event", "update": "Change event",
-          "move": "Move event", "extract": "Extract", "make_zip": "Zip archive", "merge_pdfs": "Merged PDF",
-          "set_tags": "Change tags", "convert": "Converted copy",
-          "strip_location": "Remove location", "contact_sheet": "Contact sheet"}
 SORT_ROLE = Qt.ItemDataRole.UserRole  # what a column sorts by: the text itself ("" for nothing)
-_CALENDAR_VERBS = {"delete": "Delete event"}
-# The preview's kind filter: group → the words it offers (in this order).
-KINDS = {"rename": "Renames", "move": "Moves", "folder": "New folders", "delete": "Deletions",
-         "write": "Writes", "calendar": "Calendar changes", "other": "Other changes"}
-_GROUPS = {"mkdir": "folder", "delete": "delete", "write_text": "write"}
+KINDS = KIND_GROUPS  # the preview's kind filter: group → the words it offers (in this order)
 _STATUS_WORDS = {"planned": "Planned", "done": "Done", "skipped": "Not done", "failed": "Failed",
                  "started": "Interrupted", "undone": "Undone", "undo_refused": "Could not undo",
                  "undoing": "Being undone"}
@@ -65,11 +56,20 @@ class ChangeRow:
     flagged: str = ""  # why it could make a program run, or ""
     keeps: bool = False  # it replaces or deletes something (kept aside for undo)
     kind: str = "other"  # its group in KINDS
+    renamable: bool = False  # the person may give its new entry another name (``capabilities.edit``)
 
     @property
     def text(self) -> str:
         """What search looks in: its word, both names and its summary, in lower case."""
         return f"{self.verb}\n{self.before}\n{self.after}\n{self.summary}".lower()
+
+    @property
+    def folder(self) -> str:
+        """The folder the change lands in (for grouping): its new place, else the one it acts on."""
+        if self.capability == "calendar":
+            return "Calendar"
+        place = self.after if self.after and not self.after.startswith("(gone") else self.before
+        return place.rpartition("/")[0] or place
 
 
 def change_rows(actions: Iterable[Any], flagged: Mapping[int, str] | None = None) -> list[ChangeRow]:
@@ -82,13 +82,12 @@ def change_rows(actions: Iterable[Any], flagged: Mapping[int, str] | None = None
         op, summary = str(get("op", "")), str(get("summary", "") or "")
         detail = get("detail") or {}
         capability = str(get("capability", ""))
-        verb, kind = _kind(capability, op, get("args") or {})
+        words = change_kind(capability, op, get("args") or {}, detail if isinstance(detail, Mapping) else {})
+        verb, kind = words.word, words.group
         seq = int(get("seq", 0))
         noted = detail.get("risk") if isinstance(detail, Mapping) else None  # journal rows carry their flag
         why = flagged.get(seq, "") or str(noted or "")
         marks = change_marks(op, summary, detail, why)
-        if op == "write_text" and isinstance(detail, Mapping) and detail.get("replaces"):
-            verb = "Replace"
         if op == "delete":
             marks.append("deletes it; it is kept aside so undo can bring it back")
         keeps = op == "delete" or len(marks) > (1 if why else 0)
@@ -97,11 +96,13 @@ def change_rows(actions: Iterable[Any], flagged: Mapping[int, str] | None = None
         src = detail.get("src") if isinstance(detail, Mapping) else None
         picture = src if isinstance(src, str) and is_picture(src) else ""
         error = get("error")
+        editable = not isinstance(a, Mapping) and renamable(a)
         rows.append(ChangeRow(seq, capability, op, verb + (" ⚠" if why else ""),
                               safe_text(get("before") or ""), safe_text(get("after") or _gone(op, marks)),
                               safe_text(summary),
                               picture, attention, str(get("status", "") or ""),
-                              safe_text(_error_text(error)) if error else "", safe_text(why), keeps, kind))
+                              safe_text(_error_text(error)) if error else "", safe_text(why), keeps, kind,
+                              editable))
     return rows
 
 
@@ -109,17 +110,6 @@ def _gone(op: str, marks: list[str]) -> str:
     """The After column of a delete: what it takes away, when it is a folder."""
     held = next((m for m in marks if m.startswith("a folder holding")), "")
     return f"(gone: {held})" if op == "delete" and held else ""
-
-
-def _kind(capability: str, op: str, args: Mapping[str, Any]) -> tuple[str, str]:
-    """The row's word and its filter group (a rename into another folder is a move, as in the headline)."""
-    if capability == "calendar":
-        return _CALENDAR_VERBS.get(op) or _VERBS.get(op, op.replace("_", " ").capitalize()), "calendar"
-    if op == "rename" and is_move(str(args.get("src", "")), str(args.get("dst", ""))):
-        return "Move", "move"
-    if op == "rename":
-        return "Rename", "rename"
-    return _VERBS.get(op, op.replace("_", " ").capitalize()), _GROUPS.get(op, "other")
 
 
 def _error_text(error: Any) -> str:
@@ -148,6 +138,7 @@ class ChangesModel(QAbstractTableModel):
     """
 
     left_out_changed = Signal()
+    rename_requested = Signal(int, str)  # (seq, the name typed): the core decides, then ``replace_row``
 
     def __init__(self, thumbnails: Thumbnails | None = None, with_status: bool = False,
                  checkable: bool = False) -> None:
@@ -196,6 +187,8 @@ class ChangesModel(QAbstractTableModel):
             if col == 2:
                 return row.after or "—"
             return _STATUS_WORDS.get(row.status, row.status)
+        if role == Qt.ItemDataRole.EditRole and col == 2:
+            return row.after.rpartition("/")[2]  # the name alone: the folder stays
         if role == SORT_ROLE:
             return (row.verb, row.before, row.after, _STATUS_WORDS.get(row.status, row.status))[col]
         if role == Qt.ItemDataRole.CheckStateRole and col == 0 and self.checkable:
@@ -219,10 +212,17 @@ class ChangesModel(QAbstractTableModel):
         flags = super().flags(index)
         if self.checkable and index.isValid() and index.column() == 0:
             flags |= Qt.ItemFlag.ItemIsUserCheckable
+        if self.checkable and index.isValid() and index.column() == 2 and self.rows[index.row()].renamable:
+            flags |= Qt.ItemFlag.ItemIsEditable
         return flags
 
     def setData(self, index: QModelIndex | QPersistentModelIndex, value: Any,
                 role: int = Qt.ItemDataRole.EditRole) -> bool:
+        if self.checkable and index.isValid() and index.column() == 2 and role == Qt.ItemDataRole.EditRole:
+            row = self.rows[index.row()]
+            if row.renamable and str(value) != row.after.rpartition("/")[2]:
+                self.rename_requested.emit(row.seq, str(value))  # not changed here: the core answers
+            return False
         if not (self.checkable and index.isValid() and index.column() == 0
                 and role == Qt.ItemDataRole.CheckStateRole):
             return False
@@ -238,6 +238,14 @@ class ChangesModel(QAbstractTableModel):
             self.dataChanged.emit(self.index(min(changed), 0), self.index(max(changed), 0),
                                   [Qt.ItemDataRole.CheckStateRole])
         self.left_out_changed.emit()
+
+    def replace_row(self, row: ChangeRow) -> None:
+        """Show the change ``row.seq`` as the core has it now (a name the person edited)."""
+        i = next((i for i, r in enumerate(self.rows) if r.seq == row.seq), None)
+        if i is None:
+            return
+        self.rows[i] = row
+        self.dataChanged.emit(self.index(i, 0), self.index(i, self.columnCount() - 1))
 
     def _thumbnail_ready(self, path: str) -> None:
         i = self._row_of_picture.get(path)

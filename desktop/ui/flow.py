@@ -90,6 +90,7 @@ class ChoreFlow(QWidget):
         self.preview_view.back_requested.connect(lambda: self.go(PLAN))
         self.preview_view.cancel_requested.connect(self.cancel)
         self.preview_view.approve_requested.connect(self.approve)
+        self.preview_view.renamer = self._rename_change
         self.run.cancel_requested.connect(self.cancel)
         self.run.undo_requested.connect(self.undo_run)
         self.run.new_requested.connect(self.new_errand)
@@ -281,6 +282,13 @@ class ChoreFlow(QWidget):
         self.preview_view.show_problem(problem_from(exc, tb))
 
     # ---- apply, cancel, undo -------------------------------------------------------------
+
+    def _rename_change(self, seq: int, name: str) -> Any:
+        """A name the person edited in the preview: a change of the chore's plan, made by the core."""
+        if self.chore is None or self.preview is None or self.busy:
+            raise ErrandError("This preview is not waiting for approval any more.",
+                              "Preview the chore again.")
+        return self.assistant.rename_change(self.chore, seq, name)
 
     def approve(self) -> None:
         preview, chore = self.preview, self.chore

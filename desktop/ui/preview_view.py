@@ -20,9 +20,11 @@ shows in full.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -32,15 +34,18 @@ from PySide6.QtWidgets import (
     QProgressBar,
     QPushButton,
     QTableView,
+    QTreeView,
     QVBoxLayout,
     QWidget,
 )
 
+from capabilities.errors import ErrandError
 from capabilities.subset import needs, refusal
 from desktop.display import safe_text
 from desktop.effects import effects
 from desktop.ui.changes import ChangesModel, attention_text, change_rows
 from desktop.ui.errors import Problem, ProblemBox
+from desktop.ui.groups import FolderGroups
 from desktop.ui.result_view import is_compact, result_shape, result_widget
 from desktop.ui.review import ChangesFilter, ReviewBar
 from desktop.ui.thumbnails import Thumbnails
@@ -51,6 +56,7 @@ __all__ = ["PreviewView"]
 # Rows are as tall as a thumbnail needs, and no taller without one: six and more fit at 820×560.
 _THUMBNAIL = 32
 _ROW_PICTURE, _ROW_TEXT = _THUMBNAIL + 6, 30
+_EXPANDED = 2000  # grouped, a plan of up to this many changes opens with every folder open
 
 
 class PreviewView(QWidget):
@@ -96,9 +102,17 @@ class PreviewView(QWidget):
         self.table.setSortingEnabled(True)
         self.table.setTabKeyNavigation(False)  # Tab leaves the table; the arrow keys move inside it
         self.table.setAccessibleName("Changes")
-        self.table.setToolTip("Untick a change to leave it out; click a column title to sort by it.")
+        self.table.setToolTip("Untick a change to leave it out; double-click a new name (or press F2) to "
+                              "change it; click a column title to sort by it.")
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        # A new name is edited in place (double-click or F2 on the row); the core checks it (``_rename``).
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.DoubleClicked
+                                   | QAbstractItemView.EditTrigger.EditKeyPressed)
+        self.table.doubleClicked.connect(self._edit_name)
+        rename = QShortcut(QKeySequence(Qt.Key.Key_F2), self.table, context=Qt.ShortcutContext.WidgetShortcut)
+        rename.activated.connect(lambda: self._edit_name(self.table.currentIndex()))
+        self.model.rename_requested.connect(self._rename)
+        self.renamer: Callable[[int, str], Any] | None = None  # the core's rename (the flow sets it)
         self.table.setAlternatingRowColors(True)
         self.table.setWordWrap(False)
         self.table.setTextElideMode(Qt.TextElideMode.ElideLeft)  # the file name, at the end, stays
@@ -111,6 +125,27 @@ class PreviewView(QWidget):
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
         header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
         outer.addWidget(self.table, 3)
+        # Grouped by folder: the same rows (the filter's) under one collapsible row per folder.
+        self.groups = FolderGroups(self.shown)
+        self.grouped = QTreeView()
+        self.grouped.setModel(self.groups)
+        self.grouped.setAccessibleName("Changes by folder")
+        self.grouped.setUniformRowHeights(True)  # 100,000 rows: no per-row height to measure
+        self.grouped.setAlternatingRowColors(True)
+        self.grouped.setTextElideMode(Qt.TextElideMode.ElideLeft)
+        self.grouped.setIconSize(QSize(self.thumbnails.size, self.thumbnails.size))
+        self.grouped.setEditTriggers(QAbstractItemView.EditTrigger.DoubleClicked
+                                     | QAbstractItemView.EditTrigger.EditKeyPressed)
+        self.grouped.setVisible(False)
+        self.grouped.selectionModel().currentChanged.connect(
+            lambda now, _old: self._show_effect(self.groups.proxy_index(now).row()) if now.parent().isValid()
+            else None)
+        self.review.group.toggled.connect(self._group)
+        rename_here = QShortcut(QKeySequence(Qt.Key.Key_F2), self.grouped,
+                                context=Qt.ShortcutContext.WidgetShortcut)
+        rename_here.activated.connect(
+            lambda: self.grouped.edit(self.grouped.currentIndex().siblingAtColumn(2)))
+        outer.addWidget(self.grouped, 3)
         self.effect = QPlainTextEdit(readOnly=True, objectName="effect")  # plain text: a script wrote it
         self.effect.setAccessibleName("What the selected change does")
         self.effect.setMaximumHeight(160)
@@ -120,6 +155,9 @@ class PreviewView(QWidget):
         self.left_out_text = label("", "badgeRemote")
         self.left_out_text.setVisible(False)
         outer.addWidget(self.left_out_text)
+        self.rename_text = label("", "badgeRemote")  # why a name the person typed was refused
+        self.rename_text.setVisible(False)
+        outer.addWidget(self.rename_text)
         self._relies: dict[int, set[int]] = {}
         self.allow_flagged = QCheckBox()
         self.allow_flagged.setObjectName("allowFlagged")
@@ -159,8 +197,8 @@ class PreviewView(QWidget):
 
     def show_busy(self) -> None:
         self.busy.setVisible(True)
-        for widget in (self.counts, self.attention, self.table, self.result_title, self.approve, self.effect,
-                       self.allow_flagged, self.review, self.left_out_text):
+        for widget in (self.counts, self.attention, self.table, self.grouped, self.result_title, self.approve,
+                       self.effect, self.allow_flagged, self.review, self.left_out_text, self.rename_text):
             widget.setVisible(False)
         self._preview = None
         self.problem.clear()
@@ -202,6 +240,7 @@ class PreviewView(QWidget):
         self.table.verticalHeader().setDefaultSectionSize(_ROW_PICTURE if pictures else _ROW_TEXT)
         self._relies = needs(preview.plan.actions)  # once per preview; each untick is checked against it
         self.left_out_text.setVisible(False)
+        self.rename_text.setVisible(False)
         # What the plan really does, counted from its actions; warned where it exceeds the request.
         found = effects(preview.plan, preview.request if preview.planner != "script" else "", preview.grants)
         self.counts.setText(found.text if rows else "Nothing would change.")
@@ -209,7 +248,7 @@ class PreviewView(QWidget):
         warn = " ".join(found.warnings) or attention_text(rows)
         self.attention.setText(warn)
         self.attention.setVisible(bool(warn))
-        self.table.setVisible(bool(rows))
+        self._group(self.review.group.isChecked())  # the table, or its rows by folder
         self.review.setVisible(bool(rows))
         self.filler.setVisible(not rows)
         result = preview.outcome.result
@@ -277,12 +316,51 @@ class PreviewView(QWidget):
         self.effect.setPlainText("\n".join(lines))
         self.effect.setVisible(bool(lines))
 
+    def _group(self, on: bool) -> None:
+        """Group by folder, or the flat table again; both show the filter's rows."""
+        self.groups.set_active(on)
+        has_rows = bool(self.model.rows)
+        self.grouped.setVisible(on and has_rows)
+        self.table.setVisible(not on and has_rows)
+        if on:
+            header = self.grouped.header()
+            header.resizeSection(0, 320)
+            if len(self.model.rows) <= _EXPANDED:
+                self.grouped.expandAll()
+            self.grouped.scrollToTop()
+
+    def _edit_name(self, index: Any) -> None:
+        """Double-click or F2 anywhere on a row edits its new name (the After column)."""
+        if index.isValid() and self.table.state() != QAbstractItemView.State.EditingState:
+            self.table.edit(index.siblingAtColumn(2))
+
+    def _rename(self, seq: int, name: str) -> None:
+        """The person typed a new name: the core edits the plan or says why not; the row follows it."""
+        preview = self._preview
+        if preview is None or self.renamer is None:
+            return
+        try:
+            edited = self.renamer(seq, name)
+        except ErrandError as exc:
+            self.rename_text.setText(f"“{safe_text(name)}” cannot be used: {safe_text(exc.message)} "
+                                     f"{safe_text(exc.hint)}".rstrip())
+            self.rename_text.setVisible(True)
+            return
+        self.rename_text.setVisible(False)
+        self.model.replace_row(change_rows([edited], preview.flagged())[0])
+        self._relies = needs(preview.plan.actions)
+        found = effects(preview.plan, preview.request if preview.planner != "script" else "", preview.grants)
+        self.counts.setText(found.text)
+        self._review_changed()
+
     def _flag_ticked(self, _ticked: bool) -> None:
         self._review_changed()
 
     def _filter(self, text: str, kind: str) -> None:
         self.shown.set_search(text, kind)
         self.table.scrollToTop()
+        if self.review.group.isChecked():
+            self._group(True)  # the groups of the rows now shown, opened as before
 
     def _approve(self) -> None:
         preview = self._preview

@@ -13,7 +13,7 @@ from collections import Counter
 from typing import Any
 
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QSortFilterProxyModel, Qt, QTimer, Signal
-from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLineEdit, QWidget
+from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QLineEdit, QWidget
 
 from desktop.ui.changes import KINDS, SORT_ROLE, ChangeRow, ChangesModel
 
@@ -74,8 +74,13 @@ class ReviewBar(QWidget):
         self.kind.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)  # "Calendar changes (12)"
         self.kind.setAccessibleName("Show only one kind of change")
         self.kind.setToolTip("Show only one kind of change.")
+        self.group = QCheckBox("Group by folder")
+        self.group.setAccessibleName("Group the changes by the folder they go to")
+        self.group.setToolTip("Show the changes under the folder each one goes to; untick a folder to leave "
+                              "out all its changes.")
         row.addWidget(self.search, 1)
         row.addWidget(self.kind)
+        row.addWidget(self.group)
         self._pause = QTimer(self, singleShot=True, interval=_SEARCH_PAUSE_MS)
         self._pause.timeout.connect(self._emit)
         self.search.textChanged.connect(lambda _text: self._pause.start())
