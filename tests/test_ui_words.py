@@ -102,7 +102,8 @@ def internal_terms(root: QWidget) -> list[str]:
 # "Settings →" (each step of a path) or after press/click/tick must be a control of the window.
 _SETTINGS_PATH = re.compile(r"Settings((?: → [A-Z][\w…]*(?: [a-z][\w…]*)*)+)")
 _PRESSED = re.compile(r"\b(?:[Pp]ress|[Cc]lick|[Tt]ick|[Uu]ntick) (?:the )?“?([A-Z][\w…]*(?: [\w…]+)*)")
-_KEYS = {"Enter", "Esc", "Escape", "Tab", "Ctrl"}
+_KEYS = {"Enter", "Esc", "Escape", "Tab", "Ctrl", "Space", "Delete", "Backspace",
+         *(f"F{n}" for n in range(1, 13))}
 
 
 def control_names(win: QWidget) -> set[str]:
@@ -225,6 +226,7 @@ def test_the_check_catches_a_control_that_does_not_exist(window: Any) -> None:
         "no control 'Set key' in 'Add one with Settings → Model → Set key.'"]
     assert missing_controls(["Check the API base in Settings → API base."], names) != []
     assert missing_controls(["Then press Fix everything, or press Enter."], names) != []
+    assert missing_controls(["Double-click a new name (or press F2) to change it."], names) == []
     assert missing_controls(["Paste it in Settings → API key and press Save key."], names) == []
 
 
