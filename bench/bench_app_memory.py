@@ -26,7 +26,7 @@ import sys, time
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 app = QApplication([])
-from desktop.assistant import Assistant
+from desktop.core.assistant import Assistant
 from desktop.ui.window import MainWindow
 window = MainWindow(Assistant(keep_warm=True))
 window.show()

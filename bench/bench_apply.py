@@ -28,14 +28,14 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from capabilities.apply import apply_plan
+from capabilities.api.files import Files
 from capabilities.base import RunContext
 from capabilities.dispatch import Dispatcher
-from capabilities.files import Files
-from capabilities.folders import folder_grants
+from capabilities.engine.apply import apply_plan
+from capabilities.engine.plan import Action, ActionPlan
+from capabilities.engine.undo import undo_run
+from capabilities.folders.granted import folder_grants
 from capabilities.journal import Journal
-from capabilities.plan import Action, ActionPlan
-from capabilities.undo import undo_run
 
 
 def make(folder: Path, n: int) -> list[str]:

@@ -62,7 +62,7 @@ def main(repeat: int = 5) -> None:
             env = {**os.environ, "ERRAND_HOME": str(Path(tmp) / "home"), "OPENAI_API_KEY": "sk-bench",
                    "ERRAND_MODEL": server.model, "ERRAND_API_BASE": server.url,
                    "LITELLM_LOCAL_MODEL_COST_MAP": "True"}
-            ask = ["-c", "import sys; from desktop.cli import main; sys.exit(main())", "ask", REQUEST,
+            ask = ["-c", "import sys; from desktop.cli.main import main; sys.exit(main())", "ask", REQUEST,
                    "--folder", str(trip), "--planner", "model", "--preview-only", "--json"]
             server.reply(ANSWER)
             process(*ask, env=env)()  # untimed: fills the sandbox's cache in this home
@@ -81,15 +81,15 @@ def main(repeat: int = 5) -> None:
 
 def phases(server: FakeOpenAI, trip: Path, env: dict[str, str], repeat: int) -> None:
     os.environ.update(env)
-    errand = process("-c", "import desktop.cli, desktop.cli_ask, desktop.planning, desktop.planner, "
-                           "desktop.assistant", env=env)
+    errand = process("-c", "import desktop.cli.main, desktop.cli.ask, desktop.core.planning, "
+                           "desktop.core.planner, desktop.core.assistant", env=env)
     show("Errand's imports (process, incl. interpreter)", timed(errand, repeat))
     from capabilities.registry import all_capabilities
-    from desktop import llm, paths
-    from desktop.assistant import Assistant
-    from desktop.grants import parse_grants
-    from desktop.planner import build_messages, parse_answer
-    from desktop.scriptcheck import check_script
+    from desktop.core import llm, paths
+    from desktop.core.assistant import Assistant
+    from desktop.core.grants import parse_grants
+    from desktop.core.planner import build_messages, parse_answer
+    from desktop.core.scriptcheck import check_script
 
     grants = parse_grants([f"files={trip}"], paths.protected_dirs())
     caps = all_capabilities()

@@ -172,11 +172,11 @@ def main() -> None:
     root = Path(tempfile.mkdtemp(prefix="errand-bench-auto-"))
     os.environ["ERRAND_HOME"] = str(root / "home")
     from capabilities.journal import Journal
-    from desktop import automations
-    from desktop.assistant import Assistant
-    from desktop.automations import AutomationRunner
-    from desktop.grants import parse_grants
-    from desktop.paths import database_path
+    from desktop.automations import saved as automations
+    from desktop.automations.saved import AutomationRunner
+    from desktop.core.assistant import Assistant
+    from desktop.core.grants import parse_grants
+    from desktop.core.paths import database_path
 
     work = root / "Work"
     (work / "Inbox").mkdir(parents=True)

@@ -21,8 +21,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import icalendar
 
+from capabilities.api.calendar import Calendar
 from capabilities.base import Grant, RunContext
-from capabilities.calendar import Calendar
 
 WEEK = ("2026-11-23", "2026-11-30")
 

@@ -33,7 +33,7 @@ from zoneinfo import ZoneInfo
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.bench_calendar import make
-from capabilities import calendar_reader
+from capabilities.calendars import reader as calendar_reader
 from capabilities.decoding import calendars
 
 ZONE = ZoneInfo("Europe/Berlin")

@@ -17,10 +17,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from capabilities.api.files import Files
 from capabilities.base import RunContext
 from capabilities.dispatch import Dispatcher
-from capabilities.files import Files
-from capabilities.folders import folder_grants
+from capabilities.folders.granted import folder_grants
 
 
 def _make(folder: Path, n: int) -> None:

@@ -9,7 +9,7 @@ to exiftool's:
 
 * ``exiftool -fast -j -n`` with the fields photos.info returns, one process
   over the whole folder (its best case: Perl starts once);
-* ``capabilities.exif.read_info`` on each file (what photos.info_many does);
+* ``capabilities.decoding.exif.read_info`` on each file (what photos.info_many does);
 * the same through Pillow's ``getexif()`` (``fast=False``), the general path;
 * Pillow decoding each whole image (``load()``): what reading pixels would
   cost, to show why only headers are read.
@@ -29,7 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from PIL import Image
 
-from capabilities.exif import read_info
+from capabilities.decoding.exif import read_info
 from tests.imagefactory import make_photo
 
 _PHONE_EXTRA = {

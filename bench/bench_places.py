@@ -35,13 +35,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from capabilities.places import gazetteer  # noqa: E402
+from capabilities.api.places import gazetteer  # noqa: E402
 
 CITIES = {"Paris": (48.8566, 2.3522), "London": (51.5072, -0.1276),
           "New York": (40.7128, -74.0060), "Tokyo": (35.6812, 139.7671)}
-_OPEN = ("import time; t = time.perf_counter(); from capabilities.places import gazetteer; "
+_OPEN = ("import time; t = time.perf_counter(); from capabilities.api.places import gazetteer; "
          "gazetteer().lookup(48.85, 2.35); print(time.perf_counter() - t)")
-_FIRST = ("import time; from capabilities.places import gazetteer; t = time.perf_counter(); "
+_FIRST = ("import time; from capabilities.api.places import gazetteer; t = time.perf_counter(); "
           "g = gazetteer(); g.lookup({lat}, {lon}); print(time.perf_counter() - t)")
 _TZFPY = ("import time; t = time.perf_counter(); import tzfpy; tzfpy.get_tz(2.3522, 48.8566); "
           "print(time.perf_counter() - t)")

@@ -122,7 +122,7 @@ def bench_process(cache: Path, repeat: int) -> None:
         env = {**os.environ, "ERRAND_HOME": tmp, "ERRAND_CACHE": str(cache)}
         # This tree's code, as the ``errand`` entry point runs it (the venv's entry point may be
         # another checkout's editable install).
-        errand = [sys.executable, "-c", "import sys; from desktop.cli import main; sys.exit(main())"]
+        errand = [sys.executable, "-c", "import sys; from desktop.cli.main import main; sys.exit(main())"]
         subprocess.run([*errand, "run", str(script), "--json"], env=env, check=True, capture_output=True,
                        cwd=ROOT)
         base = timed(lambda: subprocess.run([PYTHON, "-I", "-c", "pass"], check=True), repeat)

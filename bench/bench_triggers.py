@@ -32,7 +32,7 @@ from watchdog.observers import Observer
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from desktop.triggers import FolderWatcher
+from desktop.automations.triggers import FolderWatcher
 
 CHUNKED_EVERY = 12  # one file in twelve is written slowly, in 4 chunks
 CHUNKS, CHUNK_PAUSE, CHUNK_SIZE = 4, 0.03, 8192

@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/places_accuracy.py [--show-misses] [--code DIR]
 
-``--code DIR`` measures another checkout's ``capabilities.places`` (e.g. the
+``--code DIR`` measures another checkout's ``capabilities.api.places`` (e.g. the
 main branch, for a before/after) against this checkout's table. A row is
 right when the country agrees (None at open sea: no country and no city)
 and, where the table names a city, the city agrees too.
@@ -29,7 +29,7 @@ def main() -> None:
     sys.path.insert(0, args.code)
     for name in [m for m in sys.modules if m.split(".")[0] in ("capabilities", "resources")]:
         del sys.modules[name]
-    from capabilities.places import gazetteer
+    from capabilities.api.places import gazetteer
 
     g = gazetteer()
     right: collections.Counter[str] = collections.Counter()

@@ -14,14 +14,14 @@ that raises it; all derive from ``ErrandError`` here)::
     ├── BackendError (OSError)           a calendar server, a vision provider, a disk
     │   └── DecodeError                  capabilities.decoding: a file the decoder worker would not read
     ├── SourceChanged                    apply: a source is not as the preview saw it
-    ├── LeftOutNeeded                    capabilities.subset: a kept change needs one left out
+    ├── LeftOutNeeded                    capabilities.engine.subset: a kept change needs one left out
     ├── UndoRefused                      undo: the target changed since, with the reason
-    ├── BudgetExceeded                   capabilities.budget: a run used up one of its budgets
+    ├── BudgetExceeded                   capabilities.engine.budget: a run used up one of its budgets
     ├── JournalError (LookupError)       capabilities.journal: no such run/action/automation, a name clash
-    ├── NoModelConfigured                desktop.errors: no model set; only built-in recipes can plan
+    ├── NoModelConfigured                desktop.core.errors: no model set; only built-in recipes can plan
     │   └── NoRecipeFits                 offline, and no recipe does the whole request (``choices``)
-    ├── KeyringUnavailable               desktop.errors: the OS keyring cannot store or read secrets
-    ├── ModelError                       desktop.errors: the model provider failed
+    ├── KeyringUnavailable               desktop.core.errors: the OS keyring cannot store or read secrets
+    ├── ModelError                       desktop.core.errors: the model provider failed
     │   ├── ModelAuthError               no API key found, or the provider refused it
     │   ├── ModelRateLimited
     │   ├── ModelTimeout
@@ -31,8 +31,8 @@ that raises it; all derive from ``ErrandError`` here)::
     │   ├── NoVisionModel                the model cannot look at pictures
     │   ├── NoCodeInAnswer               the answer held no script
     │   └── ScriptRejected               the static check refused the script, even after repair
-    ├── UsageError                       desktop.cli: the command line itself is wrong
-    └── ScriptProblem                    desktop.cli: a script failed the static check (``line``)
+    ├── UsageError                       desktop.cli.main: the command line itself is wrong
+    └── ScriptProblem                    desktop.cli.main: a script failed the static check (``line``)
 
 A script's own failure inside the sandbox is no exception on the host but a
 ``sandbox.ScriptError`` record (type, message, line, hint, limit); a refusal

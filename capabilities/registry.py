@@ -1,4 +1,4 @@
-"""Find every capability: each module of this package that defines one registers it.
+"""Find every capability: each module of ``capabilities.api`` defines one and registers it.
 
 Adding a capability means adding one module; this finds it by walking the
 package, so no list elsewhere has to change.
@@ -10,35 +10,31 @@ import importlib
 import pkgutil
 from collections.abc import Sequence
 
-import capabilities
+import capabilities.api
 from capabilities.base import REGISTRY, Capability, Grant, RunContext
 
 __all__ = ["all_capabilities", "get", "instantiate"]
 
-# Modules that hold machinery, not capabilities, skipped to keep start-up cheap. Helper modules of
-# one capability are named ``<capability>_<part>`` and skipped too. (A module missing here is only
-# imported for nothing, never wrong.)
-_MACHINERY = {"apply", "base", "changes", "dirs", "dispatch", "errors", "exif", "folders", "holding",
-              "names", "outcomes", "overlay", "plan", "recovery", "redaction", "registry", "typecheck",
-              "undo"}
+# Every module of capabilities.api is a capability, except one capability's helpers, named
+# ``<capability>_<part>``; the machinery lives in other packages, so no list of it is kept here.
 
 
 def all_capabilities() -> dict[str, type[Capability]]:
     """Every capability class by name, importing capability modules on first use."""
-    for info in pkgutil.iter_modules(capabilities.__path__):
-        if info.ispkg or "_" in info.name or info.name in _MACHINERY:
+    for info in pkgutil.iter_modules(capabilities.api.__path__):
+        if info.ispkg or "_" in info.name:
             continue
-        importlib.import_module(f"capabilities.{info.name}")
+        importlib.import_module(f"capabilities.api.{info.name}")
     return dict(REGISTRY)
 
 
 def get(name: str) -> type[Capability]:
     """One capability class by name; KeyError with the known names if absent."""
-    if name not in REGISTRY and name.isidentifier() and name not in _MACHINERY:
+    if name not in REGISTRY and name.isidentifier() and "_" not in name:
         # By convention a capability lives in the module of its name: import just that one,
         # so a run that uses files does not pay for the calendar's and photos' libraries.
         try:
-            importlib.import_module(f"capabilities.{name}")
+            importlib.import_module(f"capabilities.api.{name}")
         except ModuleNotFoundError:
             pass
     if name in REGISTRY:

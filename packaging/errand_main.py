@@ -13,6 +13,6 @@ if __name__ == "__main__":
 
         worker.main(sys.argv[2:])
         raise SystemExit(0)
-    from desktop.cli import main
+    from desktop.cli.main import main
 
     raise SystemExit(main())

@@ -42,7 +42,7 @@ import tzfpy
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from capabilities.places_index import KM_PER_DEGREE, Record, distance_km, radius_km, write_index
+from capabilities.api.places_index import KM_PER_DEGREE, Record, distance_km, radius_km, write_index
 
 OUT = Path(__file__).resolve().parent.parent / "resources" / "places"
 MIN_POPULATION = 1000

@@ -1,7 +1,7 @@
 """Rebuild resources/places/zones.bin: the tiles ``tzfpy`` knows lie wholly inside one time zone.
 
 Read from the installed ``tzfpy`` (``get_tz_index_geojson`` for every zone: each tile's
-bounding box, web mercator, zoom 5–10) and written by ``capabilities.places_zones.write_tiles``;
+bounding box, web mercator, zoom 5–10) and written by ``capabilities.api.places_zones.write_tiles``;
 see that module for why. Run it after upgrading ``tzfpy`` (tests/test_places.py fails until then):
 
     .venv/bin/python scripts/make_zone_tiles.py
@@ -22,7 +22,7 @@ sys.path.insert(0, str(ROOT))
 
 import tzfpy  # noqa: E402
 
-from capabilities.places_zones import tile_key, write_tiles  # noqa: E402
+from capabilities.api.places_zones import tile_key, write_tiles  # noqa: E402
 
 OUT = ROOT / "resources" / "places" / "zones.bin"
 

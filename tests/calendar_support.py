@@ -13,11 +13,11 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from capabilities.apply import within_preview
+from capabilities.api.calendar import Calendar
 from capabilities.base import Grant, RunContext
-from capabilities.calendar import Calendar
 from capabilities.dispatch import Dispatcher
-from capabilities.plan import ActionPlan
+from capabilities.engine.apply import within_preview
+from capabilities.engine.plan import ActionPlan
 
 __all__ = ["BERLIN_ZONE", "SEED", "CalendarRun", "apply", "calendar_run", "ics_grant", "undo", "vcalendar"]
 

@@ -83,8 +83,8 @@ def no_leaked_threads() -> Iterator[None]:
     that live as long as the process by design, started by the first test that needs them: the
     decoder pool's spawner, the model requests' event loop and litellm's loader."""
     from capabilities.decoding.pool import SPAWNER_THREAD
-    from desktop.llm import WARM_THREAD
-    from desktop.model_calls import LOOP_THREAD
+    from desktop.core.llm import WARM_THREAD
+    from desktop.core.model_calls import LOOP_THREAD
 
     lifetime = {SPAWNER_THREAD, LOOP_THREAD, WARM_THREAD}
 

@@ -8,11 +8,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from capabilities.api.files import Files
 from capabilities.base import RunContext
 from capabilities.dispatch import Dispatcher
-from capabilities.files import Files
-from capabilities.folders import folder_grants
-from capabilities.plan import Action
+from capabilities.engine.plan import Action
+from capabilities.folders.granted import folder_grants
 
 
 @dataclass

@@ -6,13 +6,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from capabilities.apply import apply_plan
 from capabilities.base import Capability, Grant, RunContext
 from capabilities.dispatch import Dispatcher
-from capabilities.folders import folder_grants
+from capabilities.engine.apply import apply_plan
+from capabilities.engine.undo import capabilities_for_run, undo_run
+from capabilities.folders.granted import folder_grants
 from capabilities.journal import Journal
 from capabilities.registry import instantiate
-from capabilities.undo import capabilities_for_run, undo_run
 
 __all__ = ["Run"]
 

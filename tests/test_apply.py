@@ -9,12 +9,12 @@ from typing import Any
 
 import pytest
 
-from capabilities.apply import apply_plan
 from capabilities.base import Capability
+from capabilities.engine.apply import apply_plan
+from capabilities.engine.plan import Action
+from capabilities.engine.undo import undo_run
 from capabilities.errors import ErrandError, SourceChanged, TargetExists
 from capabilities.journal import Journal
-from capabilities.plan import Action
-from capabilities.undo import undo_run
 from tests.test_journal_toycap import ToyFiles, make_caps, tree
 
 

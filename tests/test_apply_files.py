@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from capabilities.apply import apply_plan
+from capabilities.engine.apply import apply_plan
+from capabilities.engine.undo import capabilities_for_run, prune_holding, undo_run
 from capabilities.errors import SourceChanged
-from capabilities.holding import Holding
+from capabilities.folders.holding import Holding
 from capabilities.journal import Journal
-from capabilities.undo import capabilities_for_run, prune_holding, undo_run
 from tests.files_support import Run, make_tree, snapshot, start
 
 

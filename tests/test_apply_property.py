@@ -10,11 +10,11 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from capabilities.apply import apply_plan
+from capabilities.engine.apply import apply_plan
+from capabilities.engine.undo import capabilities_for_run, undo_run
 from capabilities.errors import ErrandError
-from capabilities.holding import Holding
+from capabilities.folders.holding import Holding
 from capabilities.journal import Journal
-from capabilities.undo import capabilities_for_run, undo_run
 from tests.files_support import make_tree, snapshot, start
 from tests.test_files_apply import TREE, operation
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from capabilities.apply import apply_plan
+from capabilities.engine.apply import apply_plan
 from capabilities.journal import Journal
 from tests.calendar_support import calendar_run, ics_grant, vcalendar
 from tests.files_support import make_tree, snapshot, start

@@ -20,12 +20,12 @@ import pytest
 from capabilities.errors import ErrandError
 from capabilities.journal import Journal
 from capabilities.journal.owner import owner_token
-from desktop import automations
-from desktop.assistant import Assistant
-from desktop.automations import AutomationRunner
-from desktop.grants import parse_grants
-from desktop.paths import database_path
-from desktop.triggers import own_writes
+from desktop.automations import saved as automations
+from desktop.automations.saved import AutomationRunner
+from desktop.automations.triggers import own_writes
+from desktop.core.assistant import Assistant
+from desktop.core.grants import parse_grants
+from desktop.core.paths import database_path
 
 QUIET = 0.2
 

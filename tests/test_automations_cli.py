@@ -14,8 +14,8 @@ from typing import Any
 import pytest
 
 from capabilities.journal import Journal
-from desktop.cli import main
-from desktop.paths import database_path
+from desktop.cli.main import main
+from desktop.core.paths import database_path
 
 FILE_IT = """\
 src = inputs["path"]
@@ -120,7 +120,7 @@ def test_errand_watch_runs_automations_and_stops_cleanly_on_sigterm(work: Path, 
     assert code == 0
     (work / "Inbox" / "before.pdf").write_text("arrived while Errand was not running")
     proc = subprocess.Popen(
-        [sys.executable, "-c", "from desktop.cli import main; raise SystemExit(main())", "watch", "--json",
+        [sys.executable, "-m", "desktop.cli", "watch", "--json",
          "--quiet-seconds", "0.2"],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=os.environ.copy())
     try:
@@ -149,7 +149,7 @@ def test_errand_watch_runs_automations_and_stops_cleanly_on_sigterm(work: Path, 
 
 
 def test_errand_watch_prints_lines_and_stops_on_sigint(work: Path, script: Path, capsys: Capsys) -> None:
-    proc = subprocess.Popen([sys.executable, "-c", "from desktop.cli import main; raise SystemExit(main())",
+    proc = subprocess.Popen([sys.executable, "-m", "desktop.cli",
                              "watch", "--quiet-seconds", "0.2"],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=os.environ.copy())
     try:
@@ -178,8 +178,8 @@ def test_errand_watch_prints_lines_and_stops_on_sigint(work: Path, script: Path,
 
 def test_a_recipe_run_saved_as_an_automation_sorts_each_arrival(tmp_path: Path, sandbox: Any,
                                                                  capsys: Capsys) -> None:
-    from desktop.assistant import Assistant
-    from desktop.automations import AutomationRunner
+    from desktop.automations.saved import AutomationRunner
+    from desktop.core.assistant import Assistant
 
     downloads = tmp_path / "Downloads"
     downloads.mkdir()
@@ -232,8 +232,8 @@ def test_killed_mid_stream_then_recovered_and_restarted_each_file_is_done_once(w
                                                                                capsys: Capsys) -> None:
     from collections import Counter
 
-    from desktop.assistant import Assistant
-    from desktop.automations import AutomationRunner
+    from desktop.automations.saved import AutomationRunner
+    from desktop.core.assistant import Assistant
 
     assert main(["automations", "add", "file it", "--watch", str(work / "Inbox"), "--script", str(script),
                  "--grant", f"files={work}"]) == 0
@@ -241,7 +241,7 @@ def test_killed_mid_stream_then_recovered_and_restarted_each_file_is_done_once(w
     inbox, done = work / "Inbox", work / "Done"
     for i in range(80):
         (inbox / f"doc-{i:02}.pdf").write_text(f"doc {i}")
-    proc = subprocess.Popen([sys.executable, "-c", "from desktop.cli import main; raise SystemExit(main())",
+    proc = subprocess.Popen([sys.executable, "-m", "desktop.cli",
                              "watch", "--quiet-seconds", "0.1"],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=os.environ.copy())
     try:

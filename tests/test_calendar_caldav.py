@@ -7,8 +7,8 @@ import itertools
 import icalendar
 import pytest
 
+from capabilities.api.calendar import Calendar
 from capabilities.base import Grant
-from capabilities.calendar import Calendar
 from capabilities.errors import BackendError, GrantError, SourceChanged, TargetMissing, UndoRefused
 from tests.calendar_support import apply, calendar_run, undo
 from tests.radicale_server import RadicaleServer, radicale_module  # noqa: F401  (a fixture)
@@ -165,8 +165,8 @@ def test_read_only_grant_lists_but_does_not_change(server: RadicaleServer, sourc
 
 def test_a_write_racing_another_client_is_refused_by_the_servers_etag(server: RadicaleServer,
                                                                       source: str) -> None:
-    from capabilities.calendar_backends import parse_source
-    from capabilities.calendar_caldav import CalDavBackend
+    from capabilities.calendars.backends import parse_source
+    from capabilities.calendars.caldav import CalDavBackend
 
     backend = CalDavBackend(parse_source(source), server.password, lambda: 10.0)
     try:

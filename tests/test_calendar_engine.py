@@ -8,12 +8,12 @@ from pathlib import Path
 
 import icalendar
 
-from capabilities.apply import apply_plan
+from capabilities.api.calendar import Calendar
 from capabilities.base import Grant, RunContext
-from capabilities.calendar import Calendar
+from capabilities.engine.apply import apply_plan
+from capabilities.engine.recovery import recover
+from capabilities.engine.undo import undo_run
 from capabilities.journal import Journal
-from capabilities.recovery import recover
-from capabilities.undo import undo_run
 from tests.calendar_support import SEED, calendar_run
 from tests.radicale_server import RadicaleServer, radicale  # noqa: F401  (a fixture)
 

@@ -7,8 +7,8 @@ from pathlib import Path
 import icalendar
 import pytest
 
+from capabilities.api.calendar import Calendar
 from capabilities.base import Grant
-from capabilities.calendar import Calendar
 from capabilities.errors import BackendError, CallError, GrantError, SourceChanged, TargetMissing, UndoRefused
 from tests.calendar_support import SEED, apply, calendar_run, undo
 

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from capabilities.calendar_times import local_zone, parse_day, parse_moment, settle, show
+from capabilities.calendars.times import local_zone, parse_day, parse_moment, settle, show
 from capabilities.errors import CallError
 
 ZONES = ["Europe/Berlin", "America/New_York", "Asia/Kolkata", "Australia/Lord_Howe", "UTC"]

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from capabilities.errors import BackendError, CallError, SourceChanged, TargetMissing
-from desktop.assistant import Assistant
-from desktop.report import status_words
+from desktop.core.assistant import Assistant
+from desktop.core.report import status_words
 from sandbox import Sandbox
 from tests.calendar_support import apply, calendar_run, ics_grant, undo, vcalendar
 
@@ -215,7 +215,7 @@ def test_apply_refuses_an_event_that_now_holds_more_than_the_preview_showed(tmp_
     action = run.plan.actions[0]
     with calendar_run(ics_grant(path), UTC) as fresh:
         assert fresh.calendar.reach_delete(action) == 2
-        from capabilities.apply import within_preview
+        from capabilities.engine.apply import within_preview
 
         with pytest.raises(SourceChanged, match="would now touch 2 items where the preview showed 1"):
             within_preview(fresh.calendar, action)

@@ -20,11 +20,11 @@ from typing import Any
 import pytest
 
 from capabilities.journal import Journal
-from desktop import paths
-from desktop import settings as settings_store
-from desktop.assistant import Assistant
-from desktop.automations import AutomationRunner
-from desktop.cli import main
+from desktop.automations.saved import AutomationRunner
+from desktop.cli.main import main
+from desktop.core import paths
+from desktop.core import settings as settings_store
+from desktop.core.assistant import Assistant
 from tests.fake_openai import FakeOpenAI
 from tests.test_ui_flow import click, wait_page, wait_preview, wait_run, window  # noqa: F401  (window: a fixture)
 
@@ -184,8 +184,8 @@ def test_a_script_refused_for_leaving_its_folder_is_not_sent_back(tmp_path: Path
 
 
 def test_an_automation_run_keeps_the_holding_area_within_its_rule(sandbox: Any, tmp_path: Path) -> None:
-    from capabilities.holding import Holding
-    from desktop.grants import parse_grants
+    from capabilities.folders.holding import Holding
+    from desktop.core.grants import parse_grants
 
     holding = Holding(paths.holding_dir())
     old = tmp_path / "old.txt"
@@ -202,7 +202,7 @@ def test_an_automation_run_keeps_the_holding_area_within_its_rule(sandbox: Any, 
 
 
 def test_an_exception_class_the_script_made_up_is_not_named(sandbox: Any) -> None:
-    from desktop.repair_words import repair_text
+    from desktop.core.repair_words import repair_text
 
     made_up = SECRET.replace("-", "_")
     script = f"class {made_up}(Exception):\n    pass\n\nraise {made_up}('x')\n"

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from capabilities.journal import Journal
-from desktop import paths
-from desktop.cli import main
+from desktop.cli.main import main
+from desktop.core import paths
 from tests.fake_openai import FakeOpenAI
 
 Capsys = pytest.CaptureFixture[str]
@@ -232,7 +232,7 @@ def test_a_missing_parameter_without_a_terminal_is_explained(tmp_path: Path, cap
 
 
 def test_try_renames_a_copy_of_the_sample_photos_by_date_and_place(tmp_path: Path, capsys: Capsys) -> None:
-    from desktop.samples import sample_files as sample_photos
+    from desktop.core.samples import sample_files as sample_photos
 
     code = main(["try", "--yes", "--json", "--to", str(tmp_path / "Samples")])
     out = json.loads(capsys.readouterr().out)

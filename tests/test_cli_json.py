@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from desktop.cli import STATUS_EXIT, main
+from desktop.cli.main import STATUS_EXIT, main
 
 ROOT = Path(__file__).resolve().parent.parent
 Capsys = pytest.CaptureFixture[str]

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from desktop.cli import main
+from desktop.cli.main import main
 
 RENAME = """\
 names = files.list("Trip", "*.jpg")
@@ -145,7 +145,7 @@ def test_bad_input_says_what_happened_and_what_to_do(args: list[str], words: str
 def test_errand_run_imports_neither_qt_nor_litellm_nor_wasmtime_py(tmp_path: Path) -> None:
     script = tmp_path / "t.py"
     script.write_text("result = 1\n")
-    probe = ("import sys, contextlib, io\nfrom desktop.cli import main\n"
+    probe = ("import sys, contextlib, io\nfrom desktop.cli.main import main\n"
              "with contextlib.redirect_stdout(io.StringIO()):\n"
              f"    code = main(['run', {str(script)!r}, '--json'])\n"
              "print(code, *(m in sys.modules for m in ('PySide6', 'litellm', 'keyring', 'wasmtime')))")
@@ -175,7 +175,7 @@ def test_ctrl_c_cancels_cleanly_and_the_run_is_journaled(tmp_path: Path) -> None
 
 
 def test_help_lists_every_command_and_each_command_has_its_own_help(capsys: Capsys) -> None:
-    from desktop.cli import COMMANDS
+    from desktop.cli.main import COMMANDS
 
     with pytest.raises(SystemExit) as done:
         main(["--help"])

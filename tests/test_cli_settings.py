@@ -10,8 +10,8 @@ import keyring
 import pytest
 from keyring.backends import fail
 
-from desktop import keys, paths
-from desktop.cli import main
+from desktop.cli.main import main
+from desktop.core import keys, paths
 from tests.keyring_support import MemoryKeyring
 
 Capsys = pytest.CaptureFixture[str]

@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 
 from capabilities.base import Grant
-from desktop import planning
-from desktop.errors import NoRecipeFits
-from desktop.recipes import Fit, fits
-from desktop.settings import Settings
+from desktop.core import planning
+from desktop.core.errors import NoRecipeFits
+from desktop.core.recipes import Fit, fits
+from desktop.core.settings import Settings
 
 
 def _fit(request: str, recipe: str, folders: tuple[str, ...] = ("Downloads",)) -> Fit:

@@ -19,8 +19,8 @@ from pathlib import Path
 import pytest
 
 from capabilities.base import Grant
+from capabilities.engine.recovery import interrupted_runs, recover
 from capabilities.journal import Journal
-from capabilities.recovery import interrupted_runs, recover
 from tests.test_journal_toycap import builder, tree
 
 N = 2000
@@ -29,9 +29,9 @@ REPO = Path(__file__).resolve().parent.parent
 CHILD = f"""
 import sys
 from pathlib import Path
-from capabilities.apply import apply_plan
+from capabilities.engine.apply import apply_plan
 from capabilities.journal import Journal
-from capabilities.undo import undo_run
+from capabilities.engine.undo import undo_run
 from tests.test_journal_toycap import make_caps, make_files_caps
 
 root, holding, db, mode, kind = Path(sys.argv[1]), Path(sys.argv[2]), sys.argv[3], sys.argv[4], sys.argv[5]
@@ -137,7 +137,7 @@ def test_killed_undo_is_taken_to_the_end(tmp_path: Path) -> None:
     root = tmp_path / "tree"
     before = make_tree(root)
     holding = tmp_path / "holding"
-    from capabilities.apply import apply_plan  # apply here, undo in the child
+    from capabilities.engine.apply import apply_plan  # apply here, undo in the child
 
     caps = builder(holding)([Grant("toyfs", str(root))])
     for i in range(N):

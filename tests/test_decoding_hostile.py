@@ -13,13 +13,13 @@ from typing import Any
 
 import pytest
 
-from capabilities.apply import apply_plan
 from capabilities.base import Grant, RunContext
 from capabilities.decoding import DecodeError, default_pool
 from capabilities.decoding.sizes import MAX_PIXELS
 from capabilities.dispatch import Dispatcher
+from capabilities.engine.apply import apply_plan
 from capabilities.errors import CallError, ErrandError
-from capabilities.folders import folder_grants
+from capabilities.folders.granted import folder_grants
 from capabilities.journal import Journal
 from capabilities.registry import instantiate
 from tests.files_support import snapshot
@@ -219,7 +219,7 @@ def test_a_truncated_bmp_resize_does_not_crash_the_cli(tmp_path: Path, capsys: p
                                                        ) -> None:
     import json
 
-    from desktop.cli import main
+    from desktop.cli.main import main
 
     trip = tmp_path / "Trip"
     good = bmp_rle(trip / "full.bmp", 900, 600)
@@ -284,7 +284,7 @@ def test_the_issue_attack_a_script_writes_postscript_and_asks_for_it(
     """#14's attack in a --preview-only run: planned PostScript read by photos and vision."""
     import json
 
-    from desktop.cli import main
+    from desktop.cli.main import main
 
     trip = tmp_path / "Trip"
     make_photo(trip / "IMG_0001.jpg")
@@ -324,10 +324,10 @@ def test_a_postscript_photo_arriving_in_a_watched_folder_fails_alone(sandbox: An
                                                                       gs_trap: Path) -> None:
     """#14: the same attack from an automation, when such a file lands in a watched folder."""
     from capabilities.journal import Journal
-    from desktop import automations
-    from desktop.assistant import Assistant
-    from desktop.grants import parse_grants
-    from desktop.paths import database_path
+    from desktop.automations import saved as automations
+    from desktop.core.assistant import Assistant
+    from desktop.core.grants import parse_grants
+    from desktop.core.paths import database_path
     from tests.test_automations import Events, runner, triggered_runs, wait_until
 
     journal = Journal(database_path())

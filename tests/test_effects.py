@@ -6,10 +6,10 @@ from pathlib import Path
 from typing import Any
 
 from capabilities.base import Grant
-from desktop.assistant import Assistant
-from desktop.effects import effects
-from desktop.grants import parse_grants
-from desktop.recipes import fill_params, load_recipes
+from desktop.core.assistant import Assistant
+from desktop.core.effects import effects
+from desktop.core.grants import parse_grants
+from desktop.core.recipes import fill_params, load_recipes
 from tests.imagefactory import make_photo
 
 
@@ -121,7 +121,7 @@ def test_photo_copies_and_location_removal_are_counted(sandbox: Any, tmp_path: P
 
 def test_one_word_per_kind_in_the_headline_the_window_rows_and_the_terminal(
         sandbox: Any, tmp_path: Path, capsys: Any) -> None:
-    from desktop import console
+    from desktop.cli import console
     from desktop.ui.changes import change_rows
 
     folder = tmp_path / "Trip"

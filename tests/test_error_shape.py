@@ -7,9 +7,9 @@ from pathlib import Path
 
 from capabilities.errors import TargetMissing, error_dict, error_text
 from capabilities.journal import Journal
-from desktop.cli import ScriptProblem
-from desktop.jsonout import encode, error_object
-from desktop.report import RunReport
+from desktop.cli.jsonout import encode, error_object
+from desktop.cli.main import ScriptProblem
+from desktop.core.report import RunReport
 
 
 def test_exceptions_records_and_none_take_one_shape() -> None:

@@ -11,10 +11,10 @@ from typing import Any
 
 import pytest
 
-from desktop.cli import main
+from desktop.cli.main import main
+from desktop.core.planner import MAX_REPAIRS
 from desktop.evaluation.chore import registered
 from desktop.evaluation.tree import snapshot, undo_differences
-from desktop.planner import MAX_REPAIRS
 from tests.fake_openai import FakeOpenAI, RecordedRequest
 
 DECLINE = 'raise NotImplementedError("Errand has no way to do this chore")\n'
@@ -218,10 +218,10 @@ def test_bad_input_is_said_plainly(capsys: pytest.CaptureFixture[str], tmp_path:
 def test_an_apply_that_differs_from_the_approved_plan_is_caught(sandbox: Any, tmp_path: Path) -> None:
     """preview ≠ applied: the file a rename was approved for changes before apply, so apply refuses
     that action (as it must) and the journal no longer holds the approved plan carried out."""
-    from desktop.assistant import Assistant
-    from desktop.chore import always
+    from desktop.core.assistant import Assistant
+    from desktop.core.chore import always
+    from desktop.core.grants import parse_grants
     from desktop.evaluation.runner import applied_differently
-    from desktop.grants import parse_grants
 
     notes = tmp_path / "Notes"
     notes.mkdir()

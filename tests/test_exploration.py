@@ -12,11 +12,11 @@ from typing import Any
 import pytest
 
 from capabilities.journal import Journal
-from desktop import paths
-from desktop.assistant import Assistant
-from desktop.cli import main
-from desktop.exploration import folder_summary
-from desktop.grants import parse_grants
+from desktop.cli.main import main
+from desktop.core import paths
+from desktop.core.assistant import Assistant
+from desktop.core.exploration import folder_summary
+from desktop.core.grants import parse_grants
 from tests.fake_openai import FakeOpenAI
 
 SCRIPT = '```python\nprint(len(files.list("Downloads")))\n```\nSummary: counts the files.'

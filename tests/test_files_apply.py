@@ -14,8 +14,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from capabilities.errors import ErrandError, SourceChanged, TargetMissing, UndoRefused
-from capabilities.holding import Holding
-from capabilities.names import temp_name
+from capabilities.folders.holding import Holding
+from capabilities.folders.names import temp_name
 from tests.files_support import Run, make_tree, snapshot, start
 
 TREE = {"a.txt": "alpha", "b.txt": "bravo", "sub/c.txt": "charlie", "sub/deep/d.txt": "delta"}
@@ -247,7 +247,7 @@ def test_no_file_descriptors_leak(trip: Path, tmp_path: Path) -> None:
 
 
 def test_undo_after_restart_uses_only_the_plan_and_outcome(trip: Path, tmp_path: Path) -> None:
-    from capabilities.plan import Action
+    from capabilities.engine.plan import Action
 
     before = snapshot(trip, folder_times=True)
     run = start(tmp_path, (trip, "rw"))

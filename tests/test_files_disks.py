@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from capabilities.errors import CallError
-from capabilities.holding import Holding
+from capabilities.folders.holding import Holding
 from tests.files_support import make_tree, snapshot, start
 
 SHM = Path("/dev/shm")

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from capabilities.errors import TargetExists, TargetMissing
-from capabilities.holding import Holding
+from capabilities.folders.holding import Holding
 
 
 def _file(path: Path, data: bytes, mtime: int = 1_500_000_000) -> Path:

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from capabilities.apply import apply_plan
 from capabilities.base import RunContext
+from capabilities.engine.apply import apply_plan
 from capabilities.errors import ErrandError
 from capabilities.journal import Journal
 from capabilities.registry import instantiate
@@ -165,9 +165,9 @@ def test_a_member_read_in_many_chunks_is_written_exactly_and_undone(
     tmp_path: Path, journal: Journal, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The worker sends a member in chunks; Errand checks each one's hash and the whole CRC."""
-    import capabilities.archives
+    import capabilities.api.archives
 
-    monkeypatch.setattr(capabilities.archives, "READ_CHUNK", 4096)
+    monkeypatch.setattr(capabilities.api.archives, "READ_CHUNK", 4096)
     payload = random.Random(3).randbytes(50_000)
     folder, run = _downloads(tmp_path, _good_zip({"a/b.bin": payload, "c.txt": b""}))
     run("archives.extract", "Downloads/bad.zip", "Downloads/out")

@@ -14,12 +14,12 @@ from typing import Any
 import pytest
 
 from capabilities.base import Grant
-from capabilities.budget import BudgetExceeded, Budgets
 from capabilities.dispatch import Dispatcher
-from capabilities.holding import Holding
-from desktop import paths
-from desktop.assistant import Assistant
-from desktop.cli import main
+from capabilities.engine.budget import BudgetExceeded, Budgets
+from capabilities.folders.holding import Holding
+from desktop.cli.main import main
+from desktop.core import paths
+from desktop.core.assistant import Assistant
 from tests import test_ui_flow
 from tests.files_support import make_tree, snapshot
 
@@ -116,7 +116,7 @@ def test_the_same_text_planned_many_times_is_kept_once(trip: Path, sandbox: Any)
     assistant = Assistant(sandbox=sandbox)
     preview = assistant.preview('for i in range(5):\n    files.write_text(f"Trip/same{i}.txt", "z" * 1000)\n',
                                 grants(trip))
-    from capabilities.apply import spool_content
+    from capabilities.engine.apply import spool_content
 
     spool_content(preview.plan, preview.capabilities)
     assert len({a.detail["content"] for a in preview.plan}) == 1
@@ -334,7 +334,7 @@ def test_a_call_that_raises_host_memory_past_its_budget_is_stopped(tmp_path: Pat
     import subprocess
     import sys
 
-    code = ("from capabilities.budget import Budget, Budgets, BudgetExceeded\n"
+    code = ("from capabilities.engine.budget import Budget, Budgets, BudgetExceeded\n"
             "b = Budget(Budgets(call_memory_bytes=16 * 1024 * 1024))\n"
             "b.start_call()\n"
             "b.check()\n"

@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from capabilities.apply import apply_plan
 from capabilities.base import RunContext
 from capabilities.decoding import MAX_INPUT, DecodeError, decode
+from capabilities.engine.apply import apply_plan
 from capabilities.errors import ErrandError
 from capabilities.journal import Journal
 from capabilities.registry import instantiate

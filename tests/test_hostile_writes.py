@@ -17,14 +17,14 @@ from typing import Any
 
 import pytest
 
-from capabilities.apply import apply_plan
 from capabilities.base import Grant
+from capabilities.engine.apply import apply_plan
+from capabilities.engine.plan import Action
+from capabilities.engine.risk import action_risk, path_risk
 from capabilities.journal import Journal
-from capabilities.plan import Action
-from capabilities.risk import action_risk, path_risk
-from desktop import paths
-from desktop.assistant import Assistant
-from desktop.cli import main
+from desktop.cli.main import main
+from desktop.core import paths
+from desktop.core.assistant import Assistant
 from tests.files_support import make_tree, snapshot, start
 
 Capsys = pytest.CaptureFixture[str]
@@ -223,7 +223,7 @@ def test_the_preview_shows_new_text_and_the_diff_of_an_overwrite(home: Path, san
 
 def test_the_cli_preview_shows_text_marks_and_flags(home: Path, tmp_path: Path, capsys: Capsys,
                                                     monkeypatch: pytest.MonkeyPatch) -> None:
-    from desktop import console
+    from desktop.cli import console
 
     monkeypatch.setattr(console.out, "width", 240)  # one line per row, so the notes read whole
     script = tmp_path / "tidy.py"
@@ -259,7 +259,7 @@ def test_errands_files_are_private(home: Path, tmp_path: Path, capsys: Capsys) -
     script.write_text('files.delete("home/IMG_0001.jpg")\nfiles.write_text("home/IMG_0002.jpg", "x")\n')
     code, out = run_json(capsys, "run", str(script), "--grant", f"files={home}", "--yes", "--json")
     assert code == 0, out
-    from desktop import settings
+    from desktop.core import settings
 
     settings.save(settings.load())
     data = paths.data_dir()

@@ -12,9 +12,9 @@ import pytest
 from sqlite_utils import Database
 
 from capabilities.base import Grant
+from capabilities.engine.plan import ActionPlan, left_alone_lines, left_alone_words
 from capabilities.journal import Journal, JournalError, migration_names
 from capabilities.journal.migrations import MIGRATIONS
-from capabilities.plan import ActionPlan, left_alone_lines, left_alone_words
 from capabilities.status import is_partial
 
 EXPECTED_COLUMNS = {
@@ -180,7 +180,7 @@ def test_plan_actions_and_logs(tmp_path: Path) -> None:
 
 
 def test_a_report_reads_what_it_shows_and_the_same_as_the_full_rows(tmp_path: Path) -> None:
-    from desktop.report import RunReport
+    from desktop.core.report import RunReport
 
     with Journal(tmp_path / "j.db") as j:
         rid = j.start_run("r", "s", [])

@@ -18,9 +18,9 @@ from pathlib import Path
 from typing import Any
 
 from capabilities.base import REGISTRY, Capability, Grant, RunContext, write
+from capabilities.engine.plan import Action
 from capabilities.errors import SourceChanged, TargetExists, UndoRefused
-from capabilities.holding import Holding, new_id
-from capabilities.plan import Action
+from capabilities.folders.holding import Holding, new_id
 
 __all__ = ["ToyFiles", "builder", "make_caps", "make_files_caps", "tree"]
 
@@ -137,7 +137,7 @@ def tree(root: Path) -> dict[str, str]:
 
 def paced_files() -> type[Capability]:
     """The real ``files`` capability, slowed like the toy one (for the crash test's child)."""
-    from capabilities.files import Files
+    from capabilities.api.files import Files
 
     class PacedFiles(Files):  # no ``name`` of its own: not registered, stays "files"
         """The files capability with each rename and its undo slowed by ERRAND_TOY_DELAY."""
@@ -155,7 +155,7 @@ def paced_files() -> type[Capability]:
 
 def make_files_caps(root: Path, holding: Path) -> dict[str, Capability]:
     """The paced real files capability over ``root`` (label ``T``), with a fresh plan."""
-    from capabilities.folders import folder_grants
+    from capabilities.folders.granted import folder_grants
 
     return {"files": paced_files()(folder_grants([(str(root), "rw")], ()), RunContext(holding=holding))}
 

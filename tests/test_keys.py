@@ -1,4 +1,4 @@
-"""desktop.keys against real keyring backends: an in-memory one, the fail backend, a real Secret Service."""
+"""desktop.core.keys against real keyring backends: one in memory, the fail backend, a real Secret Service."""
 
 from __future__ import annotations
 
@@ -16,8 +16,8 @@ import pytest
 from keyring.backend import KeyringBackend
 from keyring.backends import fail
 
-from desktop import keys
-from desktop.errors import ErrandError, KeyringUnavailable
+from desktop.core import keys
+from desktop.core.errors import ErrandError, KeyringUnavailable
 from tests.keyring_support import MemoryKeyring
 
 REPO = Path(__file__).resolve().parents[1]
@@ -100,7 +100,7 @@ def test_service_for_model() -> None:
 
 _SECRET_SERVICE_SCRIPT = textwrap.dedent("""
     import keyring
-    from desktop import keys
+    from desktop.core import keys
     usable, name, _ = keys.keyring_status()
     print("BACKEND", name, usable, flush=True)
     assert usable and name == "SecretService.Keyring", name

@@ -1,4 +1,4 @@
-"""desktop.llm over real HTTP, through litellm, to the local OpenAI-compatible server."""
+"""desktop.core.llm over real HTTP, through litellm, to the local OpenAI-compatible server."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ import time
 import pytest
 from PIL import Image
 
-from desktop import llm
-from desktop.errors import (
+from desktop.core import llm
+from desktop.core.errors import (
     ModelAuthError,
     ModelCancelled,
     ModelError,
@@ -161,8 +161,8 @@ def test_a_caption_is_cleaned_to_short_plain_text() -> None:
 
 
 def test_importing_the_app_core_does_not_import_litellm() -> None:
-    code = ("import sys, desktop.llm, desktop.errors, desktop.planner, desktop.scriptcheck, "
-            "capabilities.vision; print('litellm' in sys.modules)")
+    code = ("import sys, desktop.core.llm, desktop.core.errors, desktop.core.planner, "
+            "desktop.core.scriptcheck, capabilities.api.vision; print('litellm' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
 

@@ -1,6 +1,6 @@
 """Who plans a request, measured on the labelled table (``tests/matching_table.py``).
 
-Through ``desktop.planning.decide``, the one decision every front end uses,
+Through ``desktop.core.planning.decide``, the one decision every front end uses,
 offline and with a model configured. A paraphrase is right when its recipe is
 chosen with the parameters the row names (and asks for those it lists); a
 false match is any recipe chosen for a request labelled otherwise; it is
@@ -42,8 +42,8 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from desktop.planning import decide
-from desktop.recipes import load_recipes
+from desktop.core.planning import decide
+from desktop.core.recipes import load_recipes
 from tests.matching_table import LATER, LATER_NEGATIVES, NEGATIVES, PARAPHRASES, Row
 
 DESTRUCTIVE = {r.name for r in load_recipes() if {"delete", "overwrite"} & set(r.covers.effects)}

@@ -16,9 +16,9 @@ from pathlib import Path
 import pytest
 
 from capabilities.errors import PathRefused
-from capabilities.names import check_kept_name, check_new_name, split_path
-from desktop.cli import main
-from desktop.report import status_words
+from capabilities.folders.names import check_kept_name, check_new_name, split_path
+from desktop.cli.main import main
+from desktop.core.report import status_words
 from sandbox import Sandbox
 from tests.files_support import snapshot, start
 from tests.test_recipes_run import _names, _touch, apply_then_undo, cook

@@ -14,10 +14,10 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from capabilities.changes import create_file
 from capabilities.errors import GrantError, PathRefused, SourceChanged, TargetExists, TargetMissing
-from capabilities.folders import folder_grants
-from capabilities.names import check_new_name, split_path
+from capabilities.folders.changes import create_file
+from capabilities.folders.granted import folder_grants
+from capabilities.folders.names import check_new_name, split_path
 from tests.files_support import make_tree, snapshot, start
 
 
@@ -258,7 +258,7 @@ def test_labels_are_distinct_and_described(tmp_path: Path) -> None:
     grants = folder_grants([(str(tmp_path / "2023" / "Trip"), "rw"), (str(tmp_path / "2024" / "Trip"), "ro"),
                             (str(tmp_path / "2024" / "trip-2"), "ro")])
     assert [g.label for g in grants] == ["Trip", "Trip-2", "trip-2-2"]
-    from capabilities.files import Files
+    from capabilities.api.files import Files
 
     assert Files.describe_grant(grants[0]).startswith("Read and change files in ")
     assert Files.describe_grant(grants[1]).endswith("2024/Trip (scripts call it “Trip-2”)")

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-import capabilities.dirs as dirs_module
-import capabilities.folders as folders_module
-import capabilities.names as names_module
+import capabilities.folders.dirs as dirs_module
+import capabilities.folders.granted as folders_module
+import capabilities.folders.names as names_module
 from capabilities.errors import PathRefused, SourceChanged, TargetExists, TargetMissing
 from tests.files_support import make_tree, snapshot, start
 
@@ -60,7 +60,7 @@ def test_links_refused_without_dir_fd(tmp_path: Path) -> None:
 
 def test_rename_without_an_atomic_no_replace_call(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Systems without renameat2/renameatx_np check first, then rename; verify checks the target."""
-    import capabilities.files as files_module
+    import capabilities.api.files as files_module
 
     monkeypatch.setattr(folders_module, "_HAS_DIR_FD", True)  # fds, but no atomic no-replace
     monkeypatch.setattr(dirs_module, "_renameat2", None)

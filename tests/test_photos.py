@@ -12,12 +12,12 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from capabilities.apply import apply_plan
 from capabilities.base import Grant, RunContext
+from capabilities.decoding.exif import read_info
 from capabilities.dispatch import Dispatcher
+from capabilities.engine.apply import apply_plan
 from capabilities.errors import CallError, GrantError, TargetExists, TargetMissing
-from capabilities.exif import read_info
-from capabilities.folders import folder_grants
+from capabilities.folders.granted import folder_grants
 from capabilities.journal import Journal
 from capabilities.registry import instantiate
 from tests.files_support import snapshot
@@ -85,7 +85,7 @@ def test_paths_that_leave_the_grant_are_refused(tmp_path: Path, trip: Path) -> N
 
 
 def test_grant_text_says_nothing_leaves_the_computer() -> None:
-    from capabilities.photos import Photos
+    from capabilities.api.photos import Photos
 
     assert "nothing leaves the computer" in Photos.describe_grant(Grant("photos"))
     assert Photos.leaves_machine is False

@@ -13,8 +13,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from PIL import Image
 
+from capabilities.decoding.exif import read_info
 from capabilities.errors import BackendError, ErrandError
-from capabilities.exif import read_info
 from tests.imagefactory import TRIP, make_photo, make_trip
 
 EXIFTOOL = shutil.which("exiftool")

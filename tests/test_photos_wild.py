@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from PIL import Image
 
-from capabilities.exif import clean_text, read_info
+from capabilities.decoding.exif import clean_text, read_info
 from sandbox import Sandbox
 from tests.hostile_files import png_bomb
 from tests.imagefactory import exif_bytes, make_photo, make_trip, xmp_packet

@@ -6,10 +6,10 @@ import random
 
 import pytest
 
+from capabilities.api.places import Places, gazetteer
 from capabilities.base import Grant, RunContext
 from capabilities.dispatch import Dispatcher
 from capabilities.errors import CallError
-from capabilities.places import Places, gazetteer
 from capabilities.registry import instantiate
 
 WELL_KNOWN = [
@@ -111,8 +111,8 @@ def test_grant_text_says_nothing_leaves_the_computer() -> None:
 
 
 def test_belem_is_lisbon_not_its_parish() -> None:
+    from capabilities.api.places import Places
     from capabilities.base import Grant, RunContext
-    from capabilities.places import Places
 
     found = Places([Grant("places")], RunContext()).lookup(38.6972, -9.2064)  # Belém, by the tower
     assert found["city"] == "Lisbon"

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 import tzfpy
 
-from capabilities.places_zones import ZoneTiles, tile_key, write_tiles
+from capabilities.api.places_zones import ZoneTiles, tile_key, write_tiles
 from tests.places_table import TABLE
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -48,7 +48,7 @@ def test_every_answer_is_the_one_tzfpy_gives_and_most_come_from_the_tiles() -> N
 
 
 def test_a_fresh_process_names_a_city_without_tzfpys_finder_and_a_border_with_it() -> None:
-    code = ("from capabilities.places import gazetteer; g = gazetteer(); "
+    code = ("from capabilities.api.places import gazetteer; g = gazetteer(); "
             f"a = g.lookup{PARIS}['city']; inside = g.tiles.exact_loaded; "
             "b = g.lookup(32.5440, -117.0290)['city']; print(a, inside, b, g.tiles.exact_loaded)")
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)

@@ -10,8 +10,8 @@ import pytest
 from capabilities.base import Grant
 from capabilities.journal import Journal
 from capabilities.registry import all_capabilities
-from desktop import llm, planner
-from desktop.errors import ModelAuthError, NoCodeInAnswer, ScriptRejected
+from desktop.core import llm, planner
+from desktop.core.errors import ModelAuthError, NoCodeInAnswer, ScriptRejected
 from tests.fake_openai import FakeOpenAI
 
 KEY = "sk-planner-test-55555"
@@ -236,7 +236,7 @@ def test_worked_examples_come_from_the_most_relevant_recipes() -> None:
 
 
 def test_worked_examples_are_cut_from_the_recipes_the_one_reader_loads() -> None:
-    from desktop.recipes import load_recipes
+    from desktop.core.recipes import load_recipes
 
     scripts = {r.name: r.script for r in load_recipes()}
     examples = planner._recipes()

@@ -7,8 +7,8 @@ from pathlib import Path
 from typing import Any
 
 from capabilities.base import Grant
-from desktop import llm, planner
-from desktop.assistant import Assistant
+from desktop.core import llm, planner
+from desktop.core.assistant import Assistant
 from tests.fake_openai import FakeOpenAI
 
 # Passes the static check (the calls fit their signatures) but fails when it runs: no such key.

@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 
 from capabilities.base import REGISTRY, Grant
-from desktop.planning import GrantProblem, Plan, complete_grants
-from desktop.settings import Settings
+from desktop.core.planning import GrantProblem, Plan, complete_grants
+from desktop.core.settings import Settings
 from tests.test_journal_toycap import ToyFiles
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from capabilities.base import Grant
-from desktop.recipes import best_fit, load_recipes, match
+from desktop.core.recipes import best_fit, load_recipes, match
 
 GOOD_TOML = '''title = "Say hello"
 description = "Prints a greeting."

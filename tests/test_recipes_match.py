@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 
 from capabilities.base import Grant
-from desktop.recipes import Recipe, fill_params, load_recipes, read_params
+from desktop.core.recipes import Recipe, fill_params, load_recipes, read_params
 
 
 @pytest.fixture(scope="module")
@@ -105,7 +105,7 @@ def test_the_text_a_parameter_was_read_from_is_reported(recipes: dict[str, Recip
 
 def test_every_example_phrase_is_covered_by_its_own_recipe(recipes: dict[str, Recipe]) -> None:
     """The phrases are what the Ask page offers to click and what the prompt shows: each must plan."""
-    from desktop.recipes import best_fit
+    from desktop.core.recipes import best_fit
 
     for recipe in recipes.values():
         for phrase in recipe.phrases:

@@ -22,11 +22,11 @@ import pytest
 from PIL import Image
 
 from capabilities.registry import all_capabilities
-from desktop import llm
-from desktop.assistant import Assistant, Preview
-from desktop.grants import parse_grants
-from desktop.recipes import Recipe, best_fit, fill_params, fits, load_recipes
-from desktop.scriptcheck import check_script
+from desktop.core import llm
+from desktop.core.assistant import Assistant, Preview
+from desktop.core.grants import parse_grants
+from desktop.core.recipes import Recipe, best_fit, fill_params, fits, load_recipes
+from desktop.core.scriptcheck import check_script
 from sandbox import Sandbox
 from tests.fake_openai import FakeOpenAI
 from tests.files_support import snapshot

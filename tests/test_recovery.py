@@ -9,14 +9,14 @@ from typing import Any
 
 import pytest
 
-from capabilities.apply import apply_plan
 from capabilities.base import Capability, Grant, RunContext
+from capabilities.engine.apply import apply_plan
+from capabilities.engine.plan import Action
+from capabilities.engine.recovery import interrupted_runs, recover
+from capabilities.engine.undo import undo_run
 from capabilities.errors import ErrandError
 from capabilities.journal import Journal, JournalError
 from capabilities.journal.owner import is_alive, owner_token
-from capabilities.plan import Action
-from capabilities.recovery import interrupted_runs, recover
-from capabilities.undo import undo_run
 from tests.test_apply import make_files, preview_renames, start
 from tests.test_journal_toycap import ToyFiles, builder, tree
 
@@ -132,7 +132,7 @@ def test_a_run_whose_capabilities_cannot_be_rebuilt_is_reported_and_kept(tmp_pat
 def test_rollback_of_an_overwrite_caught_by_a_crash_restores_the_replaced_file(tmp_path: Path) -> None:
     """A rename over an existing file keeps the old one in the holding area; if the crash loses the
     outcome (which names the kept copy), rollback must still put the old file back."""
-    from capabilities.files import Files
+    from capabilities.api.files import Files
     from tests.files_support import make_tree, snapshot
     from tests.files_support import start as start_files
 

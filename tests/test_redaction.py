@@ -9,8 +9,8 @@ import pytest
 
 from capabilities.journal import Journal
 from capabilities.redaction import REDACTED, redact
-from desktop import llm
-from desktop.errors import ModelRateLimited
+from desktop.core import llm
+from desktop.core.errors import ModelRateLimited
 from tests.fake_openai import FakeOpenAI
 
 # (what a provider or a person might write, the secret part that must disappear)

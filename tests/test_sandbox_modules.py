@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from desktop.scriptcheck import allowed_modules
+from desktop.core.scriptcheck import allowed_modules
 from sandbox import Sandbox
 from sandbox.script_modules import script_modules
 

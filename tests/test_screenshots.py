@@ -28,7 +28,7 @@ def load_take() -> Any:
 
 def test_the_screenshot_script_visits_every_page(qtbot: Any, sandbox: Any, tmp_path: Path,
                                                  monkeypatch: pytest.MonkeyPatch) -> None:
-    from desktop.assistant import Assistant
+    from desktop.core.assistant import Assistant
 
     take = load_take()
     monkeypatch.setenv("OPENAI_API_KEY", "sk-screenshot")  # the fake server takes any key

@@ -6,7 +6,7 @@ import pytest
 
 from capabilities.base import Grant
 from capabilities.registry import all_capabilities
-from desktop.scriptcheck import check_script, signature_text
+from desktop.core.scriptcheck import check_script, signature_text
 
 RW = [Grant("files", target="/home/p/Trip", mode="rw", label="Trip")]
 RO = [Grant("files", target="/home/p/Trip", mode="ro", label="Trip")]

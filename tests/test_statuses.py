@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 
 from capabilities.status import ActionStatus, RunStatus
-from desktop import paths
-from desktop.cli import main
+from desktop.cli.main import main
+from desktop.core import paths
 
 RENAME = 'files.rename("Trip/a.txt", "Trip/b.txt")\nfiles.rename("Trip/c.txt", "Trip/d.txt")\n'
 

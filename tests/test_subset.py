@@ -1,4 +1,4 @@
-"""Leaving changes out of a previewed plan (``capabilities.subset``), through the real core.
+"""Leaving changes out of a previewed plan (``capabilities.engine.subset``), through the real core.
 
 Plans come from real previews in the sandbox over real folders; the run goes
 through ``Assistant.finish_chore`` into a real journal and back with undo.
@@ -11,10 +11,10 @@ from typing import Any
 
 import pytest
 
-from capabilities.subset import LeftOutNeeded, needs, refusal
-from desktop.assistant import Assistant
-from desktop.chore import always
-from desktop.grants import parse_grants
+from capabilities.engine.subset import LeftOutNeeded, needs, refusal
+from desktop.core.assistant import Assistant
+from desktop.core.chore import always
+from desktop.core.grants import parse_grants
 
 SCRIPT = """
 files.mkdir("Trip/Sorted/Old")

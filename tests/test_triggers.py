@@ -17,8 +17,14 @@ from pathlib import Path
 
 import pytest
 
-from desktop.filewatch import QuietTimer, hub
-from desktop.triggers import FolderWatcher, is_ignored_name, note_own_write, own_changes, own_write
+from desktop.automations.filewatch import QuietTimer, hub
+from desktop.automations.triggers import (
+    FolderWatcher,
+    is_ignored_name,
+    note_own_write,
+    own_changes,
+    own_write,
+)
 
 QUIET = 0.3
 
@@ -465,7 +471,7 @@ def test_an_injected_own_check_suppresses_like_the_registry(inbox: Path) -> None
 
 
 def test_own_changes_covers_every_absolute_path_of_the_plan(inbox: Path) -> None:
-    from capabilities.plan import ActionPlan
+    from capabilities.engine.plan import ActionPlan
 
     plan = ActionPlan()
     src, dst, note = inbox / "a.pdf", inbox / "Invoices-a.pdf", inbox / "note.txt"

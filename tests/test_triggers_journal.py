@@ -15,8 +15,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 from capabilities.journal import Journal
-from desktop.paths import database_path
-from desktop.triggers import FolderWatcher, own_write, own_writes
+from desktop.automations.triggers import FolderWatcher, own_write, own_writes
+from desktop.core.paths import database_path
 
 QUIET = 0.2
 

@@ -17,7 +17,7 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox
 
-from desktop.grants import parse_grants
+from desktop.core.grants import parse_grants
 
 pytestmark = pytest.mark.timeout(600)
 WAIT = 120_000  # ms: room for a busy shared machine; no test asserts how long anything took
@@ -34,7 +34,7 @@ return src
 def window(qtbot: Any, sandbox: Any, tmp_path: Path) -> Iterator[Any]:
     from PySide6.QtWidgets import QApplication
 
-    from desktop.assistant import Assistant
+    from desktop.core.assistant import Assistant
     from desktop.ui.theme import apply_theme
     from desktop.ui.window import MainWindow
 
@@ -180,8 +180,8 @@ def test_with_a_tray_closing_hides_the_window_and_quit_stops_the_runner(
         qtbot: Any, sandbox: Any, work: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from PySide6.QtWidgets import QApplication
 
-    from desktop import automations
-    from desktop.assistant import Assistant
+    from desktop.automations import saved as automations
+    from desktop.core.assistant import Assistant
     from desktop.ui import window as window_module
 
     monkeypatch.setattr(window_module, "tray_available", lambda: True)  # offscreen has no tray

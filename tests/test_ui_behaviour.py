@@ -19,7 +19,7 @@ import keyring
 import pytest
 from PySide6.QtCore import Qt, QTimer
 
-from desktop import settings as settings_store
+from desktop.core import settings as settings_store
 from tests import test_ui_flow
 from tests.keyring_support import MemoryKeyring
 from tests.test_ui_flow import WAIT, click, tree, wait_page, wait_preview, wait_run
@@ -268,7 +268,7 @@ def test_settings_say_plainly_when_no_keyring_is_usable(qtbot: Any, window: Any)
 # ---- remembering, shapes, launching --------------------------------------------------------------
 
 def test_window_remembers_its_size_and_recent_folders(qtbot: Any, sandbox: Any, tmp_path: Path) -> None:
-    from desktop.assistant import Assistant
+    from desktop.core.assistant import Assistant
     from desktop.ui.window import MainWindow
 
     first = MainWindow(Assistant(sandbox=sandbox))
@@ -388,9 +388,9 @@ def test_a_run_cut_short_by_a_crash_is_offered_back_at_start(qtbot: Any, sandbox
                                                              tmp_path: Path) -> None:
     import socket
 
-    from desktop import paths
-    from desktop.assistant import Assistant
-    from desktop.grants import parse_grants
+    from desktop.core import paths
+    from desktop.core.assistant import Assistant
+    from desktop.core.grants import parse_grants
     from desktop.ui.window import MainWindow
 
     trip = tmp_path / "Trip"
@@ -509,7 +509,7 @@ from pathlib import Path
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 app = QApplication([])
-from desktop.assistant import Assistant
+from desktop.core.assistant import Assistant
 from desktop.ui.window import MainWindow
 window = MainWindow(Assistant())
 window.show()

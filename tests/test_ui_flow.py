@@ -17,8 +17,8 @@ from typing import Any
 import pytest
 from PySide6.QtCore import Qt
 
-from desktop import settings as settings_store
-from desktop.samples import sample_files
+from desktop.core import settings as settings_store
+from desktop.core.samples import sample_files
 
 pytestmark = pytest.mark.timeout(600)  # the first test may build the sandbox component (~1 min)
 WAIT = 240_000  # ms: room for a busy shared machine; no test asserts how long anything took
@@ -34,7 +34,7 @@ def tree(folder: Path) -> dict[str, str]:
 def window(qtbot: Any, sandbox: Any, tmp_path: Path) -> Iterator[Any]:
     from PySide6.QtWidgets import QApplication
 
-    from desktop.assistant import Assistant
+    from desktop.core.assistant import Assistant
     from desktop.ui.theme import apply_theme
     from desktop.ui.window import MainWindow
 

@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 from PySide6.QtWidgets import QApplication
 
-from desktop import settings as settings_store
-from desktop.settings import Settings
-from desktop.settings_check import check
+from desktop.core import settings as settings_store
+from desktop.core.settings import Settings
+from desktop.core.settings_check import check
 from tests import test_ui_flow
 from tests.test_ui_flow import click
 

@@ -14,7 +14,7 @@ from sandbox import build
 
 def test_a_missing_sandbox_is_built_when_the_window_opens_with_its_progress_shown(
         qtbot: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, component_cache: Path) -> None:
-    from desktop.assistant import Assistant
+    from desktop.core.assistant import Assistant
     from desktop.ui.window import MainWindow
 
     empty = tmp_path / "fresh-cache"
@@ -39,7 +39,7 @@ def test_a_missing_sandbox_is_built_when_the_window_opens_with_its_progress_show
 
 
 def test_with_the_sandbox_ready_nothing_is_shown(qtbot: Any, sandbox: Any, tmp_path: Path) -> None:
-    from desktop.assistant import Assistant
+    from desktop.core.assistant import Assistant
     from desktop.ui.window import MainWindow
 
     window = MainWindow(Assistant(sandbox=sandbox), samples_parent=tmp_path / "Pictures")

@@ -232,7 +232,7 @@ def test_the_check_catches_a_control_that_does_not_exist(window: Any) -> None:
 
 def test_a_core_hint_reaches_the_window_without_its_terminal_command() -> None:
     from capabilities.errors import ErrandError
-    from desktop.llm import SETTINGS_HINT
+    from desktop.core.llm import SETTINGS_HINT
     from desktop.ui.errors import problem_from
 
     problem = problem_from(ErrandError("The model is not set up.", SETTINGS_HINT))

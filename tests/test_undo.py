@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from capabilities.apply import apply_plan
 from capabilities.base import REGISTRY, Capability
-from capabilities.holding import Holding
+from capabilities.engine.apply import apply_plan
+from capabilities.engine.undo import capabilities_for_run, prune_holding, undo_run
+from capabilities.folders.holding import Holding
 from capabilities.journal import Journal, JournalError
-from capabilities.undo import capabilities_for_run, prune_holding, undo_run
 from tests.test_apply import make_files, preview_renames, start
 from tests.test_journal_toycap import ToyFiles, make_caps, tree
 

@@ -10,14 +10,14 @@ from typing import Any
 import pytest
 from PIL import Image
 
+from capabilities.api.vision import MAX_SIDE, Vision
 from capabilities.base import Grant, RunContext
 from capabilities.dispatch import Dispatcher
 from capabilities.errors import BackendError, CallError, GrantError, PathRefused
 from capabilities.journal import Journal
 from capabilities.registry import instantiate
-from capabilities.vision import MAX_SIDE, Vision
-from desktop import llm
-from desktop.errors import ModelAuthError
+from desktop.core import llm
+from desktop.core.errors import ModelAuthError
 from tests.fake_openai import FakeOpenAI
 
 KEY = "sk-vision-test-987654"
@@ -137,7 +137,7 @@ def test_the_grant_text_names_the_provider() -> None:
 # ---- the grant names the real recipient and how many pictures; only real pictures go -------------
 
 def test_the_grant_names_provider_host_and_how_many_pictures() -> None:
-    from capabilities.vision_recipient import vision_target
+    from capabilities.api.vision_recipient import vision_target
 
     hosted = Vision.describe_grant(Grant("vision", vision_target("openai/gpt-4o-mini", None, 12)))
     assert hosted == ("Send smaller copies of up to 12 pictures from the chosen folders to OpenAI at "
@@ -149,8 +149,8 @@ def test_the_grant_names_provider_host_and_how_many_pictures() -> None:
 
 
 def test_the_planned_grant_counts_the_pictures_in_the_granted_folders(pictures: Path) -> None:
-    from desktop.planning import Plan, complete_grants
-    from desktop.settings import Settings
+    from desktop.core.planning import Plan, complete_grants
+    from desktop.core.settings import Settings
 
     (pictures / "Sub").mkdir()
     _photo(pictures / "Sub" / "b.png", (20, 20))
@@ -166,7 +166,7 @@ def test_the_planned_grant_counts_the_pictures_in_the_granted_folders(pictures: 
 
 def test_no_picture_past_the_granted_count_is_sent(pictures: Path, fake_openai: FakeOpenAI,
                                                    journal: Journal) -> None:
-    from capabilities.vision_recipient import vision_target
+    from capabilities.api.vision_recipient import vision_target
 
     _photo(pictures / "b.jpg", (300, 200))
     fake_openai.reply(ANSWER)
@@ -226,8 +226,8 @@ def test_a_service_that_would_send_elsewhere_than_the_grant_says_is_refused(pict
 
 def test_the_planned_grant_and_the_settings_service_agree_until_settings_change(
         pictures: Path, fake_openai: FakeOpenAI) -> None:
-    from desktop.planning import Plan, complete_grants
-    from desktop.settings import Settings
+    from desktop.core.planning import Plan, complete_grants
+    from desktop.core.settings import Settings
 
     fake_openai.reply(ANSWER)
     settings = Settings(model="openai/planner", api_base=fake_openai.url, vision_model=fake_openai.model)

@@ -8,8 +8,8 @@ from pathlib import Path
 from PIL import Image
 
 from capabilities.base import Grant
-from desktop import llm
-from desktop.assistant import Assistant
+from desktop.core import llm
+from desktop.core.assistant import Assistant
 from tests.fake_openai import FakeOpenAI
 
 SCRIPT = """

@@ -48,7 +48,7 @@ def _number(value: Any, low: float, high: float) -> float | None:
 
 
 def checked_info(raw: Any, name: str) -> dict[str, Any]:
-    """The ``image.info`` answer, rebuilt field by field (the shape of ``capabilities.exif``)."""
+    """The ``image.info`` answer, rebuilt field by field (the shape of ``capabilities.decoding.exif``)."""
     try:
         if not isinstance(raw, dict) or raw.get("format") not in _FORMATS:
             raise TypeError

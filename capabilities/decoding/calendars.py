@@ -39,9 +39,9 @@ import icalendar
 import icalendar.timezone.zoneinfo
 import recurring_ical_events
 
-from capabilities.calendar_events import floating_zone, master, read_event
-from capabilities.calendar_icstext import blocks, tzid_of
-from capabilities.calendar_identity import content_key, group, uid_of
+from capabilities.calendars.events import floating_zone, master, read_event
+from capabilities.calendars.icstext import blocks, tzid_of
+from capabilities.calendars.identity import content_key, group, uid_of
 from capabilities.decoding.ops import Refused, op
 
 __all__ = ["MAX_OCCURRENCES", "MAX_TEXT", "SERIES_SECONDS"]

@@ -6,7 +6,7 @@ reduced-scale decoding; a picture above it is refused as ``too_large``
 before its pixels are read. Outputs are re-encoded from decoded pixels, so
 what leaves the worker is a new, plain picture, never the input's bytes.
 
-* ``image.info`` — ``capabilities.exif.read_info`` (headers only);
+* ``image.info`` — ``capabilities.decoding.exif.read_info`` (headers only);
 * ``image.resize`` — ``{max_side, format}`` → the upright, scaled copy
   encoded in ``format`` with the original's EXIF (orientation removed);
 * ``image.jpeg`` — ``{max_side}`` → an RGB JPEG without any metadata: what
@@ -30,12 +30,12 @@ from typing import Any, BinaryIO
 
 from PIL import Image, UnidentifiedImageError
 
+from capabilities.decoding.exif import read_info
 from capabilities.decoding.formats import open_image
 from capabilities.decoding.ops import Refused, op
 from capabilities.decoding.pngplace import strip_place
 from capabilities.decoding.sizes import MAX_PIXELS, METADATA, fitted
 from capabilities.errors import BackendError, ErrandError
-from capabilities.exif import read_info
 
 __all__ = ["SAVE_FORMATS"]
 

@@ -32,10 +32,10 @@ from typing import IO, Any, BinaryIO
 
 from capabilities.bytesize import size_text
 from capabilities.decoding.ops import Refused, op
+from capabilities.decoding.zipshape import MAX_RATIO, RATIO_FLOOR, check_directory, check_layout
 from capabilities.errors import CallError, ErrandError
-from capabilities.names import check_new_name
-from capabilities.overlay import fold
-from capabilities.zipshape import MAX_RATIO, RATIO_FLOOR, check_directory, check_layout
+from capabilities.folders.names import check_new_name
+from capabilities.folders.overlay import fold
 
 __all__ = ["CHUNK", "MAX_MEMBERS", "MAX_TOTAL"]
 

@@ -12,6 +12,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from capabilities.base import Grant
+from capabilities.engine.plan import ActionPlan
 from capabilities.journal.db import (
     JournalBase,
     JournalError,
@@ -23,7 +24,6 @@ from capabilities.journal.db import (
     redact,
     shown,
 )
-from capabilities.plan import ActionPlan
 
 __all__ = ["RunRecords"]
 
@@ -153,7 +153,7 @@ class RunRecords(JournalBase):
         return rows
 
     def report_actions(self, run_id: int) -> list[dict[str, Any]]:
-        """A run's actions as its report shows them (``desktop.report``), in order: the detail and
+        """A run's actions as its report shows them (``desktop.core.report``), in order: the detail and
         outcome are not decoded (every fingerprint of a 100,000-action plan again), only the
         detail's ``risk``."""
         rows = self._rows("SELECT seq, capability, op, args, status, summary, before, after, error,"

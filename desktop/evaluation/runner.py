@@ -22,9 +22,9 @@ from typing import Any
 
 from capabilities.errors import ErrandError
 from capabilities.status import ActionStatus, RunStatus
+from desktop.core.settings import Settings
 from desktop.evaluation.chore import Chore, Final
 from desktop.evaluation.tree import snapshot, undo_differences
-from desktop.settings import Settings
 
 __all__ = ["REASONS", "Attempt", "applied_differently", "run_attempt"]
 
@@ -82,7 +82,7 @@ def run_attempt(chore: Chore, n: int, settings: Settings, mode: str, sandbox: An
         root.mkdir()
         chore.build(root)
         before = snapshot(root)
-        from desktop.assistant import Assistant
+        from desktop.core.assistant import Assistant
 
         assistant = Assistant(sandbox=sandbox)
         try:
@@ -114,10 +114,10 @@ def _judge(chore: Chore, verdict: tuple[str, str]) -> tuple[str, str]:
 def _attempt(chore: Chore, settings: Settings, mode: str, assistant: Any, root: Path, before: Any,
              attempt: Attempt) -> tuple[str, str]:
     """The chore through the same flow as ``errand ask --yes`` (``Assistant.plan_chore`` and on)."""
-    from desktop import paths
-    from desktop.chore import always
-    from desktop.errors import NoCodeInAnswer, ScriptRejected
-    from desktop.grants import parse_grants
+    from desktop.core import paths
+    from desktop.core.chore import always
+    from desktop.core.errors import NoCodeInAnswer, ScriptRejected
+    from desktop.core.grants import parse_grants
 
     specs = [f"files={root / f}" for f in chore.folders] + [f"files={root / f}:ro" for f in chore.read_only]
     if chore.calendar:
@@ -159,7 +159,7 @@ def _attempt(chore: Chore, settings: Settings, mode: str, assistant: Any, root: 
 
 def _answer_questions(chore: Chore, planned: Any) -> None:
     """A recipe's questions, answered as the person would (the chore says how), or the attempt ends."""
-    from desktop.planning import convert_param
+    from desktop.core.planning import convert_param
 
     unanswered = []
     for param in planned.missing:
@@ -200,7 +200,7 @@ def _count_exchanges(assistant: Any, attempt: Attempt) -> None:
 @contextmanager
 def _temporary_home() -> Iterator[Path]:
     """A fresh ``ERRAND_HOME`` for one attempt; the sandbox cache stays the person's (built once)."""
-    from desktop import paths
+    from desktop.core import paths
 
     cache = str(paths.cache_dir())
     saved = {k: os.environ.get(k) for k in ("ERRAND_HOME", "ERRAND_CACHE")}

@@ -80,7 +80,7 @@ def main(argv: Sequence[str] | None = None, quit_after: float | None = None) -> 
     app.styleHints().colorSchemeChanged.connect(lambda *_: apply_theme(app))
     app.setWindowIcon(icon("app"))
 
-    from desktop.assistant import Assistant
+    from desktop.core.assistant import Assistant
     from desktop.ui.window import MainWindow
 
     window = MainWindow(Assistant(keep_warm=True))

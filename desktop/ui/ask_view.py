@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.display import safe_text
+from desktop.core.display import safe_text
 from desktop.ui.errors import ProblemBox
 from desktop.ui.offers import OffersBox
 from desktop.ui.widgets import FlowLayout, card, heading, label, plain_tip

@@ -35,7 +35,7 @@ from PySide6.QtWidgets import (
 
 from capabilities.errors import ErrandError
 from capabilities.status import RunStatus
-from desktop.display import safe_text, shorten
+from desktop.core.display import safe_text, shorten
 from desktop.ui.errors import ProblemBox, problem_from
 from desktop.ui.history_view import when_text
 from desktop.ui.widgets import heading, label, plain_tip

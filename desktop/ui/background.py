@@ -1,6 +1,6 @@
 """The automations running behind the window: the runner, its events on the GUI thread, the tray icon.
 
-``Background`` owns one :class:`~desktop.automation_runner.AutomationRunner`
+``Background`` owns one :class:`~desktop.automations.runner.AutomationRunner`
 (its own ``Assistant`` sharing the window's journal, so a triggered run never
 waits for the window's). ``start`` and ``reload`` run on the thread pool
 (``reload`` after every add, pause, resume or remove in the page); ``stop``
@@ -21,7 +21,7 @@ from typing import Any
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import QMenu, QSystemTrayIcon
 
-from desktop.display import safe_text
+from desktop.core.display import safe_text
 from desktop.ui.icons import icon
 from desktop.ui.worker import run_task
 
@@ -41,7 +41,7 @@ class Background(QObject):
     def __init__(self, assistant: Any, runner_options: dict[str, Any] | None = None,
                  parent: QObject | None = None) -> None:
         super().__init__(parent)
-        from desktop.automation_runner import AutomationRunner
+        from desktop.automations.runner import AutomationRunner
 
         self.runner = AutomationRunner(assistant.companion(), on_event=self._from_runner.emit,
                                        **(runner_options or {}))

@@ -9,10 +9,10 @@ program run are marked apart (``flagged``). Every name is escaped with
 ``safe_text``, and tooltips are plain text (``plain_tip``).
 
 Each row has one word for its kind, from the one table the headline and the CLI use
-(``desktop.effects.change_kind``: a rename into another folder is a "Move" in each), and
+(``desktop.core.effects.change_kind``: a rename into another folder is a "Move" in each), and
 a filter group (``KINDS``) the preview's kind filter offers. In the preview
 the model is checkable: a row unticked is left out (``left_out``); whether
-that may be done is the core's question (``capabilities.subset``).
+that may be done is the core's question (``capabilities.engine.subset``).
 """
 
 from __future__ import annotations
@@ -24,9 +24,9 @@ from typing import Any
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
 from PySide6.QtGui import QBrush, QColor
 
-from capabilities.edit import renamable
-from desktop.display import change_marks, safe_text
-from desktop.effects import KIND_GROUPS, change_kind
+from capabilities.engine.edit import renamable
+from desktop.core.display import change_marks, safe_text
+from desktop.core.effects import KIND_GROUPS, change_kind
 from desktop.ui.theme import accents
 from desktop.ui.thumbnails import Thumbnails, is_picture
 from desktop.ui.widgets import plain_tip
@@ -56,7 +56,7 @@ class ChangeRow:
     flagged: str = ""  # why it could make a program run, or ""
     keeps: bool = False  # it replaces or deletes something (kept aside for undo)
     kind: str = "other"  # its group in KINDS
-    renamable: bool = False  # the person may give its new entry another name (``capabilities.edit``)
+    renamable: bool = False  # the person may give its new entry another name (``capabilities.engine.edit``)
 
     @property
     def text(self) -> str:

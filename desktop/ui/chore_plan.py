@@ -12,7 +12,7 @@ __all__ = ["recipe_examples"]
 def recipe_examples(limit: int = 6) -> list[str]:
     """Example chores for the Ask page: the recipes' first example phrases."""
     try:
-        from desktop import recipes
+        from desktop.core import recipes
 
         ranked = sorted(recipes.load_recipes(), key=lambda r: (_PREFERRED.get(r.name, 99), r.name))
         found = [(r.phrases[0] if r.phrases else r.title) for r in ranked]

@@ -31,7 +31,7 @@ from PySide6.QtWidgets import (
 )
 
 from capabilities.errors import ErrandError
-from desktop.display import safe_text
+from desktop.core.display import safe_text
 from desktop.ui.words import window_hint
 
 __all__ = ["Problem", "ProblemBox", "problem_from", "show_problem"]

@@ -1,6 +1,6 @@
 """One chore from request to result: Ask → Plan → Preview → Run, with every core call off the GUI thread.
 
-``ChoreFlow`` owns the four pages and shows the core's :class:`~desktop.chore.Chore`
+``ChoreFlow`` owns the four pages and shows the core's :class:`~desktop.core.chore.Chore`
 as it moves: planning (``Assistant.plan_chore``), the preview with its repair
 (``preview_chore``), approval and apply with what follows (``finish_chore``)
 are the same calls ``errand ask`` makes; this page only presents them and
@@ -24,12 +24,12 @@ from PySide6.QtWidgets import QStackedWidget, QVBoxLayout, QWidget
 from capabilities.base import Grant
 from capabilities.errors import ErrandError
 from capabilities.registry import get as capability
-from desktop import llm, paths
-from desktop import settings as settings_store
-from desktop.chore import Chore, always
-from desktop.errors import NoRecipeFits
-from desktop.grants import describe, parse_grants
-from desktop.samples import SAMPLE_RECIPE, SAMPLE_REQUEST, copy_samples, default_folder
+from desktop.core import llm, paths
+from desktop.core import settings as settings_store
+from desktop.core.chore import Chore, always
+from desktop.core.errors import NoRecipeFits
+from desktop.core.grants import describe, parse_grants
+from desktop.core.samples import SAMPLE_RECIPE, SAMPLE_REQUEST, copy_samples, default_folder
 from desktop.ui.ask_view import AskView
 from desktop.ui.errors import Problem, problem_from
 from desktop.ui.plan_view import PlanView

@@ -5,7 +5,7 @@ search, the kind filter and sorting apply inside the groups as they do to the fl
 A group's row says its folder and its counts ("Trip/Sorted — 12 changes, 3 left out") and
 has a tick box: unticking it leaves out every change shown in it (and ticking it takes
 them back), through the same ``ChangesModel.set_left_out`` a row's tick box uses, so the
-core's refusal (``capabilities.subset``) speaks for a group as for a row. A change's own
+core's refusal (``capabilities.engine.subset``) speaks for a group as for a row. A change's own
 row shows, edits and ticks exactly as in the table (its data is the filter's).
 
 The groups are worked out only while grouping is on (``active``), once per change of the

@@ -26,8 +26,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.display import safe_text, shorten
-from desktop.report import partial_words
+from desktop.core.display import safe_text, shorten
+from desktop.core.report import partial_words
 from desktop.ui.changes import ChangesModel, change_rows
 from desktop.ui.errors import ProblemBox, problem_from
 from desktop.ui.widgets import heading, label, plain_tip

@@ -14,7 +14,7 @@ import hashlib
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtNetwork import QLocalServer, QLocalSocket
 
-from desktop import paths
+from desktop.core import paths
 
 __all__ = ["SingleInstance", "server_name"]
 

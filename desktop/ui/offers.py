@@ -3,7 +3,7 @@
 Shown under the Ask page's problem box. Nothing runs unless the person picks
 one; picking plans that recipe (``picked``), and the Plan page and the
 preview still come before any change. The offers and their wording come
-from the core (``desktop.planning.Offer``).
+from the core (``desktop.core.planning.Offer``).
 """
 
 from __future__ import annotations

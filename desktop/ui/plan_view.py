@@ -25,9 +25,9 @@ from PySide6.QtWidgets import (
 )
 
 from capabilities.base import Grant
-from desktop.chore import Chore
-from desktop.planning import convert_param
-from desktop.recipes import Param
+from desktop.core.chore import Chore
+from desktop.core.planning import convert_param
+from desktop.core.recipes import Param
 from desktop.ui.errors import Problem, ProblemBox
 from desktop.ui.highlight import PythonHighlighter
 from desktop.ui.widgets import card, heading, label, scrolling

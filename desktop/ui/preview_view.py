@@ -1,7 +1,7 @@
 """Preview: the exact changes, before → after, from the preview run; Approve applies exactly these.
 
 While the preview runs, the page shows a busy bar, the script's live output
-and Cancel. Then: what the plan will really do (``desktop.effects``), counted from its
+and Cancel. Then: what the plan will really do (``desktop.core.effects``), counted from its
 actions, with a warning where it exceeds the request; what needs attention highlighted,
 the table of changes (thumbnails for pictures), what the selected change does (the text
 a write would write, or its diff against the file it replaces), what the chore reported,
@@ -12,7 +12,7 @@ the problem in plain words instead.
 
 The table is a review tool: search as you type, a filter by kind and sorting by any column
 (``desktop.ui.review``); each change has a tick box, and the unticked ones are left out of
-the run. Whether leaving them out is safe is the core's rule (``capabilities.subset``): when
+the run. Whether leaving them out is safe is the core's rule (``capabilities.engine.subset``): when
 a kept change needs one left out, the page says which and Apply waits. A new preview opens
 at the top, and names are cut at their start, never in the middle, so the changed file name
 shows in full.
@@ -39,10 +39,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from capabilities.engine.subset import needs, refusal
 from capabilities.errors import ErrandError
-from capabilities.subset import needs, refusal
-from desktop.display import safe_text
-from desktop.effects import effects
+from desktop.core.display import safe_text
+from desktop.core.effects import effects
 from desktop.ui.changes import ChangesModel, attention_text, change_rows
 from desktop.ui.errors import Problem, ProblemBox
 from desktop.ui.groups import FolderGroups

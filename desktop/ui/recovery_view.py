@@ -14,7 +14,7 @@ from typing import Any
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QPushButton, QWidget
 
-from desktop.display import shorten
+from desktop.core.display import shorten
 from desktop.ui.errors import problem_from
 from desktop.ui.widgets import label
 from desktop.ui.worker import run_task

@@ -20,8 +20,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from capabilities.plan import size_text
-from desktop.display import safe_text
+from capabilities.engine.plan import size_text
+from desktop.core.display import safe_text
 from desktop.ui.widgets import label
 
 __all__ = ["MAX_ROWS", "is_compact", "result_shape", "result_widget"]

@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
 )
 
 from capabilities.status import ActionStatus, RunStatus
-from desktop.display import safe_text
+from desktop.core.display import safe_text
 from desktop.ui.errors import ProblemBox, problem_from
 from desktop.ui.result_view import is_compact, result_widget
 from desktop.ui.widgets import heading, label

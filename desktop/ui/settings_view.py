@@ -1,9 +1,9 @@
 """Settings: the model and where it runs, the API key (keyring only, shown masked), vision, calendar.
 
 The key is never written to the settings file: "Save key" stores it in the
-system keyring (``desktop.keys``); with no usable keyring the page says so
+system keyring (``desktop.core.keys``); with no usable keyring the page says so
 plainly and suggests the provider's environment variable instead. "Test
-connection" sends a one-line chat through ``desktop.llm`` on the thread pool
+connection" sends a one-line chat through ``desktop.core.llm`` on the thread pool
 and reports the answer or the problem in words. Keyring calls run on the
 pool too: unlocking a keyring may wait for the person.
 """
@@ -24,9 +24,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop import settings as settings_store
-from desktop.display import safe_text
-from desktop.settings_check import check as check_settings
+from desktop.core import settings as settings_store
+from desktop.core.display import safe_text
+from desktop.core.settings_check import check as check_settings
 from desktop.ui.errors import Problem, ProblemBox, problem_from
 from desktop.ui.widgets import card, heading, label, scrolling
 from desktop.ui.worker import run_task
@@ -147,7 +147,7 @@ class SettingsView(QWidget):
     # ---- loading and saving -----------------------------------------------------------------
 
     def load(self) -> None:
-        from desktop import llm
+        from desktop.core import llm
 
         llm.warm()  # the person is setting up a model: "Test connection" must not wait for litellm's import
         s = settings_store.load()
@@ -202,12 +202,12 @@ class SettingsView(QWidget):
                 "Calendar": self.calendar}
 
     def _save_calendar_password(self) -> None:
-        from desktop.services import calendar_key_name
+        from desktop.core.services import calendar_key_name
 
         name, secret = calendar_key_name(self.calendar.text().strip()), self.calendar_password.text()
 
         def store(task: Any) -> None:
-            from desktop import keys
+            from desktop.core import keys
 
             keys.set_key(name, secret)
 
@@ -234,7 +234,7 @@ class SettingsView(QWidget):
     # ---- the key ------------------------------------------------------------------------------
 
     def _service(self) -> str:
-        from desktop.keys import service_for_model
+        from desktop.core.keys import service_for_model
 
         return service_for_model(self.model.currentText().strip())
 
@@ -250,7 +250,7 @@ class SettingsView(QWidget):
         service = self._service()
 
         def look(task: Any) -> tuple[bool, str, str | None]:
-            from desktop import keys
+            from desktop.core import keys
 
             usable, _name, message = keys.keyring_status()
             return usable, message, keys.get_key(service) if usable else None
@@ -283,7 +283,7 @@ class SettingsView(QWidget):
         service = self._service()
 
         def store(task: Any) -> None:
-            from desktop import keys
+            from desktop.core import keys
 
             keys.set_key(service, key)
 
@@ -304,8 +304,8 @@ class SettingsView(QWidget):
         self.problem.clear()
 
         def ping(task: Any) -> Any:
-            from desktop import llm
-            from desktop.services import model_settings
+            from desktop.core import llm
+            from desktop.core.services import model_settings
 
             ms = model_settings(settings)
             return llm.complete([{"role": "user", "content": "Reply with the single word: ready"}],

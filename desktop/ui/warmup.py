@@ -17,7 +17,7 @@ from typing import Any
 from PySide6.QtCore import QTimer, Signal
 from PySide6.QtWidgets import QFrame, QProgressBar, QVBoxLayout, QWidget
 
-from desktop import paths
+from desktop.core import paths
 from desktop.ui.widgets import label
 from desktop.ui.worker import run_task
 from sandbox import build

@@ -31,7 +31,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop import llm, paths
+from desktop.core import llm, paths
 from desktop.ui import automations_view
 from desktop.ui.background import Background, Tray, tray_available
 from desktop.ui.chore_plan import recipe_examples

@@ -97,7 +97,7 @@ def shoot(app: Any, home: Path, out: Path, *, suffix: str = "", dark: bool = Fal
     """Visit every page of a real window with a prepared home, saving a PNG of each into ``out``."""
     from PySide6.QtCore import QEvent, Qt
 
-    from desktop.assistant import Assistant
+    from desktop.core.assistant import Assistant
     from desktop.ui.theme import apply_theme
     from desktop.ui.window import MainWindow
 
@@ -255,7 +255,7 @@ def dark_palette() -> object:
 def shoot_model(app: object, win: object, wait: Callable[..., None], save: Callable[[str], None],
                 home: Path) -> None:
     """A chore no recipe covers, planned by a model (the tests' local fake server answers)."""
-    from desktop import settings as settings_store
+    from desktop.core import settings as settings_store
     from tests.fake_openai import FakeOpenAI
 
     fake = FakeOpenAI()

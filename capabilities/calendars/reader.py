@@ -1,0 +1,163 @@
+"""Errand's side of reading calendar text: the decoder worker parses, this checks what it answered.
+
+Calendar text from a file or a server is hostile bytes; icalendar and recurring-ical-events read
+it only in the worker (``capabilities.decoding.calendars``). What comes back is plain data, and a
+worker a crafted calendar took over could answer anything, so every answer is rebuilt here field
+by field: block offsets must lie inside the text, in order, each at a BEGIN line of its kind;
+ids and words are short printable text; times are ISO text. The host keeps the file's own text
+and edits it at those offsets, which is what keeps undo byte for byte.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta, tzinfo
+from typing import Any
+
+from capabilities.calendars.times import show
+from capabilities.decoding import DecodeError, decode
+from capabilities.errors import BackendError
+
+__all__ = ["FileFacts", "Occurrence", "expand", "keys_of", "read_file"]
+
+_WHAT = "a calendar"
+_TEXT = 100_000  # characters of one field kept (a longer description is cut)
+_ID = 1000
+
+
+@dataclass
+class FileFacts:
+    """An .ics file as the worker read it: offsets into the file's text, by event id."""
+
+    framed: bool
+    newline: str
+    floating_zone: str
+    zones: dict[str, tuple[int, int]] = field(default_factory=dict)
+    events: dict[str, list[tuple[int, int]]] = field(default_factory=dict)
+    problems: list[str] = field(default_factory=list)
+
+
+def _broken(where: str) -> BackendError:
+    return BackendError(f"Errand's calendar reader gave an answer that makes no sense for {where}.",
+                        "The calendar may be made to attack Errand; Errand changed nothing.")
+
+
+def _ask(op: str, blob: bytes, where: str, args: dict[str, Any] | None = None) -> Any:
+    try:
+        result, out = decode(op, blob, args, name=where, what=_WHAT)
+    except DecodeError as exc:
+        raise BackendError(exc.message, exc.hint or "Errand changed nothing.") from None
+    if not isinstance(result, dict) or result.get("json") is not True:
+        raise _broken(where)
+    try:
+        return json.loads(out)
+    except ValueError:
+        raise _broken(where) from None
+
+
+def _words(value: Any, limit: int = _TEXT) -> str:
+    if not isinstance(value, str):
+        raise TypeError
+    return "".join(ch for ch in value[:limit] if ch.isprintable() or ch in "\n\t")
+
+
+def _span(value: Any, text: str, kind: str) -> tuple[int, int]:
+    start, end = value
+    if not (isinstance(start, int) and isinstance(end, int) and 0 <= start < end <= len(text)):
+        raise TypeError
+    if not text.startswith(f"BEGIN:{kind}", start) and not text[start:start + 16].upper().startswith(
+            f"BEGIN:{kind}"):
+        raise TypeError
+    return start, end
+
+
+def read_file(text: str, where: str) -> FileFacts:
+    """The blocks and ids of an .ics file's ``text`` (read in the worker)."""
+    raw = _ask("ics.file", text.encode("utf-8"), where)
+    try:
+        facts = FileFacts(bool(raw["framed"]), raw["newline"] if raw["newline"] in ("\n", "\r\n") else "\n",
+                          _words(raw["floating_zone"], 100))
+        for start, end, tzid in raw["zones"]:
+            facts.zones[_words(tzid, 200)] = _span((start, end), text, "VTIMEZONE")
+        for key, spans in raw["events"].items():
+            facts.events[_words(key, _ID)] = [_span(s, text, "VEVENT") for s in spans]
+        facts.problems = [f"{where}: {_words(p)}" for p in raw["problems"]]
+    except (TypeError, KeyError, ValueError, AttributeError):
+        raise _broken(where) from None
+    taken = sorted([s for spans in facts.events.values() for s in spans] + list(facts.zones.values()))
+    if any(a[1] > b[0] for a, b in itertools.pairwise(taken)):
+        raise _broken(where)  # two blocks overlap: an edit of one would cut into the other
+    return facts
+
+
+def keys_of(texts: list[str], where: str) -> list[tuple[str, int] | str]:
+    """For each VCALENDAR text: (event id, VEVENT count), or why it cannot be read."""
+    if not texts:
+        return []
+    raw = _ask("ics.keys", json.dumps(texts).encode("utf-8"), where)
+    try:
+        if not isinstance(raw, list) or len(raw) != len(texts):
+            raise TypeError
+        found: list[tuple[str, int] | str] = []
+        for item in raw:
+            if "problem" in item:
+                found.append(_words(item["problem"]) or "it cannot be read")
+            elif isinstance(item["count"], int) and item["count"] > 0:
+                found.append((_words(item["key"], _ID), item["count"]))
+            else:
+                raise TypeError
+        return found
+    except (TypeError, KeyError, AttributeError):
+        raise _broken(where) from None
+
+
+@dataclass(frozen=True)
+class Occurrence:
+    """One occurrence as a script sees it, and when it starts (for sorting)."""
+
+    shown: dict[str, Any]
+    when: datetime
+
+
+def expand(label: str, events: dict[str, str], floating_zone: str, start: datetime, end: datetime,
+           zone: tzinfo) -> tuple[list[Occurrence], list[str]]:
+    """Every occurrence of ``events`` (id → VCALENDAR text) between ``start`` and ``end``, worked out
+    in the worker; and a reason for each event left out."""
+    if not events:
+        return [], []
+    where = f"the calendar “{label}”"
+    request = {"label": label, "floating_zone": floating_zone, "events": events}
+    raw = _ask("ics.expand", json.dumps(request).encode("utf-8"), where,
+               {"start": start.isoformat(), "end": end.isoformat()})
+    try:
+        found = [_occurrence(item, label, zone, set(events)) for item in raw["found"]]
+        problems = [_words(p) for p in raw["problems"]]
+    except (TypeError, KeyError, ValueError, AttributeError):
+        raise _broken(where) from None
+    return found, problems
+
+
+def _moment(value: Any) -> date | datetime:
+    text = _words(value, 40)
+    return date.fromisoformat(text) if len(text) == 10 else datetime.fromisoformat(text)
+
+
+def _occurrence(item: dict[str, Any], label: str, zone: tzinfo, ids: set[str]) -> Occurrence:
+    if item["id"] not in ids:
+        raise TypeError
+    first, last = _moment(item["start"]), _moment(item["end"])
+    all_day = not isinstance(first, datetime)
+    if all_day != (not isinstance(last, datetime)):
+        raise TypeError
+    if all_day and last > first:
+        last = last - timedelta(days=1)  # people (and scripts) count the last day, iCalendar does not
+    when = first if isinstance(first, datetime) else datetime.combine(first, datetime.min.time())
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=zone)
+    shown = {"id": item["id"], "title": _words(item["title"]), "start": show(first, zone),
+             "end": show(last, zone), "all_day": all_day, "location": _words(item["location"]),
+             "description": _words(item["description"]), "recurring": item["recurring"] is True,
+             "calendar": label}
+    return Occurrence(shown, when.astimezone(UTC))

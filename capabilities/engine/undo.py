@@ -1,0 +1,186 @@
+"""Undo: reverse a run's actions (or one of them), journaling each undo; holding-area retention.
+
+All undo logic lives here. ``undo_run`` walks the run's done actions in
+reverse order and calls each capability's ``undo`` with the outcome apply
+stored. An action whose result changed since (``UndoRefused``) is recorded
+with its reason and the rest proceeds; it can be tried again later. Like
+apply, intents (``undoing``) are committed before the effects, per batch, so
+recovery can finish an undo cut short by a crash.
+
+Undo after a restart works from the journal alone: ``capabilities_for_run``
+rebuilds the capabilities from the grants the run stored.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from capabilities.base import Capability, Grant, RunContext
+from capabilities.engine.plan import Action, size_text
+from capabilities.errors import ErrandError, UndoRefused, error_text
+from capabilities.journal import Journal, JournalError, now
+from capabilities.journal.batches import growing_batches
+from capabilities.journal.owner import is_alive, owner_token
+from capabilities.status import ActionStatus, RunStatus
+
+__all__ = ["RetentionReport", "UndoReport", "capabilities_for_run", "prune_holding", "undo_actions",
+           "undo_run"]
+
+UNDOABLE = (ActionStatus.DONE, ActionStatus.UNDO_REFUSED)
+
+
+@dataclass
+class UndoReport:
+    """``undone``: how many actions were reversed; ``refused``: ``(seq, reason)`` for the others."""
+
+    run_id: int
+    undone: int = 0
+    refused: list[tuple[int, str]] = field(default_factory=list)
+
+
+def capabilities_for_run(journal: Journal, run_id: int, *, holding: Path | None = None,
+                         protected: tuple[Path, ...] = ()) -> dict[str, Capability]:
+    """The capabilities of a past run, rebuilt from its stored grants (undo after a restart)."""
+    from capabilities.registry import instantiate
+
+    grants = [Grant.from_json(g) for g in journal.run(run_id)["grants"] or []]
+    return instantiate(grants, RunContext(holding=holding, protected=protected))
+
+
+def undo_run(journal: Journal, run_id: int, capabilities: Mapping[str, Capability], *,
+             action: int | None = None, on_progress: Callable[[int, int], None] | None = None) -> UndoReport:
+    """Undo run ``run_id`` (every done action, last first) or just its action ``action``."""
+    run = journal.run(run_id)
+    if run["status"] in (RunStatus.APPLYING, RunStatus.UNDOING) and is_alive(run["owner"]):
+        doing = RunStatus.APPLIED if run["status"] == RunStatus.APPLYING else RunStatus.UNDONE
+        raise ErrandError(f"Run {run_id} is being {doing} right now (by another window or an automation).",
+                          "Wait for it to finish, then undo it.")
+    counts = journal.action_counts(run_id)
+    if counts.get(ActionStatus.STARTED) or counts.get(ActionStatus.UNDOING):
+        raise ErrandError(f"Run {run_id} was interrupted part-way; some of its actions may or may not "
+                          "have happened.",
+                          "Run `errand recover` first: it checks each one and rolls the run back "
+                          "(or `errand recover --finish` to complete it).")
+    rows = journal.actions(run_id, statuses=UNDOABLE)
+    if action is not None:
+        rows = [r for r in rows if r["seq"] == action]
+        if not rows:
+            raise _not_undoable(journal, run_id, action)
+    journal.claim_run(run_id, owner_token(), RunStatus.UNDOING)
+    report = UndoReport(run_id)
+    try:
+        undo_actions(journal, run_id, rows, capabilities, report, on_progress=on_progress)
+    finally:
+        journal.finish_run(run_id, _status_after(journal, run_id, run["status"]), error=run["error"])
+    return report
+
+
+def undo_actions(journal: Journal, run_id: int, rows: Sequence[Mapping[str, Any]],
+                 capabilities: Mapping[str, Capability], report: UndoReport, *,
+                 on_progress: Callable[[int, int], None] | None = None) -> None:
+    """Undo these journaled actions, last first, in batches (intents ``undoing``, then results)."""
+    pending = sorted(rows, key=lambda r: r["seq"], reverse=True)
+    batches = growing_batches(pending)
+    if batches:
+        journal.mark_actions(run_id, [r["seq"] for r in batches[0]], ActionStatus.UNDOING, column="undone_at")
+    done = 0
+    for k, batch in enumerate(batches):
+        results: list[tuple[int, str, str | None, str]] = []
+        following: list[int] = []
+        never_ran: list[int] = []
+        try:
+            for row in batch:
+                results.append(_undo_one(row, capabilities, report))
+                done += 1
+                if on_progress is not None:
+                    on_progress(done, len(pending))
+            if k + 1 < len(batches):
+                following = [r["seq"] for r in batches[k + 1]]
+        except BaseException:
+            # Interrupted: the undo under way stays "undoing" for recovery to probe; the ones
+            # after it never started and are simply done again.
+            never_ran = [r["seq"] for r in batch[len(results) + 1:]]
+            raise
+        finally:  # one commit: these results and the next batch's intents
+            journal.record_undos(run_id, results, start_next=following, never_ran=never_ran)
+
+
+def _undo_one(row: Mapping[str, Any], capabilities: Mapping[str, Capability],
+              report: UndoReport) -> tuple[int, str, str | None, str]:
+    seq = int(row["seq"])
+    cap = capabilities.get(row["capability"])
+    try:
+        if cap is None:
+            raise UndoRefused(f"{row['capability']} is not available to undo this action.",
+                              "Undo with the grants the run had.")
+        cap.undo(Action.from_json(row), row["outcome"] or {})
+    except UndoRefused as exc:
+        reason = error_text(exc)
+    except (ErrandError, OSError) as exc:
+        reason = f"{row['summary'] or row['op']}: {exc}"
+    else:
+        report.undone += 1
+        return seq, "undone", None, now()
+    report.refused.append((seq, reason))
+    return seq, "refused", reason, now()
+
+
+def _status_after(journal: Journal, run_id: int, previous: str) -> str:
+    counts = journal.action_counts(run_id)
+    if not counts.get("undone"):
+        return previous if previous not in (RunStatus.UNDOING, RunStatus.APPLYING) else RunStatus.APPLIED
+    return RunStatus.PARTLY_UNDONE if any(counts.get(s) for s in UNDOABLE) else RunStatus.UNDONE
+
+
+def _not_undoable(journal: Journal, run_id: int, seq: int) -> JournalError:
+    found = [a for a in journal.actions(run_id) if a["seq"] == seq]
+    if not found:
+        return JournalError(f"Run {run_id} has no action {seq}.",
+                            f"See `errand show {run_id}` for its actions.")
+    return JournalError(f"Action {seq} of run {run_id} is {found[0]['status']}, so there is nothing to undo.",
+                        "Only actions that were carried out can be undone.")
+
+
+@dataclass
+class RetentionReport:
+    """What a clean-up of the holding area did, and what the person should be told."""
+
+    dropped: list[str]  # ids removed (old or over the size limit, no undo needs them)
+    kept_for_undo: int  # items still needed by an undo
+    bytes_held: int  # size of the holding area afterwards
+    max_bytes: int
+
+    @property
+    def over_limit(self) -> bool:
+        return self.bytes_held > self.max_bytes
+
+    def message(self) -> str:
+        """Plain words for the person ("" when there is nothing to say)."""
+        parts = []
+        if self.dropped:
+            parts.append(f"Removed {len(self.dropped)} old kept file(s) that no undo needs any more.")
+        if self.over_limit:
+            parts.append(f"The holding area uses {size_text(self.bytes_held)}, over its "
+                         f"{size_text(self.max_bytes)} limit, because {self.kept_for_undo} kept item(s) "
+                         "are needed to undo past runs; "
+                         "they are kept until those runs can no longer be undone.")
+        return " ".join(parts)
+
+
+def prune_holding(journal: Journal, holding_dir: Path, *, max_bytes: int = 2 * 1024**3,
+                  max_age_days: float = 30.0) -> RetentionReport:
+    """Apply the holding area's retention rule (size and age), keeping every item an undo still needs.
+
+    Items an undoable action points to are never dropped, however old or
+    large; the report says so when they keep the area over its limit.
+    """
+    from capabilities.folders.holding import Holding
+
+    holding = Holding(holding_dir)
+    needed = journal.holding_ids_needed()
+    dropped = holding.prune(max_bytes, max_age_days, needed)
+    kept = sum(1 for hold_id in holding.ids() if hold_id in needed)
+    return RetentionReport(dropped, kept, holding.size(), max_bytes)

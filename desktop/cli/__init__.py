@@ -1,0 +1,3 @@
+"""The ``errand`` command (``main``) and its subcommands, shown with rich (``console``) or as
+``--json`` (``jsonout``).
+"""
