@@ -13,7 +13,7 @@ import pytest
 
 from desktop.cli.main import main
 from desktop.core.planner import MAX_REPAIRS
-from desktop.evaluation.chore import registered
+from desktop.evaluation.suite import registered
 from desktop.evaluation.tree import snapshot, undo_differences
 from tests.fake_openai import FakeOpenAI, RecordedRequest
 

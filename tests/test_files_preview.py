@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from capabilities.errors import CallError, PathRefused, TargetExists, TargetMissing
-from capabilities.folders.granted import view
+from capabilities.folders.overlay import view
 from tests.files_support import make_tree, snapshot, start
 
 TREE = {"a.txt": "alpha", "b.txt": "bravo", "sub/c.txt": "charlie", "sub/deep/d.JPG": "delta",

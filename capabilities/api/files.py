@@ -45,10 +45,10 @@ from capabilities.errors import (
 )
 from capabilities.folders import changes
 from capabilities.folders.dirs import ATOMIC_NO_REPLACE
-from capabilities.folders.granted import Stat, describe_folder, view
+from capabilities.folders.granted import Stat, describe_folder
 from capabilities.folders.holding import Holding, new_id
 from capabilities.folders.names import check_new_name
-from capabilities.folders.overlay import Node, content_digest
+from capabilities.folders.overlay import Node, content_digest, view
 
 __all__ = ["Files"]
 

@@ -32,7 +32,7 @@ from capabilities.base import Capability, Grant, RunContext, read
 from capabilities.decoding import DecodeError, decode
 from capabilities.decoding.answers import checked_picture
 from capabilities.errors import BackendError, CallError, ErrandError, GrantError
-from capabilities.folders.granted import view
+from capabilities.folders.overlay import view
 
 __all__ = ["MAX_SIDE", "Vision", "downscale"]
 

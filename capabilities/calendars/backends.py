@@ -26,7 +26,7 @@ from urllib.parse import unquote, urlsplit, urlunsplit
 
 from capabilities.errors import GrantError
 
-__all__ = ["CalendarBackend", "Reading", "Source", "StoredEvent", "open_backend", "parse_source",
+__all__ = ["CalendarBackend", "Reading", "Source", "StoredEvent", "parse_source",
            "password_for"]
 
 
@@ -156,15 +156,3 @@ def password_for(source: Source, services: Mapping[str, Any]) -> str | None:
         found: Callable[[str], str | None] = given
         return found(source.text)
     return None
-
-
-def open_backend(source: Source, services: Mapping[str, Any],
-                 timeout: Callable[[], float]) -> CalendarBackend:
-    """The backend for ``source``; ``timeout()`` gives seconds left for each network call."""
-    if source.kind == "ics":
-        from capabilities.calendars.ics import IcsBackend
-
-        return IcsBackend(source)
-    from capabilities.calendars.caldav import CalDavBackend
-
-    return CalDavBackend(source, password_for(source, services), timeout)

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from capabilities.base import Grant
-from capabilities.calendars.backends import CalendarBackend, Source, open_backend, parse_source
+from capabilities.calendars.backends import CalendarBackend, Source, parse_source, password_for
 from capabilities.errors import CallError, GrantError
 
 __all__ = ["CalendarSet", "GrantedCalendar"]
@@ -94,3 +94,18 @@ class CalendarSet:
         for backend in self._backends.values():
             backend.close()
         self._backends.clear()
+
+
+def open_backend(source: Source, services: Mapping[str, Any],
+                 timeout: Callable[[], float]) -> CalendarBackend:
+    """The backend for ``source``; ``timeout()`` gives seconds left for each network call.
+
+    Each kind is imported when first used (caldav is large).
+    """
+    if source.kind == "ics":
+        from capabilities.calendars.ics import IcsBackend
+
+        return IcsBackend(source)
+    from capabilities.calendars.caldav import CalDavBackend
+
+    return CalDavBackend(source, password_for(source, services), timeout)

@@ -15,7 +15,7 @@ from typing import Any, ClassVar
 
 from capabilities.base import Capability, Grant, RunContext
 from capabilities.errors import ErrandError, GrantError
-from capabilities.folders.granted import view
+from capabilities.folders.overlay import view
 
 __all__ = ["FOLDERS", "FolderBased"]
 

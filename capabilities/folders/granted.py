@@ -19,9 +19,8 @@ folder goes through here:
   undo after a restart) is refused per use, so the run's other folders still
   work.
 - ``Stat`` is what a preview saw of an entry (its fingerprint).
-- ``view(context)`` gives the run's ``FolderView`` (``capabilities.folders.overlay``):
-  the real folders plus the preview's planned state, shared by every
-  capability of the run.
+- The run's view of them, with the preview's planned state, is
+  ``capabilities.folders.overlay.view(context)``.
 """
 
 from __future__ import annotations
@@ -35,9 +34,9 @@ import weakref
 from collections.abc import Mapping, Sequence
 from contextlib import suppress
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from capabilities.base import Grant, RunContext
+from capabilities.base import Grant
 from capabilities.errors import (
     GrantError,
     PathRefused,
@@ -47,10 +46,7 @@ from capabilities.errors import (
 from capabilities.folders.dirs import Dir, check_folder_path, is_link, open_folder, refusal
 from capabilities.folders.names import check_new_name, is_temp_name, split_path
 
-if TYPE_CHECKING:
-    from capabilities.folders.overlay import FolderView
-
-__all__ = ["FolderSet", "Stat", "check_grantable", "describe_folder", "folder_grants", "view"]
+__all__ = ["FolderSet", "Stat", "check_grantable", "describe_folder", "folder_grants"]
 
 _HAS_DIR_FD = os.open in os.supports_dir_fd and os.stat in os.supports_dir_fd
 
@@ -458,16 +454,3 @@ def _close_all(fds: dict[str, int]) -> None:
         with suppress(OSError):
             os.close(fd)
     fds.clear()
-
-
-def view(context: RunContext) -> FolderView:
-    """The run's folders and planned state, created once per ``RunContext`` and shared.
-
-    Capabilities add their folder grants with ``view(context).add_grants(...)``.
-    """
-    from capabilities.folders.overlay import FolderView  # the overlay builds on this module
-
-    found = context.services.get("folders")
-    if found is None:
-        found = context.services["folders"] = FolderView(FolderSet(context.protected), context.budget)
-    return found

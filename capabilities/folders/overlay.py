@@ -39,7 +39,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, BinaryIO, Protocol
 
-from capabilities.base import Grant
+from capabilities.base import Grant, RunContext
 from capabilities.engine.budget import Budget
 from capabilities.engine.risk import content_risk, mode_risk, path_risk
 from capabilities.errors import GrantError, PathRefused, TargetExists, TargetMissing
@@ -47,7 +47,7 @@ from capabilities.folders.granted import FolderSet, Stat
 from capabilities.folders.holding import new_id
 from capabilities.folders.names import check_kept_name, check_new_name
 
-__all__ = ["FolderView", "Node", "Overlay", "Reader", "content_digest", "fingerprint_of", "fold"]
+__all__ = ["FolderView", "Node", "Overlay", "Reader", "content_digest", "fingerprint_of", "fold", "view"]
 
 MAX_PATH_CHARS = 4096  # no system opens a longer path
 MAX_DEPTH = 128  # deeper is no chore's; host work (and every apply walk) grows with depth
@@ -521,3 +521,14 @@ def fingerprint_of(node: Node) -> dict[str, Any]:
     if node.stat is None:
         return {"kind": node.kind}  # made by an earlier action of the same plan
     return node.stat.fingerprint()
+
+
+def view(context: RunContext) -> FolderView:
+    """The run's folders and planned state, created once per ``RunContext`` and shared.
+
+    Capabilities add their folder grants with ``view(context).add_grants(...)``.
+    """
+    found = context.services.get("folders")
+    if found is None:
+        found = context.services["folders"] = FolderView(FolderSet(context.protected), context.budget)
+    return found

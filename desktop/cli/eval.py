@@ -52,7 +52,7 @@ def add_parsers(sub: Any) -> None:
 @command("eval")
 def cmd_eval(args: argparse.Namespace) -> int:
     from desktop.core import settings as settings_store
-    from desktop.evaluation.chore import registered
+    from desktop.evaluation.suite import registered
 
     chores = _chosen(registered(), args.only)
     if args.list:

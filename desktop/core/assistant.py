@@ -39,8 +39,8 @@ from capabilities.engine.undo import (
     undo_run,
 )
 from capabilities.errors import ErrandError
-from capabilities.folders.granted import view as folders_view
 from capabilities.folders.holding import Holding
+from capabilities.folders.overlay import view as folders_view
 from capabilities.journal import Journal
 from capabilities.registry import instantiate
 from capabilities.status import RunStatus

@@ -16,7 +16,7 @@ from typing import Any
 
 from desktop.evaluation.tree import Entry, Tree, changed_paths
 
-__all__ = ["Chore", "Final", "chore", "registered"]
+__all__ = ["Chore", "Final", "chore", "defined"]
 
 Check = Callable[["Final"], list[str]]
 
@@ -59,16 +59,8 @@ def chore(id: str, request: str, **fields: Any) -> Chore:
     return made
 
 
-def registered() -> list[Chore]:
-    """Every chore of the built-in suite, in a stable order."""
-    from desktop.evaluation import (  # noqa: F401
-        suite_calendar,
-        suite_documents,
-        suite_files,
-        suite_photos,
-        suite_refusals,
-    )
-
+def defined() -> list[Chore]:
+    """The chores defined so far, in definition order (``desktop.evaluation.suite`` loads them all)."""
     return list(_SUITE.values())
 
 
