@@ -159,11 +159,18 @@ class HistoryView(QWidget):
     def refresh(self, select: int | None = None) -> None:
         keep = select or (self.current.run_id if self.current is not None else self._loading)
         self._list_seq += 1
-        seq = self._list_seq
+        seq, asked_at = self._list_seq, self._load_seq
         # Only the latest request's answer is shown: an older one may arrive later (threads race).
-        run_task(lambda task: self.assistant.history(500),
-                 on_done=lambda runs: self._filled(runs, keep) if seq == self._list_seq else None,
-                 on_error=self._failed)
+        # A run chosen while the list was being read wins over the one chosen when it was asked.
+        def arrived(runs: list[dict[str, Any]]) -> None:
+            if seq == self._list_seq:
+                self._filled(runs, keep if self._load_seq == asked_at else self._chosen_run())
+
+        run_task(lambda task: self.assistant.history(500), on_done=arrived, on_error=self._failed)
+
+    def _chosen_run(self) -> int | None:
+        """The run shown, or being loaded, now."""
+        return self.current.run_id if self.current is not None else self._loading
 
     def _filled(self, runs: list[dict[str, Any]], select: int | None) -> None:
         self.runs = runs
