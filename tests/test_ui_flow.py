@@ -8,6 +8,7 @@ server (``fake_openai``).
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import re
 from collections.abc import Iterator
@@ -45,6 +46,10 @@ def window(qtbot: Any, sandbox: Any, tmp_path: Path) -> Iterator[Any]:
     qtbot.waitExposed(win)
     yield win
     win.close()
+    # Collect this test's Python-side cycles now, while their Qt objects still exist: left for later,
+    # the collector runs inside another test's event loop and can reach a Qt object already deleted
+    # (seen as a segfault during a large preview in a full CI run).
+    gc.collect()
 
 
 def click(qtbot: Any, button: Any) -> None:
