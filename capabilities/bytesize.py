@@ -1,5 +1,5 @@
-"""A byte count in words for people ("12.3 MB"): one formatter for the archives' previews and the
-zip checks the decoder worker makes."""
+"""A byte count in words for people ("512 bytes", "12.3 MB"): the one formatter for previews, limits,
+the decoder worker's zip checks and the folder summary sent to the model."""
 
 from __future__ import annotations
 

@@ -13,7 +13,8 @@ import difflib
 from dataclasses import dataclass
 from pathlib import Path
 
-from capabilities.engine.plan import Action, size_text
+from capabilities.bytesize import size_text
+from capabilities.engine.plan import Action
 from capabilities.errors import ErrandError
 from capabilities.folders.holding import Holding
 from capabilities.folders.overlay import FolderView

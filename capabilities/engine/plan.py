@@ -13,20 +13,12 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-__all__ = ["Action", "ActionPlan", "holds_text", "left_alone_lines", "left_alone_words", "size_text"]
+from capabilities.bytesize import size_text
+
+__all__ = ["Action", "ActionPlan", "holds_text", "left_alone_lines", "left_alone_words"]
 
 # What a left-alone item is, in words (``Capability.item_kind``); anything else is an "item".
 _KINDS = {"file": ("file", "files"), "event": ("event", "events"), "item": ("item", "items")}
-
-
-def size_text(n: int) -> str:
-    """Bytes in words for a person: ``"512 bytes"``, ``"3.4 MB"``."""
-    value = float(n)
-    for unit in ("bytes", "KB", "MB"):
-        if value < 1024:
-            return f"{value:.0f} {unit}" if unit == "bytes" else f"{value:.1f} {unit}"
-        value /= 1024
-    return f"{value:.1f} GB"
 
 
 def holds_text(holds: Mapping[str, Any]) -> str:

@@ -19,7 +19,8 @@ from pathlib import Path
 from typing import Any
 
 from capabilities.base import Capability, Grant, RunContext
-from capabilities.engine.plan import Action, size_text
+from capabilities.bytesize import size_text
+from capabilities.engine.plan import Action
 from capabilities.errors import ErrandError, UndoRefused, error_text
 from capabilities.journal import Journal, JournalError, now
 from capabilities.journal.batches import growing_batches

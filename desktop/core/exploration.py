@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from capabilities.base import Grant
+from capabilities.bytesize import size_text
 
 if TYPE_CHECKING:
     from desktop.core.assistant import Assistant
@@ -77,7 +78,8 @@ def summary_text(found: dict[str, Any]) -> str:
         when = (f"; modified {facts['oldest']} to {facts['newest']}" if facts.get("oldest") else "")
         more = " (at least: a large folder, counted in part)" if facts.get("more") else ""
         shape = (f"{int(facts.get('files', 0)):,} files{more} in {int(facts.get('folders', 0)):,} "
-                 f"subfolders (up to {int(facts.get('depth', 0))} deep), {_size(int(facts.get('bytes', 0)))}")
+                 f"subfolders (up to {int(facts.get('depth', 0))} deep), "
+                 f"{size_text(int(facts.get('bytes', 0)))}")
         lines.append(f"- {_label(label)}: {shape}{when}" + (f"; by kind: {kinds_text}" if top else ""))
     return "\n".join(lines)
 
@@ -104,10 +106,3 @@ def _label(label: str) -> str:
     return quote(label)
 
 
-def _size(n: int) -> str:
-    size = float(n)
-    for unit in ("bytes", "KB", "MB", "GB"):
-        if size < 1024 or unit == "GB":
-            return f"{int(size):,} bytes" if unit == "bytes" else f"{size:.1f} {unit}"
-        size /= 1024
-    return f"{n} bytes"

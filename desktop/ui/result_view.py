@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from capabilities.engine.plan import size_text
+from capabilities.bytesize import size_text
 from desktop.core.display import safe_text
 from desktop.ui.widgets import label
 
