@@ -15,7 +15,7 @@ from PySide6.QtCore import Qt
 
 from tests import test_ui_flow
 from tests.test_ui_flow import click, tree, wait_run
-from tests.test_ui_review import MANY_SCRIPT, preview_script
+from tests.test_ui_review import MANY_SCRIPT, many_trip, preview_script
 
 pytestmark = pytest.mark.timeout(600)
 window = test_ui_flow.window
@@ -36,12 +36,7 @@ def press_space_on_group(qtbot: Any, view: Any, folder: str) -> None:
 
 def test_group_by_folder_counts_collapses_filters_and_leaves_out_a_whole_group(
         qtbot: Any, window: Any, tmp_path: Path) -> None:
-    trip = tmp_path / "Trip"
-    trip.mkdir()
-    for n in range(35):
-        (trip / f"photo-{n:02}.txt").write_text(str(n))
-    for name in ("old-1.txt", "old-2.txt"):
-        (trip / name).write_text(name)
+    trip = many_trip(tmp_path)
     before = tree(trip)
     view = preview_script(qtbot, window, trip, MANY_SCRIPT)
     assert view.table.isVisible() and not view.grouped.isVisible()

@@ -114,6 +114,17 @@ files.delete("Trip/old-2.txt")
 """
 
 
+def many_trip(tmp_path: Path) -> Path:
+    """The folder ``MANY_SCRIPT`` works on: 35 photos and two old files in ``Trip``."""
+    trip = tmp_path / "Trip"
+    trip.mkdir()
+    for n in range(35):
+        (trip / f"photo-{n:02}.txt").write_text(str(n))
+    for name in ("old-1.txt", "old-2.txt"):
+        (trip / name).write_text(name)
+    return trip
+
+
 def shown_rows(view: Any) -> list[Any]:
     return [view.shown.row_at(i) for i in range(view.shown.rowCount())]
 
@@ -122,12 +133,7 @@ def test_search_filter_and_sort_the_preview_which_opens_at_the_top_in_the_headli
         qtbot: Any, window: Any, tmp_path: Path) -> None:
     from PySide6.QtCore import QPoint
 
-    trip = tmp_path / "Trip"
-    trip.mkdir()
-    for n in range(35):
-        (trip / f"photo-{n:02}.txt").write_text(str(n))
-    for name in ("old-1.txt", "old-2.txt"):
-        (trip / name).write_text(name)
+    trip = many_trip(tmp_path)
     view = preview_script(qtbot, window, trip, MANY_SCRIPT)
     rows = view.model.rows
     assert len(rows) == 38

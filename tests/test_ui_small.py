@@ -14,7 +14,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QWidget
 
 from tests import test_ui_flow
-from tests.test_ui_review import MANY_SCRIPT, preview_script
+from tests.test_ui_review import MANY_SCRIPT, many_trip, preview_script
 
 pytestmark = pytest.mark.timeout(600)
 window = test_ui_flow.window  # the same real window fixture
@@ -43,12 +43,7 @@ def test_at_its_minimum_size_the_folder_buttons_and_six_changes_fit(qtbot: Any, 
     QApplication.processEvents()
     assert not ask.add_button.visibleRegion().isEmpty() and not ask.recent_button.visibleRegion().isEmpty()
 
-    trip = tmp_path / "Trip"
-    trip.mkdir()
-    for n in range(35):
-        (trip / f"photo-{n:02}.txt").write_text(str(n))
-    for name in ("old-1.txt", "old-2.txt"):
-        (trip / name).write_text(name)
+    trip = many_trip(tmp_path)
     view = preview_script(qtbot, window, trip, MANY_SCRIPT)
     QApplication.processEvents()
     table = view.table
