@@ -8,7 +8,7 @@ from typing import Any
 
 from capabilities.base import Capability, Grant, RunContext
 from capabilities.dispatch import Dispatcher
-from capabilities.engine.apply import apply_plan
+from capabilities.engine.apply import ApplyReport, apply_plan
 from capabilities.engine.undo import capabilities_for_run, undo_run
 from capabilities.folders.granted import folder_grants
 from capabilities.journal import Journal
@@ -32,13 +32,17 @@ class Run:
         return self.dispatch(name, {"args": list(args), "kwargs": kwargs})
 
     def apply(self, journal: Journal) -> int:
+        rid, report = self.apply_report(journal)
+        assert report.ok, report.error
+        return rid
+
+    def apply_report(self, journal: Journal) -> tuple[int, ApplyReport]:
+        """Journal the preview's plan and apply it with fresh capabilities: the run and how it ended."""
         rid = journal.start_run("photos chore", "...", self.grants)
         journal.save_plan(rid, self.context.plan)
         journal.set_status(rid, "previewed")
         fresh = instantiate(self.grants, RunContext(holding=self.holding))  # as after a restart
-        report = apply_plan(journal, rid, self.context.plan, fresh)
-        assert report.ok, report.error
-        return rid
+        return rid, apply_plan(journal, rid, self.context.plan, fresh)
 
     def undo(self, journal: Journal, rid: int) -> Any:
         return undo_run(journal, rid, capabilities_for_run(journal, rid, holding=self.holding))

@@ -11,11 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from capabilities.base import RunContext
-from capabilities.engine.apply import apply_plan
 from capabilities.errors import ErrandError
 from capabilities.journal import Journal
-from capabilities.registry import instantiate
 from tests.hostile_documents import Member, raw_zip
 from tests.photos_support import Run
 
@@ -94,11 +91,7 @@ def test_a_member_whose_data_lies_stops_at_apply_and_writes_nothing_of_it(
     lying = Member(b"b.txt", data, size=10, crc=zlib.crc32(b"honest!!!!"))
     folder, run = _downloads(tmp_path, raw_zip([Member(b"a.txt", b"first\n"), lying]))
     run("archives.extract", "Downloads/bad.zip", "Downloads/out")
-    rid = journal.start_run("unzip", "...", run.grants)
-    journal.save_plan(rid, run.context.plan)
-    journal.set_status(rid, "previewed")
-    fresh = instantiate(run.grants, RunContext(holding=run.holding))
-    report = apply_plan(journal, rid, run.context.plan, fresh)
+    _, report = run.apply_report(journal)
     assert not report.ok and report.error is not None
     assert "is damaged" in report.error.message and "nothing of it was written" in report.error.message
     assert not (folder / "out" / "b.txt").exists()
@@ -171,11 +164,9 @@ def test_a_member_read_in_many_chunks_is_written_exactly_and_undone(
     payload = random.Random(3).randbytes(50_000)
     folder, run = _downloads(tmp_path, _good_zip({"a/b.bin": payload, "c.txt": b""}))
     run("archives.extract", "Downloads/bad.zip", "Downloads/out")
-    rid = journal.start_run("unzip", "...", run.grants)
-    journal.save_plan(rid, run.context.plan)
-    journal.set_status(rid, "previewed")
-    fresh = instantiate(run.grants, RunContext(holding=run.holding))
-    report = apply_plan(journal, rid, run.context.plan, fresh)
-    assert report.ok, report.error
+    rid = run.apply(journal)
     assert (folder / "out" / "a" / "b.bin").read_bytes() == payload
     assert (folder / "out" / "c.txt").read_bytes() == b""
+    undo = run.undo(journal, rid)
+    assert not undo.refused and undo.undone == len(run.context.plan)
+    assert not (folder / "out").exists() and sorted(p.name for p in folder.iterdir()) == ["bad.zip"]
