@@ -140,18 +140,24 @@ def write_index(out: BinaryIO, records: Sequence[Record], tables: dict[str, Any]
         out.write(data + b"\0" * (-len(data) % 8))
 
 
+def open_mapped(path: Path, magic: bytes, what: str) -> tuple[mmap.mmap, dict[str, Any], memoryview]:
+    """Map a file of this layout (``magic``, uint32 header length, JSON header, data): the map, the
+    header and a view of the data after it. Also the layout of the zone tiles (``places_zones``)."""
+    with open(path, "rb") as f:
+        mapped = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
+    if mapped[:len(magic)] != magic:
+        raise ValueError(f"{path} is not {what} of this version of Errand.")
+    (length,) = struct.unpack_from("<I", mapped, len(magic))
+    base = len(magic) + 4
+    header: dict[str, Any] = json.loads(mapped[base:base + length].decode("utf-8"))
+    return mapped, header, memoryview(mapped)[base + length:]
+
+
 class PlacesIndex:
     """A read-only view of ``places.bin``: arrays read in place from the mapped file."""
 
     def __init__(self, path: Path) -> None:
-        with open(path, "rb") as f:
-            self._map = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
-        if self._map[:len(MAGIC)] != MAGIC:
-            raise ValueError(f"{path} is not a places index of this version of Errand.")
-        (length,) = struct.unpack_from("<I", self._map, len(MAGIC))
-        base = len(MAGIC) + 4
-        self.header: dict[str, Any] = json.loads(self._map[base:base + length].decode("utf-8"))
-        view = memoryview(self._map)[base + length:]
+        self._map, self.header, view = open_mapped(path, MAGIC, "a places index")
         arrays = {name: view[off:off + length * struct.calcsize(code)].cast(code)
                   for name, (off, code, length) in self.header["arrays"].items()}
         self.count: int = self.header["count"]

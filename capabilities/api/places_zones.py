@@ -24,12 +24,13 @@ from __future__ import annotations
 import importlib.util
 import json
 import math
-import mmap
 import struct
 from bisect import bisect_left
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import BinaryIO
+
+from capabilities.api.places_index import open_mapped
 
 __all__ = ["MAGIC", "ZoneTiles", "installed", "tile_key", "write_tiles"]
 
@@ -80,17 +81,10 @@ class ZoneTiles:
     def __init__(self, path: Path) -> None:
         self._exact: Callable[[float, float], str] | None = None
         self._levels: list[tuple[int, Sequence[int], Sequence[int]]] = []
-        with open(path, "rb") as f:
-            self._map = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
-        if self._map[:len(MAGIC)] != MAGIC:
-            raise ValueError(f"{path} is not a zone tile file of this version of Errand.")
-        (length,) = struct.unpack_from("<I", self._map, len(MAGIC))
-        base = len(MAGIC) + 4
-        self.header: dict[str, Any] = json.loads(self._map[base:base + length].decode("utf-8"))
+        self._map, self.header, view = open_mapped(path, MAGIC, "a zone tile file")
         self.version: str = self.header["version"]
         self._zones: list[str] = self.header["zones"]
         self.current = installed(str(self.header.get("tzfpy", "")))
-        view = memoryview(self._map)[base + length:]
         for level in self.header["levels"] if self.current else ():
             count = level["count"]
             self._levels.append((level["zoom"], view[level["keys"]:level["keys"] + 4 * count].cast("I"),
