@@ -19,6 +19,7 @@ from tests.keyring_support import memory_keyring  # noqa: F401  (a fixture: an i
 
 if TYPE_CHECKING:
     from capabilities.journal import Journal
+    from tests.installer_support import Build
 
 # In CI (CI is set, as .ci/run does) Hypothesis derives its examples from each test, not from a
 # random seed: the suite cannot go red at random, and a failure repeats on every run.
@@ -43,6 +44,23 @@ def component_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
         path.mkdir(parents=True, exist_ok=True)
         return path
     return tmp_path_factory.mktemp("component-cache")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def installer_build(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory,
+                    component_cache: Path) -> Iterator[Build | None]:
+    """The installer build, started with the session's first test when the session will test
+    the installer and this machine can build it (it then runs beside the other tests)."""
+    from tests.installer_support import can_build, start_build
+
+    selected = any(item.nodeid.startswith("tests/test_installer.py")
+                   for item in request.session.items)
+    if not selected or can_build() is not None:
+        yield None
+        return
+    build = start_build(tmp_path_factory.mktemp("installer"), component_cache)
+    yield build
+    build.stop()
 
 
 @pytest.fixture(scope="session")

@@ -14,10 +14,8 @@ from __future__ import annotations
 
 import json
 import os
-import platform
 import shutil
 import subprocess
-import sys
 import tomllib
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -26,6 +24,7 @@ from pathlib import Path
 import pytest
 
 from tests.fake_openai import FakeOpenAI
+from tests.installer_support import Build, can_build
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(1200)]
 
@@ -51,23 +50,18 @@ class Installed:
 
 
 @pytest.fixture(scope="module")
-def installed(tmp_path_factory: pytest.TempPathFactory, component_cache: Path) -> Installed:
-    if not sys.platform.startswith("linux") or platform.machine() != "x86_64":
-        pytest.skip("the Linux installer is built on x86-64 Linux")
-    pytest.importorskip("PyInstaller", reason="pip install -e '.[test]' brings PyInstaller")
-    if shutil.which("dpkg-deb") is None:
-        pytest.skip("dpkg-deb is needed to build and unpack the .deb")
-    out = tmp_path_factory.mktemp("installer")
-    # Built once per test run (this fixture); the guest component comes from the session's cache,
-    # so only compiling it for the installer's target remains.
-    env = {**os.environ, "ERRAND_DIST": str(out / "dist"), "ERRAND_WORK": str(out / "work"),
-           "PYTHON": sys.executable, "ERRAND_CACHE": str(component_cache)}
-    done = subprocess.run(["bash", str(ROOT / "packaging" / "build-linux.sh")], env=env, cwd=ROOT,
-                          capture_output=True, text=True, timeout=1100)
-    assert done.returncode == 0, done.stderr[-4000:]
+def installed(installer_build: Build | None) -> Installed:
+    # Started in the background at the session's start (tests/conftest.py), built once per run.
+    why_not = can_build()
+    if why_not is not None:
+        pytest.skip(why_not)
+    assert installer_build is not None
+    code, stdout, stderr = installer_build.wait()
+    assert code == 0, stderr
+    out = installer_build.out
     deb = out / "dist" / f"errand_{VERSION}_amd64.deb"
     tarball = out / "dist" / f"errand-{VERSION}-linux-x86_64.tar.gz"
-    assert done.stdout.split() == [str(deb), str(tarball)]
+    assert stdout.split() == [str(deb), str(tarball)]
     shutil.rmtree(out / "work")  # the unpacked copies: ~1 GB nobody reads again
     root = out / "root"
     subprocess.run(["dpkg", "-x", str(deb), str(root)], check=True)
