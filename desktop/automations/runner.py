@@ -60,9 +60,9 @@ from capabilities.errors import ErrandError, error_text
 from capabilities.journal import Journal, now
 from capabilities.journal.owner import is_alive, owner_token
 from capabilities.status import RunStatus
-from desktop.automations.saved import CLAIM, grant_relative, patterns, watch_grant
 from desktop.automations.triggers import FolderWatcher, own_changes
 from desktop.core.chore import always
+from desktop.core.saved_automations import CLAIM, grant_relative, patterns, watch_grant
 
 __all__ = ["AutomationRunner", "EventCallback"]
 

@@ -235,7 +235,7 @@ def show_offers(message: str, offers: Sequence[Offer]) -> None:
 
 
 def show_history(runs: Sequence[dict[str, Any]]) -> None:
-    from desktop.automations.saved import trigger_text
+    from desktop.core.saved_automations import trigger_text
 
     if not runs:
         out.print("No runs yet.")

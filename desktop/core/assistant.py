@@ -20,17 +20,14 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, ExitStack, contextmanager, suppress
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from capabilities.base import Capability, Grant, RunContext
+from capabilities.base import Grant, RunContext
 from capabilities.dispatch import Dispatcher
 from capabilities.engine.apply import Cancel, apply_plan, spool_content
 from capabilities.engine.budget import Budget, BudgetExceeded, Budgets
-from capabilities.engine.effects import Effect, write_effect
-from capabilities.engine.plan import Action, ActionPlan
+from capabilities.engine.plan import Action
 from capabilities.engine.recovery import RecoveryReport, recover
-from capabilities.engine.risk import flagged
 from capabilities.engine.undo import (
     RetentionReport,
     UndoReport,
@@ -40,17 +37,18 @@ from capabilities.engine.undo import (
 )
 from capabilities.errors import ErrandError
 from capabilities.folders.holding import Holding
-from capabilities.folders.overlay import view as folders_view
 from capabilities.journal import Journal
 from capabilities.registry import instantiate
 from capabilities.status import RunStatus
 from desktop.core import chore as chores
 from desktop.core import paths
+from desktop.core import saved_automations as automations
 from desktop.core.chore import Approve, Chore
 from desktop.core.grants import describe
+from desktop.core.preview import Preview
 from desktop.core.report import RunReport
 from desktop.core.services import default_services
-from sandbox import Limits, RunOutcome, Sandbox, ScriptError
+from sandbox import Limits, Sandbox, ScriptError
 from sandbox.build import Progress as BuildProgress
 
 if TYPE_CHECKING:  # planning is imported only when a chore is planned
@@ -62,46 +60,6 @@ __all__ = ["Assistant", "Preview"]
 Progress = Callable[[int, int], None]
 # Wraps an apply or undo: "these changes are Errand's own" for the folder watchers of this process.
 OwnWritesGuard = Callable[[Iterable[Action]], AbstractContextManager[None]]
-
-
-@dataclass
-class Preview:
-    """A script's preview: what it would change, what it printed and returned, or its error."""
-
-    script: str
-    grants: list[Grant]
-    plan: ActionPlan
-    outcome: RunOutcome
-    capabilities: dict[str, Capability]
-    request: str = ""
-    summary: str = ""
-    planner: str = "script"
-    model: str | None = None
-    exchanges: list[int] = field(default_factory=list)
-    allowed_flagged: set[int] = field(default_factory=set)  # flagged changes approved explicitly
-
-    @property
-    def ok(self) -> bool:
-        return self.outcome.ok
-
-    def flagged(self) -> dict[int, str]:
-        """``{seq: reason}``: changes that could make a program run; apply refuses them unless
-        the person approves them on their own (``allow_flagged``), on top of the plan."""
-        return flagged(self.plan)
-
-    def effect(self, action: Action) -> Effect | None:
-        """What a text write would write (its content, or a diff against the file it replaces)."""
-        context = next(iter(self.capabilities.values())).context if self.capabilities else None
-        if context is None or "folders" not in context.services:
-            return None
-        return write_effect(action, folders_view(context), context.holding)
-
-    def allow_flagged(self) -> None:
-        """The person explicitly approved every flagged change shown (a second question, a checkbox)."""
-        self.allowed_flagged = set(self.flagged())
-
-    def grant_texts(self) -> list[str]:
-        return [describe(g) for g in self.grants]
 
 
 class Assistant:
@@ -285,12 +243,10 @@ class Assistant:
         return RunReport.from_journal(run, self.journal.report_actions(run_id), preview.outcome.log,
                                       grant_texts=preview.grant_texts())
 
-    # ---- automations (the store is desktop.automations.saved; the runner takes a companion) ------
+    # ---- automations (the store is desktop.core.saved_automations; the runner takes a companion) --
 
     def automations(self) -> list[dict[str, Any]]:
         """Every saved automation with its status and last run (``automations.overview``)."""
-        from desktop.automations import saved as automations
-
         return automations.overview(self.journal)
 
     def has_automations(self) -> bool:
@@ -299,8 +255,6 @@ class Assistant:
     def save_automation(self, name: str, watch_dir: str, *, from_run: int | None = None, script: str = "",
                         grants: Sequence[Grant] = (), **options: Any) -> dict[str, Any]:
         """Save an automation from an applied run (``from_run``) or a script; its overview row."""
-        from desktop.automations import saved as automations
-
         if from_run is not None:
             saved = automations.add_from_run(self.journal, name, from_run, watch_dir, **options)
         else:
@@ -309,15 +263,11 @@ class Assistant:
 
     def change_automation(self, what: str, name: str | int) -> dict[str, Any]:
         """``pause``, ``resume`` or ``remove`` one automation (by name or id); its row as it was."""
-        from desktop.automations import saved as automations
-
         change = {"pause": automations.pause, "resume": automations.resume, "remove": automations.remove}
         return change[what](self.journal, name)
 
     def mark_outputs_seen(self, plan: Iterable[Action], run_id: int) -> None:
         """Record what a run wrote into watched folders as Errand's own (after every apply)."""
-        from desktop.automations import saved as automations
-
         automations.mark_outputs_seen(self.journal, plan, run_id)
 
     # ---- history, undo, recovery ---------------------------------------------------------
