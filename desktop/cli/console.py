@@ -16,7 +16,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from capabilities.engine.plan import left_alone_lines, left_alone_words
-from capabilities.status import ActionStatus, RunStatus
+from capabilities.status import ActionStatus, RunStatus, action_words, run_words
 from desktop.core.display import change_marks, safe_text, shorten, terminal_text
 from desktop.core.effects import change_kind
 from desktop.core.report import status_words
@@ -264,7 +264,7 @@ def show_run(report: RunReport) -> None:
     for a in report.actions:
         summary = a.get("summary") or f"{a['capability']}.{a['op']}"
         table.add_row(str(a["seq"]), _e(("⚠ " if a.get("flagged") else "") + summary),
-                      a["status"] + (f": {_e(a['error'])}" if a.get("error") else ""))
+                      action_words(a["status"]) + (f": {_e(a['error'])}" if a.get("error") else ""))
     out.print(table)
     for line in left_alone_lines(report.left_alone):  # journaled with the run: a partial run says so
         out.print(_e(line))
@@ -284,7 +284,7 @@ def show_recovery(reports: Sequence[RecoveryReport]) -> None:
         return
     for r in reports:
         out.print(f"Run {r.run_id}: {r.action.replace('_', ' ')} ({r.undone} undone, {r.done} done); "
-                  f"now {r.status}.")
+                  f"now {run_words(r.status).lower()}.")
         for seq, reason in r.refused:
             out.print(f"  [yellow]action {seq} kept:[/] {_e(reason)}")
         for seq in r.unknown:

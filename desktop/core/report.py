@@ -18,7 +18,7 @@ from typing import Any
 
 from capabilities.engine.plan import left_alone_words
 from capabilities.errors import error_dict  # the one error → JSON shape, re-exported for front ends
-from capabilities.status import is_partial
+from capabilities.status import is_partial, run_words
 
 __all__ = ["RunReport", "error_dict", "partial_words", "status_words"]
 
@@ -84,8 +84,9 @@ def partial_words(run: Mapping[str, Any]) -> str:
 
 
 def status_words(run: Mapping[str, Any]) -> str:
-    """A journal row's status as ``errand history`` shows it: ``"applied, 3 files left alone"``."""
-    return f"{run.get('status') or ''}{partial_words(run)}"
+    """A journal row's status as History shows it (the CLI's and the window's): ``"Applied, 3 files left
+    alone"``."""
+    return f"{run_words(run.get('status') or '')}{partial_words(run)}"
 
 
 def _action(row: Mapping[str, Any]) -> dict[str, Any]:
