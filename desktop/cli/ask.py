@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from capabilities.errors import ErrandError
 from desktop.cli.common import EXIT_OK, EXTENSIONS, add_allow_flagged, command, make_assistant
 from desktop.cli.jsonout import emit
-from desktop.cli.review import run_and_report
+from desktop.cli.review import add_review_options, run_and_report
 from desktop.core.display import say, terminal_text
 from desktop.core.errors import NoRecipeFits
 
@@ -47,6 +47,7 @@ def add_parsers(sub: Any) -> None:
     ask.add_argument("--yes", "-y", action="store_true", help="apply without asking")
     ask.add_argument("--preview-only", action="store_true", help="show the plan, change nothing")
     add_allow_flagged(ask)
+    add_review_options(ask)
     ask.add_argument("--json", action="store_true", help="print one JSON object")
 
     rec = sub.add_parser("recipes", help="list the built-in recipes (they work without a model)")

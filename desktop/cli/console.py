@@ -8,7 +8,7 @@ longer text ``display.terminal_text``) and rich markup in it is neutralised.
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
@@ -52,7 +52,9 @@ def log_line(line: str) -> None:
     out.print(f"[dim]│ {_e(line)}[/]")
 
 
-def show_preview(preview: Preview) -> None:
+def show_preview(preview: Preview, left_out: Collection[int] = ()) -> None:
+    """The preview as a table, numbered as the review edits it (``left_out``: the changes left out, shown
+    dimmed and not counted in what it will do)."""
     if preview.summary and preview.planner == "model":
         out.print(f"The model's summary: {_e(preview.summary)}")  # its words, not Errand's count
     elif preview.summary:
@@ -69,11 +71,14 @@ def show_preview(preview: Preview) -> None:
         return
     from desktop.core.effects import effects
 
-    found = effects(plan, preview.request, preview.grants)
+    found = effects((a for a in plan if a.seq not in left_out), preview.request, preview.grants)
     out.print(f"[bold]What it will do:[/] {_e(found.text)}")
     for warning in found.warnings:
         out.print(f"[bold yellow]Careful:[/] {_e(warning)}")
-    table = Table(title=f"Preview — {len(plan):,} change{'s' if len(plan) != 1 else ''}", show_lines=False)
+    title = f"Preview — {len(plan):,} change{'s' if len(plan) != 1 else ''}"
+    if left_out:
+        title += f", {len(left_out):,} left out"
+    table = Table(title=title, show_lines=False)
     table.add_column("#", justify="right")
     table.add_column("Change")
     table.add_column("Before")
@@ -92,6 +97,10 @@ def show_preview(preview: Preview) -> None:
         elif marks:
             note = f"[yellow]{_e(note)}[/]"
         word = change_kind(action.capability, action.op, action.args, action.detail).word.lower()
+        if action.seq in left_out:
+            table.add_row(str(action.seq), word, _e(shorten(before, 50)), _e(shorten(after, 50)),
+                          "left out", style="dim")
+            continue
         table.add_row(str(action.seq), word, _e(shorten(before, 50)),
                       _e(shorten(after, 50)), note)
     out.print(table)

@@ -34,7 +34,7 @@ from desktop.cli.common import (
     read_script,
 )
 from desktop.cli.jsonout import emit
-from desktop.cli.review import run_and_report
+from desktop.cli.review import add_review_options, run_and_report
 
 if TYPE_CHECKING:  # the sandbox and the core load only when a command needs them
     from capabilities.base import Grant
@@ -142,6 +142,7 @@ def _add_run_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--yes", "-y", action="store_true", help="apply without asking")
     p.add_argument("--preview-only", action="store_true", help="show the plan, change nothing")
     add_allow_flagged(p)
+    add_review_options(p)
     p.add_argument("--json", action="store_true", help="print one JSON object instead of tables")
 
 
