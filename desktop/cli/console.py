@@ -27,6 +27,7 @@ if TYPE_CHECKING:  # the CLI starts fast: the sandbox and the core load only whe
     from desktop.core.assistant import Preview
     from desktop.core.planning import Offer
     from desktop.core.recipes import Recipe
+    from desktop.core.records import RunRow
     from desktop.core.report import RunReport
     from sandbox.build import BuildStep
 
@@ -243,7 +244,7 @@ def show_offers(message: str, offers: Sequence[Offer]) -> None:
             out.print(f"     [yellow]Unlike your request, {_e(offer.differs)}.[/]")
 
 
-def show_history(runs: Sequence[dict[str, Any]]) -> None:
+def show_history(runs: Sequence[RunRow]) -> None:
     from desktop.core.saved_automations import trigger_text
 
     if not runs:

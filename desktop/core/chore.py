@@ -49,6 +49,7 @@ if TYPE_CHECKING:  # planning (recipes, the model) is imported only by a chore t
     from desktop.core.planner import PlannedScript
     from desktop.core.planning import GrantProblem, Mode
     from desktop.core.recipes import Param, Recipe
+    from desktop.core.records import Json, Trigger
     from desktop.core.report import RunReport
     from desktop.core.settings import Settings
 
@@ -105,7 +106,7 @@ class Chore:
     settings: Settings | None = None  # the model settings it was planned with (a repair uses them)
     needed: set[str] = field(default_factory=set)  # capabilities the script uses (empty: unknown)
     problems: list[GrantProblem] = field(default_factory=list)  # what still stands in the way
-    inputs: dict[str, Any] = field(default_factory=dict)
+    inputs: dict[str, Json] = field(default_factory=dict)
     missing: list[Param] = field(default_factory=list)  # recipe parameters still to ask for
     recipe: Recipe | None = None  # the recipe that wrote the script
     share_details: bool = False  # the person allowed file names (and error texts) to go to the model
@@ -134,7 +135,7 @@ class Chore:
 
 def plan(assistant: ChoreHost, request: str, grants: Sequence[Grant], settings: Settings, *,
          mode: Mode = "auto", allow_vision: bool = False, allow_file_names: bool = False,
-         recipe: str | None = None, cancel: Any = None) -> Chore:
+         recipe: str | None = None, cancel: Cancel | None = None) -> Chore:
     """Plan ``request``: a recipe that matches well, else the model; the grants it needs completed."""
     from desktop.core import planning
 
@@ -164,7 +165,7 @@ def plan(assistant: ChoreHost, request: str, grants: Sequence[Grant], settings: 
 
 
 def from_script(script: str, grants: Sequence[Grant], *, request: str = "", summary: str = "",
-                planner: str = "script", inputs: dict[str, Any] | None = None) -> Chore:
+                planner: str = "script", inputs: Mapping[str, Json] | None = None) -> Chore:
     """A chore for a script given as is (``errand run``, a file opened in the window, an automation)."""
     return Chore(request, script, list(grants), summary=summary, planner=planner, inputs=dict(inputs or {}))
 
@@ -251,7 +252,7 @@ def _repair(assistant: ChoreHost, chore: Chore, failed: Preview, cancel: Any = N
 
 def finish(assistant: ChoreHost, chore: Chore, *, approve: Approve | None, preview_only: bool = False,
            on_progress: Callable[[int, int], None] | None = None, cancel: Cancel | None = None,
-           trigger: dict[str, Any] | None = None, leave_out: Collection[int] = ()) -> RunReport:
+           trigger: Trigger | None = None, leave_out: Collection[int] = ()) -> RunReport:
     """Journal the chore's preview as a run; ask ``approve`` and apply; then tidy up after it.
 
     ``approve=None`` is for a failed preview only (journaled so History shows what was tried);

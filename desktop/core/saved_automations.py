@@ -34,13 +34,16 @@ import fnmatch
 import os
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from capabilities.base import Grant
 from capabilities.errors import ErrandError
 from capabilities.journal import Journal
 from capabilities.status import RunStatus
 from desktop.core.grants import describe
+
+if TYPE_CHECKING:
+    from desktop.core.records import AutomationOverview, AutomationRow, Trigger
 
 __all__ = [
     "CLAIM",
@@ -128,7 +131,7 @@ def describe_grants(grants: Iterable[Grant | dict[str, Any]]) -> list[str]:
     return texts
 
 
-def trigger_text(trigger: Any) -> str:
+def trigger_text(trigger: Trigger | str | None) -> str:
     """A run's trigger in words for History: ``file invoices: Downloads/bill.pdf``."""
     if isinstance(trigger, dict) and "automation" in trigger:
         return f"{trigger['automation']}: {trigger.get('path', '')}"
@@ -146,7 +149,7 @@ def _events(events: Iterable[str]) -> list[str]:
 
 def add(journal: Journal, name: str, watch_dir: str | os.PathLike[str], script: str, grants: Sequence[Grant],
         *, request: str = "", pattern: str = "*", events: Iterable[str] = ("created",),
-        include_existing: bool = False) -> dict[str, Any]:
+        include_existing: bool = False) -> AutomationRow:
     """Save an automation (checked: a name, real events, a watched folder inside a read-write grant).
 
     The matching files already in the folder did not arrive: they are left alone
@@ -164,7 +167,7 @@ def add(journal: Journal, name: str, watch_dir: str | os.PathLike[str], script: 
                                  events=chosen)
     if not include_existing:
         _leave_existing(journal, aid, folder, pattern or "*")
-    return journal.automation(aid)
+    return _row(journal, aid)
 
 
 def mark_outputs_seen(journal: Journal, plan: Iterable[Any], run_id: int) -> None:
@@ -206,7 +209,7 @@ def _leave_existing(journal: Journal, aid: int, folder: Path, pattern: str) -> i
 
 def add_from_run(journal: Journal, name: str, run_id: int, watch_dir: str | os.PathLike[str], *,
                  pattern: str = "*", events: Iterable[str] = ("created",),
-                 include_existing: bool = False) -> dict[str, Any]:
+                 include_existing: bool = False) -> AutomationRow:
     """Save an approved (applied) run's script and grants as an automation."""
     run = journal.run(run_id)
     if run["status"] != RunStatus.APPLIED:
@@ -255,40 +258,44 @@ def _with_recipe_values(run: dict[str, Any], grants: Sequence[Grant]) -> str:
     return f"inputs.update({{k: v for k, v in {values!r}.items() if k not in inputs}})  # approved values\n"
 
 
-def _find(journal: Journal, name: str | int) -> dict[str, Any]:
+def _row(journal: Journal, name_or_id: str | int) -> AutomationRow:
+    return cast("AutomationRow", journal.automation(name_or_id))
+
+
+def _find(journal: Journal, name: str | int) -> AutomationRow:
     """An automation by name, or by the number ``errand automations list`` shows (a name wins)."""
     if isinstance(name, str) and name.isdigit():
         try:
-            return journal.automation(name)
+            return _row(journal, name)
         except ErrandError:
-            return journal.automation(int(name))
-    return journal.automation(name)
+            return _row(journal, int(name))
+    return _row(journal, name)
 
 
-def pause(journal: Journal, name: str | int, reason: str | None = None) -> dict[str, Any]:
+def pause(journal: Journal, name: str | int, reason: str | None = None) -> AutomationRow:
     """Stop an automation from running (its grants stand unused until ``resume``)."""
     automation = _find(journal, name)
     journal.update_automation(automation["id"], enabled=False, paused_reason=reason)
-    return journal.automation(automation["id"])
+    return _row(journal, automation["id"])
 
 
-def resume(journal: Journal, name: str | int) -> dict[str, Any]:
+def resume(journal: Journal, name: str | int) -> AutomationRow:
     """Let a paused automation run again; it catches up on files that arrived meanwhile."""
     automation = _find(journal, name)
     journal.update_automation(automation["id"], enabled=True, paused_reason=None, failures=0)
-    return journal.automation(automation["id"])
+    return _row(journal, automation["id"])
 
 
-def remove(journal: Journal, name: str | int) -> dict[str, Any]:
+def remove(journal: Journal, name: str | int) -> AutomationRow:
     """Delete an automation and its grants; its past runs stay in History (and stay undoable)."""
     automation = _find(journal, name)
     journal.remove_automation(automation["id"])
     return automation
 
 
-def overview(journal: Journal) -> list[dict[str, Any]]:
+def overview(journal: Journal) -> list[AutomationOverview]:
     """Every automation as a front end shows it: status words, grants in plain words, the last run."""
-    rows = []
+    rows: list[AutomationOverview] = []
     for a in journal.automations():
         seen = journal.seen_files(a["id"])
         handled = [s for s in seen if s["status"] not in ("own", "existing")
