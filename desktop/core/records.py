@@ -10,9 +10,18 @@ from __future__ import annotations
 
 from typing import TypeAlias, TypedDict
 
-__all__ = ["ActionEntry", "AutomationOverview", "AutomationRow", "Json", "RunRow", "Trigger"]
+__all__ = ["ActionEntry", "AutomationOverview", "AutomationRow", "ErrorJson", "Json", "RunRow", "Trigger"]
 
 Json: TypeAlias = "bool | int | float | str | list[Json] | dict[str, Json] | None"
+
+
+class ErrorJson(TypedDict):
+    """How a run's error is kept and shown (``capabilities.errors.error_dict``)."""
+
+    type: str
+    message: str
+    line: int | None
+    hint: str
 
 
 class Trigger(TypedDict):
@@ -41,7 +50,7 @@ class RunRow(TypedDict):
     started: str
     finished: str | None
     result: Json
-    error: dict[str, Json] | None
+    error: ErrorJson | None
     tokens_in: int
     tokens_out: int
     cost: float
