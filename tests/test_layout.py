@@ -99,20 +99,43 @@ def test_no_module_imports_itself_back() -> None:
         describe(graph, c, edges) for c in found)
 
 
-def test_no_package_of_the_application_imports_another_back() -> None:
-    """``desktop``'s subpackages (core, automations, evaluation, cli, ui) form no circle either."""
-    graph = import_graph("desktop")
+def package_circles(*roots: str) -> list[list[str]]:
+    """Circles between packages (``desktop.core``, ``capabilities.engine``; a root's own modules are
+    the root package): the module graph with each module folded into its package."""
+    graph = import_graph(*roots)
     edges = module_edges(graph)
 
     def package(module: str) -> str:
-        return ".".join(module.split(".")[:2])
+        own = module if graph.find_children(module) else module.rpartition(".")[0] or module
+        return ".".join(own.split(".")[:2])
 
     between: dict[str, set[str]] = {}
     for importer, imported in ((a, b) for a, bs in edges.items() for b in bs):
         if package(importer) != package(imported):
             between.setdefault(package(importer), set()).add(package(imported))
-    found = circles({package(m) for m in edges}, between)
-    assert not found, f"package circles: {found}"
+    return circles({package(m) for m in edges}, between)
+
+
+# Package circles still in capabilities (a list that may only shrink): the root's base defines
+# what a run holds on the engine's plan and budget while the engine, the folders and the journal
+# use the base; the decoder worker's calendar reader reuses the calendars' pure text helpers while
+# the calendars call the worker. Each needs a module moved down a layer.
+KNOWN_CAPABILITY_CIRCLES = [
+    {"capabilities", "capabilities.engine", "capabilities.folders", "capabilities.journal"},
+    {"capabilities.calendars", "capabilities.decoding"},
+]
+
+
+def test_no_package_of_the_application_imports_another_back() -> None:
+    """``desktop``'s subpackages (core, automations, evaluation, cli, ui) form no circle either."""
+    assert package_circles("desktop") == []
+
+
+def test_the_capabilities_package_circles_only_shrink() -> None:
+    found = package_circles("capabilities")
+    grown = [c for c in found if not any(set(c) <= known for known in KNOWN_CAPABILITY_CIRCLES)]
+    assert not grown, f"new package circles in capabilities: {grown}"
+    assert not any("capabilities.api" in c for c in found)  # the registry walks the API, never imports it
 
 
 def test_a_circle_through_a_function_or_type_checking_import_is_found(
