@@ -105,7 +105,8 @@ def run_and_report(args: argparse.Namespace, assistant: Assistant, chore: Chore)
             preview.allow_flagged()  # asked for on the command line, after the preview was shown
         # The person's review comes before the run is journaled: the journal keeps the reviewed plan.
         asks = preview.ok and len(preview.plan) > 0 and not args.yes and not args.preview_only
-        approve = _refuse if asks and not _Review(assistant, chore, preview, left_out).ask() else always
+        review = _Review(assistant, chore, preview, left_out, show=console is not None)
+        approve = _refuse if asks and not review.ask() else always
         progress = None if console is None else console.progress_callback(len(preview.plan) - len(left_out))
         try:
             report = assistant.finish_chore(chore, approve=approve, preview_only=args.preview_only,
@@ -166,8 +167,10 @@ class _Review:
     preview again after each edit, until they say yes or no. ``left_out`` is the set ``finish_chore``
     then narrows the plan by."""
 
-    def __init__(self, assistant: Assistant, chore: Chore, preview: Preview, left_out: set[int]) -> None:
+    def __init__(self, assistant: Assistant, chore: Chore, preview: Preview, left_out: set[int], *,
+                 show: bool = True) -> None:
         self.assistant, self.chore, self.preview, self.left_out = assistant, chore, preview, left_out
+        self.show = show  # False with --json: stdout holds the one JSON answer, not tables
 
     def ask(self) -> bool:
         from desktop.cli import console
@@ -191,7 +194,7 @@ class _Review:
             except ErrandError as exc:
                 console.error(exc.message, exc.hint)
                 continue
-            if edited:
+            if edited and self.show:
                 console.show_preview(self.preview, self.left_out)
             else:
                 console.log_line(_REVIEW_HELP)
