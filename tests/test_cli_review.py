@@ -126,3 +126,15 @@ def test_no_at_the_prompt_applies_nothing_whatever_was_edited(
     assert code == 3 and tree(trip) == ORIGINAL
     run = errand(capsys, "history", "--json")[1]["runs"][0]
     assert run["status"] == "refused"
+
+
+def test_a_flagged_change_left_out_needs_no_second_question(
+        chore: tuple[Path, Path], capsys: Capsys, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A change that could make a program run asks its own 'yes' only while it is in the plan."""
+    script, trip = chore
+    script.write_text(SCRIPT + 'files.write_text("Trip/go.sh", "echo hi")\n')  # 5: a script, flagged
+    monkeypatch.setattr("sys.stdin", Terminal("leave 5\ny\n"))  # no answer left for a second question
+    assert main(["run", str(script), "--grant", f"files={trip}"]) == 0
+    shown = capsys.readouterr()
+    assert "could make a program run" in shown.out and "could make a program run" not in shown.err
+    assert not (trip / "go.sh").exists() and (trip / "c2.txt").exists()
