@@ -172,8 +172,8 @@ def main() -> None:
     root = Path(tempfile.mkdtemp(prefix="errand-bench-auto-"))
     os.environ["ERRAND_HOME"] = str(root / "home")
     from capabilities.journal import Journal
-    from desktop.automations import saved as automations
-    from desktop.automations.saved import AutomationRunner
+    from desktop.automations.runner import AutomationRunner
+    from desktop.core import saved_automations as automations
     from desktop.core.assistant import Assistant
     from desktop.core.grants import parse_grants
     from desktop.core.paths import database_path

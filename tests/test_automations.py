@@ -20,9 +20,9 @@ import pytest
 from capabilities.errors import ErrandError
 from capabilities.journal import Journal
 from capabilities.journal.owner import owner_token
-from desktop.automations import saved as automations
-from desktop.automations.saved import AutomationRunner
+from desktop.automations.runner import AutomationRunner
 from desktop.automations.triggers import own_writes
+from desktop.core import saved_automations as automations
 from desktop.core.assistant import Assistant
 from desktop.core.grants import parse_grants
 from desktop.core.paths import database_path

@@ -178,7 +178,7 @@ def test_errand_watch_prints_lines_and_stops_on_sigint(work: Path, script: Path,
 
 def test_a_recipe_run_saved_as_an_automation_sorts_each_arrival(tmp_path: Path, sandbox: Any,
                                                                  capsys: Capsys) -> None:
-    from desktop.automations.saved import AutomationRunner
+    from desktop.automations.runner import AutomationRunner
     from desktop.core.assistant import Assistant
 
     downloads = tmp_path / "Downloads"
@@ -232,7 +232,7 @@ def test_killed_mid_stream_then_recovered_and_restarted_each_file_is_done_once(w
                                                                                capsys: Capsys) -> None:
     from collections import Counter
 
-    from desktop.automations.saved import AutomationRunner
+    from desktop.automations.runner import AutomationRunner
     from desktop.core.assistant import Assistant
 
     assert main(["automations", "add", "file it", "--watch", str(work / "Inbox"), "--script", str(script),

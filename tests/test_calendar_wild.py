@@ -242,7 +242,7 @@ def test_events_that_cannot_be_read_are_left_alone_like_files_in_the_preview_and
     assert any("Floating idea" in line and "no start time" in line for line in preview.outcome.log[headline:])
     report = assistant.apply(preview, approve=lambda p: True)
     assert report.status == "applied" and report.partial and report.left_alone == left
-    assert status_words(assistant.history()[0]) == "applied, 2 events left alone"
+    assert status_words(assistant.history()[0]) == "Applied, 2 events left alone"
     assert "Alpha" not in path.read_text() and "this line is not iCalendar" in path.read_text()
     assert assistant.undo(report.run_id).refused == []
     assert path.read_bytes() == vcalendar(A, broken, no_start, GEO).encode()
@@ -254,4 +254,4 @@ def test_a_calendar_read_in_full_leaves_nothing_alone(sandbox: Sandbox, tmp_path
     preview = assistant.preview(f"return len(calendar.events({NOV[0]!r}, {NOV[1]!r}))", ics_grant(path))
     assert preview.outcome.result == 2 and preview.plan.left_alone == []
     report = assistant.apply(preview, approve=lambda p: True)
-    assert not report.partial and status_words(assistant.history()[0]) == "applied"
+    assert not report.partial and status_words(assistant.history()[0]) == "Applied"

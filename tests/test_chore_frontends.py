@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 
 from capabilities.journal import Journal
-from desktop.automations.saved import AutomationRunner
+from desktop.automations.runner import AutomationRunner
 from desktop.cli.main import main
 from desktop.core import paths
 from desktop.core import settings as settings_store

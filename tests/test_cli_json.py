@@ -12,7 +12,8 @@ from typing import Any
 
 import pytest
 
-from desktop.cli.main import STATUS_EXIT, main
+from desktop.cli.common import STATUS_EXIT
+from desktop.cli.main import main
 
 ROOT = Path(__file__).resolve().parent.parent
 Capsys = pytest.CaptureFixture[str]

@@ -175,7 +175,7 @@ def test_ctrl_c_cancels_cleanly_and_the_run_is_journaled(tmp_path: Path) -> None
 
 
 def test_help_lists_every_command_and_each_command_has_its_own_help(capsys: Capsys) -> None:
-    from desktop.cli.main import COMMANDS
+    from desktop.cli.common import COMMANDS
 
     with pytest.raises(SystemExit) as done:
         main(["--help"])

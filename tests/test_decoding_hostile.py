@@ -324,7 +324,7 @@ def test_a_postscript_photo_arriving_in_a_watched_folder_fails_alone(sandbox: An
                                                                       gs_trap: Path) -> None:
     """#14: the same attack from an automation, when such a file lands in a watched folder."""
     from capabilities.journal import Journal
-    from desktop.automations import saved as automations
+    from desktop.core import saved_automations as automations
     from desktop.core.assistant import Assistant
     from desktop.core.grants import parse_grants
     from desktop.core.paths import database_path

@@ -76,7 +76,7 @@ def test_a_name_that_cannot_be_used_is_left_alone_with_its_reason_and_the_rest_m
     assert any("left alone" in line for line in assistant.show(report.run_id).log)  # journaled
     shown = assistant.show(report.run_id)  # the run row itself says it was partial, read back
     assert shown.partial and shown.left_alone == report.left_alone and shown.left_alone[0]["kind"] == "file"
-    assert status_words(assistant.history()[0]) == "applied, 1 file left alone"
+    assert status_words(assistant.history()[0]) == "Applied, 1 file left alone"
     assert main(["history", "--json"]) == 0
     [row] = json.loads(capsys.readouterr().out)["runs"]
     assert row["status"] == "applied" and row["partial"]

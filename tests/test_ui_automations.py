@@ -180,7 +180,7 @@ def test_with_a_tray_closing_hides_the_window_and_quit_stops_the_runner(
         qtbot: Any, sandbox: Any, work: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from PySide6.QtWidgets import QApplication
 
-    from desktop.automations import saved as automations
+    from desktop.core import saved_automations as automations
     from desktop.core.assistant import Assistant
     from desktop.ui import window as window_module
 

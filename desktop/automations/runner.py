@@ -60,9 +60,10 @@ from capabilities.errors import ErrandError, error_text
 from capabilities.journal import Journal, now
 from capabilities.journal.owner import is_alive, owner_token
 from capabilities.status import RunStatus
-from desktop.automations.saved import CLAIM, grant_relative, patterns, watch_grant
 from desktop.automations.triggers import FolderWatcher, own_changes
 from desktop.core.chore import always
+from desktop.core.records import Trigger
+from desktop.core.saved_automations import CLAIM, grant_relative, patterns, watch_grant
 
 __all__ = ["AutomationRunner", "EventCallback"]
 
@@ -298,8 +299,8 @@ class AutomationRunner:
         """Run the automation's script on one claimed file version and record the outcome."""
         a = slot.automation
         rel = grant_relative(path, slot.grant)
-        trigger = {"automation": a["name"], "automation_id": slot.aid, "path": rel, "file": str(path),
-                   "size": size, "mtime_ns": mtime_ns}
+        trigger: Trigger = {"automation": a["name"], "automation_id": slot.aid, "path": rel,
+                            "file": str(path), "size": size, "mtime_ns": mtime_ns}
         inputs = {"path": rel, "name": path.name, "folder": grant_relative(a["watch_dir"], slot.grant)}
         run_id: int | None = None
         changes = 0

@@ -69,7 +69,6 @@ Plugging in the automation runner (``tests/test_triggers_journal.py`` does this)
 
 from __future__ import annotations
 
-import fnmatch
 import logging
 import os
 import queue
@@ -94,6 +93,7 @@ from desktop.automations.filewatch import (
     own_write,
     own_writes,
 )
+from desktop.core.saved_automations import EVENT_KINDS, is_ignored_name, name_matches
 
 __all__ = [
     "EVENT_KINDS",
@@ -110,21 +110,12 @@ __all__ = [
 
 log = logging.getLogger("errand.triggers")
 
-EVENT_KINDS = ("created", "moved", "modified")
-TEMP_SUFFIXES = (".part", ".partial", ".crdownload", ".download", ".tmp", ".temp", ".opdownload", "~")
-SYSTEM_NAMES = frozenset({"thumbs.db", "desktop.ini", "icon\r"})
 
 FileCallback = Callable[[Path, int, int], object]  # what it returns is ignored
 FileCheck = Callable[[Path, int, int], bool]
 Version = tuple[int, int]
 Item = tuple[str, int, int] | Callable[[], None] | None  # a file to hand over, a job, or "stop"
 RESCAN = "\0rescan"  # the timer key's path slot for a watcher's periodic rescan
-
-
-def is_ignored_name(name: str) -> bool:
-    """True for names that are never a finished file of the person's: partials, temporaries, locks, hidden."""
-    lowered = name.lower()
-    return name.startswith((".", "~$")) or lowered.endswith(TEMP_SUFFIXES) or lowered in SYSTEM_NAMES
 
 
 @dataclass
@@ -268,10 +259,9 @@ class FolderWatcher:
             rel = os.path.relpath(path, self._root)
             if rel.startswith(os.pardir) or any(is_ignored_name(p) for p in rel.split(os.sep)):
                 return False
-        elif parent != self._root or is_ignored_name(name):
+        elif parent != self._root:
             return False
-        lowered = name.lower()
-        return any(fnmatch.fnmatchcase(lowered, p) for p in self.patterns)
+        return name_matches(name, self.patterns)
 
     def catch_up(self) -> list[Path]:
         """Queue the matching files present that are neither seen nor Errand's own; return them.

@@ -1,6 +1,6 @@
 """``errand ask``, ``errand recipes`` and ``errand try``: from plain words to a previewed run.
 
-Registered into ``desktop.cli.main`` (see the bottom of that module). Planning goes
+Registered in ``desktop.cli.common`` (see the bottom of this module). Planning goes
 through ``desktop.core.planning``: a recipe that matches well, else the model.
 """
 
@@ -12,8 +12,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from capabilities.errors import ErrandError
+from desktop.cli.common import EXIT_OK, EXTENSIONS, add_allow_flagged, command, make_assistant
 from desktop.cli.jsonout import emit
-from desktop.cli.main import _EXTENSIONS, EXIT_OK, add_allow_flagged, command, make_assistant, run_and_report
+from desktop.cli.review import add_review_options, run_and_report
 from desktop.core.display import say, terminal_text
 from desktop.core.errors import NoRecipeFits
 
@@ -46,6 +47,7 @@ def add_parsers(sub: Any) -> None:
     ask.add_argument("--yes", "-y", action="store_true", help="apply without asking")
     ask.add_argument("--preview-only", action="store_true", help="show the plan, change nothing")
     add_allow_flagged(ask)
+    add_review_options(ask)
     ask.add_argument("--json", action="store_true", help="print one JSON object")
 
     rec = sub.add_parser("recipes", help="list the built-in recipes (they work without a model)")
@@ -186,4 +188,4 @@ def cmd_try(args: argparse.Namespace) -> int:
     return cmd_ask(ask)
 
 
-_EXTENSIONS.append(add_parsers)
+EXTENSIONS.append(add_parsers)

@@ -1,10 +1,10 @@
 """``errand automations …`` (save, list, pause, resume, remove) and ``errand watch`` (run them).
 
-Registered into ``desktop.cli.main`` (see the bottom of that module). Everything
-goes through ``desktop.automations.saved``; ``--json`` prints one JSON value (for
-``errand watch``, one JSON object per line, per event). ``errand watch`` runs
-in the foreground until SIGINT or SIGTERM, then stops its watchers (a run under
-way finishes first) and exits 0.
+Registered in ``desktop.cli.common`` (see the bottom of this module). Everything
+goes through the ``Assistant`` facade (``desktop.core.saved_automations`` behind it);
+``--json`` prints one JSON value (for ``errand watch``, one JSON object per line, per
+event). ``errand watch`` runs in the foreground until SIGINT or SIGTERM, then stops its
+watchers (a run under way finishes first) and exits 0.
 """
 
 from __future__ import annotations
@@ -18,8 +18,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from capabilities.errors import ErrandError
+from desktop.cli.common import EXIT_OK, EXTENSIONS, BuildProgress, command, make_assistant, read_script
 from desktop.cli.jsonout import emit, encode
-from desktop.cli.main import _EXTENSIONS, EXIT_OK, BuildProgress, command, make_assistant, read_script
 from desktop.core.display import say, terminal_text
 
 if TYPE_CHECKING:
@@ -154,7 +154,7 @@ def _show_list(rows: list[dict[str, Any]]) -> None:
 def cmd_watch(args: argparse.Namespace) -> int:
     import logging  # here, not at the top: every `errand` command imports this module
 
-    from desktop.automations.saved import AutomationRunner
+    from desktop.automations.runner import AutomationRunner
     from desktop.core.assistant import Assistant
 
     # watchdog logs an ERROR when its inotify thread is stopped with events still queued: shutdown
@@ -203,4 +203,4 @@ def _tell_interrupted(assistant: Assistant, on_event: Callable[[str, str, str], 
                  "rolls them back, `errand recover --finish` completes them.")
 
 
-_EXTENSIONS.append(add_parsers)
+EXTENSIONS.append(add_parsers)

@@ -9,8 +9,8 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from desktop.cli.common import EXIT_OK, EXTENSIONS, command, make_assistant
 from desktop.cli.jsonout import emit
-from desktop.cli.main import _EXTENSIONS, EXIT_OK, command, make_assistant
 from desktop.core.display import say
 
 __all__ = ["add_parsers"]
@@ -42,4 +42,4 @@ def cmd_cache(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-_EXTENSIONS.append(add_parsers)
+EXTENSIONS.append(add_parsers)

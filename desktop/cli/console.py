@@ -8,7 +8,7 @@ longer text ``display.terminal_text``) and rich markup in it is neutralised.
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
@@ -16,7 +16,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from capabilities.engine.plan import left_alone_lines, left_alone_words
-from capabilities.status import ActionStatus, RunStatus
+from capabilities.status import ActionStatus, RunStatus, action_words, run_words
 from desktop.core.display import change_marks, safe_text, shorten, terminal_text
 from desktop.core.effects import change_kind
 from desktop.core.report import status_words
@@ -27,6 +27,7 @@ if TYPE_CHECKING:  # the CLI starts fast: the sandbox and the core load only whe
     from desktop.core.assistant import Preview
     from desktop.core.planning import Offer
     from desktop.core.recipes import Recipe
+    from desktop.core.records import RunRow
     from desktop.core.report import RunReport
     from sandbox.build import BuildStep
 
@@ -52,7 +53,9 @@ def log_line(line: str) -> None:
     out.print(f"[dim]│ {_e(line)}[/]")
 
 
-def show_preview(preview: Preview) -> None:
+def show_preview(preview: Preview, left_out: Collection[int] = ()) -> None:
+    """The preview as a table, numbered as the review edits it (``left_out``: the changes left out, shown
+    dimmed and not counted in what it will do)."""
     if preview.summary and preview.planner == "model":
         out.print(f"The model's summary: {_e(preview.summary)}")  # its words, not Errand's count
     elif preview.summary:
@@ -69,11 +72,14 @@ def show_preview(preview: Preview) -> None:
         return
     from desktop.core.effects import effects
 
-    found = effects(plan, preview.request, preview.grants)
+    found = effects((a for a in plan if a.seq not in left_out), preview.request, preview.grants)
     out.print(f"[bold]What it will do:[/] {_e(found.text)}")
     for warning in found.warnings:
         out.print(f"[bold yellow]Careful:[/] {_e(warning)}")
-    table = Table(title=f"Preview — {len(plan):,} change{'s' if len(plan) != 1 else ''}", show_lines=False)
+    title = f"Preview — {len(plan):,} change{'s' if len(plan) != 1 else ''}"
+    if left_out:
+        title += f", {len(left_out):,} left out"
+    table = Table(title=title, show_lines=False)
     table.add_column("#", justify="right")
     table.add_column("Change")
     table.add_column("Before")
@@ -92,6 +98,10 @@ def show_preview(preview: Preview) -> None:
         elif marks:
             note = f"[yellow]{_e(note)}[/]"
         word = change_kind(action.capability, action.op, action.args, action.detail).word.lower()
+        if action.seq in left_out:
+            table.add_row(str(action.seq), word, _e(shorten(before, 50)), _e(shorten(after, 50)),
+                          "left out", style="dim")
+            continue
         table.add_row(str(action.seq), word, _e(shorten(before, 50)),
                       _e(shorten(after, 50)), note)
     out.print(table)
@@ -234,8 +244,8 @@ def show_offers(message: str, offers: Sequence[Offer]) -> None:
             out.print(f"     [yellow]Unlike your request, {_e(offer.differs)}.[/]")
 
 
-def show_history(runs: Sequence[dict[str, Any]]) -> None:
-    from desktop.automations.saved import trigger_text
+def show_history(runs: Sequence[RunRow]) -> None:
+    from desktop.core.saved_automations import trigger_text
 
     if not runs:
         out.print("No runs yet.")
@@ -264,7 +274,7 @@ def show_run(report: RunReport) -> None:
     for a in report.actions:
         summary = a.get("summary") or f"{a['capability']}.{a['op']}"
         table.add_row(str(a["seq"]), _e(("⚠ " if a.get("flagged") else "") + summary),
-                      a["status"] + (f": {_e(a['error'])}" if a.get("error") else ""))
+                      action_words(a["status"]) + (f": {_e(a['error'])}" if a.get("error") else ""))
     out.print(table)
     for line in left_alone_lines(report.left_alone):  # journaled with the run: a partial run says so
         out.print(_e(line))
@@ -284,7 +294,7 @@ def show_recovery(reports: Sequence[RecoveryReport]) -> None:
         return
     for r in reports:
         out.print(f"Run {r.run_id}: {r.action.replace('_', ' ')} ({r.undone} undone, {r.done} done); "
-                  f"now {r.status}.")
+                  f"now {run_words(r.status).lower()}.")
         for seq, reason in r.refused:
             out.print(f"  [yellow]action {seq} kept:[/] {_e(reason)}")
         for seq in r.unknown:

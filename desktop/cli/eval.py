@@ -15,8 +15,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from capabilities.errors import ErrandError
+from desktop.cli.common import EXIT_CANCELLED, EXIT_FAILED, EXIT_OK, EXTENSIONS, command
 from desktop.cli.jsonout import emit
-from desktop.cli.main import _EXTENSIONS, EXIT_CANCELLED, EXIT_FAILED, EXIT_OK, command
 
 if TYPE_CHECKING:  # the suite and its sandbox load only when `errand eval` runs
     from desktop.core.settings import Settings
@@ -175,4 +175,4 @@ def _report(result: Any, args: argparse.Namespace, old: dict[str, Any] | None) -
     return EXIT_OK if data["totals"]["chores"] else EXIT_FAILED
 
 
-_EXTENSIONS.append(add_parsers)
+EXTENSIONS.append(add_parsers)

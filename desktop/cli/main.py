@@ -14,43 +14,33 @@ starts fast.
 from __future__ import annotations
 
 import argparse
-import gc
-import signal
 import sys
-import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from capabilities.errors import ErrandError
 from capabilities.status import ActionStatus, RunStatus
+from desktop.cli.common import (
+    COMMANDS,
+    EXIT_OK,
+    EXTENSIONS,
+    STATUS_EXIT,
+    BuildProgress,
+    add_allow_flagged,
+    command,
+    fewer_collections,
+    make_assistant,
+    read_script,
+)
 from desktop.cli.jsonout import emit
+from desktop.cli.review import add_review_options, run_and_report
 
 if TYPE_CHECKING:  # the sandbox and the core load only when a command needs them
     from capabilities.base import Grant
-    from desktop.core.assistant import Assistant, Preview
-    from desktop.core.chore import Chore
-    from sandbox.build import BuildStep
+    from desktop.core.assistant import Assistant
 
 __all__ = ["main"]
-
-EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT, EXIT_REFUSED, EXIT_CANCELLED = 0, 1, 2, 3, 4
-# Statuses of runs (``RunStatus``) and of other commands' answers ("ok", "error", "invalid").
-STATUS_EXIT = {RunStatus.APPLIED: EXIT_OK, RunStatus.PREVIEWED: EXIT_OK, "ok": EXIT_OK,
-               RunStatus.FAILED: EXIT_FAILED, "error": EXIT_FAILED, "invalid": EXIT_BAD_INPUT,
-               RunStatus.REFUSED: EXIT_REFUSED, RunStatus.CANCELLED: EXIT_CANCELLED,
-               RunStatus.NOT_DONE: EXIT_FAILED}
-
-Command = Callable[[argparse.Namespace], int]
-COMMANDS: dict[str, Command] = {}
-
-
-def command(name: str) -> Callable[[Command], Command]:
-    def register(func: Command) -> Command:
-        COMMANDS[name] = func
-        return func
-
-    return register
 
 
 def build_parser(only: str | None = None) -> argparse.ArgumentParser:
@@ -92,7 +82,7 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
                      help="close the window after this long (smoke tests of an installed app)")
     app.add_argument("--json", action="store_true", help="print one JSON object when the window closes")
 
-    for extend in _EXTENSIONS:
+    for extend in EXTENSIONS:
         extend(sub)
     return parser
 
@@ -152,17 +142,8 @@ def _add_run_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--yes", "-y", action="store_true", help="apply without asking")
     p.add_argument("--preview-only", action="store_true", help="show the plan, change nothing")
     add_allow_flagged(p)
+    add_review_options(p)
     p.add_argument("--json", action="store_true", help="print one JSON object instead of tables")
-
-
-def add_allow_flagged(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--allow-flagged", action="store_true",
-                   help="also apply changes flagged as able to run programs (shell start-up files, "
-                        "autostart items, scripts); without it, --yes applies nothing when there are any")
-
-
-# Commands defined in their own modules (ask, recipes, try, settings, automations, watch) add here.
-_EXTENSIONS: list[Callable[[Any], None]] = []
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -235,36 +216,6 @@ def _default(parser: argparse.ArgumentParser) -> int:
 
 # ---- the commands -------------------------------------------------------------------------------
 
-def make_assistant() -> Assistant:
-    from desktop.core.assistant import Assistant
-
-    return Assistant(progress=BuildProgress())
-
-
-class BuildProgress:
-    """Shows the sandbox's first-use build on stderr; loads rich only if a build happens."""
-
-    def __init__(self) -> None:
-        self._show: Callable[[BuildStep], None] | None = None
-
-    def __call__(self, step: BuildStep) -> None:
-        if self._show is None:
-            from desktop.cli import console
-
-            self._show = console.build_progress()
-        self._show(step)
-
-
-def read_script(path: Path) -> str:
-    """A script file's text, or an ErrandError that says what to do."""
-    try:
-        return path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        reason = getattr(exc, "strerror", None) or exc
-        raise ErrandError(f"Cannot read the script {path}: {reason}.",
-                          "Check the path and try again.") from None
-
-
 @command("run")
 def cmd_run(args: argparse.Namespace) -> int:
     from desktop.core import paths
@@ -310,64 +261,6 @@ def check_before_running(script: str, grants: Sequence[Grant], name: str) -> Non
                         int(first.group(1)) if first else None)
 
 
-def run_and_report(args: argparse.Namespace, assistant: Assistant, chore: Chore) -> int:
-    """Preview, show, ask, apply and report a chore: the shared tail of ``run`` and ``ask``."""
-    from desktop.core.chore import always
-
-    _fewer_collections()
-    console: Any = None
-    if not args.json:
-        from desktop.cli import console
-
-        for run in assistant.interrupted():
-            console.error(f"Run {run['id']} was interrupted part-way (Errand stopped during it).",
-                          "`errand recover` rolls it back; `errand recover --finish` completes it.")
-    cancel = threading.Event()
-    previous = signal.signal(signal.SIGINT, lambda *_: cancel.set())
-    try:
-        on_log = None if args.json else console.log_line
-        preview = assistant.preview_chore(chore, on_log=on_log, cancel=cancel)
-        if not args.json:
-            console.show_preview(preview)
-        if getattr(args, "allow_flagged", False):
-            preview.allow_flagged()  # asked for on the command line, after the preview was shown
-        progress = None if args.json else console.progress_callback(len(preview.plan))
-        report = assistant.finish_chore(chore, approve=always if args.yes else _approver(args),
-                                        preview_only=args.preview_only, cancel=cancel, on_progress=progress)
-    finally:
-        signal.signal(signal.SIGINT, previous)
-    if args.json:
-        emit(report.to_json())
-    else:
-        console.show_outcome(report)
-        if chore.retention is not None and chore.retention.over_limit:
-            console.error(chore.retention.message(),
-                          "Undo or remove old runs you no longer need (errand history).")
-    return STATUS_EXIT.get(report.status, EXIT_FAILED)
-
-
-def _approver(args: argparse.Namespace) -> Callable[[Preview], bool]:
-    def approve(preview: Preview) -> bool:
-        if not sys.stdin or not sys.stdin.isatty():
-            from desktop.cli import console
-
-            console.error("Not applied: nobody here to approve the plan.",
-                          "Run again with --yes to apply without asking, or --preview-only to just look.")
-            return False
-        answer = input(f"Apply these {len(preview.plan)} changes? [y/N] ").strip().lower()
-        if answer not in ("y", "yes"):
-            return False
-        if set(preview.flagged()) - preview.allowed_flagged:
-            from desktop.cli import console
-
-            if not console.ask_flagged(preview):
-                return False
-            preview.allow_flagged()
-        return True
-
-    return approve
-
-
 @command("history")
 def cmd_history(args: argparse.Namespace) -> int:
     from desktop.core.assistant import Assistant
@@ -402,17 +295,9 @@ def cmd_show(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _fewer_collections() -> None:
-    """A large plan makes millions of objects that live until this one-shot process ends, and
-    the garbage collector walks them again and again (a quarter of a big preview's time). What
-    is loaded is frozen out of its view and the young generation is collected less often."""
-    gc.freeze()
-    gc.set_threshold(50_000, 20, 100)
-
-
 @command("undo")
 def cmd_undo(args: argparse.Namespace) -> int:
-    _fewer_collections()
+    fewer_collections()
     assistant = make_assistant()
     if args.action is None:
         _check_undoable(assistant, args.run_id)
@@ -498,8 +383,7 @@ def _load_extensions() -> None:
     from desktop.cli import eval as cli_eval  # noqa: F401
     from desktop.cli import settings as cli_settings  # noqa: F401
 
-if __name__ == "__main__":
-    # Run as ``python -m desktop.cli``: use the imported module, where every command registered.
-    from desktop.cli.main import main as registered_main
 
-    raise SystemExit(registered_main())
+
+if __name__ == "__main__":  # ``python -m desktop.cli.main``: the commands register in desktop.cli.common
+    raise SystemExit(main())

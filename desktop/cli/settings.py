@@ -13,8 +13,8 @@ from dataclasses import asdict
 from typing import Any
 
 from capabilities.errors import ErrandError
+from desktop.cli.common import EXIT_OK, EXTENSIONS, command
 from desktop.cli.jsonout import emit
-from desktop.cli.main import _EXTENSIONS, EXIT_OK, command
 
 __all__ = ["add_parsers"]
 
@@ -99,4 +99,4 @@ def _done(args: argparse.Namespace, service: str, message: str) -> int:
     return EXIT_OK
 
 
-_EXTENSIONS.append(add_parsers)
+EXTENSIONS.append(add_parsers)

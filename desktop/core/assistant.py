@@ -20,17 +20,14 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, ExitStack, contextmanager, suppress
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
-from capabilities.base import Capability, Grant, RunContext
+from capabilities.base import Grant, RunContext
 from capabilities.dispatch import Dispatcher
 from capabilities.engine.apply import Cancel, apply_plan, spool_content
 from capabilities.engine.budget import Budget, BudgetExceeded, Budgets
-from capabilities.engine.effects import Effect, write_effect
-from capabilities.engine.plan import Action, ActionPlan
+from capabilities.engine.plan import Action
 from capabilities.engine.recovery import RecoveryReport, recover
-from capabilities.engine.risk import flagged
 from capabilities.engine.undo import (
     RetentionReport,
     UndoReport,
@@ -40,17 +37,19 @@ from capabilities.engine.undo import (
 )
 from capabilities.errors import ErrandError
 from capabilities.folders.holding import Holding
-from capabilities.folders.overlay import view as folders_view
 from capabilities.journal import Journal
 from capabilities.registry import instantiate
 from capabilities.status import RunStatus
 from desktop.core import chore as chores
 from desktop.core import paths
+from desktop.core import saved_automations as automations
 from desktop.core.chore import Approve, Chore
 from desktop.core.grants import describe
+from desktop.core.preview import Preview
+from desktop.core.records import AutomationOverview, AutomationRow, Json, RunRow, Trigger
 from desktop.core.report import RunReport
 from desktop.core.services import default_services
-from sandbox import Limits, RunOutcome, Sandbox, ScriptError
+from sandbox import Limits, Sandbox, ScriptError
 from sandbox.build import Progress as BuildProgress
 
 if TYPE_CHECKING:  # planning is imported only when a chore is planned
@@ -62,46 +61,6 @@ __all__ = ["Assistant", "Preview"]
 Progress = Callable[[int, int], None]
 # Wraps an apply or undo: "these changes are Errand's own" for the folder watchers of this process.
 OwnWritesGuard = Callable[[Iterable[Action]], AbstractContextManager[None]]
-
-
-@dataclass
-class Preview:
-    """A script's preview: what it would change, what it printed and returned, or its error."""
-
-    script: str
-    grants: list[Grant]
-    plan: ActionPlan
-    outcome: RunOutcome
-    capabilities: dict[str, Capability]
-    request: str = ""
-    summary: str = ""
-    planner: str = "script"
-    model: str | None = None
-    exchanges: list[int] = field(default_factory=list)
-    allowed_flagged: set[int] = field(default_factory=set)  # flagged changes approved explicitly
-
-    @property
-    def ok(self) -> bool:
-        return self.outcome.ok
-
-    def flagged(self) -> dict[int, str]:
-        """``{seq: reason}``: changes that could make a program run; apply refuses them unless
-        the person approves them on their own (``allow_flagged``), on top of the plan."""
-        return flagged(self.plan)
-
-    def effect(self, action: Action) -> Effect | None:
-        """What a text write would write (its content, or a diff against the file it replaces)."""
-        context = next(iter(self.capabilities.values())).context if self.capabilities else None
-        if context is None or "folders" not in context.services:
-            return None
-        return write_effect(action, folders_view(context), context.holding)
-
-    def allow_flagged(self) -> None:
-        """The person explicitly approved every flagged change shown (a second question, a checkbox)."""
-        self.allowed_flagged = set(self.flagged())
-
-    def grant_texts(self) -> list[str]:
-        return [describe(g) for g in self.grants]
 
 
 class Assistant:
@@ -151,15 +110,17 @@ class Assistant:
 
     def plan_chore(self, request: str, grants: Sequence[Grant], settings: Settings, *, mode: Mode = "auto",
                    allow_vision: bool = False, allow_file_names: bool = False,
-                   recipe: str | None = None, cancel: Any = None) -> Chore:
+                   recipe: str | None = None, cancel: Cancel | None = None) -> Chore:
         """A recipe (``recipe``: the one the person picked) or the model writes the chore's script; the
         grants it needs are completed."""
         return chores.plan(self, request, grants, settings, mode=mode, allow_vision=allow_vision,
                            allow_file_names=allow_file_names, recipe=recipe, cancel=cancel)
 
-    def script_chore(self, script: str, grants: Sequence[Grant], **details: Any) -> Chore:
-        """A chore for a script given as is (``request``, ``summary``, ``planner``, ``inputs``)."""
-        return chores.from_script(script, grants, **details)
+    def script_chore(self, script: str, grants: Sequence[Grant], *, request: str = "", summary: str = "",
+                     planner: str = "script", inputs: Mapping[str, Json] | None = None) -> Chore:
+        """A chore for a script given as is (``errand run``, a file opened in the window, an automation)."""
+        return chores.from_script(script, grants, request=request, summary=summary, planner=planner,
+                                  inputs=inputs)
 
     def preview_chore(self, chore: Chore, *, on_log: Callable[[str], None] | None = None,
                       cancel: Cancel | None = None) -> Preview:
@@ -173,7 +134,7 @@ class Assistant:
 
     def finish_chore(self, chore: Chore, *, approve: Approve | None, preview_only: bool = False,
                      on_progress: Progress | None = None, cancel: Cancel | None = None,
-                     trigger: dict[str, Any] | None = None, leave_out: Collection[int] = ()) -> RunReport:
+                     trigger: Trigger | None = None, leave_out: Collection[int] = ()) -> RunReport:
         """Journal the previewed chore, ask ``approve``, apply, then the after-apply steps
         (``leave_out``: the seqs of changes the person unticked; the rest is the run)."""
         return chores.finish(self, chore, approve=approve, preview_only=preview_only,
@@ -285,45 +246,42 @@ class Assistant:
         return RunReport.from_journal(run, self.journal.report_actions(run_id), preview.outcome.log,
                                       grant_texts=preview.grant_texts())
 
-    # ---- automations (the store is desktop.automations.saved; the runner takes a companion) ------
+    # ---- automations (the store is desktop.core.saved_automations; the runner takes a companion) --
 
-    def automations(self) -> list[dict[str, Any]]:
+    def automations(self) -> list[AutomationOverview]:
         """Every saved automation with its status and last run (``automations.overview``)."""
-        from desktop.automations import saved as automations
-
         return automations.overview(self.journal)
 
     def has_automations(self) -> bool:
         return bool(self.journal.automations())
 
     def save_automation(self, name: str, watch_dir: str, *, from_run: int | None = None, script: str = "",
-                        grants: Sequence[Grant] = (), **options: Any) -> dict[str, Any]:
-        """Save an automation from an applied run (``from_run``) or a script; its overview row."""
-        from desktop.automations import saved as automations
-
+                        grants: Sequence[Grant] = (), request: str = "", pattern: str = "*",
+                        events: Iterable[str] = ("created",), include_existing: bool = False
+                        ) -> AutomationOverview:
+        """Save an automation from an applied run (``from_run``: its request, script and grants) or a
+        script; its overview row."""
         if from_run is not None:
-            saved = automations.add_from_run(self.journal, name, from_run, watch_dir, **options)
+            saved = automations.add_from_run(self.journal, name, from_run, watch_dir, pattern=pattern,
+                                             events=events, include_existing=include_existing)
         else:
-            saved = automations.add(self.journal, name, watch_dir, script, grants, **options)
+            saved = automations.add(self.journal, name, watch_dir, script, grants, request=request,
+                                    pattern=pattern, events=events, include_existing=include_existing)
         return next(r for r in automations.overview(self.journal) if r["id"] == saved["id"])
 
-    def change_automation(self, what: str, name: str | int) -> dict[str, Any]:
+    def change_automation(self, what: str, name: str | int) -> AutomationRow:
         """``pause``, ``resume`` or ``remove`` one automation (by name or id); its row as it was."""
-        from desktop.automations import saved as automations
-
         change = {"pause": automations.pause, "resume": automations.resume, "remove": automations.remove}
         return change[what](self.journal, name)
 
     def mark_outputs_seen(self, plan: Iterable[Action], run_id: int) -> None:
         """Record what a run wrote into watched folders as Errand's own (after every apply)."""
-        from desktop.automations import saved as automations
-
         automations.mark_outputs_seen(self.journal, plan, run_id)
 
     # ---- history, undo, recovery ---------------------------------------------------------
 
-    def history(self, limit: int = 100) -> list[dict[str, Any]]:
-        return self.journal.runs(limit)
+    def history(self, limit: int = 100) -> list[RunRow]:
+        return cast("list[RunRow]", self.journal.runs(limit))
 
     def caption_cache_size(self) -> int:
         """How many picture descriptions from a vision model are kept for reuse."""
@@ -372,11 +330,11 @@ class Assistant:
         with self._guarded(actions):
             return undo_run(self.journal, run_id, caps, action=action, on_progress=on_progress)
 
-    def interrupted(self) -> list[dict[str, Any]]:
+    def interrupted(self) -> list[RunRow]:
         """Runs a crash left half-applied or half-undone (what ``errand recover`` would take up)."""
         from capabilities.engine.recovery import interrupted_runs
 
-        return interrupted_runs(self.journal)
+        return cast("list[RunRow]", interrupted_runs(self.journal))
 
     def tidy_holding(self) -> RetentionReport:
         """Apply the holding area's retention rule; never drops what an undo still needs."""

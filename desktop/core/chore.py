@@ -32,27 +32,29 @@ and retention runs after every applied run, automations included.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from capabilities.base import Grant
 from capabilities.errors import ErrandError
 from capabilities.status import ActionStatus, RunStatus
+from desktop.core.preview import Preview, Previewer
 from desktop.core.repair_words import repair_text
 
 if TYPE_CHECKING:  # planning (recipes, the model) is imported only by a chore that is planned
     from capabilities.engine.apply import Cancel
     from capabilities.engine.plan import Action
     from capabilities.engine.undo import RetentionReport
-    from desktop.core.assistant import Assistant, Preview
     from desktop.core.planner import PlannedScript
     from desktop.core.planning import GrantProblem, Mode
     from desktop.core.recipes import Param, Recipe
+    from desktop.core.records import Json, Trigger
     from desktop.core.report import RunReport
     from desktop.core.settings import Settings
 
-__all__ = ["MAX_PREVIEW_REPAIRS", "Approve", "Chore", "Decision", "always", "rename_change", "repair_refusal"]
+__all__ = ["MAX_PREVIEW_REPAIRS", "Approve", "Chore", "ChoreHost", "Decision", "always", "rename_change",
+           "repair_refusal"]
 
 MAX_PREVIEW_REPAIRS = 1  # model rounds after a failed preview (the static check's own are in the planner)
 Approve = Callable[["Preview"], bool]
@@ -60,6 +62,21 @@ Approve = Callable[["Preview"], bool]
 # Errors a rewrite must not paper over: the script reached outside its grant or for what the person
 # withheld (the host reports those as PermissionError), or the sandbox was busy.
 _NOT_FOR_REPAIR = {"PermissionError", "SandboxBusy", "NotImplementedError"}  # the last: "cannot be done"
+
+
+class ChoreHost(Previewer, Protocol):
+    """What the chore's way needs of the facade that moves it (``Assistant``): preview, journal the
+    model's exchanges, apply, and the two steps after an apply."""
+
+    def record_exchange(self, exchange: Mapping[str, Any]) -> int: ...
+
+    def apply(self, preview: Preview, *, approve: Approve | None = None, preview_only: bool = False,
+              on_progress: Callable[[int, int], None] | None = None, cancel: Cancel | None = None,
+              trigger: str | Mapping[str, Any] | None = None) -> RunReport: ...
+
+    def mark_outputs_seen(self, plan: Iterable[Action], run_id: int) -> None: ...
+
+    def tidy_holding(self) -> RetentionReport: ...
 
 
 def always(_preview: Preview) -> bool:
@@ -89,7 +106,7 @@ class Chore:
     settings: Settings | None = None  # the model settings it was planned with (a repair uses them)
     needed: set[str] = field(default_factory=set)  # capabilities the script uses (empty: unknown)
     problems: list[GrantProblem] = field(default_factory=list)  # what still stands in the way
-    inputs: dict[str, Any] = field(default_factory=dict)
+    inputs: dict[str, Json] = field(default_factory=dict)
     missing: list[Param] = field(default_factory=list)  # recipe parameters still to ask for
     recipe: Recipe | None = None  # the recipe that wrote the script
     share_details: bool = False  # the person allowed file names (and error texts) to go to the model
@@ -116,9 +133,9 @@ class Chore:
 
 # ---- 1. plan -------------------------------------------------------------------------------------
 
-def plan(assistant: Assistant, request: str, grants: Sequence[Grant], settings: Settings, *,
+def plan(assistant: ChoreHost, request: str, grants: Sequence[Grant], settings: Settings, *,
          mode: Mode = "auto", allow_vision: bool = False, allow_file_names: bool = False,
-         recipe: str | None = None, cancel: Any = None) -> Chore:
+         recipe: str | None = None, cancel: Cancel | None = None) -> Chore:
     """Plan ``request``: a recipe that matches well, else the model; the grants it needs completed."""
     from desktop.core import planning
 
@@ -148,14 +165,14 @@ def plan(assistant: Assistant, request: str, grants: Sequence[Grant], settings: 
 
 
 def from_script(script: str, grants: Sequence[Grant], *, request: str = "", summary: str = "",
-                planner: str = "script", inputs: dict[str, Any] | None = None) -> Chore:
+                planner: str = "script", inputs: Mapping[str, Json] | None = None) -> Chore:
     """A chore for a script given as is (``errand run``, a file opened in the window, an automation)."""
     return Chore(request, script, list(grants), summary=summary, planner=planner, inputs=dict(inputs or {}))
 
 
 # ---- 2. preview, and repair ----------------------------------------------------------------------
 
-def preview(assistant: Assistant, chore: Chore, *, on_log: Callable[[str], None] | None = None,
+def preview(assistant: ChoreHost, chore: Chore, *, on_log: Callable[[str], None] | None = None,
             cancel: Cancel | None = None) -> Preview:
     """Run the chore's script with writes simulated; repair a model's failed script when allowed."""
     result = _preview_once(assistant, chore, on_log, cancel)
@@ -196,7 +213,7 @@ def repair_refusal(chore: Chore, failed: Preview, cancel: Cancel | None = None) 
     return ""
 
 
-def _preview_once(assistant: Assistant, chore: Chore, on_log: Callable[[str], None] | None,
+def _preview_once(assistant: ChoreHost, chore: Chore, on_log: Callable[[str], None] | None,
                   cancel: Cancel | None) -> Preview:
     chore.report, chore.retention = None, None  # a new preview is a new attempt, to journal afresh
     chore.preview = assistant.preview(
@@ -205,7 +222,7 @@ def _preview_once(assistant: Assistant, chore: Chore, on_log: Callable[[str], No
     return chore.preview
 
 
-def _repair(assistant: Assistant, chore: Chore, failed: Preview, cancel: Any = None) -> PlannedScript | None:
+def _repair(assistant: ChoreHost, chore: Chore, failed: Preview, cancel: Any = None) -> PlannedScript | None:
     """One round with the model; the fixed script (the chore updated), or None with the reason kept."""
     from desktop.core.planner import repair_after_preview
     from desktop.core.services import model_settings
@@ -233,9 +250,9 @@ def _repair(assistant: Assistant, chore: Chore, failed: Preview, cancel: Any = N
 
 # ---- 3. approve, apply, and what follows ---------------------------------------------------------
 
-def finish(assistant: Assistant, chore: Chore, *, approve: Approve | None, preview_only: bool = False,
+def finish(assistant: ChoreHost, chore: Chore, *, approve: Approve | None, preview_only: bool = False,
            on_progress: Callable[[int, int], None] | None = None, cancel: Cancel | None = None,
-           trigger: dict[str, Any] | None = None, leave_out: Collection[int] = ()) -> RunReport:
+           trigger: Trigger | None = None, leave_out: Collection[int] = ()) -> RunReport:
     """Journal the chore's preview as a run; ask ``approve`` and apply; then tidy up after it.
 
     ``approve=None`` is for a failed preview only (journaled so History shows what was tried);
@@ -296,7 +313,7 @@ def rename_change(chore: Chore, seq: int, name: str) -> Action:
     return edited
 
 
-def _after_apply(assistant: Assistant, chore: Chore, report: RunReport) -> None:
+def _after_apply(assistant: ChoreHost, chore: Chore, report: RunReport) -> None:
     """What runs after every apply that changed something: outputs seen, then retention."""
     assert chore.preview is not None
     assistant.mark_outputs_seen(chore.preview.plan, report.run_id)

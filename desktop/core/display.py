@@ -21,7 +21,7 @@ from __future__ import annotations
 import sys
 import unicodedata
 from collections.abc import Mapping
-from typing import Any, TextIO
+from typing import TextIO
 
 from capabilities.engine.plan import holds_text
 
@@ -35,12 +35,12 @@ def safe_text(text: str) -> str:
     return _escape(str(text), "")
 
 
-def terminal_text(text: Any) -> str:
+def terminal_text(text: object) -> str:
     """Several lines of untrusted text for a terminal: like ``safe_text`` but keeping ``\\n`` and ``\\t``."""
     return _escape(str(text), "\n\t")
 
 
-def say(text: Any, file: TextIO | None = None) -> None:
+def say(text: object, file: TextIO | None = None) -> None:
     """Print untrusted text (``terminal_text``) for a person."""
     print(terminal_text(text), file=file if file is not None else sys.stdout)
 
@@ -62,7 +62,7 @@ def shorten(text: str, width: int = 80) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
-def change_marks(op: str, summary: str, detail: Any, flagged: str = "") -> list[str]:
+def change_marks(op: str, summary: str, detail: object, flagged: str = "") -> list[str]:
     """Short marks for a planned change: ``replaces a file``, ``folder: 12 files, 4.0 MB``,
     ``needs extra approval: <why>``; the same words in the CLI and the window."""
     marks = []

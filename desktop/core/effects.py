@@ -19,7 +19,6 @@ import os
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from capabilities.base import Grant
 from capabilities.engine.plan import Action
@@ -101,8 +100,8 @@ KIND_GROUPS = {"rename": "Renames", "move": "Moves", "folder": "New folders", "d
 _REPLACE_TEXT = Kind("Replace", "write", "writes", "file", "files")  # a write over an existing file
 
 
-def change_kind(capability: str, op: str, args: Mapping[str, Any] | None = None,
-                detail: Mapping[str, Any] | None = None) -> Kind:
+def change_kind(capability: str, op: str, args: Mapping[str, object] | None = None,
+                detail: Mapping[str, object] | None = None) -> Kind:
     """The words for one change (a rename into another folder is a move; a write over a file replaces it).
 
     A kind this table does not know yet is shown by its own name and counted as an "other change".

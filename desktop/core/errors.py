@@ -11,7 +11,7 @@ ever carries an API key.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from dataclasses import dataclass
 
 from capabilities.errors import (
     BackendError,
@@ -42,6 +42,7 @@ __all__ = [
     "NoModelConfigured",
     "NoRecipeFits",
     "NoVisionModel",
+    "Offer",
     "PathRefused",
     "ScriptRejected",
     "SourceChanged",
@@ -55,10 +56,23 @@ class NoModelConfigured(ErrandError):
     """No model is set in settings; only the built-in recipes can plan."""
 
 
+@dataclass(frozen=True)
+class Offer:
+    """A recipe offered when none does the whole request: what it would do, and how it differs."""
+
+    name: str
+    title: str
+    does: str  # the recipe's description: what running it would really do
+    differs: str  # how it differs from the request, in plain words ("" when it does not)
+
+    def to_json(self) -> dict[str, str]:
+        return {"name": self.name, "title": self.title, "does": self.does, "differs": self.differs}
+
+
 class NoRecipeFits(NoModelConfigured):
     """Offline, no built-in recipe does the whole request; ``choices`` are the closest, to offer."""
 
-    def __init__(self, message: str, hint: str = "", choices: Sequence[Any] = ()) -> None:
+    def __init__(self, message: str, hint: str = "", choices: Sequence[Offer] = ()) -> None:
         super().__init__(message, hint)
         self.choices = list(choices)
 

@@ -17,7 +17,7 @@ from capabilities.base import Grant
 from capabilities.bytesize import size_text
 
 if TYPE_CHECKING:
-    from desktop.core.assistant import Assistant
+    from desktop.core.preview import Previewer
 
 __all__ = ["MAX_ENTRIES", "SCRIPT", "folder_summary", "summary_text"]
 
@@ -49,7 +49,7 @@ result = summary
 '''
 
 
-def folder_summary(assistant: Assistant, grants: Sequence[Grant]) -> str:
+def folder_summary(assistant: Previewer, grants: Sequence[Grant]) -> str:
     """The prompt's lines on the granted folders ("" when none is granted or the count failed)."""
     folders = [g for g in grants if g.capability == "files"]
     if not folders:

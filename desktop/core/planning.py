@@ -23,7 +23,7 @@ from capabilities.base import Grant
 from capabilities.errors import ErrandError
 from capabilities.registry import get
 from desktop.core import recipes as recipe_book
-from desktop.core.errors import NoRecipeFits
+from desktop.core.errors import NoRecipeFits, Offer
 from desktop.core.settings import Settings
 
 if TYPE_CHECKING:  # desktop.core.model_calls loads asyncio: only the model's path pays for it
@@ -55,19 +55,6 @@ class Plan:
     exchanges: list[int] = field(default_factory=list)
     planned: Any = None  # the planner's PlannedScript, kept for a repair after the preview
     recipe: recipe_book.Recipe | None = None
-
-
-@dataclass(frozen=True)
-class Offer:
-    """A recipe offered when none does the whole request: what it would do, and how it differs."""
-
-    name: str
-    title: str
-    does: str  # the recipe's description: what running it would really do
-    differs: str  # how it differs from the request, in plain words ("" when it does not)
-
-    def to_json(self) -> dict[str, str]:
-        return {"name": self.name, "title": self.title, "does": self.does, "differs": self.differs}
 
 
 @dataclass(frozen=True)
@@ -206,7 +193,7 @@ def _from_model(request: str, grants: Sequence[Grant], settings: Settings,
                 exchanges=ids, planned=planned)
 
 
-def convert_param(param: Any, text: str) -> Any:
+def convert_param(param: recipe_book.Param, text: str) -> int | str:
     """A recipe parameter's typed value from what the person typed (CLI or window), or an
     ErrandError that repeats the question."""
     text = text.strip()

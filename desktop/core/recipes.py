@@ -71,7 +71,7 @@ class Param:
     name: str
     type: str
     question: str
-    default: Any = None
+    default: str | int | float | bool | None = None  # from the recipe's TOML: a string or a number
     units: dict[str, float] = field(default_factory=dict)
     prefixes: tuple[str, ...] = ()
     choices: dict[str, tuple[str, ...]] = field(default_factory=dict)

@@ -14,11 +14,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from capabilities.engine.plan import left_alone_words
 from capabilities.errors import error_dict  # the one error → JSON shape, re-exported for front ends
-from capabilities.status import is_partial
+from capabilities.status import is_partial, run_words
+
+if TYPE_CHECKING:
+    from desktop.core.records import ActionEntry, ErrorJson, Json
 
 __all__ = ["RunReport", "error_dict", "partial_words", "status_words"]
 
@@ -32,10 +35,10 @@ class RunReport:
     summary: str = ""
     request: str = ""
     grants: list[str] = field(default_factory=list)
-    actions: list[dict[str, Any]] = field(default_factory=list)
-    result: Any = None
+    actions: list[ActionEntry] = field(default_factory=list)
+    result: Json = None
     log: list[str] = field(default_factory=list)
-    error: dict[str, Any] | None = None
+    error: ErrorJson | None = None
     planner: str = ""
     model: str | None = None
     started: str = ""
@@ -54,7 +57,8 @@ class RunReport:
             run_id=int(run["id"]), status=run["status"], summary=run.get("summary") or "",
             request=run.get("request") or "", grants=list(grant_texts),
             actions=[_action(a) for a in actions],
-            result=run.get("result"), log=list(log), error=error_dict(run.get("error")),
+            result=run.get("result"), log=list(log),
+            error=cast("ErrorJson | None", error_dict(run.get("error"))),
             planner=run.get("planner") or "", model=run.get("model"),
             started=run.get("started") or "", finished=run.get("finished"),
             left_alone=list(run.get("left_alone") or []),  # journaled with the run (None before m006)
@@ -67,7 +71,7 @@ class RunReport:
             result[a["status"]] = result.get(a["status"], 0) + 1
         return result
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self) -> dict[str, object]:
         return {
             "run_id": self.run_id, "status": self.status, "summary": self.summary, "request": self.request,
             "grants": self.grants, "actions": self.actions, "result": self.result, "log": self.log,
@@ -77,19 +81,21 @@ class RunReport:
         }
 
 
-def partial_words(run: Mapping[str, Any]) -> str:
+def partial_words(run: Mapping[str, object]) -> str:
     """``", 3 files left alone"`` after a partial run's status (a journal row), else ``""``."""
-    left = run.get("left_alone") or []
-    return f", {left_alone_words(left)}" if is_partial(run.get("status") or "", left) else ""
+    left = run.get("left_alone")
+    items = left if isinstance(left, list) else []
+    return f", {left_alone_words(items)}" if is_partial(str(run.get("status") or ""), items) else ""
 
 
-def status_words(run: Mapping[str, Any]) -> str:
-    """A journal row's status as ``errand history`` shows it: ``"applied, 3 files left alone"``."""
-    return f"{run.get('status') or ''}{partial_words(run)}"
+def status_words(run: Mapping[str, object]) -> str:
+    """A journal row's status as History shows it (the CLI's and the window's): ``"Applied, 3 files left
+    alone"``."""
+    return f"{run_words(str(run.get('status') or ''))}{partial_words(run)}"
 
 
-def _action(row: Mapping[str, Any]) -> dict[str, Any]:
-    shown = {k: row.get(k) for k in _ACTION_KEYS}
+def _action(row: Mapping[str, Any]) -> ActionEntry:
+    shown = cast("ActionEntry", {k: row.get(k) for k in _ACTION_KEYS})
     detail = row.get("detail")  # a row of ``Journal.actions``; ``report_actions`` gives ``risk`` alone
     risk = detail.get("risk") if isinstance(detail, Mapping) else row.get("risk")
     if risk:

@@ -9,9 +9,12 @@ and one without a calendar never opens the keyring.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from desktop.core import settings as settings_store
+
+if TYPE_CHECKING:  # litellm's door loads only when a model is used
+    from desktop.core.llm import ModelSettings
 
 __all__ = ["calendar_key_name", "default_services", "model_settings"]
 
@@ -21,7 +24,7 @@ def calendar_key_name(source: str) -> str:
     return f"calendar:{source}"
 
 
-def model_settings(settings: settings_store.Settings | None = None) -> Any:
+def model_settings(settings: settings_store.Settings | None = None) -> ModelSettings:
     """``llm.ModelSettings`` with the key looked up: the keyring first, then the provider's env var."""
     from desktop.core import keys
     from desktop.core.llm import ModelSettings

@@ -25,6 +25,7 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelInd
 from PySide6.QtGui import QBrush, QColor
 
 from capabilities.engine.edit import renamable
+from capabilities.status import action_words
 from desktop.core.display import change_marks, safe_text
 from desktop.core.effects import KIND_GROUPS, change_kind
 from desktop.ui.theme import accents
@@ -35,9 +36,6 @@ __all__ = ["KINDS", "SORT_ROLE", "ChangeRow", "ChangesModel", "attention_text", 
 
 SORT_ROLE = Qt.ItemDataRole.UserRole  # what a column sorts by: the text itself ("" for nothing)
 KINDS = KIND_GROUPS  # the preview's kind filter: group → the words it offers (in this order)
-_STATUS_WORDS = {"planned": "Planned", "done": "Done", "skipped": "Not done", "failed": "Failed",
-                 "started": "Interrupted", "undone": "Undone", "undo_refused": "Could not undo",
-                 "undoing": "Being undone"}
 
 
 @dataclass
@@ -186,11 +184,11 @@ class ChangesModel(QAbstractTableModel):
                 return row.before or "—"
             if col == 2:
                 return row.after or "—"
-            return _STATUS_WORDS.get(row.status, row.status)
+            return action_words(row.status)
         if role == Qt.ItemDataRole.EditRole and col == 2:
             return row.after.rpartition("/")[2]  # the name alone: the folder stays
         if role == SORT_ROLE:
-            return (row.verb, row.before, row.after, _STATUS_WORDS.get(row.status, row.status))[col]
+            return (row.verb, row.before, row.after, action_words(row.status))[col]
         if role == Qt.ItemDataRole.CheckStateRole and col == 0 and self.checkable:
             return Qt.CheckState.Unchecked if row.seq in self.left_out else Qt.CheckState.Checked
         if role == Qt.ItemDataRole.AccessibleTextRole and col == 0:

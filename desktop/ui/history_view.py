@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from capabilities.status import run_words
 from desktop.core.display import safe_text, shorten
 from desktop.core.report import partial_words
 from desktop.ui.changes import ChangesModel, change_rows
@@ -36,9 +37,6 @@ from desktop.ui.worker import run_task
 
 __all__ = ["HistoryView"]
 
-_STATUS = {"applied": "Applied", "previewed": "Previewed", "refused": "Not applied", "failed": "Failed",
-           "cancelled": "Stopped", "applying": "Being applied", "undoing": "Being undone", "undone": "Undone",
-           "partly_undone": "Partly undone", "not_done": "Not done"}
 COLUMNS = ["When", "Chore", "Changes", "Status", "Model", "Model use", "Cost"]
 
 
@@ -183,7 +181,7 @@ class HistoryView(QWidget):
                 chore = f"Automatic: {chore}"  # started by an automation, not by the person
             values = [when_text(run.get("started")), chore,
                       f"{int(run.get('action_count') or 0):,}",
-                      _STATUS.get(run["status"], run["status"]) + partial_words(run),
+                      run_words(run["status"]) + partial_words(run),
                       safe_text(run.get("model") or _planner_word(run.get("planner"))),
                       f"{tokens:,}" if tokens else "—", f"${cost:.4f}" if cost else "—"]
             for c, value in enumerate(values):
@@ -322,7 +320,7 @@ def _planner_word(planner: Any) -> str:
 
 
 def _usage_text(report: Any, run: dict[str, Any]) -> str:
-    parts = [f"{when_text(report.started)}", _STATUS.get(report.status, report.status)]
+    parts = [f"{when_text(report.started)}", run_words(report.status)]
     if report.model:
         parts.append(f"model {safe_text(report.model)}")
     elif report.planner.startswith("recipe"):

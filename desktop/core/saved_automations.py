@@ -1,4 +1,9 @@
-"""Saved automations: save, list, pause, resume and remove them; the runner lives next door.
+"""Saved automations: save, list, pause, resume and remove them, and what counts as their files.
+
+Part of the core (the ``Assistant`` facade offers them to every front end, and every
+apply records its outputs here): a saved automation is a standing approval the
+journal keeps, like a run. What acts on them over time — the runner and the folder
+watching (``desktop.automations``) — sits above the core and imports this module.
 
 An automation is a name, a trigger (a watched folder, a file pattern, event
 kinds: ``created`` — also a file moved in —, ``moved`` within the folder,
@@ -16,8 +21,8 @@ Automations view) call only these helpers:
 - ``pause``, ``resume`` (clears failures; the runner catches up), ``remove``
   (its runs stay in History, undoable).
 
-:class:`~desktop.automations.runner.AutomationRunner` (importable from here too)
-runs the enabled ones; see that module. A triggered script gets
+:class:`~desktop.automations.runner.AutomationRunner` runs the enabled ones; see
+that module. A triggered script gets
 ``inputs["path"]`` (the file, grant-relative as ``files.list`` gives it, e.g.
 ``Inbox/invoice.pdf``), ``inputs["name"]`` and ``inputs["folder"]`` (the
 watched folder, grant-relative).
@@ -25,10 +30,11 @@ watched folder, grant-relative).
 
 from __future__ import annotations
 
+import fnmatch
 import os
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from capabilities.base import Grant
 from capabilities.errors import ErrandError
@@ -37,15 +43,17 @@ from capabilities.status import RunStatus
 from desktop.core.grants import describe
 
 if TYPE_CHECKING:
-    from desktop.automations.runner import AutomationRunner, EventCallback
+    from desktop.core.records import AutomationOverview, AutomationRow, Trigger
 
 __all__ = [
-    "AutomationRunner",
-    "EventCallback",
+    "CLAIM",
+    "EVENT_KINDS",
     "add",
     "add_from_run",
     "describe_grants",
     "grant_relative",
+    "is_ignored_name",
+    "name_matches",
     "overview",
     "patterns",
     "pause",
@@ -56,6 +64,28 @@ __all__ = [
 ]
 
 CLAIM = "claimed:"  # a seen_files status: this process is handling that file version (then the outcome)
+EVENT_KINDS = ("created", "moved", "modified")  # what a trigger may react to (``moved``: within the folder)
+TEMP_SUFFIXES = (".part", ".partial", ".crdownload", ".download", ".tmp", ".temp", ".opdownload", "~")
+SYSTEM_NAMES = frozenset({"thumbs.db", "desktop.ini", "icon\r"})
+
+
+# ---- which files are an automation's ---------------------------------------------------------
+
+def is_ignored_name(name: str) -> bool:
+    """True for names that are never a finished file of the person's: partials, temporaries, locks, hidden."""
+    lowered = name.lower()
+    return name.startswith((".", "~$")) or lowered.endswith(TEMP_SUFFIXES) or lowered in SYSTEM_NAMES
+
+
+def patterns(pattern: str) -> list[str]:
+    """An automation's file pattern as globs: ``"*.jpg;*.png"`` is two."""
+    return [p.strip() for p in pattern.split(";") if p.strip()] or ["*"]
+
+
+def name_matches(name: str, globs: Sequence[str]) -> bool:
+    """A file name an automation counts: not an ignored name, and matching one of its lower-case globs."""
+    lowered = name.lower()
+    return not is_ignored_name(name) and any(fnmatch.fnmatchcase(lowered, g) for g in globs)
 
 
 # ---- saving and listing ---------------------------------------------------------------------
@@ -101,7 +131,7 @@ def describe_grants(grants: Iterable[Grant | dict[str, Any]]) -> list[str]:
     return texts
 
 
-def trigger_text(trigger: Any) -> str:
+def trigger_text(trigger: Trigger | str | None) -> str:
     """A run's trigger in words for History: ``file invoices: Downloads/bill.pdf``."""
     if isinstance(trigger, dict) and "automation" in trigger:
         return f"{trigger['automation']}: {trigger.get('path', '')}"
@@ -109,10 +139,6 @@ def trigger_text(trigger: Any) -> str:
 
 
 def _events(events: Iterable[str]) -> list[str]:
-    from desktop.automations.triggers import (
-        EVENT_KINDS,  # (watchdog is imported only where files are watched)
-    )
-
     chosen = [e.strip().lower().replace("moved-in", "created") for e in events if e.strip()]
     unknown = sorted(set(chosen) - set(EVENT_KINDS))
     if unknown or not chosen:
@@ -123,7 +149,7 @@ def _events(events: Iterable[str]) -> list[str]:
 
 def add(journal: Journal, name: str, watch_dir: str | os.PathLike[str], script: str, grants: Sequence[Grant],
         *, request: str = "", pattern: str = "*", events: Iterable[str] = ("created",),
-        include_existing: bool = False) -> dict[str, Any]:
+        include_existing: bool = False) -> AutomationRow:
     """Save an automation (checked: a name, real events, a watched folder inside a read-write grant).
 
     The matching files already in the folder did not arrive: they are left alone
@@ -141,7 +167,7 @@ def add(journal: Journal, name: str, watch_dir: str | os.PathLike[str], script: 
                                  events=chosen)
     if not include_existing:
         _leave_existing(journal, aid, folder, pattern or "*")
-    return journal.automation(aid)
+    return _row(journal, aid)
 
 
 def mark_outputs_seen(journal: Journal, plan: Iterable[Any], run_id: int) -> None:
@@ -155,16 +181,10 @@ def mark_outputs_seen(journal: Journal, plan: Iterable[Any], run_id: int) -> Non
     watched = [(a["id"], a["watch_dir"], [p.lower() for p in patterns(a["pattern"])])
                for a in journal.automations()] if paths else []
     if not watched:
-        return  # most people have no automation: no watchdog import, nothing to record
-    import fnmatch
-
-    from desktop.automations.triggers import is_ignored_name
-
+        return  # most people have no automation: nothing to record
     for path in sorted(paths):
         folder, name = os.path.split(path)
-        lowered = name.lower()
-        hits = [aid for aid, watch_dir, globs in watched if folder == watch_dir
-                and not is_ignored_name(name) and any(fnmatch.fnmatchcase(lowered, g) for g in globs)]
+        hits = [aid for aid, watch_dir, globs in watched if folder == watch_dir and name_matches(name, globs)]
         if not hits:
             continue
         try:
@@ -175,20 +195,13 @@ def mark_outputs_seen(journal: Journal, plan: Iterable[Any], run_id: int) -> Non
             journal.mark_seen(aid, path, st.st_size, st.st_mtime_ns, run_id, status="own")
 
 
-def patterns(pattern: str) -> list[str]:
-    """An automation's file pattern as globs: ``"*.jpg;*.png"`` is two."""
-    return [p.strip() for p in pattern.split(";") if p.strip()] or ["*"]
-
-
 def _leave_existing(journal: Journal, aid: int, folder: Path, pattern: str) -> int:
     """Record the matching files in ``folder`` now as seen, so only later arrivals run the automation."""
-    from desktop.automations.triggers import FolderWatcher
-
-    matcher = FolderWatcher(folder, on_ready=lambda *_: None, pattern=patterns(pattern), rescan_seconds=None)
+    globs = [p.lower() for p in patterns(pattern)]
     left = 0
-    with os.scandir(matcher.folder) as entries:
+    with os.scandir(folder) as entries:
         for entry in entries:
-            if entry.is_file(follow_symlinks=False) and matcher.matches(entry.path):
+            if entry.is_file(follow_symlinks=False) and name_matches(entry.name, globs):
                 st = entry.stat(follow_symlinks=False)
                 left += journal.mark_seen(aid, entry.path, st.st_size, st.st_mtime_ns, status="existing")
     return left
@@ -196,7 +209,7 @@ def _leave_existing(journal: Journal, aid: int, folder: Path, pattern: str) -> i
 
 def add_from_run(journal: Journal, name: str, run_id: int, watch_dir: str | os.PathLike[str], *,
                  pattern: str = "*", events: Iterable[str] = ("created",),
-                 include_existing: bool = False) -> dict[str, Any]:
+                 include_existing: bool = False) -> AutomationRow:
     """Save an approved (applied) run's script and grants as an automation."""
     run = journal.run(run_id)
     if run["status"] != RunStatus.APPLIED:
@@ -245,40 +258,44 @@ def _with_recipe_values(run: dict[str, Any], grants: Sequence[Grant]) -> str:
     return f"inputs.update({{k: v for k, v in {values!r}.items() if k not in inputs}})  # approved values\n"
 
 
-def _find(journal: Journal, name: str | int) -> dict[str, Any]:
+def _row(journal: Journal, name_or_id: str | int) -> AutomationRow:
+    return cast("AutomationRow", journal.automation(name_or_id))
+
+
+def _find(journal: Journal, name: str | int) -> AutomationRow:
     """An automation by name, or by the number ``errand automations list`` shows (a name wins)."""
     if isinstance(name, str) and name.isdigit():
         try:
-            return journal.automation(name)
+            return _row(journal, name)
         except ErrandError:
-            return journal.automation(int(name))
-    return journal.automation(name)
+            return _row(journal, int(name))
+    return _row(journal, name)
 
 
-def pause(journal: Journal, name: str | int, reason: str | None = None) -> dict[str, Any]:
+def pause(journal: Journal, name: str | int, reason: str | None = None) -> AutomationRow:
     """Stop an automation from running (its grants stand unused until ``resume``)."""
     automation = _find(journal, name)
     journal.update_automation(automation["id"], enabled=False, paused_reason=reason)
-    return journal.automation(automation["id"])
+    return _row(journal, automation["id"])
 
 
-def resume(journal: Journal, name: str | int) -> dict[str, Any]:
+def resume(journal: Journal, name: str | int) -> AutomationRow:
     """Let a paused automation run again; it catches up on files that arrived meanwhile."""
     automation = _find(journal, name)
     journal.update_automation(automation["id"], enabled=True, paused_reason=None, failures=0)
-    return journal.automation(automation["id"])
+    return _row(journal, automation["id"])
 
 
-def remove(journal: Journal, name: str | int) -> dict[str, Any]:
+def remove(journal: Journal, name: str | int) -> AutomationRow:
     """Delete an automation and its grants; its past runs stay in History (and stay undoable)."""
     automation = _find(journal, name)
     journal.remove_automation(automation["id"])
     return automation
 
 
-def overview(journal: Journal) -> list[dict[str, Any]]:
+def overview(journal: Journal) -> list[AutomationOverview]:
     """Every automation as a front end shows it: status words, grants in plain words, the last run."""
-    rows = []
+    rows: list[AutomationOverview] = []
     for a in journal.automations():
         seen = journal.seen_files(a["id"])
         handled = [s for s in seen if s["status"] not in ("own", "existing")
@@ -311,11 +328,3 @@ def _run_status(journal: Journal, seen: dict[str, Any] | None) -> str | None:
             pass
     return str(seen["status"])
 
-
-def __getattr__(name: str) -> Any:
-    """``AutomationRunner`` and ``EventCallback`` from here too, imported when first asked for."""
-    if name in ("AutomationRunner", "EventCallback"):
-        from desktop.automations import runner as automation_runner
-
-        return getattr(automation_runner, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
