@@ -4,6 +4,7 @@ worker is left running beyond the pool's own."""
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 from pathlib import Path
@@ -11,9 +12,13 @@ from pathlib import Path
 import pytest
 
 from capabilities.base import Grant
+from capabilities.calendars.skips import Skip
 from capabilities.decoding import default_pool
 from capabilities.decoding.calendars import MAX_OCCURRENCES, MAX_TEXT
 from capabilities.errors import ErrandError
+from capabilities.redaction import REDACTED
+from desktop.core.assistant import Assistant
+from sandbox import Sandbox
 from tests.calendar_support import calendar_run, ics_grant, vcalendar
 from tests.radicale_server import RadicaleServer, radicale_module  # noqa: F401
 
@@ -62,6 +67,58 @@ def test_malformed_and_truncated_events_are_left_out_with_reasons_and_the_rest_l
     assert [e["title"] for e in found] == ["Dentist"]
     assert len(skipped) == 2 and all("was left out" in why for why in skipped)
     assert any("DTSTART" in why for why in skipped)
+
+
+def test_a_title_that_reads_like_a_reason_stays_the_events_title_when_left_alone(tmp_path: Path) -> None:
+    # The worker reports item, reason and kind apart: a title made to look like Errand's sentence
+    # ("… was left out: …", "… cannot be read (…)") cannot move words from the title into the reason.
+    forged = ("BEGIN:VEVENT\nUID:forged-1\nSUMMARY:Tea was left out: all is fine cannot be read (ok)\n"
+              "END:VEVENT")
+    path = tmp_path / "work.ics"
+    path.write_text(vcalendar(GOOD, forged), encoding="utf-8", newline="")
+    with calendar_run(ics_grant(path), {"timezone": "Europe/Berlin"}) as run:
+        assert [e["title"] for e in run("events", *WEEK)] == ["Dentist"]
+        skipped, left = run("skipped"), run.plan.left_alone
+    assert len(left) == 1 and left[0]["kind"] == "event"
+    assert "“Tea was left out: all is fine cannot be read (ok)” (line" in left[0]["item"]
+    assert left[0]["reason"] == "it has no start time (DTSTART)"
+    assert skipped == [f"{left[0]['item']} was left out: it has no start time (DTSTART)."]
+
+
+@pytest.mark.parametrize("answer", [
+    "the event (line 3) was left out: it is broken.",  # a sentence, not fields
+    {"item": "an event", "reason": "broken", "kind": "file"},  # a kind the host does not know
+    {"item": "", "reason": "broken", "kind": "event"},
+    {"item": "an event", "reason": 7, "kind": "event"},
+    {"item": "an event", "kind": "event"},
+])
+def test_a_left_out_part_the_worker_reports_wrongly_is_refused(answer: object) -> None:
+    with pytest.raises((TypeError, KeyError)):
+        Skip.from_answer(answer)
+
+
+def test_a_left_out_parts_words_reach_the_plan_as_one_plain_line() -> None:
+    raw = {"item": "the event \x1b[2J“A”\n(line 3)", "reason": "bad\rtime.", "kind": "item"}
+    skip = Skip.from_answer(raw)
+    assert (skip.item, skip.reason, skip.kind) == ("the event [2J“A”(line 3)", "badtime", "item")
+    assert skip.text == "the event [2J“A”(line 3) was left out: badtime."
+
+
+def test_a_key_in_an_unreadable_events_text_is_hidden_in_the_left_alone_reason_and_the_journal(
+        sandbox: Sandbox, tmp_path: Path) -> None:
+    key = "sk-proj-" + "4f9Qz7" * 6
+    leaky = GOOD.replace("UID:good-1", "UID:leak-1").replace("SUMMARY:Dentist",
+                                                            f"SUMMARY:Leak\napi_key={key}")
+    path = tmp_path / "work.ics"
+    path.write_text(vcalendar(GOOD, leaky), encoding="utf-8", newline="")
+    assistant = Assistant(sandbox=sandbox, services={"timezone": "Europe/Berlin"})
+    preview = assistant.preview(f"return len(calendar.events({WEEK[0]!r}, {WEEK[1]!r}))", ics_grant(path))
+    assert preview.ok and preview.outcome.result == 1
+    (left,) = preview.plan.left_alone
+    assert "“Leak”" in left["item"] and REDACTED in left["reason"] and key not in left["reason"]
+    report = assistant.apply(preview, approve=lambda p: True)
+    journaled = assistant.journal.run(report.run_id)["left_alone"]
+    assert journaled == [left] and key not in json.dumps(journaled)
 
 
 def test_bytes_that_are_not_text_fail_alone_with_errands_words(tmp_path: Path) -> None:

@@ -45,7 +45,8 @@ from capabilities.calendars.apply import CalendarApply
 from capabilities.calendars.backends import parse_source
 from capabilities.calendars.granted import CalendarSet, GrantedCalendar
 from capabilities.calendars.identity import SHARED, key_of
-from capabilities.calendars.reader import expand
+from capabilities.calendars.reader import Occurrence, expand
+from capabilities.calendars.skips import Skip
 from capabilities.calendars.times import as_range_bound, local_zone, parse_day, parse_moment, settle
 from capabilities.errors import CallError, GrantError, TargetMissing
 
@@ -73,7 +74,7 @@ class Calendar(CalendarApply, Capability):
         # The preview's simulated writes: UID → (source text, new iCalendar text, or None if deleted).
         self._overlay: dict[str, tuple[str, str | None]] = {}
         self._created: set[str] = set()
-        self._skipped: list[ev.Skip] = []  # the last listing's left-out events, with reasons
+        self._skipped: list[Skip] = []  # the last listing's left-out events, with reasons
 
     @cached_property
     def zone(self) -> tzinfo:
@@ -101,7 +102,8 @@ class Calendar(CalendarApply, Capability):
         if high <= low:
             raise CallError(f"calendar.events(): end {end!r} is not after start {start!r}.",
                             "Give the earlier time as start.")
-        occurrences, problems = [], []
+        occurrences: list[Occurrence] = []
+        problems: list[Skip] = []
         for cal in self.calendars.all():
             reading = self.calendars.backend(cal).read_all(low, high)
             problems.extend(reading.problems)
@@ -115,7 +117,7 @@ class Calendar(CalendarApply, Capability):
             occurrences.extend(shown)
             problems.extend(more)
         occurrences.sort(key=lambda o: (o.when, o.shown["title"]))
-        self._skipped = [ev.Skip.from_text(p) for p in problems]
+        self._skipped = problems
         for skip in self._skipped:
             self.context.plan.leave_alone(skip.item, "calendar.events", skip.reason, _SKIP_HINT, skip.kind)
         return [o.shown for o in occurrences]

@@ -22,6 +22,7 @@ from typing import Any, TypeVar
 from capabilities.calendars.backends import Reading, Source, StoredEvent
 from capabilities.calendars.identity import NO_UID, SHARED
 from capabilities.calendars.reader import keys_of
+from capabilities.calendars.skips import Skip
 from capabilities.calendars.tls import certificate_error, trusted_certificates, untrusted_certificate
 from capabilities.errors import (
     BackendError,
@@ -154,8 +155,8 @@ class CalDavBackend:
         datas = [_data(obj) for obj in found]
         for obj, data, key in zip(found, datas, keys_of(datas, self._where()), strict=True):
             if isinstance(key, str):
-                reading.problems.append(f"An event on {self.source.host} ({obj.url}) cannot be read "
-                                        f"({key}). It was left out.")
+                reading.problems.append(Skip(f"An event on {self.source.host} ({obj.url})",
+                                             f"it cannot be read ({key})"))
             else:
                 reading.events.append(StoredEvent(key[0], data, key[1], href=str(obj.url)))
         return reading

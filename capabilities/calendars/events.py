@@ -15,7 +15,6 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -107,34 +106,6 @@ def parse_calendar(text: str, where: str) -> icalendar.Calendar:
                 "Repair or delete that event in your calendar app. Errand changed nothing.",
             )
     return cal
-
-
-@dataclass(frozen=True)
-class Skip:
-    """A part of a calendar that could not be read and was left out (the rest is read): which, and why.
-
-    ``item`` and ``reason`` go to the plan's left-alone list (the preview's "2 events left
-    alone"); ``text`` is the whole sentence ``calendar.skipped()`` gives a script.
-    """
-
-    item: str
-    reason: str
-    text: str
-    kind: str = "event"  # what the person is told was left alone ("item" for a time zone)
-
-    @classmethod
-    def from_text(cls, text: str) -> Skip:
-        """Split one of the reader's sentences ("<which> was left out: <why>.") into item and reason."""
-        if (left := _LEFT_OUT.match(text)) is not None:
-            return cls(left[1], left[2], text)
-        if (unread := _UNREADABLE.match(text)) is not None:
-            kind = "item" if "time zone" in unread[1] else "event"
-            return cls(unread[1], f"it {unread[2]} be read ({unread[3]})", text, kind)
-        return cls(text, "it cannot be read", text)
-
-
-_LEFT_OUT = re.compile(r"(?s)(.*?) was left out: (.*?)\.?$")
-_UNREADABLE = re.compile(r"(?s)(.*?) (could not|cannot) be read \((.*?)\)")
 
 
 def components(text: str, where: str) -> tuple[list[icalendar.Event], list[icalendar.Timezone]]:

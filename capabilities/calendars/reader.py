@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from typing import Any
 
+from capabilities.calendars.skips import Skip
 from capabilities.calendars.times import show
 from capabilities.decoding import DecodeError, decode
 from capabilities.errors import BackendError
@@ -36,7 +37,7 @@ class FileFacts:
     floating_zone: str
     zones: dict[str, tuple[int, int]] = field(default_factory=dict)
     events: dict[str, list[tuple[int, int]]] = field(default_factory=dict)
-    problems: list[str] = field(default_factory=list)
+    problems: list[Skip] = field(default_factory=list)
 
 
 def _broken(where: str) -> BackendError:
@@ -83,7 +84,7 @@ def read_file(text: str, where: str) -> FileFacts:
             facts.zones[_words(tzid, 200)] = _span((start, end), text, "VTIMEZONE")
         for key, spans in raw["events"].items():
             facts.events[_words(key, _ID)] = [_span(s, text, "VEVENT") for s in spans]
-        facts.problems = [f"{where}: {_words(p)}" for p in raw["problems"]]
+        facts.problems = [Skip.from_answer(p).where(where) for p in raw["problems"]]
     except (TypeError, KeyError, ValueError, AttributeError):
         raise _broken(where) from None
     taken = sorted([s for spans in facts.events.values() for s in spans] + list(facts.zones.values()))
@@ -122,7 +123,7 @@ class Occurrence:
 
 
 def expand(label: str, events: dict[str, str], floating_zone: str, start: datetime, end: datetime,
-           zone: tzinfo) -> tuple[list[Occurrence], list[str]]:
+           zone: tzinfo) -> tuple[list[Occurrence], list[Skip]]:
     """Every occurrence of ``events`` (id → VCALENDAR text) between ``start`` and ``end``, worked out
     in the worker; and a reason for each event left out."""
     if not events:
@@ -133,7 +134,7 @@ def expand(label: str, events: dict[str, str], floating_zone: str, start: dateti
                {"start": start.isoformat(), "end": end.isoformat()})
     try:
         found = [_occurrence(item, label, zone, set(events)) for item in raw["found"]]
-        problems = [_words(p) for p in raw["problems"]]
+        problems = [Skip.from_answer(p) for p in raw["problems"]]
     except (TypeError, KeyError, ValueError, AttributeError):
         raise _broken(where) from None
     return found, problems

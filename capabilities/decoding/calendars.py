@@ -8,15 +8,18 @@ calendar's answer is bigger than a frame's header may be):
   problems}``: where each top-level VEVENT and VTIMEZONE block stands in the text (character
   offsets, so Errand edits the file's own text and undo stays byte for byte), each event's UID,
   whether it is a changed occurrence, its content key (``calendar_identity``) and the count of
-  its VEVENTs; an event that cannot be read is left out with a reason, the rest are read;
+  its VEVENTs; an event that cannot be read is left out, the rest are read;
 * ``ics.keys`` — a list of VCALENDAR texts (CalDAV resources) → for each its event id, VEVENT
   count, or the reason it cannot be read;
 * ``ics.expand`` — ``{label, floating_zone, events: {id: VCALENDAR text}}`` and ``{start, end}``
   → every occurrence in the range as plain data (times as ISO text, a floating time without
-  offset) and a reason for each event left out. Expansion is capped: an event that repeats more
+  offset) and each event left out. Expansion is capped: an event that repeats more
   than ``MAX_OCCURRENCES`` times in the range, or whose rule takes more than ``SERIES_SECONDS``
   of CPU to work out (an RRULE bomb: every second, or a filter no date meets), is left out with
   its reason and the others are listed.
+
+What was left out is ``{item, reason, kind}``, three fields the host checks one by one
+(``capabilities.calendars.skips``), not a sentence it would have to take apart again.
 """
 
 from __future__ import annotations
@@ -108,13 +111,18 @@ def _clean(value: Any) -> str:
     return "".join(ch for ch in str(value)[:_TEXT] if ch.isprintable())
 
 
+def _skip(item: str, reason: str, kind: str = "event") -> dict[str, str]:
+    """One part left out, as separate fields (``capabilities.calendars.skips.Skip`` on the host)."""
+    return {"item": item[:_TEXT], "reason": reason[:_TEXT] or "it cannot be read", "kind": kind}
+
+
 @op("ics.file")
 def read_file(source: BinaryIO, args: dict[str, Any]) -> tuple[dict[str, Any], bytes]:
     text = _text(source)
     if len(_READ) > 50_000:  # another app rewrote a huge file many times: start afresh
         _READ.clear()
         _ZONES_READ.clear()
-    problems: list[str] = []
+    problems: list[dict[str, str]] = []
     zones: list[list[Any]] = []
     found: list[tuple[Any, icalendar.Event]] = []
     parts = blocks(text)
@@ -126,8 +134,9 @@ def read_file(source: BinaryIO, args: dict[str, Any]) -> tuple[dict[str, Any], b
                 icalendar.Timezone.from_ical(block.text)  # registers it for the events below
             zones.append([block.start, block.end, tzid_of(block.text)])
         except (Exception, _OutOfTime) as exc:  # one bad zone is noted; the rest is read
-            problems.append(f"a time zone could not be read ({_clean(exc) or 'it took too long'}); events "
-                            "using it are read as if in local time.")
+            why = _clean(exc) or "it took too long"
+            problems.append(_skip("a time zone", f"it could not be read ({why}); events using it are read as "
+                                  "if in local time", "item"))
     for block in parts:
         if block.kind != "VEVENT":
             continue
@@ -145,7 +154,7 @@ def read_file(source: BinaryIO, args: dict[str, Any]) -> tuple[dict[str, Any], b
             continue
         line = text.count("\n", 0, block.start) + 1
         title = f"“{_clean(event.get('SUMMARY'))}” " if event is not None and "SUMMARY" in event else ""
-        problems.append(f"the event {title}(line {line}) was left out: {_clean(problem)}.")
+        problems.append(_skip(f"the event {title}(line {line})", _clean(problem)))
     items = group(found, lambda pair: pair[1])
     events = {key: [[b.start, b.end] for b, _ in pairs] for key, pairs in items.items()}
     return _answer({"framed": _framed(text), "newline": "\r\n" if "\r\n" in text else "\n",
@@ -206,14 +215,14 @@ def expand(source: BinaryIO, args: dict[str, Any]) -> tuple[dict[str, Any], byte
     except (KeyError, TypeError, ValueError):
         raise Refused("broken", "not an expansion request") from None
     found: list[dict[str, Any]] = []
-    problems: list[str] = []
+    problems: list[dict[str, str]] = []
     wanted: dict[str, list[icalendar.Event]] = {}
     for key, text in texts.items():
         try:
             with _budget(SERIES_SECONDS):
                 wanted[key] = _events_of(text)
         except (Exception, _OutOfTime) as exc:  # the parser raises many types for broken text
-            problems.append(f"In the calendar “{label}”, an event was left out: {_clean(exc) or 'too slow'}.")
+            problems.append(_skip(f"In the calendar “{_clean(label)}”, an event", _clean(exc) or "too slow"))
     try:  # every series at once: the common case, and far faster than one query per event
         with _budget(WHOLE_SECONDS):
             query: Any = recurring_ical_events.of(_calendar(wanted, floating))
@@ -232,16 +241,16 @@ def expand(source: BinaryIO, args: dict[str, Any]) -> tuple[dict[str, Any], byte
             else:
                 occurrences = _between(query, series.get(key, []), start, end)
         except _OutOfTime:
-            problems.append(f"In the calendar “{label}”, the event “{title}” was left out: its repetition "
-                            "takes too long to work out.")
+            problems.append(_skip(f"In the calendar “{_clean(label)}”, the event “{title}”",
+                                  "its repetition takes too long to work out"))
             continue
         except _TooMany:
-            problems.append(f"In the calendar “{label}”, the event “{title}” was left out: it repeats more "
-                            f"than {MAX_OCCURRENCES:,} times in that range.")
+            problems.append(_skip(f"In the calendar “{_clean(label)}”, the event “{title}”",
+                                  f"it repeats more than {MAX_OCCURRENCES:,} times in that range"))
             continue
         except Exception as exc:  # the library raises many types for bad rules
-            problems.append(f"In the calendar “{label}”, the event “{title}” was left out: its repetition "
-                            f"cannot be read ({_clean(exc)}).")
+            problems.append(_skip(f"In the calendar “{_clean(label)}”, the event “{title}”",
+                                  f"its repetition cannot be read ({_clean(exc)})"))
             continue
         repeats = any(k in e for e in events for k in ("RRULE", "RDATE", "RECURRENCE-ID"))
         found.extend(_plain(o, key, repeats) for o in occurrences)
