@@ -12,16 +12,23 @@ from __future__ import annotations
 
 import itertools
 import json
+import re
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from typing import Any
+from zoneinfo import ZoneInfo
 
+from capabilities.calendars.events import MAX_EVENT_TEXT
+from capabilities.calendars.icstext import blocks
+from capabilities.calendars.identity import NO_UID
 from capabilities.calendars.skips import Skip
 from capabilities.calendars.times import show
 from capabilities.decoding import DecodeError, decode
 from capabilities.errors import BackendError
 
-__all__ = ["FileFacts", "Occurrence", "expand", "keys_of", "read_file"]
+__all__ = ["EventFacts", "FileFacts", "Occurrence", "changed", "created", "event_facts", "expand",
+           "fingerprint", "keys_of", "read_file"]
 
 _WHAT = "a calendar"
 _TEXT = 100_000  # characters of one field kept (a longer description is cut)
@@ -162,3 +169,153 @@ def _occurrence(item: dict[str, Any], label: str, zone: tzinfo, ids: set[str]) -
              "description": _words(item["description"]), "recurring": item["recurring"] is True,
              "calendar": label}
     return Occurrence(shown, when.astimezone(UTC))
+
+
+# ---- one event: its facts, a change of it, a new one ------------------------------------------------
+
+_FINGERPRINT = re.compile(r"[0-9a-f]{32}")
+_REMEMBERED = 256  # facts of event texts kept (apply checks one text several times)
+
+
+@dataclass(frozen=True)
+class EventFacts:
+    """What Errand's process knows of one event's text, as the worker read it and this module checked.
+
+    ``key`` is its event id, ``count`` how many VEVENTs it holds, ``fingerprint`` the hash of what
+    they say (blind to serialization), ``recurring`` whether it repeats; the rest are its series'
+    words and times (a time without offset is floating).
+    """
+
+    key: str
+    count: int
+    fingerprint: str
+    recurring: bool
+    title: str
+    location: str
+    start: date | datetime
+    end: date | datetime
+
+    @property
+    def length(self) -> timedelta:
+        """How long it lasts (whole days for an all-day event: the checks keep start and end alike)."""
+        if isinstance(self.start, datetime) and isinstance(self.end, datetime):
+            return self.end - self.start
+        return _day(self.end) - _day(self.start)
+
+    def name(self) -> str:
+        """“The event “Dentist”” for messages about it."""
+        return f"The event “{self.title}”"
+
+
+def _day(value: date) -> date:
+    return value.date() if isinstance(value, datetime) else value
+
+
+_facts_memo: OrderedDict[str, EventFacts] = OrderedDict()
+
+
+def _unreadable(where: str, why: str) -> BackendError:
+    return BackendError(f"{where} is not a readable calendar: {why}",
+                        "Open it in your calendar app to repair it, or choose another calendar in "
+                        "Settings → Calendar. Errand changed nothing.")
+
+
+def _sized(text: str, where: str) -> bytes:
+    if len(text) > MAX_EVENT_TEXT:
+        raise BackendError(f"{where} is larger than one event Errand changes ({len(text):,} characters).",
+                           "Change it in your calendar app. Errand changed nothing.")
+    return text.encode("utf-8")
+
+
+def event_facts(text: str, where: str = "the event") -> EventFacts:
+    """The facts of one event's VCALENDAR text (read in the worker); BackendError when unreadable."""
+    if text in _facts_memo:
+        _facts_memo.move_to_end(text)
+        return _facts_memo[text]
+    raw = _ask("ics.facts", json.dumps([_sized(text, where).decode()]).encode("utf-8"), where)
+    try:
+        if not isinstance(raw, list) or len(raw) != 1:
+            raise TypeError
+        (item,) = raw
+        if "problem" in item:
+            raise _unreadable(where, _words(item["problem"], 300) or "it cannot be read")
+        found = _event_facts(item, text)
+    except (TypeError, KeyError, ValueError, AttributeError):
+        raise _broken(where) from None
+    _facts_memo[text] = found
+    while len(_facts_memo) > _REMEMBERED:
+        _facts_memo.popitem(last=False)
+    return found
+
+
+def _event_facts(item: dict[str, Any], text: str) -> EventFacts:
+    """The worker's facts of ``text``, each field checked against what the text itself shows."""
+    key, count, fingerprint = _words(item["key"], _ID), item["count"], item["fingerprint"]
+    events = [b for b in blocks(text) if b.kind == "VEVENT"]
+    if not key or key != item["key"] or not isinstance(count, int) or not 0 < count <= max(1, len(events)):
+        raise TypeError
+    if not isinstance(fingerprint, str) or not _FINGERPRINT.fullmatch(fingerprint):
+        raise TypeError
+    if not isinstance(item["recurring"], bool):
+        raise TypeError
+    start, end = _moment(item["start"]), _moment(item["end"])
+    if isinstance(start, datetime) != isinstance(end, datetime):
+        raise TypeError
+    return EventFacts(key, count, fingerprint, item["recurring"] or count > 1, _words(item["title"], 300),
+                      _words(item["location"], 300), start, end)
+
+
+def fingerprint(text: str) -> str:
+    """A hash of what the events in ``text`` say, blind to serialization details (see ``EventFacts``)."""
+    return event_facts(text).fingerprint
+
+
+def _when(value: date | datetime) -> dict[str, str]:
+    """A time as the worker takes it: a date, a time in a named zone, or a time with its offset."""
+    if not isinstance(value, datetime):
+        return {"date": value.isoformat()}
+    if isinstance(value.tzinfo, ZoneInfo):
+        return {"at": value.replace(tzinfo=None).isoformat(), "zone": value.tzinfo.key}
+    if value.tzinfo is None:
+        raise ValueError("a time without its zone")  # the capability settles every time it stores
+    return {"at": value.isoformat()}
+
+
+def _written(op: str, request: dict[str, Any], where: str, count: int,
+             key: str | None) -> tuple[str, EventFacts]:
+    """The text the worker wrote for ``request`` and its facts, checked: one VCALENDAR of ``count``
+    VEVENTs (the same id ``key`` when one is expected), no larger than one event may be."""
+    raw = _ask(op, json.dumps(request).encode("utf-8"), where)
+    try:
+        text = raw["ical"]
+        if not isinstance(text, str) or len(text) > MAX_EVENT_TEXT:
+            raise TypeError
+        parts = blocks(text)
+        framed = text.startswith("BEGIN:VCALENDAR\r\n") and text.endswith("END:VCALENDAR\r\n")
+        if not framed or sum(b.kind == "VEVENT" for b in parts) != count:
+            raise TypeError
+        found = _event_facts(raw["facts"], text)
+        if found.count != count or (key is not None and found.key != key):
+            raise TypeError
+    except (TypeError, KeyError, ValueError, AttributeError):
+        raise _broken(where) from None
+    return text, found
+
+
+def changed(text: str, changes: dict[str, Any], where: str) -> tuple[str, EventFacts]:
+    """``text`` (one event) with ``changes`` made in the worker: title, location, description (text;
+    "" removes one), start and end (dates or aware times). The new text and its facts."""
+    before = event_facts(text, where)
+    request = {"text": _sized(text, where).decode(),
+               "changes": {k: _when(v) if k in ("start", "end") else v for k, v in changes.items()}}
+    # An event without a UID is known by its content, so its id changes with it; any other keeps it.
+    same = None if before.key.startswith(NO_UID) else before.key
+    return _written("ics.change", request, where, before.count, same)
+
+
+def created(uid: str, title: str, start: date | datetime, end: date | datetime, location: str,
+            description: str, where: str) -> tuple[str, EventFacts]:
+    """A new event's VCALENDAR text, written in the worker (icalendar runs nowhere else), and its facts."""
+    request = {"uid": uid, "title": title, "start": _when(start), "end": _when(end), "location": location,
+               "description": description}
+    return _written("ics.new", request, where, 1, uid)

@@ -42,9 +42,10 @@ import icalendar
 import icalendar.timezone.zoneinfo
 import recurring_ical_events
 
-from capabilities.calendars.events import floating_zone, master, read_event
+from capabilities.calendars.events import floating_zone
 from capabilities.calendars.icstext import blocks, tzid_of
-from capabilities.calendars.identity import content_key, group, uid_of
+from capabilities.decoding import ics_events as ics
+from capabilities.decoding.ics_events import content_key, group, master, read_event, uid_of
 from capabilities.decoding.ops import Refused, op
 
 __all__ = ["MAX_OCCURRENCES", "MAX_TEXT", "SERIES_SECONDS"]
@@ -191,16 +192,127 @@ def _key_of(text: str) -> dict[str, Any]:
 
 
 def _components(text: str) -> list[icalendar.Event]:
-    cal = icalendar.Calendar.from_ical(text)
-    events = [c for c in cal.walk("VEVENT") if isinstance(c, icalendar.Event)]
-    for event in events:
-        broken = [f"{name or 'a line'}: {why}" for name, why in getattr(event, "errors", [])]
-        if "DTSTART" not in event:
-            broken.append("it has no start time (DTSTART)")
-        if broken:
-            raise ValueError(f"the event “{_clean(event.get('SUMMARY', event.get('UID', '?')))}” is "
-                             f"malformed ({'; '.join(broken)})")
-    return events
+    return ics.components(text, _clean)[0]
+
+
+# ---- one event: its facts, a change of it, a new one ------------------------------------------------
+
+MAX_EVENT_TEXT = 1024 * 1024  # the host sends no larger "event" (capabilities.calendars.events)
+
+
+def _facts(events: list[icalendar.Event]) -> dict[str, Any]:
+    """What Errand needs of one event's VEVENTs: its id, size, fingerprint and the series' words."""
+    first = master(events)
+    try:
+        start, end = _moment(first.start), _moment(first.end)
+    except (ValueError, TypeError, KeyError, AttributeError) as exc:  # an odd DTEND or DURATION
+        raise ValueError(f"the event “{_clean(first.get('SUMMARY', '?'))}” has no usable times "
+                         f"({_clean(exc)})") from None
+    return {"key": ics.key_of(events), "count": len(events), "fingerprint": ics.fingerprint(events),
+            "recurring": ics.is_recurring(events), "title": _clean(first.get("SUMMARY", "")),
+            "location": _clean(first.get("LOCATION", "")), "start": start, "end": end}
+
+
+def _facts_of(text: str) -> dict[str, Any]:
+    try:
+        with _budget(SERIES_SECONDS):
+            events = _components(text)
+            if not events:
+                return {"problem": "it holds no event"}
+            return _facts(events)
+    except (Exception, _OutOfTime) as exc:  # the parser raises many types for broken text
+        return {"problem": _clean(exc) or "it takes too long to read"}
+
+
+@op("ics.facts")
+def facts(source: BinaryIO, args: dict[str, Any]) -> tuple[dict[str, Any], bytes]:
+    """A list of one-event VCALENDAR texts → for each its facts (``_facts``) or ``{problem}``."""
+    texts = _json(source)
+    if not isinstance(texts, list) or not all(isinstance(t, str) and len(t) <= MAX_EVENT_TEXT for t in texts):
+        raise Refused("broken", "request is not a list of event texts")
+    return _answer([_facts_of(text) for text in texts])
+
+
+def _when(value: Any) -> date | datetime:
+    """A time the host sends: ``{"date"}``, ``{"at", "zone"}`` (an IANA zone) or ``{"at"}`` with offset."""
+    if not isinstance(value, dict):
+        raise Refused("broken", "not a time")
+    try:
+        if "date" in value:
+            return date.fromisoformat(str(value["date"]))
+        moment = datetime.fromisoformat(str(value["at"]))
+    except (KeyError, ValueError):
+        raise Refused("broken", "not a time") from None
+    zone = value.get("zone")
+    if zone:
+        if zone not in _KNOWN or moment.tzinfo is not None:
+            raise Refused("broken", "not a known time zone")
+        return moment.replace(tzinfo=_KNOWN[zone])
+    if moment.tzinfo is None:
+        raise Refused("broken", "a time without its zone")
+    return moment
+
+
+_FIELDS = ("title", "location", "description")
+
+
+def _changes(raw: Any) -> dict[str, Any]:
+    if not isinstance(raw, dict) or not set(raw) <= {*_FIELDS, "start", "end"}:
+        raise Refused("broken", "not a change of an event")
+    changes: dict[str, Any] = {}
+    for key, value in raw.items():
+        if key in _FIELDS:
+            if not isinstance(value, str):
+                raise Refused("broken", "not a change of an event")
+            changes[key] = value
+        else:
+            changes[key] = _when(value)
+    return changes
+
+
+def _written(text: str) -> tuple[dict[str, Any], bytes]:
+    """The answer for a text this worker wrote: it, and its facts read back from it."""
+    found = _facts_of(text)
+    if "problem" in found:
+        raise Refused("damaged", f"the changed event cannot be read back ({found['problem']})")
+    return _answer({"ical": text, "facts": found})
+
+
+@op("ics.change")
+def change(source: BinaryIO, args: dict[str, Any]) -> tuple[dict[str, Any], bytes]:
+    """``{text, changes}`` → ``{ical, facts}``: one event's text with the person's change made (title,
+    location, description as text, "" removes; start and end as ``_when`` times), SEQUENCE one up."""
+    request = _json(source)
+    if not isinstance(request, dict) or not isinstance(request.get("text"), str) \
+            or len(request["text"]) > MAX_EVENT_TEXT:
+        raise Refused("broken", "not a change of an event")
+    changes = _changes(request.get("changes"))
+    try:
+        with _budget(SERIES_SECONDS):
+            events, zones = ics.components(request["text"], _clean)
+            if not events:
+                raise Refused("damaged", "it holds no event")
+            if ("start" in changes or "end" in changes) and ics.is_recurring(events):
+                raise Refused("broken", "a repeating event is not moved")
+            text = ics.wrap(ics.apply_changes(events, changes), zones)
+    except _OutOfTime:
+        raise Refused("time", "the event takes too long to read") from None
+    except ValueError as exc:
+        raise Refused("damaged", _clean(exc)) from None
+    return _written(text)
+
+
+@op("ics.new")
+def new(source: BinaryIO, args: dict[str, Any]) -> tuple[dict[str, Any], bytes]:
+    """``{uid, title, start, end, location, description}`` → ``{ical, facts}``: a new event's text."""
+    request = _json(source)
+    try:
+        uid, title = str(request["uid"]), str(request["title"])
+        location, description = str(request.get("location", "")), str(request.get("description", ""))
+    except (KeyError, TypeError):
+        raise Refused("broken", "not a new event") from None
+    start, end = _when(request.get("start")), _when(request.get("end"))
+    return _written(ics.wrap([ics.new_event(uid, title, start, end, location, description)]))
 
 
 @op("ics.expand")
@@ -345,11 +457,21 @@ def warm_up() -> None:
     # Every zone is read now, while the disk still is: after the lock a TZID could not be resolved.
     # ZoneInfo keeps its instances in a weak cache; this list keeps them alive for the worker's life.
     _ZONES.extend(ZoneInfo(name) for name in sorted(available_timezones()))
-    known = {zone.key: zone for zone in _ZONES}
+    known = _KNOWN
+    known.update((zone.key, zone) for zone in _ZONES)
     provider = icalendar.timezone.zoneinfo.ZONEINFO
     provider().knows_timezone_id("UTC")  # fills its list of zone names now
     # An unknown TZID is None (as icalendar answers for it), not a denied read of the disk.
     provider.timezone = lambda _self, name: known.get(name)  # type: ignore[method-assign,assignment]
+    # A change and a new event (with the VTIMEZONE icalendar writes from tzdata), and their facts.
+    moment = {"at": "2026-01-05T10:00:00", "zone": "Europe/Berlin"}
+    later = {"at": "2026-01-05T11:00:00+00:00"}
+    written = json.loads(new(io.BytesIO(json.dumps({"uid": "w", "title": "w", "start": moment,
+                                                    "end": later}).encode()), {})[1])
+    moved = {"title": "v", "start": moment, "end": {"at": "2026-01-05T12:00:00+01:00"}}
+    change(io.BytesIO(json.dumps({"text": written["ical"], "changes": moved}).encode()), {})
+    facts(io.BytesIO(json.dumps([_SAMPLE]).encode()), {})
 
 
 _ZONES: list[ZoneInfo] = []
+_KNOWN: dict[str, ZoneInfo] = {}  # every zone by its IANA name, read before the lock
