@@ -8,10 +8,12 @@ import json
 import os
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from capabilities.base import Grant
+from capabilities.calendars import reader
 from capabilities.calendars.skips import Skip
 from capabilities.decoding import default_pool
 from capabilities.decoding.calendars import MAX_OCCURRENCES, MAX_TEXT
@@ -19,7 +21,7 @@ from capabilities.errors import ErrandError
 from capabilities.redaction import REDACTED
 from desktop.core.assistant import Assistant
 from sandbox import Sandbox
-from tests.calendar_support import calendar_run, ics_grant, vcalendar
+from tests.calendar_support import CalendarRun, apply, calendar_run, ics_grant, undo, vcalendar
 from tests.radicale_server import RadicaleServer, radicale_module  # noqa: F401
 
 linux = pytest.mark.skipif(sys.platform != "linux", reason="reads /proc")
@@ -188,3 +190,82 @@ def test_a_recurrence_bomb_on_a_caldav_server_is_left_out_and_the_rest_listed(
         skipped = run("skipped")
     assert [e["title"] for e in found] == ["Dentist"]
     assert len(skipped) == 1 and "“Bomb” was left out" in skipped[0]
+
+
+@pytest.fixture
+def no_icalendar_here(monkeypatch: pytest.MonkeyPatch) -> None:
+    """icalendar refuses to parse in this process (Errand's); the decoder workers are fresh
+    interpreters, so they parse as before."""
+    import icalendar.cal
+
+    def refuse(cls: type, st: object, multiple: bool = False) -> None:
+        raise AssertionError("icalendar parsed calendar text in Errand's process")
+
+    monkeypatch.setattr(icalendar.cal.Component, "from_ical", classmethod(refuse))
+
+
+def _change_delete_create(run: CalendarRun) -> None:
+    found = {e["title"]: e["id"] for e in run("events", *WEEK)}
+    run("update", found["Dentist"], title="Dentist (moved)", start="2026-11-24T16:00:00+01:00")
+    run("delete", found["Standup"])
+    run("create", "New", "2026-11-25T12:30:00Z", "2026-11-25T13:30:00Z", location="Room 1")
+    assert [a.op for a in run.plan] == ["update", "delete", "create"]
+    assert "“Dentist”" in (run.plan.actions[0].before or "")
+    assert "“Dentist (moved)”, Tue 24 Nov 2026 16:00–17:00" in (run.plan.actions[0].after or "")
+
+
+@pytest.mark.usefixtures("no_icalendar_here")
+def test_changing_deleting_and_creating_events_in_a_file_parses_nothing_in_errands_process(
+        tmp_path: Path) -> None:
+    path = tmp_path / "work.ics"
+    path.write_text(vcalendar(GOOD, _event("daily-1", "Standup", "FREQ=DAILY;COUNT=3")), encoding="utf-8",
+                    newline="")
+    before = path.read_bytes()
+    with calendar_run(ics_grant(path), {"timezone": "Europe/Berlin"}) as run:
+        _change_delete_create(run)
+        outcomes = apply(run)
+        text = path.read_text(encoding="utf-8")
+        assert "SUMMARY:Dentist (moved)" in text and "Standup" not in text and "SUMMARY:New" in text
+        undo(run, outcomes)
+    assert path.read_bytes() == before
+
+
+@pytest.mark.usefixtures("no_icalendar_here")
+def test_changing_deleting_and_creating_events_on_a_caldav_server_parses_nothing_in_errands_process(
+        radicale_module: RadicaleServer) -> None:  # noqa: F811
+    server = radicale_module
+    source = server.make_calendar("unparsed", "Work")
+    server.put_item("unparsed", "good.ics", vcalendar(GOOD))
+    server.put_item("unparsed", "daily.ics", vcalendar(_event("daily-1", "Standup", "FREQ=DAILY;COUNT=3")))
+    before = server.items("unparsed")
+    grants = [Grant("calendar", source, "rw", "Work")]  # type: ignore[arg-type]
+    with calendar_run(grants, {"calendar_password": server.password, "timezone": "Europe/Berlin"}) as run:
+        _change_delete_create(run)
+        outcomes = apply(run)
+        after = server.items("unparsed")
+        assert len(after) == 2 and "daily.ics" not in after and "Dentist (moved)" in after["good.ics"]
+        undo(run, outcomes)
+    assert server.items("unparsed") == before
+
+
+def test_a_changed_event_the_worker_forges_is_refused_before_the_plan_holds_it(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A worker a crafted event took over answers a change with a second event smuggled in; the
+    host counts the VEVENTs and ids itself, so nothing is planned and the file stays as it was."""
+    path = tmp_path / "work.ics"
+    path.write_text(vcalendar(GOOD), encoding="utf-8", newline="")
+    real = reader._ask
+
+    def forging(op: str, blob: bytes, where: str, args: dict[str, Any] | None = None) -> Any:
+        answer = real(op, blob, where, args)
+        if op == "ics.change":
+            smuggled = _event("evil-1", "Run me", start="20261125T000000Z").replace("\n", "\r\n") + "\r\n"
+            answer["ical"] = answer["ical"].replace("END:VCALENDAR", smuggled + "END:VCALENDAR")
+        return answer
+
+    monkeypatch.setattr(reader, "_ask", forging)
+    with calendar_run(ics_grant(path), {"timezone": "UTC"}) as run, \
+            pytest.raises(ErrandError, match="makes no sense") as refused:
+        run("update", "good-1", title="Fine")
+    assert "attack" in refused.value.hint and len(run.plan) == 0
+    assert path.read_bytes() == vcalendar(GOOD).encode()
