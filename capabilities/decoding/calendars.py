@@ -7,7 +7,7 @@ calendar's answer is bigger than a frame's header may be):
 * ``ics.file`` — an .ics file's bytes → ``{framed, newline, floating_zone, zones, events,
   problems}``: where each top-level VEVENT and VTIMEZONE block stands in the text (character
   offsets, so Errand edits the file's own text and undo stays byte for byte), each event's UID,
-  whether it is a changed occurrence, its content key (``calendar_identity``) and the count of
+  whether it is a changed occurrence, its content key (``ics_events.content_key``) and the count of
   its VEVENTs; an event that cannot be read is left out, the rest are read;
 * ``ics.keys`` — a list of VCALENDAR texts (CalDAV resources) → for each its event id, VEVENT
   count, or the reason it cannot be read;
@@ -16,9 +16,15 @@ calendar's answer is bigger than a frame's header may be):
   offset) and each event left out. Expansion is capped: an event that repeats more
   than ``MAX_OCCURRENCES`` times in the range, or whose rule takes more than ``SERIES_SECONDS``
   of CPU to work out (an RRULE bomb: every second, or a filter no date meets), is left out with
-  its reason and the others are listed.
+  its reason and the others are listed;
+* ``ics.facts`` — a list of one-event VCALENDAR texts → for each its id, VEVENT count,
+  fingerprint, whether it repeats, and its series' title, location, start and end;
+* ``ics.change`` — ``{text, changes}`` → ``{ical, facts}``: the event with the person's change
+  made (``ics_events.apply_changes``), and the facts of what was written;
+* ``ics.new`` — ``{uid, title, start, end, location, description}`` → ``{ical, facts}``.
 
-What was left out is ``{item, reason, kind}``, three fields the host checks one by one
+Times the host sends are ``{"date"}``, ``{"at", "zone"}`` (an IANA name, so the event keeps its
+TZID) or ``{"at"}`` with an offset. What was left out is ``{item, reason, kind}``, three fields the host checks one by one
 (``capabilities.calendars.skips``), not a sentence it would have to take apart again.
 """
 
