@@ -24,8 +24,9 @@ calendar's answer is bigger than a frame's header may be):
 * ``ics.new`` — ``{uid, title, start, end, location, description}`` → ``{ical, facts}``.
 
 Times the host sends are ``{"date"}``, ``{"at", "zone"}`` (an IANA name, so the event keeps its
-TZID) or ``{"at"}`` with an offset. What was left out is ``{item, reason, kind}``, three fields the host checks one by one
-(``capabilities.calendars.skips``), not a sentence it would have to take apart again.
+TZID) or ``{"at"}`` with an offset. What was left out is ``{item, reason, kind}``, three fields
+the host checks one by one (``capabilities.calendars.skips``), not a sentence it would have to
+take apart again.
 """
 
 from __future__ import annotations
