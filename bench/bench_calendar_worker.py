@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import io
 import json
+import os
 import statistics
 import sys
 import tempfile
@@ -93,6 +94,8 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="errand-bench-calendar-") as temp:
         folder = Path(temp)
+        print(f"machine load (1/5/15 min): {' / '.join(f'{x:.2f}' for x in os.getloadavg())}, "
+              f"{os.cpu_count()} cores")
         there(_calendar(folder, 1, "warm"))  # start the worker
         here(_calendar(folder, 1, "warm2"))
         ours, theirs = [], []
