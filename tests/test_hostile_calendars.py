@@ -14,6 +14,7 @@ import pytest
 
 from capabilities.base import Grant
 from capabilities.calendars import reader
+from capabilities.calendars.events import MAX_EVENT_TEXT
 from capabilities.calendars.skips import Skip
 from capabilities.decoding import default_pool
 from capabilities.decoding.calendars import MAX_OCCURRENCES, MAX_TEXT
@@ -269,3 +270,17 @@ def test_a_changed_event_the_worker_forges_is_refused_before_the_plan_holds_it(
         run("update", "good-1", title="Fine")
     assert "attack" in refused.value.hint and len(run.plan) == 0
     assert path.read_bytes() == vcalendar(GOOD).encode()
+
+
+def test_an_event_larger_than_errand_changes_is_listed_but_not_sent_to_be_changed(tmp_path: Path) -> None:
+    huge = GOOD.replace("SUMMARY:Dentist", "SUMMARY:Dentist\nDESCRIPTION:" + "x" * (MAX_EVENT_TEXT + 10))
+    path = tmp_path / "work.ics"
+    path.write_text(vcalendar(huge), encoding="utf-8", newline="")
+    before = path.read_bytes()
+    with calendar_run(ics_grant(path), {"timezone": "UTC"}) as run:
+        assert [e["title"] for e in run("events", *WEEK)] == ["Dentist"]
+        for op, kwargs in (("update", {"title": "Moved"}), ("delete", {})):
+            with pytest.raises(ErrandError, match="larger than one event Errand changes"):
+                run(op, "good-1", **kwargs)
+        assert len(run.plan) == 0
+    assert path.read_bytes() == before

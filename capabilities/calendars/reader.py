@@ -13,6 +13,7 @@ from __future__ import annotations
 import itertools
 import json
 import re
+import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta, tzinfo
@@ -212,6 +213,7 @@ def _day(value: date) -> date:
 
 
 _facts_memo: OrderedDict[str, EventFacts] = OrderedDict()
+_memo_lock = threading.Lock()  # the window reads calendars from worker threads
 
 
 def _unreadable(where: str, why: str) -> BackendError:
@@ -229,9 +231,11 @@ def _sized(text: str, where: str) -> bytes:
 
 def event_facts(text: str, where: str = "the event") -> EventFacts:
     """The facts of one event's VCALENDAR text (read in the worker); BackendError when unreadable."""
-    if text in _facts_memo:
-        _facts_memo.move_to_end(text)
-        return _facts_memo[text]
+    with _memo_lock:
+        known = _facts_memo.get(text)
+        if known is not None:
+            _facts_memo.move_to_end(text)
+            return known
     raw = _ask("ics.facts", json.dumps([_sized(text, where).decode()]).encode("utf-8"), where)
     try:
         if not isinstance(raw, list) or len(raw) != 1:
@@ -242,9 +246,10 @@ def event_facts(text: str, where: str = "the event") -> EventFacts:
         found = _event_facts(item, text)
     except (TypeError, KeyError, ValueError, AttributeError):
         raise _broken(where) from None
-    _facts_memo[text] = found
-    while len(_facts_memo) > _REMEMBERED:
-        _facts_memo.popitem(last=False)
+    with _memo_lock:
+        _facts_memo[text] = found
+        while len(_facts_memo) > _REMEMBERED:
+            _facts_memo.popitem(last=False)
     return found
 
 
