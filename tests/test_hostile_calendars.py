@@ -284,3 +284,13 @@ def test_an_event_larger_than_errand_changes_is_listed_but_not_sent_to_be_change
                 run(op, "good-1", **kwargs)
         assert len(run.plan) == 0
     assert path.read_bytes() == before
+
+
+def test_a_to_do_among_a_servers_answers_is_not_reported_as_an_unreadable_event() -> None:
+    """Searches ask the server for no client-side filter (that would parse here), so a server that
+    ignores the component filter can send to-dos: the worker says "no event", not "broken"."""
+    todo = ("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:x\r\nBEGIN:VTODO\r\nUID:t-1\r\nSUMMARY:Buy milk\r\n"
+            "END:VTODO\r\nEND:VCALENDAR\r\n")
+    broken = vcalendar(GOOD.replace("DTSTART:20261124T140000Z\n", ""))
+    assert reader.keys_of([todo, vcalendar(GOOD), broken], "the calendar") == \
+        [None, ("good-1", 1), "the event “Dentist” is malformed (it has no start time (DTSTART))"]

@@ -174,7 +174,7 @@ class CalDavBackend:
         found = self._call(lambda: cal.search(uid=key, event=True, post_filter=False) if searchable
                            else cal.search(event=True, post_filter=False))
         ids = keys_of([_data(o) for o in found], self._where())
-        return next((o for o, k in zip(found, ids, strict=True) if not isinstance(k, str) and k[0] == key),
+        return next((o for o, k in zip(found, ids, strict=True) if isinstance(k, tuple) and k[0] == key),
                     None)
 
     def _reading(self, found: list[Any]) -> Reading:
@@ -182,6 +182,8 @@ class CalDavBackend:
         reading = Reading([])
         datas = [_data(obj) for obj in found]
         for obj, data, key in zip(found, datas, keys_of(datas, self._where()), strict=True):
+            if key is None:
+                continue  # a to-do, not an event
             if isinstance(key, str):
                 reading.problems.append(Skip(f"An event on {self.source.host} ({obj.url})",
                                              f"it cannot be read ({key})"))
@@ -192,8 +194,9 @@ class CalDavBackend:
     def _stored(self, obj: Any) -> StoredEvent:
         data = _data(obj)
         key = keys_of([data], self._where())[0]
-        if isinstance(key, str):
-            raise BackendError(f"An event on {self.source.host} ({obj.url}) cannot be read ({key}).",
+        if not isinstance(key, tuple):
+            why = key or "it holds no event"
+            raise BackendError(f"An event on {self.source.host} ({obj.url}) cannot be read ({why}).",
                                "Repair or delete that event in your calendar app. Errand changed nothing.")
         return StoredEvent(key[0], data, key[1], href=str(obj.url))
 

@@ -101,17 +101,20 @@ def read_file(text: str, where: str) -> FileFacts:
     return facts
 
 
-def keys_of(texts: list[str], where: str) -> list[tuple[str, int] | str]:
-    """For each VCALENDAR text: (event id, VEVENT count), or why it cannot be read."""
+def keys_of(texts: list[str], where: str) -> list[tuple[str, int] | str | None]:
+    """For each VCALENDAR text: (event id, VEVENT count), why it cannot be read, or None when it holds
+    no event (a to-do or journal entry a server that ignores the search's component filter sent)."""
     if not texts:
         return []
     raw = _ask("ics.keys", json.dumps(texts).encode("utf-8"), where)
     try:
         if not isinstance(raw, list) or len(raw) != len(texts):
             raise TypeError
-        found: list[tuple[str, int] | str] = []
+        found: list[tuple[str, int] | str | None] = []
         for item in raw:
-            if "problem" in item:
+            if item == {"events": 0}:
+                found.append(None)
+            elif "problem" in item:
                 found.append(_words(item["problem"]) or "it cannot be read")
             elif isinstance(item["count"], int) and item["count"] > 0:
                 found.append((_words(item["key"], _ID), item["count"]))

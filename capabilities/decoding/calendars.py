@@ -10,7 +10,7 @@ calendar's answer is bigger than a frame's header may be):
   whether it is a changed occurrence, its content key (``ics_events.content_key``) and the count of
   its VEVENTs; an event that cannot be read is left out, the rest are read;
 * ``ics.keys`` — a list of VCALENDAR texts (CalDAV resources) → for each its event id, VEVENT
-  count, or the reason it cannot be read;
+  count, the reason it cannot be read, or ``{"events": 0}`` when it holds none (a to-do);
 * ``ics.expand`` — ``{label, floating_zone, events: {id: VCALENDAR text}}`` and ``{start, end}``
   → every occurrence in the range as plain data (times as ISO text, a floating time without
   offset) and each event left out. Expansion is capped: an event that repeats more
@@ -193,7 +193,7 @@ def _key_of(text: str) -> dict[str, Any]:
     except (Exception, _OutOfTime) as exc:  # the parser raises many types for broken text
         return {"problem": _clean(exc) or "it takes too long to read"}
     if not events:
-        return {"problem": "it holds no event"}
+        return {"events": 0}  # a to-do or a journal entry: not an event, nothing wrong with it
     return {"key": next(iter(group(events, lambda e: e)), ""), "count": len(events),
             "uid": uid_of(master(events))}
 
