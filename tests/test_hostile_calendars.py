@@ -294,3 +294,18 @@ def test_a_to_do_among_a_servers_answers_is_not_reported_as_an_unreadable_event(
     broken = vcalendar(GOOD.replace("DTSTART:20261124T140000Z\n", ""))
     assert reader.keys_of([todo, vcalendar(GOOD), broken], "the calendar") == \
         [None, ("good-1", 1), "the event “Dentist” is malformed (it has no start time (DTSTART))"]
+
+
+def test_an_event_the_worker_cannot_change_fails_alone_with_errands_words(tmp_path: Path) -> None:
+    mixed = GOOD.replace("DTEND:20261124T150000Z", "DTEND;VALUE=DATE:20261125")  # a time, then a date
+    path = tmp_path / "work.ics"
+    other = _event("other-1", "Standup", start="20261125T090000Z")
+    path.write_text(vcalendar(mixed, other), encoding="utf-8", newline="")
+    before = path.read_bytes()
+    with calendar_run(ics_grant(path), {"timezone": "UTC"}) as run:
+        with pytest.raises(ErrandError, match="“Dentist” has no usable times") as refused:
+            run("update", "good-1", title="Moved")
+        assert "Errand changed nothing" in refused.value.hint
+        run("update", "other-1", title="Standup (moved)")  # the next event is changed as usual
+        assert [a.detail["event_id"] for a in run.plan] == ["other-1"]
+    assert path.read_bytes() == before
