@@ -10,7 +10,10 @@ In the same run, alternating so a busy machine hurts both alike:
   ``calendar_reader.read_file`` + ``calendar_reader.expand`` through a warm worker (what
   ``calendar.events()`` does). Every round writes a calendar of new UIDs, so neither side's
   cache of already-read events helps;
-* per call: the same for a one-event calendar, ``--calls`` times.
+* per call: the same for a one-event calendar, ``--calls`` times;
+* per change: what ``calendar.update`` costs to read one event and change its title — the
+  ``ics.facts`` and ``ics.change`` handlers in this process, against ``calendar_reader.event_facts``
+  + ``calendar_reader.changed`` through the worker (answers checked), ``--calls`` times.
 
 Prints seconds per listing and milliseconds per call as min / median / max over the rounds, and
 the boundary's extra cost.
@@ -21,6 +24,7 @@ from __future__ import annotations
 import argparse
 import io
 import json
+import os
 import statistics
 import sys
 import tempfile
@@ -63,6 +67,19 @@ def there(text: str) -> int:
     return len(found)
 
 
+def change_here(text: str) -> str:
+    """The worker's handlers for one change, called in this process."""
+    json.loads(calendars.facts(io.BytesIO(json.dumps([text]).encode()), {})[1])
+    request = {"text": text, "changes": {"title": "Moved"}}
+    return str(json.loads(calendars.change(io.BytesIO(json.dumps(request).encode()), {})[1])["ical"])
+
+
+def change_there(text: str) -> str:
+    """What calendar.update does for a title: the event's facts, then the change, through the worker."""
+    calendar_reader.event_facts(text, "the bench event")
+    return calendar_reader.changed(text, {"title": "Moved"}, "the bench event")[0]
+
+
 def _calendar(folder: Path, n: int, tag: str) -> str:
     path = folder / f"{tag}.ics"
     make(path, n)
@@ -93,6 +110,8 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="errand-bench-calendar-") as temp:
         folder = Path(temp)
+        print(f"machine load (1/5/15 min): {' / '.join(f'{x:.2f}' for x in os.getloadavg())}, "
+              f"{os.cpu_count()} cores")
         there(_calendar(folder, 1, "warm"))  # start the worker
         here(_calendar(folder, 1, "warm2"))
         ours, theirs = [], []
@@ -108,6 +127,13 @@ def main() -> None:
             ours.append(_timed(lambda b=mine: [here(t) for t in b]) / args.calls)
             theirs.append(_timed(lambda b=its: [there(t) for t in b]) / args.calls)
         _line("one-event listing, per call", "ms", 1e3, ours, theirs)
+        ours, theirs = [], []
+        for r in range(args.rounds):
+            mine = [_calendar(folder, 1, f"ch{r}-{i}") for i in range(args.calls)]  # new texts: no memo
+            its = [_calendar(folder, 1, f"cw{r}-{i}") for i in range(args.calls)]
+            ours.append(_timed(lambda b=mine: [change_here(t) for t in b]) / args.calls)
+            theirs.append(_timed(lambda b=its: [change_there(t) for t in b]) / args.calls)
+        _line("one-event change, per change", "ms", 1e3, ours, theirs)
 
 
 if __name__ == "__main__":

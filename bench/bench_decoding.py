@@ -19,6 +19,7 @@ over the rounds, and the extra cost per 1,000-photo batch.
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import sys
 import tempfile
@@ -93,6 +94,8 @@ def main() -> None:
             t = time.perf_counter()
             Worker().stop()
             starts.append((time.perf_counter() - t) * 1e3)
+        print(f"machine load (1/5/15 min): {' / '.join(f'{x:.2f}' for x in os.getloadavg())}, "
+              f"{os.cpu_count()} cores")
         print(f"{len(paths)} JPEGs; cold worker start {min(starts):.0f}/{statistics.median(starts):.0f}/"
               f"{max(starts):.0f} ms (min/median/max)")
         _info_worker(paths[0])  # warm the pool

@@ -427,3 +427,39 @@ def test_errands_own_manual_run_in_another_process_is_not_an_arrival(assistant: 
         wait_until(lambda: events.kinds("ran"), 30, "the person's file was not handled")
     assert (work / "Inbox" / "report.pdf").read_text() == "made by Errand"
     assert list(runs_per_file(assistant.journal)) == ["Work/Inbox/scan.pdf"]
+
+
+WRITE_A_SCRIPT = """\
+stem = inputs["name"].rsplit(".", 1)[0]
+files.write_text("Work/Done/" + stem + ".sh", "#!/bin/sh\\necho hello from " + inputs["name"] + "\\n")
+files.rename(inputs["path"], "Work/Done/" + inputs["name"])
+return stem
+"""
+
+
+def test_an_automation_that_plans_a_write_that_could_run_a_program_is_held_for_approval(
+        assistant: Assistant, work: Path) -> None:
+    """Standing approval covers the plan, never a flagged write: the run changes nothing, the
+    automation pauses at once (not after repeated failures) and says why, in the journal and in
+    its notification, and the next file waits until the person has looked."""
+    saved = save(assistant, work, WRITE_A_SCRIPT, name="scripter")
+    events = Events()
+    with runner(assistant, events, max_failures=5) as r:
+        wait_until(lambda: r.watching() == ["scripter"], 10, "not watching")
+        (work / "Inbox" / "note.txt").write_text("x")
+        wait_until(lambda: events.kinds("paused"), 30, "never held")
+        (work / "Inbox" / "later.txt").write_text("y")  # arrives while held: not run
+        wait_until(lambda: "scripter" not in r.watching(), 10, "the held automation is still watched")
+        time.sleep(QUIET * 3)
+    assert sorted(p.name for p in (work / "Inbox").iterdir()) == ["later.txt", "note.txt"]
+    assert list((work / "Done").iterdir()) == []  # nothing at all was changed
+    (run,) = triggered_runs(assistant.journal)
+    assert run["status"] == "refused" and run["error"]["type"] == "NeedsApproval"
+    assert "could make a program run" in run["error"]["message"] and "note.sh" in run["error"]["message"]
+    row = assistant.journal.automation(saved["id"])
+    assert row["enabled"] is False and row["failures"] == 0
+    assert row["paused_reason"].startswith(f"held: run {run['id']} needs your approval")
+    assert "note.sh" in row["paused_reason"]
+    (paused,) = events.kinds("paused")
+    assert "needs your approval" in paused[2] and "note.sh" in paused[2] and events.kinds("failed") == []
+    assert automations.overview(assistant.journal)[0]["status"] == "held for approval"

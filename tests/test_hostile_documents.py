@@ -4,6 +4,7 @@ batch goes on, and a change planned on a hostile file writes nothing."""
 
 from __future__ import annotations
 
+import io
 import zlib
 from pathlib import Path
 
@@ -178,3 +179,20 @@ def test_set_tags_on_hostile_music_writes_nothing(tmp_path: Path, journal: Journ
     assert Run(tmp_path, folder, also=("media",))("media.tags", "Music/odd.mp3")["artist"] == "Nina"
     assert not run.undo(journal, rid).refused
     assert odd.read_bytes() == original
+
+
+def test_a_pdf_names_in_a_legacy_charset_read_the_same_in_the_worker_as_in_errand(tmp_path: Path) -> None:
+    """pypdf decodes a name that is not UTF-8 as GBK: the worker must have that codec before it locks
+    itself in (a codec's module is imported on first use). Without it the lookup failed and pypdf
+    took the next charset; in a locked PDF's scrambled streams that turned "locked" into "a scan"."""
+    from capabilities.decoding import documents
+
+    raw = pdf([*page_tree(_TEXT), b"<< /Title /#C4#E3 >>"], trailer=b"/Info 5 0 R ")
+    here = documents.info(io.BytesIO(raw), {"kind": "pdf", "max_chars": 100})[0]
+    assert here["title"] == "/你"
+    folder = tmp_path / "Papers"
+    folder.mkdir()
+    (folder / "gbk.pdf").write_bytes(raw)
+    run = Run(tmp_path, folder, also=("documents",))
+    found = run("documents.info", "Papers/gbk.pdf")
+    assert (found["title"], found["text"].strip()) == ("/你", "fine text")

@@ -37,15 +37,15 @@ from datetime import date, datetime, timedelta, tzinfo
 from functools import cached_property
 from typing import Any, ClassVar
 
-import icalendar
-
 from capabilities.base import Capability, Grant, RunContext, read, write
 from capabilities.calendars import events as ev
+from capabilities.calendars import reader
 from capabilities.calendars.apply import CalendarApply
 from capabilities.calendars.backends import parse_source
 from capabilities.calendars.granted import CalendarSet, GrantedCalendar
-from capabilities.calendars.identity import SHARED, key_of
-from capabilities.calendars.reader import expand
+from capabilities.calendars.identity import SHARED
+from capabilities.calendars.reader import EventFacts, Occurrence, expand
+from capabilities.calendars.skips import Skip
 from capabilities.calendars.times import as_range_bound, local_zone, parse_day, parse_moment, settle
 from capabilities.errors import CallError, GrantError, TargetMissing
 
@@ -73,7 +73,7 @@ class Calendar(CalendarApply, Capability):
         # The preview's simulated writes: UID → (source text, new iCalendar text, or None if deleted).
         self._overlay: dict[str, tuple[str, str | None]] = {}
         self._created: set[str] = set()
-        self._skipped: list[ev.Skip] = []  # the last listing's left-out events, with reasons
+        self._skipped: list[Skip] = []  # the last listing's left-out events, with reasons
 
     @cached_property
     def zone(self) -> tzinfo:
@@ -101,7 +101,8 @@ class Calendar(CalendarApply, Capability):
         if high <= low:
             raise CallError(f"calendar.events(): end {end!r} is not after start {start!r}.",
                             "Give the earlier time as start.")
-        occurrences, problems = [], []
+        occurrences: list[Occurrence] = []
+        problems: list[Skip] = []
         for cal in self.calendars.all():
             reading = self.calendars.backend(cal).read_all(low, high)
             problems.extend(reading.problems)
@@ -115,7 +116,7 @@ class Calendar(CalendarApply, Capability):
             occurrences.extend(shown)
             problems.extend(more)
         occurrences.sort(key=lambda o: (o.when, o.shown["title"]))
-        self._skipped = [ev.Skip.from_text(p) for p in problems]
+        self._skipped = problems
         for skip in self._skipped:
             self.context.plan.leave_alone(skip.item, "calendar.events", skip.reason, _SKIP_HINT, skip.kind)
         return [o.shown for o in occurrences]
@@ -133,8 +134,7 @@ class Calendar(CalendarApply, Capability):
         self.calendars.backend(cal).check_writable()
         first, last = self._span(start, end, all_day, "calendar.create")
         uid = f"{uuid.uuid4()}@errand"
-        event = ev.new_event(uid, title, first, last, location, description)
-        text = ev.wrap([event])
+        text, event = reader.created(uid, title, first, last, location, description, cal.where())
         self._overlay[uid] = (cal.source.text, text)
         self._created.add(uid)
         self.record("create", {"title": title, "start": start, "end": end, "location": location,
@@ -148,7 +148,7 @@ class Calendar(CalendarApply, Capability):
                end: str | None = None, location: str | None = None, description: str | None = None) -> str:
         """Change an event (None keeps a field; start alone moves it keeping its length); returns its id."""
         cal, text = self._changeable(event_id, "calendar.update")
-        events, zones = ev.components(text, cal.where())
+        before = reader.event_facts(text, cal.where())
         given = {k: v for k, v in (("title", title), ("start", start), ("end", end), ("location", location),
                                    ("description", description)) if v is not None}
         if not given:
@@ -156,9 +156,9 @@ class Calendar(CalendarApply, Capability):
                             "Pass at least one of title, start, end, location, description.")
         changes = {k: v for k, v in given.items() if k not in ("start", "end")}
         if start is not None or end is not None:
-            changes.update(self._moved(events, start, end))
-        new_text = ev.wrap(ev.apply_changes(events, changes), zones)
-        before, after = ev.master(events), ev.master(ev.components(new_text, cal.where())[0])
+            changes.update(self._moved(before, start, end))
+        # Made in the decoder worker: the event's text is the calendar's, so it is hostile.
+        new_text, after = reader.changed(text, changes, cal.where())
         floating = ev.floating_zone(text)
         self._plan_change("update", cal, event_id, text, new_text, {"event_id": event_id, **given},
                           f"Change {self._words(before, floating)} in {cal.where()}",
@@ -169,8 +169,7 @@ class Calendar(CalendarApply, Capability):
     def delete(self, event_id: str) -> str:
         """Delete an event (a repeating event: the whole series); returns its id."""
         cal, text = self._changeable(event_id, "calendar.delete")
-        before = ev.master(ev.components(text, cal.where())[0])
-        words = self._words(before, ev.floating_zone(text))
+        words = self._words(reader.event_facts(text, cal.where()), ev.floating_zone(text))
         self._plan_change("delete", cal, event_id, text, None, {"event_id": event_id},
                           f"Delete {words} from {cal.where()}", words, None)
         return event_id
@@ -211,11 +210,11 @@ class Calendar(CalendarApply, Capability):
                      args: dict[str, Any], summary: str, before: str | None, after: str | None) -> None:
         # Fingerprints the apply step checks: as this action will find it, and as the calendar had it.
         origin = self._origin_fingerprint(event_id, text)
-        events = ev.components(text, cal.where())[0]
+        facts = reader.event_facts(text, cal.where())
         # Where apply finds it: its id in the calendar, or (changed earlier in this plan) its new id.
-        key = key_of(events) if event_id in self._overlay else event_id
+        key = facts.key if event_id in self._overlay else event_id
         detail = {"source": cal.source.text, "uid": key, "event_id": event_id, "before_ical": text,
-                  "expect": ev.fingerprint(text), "origin": origin, "reach": len(events),
+                  "expect": facts.fingerprint, "origin": origin, "reach": facts.count,
                   "created_in_plan": event_id in self._created}
         if new_text is not None:
             detail["ical"] = new_text
@@ -229,7 +228,7 @@ class Calendar(CalendarApply, Capability):
             if action.capability == self.name and action.detail.get("event_id", action.detail.get("uid")) \
                     == event_id:
                 return action.detail.get("origin")
-        return ev.fingerprint(text)
+        return reader.fingerprint(text)
 
     def _span(self, start: str, end: str, all_day: bool, where: str) -> tuple[date, date]:
         if all_day:
@@ -253,27 +252,33 @@ class Calendar(CalendarApply, Capability):
                             "Add the time, e.g. '2026-11-23T15:00', or pass all_day=True.")
         return settle(value, self.zone)
 
-    def _moved(self, events: list[icalendar.Event], start: str | None, end: str | None) -> dict[str, Any]:
-        if ev.is_recurring(events):
+    def _moved(self, event: EventFacts, start: str | None, end: str | None) -> dict[str, Any]:
+        if event.recurring:
             raise CallError("calendar.update(): this event repeats; Errand cannot move a repeating series.",
                             "Change its title, location or description, or move it in your calendar app.")
-        event = events[0]
-        old_start, old_end = event.start, event.end
+        old_start = event.start
         new_start: date  # a datetime (a date too) for a timed event, a date for an all-day one
         new_end: date
         if isinstance(old_start, datetime):
             new_start = self._timed(start, "calendar.update(start=...)") if start else old_start
             new_end = (self._timed(end, "calendar.update(end=...)") if end
-                       else new_start + (old_end - old_start))
+                       else new_start + event.length)
         else:
             new_start = parse_day(start, self.zone, "calendar.update(start=...)") if start else old_start
             new_end = (parse_day(end, self.zone, "calendar.update(end=...)") + timedelta(days=1) if end
-                       else new_start + (old_end - old_start))
-        if new_end <= new_start:
+                       else new_start + event.length)
+        if self._aware(new_end) <= self._aware(new_start):
             raise CallError("calendar.update(): the end would not be after the start.",
                             "Pass both start and end.")
-        return {"start": new_start, "end": new_end}
+        # The start is sent only when it moves: a kept one stays as written (its TZID, or floating).
+        return {"start": new_start, "end": new_end} if start else {"end": new_end}
 
-    def _words(self, event: icalendar.Event, floating: str = "") -> str:
-        place = str(event.get("LOCATION", ""))
-        return ev.describe(event, self.zone, ev.zone_named(floating)) + (f" at {place}" if place else "")
+    def _aware(self, moment: date) -> date:
+        """A floating time as the person's, so it compares with an aware one (dates stay dates)."""
+        if isinstance(moment, datetime) and moment.tzinfo is None:
+            return moment.replace(tzinfo=self.zone)
+        return moment
+
+    def _words(self, event: EventFacts, floating: str = "") -> str:
+        words = ev.describe(event.title, event.start, event.end, self.zone, ev.zone_named(floating))
+        return words + (f" at {event.location}" if event.location else "")

@@ -21,10 +21,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from capabilities.calendars import events as ev
 from capabilities.calendars.backends import CalendarBackend
 from capabilities.calendars.granted import CalendarSet
-from capabilities.calendars.identity import key_of
+from capabilities.calendars.reader import event_facts, fingerprint
 from capabilities.engine.plan import Action
 from capabilities.errors import ErrandError, SourceChanged, TargetExists, TargetMissing, UndoRefused
 
@@ -60,9 +59,9 @@ class CalendarApply:
         current = backend.get(uid)
         if current is None:
             return  # already gone: the state undo wants
-        if ev.fingerprint(current.ical) != _after(action, outcome):
-            raise UndoRefused(f"{ev.title_of(current.ical)} was changed in {self._where(action)} after "
-                              "Errand added it; undoing would lose that change.",
+        if fingerprint(current.ical) != _after(action, outcome):
+            raise UndoRefused(f"{event_facts(current.ical).name()} was changed in {self._where(action)} "
+                              "after Errand added it; undoing would lose that change.",
                               "Delete it in your calendar app if you no longer want it.")
         if not backend.restore(outcome.get("receipt") or {}):
             backend.remove(uid)
@@ -76,8 +75,8 @@ class CalendarApply:
         current = self._backend_for(action).get(action.detail["uid"])
         if current is None:
             return False
-        now = ev.fingerprint(current.ical)
-        if now != ev.fingerprint(action.detail["ical"]):
+        now = fingerprint(current.ical)
+        if now != fingerprint(action.detail["ical"]):
             return None  # an event with this id, but not the one Errand would have written
         return {"uid": action.detail["uid"], "after": now}
 
@@ -103,7 +102,7 @@ class CalendarApply:
         self._as_previewed(action)
 
     def probe_update(self, action: Action) -> dict[str, Any] | bool | None:
-        return self._probe_change(action, ev.fingerprint(action.detail["ical"]))
+        return self._probe_change(action, fingerprint(action.detail["ical"]))
 
     # ---- delete --------------------------------------------------------------------------
 
@@ -151,28 +150,28 @@ class CalendarApply:
     def _present(self, backend: CalendarBackend, action: Action) -> str:
         current = backend.get(action.detail["uid"])
         if current is None:
-            raise TargetMissing(f"{ev.title_of(action.detail['before_ical'])} is no longer in "
+            raise TargetMissing(f"{event_facts(action.detail['before_ical']).name()} is no longer in "
                                 f"{self._where(action)}.", AGAIN)
         return current.ical
 
     def _as_previewed(self, action: Action) -> None:
         current = self._backend_for(action).get(action.detail["uid"])
-        title = ev.title_of(action.detail["before_ical"])
+        title = event_facts(action.detail["before_ical"]).name()
         if current is None:
             if action.detail.get("created_in_plan"):
                 return  # an earlier action of this plan creates it
             raise SourceChanged(f"{title} was deleted from {self._where(action)} since the preview.", AGAIN)
-        now = ev.fingerprint(current.ical)
+        now = fingerprint(current.ical)
         if now not in (action.detail["expect"], action.detail.get("origin")):
             raise SourceChanged(f"{title} was changed in {self._where(action)} since the preview.", AGAIN)
 
     def _unchanged_since(self, backend: CalendarBackend, action: Action, outcome: Mapping[str, Any]) -> None:
         current = backend.get(_new_key(action))
-        title = ev.title_of(action.detail["before_ical"])
+        title = event_facts(action.detail["before_ical"]).name()
         if current is None:
             raise UndoRefused(f"{title} was deleted from {self._where(action)} after Errand changed it.",
                               "Nothing to restore it onto; recreate it in your calendar app if needed.")
-        if ev.fingerprint(current.ical) != _after(action, outcome):
+        if fingerprint(current.ical) != _after(action, outcome):
             raise UndoRefused(f"{title} was changed in {self._where(action)} after Errand changed it; "
                               "undoing would lose that change.", "Change it back in your calendar app.")
 
@@ -182,7 +181,7 @@ class CalendarApply:
         current = backend.get(action.detail["uid"])
         if current is None and done is not None:  # an event without a UID has a new id once changed
             current = backend.get(_new_key(action))
-        now = None if current is None else ev.fingerprint(current.ical)
+        now = None if current is None else fingerprint(current.ical)
         if now == done:
             outcome = {"uid": action.detail["uid"], "before_ical": action.detail["before_ical"]}
             return outcome if done is None else {**outcome, "after": now}
@@ -191,15 +190,15 @@ class CalendarApply:
 
 def _after(action: Action, outcome: Mapping[str, Any]) -> str:
     """The fingerprint of what Errand left: from the outcome, else (a crash lost it) from the plan."""
-    return outcome.get("after") or ev.fingerprint(action.detail["ical"])
+    return outcome.get("after") or fingerprint(action.detail["ical"])
 
 
 def _new_key(action: Action) -> str:
     """The event's id after an update: the same UID, or (no UID) the id of its new content."""
     new = action.detail.get("ical")
-    return key_of(ev.components(new, "the event")[0]) if new else action.detail["uid"]
+    return event_facts(new).key if new else action.detail["uid"]
 
 
 def _fingerprint_now(backend: CalendarBackend, uid: str) -> str | None:
     stored = backend.get(uid)  # read back: what the calendar holds is what undo compares to
-    return None if stored is None else ev.fingerprint(stored.ical)
+    return None if stored is None else fingerprint(stored.ical)

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any, Protocol
 from urllib.parse import unquote, urlsplit, urlunsplit
 
+from capabilities.calendars.skips import Skip
 from capabilities.errors import GrantError
 
 __all__ = ["CalendarBackend", "Reading", "Source", "StoredEvent", "parse_source",
@@ -77,7 +78,7 @@ class Reading:
     """What listing a calendar found: its events, why some could not be read, its X-WR-TIMEZONE."""
 
     events: list[StoredEvent]
-    problems: list[str] = field(default_factory=list)
+    problems: list[Skip] = field(default_factory=list)
     floating_zone: str = ""
 
 

@@ -11,17 +11,31 @@ certificate this computer does not trust: ``calendar_tls``), each with a
 hint. Undo puts an event back as the resource it was: the same href and
 text, through ``If-None-Match: *`` so it never overwrites what another
 client put there since (it says so instead).
+
+What Errand's process parses of a server's answers: the XML of its
+multistatus, by lxml inside ``caldav`` (``resolve_entities=False``,
+``no_network=True``, no ``huge_tree``), and the calendar-data text is
+passed through ``caldav``'s ``vcal.fix`` (a few line-based regular
+expressions). The calendar text itself is read only by the decoder worker
+(``keys_of``, and ``calendar`` for changes): searches ask for no
+client-side filter (``post_filter=False``, which would parse every
+resource with icalendar and expand its repetitions here), an event is
+found by its UID through the server's own search and picked out by the
+worker's id, and Errand's text is stored as given (``save(raw_data=…)``,
+a plain PUT for a new one), never parsed on the way out.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, TypeVar
+from urllib.parse import quote
 
 from capabilities.calendars.backends import Reading, Source, StoredEvent
 from capabilities.calendars.identity import NO_UID, SHARED
 from capabilities.calendars.reader import keys_of
+from capabilities.calendars.skips import Skip
 from capabilities.calendars.tls import certificate_error, trusted_certificates, untrusted_certificate
 from capabilities.errors import (
     BackendError,
@@ -37,6 +51,10 @@ __all__ = ["CalDavBackend"]
 T = TypeVar("T")
 _SETTINGS = "Settings → Calendar"
 _TAKEN = ": something else is there now"
+_ICAL = {"Content-Type": "text/calendar; charset=utf-8"}
+# The server is asked a day wider on each side: it cannot place all-day and floating events in the
+# person's zone, and the worker's expansion keeps only what falls in the range.
+_MARGIN = timedelta(days=1)
 
 
 class CalDavBackend:
@@ -53,7 +71,8 @@ class CalDavBackend:
 
     def read_all(self, start: datetime, end: datetime) -> Reading:
         cal = self._open()
-        found = self._call(lambda: cal.search(start=start, end=end, event=True, expand=False))
+        found = self._call(lambda: cal.search(start=start - _MARGIN, end=end + _MARGIN, event=True,
+                                              expand=False, post_filter=False))
         return self._reading(found)
 
     def get(self, key: str) -> StoredEvent | None:
@@ -66,19 +85,17 @@ class CalDavBackend:
     def put(self, key: str, ical: str) -> dict[str, Any]:
         obj = self._find(key)
         if obj is None:
-            cal = self._open()
-            made = self._call(lambda: cal.add_event(ical, increase_seqno=False))
-            return {"href": str(made.url), "before": None}
-        before = obj.data
-        obj.data = ical
-        self._call(lambda: obj.save(increase_seqno=False))
+            return {"href": self._create(key, ical), "before": None}
+        before = _data(obj)
+        # As given: no re-serialisation, no SEQUENCE bump, no parse (the cached ETag is still sent).
+        self._call(lambda: obj.save(raw_data=ical.encode("utf-8"), increase_seqno=False))
         return {"href": str(obj.url), "before": before}
 
     def remove(self, key: str) -> dict[str, Any]:
         obj = self._find(key)
         if obj is None:
             return {}
-        before = obj.data
+        before = _data(obj)
         self._call(obj.delete)
         return {"href": str(obj.url), "before": before, "deleted": True}
 
@@ -99,7 +116,7 @@ class CalDavBackend:
             return True
         # Back where it was: a deleted one only if nothing took its place, a changed one over itself.
         condition = {"If-None-Match": "*"} if receipt.get("deleted") else {"If-Match": "*"}
-        headers = {"Content-Type": "text/calendar; charset=utf-8", **condition}
+        headers = {**_ICAL, **condition}
         answer = self._call(lambda: client.put(href, before, headers))
         if answer.status >= 300:
             raise UndoRefused(
@@ -134,28 +151,42 @@ class CalDavBackend:
             self._calendar = calendar
         return self._calendar
 
-    def _find(self, key: str) -> Any:
-        cal = self._open()
-        from caldav.lib.error import NotFoundError
+    def _create(self, key: str, ical: str) -> str:
+        """PUT a new event at ``<uid>.ics`` in the collection, only if nothing is there; its href."""
+        cal, client = self._open(), self._client
+        href = str(cal.url.join(quote(key, safe="@") + ".ics"))
+        answer = self._call(lambda: client.put(href, ical, {**_ICAL, "If-None-Match": "*"}))
+        if answer.status >= 300:
+            taken = _TAKEN if answer.status == 412 else ""
+            raise BackendError(f"The calendar server at {self.source.host} would not take the new event at "
+                               f"{href} (it answered {answer.status}{taken}).",
+                               "Preview the chore again to see the calendar as it is now.")
+        return href
 
-        if key.startswith(NO_UID) or SHARED in key:  # not a UID: look through every event
-            found = self._call(cal.events)
-            ids = keys_of([_data(o) for o in found], self._where())
-            return next((o for o, k in zip(found, ids, strict=True)
-                         if not isinstance(k, str) and k[0] == key), None)
-        try:
-            return self._call(lambda: cal.event_by_uid(key), reraise=(NotFoundError,))
-        except NotFoundError:
-            return None
+    def _find(self, key: str) -> Any:
+        """The resource holding the event ``key``, picked out by the worker's ids.
+
+        By UID the server searches (a substring match); a key that is not a UID, or a server that
+        cannot search text, means looking through every event."""
+        cal = self._open()
+        searchable = not (key.startswith(NO_UID) or SHARED in key) and \
+            self._client.features.is_supported("search.text")
+        found = self._call(lambda: cal.search(uid=key, event=True, post_filter=False) if searchable
+                           else cal.search(event=True, post_filter=False))
+        ids = keys_of([_data(o) for o in found], self._where())
+        return next((o for o, k in zip(found, ids, strict=True) if isinstance(k, tuple) and k[0] == key),
+                    None)
 
     def _reading(self, found: list[Any]) -> Reading:
         """Each resource's event; one the server holds in a form that cannot be read is skipped."""
         reading = Reading([])
         datas = [_data(obj) for obj in found]
         for obj, data, key in zip(found, datas, keys_of(datas, self._where()), strict=True):
+            if key is None:
+                continue  # a to-do, not an event
             if isinstance(key, str):
-                reading.problems.append(f"An event on {self.source.host} ({obj.url}) cannot be read "
-                                        f"({key}). It was left out.")
+                reading.problems.append(Skip(f"An event on {self.source.host} ({obj.url})",
+                                             f"it cannot be read ({key})"))
             else:
                 reading.events.append(StoredEvent(key[0], data, key[1], href=str(obj.url)))
         return reading
@@ -163,8 +194,9 @@ class CalDavBackend:
     def _stored(self, obj: Any) -> StoredEvent:
         data = _data(obj)
         key = keys_of([data], self._where())[0]
-        if isinstance(key, str):
-            raise BackendError(f"An event on {self.source.host} ({obj.url}) cannot be read ({key}).",
+        if not isinstance(key, tuple):
+            why = key or "it holds no event"
+            raise BackendError(f"An event on {self.source.host} ({obj.url}) cannot be read ({why}).",
                                "Repair or delete that event in your calendar app. Errand changed nothing.")
         return StoredEvent(key[0], data, key[1], href=str(obj.url))
 

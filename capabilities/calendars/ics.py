@@ -31,6 +31,7 @@ from typing import Any
 from capabilities.calendars.backends import Reading, Source, StoredEvent
 from capabilities.calendars.icstext import Block, Edit, blocks, edit, lines, tzid_of
 from capabilities.calendars.reader import FileFacts, read_file
+from capabilities.calendars.skips import Skip
 from capabilities.errors import BackendError, TargetMissing
 
 __all__ = ["IcsBackend"]
@@ -72,7 +73,7 @@ class _Parsed:
         return self.facts.floating_zone
 
     @property
-    def problems(self) -> list[str]:
+    def problems(self) -> list[Skip]:
         return self.facts.problems
 
     def _block(self, kind: str, span: tuple[int, int]) -> Block:

@@ -7,16 +7,26 @@ calendar's answer is bigger than a frame's header may be):
 * ``ics.file`` — an .ics file's bytes → ``{framed, newline, floating_zone, zones, events,
   problems}``: where each top-level VEVENT and VTIMEZONE block stands in the text (character
   offsets, so Errand edits the file's own text and undo stays byte for byte), each event's UID,
-  whether it is a changed occurrence, its content key (``calendar_identity``) and the count of
-  its VEVENTs; an event that cannot be read is left out with a reason, the rest are read;
+  whether it is a changed occurrence, its content key (``ics_events.content_key``) and the count of
+  its VEVENTs; an event that cannot be read is left out, the rest are read;
 * ``ics.keys`` — a list of VCALENDAR texts (CalDAV resources) → for each its event id, VEVENT
-  count, or the reason it cannot be read;
+  count, the reason it cannot be read, or ``{"events": 0}`` when it holds none (a to-do);
 * ``ics.expand`` — ``{label, floating_zone, events: {id: VCALENDAR text}}`` and ``{start, end}``
   → every occurrence in the range as plain data (times as ISO text, a floating time without
-  offset) and a reason for each event left out. Expansion is capped: an event that repeats more
+  offset) and each event left out. Expansion is capped: an event that repeats more
   than ``MAX_OCCURRENCES`` times in the range, or whose rule takes more than ``SERIES_SECONDS``
   of CPU to work out (an RRULE bomb: every second, or a filter no date meets), is left out with
-  its reason and the others are listed.
+  its reason and the others are listed;
+* ``ics.facts`` — a list of one-event VCALENDAR texts → for each its id, VEVENT count,
+  fingerprint, whether it repeats, and its series' title, location, start and end;
+* ``ics.change`` — ``{text, changes}`` → ``{ical, facts}``: the event with the person's change
+  made (``ics_events.apply_changes``), and the facts of what was written;
+* ``ics.new`` — ``{uid, title, start, end, location, description}`` → ``{ical, facts}``.
+
+Times the host sends are ``{"date"}``, ``{"at", "zone"}`` (an IANA name, so the event keeps its
+TZID) or ``{"at"}`` with an offset. What was left out is ``{item, reason, kind}``, three fields
+the host checks one by one (``capabilities.calendars.skips``), not a sentence it would have to
+take apart again.
 """
 
 from __future__ import annotations
@@ -39,9 +49,10 @@ import icalendar
 import icalendar.timezone.zoneinfo
 import recurring_ical_events
 
-from capabilities.calendars.events import floating_zone, master, read_event
+from capabilities.calendars.events import floating_zone
 from capabilities.calendars.icstext import blocks, tzid_of
-from capabilities.calendars.identity import content_key, group, uid_of
+from capabilities.decoding import ics_events as ics
+from capabilities.decoding.ics_events import content_key, group, master, read_event, uid_of
 from capabilities.decoding.ops import Refused, op
 
 __all__ = ["MAX_OCCURRENCES", "MAX_TEXT", "SERIES_SECONDS"]
@@ -108,13 +119,18 @@ def _clean(value: Any) -> str:
     return "".join(ch for ch in str(value)[:_TEXT] if ch.isprintable())
 
 
+def _skip(item: str, reason: str, kind: str = "event") -> dict[str, str]:
+    """One part left out, as separate fields (``capabilities.calendars.skips.Skip`` on the host)."""
+    return {"item": item[:_TEXT], "reason": reason[:_TEXT] or "it cannot be read", "kind": kind}
+
+
 @op("ics.file")
 def read_file(source: BinaryIO, args: dict[str, Any]) -> tuple[dict[str, Any], bytes]:
     text = _text(source)
     if len(_READ) > 50_000:  # another app rewrote a huge file many times: start afresh
         _READ.clear()
         _ZONES_READ.clear()
-    problems: list[str] = []
+    problems: list[dict[str, str]] = []
     zones: list[list[Any]] = []
     found: list[tuple[Any, icalendar.Event]] = []
     parts = blocks(text)
@@ -126,8 +142,9 @@ def read_file(source: BinaryIO, args: dict[str, Any]) -> tuple[dict[str, Any], b
                 icalendar.Timezone.from_ical(block.text)  # registers it for the events below
             zones.append([block.start, block.end, tzid_of(block.text)])
         except (Exception, _OutOfTime) as exc:  # one bad zone is noted; the rest is read
-            problems.append(f"a time zone could not be read ({_clean(exc) or 'it took too long'}); events "
-                            "using it are read as if in local time.")
+            why = _clean(exc) or "it took too long"
+            problems.append(_skip("a time zone", f"it could not be read ({why}); events using it are read as "
+                                  "if in local time", "item"))
     for block in parts:
         if block.kind != "VEVENT":
             continue
@@ -145,7 +162,7 @@ def read_file(source: BinaryIO, args: dict[str, Any]) -> tuple[dict[str, Any], b
             continue
         line = text.count("\n", 0, block.start) + 1
         title = f"“{_clean(event.get('SUMMARY'))}” " if event is not None and "SUMMARY" in event else ""
-        problems.append(f"the event {title}(line {line}) was left out: {_clean(problem)}.")
+        problems.append(_skip(f"the event {title}(line {line})", _clean(problem)))
     items = group(found, lambda pair: pair[1])
     events = {key: [[b.start, b.end] for b, _ in pairs] for key, pairs in items.items()}
     return _answer({"framed": _framed(text), "newline": "\r\n" if "\r\n" in text else "\n",
@@ -176,22 +193,133 @@ def _key_of(text: str) -> dict[str, Any]:
     except (Exception, _OutOfTime) as exc:  # the parser raises many types for broken text
         return {"problem": _clean(exc) or "it takes too long to read"}
     if not events:
-        return {"problem": "it holds no event"}
+        return {"events": 0}  # a to-do or a journal entry: not an event, nothing wrong with it
     return {"key": next(iter(group(events, lambda e: e)), ""), "count": len(events),
             "uid": uid_of(master(events))}
 
 
 def _components(text: str) -> list[icalendar.Event]:
-    cal = icalendar.Calendar.from_ical(text)
-    events = [c for c in cal.walk("VEVENT") if isinstance(c, icalendar.Event)]
-    for event in events:
-        broken = [f"{name or 'a line'}: {why}" for name, why in getattr(event, "errors", [])]
-        if "DTSTART" not in event:
-            broken.append("it has no start time (DTSTART)")
-        if broken:
-            raise ValueError(f"the event “{_clean(event.get('SUMMARY', event.get('UID', '?')))}” is "
-                             f"malformed ({'; '.join(broken)})")
-    return events
+    return ics.components(text, _clean)[0]
+
+
+# ---- one event: its facts, a change of it, a new one ------------------------------------------------
+
+MAX_EVENT_TEXT = 1024 * 1024  # the host sends no larger "event" (capabilities.calendars.events)
+
+
+def _facts(events: list[icalendar.Event]) -> dict[str, Any]:
+    """What Errand needs of one event's VEVENTs: its id, size, fingerprint and the series' words."""
+    first = master(events)
+    try:
+        start, end = _moment(first.start), _moment(first.end)
+    except (ValueError, TypeError, KeyError, AttributeError) as exc:  # an odd DTEND or DURATION
+        raise ValueError(f"the event “{_clean(first.get('SUMMARY', '?'))}” has no usable times "
+                         f"({_clean(exc)})") from None
+    return {"key": ics.key_of(events), "count": len(events), "fingerprint": ics.fingerprint(events),
+            "recurring": ics.is_recurring(events), "title": _clean(first.get("SUMMARY", "")),
+            "location": _clean(first.get("LOCATION", "")), "start": start, "end": end}
+
+
+def _facts_of(text: str) -> dict[str, Any]:
+    try:
+        with _budget(SERIES_SECONDS):
+            events = _components(text)
+            if not events:
+                return {"problem": "it holds no event"}
+            return _facts(events)
+    except (Exception, _OutOfTime) as exc:  # the parser raises many types for broken text
+        return {"problem": _clean(exc) or "it takes too long to read"}
+
+
+@op("ics.facts")
+def facts(source: BinaryIO, args: dict[str, Any]) -> tuple[dict[str, Any], bytes]:
+    """A list of one-event VCALENDAR texts → for each its facts (``_facts``) or ``{problem}``."""
+    texts = _json(source)
+    if not isinstance(texts, list) or not all(isinstance(t, str) and len(t) <= MAX_EVENT_TEXT for t in texts):
+        raise Refused("broken", "request is not a list of event texts")
+    return _answer([_facts_of(text) for text in texts])
+
+
+def _when(value: Any) -> date | datetime:
+    """A time the host sends: ``{"date"}``, ``{"at", "zone"}`` (an IANA zone) or ``{"at"}`` with offset."""
+    if not isinstance(value, dict):
+        raise Refused("broken", "not a time")
+    try:
+        if "date" in value:
+            return date.fromisoformat(str(value["date"]))
+        moment = datetime.fromisoformat(str(value["at"]))
+    except (KeyError, ValueError):
+        raise Refused("broken", "not a time") from None
+    zone = value.get("zone")
+    if zone:
+        if zone not in _KNOWN or moment.tzinfo is not None:
+            raise Refused("broken", "not a known time zone")
+        return moment.replace(tzinfo=_KNOWN[zone])
+    if moment.tzinfo is None:
+        raise Refused("broken", "a time without its zone")
+    return moment
+
+
+_FIELDS = ("title", "location", "description")
+
+
+def _changes(raw: Any) -> dict[str, Any]:
+    if not isinstance(raw, dict) or not set(raw) <= {*_FIELDS, "start", "end"}:
+        raise Refused("broken", "not a change of an event")
+    changes: dict[str, Any] = {}
+    for key, value in raw.items():
+        if key in _FIELDS:
+            if not isinstance(value, str):
+                raise Refused("broken", "not a change of an event")
+            changes[key] = value
+        else:
+            changes[key] = _when(value)
+    return changes
+
+
+def _written(text: str) -> tuple[dict[str, Any], bytes]:
+    """The answer for a text this worker wrote: it, and its facts read back from it."""
+    found = _facts_of(text)
+    if "problem" in found:
+        raise Refused("damaged", f"the changed event cannot be read back ({found['problem']})")
+    return _answer({"ical": text, "facts": found})
+
+
+@op("ics.change")
+def change(source: BinaryIO, args: dict[str, Any]) -> tuple[dict[str, Any], bytes]:
+    """``{text, changes}`` → ``{ical, facts}``: one event's text with the person's change made (title,
+    location, description as text, "" removes; start and end as ``_when`` times), SEQUENCE one up."""
+    request = _json(source)
+    if not isinstance(request, dict) or not isinstance(request.get("text"), str) \
+            or len(request["text"]) > MAX_EVENT_TEXT:
+        raise Refused("broken", "not a change of an event")
+    changes = _changes(request.get("changes"))
+    try:
+        with _budget(SERIES_SECONDS):
+            events, zones = ics.components(request["text"], _clean)
+            if not events:
+                raise Refused("damaged", "it holds no event")
+            if ("start" in changes or "end" in changes) and ics.is_recurring(events):
+                raise Refused("broken", "a repeating event is not moved")
+            text = ics.wrap(ics.apply_changes(events, changes), zones)
+    except _OutOfTime:
+        raise Refused("time", "the event takes too long to read") from None
+    except ValueError as exc:
+        raise Refused("damaged", _clean(exc)) from None
+    return _written(text)
+
+
+@op("ics.new")
+def new(source: BinaryIO, args: dict[str, Any]) -> tuple[dict[str, Any], bytes]:
+    """``{uid, title, start, end, location, description}`` → ``{ical, facts}``: a new event's text."""
+    request = _json(source)
+    try:
+        uid, title = str(request["uid"]), str(request["title"])
+        location, description = str(request.get("location", "")), str(request.get("description", ""))
+    except (KeyError, TypeError):
+        raise Refused("broken", "not a new event") from None
+    start, end = _when(request.get("start")), _when(request.get("end"))
+    return _written(ics.wrap([ics.new_event(uid, title, start, end, location, description)]))
 
 
 @op("ics.expand")
@@ -206,14 +334,14 @@ def expand(source: BinaryIO, args: dict[str, Any]) -> tuple[dict[str, Any], byte
     except (KeyError, TypeError, ValueError):
         raise Refused("broken", "not an expansion request") from None
     found: list[dict[str, Any]] = []
-    problems: list[str] = []
+    problems: list[dict[str, str]] = []
     wanted: dict[str, list[icalendar.Event]] = {}
     for key, text in texts.items():
         try:
             with _budget(SERIES_SECONDS):
                 wanted[key] = _events_of(text)
         except (Exception, _OutOfTime) as exc:  # the parser raises many types for broken text
-            problems.append(f"In the calendar “{label}”, an event was left out: {_clean(exc) or 'too slow'}.")
+            problems.append(_skip(f"In the calendar “{_clean(label)}”, an event", _clean(exc) or "too slow"))
     try:  # every series at once: the common case, and far faster than one query per event
         with _budget(WHOLE_SECONDS):
             query: Any = recurring_ical_events.of(_calendar(wanted, floating))
@@ -232,16 +360,16 @@ def expand(source: BinaryIO, args: dict[str, Any]) -> tuple[dict[str, Any], byte
             else:
                 occurrences = _between(query, series.get(key, []), start, end)
         except _OutOfTime:
-            problems.append(f"In the calendar “{label}”, the event “{title}” was left out: its repetition "
-                            "takes too long to work out.")
+            problems.append(_skip(f"In the calendar “{_clean(label)}”, the event “{title}”",
+                                  "its repetition takes too long to work out"))
             continue
         except _TooMany:
-            problems.append(f"In the calendar “{label}”, the event “{title}” was left out: it repeats more "
-                            f"than {MAX_OCCURRENCES:,} times in that range.")
+            problems.append(_skip(f"In the calendar “{_clean(label)}”, the event “{title}”",
+                                  f"it repeats more than {MAX_OCCURRENCES:,} times in that range"))
             continue
         except Exception as exc:  # the library raises many types for bad rules
-            problems.append(f"In the calendar “{label}”, the event “{title}” was left out: its repetition "
-                            f"cannot be read ({_clean(exc)}).")
+            problems.append(_skip(f"In the calendar “{_clean(label)}”, the event “{title}”",
+                                  f"its repetition cannot be read ({_clean(exc)})"))
             continue
         repeats = any(k in e for e in events for k in ("RRULE", "RDATE", "RECURRENCE-ID"))
         found.extend(_plain(o, key, repeats) for o in occurrences)
@@ -336,11 +464,21 @@ def warm_up() -> None:
     # Every zone is read now, while the disk still is: after the lock a TZID could not be resolved.
     # ZoneInfo keeps its instances in a weak cache; this list keeps them alive for the worker's life.
     _ZONES.extend(ZoneInfo(name) for name in sorted(available_timezones()))
-    known = {zone.key: zone for zone in _ZONES}
+    known = _KNOWN
+    known.update((zone.key, zone) for zone in _ZONES)
     provider = icalendar.timezone.zoneinfo.ZONEINFO
     provider().knows_timezone_id("UTC")  # fills its list of zone names now
     # An unknown TZID is None (as icalendar answers for it), not a denied read of the disk.
     provider.timezone = lambda _self, name: known.get(name)  # type: ignore[method-assign,assignment]
+    # A change and a new event (with the VTIMEZONE icalendar writes from tzdata), and their facts.
+    moment = {"at": "2026-01-05T10:00:00", "zone": "Europe/Berlin"}
+    later = {"at": "2026-01-05T11:00:00+00:00"}
+    written = json.loads(new(io.BytesIO(json.dumps({"uid": "w", "title": "w", "start": moment,
+                                                    "end": later}).encode()), {})[1])
+    moved = {"title": "v", "start": moment, "end": {"at": "2026-01-05T12:00:00+01:00"}}
+    change(io.BytesIO(json.dumps({"text": written["ical"], "changes": moved}).encode()), {})
+    facts(io.BytesIO(json.dumps([_SAMPLE]).encode()), {})
 
 
 _ZONES: list[ZoneInfo] = []
+_KNOWN: dict[str, ZoneInfo] = {}  # every zone by its IANA name, read before the lock

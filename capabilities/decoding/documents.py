@@ -14,6 +14,7 @@ pages, characters, and the uncompressed size of each XML part.
 
 from __future__ import annotations
 
+import codecs
 import io
 import re
 import zipfile
@@ -233,8 +234,28 @@ def _clean(value: Any) -> str | None:
     return text or None
 
 
+# Codecs the readers look up by name while reading: pypdf tries "gbk" on every PDF name that is not
+# UTF-8 and its CMaps name CJK codecs; an XML declaration may name a code page. Python imports a
+# codec's module on first use, which the locked worker may not: the lookup failed, pypdf quietly took
+# its next charset, and a locked PDF whose scrambled object streams it parsed was read as an unlocked
+# scan (a flaky "looks like a scan"). So every one is looked up before the lock.
+_CODECS = ("utf_8", "utf_16", "utf_16_be", "utf_16_le", "utf_32", "latin_1", "ascii", "charmap", "cp1252",
+           "cp1250", "cp1251", "cp1254", "cp1257", "iso8859_2", "iso8859_15", "mac_roman", "gbk", "gb2312",
+           "gb18030", "big5", "cp950", "cp932", "shift_jis", "euc_jp", "euc_kr", "cp949", "koi8_r")
+
+
+def _codec_names() -> set[str]:
+    """``_CODECS`` and every codec pypdf names in its tables (a newer pypdf may name more)."""
+    names = set(_CODECS) | set(pypdf.generic.NameObject.CHARSETS)
+    cmaps = getattr(pypdf, "_cmap", None)
+    names |= set(getattr(cmaps, "_predefined_cmap", {}).values())
+    return names
+
+
 def warm_up() -> None:
     """Walk each reader once over small documents before the worker locks itself in."""
+    for name in sorted(_codec_names()):
+        codecs.lookup(name)  # imports its module now, while the disk may still be read
     sample = pdf_bytes(["Errand warm-up"], title="warm-up")
     info(io.BytesIO(sample), {"kind": "pdf", "max_chars": 100})
     merge_pdfs(io.BytesIO(sample + sample), {"sizes": [len(sample), len(sample)]})

@@ -14,6 +14,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from capabilities.bytesize import size_text
+from capabilities.redaction import redact
 
 __all__ = ["Action", "ActionPlan", "holds_text", "left_alone_lines", "left_alone_words"]
 
@@ -106,9 +107,14 @@ class ActionPlan:
         return action
 
     def leave_alone(self, item: str, call: str, reason: str, hint: str, kind: str = "item") -> None:
-        """Note that ``call`` left ``item`` (a file, an event…) as it is, and why (see ``left_alone``)."""
+        """Note that ``call`` left ``item`` (a file, an event…) as it is, and why (see ``left_alone``).
+
+        The reason quotes what the item held (a parser's error repeats the line it choked on), so it
+        passes the one key-hiding rule log lines pass (``capabilities.redaction``) before the
+        preview shows it or the journal keeps it."""
         self.left_alone = [x for x in self.left_alone if x["item"] != item]
-        self.left_alone.append({"item": item, "call": call, "reason": reason, "hint": hint, "kind": kind})
+        self.left_alone.append({"item": item, "call": call, "reason": redact(reason), "hint": redact(hint),
+                                "kind": kind})
 
     def left_alone_lines(self) -> list[str]:
         return left_alone_lines(self.left_alone)

@@ -61,7 +61,7 @@ from capabilities.journal import Journal, now
 from capabilities.journal.owner import is_alive, owner_token
 from capabilities.status import RunStatus
 from desktop.automations.triggers import FolderWatcher, own_changes
-from desktop.core.chore import always
+from desktop.core.chore import always, held_for_approval
 from desktop.core.records import Trigger
 from desktop.core.saved_automations import CLAIM, grant_relative, patterns, watch_grant
 
@@ -304,6 +304,7 @@ class AutomationRunner:
         inputs = {"path": rel, "name": path.name, "folder": grant_relative(a["watch_dir"], slot.grant)}
         run_id: int | None = None
         changes = 0
+        held: str | None = None
         try:
             chore = self.assistant.script_chore(a["script"], slot.grants, inputs=inputs,
                                                 request=a["request"] or a["name"], planner="automation")
@@ -311,6 +312,7 @@ class AutomationRunner:
             report = self.assistant.finish_chore(chore, approve=always, trigger=trigger)
             run_id, status, changes = report.run_id, report.status, len(report.actions)
             error = (report.error or {}).get("message") if status != RunStatus.APPLIED else None
+            held = held_for_approval(report)
             self._tell_holding(slot, chore.retention)
         except Exception as exc:  # a capability that cannot start (a grant's folder gone), a journal error
             log.exception("automation %s failed on %s", a["name"], path)
@@ -318,6 +320,8 @@ class AutomationRunner:
         self.journal.update_seen(slot.aid, path, size, mtime_ns, run_id=run_id, status=status)
         if status == RunStatus.APPLIED:
             self._succeeded(slot, rel, run_id, changes)
+        elif held is not None:
+            self._held(slot, rel, held)
         else:
             self._failed(slot, rel, run_id, error or status)
 
@@ -337,6 +341,12 @@ class AutomationRunner:
             slot.failures = 0
             self.journal.update_automation(slot.aid, failures=0, last_run=now())
         self._emit("ran", slot.name, f"{rel}: {n} change{'s' if n != 1 else ''} (run {run_id})")
+
+    def _held(self, slot: _Slot, rel: str, reason: str) -> None:
+        """A run waits for the person's approval (``held_for_approval``): paused now, and said so."""
+        slot.stale = True
+        self.journal.update_automation(slot.aid, enabled=False, paused_reason=reason, last_run=now())
+        self._emit("paused", slot.name, f"{rel}: {reason}")
 
     def _failed(self, slot: _Slot, rel: str, run_id: int | None, error: str) -> None:
         slot.failed += 1

@@ -80,8 +80,31 @@ class ChoreHost(Previewer, Protocol):
 
 
 def always(_preview: Preview) -> bool:
-    """The approval of a front end that asked already (``--yes``, the Approve button, an automation)."""
+    """The approval of a front end that asked already (``--yes``, the Approve button, an automation).
+
+    It approves the plan, never a flagged change (one that could make a program run): apply refuses
+    those unless they were approved on their own (``Preview.allow_flagged``). For a run nobody
+    watched, ``held_for_approval`` says what then follows.
+    """
     return True
+
+
+HELD = "held: "  # how an automation's paused_reason starts when one of its runs waits for the person
+
+
+def held_for_approval(report: RunReport) -> str | None:
+    """Why a run nobody watched (an automation's) must wait for the person, or None when it need not.
+
+    Its plan held changes that could make a program run, and a standing approval does not cover them,
+    so apply changed nothing. The automation is to pause at once with these words and tell the person
+    (not count a failure and try the next file: a script could keep trying until one got through).
+    """
+    error = report.error
+    if report.status != RunStatus.REFUSED or error is None or error.get("type") != "NeedsApproval":
+        return None
+    return (f"{HELD}run {report.run_id} needs your approval. {error.get('message', '')} Look at that run in "
+            "History; if you expected those changes, run the chore yourself and approve them on their "
+            "own, then resume the automation.")
 
 
 @dataclass(frozen=True)

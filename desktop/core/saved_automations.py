@@ -293,6 +293,14 @@ def remove(journal: Journal, name: str | int) -> AutomationRow:
     return automation
 
 
+def _paused_words(reason: str | None) -> str:
+    from desktop.core.chore import HELD
+
+    if not reason:
+        return "paused"
+    return "held for approval" if reason.startswith(HELD) else "paused after failures"
+
+
 def overview(journal: Journal) -> list[AutomationOverview]:
     """Every automation as a front end shows it: status words, grants in plain words, the last run."""
     rows: list[AutomationOverview] = []
@@ -301,7 +309,7 @@ def overview(journal: Journal) -> list[AutomationOverview]:
         handled = [s for s in seen if s["status"] not in ("own", "existing")
                    and not s["status"].startswith(CLAIM)]
         last = max(handled, key=lambda s: s["handled_at"]) if handled else None
-        status = "watching" if a["enabled"] else ("paused after failures" if a["paused_reason"] else "paused")
+        status = "watching" if a["enabled"] else _paused_words(a["paused_reason"])
         rows.append({
             "id": a["id"], "name": a["name"], "status": status, "enabled": a["enabled"],
             "watch_dir": a["watch_dir"], "pattern": a["pattern"], "events": a["events"],

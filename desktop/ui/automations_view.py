@@ -45,7 +45,8 @@ from desktop.ui.worker import run_task
 __all__ = ["AutomationsView", "create_page"]
 
 COLUMNS = ["Name", "Watched folder", "Pattern", "Status", "Last run"]
-_STATUS = {"watching": "Watching", "paused": "Paused", "paused after failures": "Paused after failures"}
+_STATUS = {"watching": "Watching", "paused": "Paused", "paused after failures": "Paused after failures",
+           "held for approval": "Held for your approval"}
 
 
 def last_run_text(row: dict[str, Any]) -> str:
