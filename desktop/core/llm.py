@@ -28,10 +28,10 @@ import os
 import re
 import threading
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from importlib import resources
-from typing import Any
+from typing import Any, Literal, TypedDict
 
 from capabilities.api.vision_recipient import recipient, vision_target
 from capabilities.errors import error_text
@@ -95,7 +95,14 @@ def provider_of(model: str) -> str:
         return "the provider"
 
 
-def complete(messages: Sequence[Mapping[str, Any]], *, model: str, api_base: str | None = None,
+class Message(TypedDict):
+    """One chat message as litellm takes it: text, or (for a picture) a list of content parts."""
+
+    role: Literal["system", "user", "assistant"]
+    content: str | list[dict[str, object]]
+
+
+def complete(messages: Sequence[Message], *, model: str, api_base: str | None = None,
              api_key: str | None = None, timeout: float = 60.0,
              cancel: model_calls.Cancel | None = None) -> Completion:
     """Send a chat to ``model``; raise a ``ModelError`` subclass (never a litellm one) on failure.
@@ -132,7 +139,7 @@ def _caption(jpeg_bytes: bytes, *, model: str, api_base: str | None, api_key: st
                             "Choose a model that can see pictures in Settings → Vision model.")
     _refuse_known_blind_model(model)
     uri = "data:image/jpeg;base64," + base64.b64encode(jpeg_bytes).decode("ascii")
-    messages = [{"role": "user", "content": [
+    messages: list[Message] = [{"role": "user", "content": [
         {"type": "text", "text": _prompt("caption.md")},
         {"type": "image_url", "image_url": {"url": uri}},
     ]}]

@@ -56,7 +56,7 @@ class PlannedScript:
     missing: dict[str, str]  # needed but not granted: name → plain words to ask the person with
     writes: set[str]
     exchanges: list[dict[str, Any]] = field(default_factory=list)
-    messages: list[dict[str, Any]] = field(default_factory=list)  # the conversation, for a later repair
+    messages: list[llm.Message] = field(default_factory=list)  # the conversation, for a later repair
 
 
 def plan_with_model(request: str, grants: Sequence[Grant], model_settings: llm.ModelSettings, *,
@@ -82,8 +82,8 @@ def repair_after_preview(planned: PlannedScript, error: Any, grants: Sequence[Gr
     hint = str(getattr(error, "hint", "") or "")
     if hint and hint not in text:
         text += f" ({hint})"
-    messages = [*planned.messages,
-                {"role": "user", "content": _template("preview_error.md").substitute(error=quote(text))}]
+    repair = _template("preview_error.md").substitute(error=quote(text))
+    messages: list[llm.Message] = [*planned.messages, {"role": "user", "content": repair}]
     fixed = _converse(messages, grants, model_settings, all_capabilities(), record_exchange,
                       "preview_repair", 0, cancel)
     fixed.exchanges = [*planned.exchanges, *fixed.exchanges]
@@ -125,7 +125,7 @@ def _brief(capability: type[Capability]) -> str:
 
 def build_messages(request: str, grants: Sequence[Grant], capabilities: Mapping[str, type[Capability]],
                    *, allow_file_names: bool = False, file_names: Mapping[str, Sequence[str]] | None = None,
-                   folder_summary: str = "") -> list[dict[str, Any]]:
+                   folder_summary: str = "") -> list[llm.Message]:
     """The system and user messages for a request (file names only when ``allow_file_names``;
     ``folder_summary``: what the folders hold, in numbers, from ``desktop.core.exploration``)."""
     writes = sorted(op.qualified for cap in capabilities.values() for op in cap.operations.values()
@@ -282,7 +282,7 @@ def _summary(prose: str) -> str:
 
 # ---- the conversation ------------------------------------------------------------------------
 
-def _converse(messages: list[dict[str, Any]], grants: Sequence[Grant], settings: llm.ModelSettings,
+def _converse(messages: list[llm.Message], grants: Sequence[Grant], settings: llm.ModelSettings,
               capabilities: Mapping[str, type[Capability]], record: RecordExchange | None, kind: str,
               repairs: int, cancel: Cancel | None = None) -> PlannedScript:
     exchanges: list[dict[str, Any]] = []
@@ -328,7 +328,7 @@ def _record(record: RecordExchange | None, exchanges: list[dict[str, Any]], exch
 
 def _planned(script: str, summary: str, check: ScriptCheck, capabilities: Mapping[str, type[Capability]],
              grants: Sequence[Grant], exchanges: list[dict[str, Any]],
-             messages: list[dict[str, Any]]) -> PlannedScript:
+             messages: list[llm.Message]) -> PlannedScript:
     granted = {g.capability for g in grants}
     missing = {name: capabilities[name].summary for name in sorted(check.needed - granted)}
     return PlannedScript(script, summary, set(check.needed), missing, set(check.writes), exchanges, messages)
