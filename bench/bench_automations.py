@@ -52,6 +52,9 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from baseline import previous  # bench/ is sys.path[0] when a bench runs
+from bench_sandbox import load, trivial_errand_runs
+
 CHUNKED_EVERY = 12
 CHUNKS, CHUNK_PAUSE, CHUNK_SIZE = 4, 0.03, 4096
 SCRIPT = """\
@@ -185,6 +188,10 @@ def main() -> None:
     assistant = Assistant(journal=journal)
     grants = parse_grants([f"files={work}"])
     assistant.preview("pass", grants)  # build or load the sandbox component before timing anything
+    print(f"load before: {load()} (1/5/15 min)")
+    from desktop.core.paths import cache_dir
+
+    one_run = trivial_errand_runs(cache_dir(), 5)
     base = baseline(assistant, grants, work, args.baseline, "before")
     automations.add(journal, "bench", work / "Inbox", SCRIPT, grants, pattern="*.pdf")
 
@@ -208,6 +215,7 @@ def main() -> None:
         trickle = [ends[n] - trickled[n] for n in trickled]
     base = (base + baseline(assistant, grants, work, args.baseline, "after")) / 2
     journal.close()
+    one_run += trivial_errand_runs(cache_dir(), 5)
 
     per_file = (order[-1] - order[0]) / (len(order) - 1)
     print(f"automations: {args.files} files in a burst, then {args.trickle} one at a time; "
@@ -218,11 +226,28 @@ def main() -> None:
     print(f"           minus the quiet period: {stats_ms([v - args.quiet for v in trickle])}")
     print(f"  cost per file in the runner (burst, first to last run end): {per_file * 1000:.1f} ms "
           f"= {per_file / base:.2f}× a direct preview + apply ({base * 1000:.1f} ms, baseline)")
-    print(f"  throughput: {args.files / (max(order) - min(arrived.values())):.1f} files/s")
+    handled = max(order) - min(arrived.values())
+    print(f"  throughput: {args.files / handled:.1f} files/s")
+    burst_figure(args.files, handled, one_run)
     file, work_part = timings.mean("file"), timings.mean("preview", "apply")
     print(f"  one file's handling in the burst: {file * 1000:.1f} ms, of which preview + apply "
           f"{work_part * 1000:.1f} ms; the runner's own part {(file - work_part) * 1000:.1f} ms "
           f"({file / work_part:.2f}× preview + apply alone)")
+    print(f"load after: {load()} (1/5/15 min)")
+
+
+def burst_figure(files: int, handled: float, one_run: list[float]) -> None:
+    """The burst, first arrival to last run finished, as a multiple of one trivial ``errand run``
+    (timed before and after the burst), beside the figure recorded in ``baseline.json``."""
+    run = statistics.median(one_run)
+    times = handled / run
+    recorded = previous(f"burst of {files} files")
+    before = ""
+    if recorded and "ratio" in recorded:
+        worse = "  REGRESSED" if times > recorded["ratio"] * 1.10 else ""
+        before = f" | before x{recorded['ratio']:.1f} ({times / recorded['ratio']:.2f} of it){worse}"
+    print(f"  burst of {files} files handled in {handled:.2f} s = x{times:.1f} one trivial errand run --json "
+          f"({min(one_run) * 1000:.0f}/{run * 1000:.0f}/{max(one_run) * 1000:.0f} ms min/median/max){before}")
 
 
 if __name__ == "__main__":

@@ -110,8 +110,8 @@ def bench_start(cache: Path, repeat: int) -> None:
     row("Sandbox(keep_warm=True) (+ instance pool)", warm, "deserialize(bytes)", by_bytes)
 
 
-def bench_process(cache: Path, repeat: int) -> None:
-    header("whole process")
+def trivial_errand_runs(cache: Path, repeat: int) -> list[float]:
+    """Seconds of whole ``errand run --json`` processes of a trivial script, after an untimed one."""
     # An installed Errand runs from compiled bytecode (pip and PyInstaller compile it): time that,
     # not a recompile of every module a developer's PYTHONDONTWRITEBYTECODE=1 leaves stale.
     for package in ("desktop", "sandbox", "capabilities"):
@@ -125,10 +125,19 @@ def bench_process(cache: Path, repeat: int) -> None:
         errand = [sys.executable, "-c", "import sys; from desktop.cli.main import main; sys.exit(main())"]
         subprocess.run([*errand, "run", str(script), "--json"], env=env, check=True, capture_output=True,
                        cwd=ROOT)
-        base = timed(lambda: subprocess.run([PYTHON, "-I", "-c", "pass"], check=True), repeat)
-        runs = timed(lambda: subprocess.run([*errand, "run", str(script), "--json"], env=env, check=True,
+        return timed(lambda: subprocess.run([*errand, "run", str(script), "--json"], env=env, check=True,
                                             capture_output=True, cwd=ROOT), repeat)
-    row("errand run --json (trivial script)", runs, "python3 -I -c pass", base)
+
+
+def load() -> str:
+    """The machine's load (1, 5, 15 min), to print with the figures: this machine is shared."""
+    return " ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
+def bench_process(cache: Path, repeat: int) -> None:
+    header("whole process")
+    base = timed(lambda: subprocess.run([PYTHON, "-I", "-c", "pass"], check=True), repeat)
+    row("errand run --json (trivial script)", trivial_errand_runs(cache, repeat), "python3 -I -c pass", base)
     own = timed(lambda: subprocess.run([sys.executable, "-c", "import sandbox.host"], cwd=ROOT, check=True),
                 repeat)
     py = timed(lambda: subprocess.run([sys.executable, "-c", "import wasmtime.component"], cwd=ROOT,
@@ -246,7 +255,8 @@ def main() -> None:
     args = parser.parse_args()
     if args.skip_build and "ERRAND_CACHE" not in os.environ:
         parser.error("--skip-build needs ERRAND_CACHE set to a cache folder that holds the built component")
-    print(f"sandbox benchmark on {os.cpu_count()} cores, python {sys.version.split()[0]}")
+    print(f"sandbox benchmark on {os.cpu_count()} cores, python {sys.version.split()[0]}; "
+          f"load {load()} (1/5/15 min)")
     with tempfile.TemporaryDirectory() as tmp:
         cache = Path(os.environ["ERRAND_CACHE"]) if args.skip_build else Path(tmp)
         if not args.skip_build:
@@ -257,6 +267,7 @@ def main() -> None:
         box = Sandbox(cache_dir=cache, pool_size=POOL_INSTANCES)
         bench_calls(box, args.repeat)
         bench_cpu(box, max(5, args.repeat // 3))
+    print(f"\nload at the end: {load()} (1/5/15 min)")
 
 
 if __name__ == "__main__":

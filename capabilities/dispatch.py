@@ -45,7 +45,8 @@ class Dispatcher:
             known = ", ".join(sorted(cap.operations))
             raise CallError(f"{cap_name} has no function {op_name!r}.", f"{cap_name} has: {known}.")
         args, kwargs = _unpack(payload, op.qualified)
-        cap.context.budget.start_call()  # refused once the run is over; CPU counted per call
+        items = sum(len(v) for v in (*args, *kwargs.values()) if isinstance(v, list))  # a batch's
+        cap.context.budget.start_call(items)  # refused once the run is over; CPU counted per call
         return cap.invoke(op, op.bind(args, kwargs))
 
 

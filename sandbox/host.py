@@ -54,6 +54,7 @@ class _RunState:
     on_log: Callable[[str], None] | None
     cancel: Cancel | None
     deadline: float
+    extended: float = 0.0  # seconds the deadline moved for host work on calls' data (Limits)
     log: list[str] = field(default_factory=list)
     log_bytes: int = 0
     calls: int = 0
@@ -66,8 +67,7 @@ class _RunState:
         if self.cancel is not None and self.cancel.is_set():
             return trampoline.Trap("the run was cancelled", "cancelled")
         if time.monotonic() > self.deadline:
-            return trampoline.Trap(f"the script exceeded its {self.limits.describe('wall_time')}",
-                                   "wall_time")
+            return trampoline.Trap(f"the script exceeded its {self.time_words()}", "wall_time")
         return None
 
     def call(self, name: str, payload: str) -> str:
@@ -78,6 +78,7 @@ class _RunState:
         if len(payload) > self.limits.call_bytes:
             raise trampoline.Trap(f"the script exceeded its {self.limits.describe('call_bytes')}",
                                   "call_bytes")
+        started = time.monotonic()
         try:
             reply = {"ok": self.dispatcher(name, json.loads(payload))}
         except json.JSONDecodeError as exc:
@@ -86,18 +87,32 @@ class _RunState:
             if getattr(exc, "ends_run", False):  # a budget the dispatcher keeps: the script cannot catch it
                 raise trampoline.Trap(str(exc), str(getattr(exc, "limit", "budget"))) from None
             reply = {"error": _error_json(exc)}  # the dispatcher's refusal goes back into the script
-        reason = self.stop_reason()  # a slow host call must not outlive the deadline
-        if reason is not None:
-            raise reason
         try:
             text = json.dumps(reply)
         except (TypeError, ValueError) as exc:
-            return json.dumps({"error": {"type": "RuntimeError",
+            text = json.dumps({"error": {"type": "RuntimeError",
                                          "message": f"{name} returned something that is not JSON: {exc}"}})
+        self._extend(time.monotonic() - started, len(payload) + len(text))
+        reason = self.stop_reason()  # a slow host call must not outlive the deadline
+        if reason is not None:
+            raise reason
         if len(text) > self.limits.call_bytes:
             raise trampoline.Trap(f"{name} would answer with more than the "
                                   f"{self.limits.describe('call_bytes')}", "call_bytes")
         return text
+
+    def time_words(self) -> str:
+        """``time limit (30 s)``, with the time host work added when it did."""
+        more = f", {self.extended:.1f} s more for the host's work on its data" if self.extended > 0.05 else ""
+        return self.limits.describe("wall_time")[:-1] + more + ")"
+
+    def _extend(self, host_seconds: float, data_bytes: int) -> None:
+        """Move the deadline by the host's time on this call's data (``Limits.host_seconds_per_byte``)."""
+        earned = min(host_seconds, data_bytes * self.limits.host_seconds_per_byte,
+                     self.limits.wall_seconds - self.extended)
+        if earned > 0:
+            self.extended += earned
+            self.deadline += earned
 
     def add_log(self, line: str) -> None:
         size = len(line.encode("utf-8", "replace")) + 1
@@ -305,7 +320,7 @@ def _outcome(state: _RunState, box: dict[str, Any]) -> RunOutcome:
 def _abandon_message(state: _RunState) -> str:
     if state.abandoned == "cancelled":
         return "the run was cancelled"
-    return f"the script exceeded its {state.limits.describe('wall_time')}"
+    return f"the script exceeded its {state.time_words()}"
 
 
 def _trap_error(state: _RunState, text: str) -> ScriptError:

@@ -126,3 +126,23 @@ def test_try_without_a_terminal_applies_its_own_copy_and_says_how_to_undo(tmp_pa
     assert done.returncode == 0, done.stderr
     assert "Renames 6 files" in done.stdout and "Applied 6 changes" in done.stdout
     assert "Undo with: errand undo " in done.stdout
+
+
+def test_json_written_in_pieces_is_the_very_text_of_one_object() -> None:
+    from desktop.cli.jsonout import encode, pieces
+
+    deep: list[Any] = []
+    inner = deep
+    for _ in range(150):
+        inner.append([])
+        inner = inner[0]
+    values: list[dict[Any, Any]] = [
+        {"actions": [{"name": "caf\udce9", "n": float("nan"), 3: (1, float("inf"))}, (1, 2), "x"],
+         "empty": [], "tuple": (1, {"k": None}), "deep": deep, "deep_in_list": [deep], "s": "\ud800"},
+        {1: "a", "1": "b"},  # keys that collide once made text: written whole, as encode does
+        {},
+    ]
+    for value in values:
+        text = "".join(pieces(value))
+        assert text == encode(value)
+        json.loads(text, parse_constant=lambda c: pytest.fail(f"not strict JSON: {c}"))

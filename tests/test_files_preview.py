@@ -196,3 +196,27 @@ def test_hidden_entries_are_listed_only_when_asked(trip: Path, tmp_path: Path) -
     assert run.call("list", "Trip", ".*") == ["Trip/.DS_Store", "Trip/._a.txt", "Trip/.git"]
     assert run.call("list", "Trip", ".*", True) == ["Trip/.DS_Store", "Trip/._a.txt", "Trip/.git"]
     assert run.call("read_text", "Trip/.git/config") == "[core]"  # named directly, still readable
+
+
+def test_names_that_some_system_would_confuse_are_tracked_through_planned_moves() -> None:
+    from capabilities.folders.granted import Stat
+    from capabilities.folders.overlay import Node, Overlay
+
+    class Disk:
+        def scan(self, real: str) -> dict[str, Stat]:
+            return {"a.JPG": Stat("file", 1, 1), "b.jpg": Stat("file", 1, 1), "café.txt": Stat("file", 1, 1)}
+
+    overlay = Overlay(Disk())
+    overlay.add_root("T", Stat("folder", 0, 0))
+    root = overlay.get(("T",))
+    assert root is not None
+    assert overlay.clash(root, "A.jpg") == "a.JPG" and overlay.clash(root, "a.JPG") is None
+    assert overlay.clash(root, "CAFE\u0301.TXT") == "café.txt"  # case and NFD both fold
+    overlay.move(("T", "a.JPG"), ("T", "c.jpg"))
+    assert overlay.clash(root, "A.jpg") is None and overlay.clash(root, "C.JPG") == "c.jpg"
+    overlay.put(("T", "C.jpg"), Node("file", None, None, data=b""))  # two alike (a case-sensitive disk)
+    assert overlay.clash(root, "c.JPG") in ("c.jpg", "C.jpg") and overlay.clash(root, "c.jpg") == "C.jpg"
+    overlay.remove(("T", "c.jpg"))
+    assert overlay.clash(root, "c.jpg") == "C.jpg" and overlay.clash(root, "C.jpg") is None
+    overlay.remove(("T", "C.jpg"))
+    assert overlay.clash(root, "c.jpg") is None

@@ -343,3 +343,18 @@ def test_a_call_that_raises_host_memory_past_its_budget_is_stopped(tmp_path: Pat
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60,
                           cwd=Path(__file__).resolve().parents[1])
     assert done.stdout.startswith("call_memory_bytes The chore used up its budget of memory per call"), done
+
+
+@pytest.mark.parametrize(("budgets", "ends"), [
+    (Budgets(call_cpu_seconds=0.0, call_cpu_per_item=1.0), False),  # 300 items earn the call its time
+    (Budgets(call_cpu_seconds=0.0, call_cpu_per_item=0.0), True),  # the same call with nothing per item
+    (Budgets(call_cpu_seconds=0.0, call_cpu_per_item=1.0, call_cpu_max_seconds=0.0), True),  # the cap
+])
+def test_a_batch_call_earns_computer_time_per_item_up_to_a_cap(trip: Path, sandbox: Any, budgets: Budgets,
+                                                              ends: bool) -> None:
+    script = 'files.stat_many([f"Trip/p{i:03d}.txt" for i in range(300)])\n'
+    preview = Assistant(sandbox=sandbox, budgets=budgets).preview(script, grants(trip))
+    if ends:
+        ends_with_budget(preview, "call_cpu_seconds", "computer time per call")
+    else:
+        assert preview.ok, preview.outcome.error

@@ -302,3 +302,39 @@ def test_a_journal_from_a_newer_errand_is_refused(tmp_path: Path) -> None:
     with pytest.raises(JournalError, match="newer version of Errand") as info:
         Journal(path)
     assert "m999_from_the_future" in str(info.value) and info.value.hint
+
+
+def test_a_large_report_is_read_a_page_at_a_time_and_reads_as_the_whole(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from desktop.core import report
+    from desktop.core.report import JournalActions, RunReport
+
+    monkeypatch.setattr(report, "PAGE", 3)
+    with Journal(tmp_path / "j.db") as j:
+        rid = j.start_run("r", "s", [])
+        plan = ActionPlan()
+        for i in range(8):
+            plan.add("files", "rename", {"src": f"A/{i}", "dst": f"A/r{i}"}, {"src": f"/{i}"}, f"Rename {i}",
+                     f"A/{i}", f"A/r{i}")
+        j.save_plan(rid, plan)
+        j.mark_actions(rid, [1, 2], "started")
+        j.record_outcomes(rid, [(1, "done", {}, None, "t"), (2, "done", {}, None, "t")])
+        pages: list[tuple[int, int]] = []
+
+        def page(after: int, limit: int) -> list[dict[str, object]]:
+            pages.append((after, limit))
+            return j.report_actions(rid, after=after, limit=limit)
+
+        lazy = JournalActions(page, j.action_counts(rid))
+        whole = RunReport.from_journal(j.run(rid), j.report_actions(rid), [])
+        shown = RunReport.from_journal(j.run(rid), lazy, [])
+        assert len(shown.actions) == 8 and shown.counts() == {"done": 2, "planned": 6} == whole.counts()
+        assert shown.actions == whole.actions and shown.to_json() == whole.to_json()
+        pages.clear()
+        assert list(shown.actions) == whole.actions
+        assert pages == [(0, 3), (3, 3), (6, 3)]  # each page starts after the last one's seq
+        assert shown.actions[0]["seq"] == 1 and shown.actions[-1]["seq"] == 8
+        assert [a["seq"] for a in shown.actions[2:5]] == [3, 4, 5]
+        assert shown.actions[::-3] == whole.actions[::-3]
+        with pytest.raises(IndexError):
+            shown.actions[8]

@@ -168,3 +168,29 @@ def test_the_memory_limit_holds_whatever_the_machine_speed(component_cache: Any)
     assert report["limit"] == "memory" and "memory limit (64 MiB)" in report["message"]
     # 64 MiB of guest memory, plus what the host itself allocates meanwhile (measured ~0–10 MiB)
     assert report["grew"] < 160 * 1024 * 1024, report
+
+
+WORK = {"svc": {"work": {"stub": "def work(data: str) -> None", "doc": "", "access": "read"}}}
+SLOW_CALLS = "for _ in range({calls}):\n    svc.work({data})\nresult = 'finished'"
+
+
+def slow_host(name: str, payload: Any) -> Any:
+    time.sleep(0.6)  # the host working on the call's data (a large plan's rename_many)
+    return None
+
+
+@pytest.mark.parametrize(("calls", "data", "finishes"), [
+    (2, "'x' * 1_000_000", True),  # 1.2 s of host work on 2 MB: the deadline moves by what it took
+    (2, "'x'", False),  # the same time on no data earns nothing: a slow host call is not work on data
+    (4, "'x' * 1_000_000", False),  # at most wall_seconds more in all
+])
+def test_host_work_on_a_calls_data_moves_the_deadline_by_its_time_up_to_a_cap(
+        sandbox: Sandbox, calls: int, data: str, finishes: bool) -> None:
+    outcome = sandbox.run(SLOW_CALLS.format(calls=calls, data=data), slow_host, manifest=WORK,
+                          limits=Limits(wall_seconds=1.0))
+    if finishes:
+        assert outcome.ok and outcome.result == "finished", outcome.error
+    else:
+        assert outcome.error is not None and outcome.error.limit == "wall_time", outcome.error
+        assert "time limit (1 s" in outcome.error.message
+    assert_next_run_works(sandbox)

@@ -8,7 +8,9 @@ what the guest's calls make the *host* do on its behalf:
 - ``journal_bytes``: what a run's plan may add to the journal;
 - ``holding_bytes``: what applying the plan would keep in the holding area
   (every file it replaces or deletes, folders' contents included);
-- ``call_cpu_seconds``: host CPU time one call may use (a deep or wide walk);
+- ``call_cpu_seconds``: host CPU time one call may use (a deep or wide walk), plus
+  ``call_cpu_per_item`` for each item of the lists it was given (a batch call: 300,000 renames
+  in one ``rename_many`` take ~10 s), up to ``call_cpu_max_seconds``;
 - ``call_memory_bytes``: how far one call may grow the process's memory
   (resident pages on Linux; elsewhere the peak, so growth above an earlier peak);
 - ``walk_entries``: entries a run may make the host look at in granted folders
@@ -51,6 +53,8 @@ class Budgets:
     journal_bytes: int = 128 * MiB  # ~350,000 renames
     holding_bytes: int = 1024 * MiB
     call_cpu_seconds: float = 10.0
+    call_cpu_per_item: float = 100e-6  # ~3x what a rename costs the host on a busy 2-core machine
+    call_cpu_max_seconds: float = 120.0
     call_memory_bytes: int = 512 * MiB
     walk_entries: int = 500_000  # each ~0.5 KB of host memory in the preview's overlay
 
@@ -59,7 +63,8 @@ class Budgets:
             "planned_bytes": f"budget for content to write ({_mib(self.planned_bytes)} per run)",
             "journal_bytes": f"budget for the run's record in the journal ({_mib(self.journal_bytes)})",
             "holding_bytes": f"budget for what the run keeps for undo ({_mib(self.holding_bytes)})",
-            "call_cpu_seconds": f"budget of computer time per call ({self.call_cpu_seconds:g} s)",
+            "call_cpu_seconds": f"budget of computer time per call ({self.call_cpu_seconds:g} s, plus "
+                                f"{self.call_cpu_per_item * 1000:g} ms per item it is given)",
             "call_memory_bytes": f"budget of memory per call ({_mib(self.call_memory_bytes)})",
             "walk_entries": f"budget of files and folders looked at per run ({self.walk_entries:,})",
             "ended": "end of the run",
@@ -87,6 +92,7 @@ class Budget:
     entries: int = 0
     spent: tuple[str, str, str] | None = None  # (message, hint, limit) of the first budget used up
     _call_cpu: float | None = None
+    _call_cpu_allowed: float = 0.0
     _call_memory: int = 0
     _ended: threading.Event = field(default_factory=threading.Event)
     _ticks: int = 0
@@ -101,9 +107,13 @@ class Budget:
     def ended(self) -> bool:
         return self._ended.is_set()
 
-    def start_call(self) -> None:
-        """A host call begins (the dispatcher's): its CPU time is counted from here."""
+    def start_call(self, items: int = 0) -> None:
+        """A host call begins (the dispatcher's): its CPU time is counted from here; ``items``: how
+        many items its lists hold (each earns ``call_cpu_per_item``)."""
         self.check_open()
+        limits = self.limits
+        self._call_cpu_allowed = min(limits.call_cpu_seconds + items * limits.call_cpu_per_item,
+                                     max(limits.call_cpu_max_seconds, limits.call_cpu_seconds))
         self._call_cpu = time.thread_time()
         self._call_memory = resident_memory()
 
@@ -122,7 +132,7 @@ class Budget:
         self.check_open()
         if self._call_cpu is None:
             return
-        if time.thread_time() - self._call_cpu > self.limits.call_cpu_seconds:
+        if time.thread_time() - self._call_cpu > self._call_cpu_allowed:
             self._exceeded("call_cpu_seconds", "Work on fewer files per call, or on a smaller folder.")
         if self._call_memory and resident_memory() - self._call_memory > self.limits.call_memory_bytes:
             self._exceeded("call_memory_bytes", "Work on fewer files per call, or on a smaller folder.")

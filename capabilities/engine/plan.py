@@ -57,9 +57,9 @@ def left_alone_lines(items: Sequence[Mapping[str, Any]]) -> list[str]:
     return lines
 
 
-@dataclass
+@dataclass(slots=True)
 class Action:
-    """One planned change."""
+    """One planned change (slots: a plan can hold 100,000s)."""
 
     seq: int
     capability: str

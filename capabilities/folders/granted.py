@@ -388,11 +388,10 @@ class FolderSet:
     def scan(self, real: str) -> dict[str, Stat]:
         """Children of a granted folder: regular files and folders only (links are left out)."""
         with self.folder(tuple(real.split("/"))) as d:
-            entries = d.scan()
-        return {name: Stat.of(st) for name, st in entries
-                if _regular(st) and (st.st_dev, st.st_ino) not in self._guarded
-                and not is_temp_name(name)  # a crashed write's
-                and not is_link(st)}
+            return {name: Stat.of(st) for name, st in d.scan()
+                    if _regular(st) and (st.st_dev, st.st_ino) not in self._guarded
+                    and not is_temp_name(name)  # a crashed write's
+                    and not is_link(st)}
 
     def read_bytes(self, parts: Sequence[str], limit: int | None = None) -> bytes:
         with self.parent(parts) as (d, name):

@@ -67,9 +67,9 @@ class Reader(Protocol):
         ...
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class Node:
-    """One file or folder in the planned state."""
+    """One file or folder in the planned state (slots: a preview can hold 100,000s)."""
 
     kind: str  # "file" | "folder"
     source: str | None  # grant-relative path of its bytes on disk now; None for a planned new one
@@ -79,7 +79,8 @@ class Node:
     planned_ns: int = field(default_factory=time.time_ns)  # shown as the modified time of planned content
     mode: int = 0  # planned content's permissions when known (it keeps a replaced file's)
     children: dict[str, Node] | None = field(default=None, repr=False)
-    _folded: dict[str, list[str]] | None = field(default=None, repr=False)
+    # Its children's names by ``fold``: one name, or the list of those that fold alike (rare).
+    _folded: dict[str, str | list[str]] | None = field(default=None, repr=False)
 
     @property
     def is_folder(self) -> bool:
@@ -93,9 +94,32 @@ class Node:
 
 def fold(name: str) -> str:
     """The form two names share if some OS would take them for the same entry (case, NFC/NFD)."""
-    if name.isascii():
-        return name.lower()  # the same as the general form below, for the common case, faster
+    if name.isascii():  # the same as the general form below, for the common case, faster
+        lower = name.lower()
+        return name if lower == name else lower  # a lower-case name is its own form: kept once
     return unicodedata.normalize("NFC", unicodedata.normalize("NFC", name).casefold())
+
+
+def _fold_in(folded: dict[str, str | list[str]], name: str) -> None:
+    key = fold(name)
+    alike = folded.get(key)
+    if alike is None:
+        folded[key] = name
+    elif isinstance(alike, str):
+        folded[key] = [alike, name]
+    else:
+        alike.append(name)
+
+
+def _fold_out(folded: dict[str, str | list[str]], name: str) -> None:
+    key = fold(name)
+    alike = folded.get(key)
+    if alike == name:
+        del folded[key]
+    elif isinstance(alike, list) and name in alike:
+        alike.remove(name)
+        if len(alike) == 1:
+            folded[key] = alike[0]
 
 
 class Overlay:
@@ -137,8 +161,9 @@ class Overlay:
         if folder._folded is None:
             folder._folded = {}
             for n in self.children(folder):
-                folder._folded.setdefault(fold(n), []).append(n)
-        others = [n for n in folder._folded.get(fold(name), ()) if n != name]
+                _fold_in(folder._folded, n)
+        alike = folder._folded.get(fold(name), ())
+        others = [n for n in ((alike,) if isinstance(alike, str) else alike) if n != name]
         return others[0] if others else None
 
     def walk(self, parts: tuple[str, ...], recursive: bool,
@@ -164,7 +189,7 @@ class Overlay:
         kids = self.children(parent)
         old = kids.get(parts[-1])
         if old is None and parent._folded is not None:
-            parent._folded.setdefault(fold(parts[-1]), []).append(parts[-1])
+            _fold_in(parent._folded, parts[-1])
         kids[parts[-1]] = node
         return old
 
@@ -173,9 +198,7 @@ class Overlay:
         parent = self._parent(parts)
         node = self.children(parent).pop(parts[-1])
         if parent._folded is not None:
-            same = parent._folded.get(fold(parts[-1]), [])
-            if parts[-1] in same:
-                same.remove(parts[-1])
+            _fold_out(parent._folded, parts[-1])
         return node
 
     def move(self, src: tuple[str, ...], dst: tuple[str, ...]) -> Node | None:

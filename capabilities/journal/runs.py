@@ -125,9 +125,10 @@ class RunRecords(JournalBase):
 
     def save_plan(self, run_id: int, plan: ActionPlan | Iterable[Any]) -> None:
         """Record a preview's actions as ``planned`` (replacing an earlier preview of this run)."""
-        actions = list(plan)
-        rows = [(run_id, a.seq, a.capability, a.op, dumps(a.args), dumps(a.detail), shown(a.summary),
-                 shown(a.before), shown(a.after)) for a in actions]
+        # Rows are made as SQLite takes them, not all first: a 100,000-action plan's JSON text
+        # would otherwise be held twice at once (the list, then SQLite's pages).
+        rows = ((run_id, a.seq, a.capability, a.op, dumps(a.args), dumps(a.detail), shown(a.summary),
+                 shown(a.before), shown(a.after)) for a in plan)
         with self._tx() as c:
             if c.execute("SELECT 1 FROM runs WHERE id = ?", (run_id,)).fetchone() is None:
                 raise self._missing_run(run_id)
@@ -152,13 +153,14 @@ class RunRecords(JournalBase):
                 row[key] = loads(row[key])
         return rows
 
-    def report_actions(self, run_id: int) -> list[dict[str, Any]]:
+    def report_actions(self, run_id: int, *, after: int = 0, limit: int = -1) -> list[dict[str, Any]]:
         """A run's actions as its report shows them (``desktop.core.report``), in order: the detail and
         outcome are not decoded (every fingerprint of a 100,000-action plan again), only the
-        detail's ``risk``."""
+        detail's ``risk``. ``after``/``limit``: only the next ``limit`` actions after seq ``after``
+        (a large report is read a page at a time; -1 is no limit)."""
         rows = self._rows("SELECT seq, capability, op, args, status, summary, before, after, error,"
                           " json_quote(json_extract(detail, '$.risk')) AS risk FROM actions"
-                          " WHERE run_id = ? ORDER BY seq", (run_id,))
+                          " WHERE run_id = ? AND seq > ? ORDER BY seq LIMIT ?", (run_id, after, limit))
         for row in rows:
             for key in ("args", "error", "risk"):
                 row[key] = loads(row[key])

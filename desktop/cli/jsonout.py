@@ -23,12 +23,12 @@ import json
 import math
 import re
 import sys
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any
 
-from desktop.core.report import error_dict
+from desktop.core.report import JournalActions, error_dict
 
-__all__ = ["MAX_DEPTH", "emit", "encode", "error_object", "strict"]
+__all__ = ["MAX_DEPTH", "emit", "encode", "error_object", "pieces", "strict"]
 
 MAX_DEPTH = 100  # far below the recursion limits of Python's, JavaScript's and jq's parsers
 _SURROGATE = re.compile("[\ud800-\udfff]")
@@ -53,13 +53,14 @@ def _leaf(value: Any) -> Any:
     return _text(value if isinstance(value, str) else str(value))
 
 
-def strict(value: Any) -> Any:
-    """``value`` made strict JSON (see the module docstring). Iterative: no depth can overflow it."""
+def strict(value: Any, depth: int = 0) -> Any:
+    """``value`` made strict JSON (see the module docstring). Iterative: no depth can overflow it.
+    ``depth``: how deep ``value`` itself lies (when it is part of a value written in pieces)."""
     root: list[Any] = [None]
-    stack: list[tuple[Any, Any, Any, int]] = [(value, root, 0, 0)]  # (value, parent, key, depth)
+    stack: list[tuple[Any, Any, Any, int]] = [(value, root, 0, depth)]  # (value, parent, key, depth)
     while stack:
         item, parent, key, depth = stack.pop()
-        if isinstance(item, Mapping | list | tuple) and depth >= MAX_DEPTH:
+        if isinstance(item, Mapping | list | tuple | JournalActions) and depth >= MAX_DEPTH:
             parent[key] = f"… (nested deeper than {MAX_DEPTH} levels)"
         elif isinstance(item, Mapping):
             fields: dict[str, Any] = {}
@@ -69,7 +70,8 @@ def strict(value: Any) -> Any:
                 name = name if isinstance(name, str) else json.dumps(name)  # keys are text in JSON
                 fields[name] = None  # keeps the order; filled in when its value is popped
                 stack.append((v, fields, name, depth + 1))
-        elif isinstance(item, list | tuple):
+        elif isinstance(item, list | tuple | JournalActions):
+            item = list(item)
             parent[key] = items = [None] * len(item)
             stack.extend((v, items, i, depth + 1) for i, v in enumerate(item))
         else:
@@ -86,10 +88,39 @@ def error_object(error: BaseException | Mapping[str, Any], status: str, run_id: 
 
 def encode(value: Mapping[str, Any]) -> str:
     """``value`` as one line of strict JSON (``errand watch`` prints one per event)."""
-    return json.dumps(strict(value), allow_nan=False)
+    return _dumps(strict(value))
 
 
 def emit(value: Mapping[str, Any]) -> None:
-    """Print ``value`` as one line of strict JSON on stdout: the only way ``--json`` output leaves."""
-    sys.stdout.write(encode(value) + "\n")
+    """Print ``value`` as one line of strict JSON on stdout: the only way ``--json`` output leaves.
+
+    The text is ``encode(value)``'s, written in pieces: a list in one of the top level's values (a
+    run's actions, maybe 100,000 read from the journal a page at a time) is made strict and
+    written an item at a time, so neither it nor its text is ever held whole."""
+    write = sys.stdout.write
+    for piece in pieces(value):
+        write(piece)
+    write("\n")
     sys.stdout.flush()
+
+
+def pieces(value: Mapping[str, Any]) -> Iterator[str]:
+    """``encode(value)`` in pieces that join to the very same text (``json.dumps``' separators)."""
+    if not all(isinstance(k, str) for k in value):
+        yield encode(value)  # keys made text could collide: the whole value, the usual way
+        return
+    yield "{"
+    for n, (key, item) in enumerate(value.items()):
+        yield f"{', ' if n else ''}{_dumps(_leaf(key))}: "
+        if isinstance(item, list | JournalActions) and len(item):
+            yield "["
+            for i, element in enumerate(item):
+                yield f"{', ' if i else ''}{_dumps(strict(element, depth=2))}"
+            yield "]"
+        else:
+            yield _dumps(strict(item, depth=1))
+    yield "}"
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value, allow_nan=False)

@@ -47,7 +47,7 @@ from desktop.core.chore import Approve, Chore
 from desktop.core.grants import describe
 from desktop.core.preview import Preview
 from desktop.core.records import AutomationOverview, AutomationRow, Json, RunRow, Trigger
-from desktop.core.report import RunReport
+from desktop.core.report import JournalActions, RunReport
 from desktop.core.services import default_services
 from sandbox import Limits, Sandbox, ScriptError
 from sandbox.build import Progress as BuildProgress
@@ -242,8 +242,12 @@ class Assistant:
         return self._report(run_id, preview)
 
     def _report(self, run_id: int, preview: Preview) -> RunReport:
-        run = self.journal.run(run_id)
-        return RunReport.from_journal(run, self.journal.report_actions(run_id), preview.outcome.log,
+        journal = self.journal
+        def page(after: int, limit: int) -> list[dict[str, Any]]:
+            return journal.report_actions(run_id, after=after, limit=limit)
+
+        actions = JournalActions(page, journal.action_counts(run_id))  # read a page at a time, when shown
+        return RunReport.from_journal(journal.run(run_id), actions, preview.outcome.log,
                                       grant_texts=preview.grant_texts())
 
     # ---- automations (the store is desktop.core.saved_automations; the runner takes a companion) --

@@ -303,7 +303,7 @@ def finish(assistant: ChoreHost, chore: Chore, *, approve: Approve | None, previ
                                             on_progress=on_progress, cancel=cancel, trigger=trigger)
     if asked:
         chore.decide("approval", "approved" if asked[0] else "refused")
-    if report.status == RunStatus.APPLIED or any(a["status"] == ActionStatus.DONE for a in report.actions):
+    if report.status == RunStatus.APPLIED or report.counts().get(ActionStatus.DONE):
         _after_apply(assistant, chore, report)
     return report
 

@@ -12,9 +12,10 @@ program run also has ``flagged``: why (it needed the person's explicit extra app
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, cast
+from itertools import islice
+from typing import TYPE_CHECKING, Any, cast, overload
 
 from capabilities.engine.plan import left_alone_words
 from capabilities.errors import error_dict  # the one error → JSON shape, re-exported for front ends
@@ -23,9 +24,67 @@ from capabilities.status import is_partial, run_words
 if TYPE_CHECKING:
     from desktop.core.records import ActionEntry, ErrorJson, Json
 
-__all__ = ["RunReport", "error_dict", "partial_words", "status_words"]
+__all__ = ["JournalActions", "RunReport", "error_dict", "partial_words", "status_words"]
 
 _ACTION_KEYS = ("seq", "capability", "op", "args", "status", "summary", "before", "after", "error")
+PAGE = 2_000  # actions read from the journal at a time
+
+ReadPage = Callable[[int, int], Sequence[Mapping[str, Any]]]  # (after seq, how many) -> journal rows
+
+
+class JournalActions(Sequence["ActionEntry"]):
+    """A run's actions as its report shows them, read from the journal ``PAGE`` at a time.
+
+    A report of 100,000 actions held whole costs hundreds of MB, though the
+    command line shows counts and 200 rows and ``--json`` writes the actions
+    one by one. This holds only how many there are and their counts by status
+    (read when the report is made); the rows themselves are read each time
+    they are gone through, in order. Indexing goes through them from the
+    start, so it is for the first few (``actions[:200]``), not for loops.
+    """
+
+    def __init__(self, read: ReadPage, counts: Mapping[str, int]) -> None:
+        self._read = read
+        self.counts = dict(counts)
+        self._len = sum(self.counts.values())
+
+    def __len__(self) -> int:
+        return self._len
+
+    def __iter__(self) -> Iterator[ActionEntry]:
+        after = 0
+        while True:
+            rows = self._read(after, PAGE)
+            yield from (_action(row) for row in rows)
+            if len(rows) < PAGE:
+                return
+            after = int(rows[-1]["seq"])
+
+    @overload
+    def __getitem__(self, index: int) -> ActionEntry: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[ActionEntry]: ...
+
+    def __getitem__(self, index: int | slice) -> ActionEntry | list[ActionEntry]:
+        if isinstance(index, slice):
+            if (index.start or 0) >= 0 and (index.stop is None or index.stop >= 0) and (index.step or 1) > 0:
+                return list(islice(self, index.start, index.stop, index.step))
+            return list(self)[index]
+        position = index + self._len if index < 0 else index
+        if not 0 <= position < self._len:
+            raise IndexError(index)
+        return next(islice(self, position, None))
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, JournalActions | list | tuple):
+            return len(self) == len(other) and all(a == b for a, b in zip(self, other, strict=True))
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]  # compared by content, like a list
+
+    def __repr__(self) -> str:
+        return f"JournalActions({self._len} actions)"
 
 
 @dataclass
@@ -35,7 +94,7 @@ class RunReport:
     summary: str = ""
     request: str = ""
     grants: list[str] = field(default_factory=list)
-    actions: list[ActionEntry] = field(default_factory=list)
+    actions: Sequence[ActionEntry] = field(default_factory=list)  # a list, or JournalActions
     result: Json = None
     log: list[str] = field(default_factory=list)
     error: ErrorJson | None = None
@@ -51,12 +110,13 @@ class RunReport:
         return is_partial(self.status, self.left_alone)
 
     @classmethod
-    def from_journal(cls, run: Mapping[str, Any], actions: Sequence[Mapping[str, Any]],
+    def from_journal(cls, run: Mapping[str, Any], actions: Sequence[Mapping[str, Any]] | JournalActions,
                      log: Sequence[str], grant_texts: Sequence[str] = ()) -> RunReport:
+        """``actions``: journal rows (``Journal.actions``, ``report_actions``), or ``JournalActions``."""
         return cls(
             run_id=int(run["id"]), status=run["status"], summary=run.get("summary") or "",
             request=run.get("request") or "", grants=list(grant_texts),
-            actions=[_action(a) for a in actions],
+            actions=actions if isinstance(actions, JournalActions) else [_action(a) for a in actions],
             result=run.get("result"), log=list(log),
             error=cast("ErrorJson | None", error_dict(run.get("error"))),
             planner=run.get("planner") or "", model=run.get("model"),
@@ -66,6 +126,8 @@ class RunReport:
 
     def counts(self) -> dict[str, int]:
         """Actions per status, e.g. ``{"done": 12, "skipped": 3}``."""
+        if isinstance(self.actions, JournalActions):
+            return dict(self.actions.counts)
         result: dict[str, int] = {}
         for a in self.actions:
             result[a["status"]] = result.get(a["status"], 0) + 1
