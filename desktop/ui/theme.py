@@ -63,7 +63,9 @@ def apply_theme(app: QApplication) -> None:
     pal.setColor(QPalette.ColorRole.Highlight, QColor(a.accent))
     pal.setColor(QPalette.ColorRole.HighlightedText, QColor(a.accent_text))
     app.setPalette(pal)
-    app.setStyleSheet(_SHEET.format(a=a, chevron=_icon_path("chevron-down")))
+    sheet = _SHEET.format(a=a, chevron=_icon_path("chevron-down"))
+    if app.styleSheet() != sheet:  # setting the same sheet again re-styles every widget for nothing
+        app.setStyleSheet(sheet)
 
 
 def _icon_path(name: str) -> str:
