@@ -26,7 +26,7 @@ from PySide6.QtGui import QBrush, QColor
 
 from capabilities.engine.edit import renamable
 from desktop.core.display import change_marks, safe_text
-from desktop.core.effects import KIND_GROUPS, change_kind
+from desktop.core.effects import KIND_GROUPS, change_kind, makes
 from desktop.ui.theme import accents
 from desktop.ui.thumbnails import Thumbnails, is_picture
 from desktop.ui.widgets import plain_tip
@@ -57,11 +57,12 @@ class ChangeRow:
     keeps: bool = False  # it replaces or deletes something (kept aside for undo)
     kind: str = "other"  # its group in KINDS
     renamable: bool = False  # the person may give its new entry another name (``capabilities.engine.edit``)
+    makes: str = ""  # what it produces, in the core's words (``desktop.core.effects.makes``), or ""
 
     @property
     def text(self) -> str:
-        """What search looks in: its word, both names and its summary, in lower case."""
-        return f"{self.verb}\n{self.before}\n{self.after}\n{self.summary}".lower()
+        """What search looks in: its word, both names, its summary and what it makes, in lower case."""
+        return f"{self.verb}\n{self.before}\n{self.after}\n{self.summary}\n{self.makes}".lower()
 
     @property
     def folder(self) -> str:
@@ -97,12 +98,13 @@ def change_rows(actions: Iterable[Any], flagged: Mapping[int, str] | None = None
         picture = src if isinstance(src, str) and is_picture(src) else ""
         error = get("error")
         editable = not isinstance(a, Mapping) and renamable(a)
+        made = makes(capability, op, detail if isinstance(detail, Mapping) else {})
         rows.append(ChangeRow(seq, capability, op, verb + (" ⚠" if why else ""),
                               safe_text(get("before") or ""), safe_text(get("after") or _gone(op, marks)),
                               safe_text(summary),
                               picture, attention, str(get("status", "") or ""),
                               safe_text(_error_text(error)) if error else "", safe_text(why), keeps, kind,
-                              editable))
+                              editable, made))
     return rows
 
 
@@ -184,8 +186,8 @@ class ChangesModel(QAbstractTableModel):
                 return row.verb
             if col == 1:
                 return row.before or "—"
-            if col == 2:
-                return row.after or "—"
+            if col == 2:  # what a change makes follows its name: "Trip/c-copy.txt (a copy of 3.7 KB)"
+                return (row.after or "—") + (f" ({row.makes})" if row.makes else "")
             return _STATUS_WORDS.get(row.status, row.status)
         if role == Qt.ItemDataRole.EditRole and col == 2:
             return row.after.rpartition("/")[2]  # the name alone: the folder stays
@@ -195,7 +197,7 @@ class ChangesModel(QAbstractTableModel):
             return Qt.CheckState.Unchecked if row.seq in self.left_out else Qt.CheckState.Checked
         if role == Qt.ItemDataRole.AccessibleTextRole and col == 0:
             left = " (left out)" if self.checkable and row.seq in self.left_out else ""
-            return f"{row.verb}{left}: {row.summary}"
+            return f"{row.verb}{left}: {row.summary}" + (f" ({row.makes})" if row.makes else "")
         if role == Qt.ItemDataRole.DecorationRole and col == 0 and row.picture and self.thumbnails:
             return self.thumbnails.get(row.picture)
         if role == Qt.ItemDataRole.ToolTipRole:
