@@ -21,7 +21,13 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QModelIndex,
+    QPersistentModelIndex,
+    Qt,
+    Signal,
+)
 from PySide6.QtGui import QBrush, QColor
 
 from capabilities.engine.edit import renamable
@@ -147,6 +153,8 @@ class ChangesModel(QAbstractTableModel):
         super().__init__()
         self.rows: list[ChangeRow] = []
         self.left_out: set[int] = set()
+        self.left_out_version = 0  # counts changes of ``left_out`` (a grouped view keeps counts per version)
+        self._row_of_seq: dict[int, int] = {}
         self.checkable = checkable
         self.with_status = with_status
         self.headers = ["Change", "Before", "After"] + (["Status"] if with_status else [])
@@ -159,8 +167,39 @@ class ChangesModel(QAbstractTableModel):
         self.beginResetModel()
         self.rows = rows
         self.left_out = set()
-        self._row_of_picture = {r.picture: i for i, r in enumerate(rows) if r.picture}
+        self.left_out_version += 1
+        self._index_rows()
         self.endResetModel()
+
+    def _index_rows(self) -> None:
+        self._row_of_picture = {r.picture: i for i, r in enumerate(self.rows) if r.picture}
+        self._row_of_seq = {r.seq: i for i, r in enumerate(self.rows)}
+
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        """Put the rows in the order of ``column`` (what ``SORT_ROLE`` gives, case-insensitive, ties
+        in the plan's order), or the plan's own order for a column below 0. Sorted here, by Python's
+        sort over a key, not by the view asking ``data`` twice per comparison (100,000 rows: 0.1 s
+        instead of many seconds)."""
+        self.layoutAboutToBeChanged.emit()
+        descending = order == Qt.SortOrder.DescendingOrder and 0 <= column < self.columnCount()
+        if 0 <= column < self.columnCount():
+            def key(row: ChangeRow) -> tuple[str, int]:  # ties in the plan's order, either way round
+                return (self._sort_text(row, column).casefold(), -row.seq if descending else row.seq)
+        else:
+            def key(row: ChangeRow) -> tuple[str, int]:
+                return ("", row.seq)
+        before = {id(row): i for i, row in enumerate(self.rows)}
+        self.rows.sort(key=key, reverse=descending)
+        moved = {before[id(row)]: i for i, row in enumerate(self.rows)}
+        kept = self.persistentIndexList()
+        self.changePersistentIndexList(kept, [self.index(moved[i.row()], i.column()) if i.isValid()
+                                              else QModelIndex() for i in kept])
+        self._index_rows()
+        self.layoutChanged.emit()
+
+    @staticmethod
+    def _sort_text(row: ChangeRow, column: int) -> str:
+        return (row.verb, row.before, row.after, _STATUS_WORDS.get(row.status, row.status))[column]
 
     def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(self.rows)
@@ -192,7 +231,7 @@ class ChangesModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.EditRole and col == 2:
             return row.after.rpartition("/")[2]  # the name alone: the folder stays
         if role == SORT_ROLE:
-            return (row.verb, row.before, row.after, _STATUS_WORDS.get(row.status, row.status))[col]
+            return self._sort_text(row, col)
         if role == Qt.ItemDataRole.CheckStateRole and col == 0 and self.checkable:
             return Qt.CheckState.Unchecked if row.seq in self.left_out else Qt.CheckState.Checked
         if role == Qt.ItemDataRole.AccessibleTextRole and col == 0:
@@ -235,7 +274,8 @@ class ChangesModel(QAbstractTableModel):
         """Untick (or tick again) the changes ``seqs``."""
         seqs = set(seqs)
         (self.left_out.update if leave_out else self.left_out.difference_update)(seqs)
-        changed = [i for i, r in enumerate(self.rows) if r.seq in seqs]
+        self.left_out_version += 1
+        changed = [self._row_of_seq[seq] for seq in seqs if seq in self._row_of_seq]
         if changed:
             self.dataChanged.emit(self.index(min(changed), 0), self.index(max(changed), 0),
                                   [Qt.ItemDataRole.CheckStateRole])
@@ -243,7 +283,7 @@ class ChangesModel(QAbstractTableModel):
 
     def replace_row(self, row: ChangeRow) -> None:
         """Show the change ``row.seq`` as the core has it now (a name the person edited)."""
-        i = next((i for i, r in enumerate(self.rows) if r.seq == row.seq), None)
+        i = self._row_of_seq.get(row.seq)
         if i is None:
             return
         self.rows[i] = row

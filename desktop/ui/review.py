@@ -15,7 +15,7 @@ from typing import Any
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QSortFilterProxyModel, Qt, QTimer, Signal
 from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QLineEdit, QWidget
 
-from desktop.ui.changes import KINDS, SORT_ROLE, ChangeRow, ChangesModel
+from desktop.ui.changes import KINDS, ChangeRow, ChangesModel
 
 __all__ = ["ATTENTION", "ChangesFilter", "ReviewBar"]
 
@@ -32,8 +32,12 @@ class ChangesFilter(QSortFilterProxyModel):
         self.words: list[str] = []
         self.kind = ""  # "" is every kind
         self.setSourceModel(source)
-        self.setSortCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
-        self.setSortRole(SORT_ROLE)  # the names themselves: an empty side sorts first, not as its "—"
+
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        """The rows are sorted by the model under this filter (``ChangesModel.sort``); the filter keeps
+        their order, so a click on a column title costs one sort of the list, not a comparison of
+        every pair through ``data``."""
+        self.changes.sort(column, order)
 
     def set_search(self, text: str, kind: str) -> None:
         self.beginFilterChange()
