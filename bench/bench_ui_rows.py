@@ -80,8 +80,8 @@ def measure(app: QApplication, n: int) -> dict[str, list[float]]:
     app.processEvents()
     edits = iter(range(10**6))
 
-    def renamer(seq: int, name: str) -> Action:
-        plan.actions = rename_change(plan.actions, seq, name)
+    def renamer(seq: int, name: str, relies: dict[int, set[int]]) -> Action:  # as the flow's, on this plan
+        plan.actions = rename_change(plan.actions, seq, name, relies)
         return next(a for a in plan.actions if a.seq == seq)
 
     view.renamer = renamer

@@ -13,7 +13,7 @@ stays journaled and undoable.
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -283,12 +283,12 @@ class ChoreFlow(QWidget):
 
     # ---- apply, cancel, undo -------------------------------------------------------------
 
-    def _rename_change(self, seq: int, name: str) -> Any:
+    def _rename_change(self, seq: int, name: str, relies: Mapping[int, set[int]] | None = None) -> Any:
         """A name the person edited in the preview: a change of the chore's plan, made by the core."""
         if self.chore is None or self.preview is None or self.busy:
             raise ErrandError("This preview is not waiting for approval any more.",
                               "Preview the chore again.")
-        return self.assistant.rename_change(self.chore, seq, name)
+        return self.assistant.rename_change(self.chore, seq, name, relies)
 
     def approve(self) -> None:
         preview, chore = self.preview, self.chore

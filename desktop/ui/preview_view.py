@@ -112,7 +112,8 @@ class PreviewView(QWidget):
         rename = QShortcut(QKeySequence(Qt.Key.Key_F2), self.table, context=Qt.ShortcutContext.WidgetShortcut)
         rename.activated.connect(lambda: self._edit_name(self.table.currentIndex()))
         self.model.rename_requested.connect(self._rename)
-        self.renamer: Callable[[int, str], Any] | None = None  # the core's rename (the flow sets it)
+        # The core's rename (the flow sets it): (seq, name, what relies on what) → the edited change.
+        self.renamer: Callable[[int, str, dict[int, set[int]]], Any] | None = None
         self.table.setAlternatingRowColors(True)
         self.table.setWordWrap(False)
         self.table.setTextElideMode(Qt.TextElideMode.ElideLeft)  # the file name, at the end, stays
@@ -340,7 +341,7 @@ class PreviewView(QWidget):
         if preview is None or self.renamer is None:
             return
         try:
-            edited = self.renamer(seq, name)
+            edited = self.renamer(seq, name, self._relies)  # kept once per preview: not worked out again
         except ErrandError as exc:
             self.rename_text.setText(f"“{safe_text(name)}” cannot be used: {safe_text(exc.message)} "
                                      f"{safe_text(exc.hint)}".rstrip())
