@@ -18,6 +18,7 @@ from typing import Any
 
 from PySide6.QtCore import QAbstractItemModel, QModelIndex, QPersistentModelIndex, Qt
 
+from desktop.ui.changes import ChangeRow
 from desktop.ui.review import ChangesFilter
 
 __all__ = ["FolderGroups"]
@@ -38,7 +39,8 @@ class FolderGroups(QAbstractItemModel):
         self._left: list[int] = []  # per group: how many of them are left out, as of ``_left_version``
         self._left_version = -1
         self._place: list[tuple[int, int]] = []  # per filter row: (its group, its row in the group)
-        for signal in (shown.modelReset, shown.layoutChanged, shown.rowsInserted, shown.rowsRemoved):
+        for signal in (shown.modelReset, shown.layoutChanged, shown.rowsInserted, shown.rowsRemoved,
+                       shown.searched):
             signal.connect(self.rebuild)
         shown.dataChanged.connect(self._changed)
 
@@ -47,16 +49,18 @@ class FolderGroups(QAbstractItemModel):
         self.rebuild()
 
     def rebuild(self, *_args: Any) -> None:
+        if self.shown.searching:
+            return  # half-way through a new search: once it is in place (``searched``)
         self.beginResetModel()
-        found: dict[str, list[int]] = {}
+        found: dict[str, tuple[list[int], set[int]]] = {}
         if self.active:
-            for row in range(self.shown.rowCount()):
-                change = self.shown.row_at(row)
-                if change is not None:
-                    found.setdefault(change.folder, []).append(row)
+            for row, change in enumerate(self._shown_rows()):
+                members, seqs = found.setdefault(change.folder, ([], set()))
+                members.append(row)
+                seqs.add(change.seq)
         self.folders = sorted(found, key=str.lower)
-        self.members = [found[f] for f in self.folders]
-        self.seqs = [self._seqs_of(members) for members in self.members]
+        self.members = [found[f][0] for f in self.folders]
+        self.seqs = [found[f][1] for f in self.folders]
         self._left_version = -1
         self._place = [(0, 0)] * self.shown.rowCount()
         for group, members in enumerate(self.members):
@@ -64,9 +68,14 @@ class FolderGroups(QAbstractItemModel):
                 self._place[row] = (group, i)
         self.endResetModel()
 
-    def _seqs_of(self, members: list[int]) -> set[int]:
-        rows = (self.shown.row_at(r) for r in members)
-        return {r.seq for r in rows if r is not None}
+    def _shown_rows(self) -> list[ChangeRow]:
+        """The filter's rows in its order: taken whole when it is settled, else asked row by row (it
+        is taking out, or putting back, a row whose new name stopped, or started, matching)."""
+        rows = self.shown.shown_rows()
+        if len(rows) == self.shown.rowCount():
+            return rows
+        found = (self.shown.row_at(row) for row in range(self.shown.rowCount()))
+        return [change for change in found if change is not None]
 
     def left_in(self, group: int) -> int:
         """How many changes of ``group`` are left out: counted for every group once per change of

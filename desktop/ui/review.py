@@ -26,11 +26,14 @@ _SEARCH_PAUSE_MS = 150
 class ChangesFilter(QSortFilterProxyModel):
     """Rows matching the search words (all of them, anywhere in the row) and the chosen kind."""
 
+    searched = Signal()  # a new search or kind is in place (the rows it shows are settled)
+
     def __init__(self, source: ChangesModel) -> None:
         super().__init__()
         self.changes = source
         self.words: list[str] = []
         self.kind = ""  # "" is every kind
+        self.searching = False
         self.setSourceModel(source)
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
@@ -40,12 +43,25 @@ class ChangesFilter(QSortFilterProxyModel):
         self.changes.sort(column, order)
 
     def set_search(self, text: str, kind: str) -> None:
-        self.beginFilterChange()
-        self.words, self.kind = text.lower().split(), kind
-        self.endFilterChange()
+        self.searching = True  # rows leave and arrive one range at a time until ``searched``
+        try:
+            self.beginFilterChange()
+            self.words, self.kind = text.lower().split(), kind
+            self.endFilterChange()
+        finally:
+            self.searching = False
+        self.searched.emit()
 
     def filterAcceptsRow(self, source_row: int, source_parent: QModelIndex | QPersistentModelIndex) -> bool:
-        row = self.changes.rows[source_row]
+        return self.accepts(self.changes.rows[source_row])
+
+    def shown_rows(self) -> list[ChangeRow]:
+        """The rows shown, in the table's order, without asking Qt row by row: the filter never sorts
+        (the model does), so they are the model's rows it accepts, in the model's order."""
+        rows = self.changes.rows
+        return rows if not (self.words or self.kind) else [r for r in rows if self.accepts(r)]
+
+    def accepts(self, row: ChangeRow) -> bool:
         if self.kind == ATTENTION:
             if not (row.attention or row.flagged):
                 return False
