@@ -21,6 +21,7 @@ shows in full.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from PySide6.QtCore import QSize, Qt, Signal
@@ -42,8 +43,8 @@ from PySide6.QtWidgets import (
 from capabilities.engine.subset import needs, refusal
 from capabilities.errors import ErrandError
 from desktop.core.display import safe_text
-from desktop.core.effects import effects
-from desktop.ui.changes import ChangesModel, attention_text, change_rows
+from desktop.core.effects import Effects, effects
+from desktop.ui.changes import ChangeRow, ChangesModel, attention_text, change_rows
 from desktop.ui.errors import Problem, ProblemBox
 from desktop.ui.groups import FolderGroups
 from desktop.ui.result_view import is_compact, result_shape, result_widget
@@ -51,12 +52,31 @@ from desktop.ui.review import ChangesFilter, ReviewBar
 from desktop.ui.thumbnails import Thumbnails
 from desktop.ui.widgets import heading, label
 
-__all__ = ["PreviewView"]
+__all__ = ["PreviewView", "Review", "review_of"]
 
 # Rows are as tall as a thumbnail needs, and no taller without one: six and more fit at 820×560.
 _THUMBNAIL = 32
 _ROW_PICTURE, _ROW_TEXT = _THUMBNAIL + 6, 30
 _EXPANDED = 2000  # grouped, a plan of up to this many changes opens with every folder open
+
+
+@dataclass(frozen=True)
+class Review:
+    """What the page shows of a preview, worked out from its plan alone (no Qt), so the flow makes it
+    on the thread pool with the preview: at 100,000 changes that is seconds the window stays free."""
+
+    rows: list[ChangeRow]
+    relies: dict[int, set[int]]  # what relies on what (``capabilities.engine.subset.needs``)
+    found: Effects  # the headline and its warnings
+
+
+def review_of(preview: Any) -> Review | None:
+    """The rows, what relies on what and the headline of a preview that worked; None for one that failed."""
+    if not preview.ok:
+        return None
+    request = preview.request if preview.planner != "script" else ""
+    return Review(change_rows(preview.plan, preview.flagged()), needs(preview.plan.actions),
+                  effects(preview.plan, request, preview.grants))
 
 
 class PreviewView(QWidget):
@@ -215,8 +235,8 @@ class PreviewView(QWidget):
     def add_log(self, lines: list[str]) -> None:
         self.log.appendPlainText("\n".join(safe_text(line) for line in lines))
 
-    def show_preview(self, preview: Any) -> None:
-        """Fill the page from an ``Assistant.preview`` result."""
+    def show_preview(self, preview: Any, review: Review | None = None) -> None:
+        """Fill the page from an ``Assistant.preview`` result (and its ``review_of``, when made already)."""
         self.busy.setVisible(False)
         self.cancel.setVisible(False)
         self.back.setEnabled(True)
@@ -230,8 +250,9 @@ class PreviewView(QWidget):
             self.approve.setVisible(False)
             return
         self._preview = preview
-        flagged = preview.flagged()
-        rows = change_rows(preview.plan, flagged)
+        made = review or review_of(preview)
+        assert made is not None  # the preview worked
+        rows = made.rows
         self.review.reset(rows)
         self.shown.set_search("", "")
         self.table.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
@@ -239,11 +260,11 @@ class PreviewView(QWidget):
         self.model.set_rows(rows)
         pictures = any(r.picture for r in rows)
         self.table.verticalHeader().setDefaultSectionSize(_ROW_PICTURE if pictures else _ROW_TEXT)
-        self._relies = needs(preview.plan.actions)  # once per preview; each untick is checked against it
+        self._relies = made.relies  # once per preview; each untick is checked against it
         self.left_out_text.setVisible(False)
         self.rename_text.setVisible(False)
         # What the plan really does, counted from its actions; warned where it exceeds the request.
-        found = effects(preview.plan, preview.request if preview.planner != "script" else "", preview.grants)
+        found = made.found
         self.counts.setText(found.text if rows else "Nothing would change.")
         self.counts.setVisible(True)
         warn = " ".join(found.warnings) or attention_text(rows)
