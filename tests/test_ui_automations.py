@@ -93,12 +93,13 @@ def test_save_a_run_a_file_arrives_pause_resume_remove(qtbot: Any, window: Any, 
     form = open_form(qtbot, window, run_id)
     form.name.setText("file pdfs")
     form.folder.setText(str(work / "Inbox"))
-    form.pattern.setText("*.pdf")
+    form.pattern.setText("pdf")  # a kind of file, in a person's words
     click(qtbot, form.save_button)
     qtbot.waitUntil(lambda: page.table.rowCount() == 1 and not page.busy, timeout=WAIT)
     assert not form.isVisible()
     cells = [page.table.item(0, c).text() for c in range(page.table.columnCount())]
-    assert cells[:4] == ["file pdfs", str((work / "Inbox").resolve()), "*.pdf", "Watching"]
+    assert cells[:4] == ["file pdfs", str((work / "Inbox").resolve()), "pdf files", "Watching"]
+    assert row(window)["pattern"] == "*.pdf"
     assert cells[4] == "Not yet" and "May: Read and change files in" in page.details.text()
     qtbot.waitUntil(lambda: window.background.watching() == ["file pdfs"], timeout=WAIT)
 
@@ -208,3 +209,15 @@ def test_with_a_tray_closing_hides_the_window_and_quit_stops_the_runner(
     assert win.isVisible()
     win.tray.quit_requested.emit()
     assert quits and not win.isVisible() and not win.background.runner.running
+
+
+@pytest.mark.parametrize(("typed", "kept", "said"), [
+    ("", "*", "any file"), ("every file", "*", "any file"), ("pdf", "*.pdf", "pdf files"),
+    ("pdf, jpg", "*.pdf;*.jpg", "pdf or jpg files"), (".PDF or .jpeg", "*.PDF;*.jpeg", "PDF or jpeg files"),
+    ("Scan *.pdf", "Scan *.pdf", "Scan *.pdf"), ("notes.txt; jpg", "notes.txt;*.jpg", "notes.txt or *.jpg"),
+])
+def test_which_files_are_typed_in_plain_words_and_said_back_so(typed: str, kept: str, said: str) -> None:
+    from desktop.ui.words import pattern_from_words, pattern_words
+
+    assert pattern_from_words(typed) == kept
+    assert pattern_words(kept) == said

@@ -28,7 +28,7 @@ pytestmark = pytest.mark.timeout(600)  # the first test may build the sandbox co
 ROOT = Path(__file__).resolve().parents[1]
 window = test_ui_flow.window  # the same real window fixture
 
-N_FILES = 10_000
+N_FILES = 3_000  # enough that a cancel at the first progress report lands mid-way
 RENAME_ALL = """
 names = files.list("Many")
 files.rename_many([[n, n[:-4] + ".done"] for n in names])

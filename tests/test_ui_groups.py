@@ -53,6 +53,10 @@ def test_group_by_folder_counts_collapses_filters_and_leaves_out_a_whole_group(
     qtbot.keyClicks(view.review.search, "trip-1")
     view.review.flush()
     assert groups_shown(view) == ["Trip — 10 changes"]
+    view.table.sortByColumn(2, Qt.SortOrder.DescendingOrder)  # the groups read the table's rows in its order
+    shown = [view.shown.row_at(i).seq for i in range(view.shown.rowCount())]
+    assert [r.seq for r in view.shown.shown_rows()] == shown and shown != sorted(shown)
+    view.shown.sort(-1)
     view.review.search.clear()
     view.review.flush()
     assert groups_shown(view) == ["Trip — 33 changes", "Trip/Moved — 5 changes"]

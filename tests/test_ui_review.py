@@ -181,3 +181,22 @@ def test_search_filter_and_sort_the_preview_which_opens_at_the_top_in_the_headli
     assert view.table.verticalScrollBar().value() == 0
     assert view.review.search.text() == "" and view.review.kind.currentIndex() == 0
     assert [r.seq for r in shown_rows(view)] == [r.seq for r in view.model.rows]
+
+
+def test_the_rows_of_a_preview_are_made_off_the_gui_thread(
+        qtbot: Any, window: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import threading
+
+    from desktop.ui import flow as flow_module
+
+    made_on: list[threading.Thread] = []
+    real = flow_module.review_of
+
+    def recorded(preview: Any) -> Any:
+        made_on.append(threading.current_thread())
+        return real(preview)
+
+    monkeypatch.setattr(flow_module, "review_of", recorded)
+    view = preview_script(qtbot, window, many_trip(tmp_path), MANY_SCRIPT)
+    assert len(made_on) == 1 and made_on[0] is not threading.main_thread()  # 100,000 rows: seconds
+    assert len(view.model.rows) == 38 and view.counts.text().startswith("Moves 5 files")

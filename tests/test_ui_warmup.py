@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from sandbox import build
+from tests.test_ui_words import internal_terms
 
 
 def test_a_missing_sandbox_is_built_when_the_window_opens_with_its_progress_shown(
@@ -31,6 +32,7 @@ def test_a_missing_sandbox_is_built_when_the_window_opens_with_its_progress_show
     assert banner.isVisible()
     assert "step " in banner.text.text() and "s so far" in banner.text.text()
     assert "about" not in banner.text.text()  # no promised duration
+    assert internal_terms(banner) == []  # plain words: no "sandbox", "guest component", "WebAssembly"
     with qtbot.waitSignal(banner.ready, timeout=600_000):
         pass
     assert not banner.isVisible() and build.is_prepared(empty)

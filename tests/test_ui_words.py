@@ -41,7 +41,7 @@ GLOSSARY = {
     r"\btokens?\b": "a model provider's billing unit",
     r"\*\.\w+;": "a file-type pattern",
     r"\bcapabilit(y|ies)\b": "an internal part's name",
-    r"\bsandbox\b": "an internal part's name",
+    r"\bsandbox\b|guest component|webassembly|\bwasm\b|\bcpython\b|\bcompil": "an internal part's name",
     r"\bjson\b": "a data format",
     r"\brun_id\b|\bfreed_bytes\b": "a raw key",
     r"\btraceback\b|\bstderr\b|\bstdout\b|\bexception\b": "a programmer's word",

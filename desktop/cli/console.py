@@ -18,7 +18,7 @@ from rich.table import Table
 from capabilities.engine.plan import left_alone_lines, left_alone_words
 from capabilities.status import ActionStatus, RunStatus, action_words, run_words
 from desktop.core.display import change_marks, safe_text, shorten, terminal_text
-from desktop.core.effects import change_kind
+from desktop.core.effects import change_kind, makes
 from desktop.core.report import status_words
 
 if TYPE_CHECKING:  # the CLI starts fast: the sandbox and the core load only when a command needs them
@@ -97,6 +97,8 @@ def show_preview(preview: Preview, left_out: Collection[int] = ()) -> None:
             note = f"[bold red]⚠ {_e(note)}[/]"
         elif marks:
             note = f"[yellow]{_e(note)}[/]"
+        made = makes(action.capability, action.op, action.detail)  # the window says it after the new name
+        note = "; ".join(n for n in (note, _e(made)) if n)
         word = change_kind(action.capability, action.op, action.args, action.detail).word.lower()
         if action.seq in left_out:
             table.add_row(str(action.seq), word, _e(shorten(before, 50)), _e(shorten(after, 50)),

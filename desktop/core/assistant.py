@@ -127,10 +127,12 @@ class Assistant:
         """Preview the chore (writes simulated); a model's failed script may get a repair round."""
         return chores.preview(self, chore, on_log=on_log, cancel=cancel)
 
-    def rename_change(self, chore: Chore, seq: int, name: str) -> Action:
+    def rename_change(self, chore: Chore, seq: int, name: str,
+                      relies: Mapping[int, set[int]] | None = None) -> Action:
         """Give change ``seq`` of the previewed chore the person's new ``name`` (refused with the reason
-        when the name is not allowed, clashes, or a later change needs the old one); the edited change."""
-        return chores.rename_change(chore, seq, name)
+        when the name is not allowed, clashes, or a later change needs the old one); the edited change.
+        ``relies``: the plan's ``capabilities.engine.subset.needs``, when the caller keeps it already."""
+        return chores.rename_change(chore, seq, name, relies)
 
     def finish_chore(self, chore: Chore, *, approve: Approve | None, preview_only: bool = False,
                      on_progress: Progress | None = None, cancel: Cancel | None = None,

@@ -319,7 +319,8 @@ def _leave_out(chore: Chore, previewed: Preview, leave_out: Collection[int]) -> 
     chore.decide("review", f"left out {dropped} change{'s' if dropped != 1 else ''} the person unticked")
 
 
-def rename_change(chore: Chore, seq: int, name: str) -> Action:
+def rename_change(chore: Chore, seq: int, name: str,
+                  relies: Mapping[int, set[int]] | None = None) -> Action:
     """Give change ``seq`` of the chore's preview the person's ``name`` (``capabilities.engine.edit``): the
     plan apply carries out, the journal records and undo restores is the edited one."""
     from capabilities.engine.edit import rename_change as renamed
@@ -329,7 +330,7 @@ def rename_change(chore: Chore, seq: int, name: str) -> Action:
         raise ErrandError("This preview is not waiting for approval any more.",
                           "Preview the chore again, then edit the name.")
     before = next((a.summary for a in previewed.plan if a.seq == seq), "")
-    previewed.plan.actions = renamed(previewed.plan.actions, seq, name)
+    previewed.plan.actions = renamed(previewed.plan.actions, seq, name, relies)
     edited = next(a for a in previewed.plan if a.seq == seq)
     if edited.summary != before:
         chore.decide("review", f"the person renamed change {seq}: {edited.summary}")

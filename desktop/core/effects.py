@@ -10,7 +10,9 @@ preview page both show it above the list of changes. Pure: no I/O.
 
 ``CHANGE_KINDS`` is the one table of words for kinds of change: the headline's counts,
 the window's rows and filter, and the CLI's table all say the same word for one kind
-(``change_kind``: a rename into another folder is a "Move" in each).
+(``change_kind``: a rename into another folder is a "Move" in each). ``makes`` says, in the same
+words for both, what a change that produces a file will produce: a copy's size, a converted or
+resized picture's format and pixels, a contact sheet's pixels and how many pictures it holds.
 """
 
 from __future__ import annotations
@@ -19,12 +21,14 @@ import os
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from capabilities.base import Grant
+from capabilities.bytesize import size_text
 from capabilities.engine.plan import Action
 from desktop.core.matching import concepts
 
-__all__ = ["CHANGE_KINDS", "KIND_GROUPS", "Effects", "Kind", "change_kind", "effects", "is_move"]
+__all__ = ["CHANGE_KINDS", "KIND_GROUPS", "Effects", "Kind", "change_kind", "effects", "is_move", "makes"]
 
 # Concepts in a request that ask for an effect (see desktop.core.matching).
 _ASKS_DELETE = {"remove"}
@@ -113,6 +117,39 @@ def change_kind(capability: str, op: str, args: Mapping[str, object] | None = No
     if capability == "files" and op == "write_text" and detail.get("replaces"):
         return _REPLACE_TEXT
     return CHANGE_KINDS.get(f"{capability}.{op}") or Kind(op.replace("_", " ").capitalize())
+
+
+def makes(capability: str, op: str, detail: Mapping[str, Any] | None = None) -> str:
+    """What a change that produces a file will produce, from the facts its capability recorded
+    ("a copy of 3.7 KB", "a 1600×1200 JPEG picture", "a 1024×768 JPEG sheet of 12 pictures, 4
+    across and 3 down"): the window shows it after the new name, the terminal in its note. "" for
+    any other change, or when the facts are not there (an older journal)."""
+    d = detail or {}
+    try:
+        key = f"{capability}.{op}"
+        if key == "files.copy":
+            size = (d.get("fingerprint") or {}).get("size")
+            return f"a copy of {size_text(int(size))}" if isinstance(size, int) else ""
+        if key in ("photos.resize", "photos.convert"):
+            width, height = (int(n) for n in d["size"])
+            return f"a {width}×{height} {_format_word(d['format'])}picture"
+        if key == "photos.contact_sheet":
+            n, columns, side = len(d["sources"]), int(d["columns"]), int(d["side"])
+            rows = -(-n // columns)
+            return (f"a {columns * side}×{rows * side} JPEG sheet of {_n(n, 'picture')}, "
+                    f"{min(columns, n)} across and {rows} down")
+        if key == "archives.make_zip":
+            sizes = [int((s.get("fingerprint") or {}).get("size") or 0) for s in d["sources"]]
+            return f"a zip archive of {_n(len(sizes), 'file')} ({size_text(sum(sizes))} before packing)"
+    except (KeyError, TypeError, ValueError, AttributeError):
+        return ""
+    return ""
+
+
+def _format_word(fmt: Any) -> str:
+    """``"JPEG "``: a format's name and a space; nothing for a name no format has."""
+    text = str(fmt)
+    return f"{text} " if text.isalnum() and len(text) <= 8 else ""
 
 
 _OWN_SENTENCE = {"files.move", "files.mkdir", "files.delete", "calendar.delete"}

@@ -39,7 +39,7 @@ from desktop.core.display import safe_text, shorten
 from desktop.ui.errors import ProblemBox, problem_from
 from desktop.ui.history_view import when_text
 from desktop.ui.widgets import heading, label, plain_tip
-from desktop.ui.words import grant_words, pattern_words
+from desktop.ui.words import grant_words, pattern_from_words, pattern_words
 from desktop.ui.worker import run_task
 
 __all__ = ["AutomationsView", "create_page"]
@@ -87,8 +87,10 @@ class SaveForm(QFrame):
         folder_row = QHBoxLayout()
         folder_row.addWidget(self.folder, 1)
         folder_row.addWidget(choose)
-        self.pattern = QLineEdit("*", placeholderText="*.pdf;*.jpg")
-        self.pattern.setAccessibleName("File pattern")
+        self.pattern = QLineEdit(placeholderText="Every file, or only some kinds, e.g. pdf, jpg")
+        self.pattern.setAccessibleName("Which files")
+        self.pattern.setToolTip("Leave it empty for every file, or name the kinds of file to take, e.g. "
+                                "“pdf, jpg”, or a name with * for any text, e.g. “Scan *.pdf”.")
         self.existing = QCheckBox("Also run on the matching files already in the folder")
         form.addRow("Name", self.name)
         form.addRow("Run", self.run)
@@ -143,7 +145,7 @@ class SaveForm(QFrame):
         if self.busy:
             return
         run_id, name, folder = self.run.currentData(), self.name.text().strip(), self.folder.text().strip()
-        pattern, existing = self.pattern.text().strip() or "*", self.existing.isChecked()
+        pattern, existing = pattern_from_words(self.pattern.text()), self.existing.isChecked()
         self.problem.clear()
         if run_id is None:
             self.problem.show_problem(problem_from(ErrandError(

@@ -21,13 +21,19 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QModelIndex,
+    QPersistentModelIndex,
+    Qt,
+    Signal,
+)
 from PySide6.QtGui import QBrush, QColor
 
 from capabilities.engine.edit import renamable
 from capabilities.status import action_words
 from desktop.core.display import change_marks, safe_text
-from desktop.core.effects import KIND_GROUPS, change_kind
+from desktop.core.effects import KIND_GROUPS, change_kind, makes
 from desktop.ui.theme import accents
 from desktop.ui.thumbnails import Thumbnails, is_picture
 from desktop.ui.widgets import plain_tip
@@ -55,11 +61,12 @@ class ChangeRow:
     keeps: bool = False  # it replaces or deletes something (kept aside for undo)
     kind: str = "other"  # its group in KINDS
     renamable: bool = False  # the person may give its new entry another name (``capabilities.engine.edit``)
+    makes: str = ""  # what it produces, in the core's words (``desktop.core.effects.makes``), or ""
 
     @property
     def text(self) -> str:
-        """What search looks in: its word, both names and its summary, in lower case."""
-        return f"{self.verb}\n{self.before}\n{self.after}\n{self.summary}".lower()
+        """What search looks in: its word, both names, its summary and what it makes, in lower case."""
+        return f"{self.verb}\n{self.before}\n{self.after}\n{self.summary}\n{self.makes}".lower()
 
     @property
     def folder(self) -> str:
@@ -95,12 +102,13 @@ def change_rows(actions: Iterable[Any], flagged: Mapping[int, str] | None = None
         picture = src if isinstance(src, str) and is_picture(src) else ""
         error = get("error")
         editable = not isinstance(a, Mapping) and renamable(a)
+        made = makes(capability, op, detail if isinstance(detail, Mapping) else {})
         rows.append(ChangeRow(seq, capability, op, verb + (" ⚠" if why else ""),
                               safe_text(get("before") or ""), safe_text(get("after") or _gone(op, marks)),
                               safe_text(summary),
                               picture, attention, str(get("status", "") or ""),
                               safe_text(_error_text(error)) if error else "", safe_text(why), keeps, kind,
-                              editable))
+                              editable, made))
     return rows
 
 
@@ -143,6 +151,8 @@ class ChangesModel(QAbstractTableModel):
         super().__init__()
         self.rows: list[ChangeRow] = []
         self.left_out: set[int] = set()
+        self.left_out_version = 0  # counts changes of ``left_out`` (a grouped view keeps counts per version)
+        self._row_of_seq: dict[int, int] = {}
         self.checkable = checkable
         self.with_status = with_status
         self.headers = ["Change", "Before", "After"] + (["Status"] if with_status else [])
@@ -155,8 +165,39 @@ class ChangesModel(QAbstractTableModel):
         self.beginResetModel()
         self.rows = rows
         self.left_out = set()
-        self._row_of_picture = {r.picture: i for i, r in enumerate(rows) if r.picture}
+        self.left_out_version += 1
+        self._index_rows()
         self.endResetModel()
+
+    def _index_rows(self) -> None:
+        self._row_of_picture = {r.picture: i for i, r in enumerate(self.rows) if r.picture}
+        self._row_of_seq = {r.seq: i for i, r in enumerate(self.rows)}
+
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        """Put the rows in the order of ``column`` (what ``SORT_ROLE`` gives, case-insensitive, ties
+        in the plan's order), or the plan's own order for a column below 0. Sorted here, by Python's
+        sort over a key, not by the view asking ``data`` twice per comparison (100,000 rows: 0.1 s
+        instead of many seconds)."""
+        self.layoutAboutToBeChanged.emit()
+        descending = order == Qt.SortOrder.DescendingOrder and 0 <= column < self.columnCount()
+        if 0 <= column < self.columnCount():
+            def key(row: ChangeRow) -> tuple[str, int]:  # ties in the plan's order, either way round
+                return (self._sort_text(row, column).casefold(), -row.seq if descending else row.seq)
+        else:
+            def key(row: ChangeRow) -> tuple[str, int]:
+                return ("", row.seq)
+        before = {id(row): i for i, row in enumerate(self.rows)}
+        self.rows.sort(key=key, reverse=descending)
+        moved = {before[id(row)]: i for i, row in enumerate(self.rows)}
+        kept = self.persistentIndexList()
+        self.changePersistentIndexList(kept, [self.index(moved[i.row()], i.column()) if i.isValid()
+                                              else QModelIndex() for i in kept])
+        self._index_rows()
+        self.layoutChanged.emit()
+
+    @staticmethod
+    def _sort_text(row: ChangeRow, column: int) -> str:
+        return (row.verb, row.before, row.after, action_words(row.status))[column]
 
     def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(self.rows)
@@ -182,18 +223,18 @@ class ChangesModel(QAbstractTableModel):
                 return row.verb
             if col == 1:
                 return row.before or "—"
-            if col == 2:
-                return row.after or "—"
+            if col == 2:  # what a change makes follows its name: "Trip/c-copy.txt (a copy of 3.7 KB)"
+                return (row.after or "—") + (f" ({row.makes})" if row.makes else "")
             return action_words(row.status)
         if role == Qt.ItemDataRole.EditRole and col == 2:
             return row.after.rpartition("/")[2]  # the name alone: the folder stays
         if role == SORT_ROLE:
-            return (row.verb, row.before, row.after, action_words(row.status))[col]
+            return self._sort_text(row, col)
         if role == Qt.ItemDataRole.CheckStateRole and col == 0 and self.checkable:
             return Qt.CheckState.Unchecked if row.seq in self.left_out else Qt.CheckState.Checked
         if role == Qt.ItemDataRole.AccessibleTextRole and col == 0:
             left = " (left out)" if self.checkable and row.seq in self.left_out else ""
-            return f"{row.verb}{left}: {row.summary}"
+            return f"{row.verb}{left}: {row.summary}" + (f" ({row.makes})" if row.makes else "")
         if role == Qt.ItemDataRole.DecorationRole and col == 0 and row.picture and self.thumbnails:
             return self.thumbnails.get(row.picture)
         if role == Qt.ItemDataRole.ToolTipRole:
@@ -231,7 +272,8 @@ class ChangesModel(QAbstractTableModel):
         """Untick (or tick again) the changes ``seqs``."""
         seqs = set(seqs)
         (self.left_out.update if leave_out else self.left_out.difference_update)(seqs)
-        changed = [i for i, r in enumerate(self.rows) if r.seq in seqs]
+        self.left_out_version += 1
+        changed = [self._row_of_seq[seq] for seq in seqs if seq in self._row_of_seq]
         if changed:
             self.dataChanged.emit(self.index(min(changed), 0), self.index(max(changed), 0),
                                   [Qt.ItemDataRole.CheckStateRole])
@@ -239,7 +281,7 @@ class ChangesModel(QAbstractTableModel):
 
     def replace_row(self, row: ChangeRow) -> None:
         """Show the change ``row.seq`` as the core has it now (a name the person edited)."""
-        i = next((i for i, r in enumerate(self.rows) if r.seq == row.seq), None)
+        i = self._row_of_seq.get(row.seq)
         if i is None:
             return
         self.rows[i] = row

@@ -13,7 +13,7 @@ stays journaled and undoable.
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -33,7 +33,7 @@ from desktop.core.samples import SAMPLE_RECIPE, SAMPLE_REQUEST, copy_samples, de
 from desktop.ui.ask_view import AskView
 from desktop.ui.errors import Problem, problem_from
 from desktop.ui.plan_view import PlanView
-from desktop.ui.preview_view import PreviewView
+from desktop.ui.preview_view import PreviewView, Review, review_of
 from desktop.ui.run_view import RunView
 from desktop.ui.widgets import StepBar, scrolling
 from desktop.ui.words import grant_words, put_back_text
@@ -256,16 +256,21 @@ class ChoreFlow(QWidget):
         self.preview_view.busy_text.setText("Looking at your files and working out the changes…")
         chore.grants = grants  # what the person left ticked on the Plan page
         assistant = self.assistant
-        self._start(lambda task: assistant.preview_chore(chore, on_log=task.log, cancel=task.cancel),
-                    self._previewed, self._preview_failed, on_log=self.preview_view.add_log)
 
-    def _previewed(self, preview: Any) -> None:
+        def work(task: Any) -> tuple[Any, Review | None]:
+            preview = assistant.preview_chore(chore, on_log=task.log, cancel=task.cancel)
+            return preview, review_of(preview)  # the rows too, here: off the GUI thread
+
+        self._start(work, lambda done: self._previewed(*done), self._preview_failed,
+                    on_log=self.preview_view.add_log)
+
+    def _previewed(self, preview: Any, review: Review | None = None) -> None:
         self.preview = preview
         if self.chore is not None and preview.script != self.plan.script.toPlainText():
             # the model repaired its script after the first preview: the Plan page shows the one that ran
             self.plan.script.setPlainText(preview.script)
             self.plan.summary.setText(preview.summary or self.plan.summary.text())
-        self.preview_view.show_preview(preview)
+        self.preview_view.show_preview(preview, review)
         error = preview.outcome.error
         if error is not None and getattr(error, "limit", None) != "cancelled":
             # A failed preview is journaled too, so History shows what was tried and why it stopped.
@@ -283,12 +288,12 @@ class ChoreFlow(QWidget):
 
     # ---- apply, cancel, undo -------------------------------------------------------------
 
-    def _rename_change(self, seq: int, name: str) -> Any:
+    def _rename_change(self, seq: int, name: str, relies: Mapping[int, set[int]] | None = None) -> Any:
         """A name the person edited in the preview: a change of the chore's plan, made by the core."""
         if self.chore is None or self.preview is None or self.busy:
             raise ErrandError("This preview is not waiting for approval any more.",
                               "Preview the chore again.")
-        return self.assistant.rename_change(self.chore, seq, name)
+        return self.assistant.rename_change(self.chore, seq, name, relies)
 
     def approve(self) -> None:
         preview, chore = self.preview, self.chore

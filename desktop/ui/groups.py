@@ -18,6 +18,7 @@ from typing import Any
 
 from PySide6.QtCore import QAbstractItemModel, QModelIndex, QPersistentModelIndex, Qt
 
+from desktop.ui.changes import ChangeRow
 from desktop.ui.review import ChangesFilter
 
 __all__ = ["FolderGroups"]
@@ -34,8 +35,12 @@ class FolderGroups(QAbstractItemModel):
         self.active = False
         self.folders: list[str] = []
         self.members: list[list[int]] = []  # per group: the filter's row numbers
+        self.seqs: list[set[int]] = []  # per group: its changes' seqs
+        self._left: list[int] = []  # per group: how many of them are left out, as of ``_left_version``
+        self._left_version = -1
         self._place: list[tuple[int, int]] = []  # per filter row: (its group, its row in the group)
-        for signal in (shown.modelReset, shown.layoutChanged, shown.rowsInserted, shown.rowsRemoved):
+        for signal in (shown.modelReset, shown.layoutChanged, shown.rowsInserted, shown.rowsRemoved,
+                       shown.searched):
             signal.connect(self.rebuild)
         shown.dataChanged.connect(self._changed)
 
@@ -44,24 +49,43 @@ class FolderGroups(QAbstractItemModel):
         self.rebuild()
 
     def rebuild(self, *_args: Any) -> None:
+        if self.shown.searching:
+            return  # half-way through a new search: once it is in place (``searched``)
         self.beginResetModel()
-        found: dict[str, list[int]] = {}
+        found: dict[str, tuple[list[int], set[int]]] = {}
         if self.active:
-            for row in range(self.shown.rowCount()):
-                change = self.shown.row_at(row)
-                if change is not None:
-                    found.setdefault(change.folder, []).append(row)
+            for row, change in enumerate(self._shown_rows()):
+                members, seqs = found.setdefault(change.folder, ([], set()))
+                members.append(row)
+                seqs.add(change.seq)
         self.folders = sorted(found, key=str.lower)
-        self.members = [found[f] for f in self.folders]
+        self.members = [found[f][0] for f in self.folders]
+        self.seqs = [found[f][1] for f in self.folders]
+        self._left_version = -1
         self._place = [(0, 0)] * self.shown.rowCount()
         for group, members in enumerate(self.members):
             for i, row in enumerate(members):
                 self._place[row] = (group, i)
         self.endResetModel()
 
-    def group_seqs(self, group: int) -> set[int]:
-        rows = (self.shown.row_at(r) for r in self.members[group])
-        return {r.seq for r in rows if r is not None}
+    def _shown_rows(self) -> list[ChangeRow]:
+        """The filter's rows in its order: taken whole when it is settled, else asked row by row (it
+        is taking out, or putting back, a row whose new name stopped, or started, matching)."""
+        rows = self.shown.shown_rows()
+        if len(rows) == self.shown.rowCount():
+            return rows
+        found = (self.shown.row_at(row) for row in range(self.shown.rowCount()))
+        return [change for change in found if change is not None]
+
+    def left_in(self, group: int) -> int:
+        """How many changes of ``group`` are left out: counted for every group once per change of
+        the tick boxes, not on each paint of a group's row (a 100,000-change plan in few folders)."""
+        changes = self.shown.changes
+        if self._left_version != changes.left_out_version:
+            left = changes.left_out
+            self._left = [len(seqs & left) if left else 0 for seqs in self.seqs]
+            self._left_version = changes.left_out_version
+        return self._left[group]
 
     def proxy_index(self, index: Index) -> QModelIndex:
         """The filter's index of a change's row (invalid for a group's row)."""
@@ -104,8 +128,8 @@ class FolderGroups(QAbstractItemModel):
         group = index.row()
         if index.column() != 0:
             return None
-        seqs = self.group_seqs(group)
-        left = len(seqs & self.shown.changes.left_out)
+        seqs = self.seqs[group]
+        left = self.left_in(group)
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole,
                     Qt.ItemDataRole.ToolTipRole):
             n = len(seqs)
@@ -133,7 +157,7 @@ class FolderGroups(QAbstractItemModel):
             return self.shown.setData(self.proxy_index(index), value, role)
         if role != Qt.ItemDataRole.CheckStateRole or index.column() != 0:
             return False
-        seqs = self.group_seqs(index.row())
+        seqs = self.seqs[index.row()]
         # A partly ticked group ticks all again first; a fully ticked one leaves all out.
         leave = not (seqs & self.shown.changes.left_out)
         self.shown.changes.set_left_out(seqs, leave)

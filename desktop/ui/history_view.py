@@ -31,11 +31,15 @@ from desktop.core.display import safe_text, shorten
 from desktop.core.report import partial_words
 from desktop.ui.changes import ChangesModel, change_rows
 from desktop.ui.errors import ProblemBox, problem_from
-from desktop.ui.widgets import heading, label, plain_tip
+from desktop.ui.widgets import heading, label, plain_tip, scrolling
 from desktop.ui.words import grant_words, put_back_text, putting_back_text
 from desktop.ui.worker import run_task
 
 __all__ = ["HistoryView"]
+
+_ABOUT_HEIGHT = 92  # px: what a run was and was allowed, before it scrolls
+_ROW_HEIGHT = 30
+_NARROW = 760  # px: below this width the list leaves model use and cost to the run's details
 
 COLUMNS = ["When", "Chore", "Changes", "Status", "Model", "Model use", "Cost"]
 
@@ -121,11 +125,17 @@ class HistoryView(QWidget):
         self.timeline.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.timeline.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.timeline.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.timeline.setTextElideMode(Qt.TextElideMode.ElideMiddle)
+        # One line a change, names cut at their start so the file name shows in full (as in the preview);
+        # fixed widths, not fitted to every row's text (a 100,000-change run opens without measuring).
+        self.timeline.setWordWrap(False)
+        self.timeline.setTextElideMode(Qt.TextElideMode.ElideLeft)
+        self.timeline.verticalHeader().setDefaultSectionSize(_ROW_HEIGHT)
         th = self.timeline.horizontalHeader()
-        th.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        th.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        th.resizeSection(0, 96)
         th.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
         th.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
+        th.resizeSection(3, 96)
         self.timeline.selectionModel().selectionChanged.connect(self._update_buttons)
         self.log = QPlainTextEdit(readOnly=True, objectName="log")
         self.log.setMaximumHeight(90)
@@ -140,7 +150,16 @@ class HistoryView(QWidget):
         row.addStretch(1)
         row.addWidget(self.undo_action_button)
         row.addWidget(self.undo_run_button)
-        for widget in (self.title, self.summary, self.grants, self.usage, self.undo_note, self.message):
+        # What the run was and was allowed: at 820×560 it scrolls in a few lines, so the changes keep room.
+        about = QWidget()
+        a = QVBoxLayout(about)
+        a.setContentsMargins(0, 0, 0, 0)
+        for widget in (self.summary, self.grants, self.usage):
+            a.addWidget(widget)
+        self.about = scrolling(about)
+        self.about.setMaximumHeight(_ABOUT_HEIGHT)
+        self.about.setAccessibleName("About this run")
+        for widget in (self.title, self.about, self.undo_note, self.message):
             d.addWidget(widget)
         d.addWidget(self.timeline, 1)
         d.addWidget(self.log)
@@ -151,6 +170,14 @@ class HistoryView(QWidget):
         split.setSizes([220, 460])
         outer.addWidget(split, 1)
         self._show_details(None)
+
+    def resizeEvent(self, event: Any) -> None:
+        """Narrow (the window's 820×560): the chore's words get the room model use and cost took;
+        both are still in the selected run's details."""
+        narrow = self.width() < _NARROW
+        for column in (5, 6):
+            self.table.setColumnHidden(column, narrow)
+        super().resizeEvent(event)
 
     # ---- loading -------------------------------------------------------------------------
 

@@ -21,6 +21,7 @@ shows in full.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from PySide6.QtCore import QSize, Qt, Signal
@@ -42,8 +43,8 @@ from PySide6.QtWidgets import (
 from capabilities.engine.subset import needs, refusal
 from capabilities.errors import ErrandError
 from desktop.core.display import safe_text
-from desktop.core.effects import effects
-from desktop.ui.changes import ChangesModel, attention_text, change_rows
+from desktop.core.effects import Effects, effects
+from desktop.ui.changes import ChangeRow, ChangesModel, attention_text, change_rows
 from desktop.ui.errors import Problem, ProblemBox
 from desktop.ui.groups import FolderGroups
 from desktop.ui.result_view import is_compact, result_shape, result_widget
@@ -51,12 +52,31 @@ from desktop.ui.review import ChangesFilter, ReviewBar
 from desktop.ui.thumbnails import Thumbnails
 from desktop.ui.widgets import heading, label
 
-__all__ = ["PreviewView"]
+__all__ = ["PreviewView", "Review", "review_of"]
 
 # Rows are as tall as a thumbnail needs, and no taller without one: six and more fit at 820×560.
 _THUMBNAIL = 32
 _ROW_PICTURE, _ROW_TEXT = _THUMBNAIL + 6, 30
 _EXPANDED = 2000  # grouped, a plan of up to this many changes opens with every folder open
+
+
+@dataclass(frozen=True)
+class Review:
+    """What the page shows of a preview, worked out from its plan alone (no Qt), so the flow makes it
+    on the thread pool with the preview: at 100,000 changes that is seconds the window stays free."""
+
+    rows: list[ChangeRow]
+    relies: dict[int, set[int]]  # what relies on what (``capabilities.engine.subset.needs``)
+    found: Effects  # the headline and its warnings
+
+
+def review_of(preview: Any) -> Review | None:
+    """The rows, what relies on what and the headline of a preview that worked; None for one that failed."""
+    if not preview.ok:
+        return None
+    request = preview.request if preview.planner != "script" else ""
+    return Review(change_rows(preview.plan, preview.flagged()), needs(preview.plan.actions),
+                  effects(preview.plan, request, preview.grants))
 
 
 class PreviewView(QWidget):
@@ -112,7 +132,8 @@ class PreviewView(QWidget):
         rename = QShortcut(QKeySequence(Qt.Key.Key_F2), self.table, context=Qt.ShortcutContext.WidgetShortcut)
         rename.activated.connect(lambda: self._edit_name(self.table.currentIndex()))
         self.model.rename_requested.connect(self._rename)
-        self.renamer: Callable[[int, str], Any] | None = None  # the core's rename (the flow sets it)
+        # The core's rename (the flow sets it): (seq, name, what relies on what) → the edited change.
+        self.renamer: Callable[[int, str, dict[int, set[int]]], Any] | None = None
         self.table.setAlternatingRowColors(True)
         self.table.setWordWrap(False)
         self.table.setTextElideMode(Qt.TextElideMode.ElideLeft)  # the file name, at the end, stays
@@ -214,8 +235,8 @@ class PreviewView(QWidget):
     def add_log(self, lines: list[str]) -> None:
         self.log.appendPlainText("\n".join(safe_text(line) for line in lines))
 
-    def show_preview(self, preview: Any) -> None:
-        """Fill the page from an ``Assistant.preview`` result."""
+    def show_preview(self, preview: Any, review: Review | None = None) -> None:
+        """Fill the page from an ``Assistant.preview`` result (and its ``review_of``, when made already)."""
         self.busy.setVisible(False)
         self.cancel.setVisible(False)
         self.back.setEnabled(True)
@@ -229,8 +250,9 @@ class PreviewView(QWidget):
             self.approve.setVisible(False)
             return
         self._preview = preview
-        flagged = preview.flagged()
-        rows = change_rows(preview.plan, flagged)
+        made = review or review_of(preview)
+        assert made is not None  # the preview worked
+        rows = made.rows
         self.review.reset(rows)
         self.shown.set_search("", "")
         self.table.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
@@ -238,11 +260,11 @@ class PreviewView(QWidget):
         self.model.set_rows(rows)
         pictures = any(r.picture for r in rows)
         self.table.verticalHeader().setDefaultSectionSize(_ROW_PICTURE if pictures else _ROW_TEXT)
-        self._relies = needs(preview.plan.actions)  # once per preview; each untick is checked against it
+        self._relies = made.relies  # once per preview; each untick is checked against it
         self.left_out_text.setVisible(False)
         self.rename_text.setVisible(False)
         # What the plan really does, counted from its actions; warned where it exceeds the request.
-        found = effects(preview.plan, preview.request if preview.planner != "script" else "", preview.grants)
+        found = made.found
         self.counts.setText(found.text if rows else "Nothing would change.")
         self.counts.setVisible(True)
         warn = " ".join(found.warnings) or attention_text(rows)
@@ -340,7 +362,7 @@ class PreviewView(QWidget):
         if preview is None or self.renamer is None:
             return
         try:
-            edited = self.renamer(seq, name)
+            edited = self.renamer(seq, name, self._relies)  # kept once per preview: not worked out again
         except ErrandError as exc:
             self.rename_text.setText(f"“{safe_text(name)}” cannot be used: {safe_text(exc.message)} "
                                      f"{safe_text(exc.hint)}".rstrip())
@@ -348,9 +370,9 @@ class PreviewView(QWidget):
             return
         self.rename_text.setVisible(False)
         self.model.replace_row(change_rows([edited], preview.flagged())[0])
-        self._relies = needs(preview.plan.actions)
-        found = effects(preview.plan, preview.request if preview.planner != "script" else "", preview.grants)
-        self.counts.setText(found.text)
+        # What relies on what, and the headline's counts, stay as they were: the new name is in the
+        # same folder, the core refused it if a later change needed the old one, and it is free of
+        # every other change's names and of the disk's, so nothing comes to rely on it.
         self._review_changed()
 
     def _flag_ticked(self, _ticked: bool) -> None:

@@ -15,7 +15,7 @@ from typing import Any
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QSortFilterProxyModel, Qt, QTimer, Signal
 from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QLineEdit, QWidget
 
-from desktop.ui.changes import KINDS, SORT_ROLE, ChangeRow, ChangesModel
+from desktop.ui.changes import KINDS, ChangeRow, ChangesModel
 
 __all__ = ["ATTENTION", "ChangesFilter", "ReviewBar"]
 
@@ -26,22 +26,42 @@ _SEARCH_PAUSE_MS = 150
 class ChangesFilter(QSortFilterProxyModel):
     """Rows matching the search words (all of them, anywhere in the row) and the chosen kind."""
 
+    searched = Signal()  # a new search or kind is in place (the rows it shows are settled)
+
     def __init__(self, source: ChangesModel) -> None:
         super().__init__()
         self.changes = source
         self.words: list[str] = []
         self.kind = ""  # "" is every kind
+        self.searching = False
         self.setSourceModel(source)
-        self.setSortCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
-        self.setSortRole(SORT_ROLE)  # the names themselves: an empty side sorts first, not as its "—"
+
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        """The rows are sorted by the model under this filter (``ChangesModel.sort``); the filter keeps
+        their order, so a click on a column title costs one sort of the list, not a comparison of
+        every pair through ``data``."""
+        self.changes.sort(column, order)
 
     def set_search(self, text: str, kind: str) -> None:
-        self.beginFilterChange()
-        self.words, self.kind = text.lower().split(), kind
-        self.endFilterChange()
+        self.searching = True  # rows leave and arrive one range at a time until ``searched``
+        try:
+            self.beginFilterChange()
+            self.words, self.kind = text.lower().split(), kind
+            self.endFilterChange()
+        finally:
+            self.searching = False
+        self.searched.emit()
 
     def filterAcceptsRow(self, source_row: int, source_parent: QModelIndex | QPersistentModelIndex) -> bool:
-        row = self.changes.rows[source_row]
+        return self.accepts(self.changes.rows[source_row])
+
+    def shown_rows(self) -> list[ChangeRow]:
+        """The rows shown, in the table's order, without asking Qt row by row: the filter never sorts
+        (the model does), so they are the model's rows it accepts, in the model's order."""
+        rows = self.changes.rows
+        return rows if not (self.words or self.kind) else [r for r in rows if self.accepts(r)]
+
+    def accepts(self, row: ChangeRow) -> bool:
         if self.kind == ATTENTION:
             if not (row.attention or row.flagged):
                 return False

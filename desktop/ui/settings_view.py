@@ -28,6 +28,7 @@ from desktop.core import settings as settings_store
 from desktop.core.display import safe_text
 from desktop.core.settings_check import check as check_settings
 from desktop.ui.errors import Problem, ProblemBox, problem_from
+from desktop.ui.theme import APPEARANCES, apply_appearance, save_appearance, saved_appearance
 from desktop.ui.widgets import card, heading, label, scrolling
 from desktop.ui.worker import run_task
 
@@ -130,6 +131,21 @@ class SettingsView(QWidget):
         forget_row.setVisible(assistant is not None)
         column.addWidget(label("Pictures, calendar and privacy", "section"))
         column.addWidget(card(other_box, self.file_names, forget_row))
+
+        # ---- the look: applied and kept the moment it is chosen (no Save needed) ----
+        self.appearance = QComboBox()
+        for choice, words in APPEARANCES.items():
+            self.appearance.addItem(words, choice)
+        self.appearance.setAccessibleName("Appearance")
+        self.appearance.setToolTip("Light or dark, or the same as this computer. It changes at once.")
+        self.appearance.setCurrentIndex(self.appearance.findData(saved_appearance()))
+        self.appearance.currentIndexChanged.connect(self._appearance_chosen)
+        look = QFormLayout()
+        look.addRow("Appearance", self.appearance)
+        look_box = QWidget()
+        look_box.setLayout(look)
+        column.addWidget(label("Look", "section"))
+        column.addWidget(card(look_box))
         self.problem = ProblemBox()
         column.addWidget(self.problem)
         column.addStretch(1)
@@ -143,6 +159,11 @@ class SettingsView(QWidget):
         row.addWidget(self.save)
         outer.addLayout(row)
         self.model.currentTextChanged.connect(lambda _t: self._refresh_key_state())
+
+    def _appearance_chosen(self, _index: int) -> None:
+        choice = str(self.appearance.currentData() or "system")
+        apply_appearance(choice)
+        save_appearance(choice)
 
     # ---- loading and saving -----------------------------------------------------------------
 

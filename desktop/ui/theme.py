@@ -13,10 +13,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from importlib import resources
 
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QGuiApplication, QPalette
 from PySide6.QtWidgets import QApplication
 
-__all__ = ["Accents", "accents", "apply_theme", "is_dark"]
+from desktop.ui.state import window_state
+
+__all__ = ["APPEARANCES", "Accents", "accents", "apply_appearance", "apply_theme", "dark_palette", "is_dark",
+           "save_appearance", "saved_appearance"]
+
+# The person's choice in Settings → Appearance (kept in the window's own state), in its words.
+APPEARANCES = {"system": "Same as this computer", "light": "Light", "dark": "Dark"}
 
 
 @dataclass(frozen=True)
@@ -63,7 +70,70 @@ def apply_theme(app: QApplication) -> None:
     pal.setColor(QPalette.ColorRole.Highlight, QColor(a.accent))
     pal.setColor(QPalette.ColorRole.HighlightedText, QColor(a.accent_text))
     app.setPalette(pal)
-    app.setStyleSheet(_SHEET.format(a=a, chevron=_icon_path("chevron-down")))
+    sheet = _SHEET.format(a=a, chevron=_icon_path("chevron-down"))
+    if app.styleSheet() != sheet:  # setting the same sheet again re-styles every widget for nothing
+        app.setStyleSheet(sheet)
+
+
+_system: QPalette | None = None  # the palette the system gave, as first seen: "Same as this computer"
+
+
+def apply_appearance(choice: str) -> None:
+    """Light, dark, or the system's own palette, at once, for every window (then the style sheet)."""
+    global _system
+    app = QApplication.instance()
+    if not isinstance(app, QApplication):
+        return
+    if _system is None:
+        _system = QPalette(app.palette())
+    choice = choice if choice in APPEARANCES else "system"
+    hints = app.styleHints()
+    if hasattr(hints, "setColorScheme"):  # Qt 6.8: native parts (title bars, dialogs) follow it too
+        hints.setColorScheme({"dark": Qt.ColorScheme.Dark, "light": Qt.ColorScheme.Light}.get(
+            choice, Qt.ColorScheme.Unknown))
+    app.setPalette(dark_palette() if choice == "dark" else light_palette() if choice == "light" else _system)
+    apply_theme(app)
+
+
+def saved_appearance() -> str:
+    value = window_state().value("appearance", "system")
+    return value if isinstance(value, str) and value in APPEARANCES else "system"
+
+
+def save_appearance(choice: str) -> None:
+    state = window_state()
+    state.setValue("appearance", choice if choice in APPEARANCES else "system")
+    state.sync()
+
+
+def _palette(colours: dict[QPalette.ColorRole, str], disabled: str) -> QPalette:
+    pal = QPalette()
+    for role, colour in colours.items():
+        pal.setColor(role, QColor(colour))
+    for role in (QPalette.ColorRole.Text, QPalette.ColorRole.ButtonText, QPalette.ColorRole.WindowText):
+        pal.setColor(QPalette.ColorGroup.Disabled, role, QColor(disabled))
+    return pal
+
+
+_R = QPalette.ColorRole
+
+
+def dark_palette() -> QPalette:
+    """A dark palette, as a dark desktop theme hands one to an app."""
+    return _palette({_R.Window: "#15171c", _R.WindowText: "#e6e8ec", _R.Base: "#1d2026",
+                     _R.AlternateBase: "#23262d", _R.Text: "#e6e8ec", _R.Button: "#23262d",
+                     _R.ButtonText: "#e6e8ec", _R.ToolTipBase: "#23262d", _R.ToolTipText: "#e6e8ec",
+                     _R.PlaceholderText: "#7d8594", _R.Mid: "#4a505c", _R.Midlight: "#2c3038",
+                     _R.Dark: "#0e0f12", _R.Light: "#3a3f4a", _R.BrightText: "#ffffff"}, "#6b7280")
+
+
+def light_palette() -> QPalette:
+    """A light palette, whatever the system's is."""
+    return _palette({_R.Window: "#f6f7f9", _R.WindowText: "#1b1f24", _R.Base: "#ffffff",
+                     _R.AlternateBase: "#f1f3f6", _R.Text: "#1b1f24", _R.Button: "#eceff3",
+                     _R.ButtonText: "#1b1f24", _R.ToolTipBase: "#ffffff", _R.ToolTipText: "#1b1f24",
+                     _R.PlaceholderText: "#8a919c", _R.Mid: "#b8bec8", _R.Midlight: "#e3e6eb",
+                     _R.Dark: "#9aa1ab", _R.Light: "#ffffff", _R.BrightText: "#000000"}, "#9aa1ab")
 
 
 def _icon_path(name: str) -> str:

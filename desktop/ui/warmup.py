@@ -18,11 +18,15 @@ from PySide6.QtCore import QTimer, Signal
 from PySide6.QtWidgets import QFrame, QProgressBar, QVBoxLayout, QWidget
 
 from desktop.core import paths
-from desktop.ui.widgets import label
+from desktop.ui.widgets import label, plain_tip
 from desktop.ui.worker import run_task
 from sandbox import build
 
 __all__ = ["SandboxWarmup"]
+
+# The build's steps (``sandbox.build``: the guest component, then its compiling) in a person's words.
+_STEP_WORDS = {0: "setting up the safe place where chores are tried out",
+               1: "fitting it to this computer", 2: "ready"}
 
 
 class SandboxWarmup(QFrame):
@@ -71,9 +75,9 @@ class SandboxWarmup(QFrame):
     def _show(self) -> None:
         done, total, text = self._step
         elapsed = int(time.monotonic() - self._started)
-        self.text.setText(f"Getting Errand's sandbox ready for first use (once per version): step "
-                          f"{min(done + 1, total)} of {total}, {text}… {elapsed} s so far. "
-                          "Previews start as soon as it is ready.")
+        self.text.setText(f"Getting Errand ready for its first preview (once per version): step "
+                          f"{min(done + 1, total)} of {total}, {_STEP_WORDS.get(done, text)}… {elapsed} s so "
+                          "far. Previews start as soon as it is ready.")
         self.bar.setRange(0, total)
         self.bar.setValue(done)
 
@@ -85,5 +89,6 @@ class SandboxWarmup(QFrame):
     def _failed(self, error: BaseException, _details: str) -> None:
         self._timer.stop()
         self.bar.hide()
-        self.text.setText(f"Errand's sandbox could not be prepared: {error}. Previews will try again; "
-                          "if this stays, run `errand prepare` in a terminal to see why.")
+        self.text.setText("Errand could not get ready for previews. It tries again when you preview a chore; "
+                          "if this keeps happening, install Errand again.")
+        self.text.setToolTip(plain_tip(f"What went wrong: {error}"))  # for whoever helps: the cause

@@ -31,7 +31,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.core import llm, paths
+from desktop.core import llm
 from desktop.ui import automations_view
 from desktop.ui.background import Background, Tray, tray_available
 from desktop.ui.chore_plan import recipe_examples
@@ -40,6 +40,8 @@ from desktop.ui.history_view import HistoryView
 from desktop.ui.icons import icon
 from desktop.ui.recovery_view import RecoveryBanner
 from desktop.ui.settings_view import SettingsView
+from desktop.ui.state import window_state
+from desktop.ui.theme import apply_appearance, saved_appearance
 from desktop.ui.warmup import SandboxWarmup
 from desktop.ui.widgets import label
 from desktop.ui.worker import wait_for_tasks
@@ -55,6 +57,7 @@ class MainWindow(QMainWindow):
     def __init__(self, assistant: Any, *, samples_parent: Path | None = None,
                  runner_options: dict[str, Any] | None = None) -> None:
         super().__init__()
+        apply_appearance(saved_appearance())  # the person's light or dark choice, before any page is made
         self.assistant = assistant
         self.setWindowTitle("Errand")
         self.setWindowIcon(icon("app"))
@@ -263,7 +266,7 @@ class MainWindow(QMainWindow):
     # ---- size, position, closing ------------------------------------------------------------
 
     def _state(self) -> QSettings:
-        return QSettings(str(paths.data_dir() / "window.ini"), QSettings.Format.IniFormat)
+        return window_state()
 
     def _restore(self) -> None:
         state = self._state()

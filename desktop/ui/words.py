@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["grant_words", "pattern_words", "put_back_text", "putting_back_text", "window_hint"]
+__all__ = ["grant_words", "pattern_from_words", "pattern_words", "put_back_text", "putting_back_text",
+           "window_hint"]
 
 _SCRIPT_NAME = re.compile(r" \(scripts call it “[^”]*”\)")
 _GRANTED_FOR_FILES = re.compile(r"(in )?the folders granted (for|to) files")
@@ -43,7 +44,31 @@ def put_back_text(count: int) -> str:
     return f"Put back {count:,} change{'s' if count != 1 else ''}."
 
 
+_KIND_ONLY = re.compile(r"\*\.(\w+)")
+
+
 def pattern_words(pattern: str) -> str:
-    """An automation's file pattern as a person reads it: ``"*.jpg;*.jpeg"`` → ``"*.jpg or *.jpeg"``."""
-    parts = [p.strip() for p in pattern.split(";") if p.strip()]
-    return " or ".join(parts) if parts else "any file"
+    """An automation's file pattern as a person reads it: ``"*.jpg;*.jpeg"`` → ``"jpg or jpeg files"``,
+    ``"Scan *.pdf"`` as it is, ``"*"`` → ``"any file"``."""
+    parts = [p.strip() for p in pattern.split(";") if p.strip() and p.strip() != "*"]
+    if not parts:
+        return "any file"
+    kinds = [m.group(1) for p in parts if (m := _KIND_ONLY.fullmatch(p))]
+    if len(kinds) == len(parts):
+        return f"{' or '.join(kinds)} files"
+    return " or ".join(parts)
+
+
+_KINDS_APART = re.compile(r"\s*(?:[,;]|\bor\b)\s*", re.IGNORECASE)
+
+
+def pattern_from_words(text: str) -> str:
+    """Which files an automation takes, as a person types it, as the pattern it keeps: ``"pdf, jpg"``
+    or ``".pdf or .jpg"`` → ``"*.pdf;*.jpg"``; a name with a wildcard (``"IMG_*.jpg"``) stays as it
+    is; nothing (or ``"every file"``) → ``"*"``."""
+    parts = [p.strip() for p in _KINDS_APART.split(text) if p.strip()]
+    if not parts or text.strip().lower() in ("every file", "all files", "any file"):
+        return "*"
+    kinds = [p if any(c in p for c in "*?[") else f"*{p}" if p.startswith(".") else
+             p if "." in p else f"*.{p}" for p in parts]
+    return ";".join(dict.fromkeys(kinds))

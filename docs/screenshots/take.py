@@ -98,7 +98,7 @@ def shoot(app: Any, home: Path, out: Path, *, suffix: str = "", dark: bool = Fal
     from PySide6.QtCore import QEvent, Qt
 
     from desktop.core.assistant import Assistant
-    from desktop.ui.theme import apply_theme
+    from desktop.ui.theme import apply_theme, dark_palette
     from desktop.ui.window import MainWindow
 
     if dark:
@@ -233,23 +233,6 @@ def shoot_problem(win: Any, wait: Callable[..., None], save: Callable[[str], Non
     flow.preview_view.problem.toggle.click()
     wait(lambda: True)
     save("9-problem")
-
-
-def dark_palette() -> object:
-    from PySide6.QtGui import QColor, QPalette
-
-    pal = QPalette()
-    role = QPalette.ColorRole
-    for r, colour in ((role.Window, "#15171c"), (role.WindowText, "#e6e8ec"), (role.Base, "#1d2026"),
-                      (role.AlternateBase, "#23262d"), (role.Text, "#e6e8ec"), (role.Button, "#23262d"),
-                      (role.ButtonText, "#e6e8ec"), (role.ToolTipBase, "#23262d"),
-                      (role.ToolTipText, "#e6e8ec"),
-                      (role.PlaceholderText, "#7d8594"), (role.Mid, "#4a505c"), (role.Midlight, "#2c3038"),
-                      (role.Dark, "#0e0f12"), (role.Light, "#3a3f4a"), (role.BrightText, "#ffffff")):
-        pal.setColor(r, QColor(colour))
-    pal.setColor(QPalette.ColorGroup.Disabled, role.Text, QColor("#6b7280"))
-    pal.setColor(QPalette.ColorGroup.Disabled, role.ButtonText, QColor("#6b7280"))
-    return pal
 
 
 def shoot_model(app: object, win: object, wait: Callable[..., None], save: Callable[[str], None],
