@@ -1,6 +1,6 @@
 """Automations: the chores that run by themselves when files arrive in a folder; save, pause, resume, remove.
 
-The list (name, watched folder, pattern, status words, last run) and the
+The list (name, watched folder, which files, status words, last run) and the
 selected automation's details (its grants in plain words, why it paused) load
 on the thread pool, as every change does, through the assistant's named
 methods (``automations``, ``save_automation``, ``change_automation``) only.
@@ -44,7 +44,7 @@ from desktop.ui.worker import run_task
 
 __all__ = ["AutomationsView", "create_page"]
 
-COLUMNS = ["Name", "Watched folder", "Pattern", "Status", "Last run"]
+COLUMNS = ["Name", "Watched folder", "Files", "Status", "Last run"]
 _STATUS = {"watching": "Watching", "paused": "Paused", "paused after failures": "Paused after failures",
            "held for approval": "Held for your approval"}
 
