@@ -23,7 +23,7 @@ from typing import Any
 from capabilities.base import Capability, Grant
 from capabilities.engine.apply import perform_actions
 from capabilities.engine.plan import Action
-from capabilities.engine.undo import UNDOABLE, UndoReport, undo_actions
+from capabilities.engine.undo import UndoReport, undo_actions
 from capabilities.errors import ErrandError
 from capabilities.journal import Journal, now
 from capabilities.journal.owner import is_alive, owner_token
@@ -79,7 +79,7 @@ def _recover_run(journal: Journal, run: Mapping[str, Any], caps: Mapping[str, Ca
         return _finish(journal, run_id, caps, unknown)
     journal.move_actions(run_id, (ActionStatus.PLANNED,), ActionStatus.SKIPPED)
     undo = UndoReport(run_id)
-    undo_actions(journal, run_id, journal.actions(run_id, statuses=UNDOABLE), caps, undo)
+    undo_actions(journal, run_id, caps, undo)
     status = RunStatus.UNDONE if mid_undo else RunStatus.ROLLED_BACK
     if undo.refused:
         status = RunStatus.PARTLY_UNDONE

@@ -372,8 +372,11 @@ class FolderSet:
         if len(parts) == 1:
             with self.root(parts[0]) as d:
                 return Stat.of(os.fstat(d.fd) if d.fd is not None else os.stat(d.path))
-        with self.parent(parts) as (d, name):
-            st = d.lstat(name)
+        folder = self.folder(parts[:-1])  # (parent()'s walk without its context object: per action)
+        try:
+            st = folder.lstat(parts[-1])
+        finally:
+            folder.close()
         if st is None:
             return None
         if is_link(st):
@@ -409,22 +412,21 @@ class FolderSet:
         ``fingerprint`` None means "nothing should be there". A ``sha256`` in it
         (content Errand planned itself) is checked by reading the file.
         """
-        shown = self.absolute(parts)
         now = self.lstat(parts)
         if fingerprint is None:
-            return None if now is None else f"{shown} exists now (it did not at preview)"
+            return None if now is None else f"{self.absolute(parts)} exists now (it did not at preview)"
         if now is None:
-            return f"{shown} is gone"
+            return f"{self.absolute(parts)} is gone"
         if now.kind != fingerprint.get("kind", now.kind):
-            return f"{shown} is now a {now.kind}"
+            return f"{self.absolute(parts)} is now a {now.kind}"
         if not now.matches(fingerprint):
-            return f"{shown} was changed (its size or modified time differ)" if now.kind == "file" \
-                else f"{shown} was replaced by another folder"
+            return f"{self.absolute(parts)} was changed (its size or modified time differ)" \
+                if now.kind == "file" else f"{self.absolute(parts)} was replaced by another folder"
         if "sha256" in fingerprint:
             with self.open_read(parts) as f:
                 if hashlib.file_digest(f, "sha256").hexdigest() != fingerprint["sha256"]:
-                    return f"{shown} has different content"
-        return None
+                    return f"{self.absolute(parts)} has different content"
+        return None  # (the path's words are made only for a refusal: apply checks every action)
 
     def check_unchanged(self, parts: Sequence[str], fingerprint: Mapping[str, Any] | None, what: str) -> None:
         """Refuse (``SourceChanged``) to apply ``what`` when the entry is not as the preview saw it."""

@@ -9,21 +9,30 @@ at most one batch for recovery to probe.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import TypeVar
 
-__all__ = ["MAX_BATCH", "growing_batches"]
+__all__ = ["MAX_BATCH", "batch_sizes", "growing_batches"]
 
 MAX_BATCH = 2048
 T = TypeVar("T")
 
 
+def batch_sizes(max_batch: int = MAX_BATCH) -> Iterator[int]:
+    """1, 2, 4 … ``max_batch``, ``max_batch`` … (for work read from the journal batch by batch)."""
+    size = 1
+    while True:
+        yield size
+        size = min(size * 2, max_batch)
+
+
 def growing_batches(items: Sequence[T], max_batch: int = MAX_BATCH) -> list[Sequence[T]]:
     """Consecutive slices of ``items`` of sizes 1, 2, 4 … ``max_batch``."""
     found: list[Sequence[T]] = []
-    size, i = 1, 0
+    i = 0
+    sizes = batch_sizes(max_batch)
     while i < len(items):
+        size = next(sizes)
         found.append(items[i:i + size])
         i += size
-        size = min(size * 2, max_batch)
     return found
