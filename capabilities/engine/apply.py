@@ -236,7 +236,11 @@ def within_preview(cap: Capability, action: Action) -> None:
     for words, keys in ((action.before, _BEFORE_KEYS), (action.after, _AFTER_KEYS)):
         if not isinstance(words, str):
             continue
-        target = next((detail[k] for k in keys if k in detail), None)
+        target = None
+        for key in keys:  # (a loop, not next() over a generator: this runs for every action)
+            if key in detail:
+                target = detail[key]
+                break
         if target is not None and not _same_file(words, target):
             raise SourceChanged(f"“{action.summary}” would act on {target!r}, not on {words!r} as the "
                                 "preview showed; Errand did nothing of it.",

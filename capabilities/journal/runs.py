@@ -231,7 +231,7 @@ class RunRecords(JournalBase):
         with self._tx() as c:
             c.executemany("UPDATE actions SET status = ?, outcome = coalesce(?, outcome), error = ?,"
                           " finished = ? WHERE run_id = ? AND seq = ?",
-                          [(st, dumps(out), dumps(error_json(err)), fin, run_id, seq)
+                          [(st, dumps(out), None if err is None else dumps(error_json(err)), fin, run_id, seq)
                            for seq, st, out, err, fin in results])
             self._mark(c, run_id, start_next, "started", now(), "started")
 
