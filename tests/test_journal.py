@@ -302,3 +302,21 @@ def test_a_journal_from_a_newer_errand_is_refused(tmp_path: Path) -> None:
     with pytest.raises(JournalError, match="newer version of Errand") as info:
         Journal(path)
     assert "m999_from_the_future" in str(info.value) and info.value.hint
+
+
+@pytest.mark.parametrize("text", ['{"a": [1, 2.5, null, true, "\\u00e9"]}', '"\\udcff name"', "3", "[]",
+                                  ' {"spaced": 1} ', '{"a": "x"}', "NaN", '{"n": 12345678901234567890}'])
+def test_a_json_column_reads_as_json_loads_reads_it(text: str) -> None:
+    from capabilities.journal.db import loads
+
+    found, expected = loads(text), json.loads(text)
+    assert found == expected or (found != found and expected != expected)  # NaN is not itself
+    assert type(found) is type(expected)
+
+
+@pytest.mark.parametrize("text", ['{"a": 1} trailing', "", "{", '{"a": 1}{"b": 2}'])
+def test_a_json_column_that_is_not_one_value_is_refused_as_json_loads_refuses_it(text: str) -> None:
+    from capabilities.journal.db import loads
+
+    with pytest.raises(json.JSONDecodeError):
+        loads(text)
