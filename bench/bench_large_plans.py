@@ -80,8 +80,10 @@ def errand(tree: Path, home: Path, *args: str) -> tuple[float, float, dict, dict
             why = err.read().decode()[-2000:]
             raise SystemExit(f"errand {' '.join(args)} failed ({proc.returncode}): {why}")
         timed = json.loads(Path(phases.name).read_text("utf-8") or "{}")
-        # the hook resets the kernel's high-water mark before a phase: the peak before it counts too
-        peak = max(usage.ru_maxrss / 1024, timed.get("peak before MB", 0.0))
+        # The process's own peak: the hook's marks (it resets the kernel's high-water mark before a
+        # phase), not wait4's, which is also the largest of the process's children.
+        marks = [v for k, v in timed.items() if k.endswith("MB") and k != "children MB"]
+        peak = max(marks) if marks else usage.ru_maxrss / 1024
         return took, peak, json.loads(out.read().decode().strip().splitlines()[-1]), timed
 
 
@@ -103,10 +105,12 @@ def one_size(tree: Path, n: int) -> dict[str, float]:
         figures["run --yes"], figures["run --yes MB"], report, timed = errand(
             tree, home, "run", str(script), *grant, "--yes")
         figures["apply"], figures["apply MB"] = timed["apply"], timed["apply MB"]
+        print(f"  {n:,}: run --yes marks {timed}", flush=True)
         run_id = str(report["run_id"])
         figures["journal KB/action"] = _db_size(home) / 1024 / n
         figures["undo process"], figures["undo process MB"], _, timed = errand(tree, home, "undo", run_id)
         figures["undo"], figures["undo MB"] = timed["undo"], timed["undo MB"]
+        print(f"  {n:,}: undo process marks {timed}", flush=True)
         assert sorted(os.listdir(root / "Trip")) == names, "undo did not put every name back"
     return figures
 

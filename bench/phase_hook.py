@@ -4,20 +4,24 @@
 the working folder: the same command as ``python -m desktop.cli``, but
 ``apply_plan`` (what ``errand run --yes`` does after its preview) and
 ``Assistant.undo`` (all of ``errand undo`` after start-up) are wrapped to
-record their own wall time and their own peak memory. The peak is the
+record their own wall time, the garbage collector's share of it, and their
+own peak memory. The peak is the
 kernel's resident high-water mark (``VmHWM``), reset just before the phase
 through ``/proc/self/clear_refs`` so it shows the phase, not the preview
 before it; the mark before the reset is kept too, so the process's overall
-peak is still known. The figures go as JSON to the file named by
-``ERRAND_BENCH_PHASES``. Linux only (as are the benches' memory figures).
+peak is still known (its own: ``wait4`` would also count its children's).
+The figures go as JSON to the file named by ``ERRAND_BENCH_PHASES``. Linux
+only (as are the benches' memory figures).
 """
 
 from __future__ import annotations
 
 import atexit
+import gc
 import json
 import os
 import re
+import resource
 import runpy
 import sys
 import time
@@ -27,6 +31,14 @@ from typing import Any
 sys.path.insert(0, os.getcwd())  # the checkout under test, not this file's
 
 PHASES: dict[str, Any] = {}
+_GC = {"since": 0.0, "total": 0.0}  # the garbage collector's time (all of it, and since the last start)
+
+
+def _gc_timer(phase: str, info: dict[str, Any]) -> None:
+    if phase == "start":
+        _GC["since"] = time.perf_counter()
+    else:
+        _GC["total"] += time.perf_counter() - _GC["since"]
 
 
 def high_water_mb() -> float:
@@ -41,16 +53,19 @@ def timed(name: str, func: Callable[..., Any]) -> Callable[..., Any]:
         with open("/proc/self/clear_refs", "w", encoding="ascii") as clear:
             clear.write("5")  # reset the high-water mark to what is resident now
         PHASES[f"{name} start MB"] = high_water_mb()
-        start = time.perf_counter()
+        start, collecting = time.perf_counter(), _GC["total"]
         try:
             return func(*args, **kwargs)
         finally:
             PHASES[name] = time.perf_counter() - start
             PHASES[f"{name} MB"] = high_water_mb()
+            PHASES[f"{name} gc s"] = _GC["total"] - collecting
     return phase
 
 
 def _write() -> None:
+    PHASES["exit MB"] = high_water_mb()  # the process's own mark since the last reset
+    PHASES["children MB"] = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     target = os.environ.get("ERRAND_BENCH_PHASES")
     if target:
         with open(target, "w", encoding="utf-8") as out:
@@ -62,6 +77,7 @@ def main() -> None:
 
     assistant.apply_plan = timed("apply", assistant.apply_plan)  # type: ignore[attr-defined]
     assistant.Assistant.undo = timed("undo", assistant.Assistant.undo)  # type: ignore[method-assign]
+    gc.callbacks.append(_gc_timer)
     atexit.register(_write)
     sys.argv = ["errand", *sys.argv[1:]]
     runpy.run_module("desktop.cli", run_name="__main__")

@@ -121,15 +121,14 @@ def _resolve(journal: Journal, run_id: int, caps: Mapping[str, Capability], fini
 
 def _finish(journal: Journal, run_id: int, caps: Mapping[str, Capability],
             unknown: list[int]) -> RecoveryReport:
-    rows = journal.actions(run_id)
-    done = sum(1 for r in rows if r["status"] == ActionStatus.DONE)
+    done = journal.action_counts(run_id).get(ActionStatus.DONE, 0)
     if unknown:
         error = ErrandError(f"Could not tell whether action {unknown[0]} happened before the interruption.",
                             "Check the files it names, then undo this run or finish it by hand.")
         journal.move_actions(run_id, (ActionStatus.PLANNED,), ActionStatus.SKIPPED)
         journal.finish_run(run_id, RunStatus.FAILED, error=error)
         return RecoveryReport(run_id, "finished", "failed", done=done, unknown=unknown, error=error)
-    todo = [Action.from_json(r) for r in rows if r["status"] == ActionStatus.PLANNED]
+    todo = [Action.from_json(r) for r in journal.actions(run_id, statuses=(ActionStatus.PLANNED,))]
     report = perform_actions(journal, run_id, todo, caps, already_done=done)
     journal.finish_run(run_id, report.status, error=report.error)
     journal.add_log(run_id, f"Finished after an interruption: {len(todo)} remaining action(s) carried out"

@@ -196,6 +196,7 @@ class FolderSet:
         self._root_fds: dict[str, int] = {}
         self._root_dirs: dict[str, Dir] = {}
         self._parts_of: dict[str, tuple[str, ...]] = {}  # apply and undo look each path up 2-3 times
+        self._key_parts: dict[str, tuple[str, ...]] = {}  # the folders outcomes name (a few per run)
         weakref.finalize(self, _close_all, self._root_fds)
         self.modes: dict[tuple[str, str], str] = {}  # (capability, label) -> "ro" | "rw"
         self._protected = [os.path.realpath(p) for p in protected]
@@ -253,6 +254,16 @@ class FolderSet:
             raise PathRefused(f"{path!r} is not inside a granted folder.",
                               f"Paths start with a granted folder's name; granted: {granted}.")
         return parts
+
+    def key_parts(self, key: str) -> tuple[str, ...]:
+        """``parts`` of a folder named in an outcome (``"Trip/sub"``; undo reads one per action),
+        checked once per run and remembered."""
+        found = self._key_parts.get(key)
+        if found is None:
+            if len(self._key_parts) > 10_000:
+                self._key_parts.clear()
+            found = self._key_parts[key] = self.parts(key)
+        return found
 
     def absolute(self, parts: Sequence[str]) -> str:
         root = self._root_text[parts[0]]
@@ -338,6 +349,15 @@ class FolderSet:
             current.close()
             raise
         return current
+
+    def folder_stat(self, parts: Sequence[str]) -> os.stat_result:
+        """The status of the folder at ``parts``, walked to as ``folder`` walks (apply reads the
+        times of the folders it changes before and after every action)."""
+        d = self.folder(parts)
+        try:
+            return os.fstat(d.fd) if d.fd is not None else os.stat(d.path)
+        finally:
+            d.close()
 
     def parent(self, parts: Sequence[str]) -> _Parent:
         """``with folders.parent(parts) as (folder, name)``: the open parent folder and the last name.
