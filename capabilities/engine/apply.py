@@ -21,7 +21,7 @@ intents, so each batch costs one commit (one fsync). A crash in between
 leaves ``started`` actions, which ``recovery`` resolves with each
 capability's ``probe``. Batches grow 1, 2, 4 … up to ``max_batch``, so a
 three-action plan journals almost per action while a 10,000-action plan pays
-for ~15 commits, not 20,000.
+for 14 commits, not 20,000 (``capabilities.journal.batches``).
 """
 
 from __future__ import annotations

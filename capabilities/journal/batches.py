@@ -3,8 +3,14 @@
 Each batch costs one commit (its intents are committed before its effects,
 its results with the next batch's intents). Batches grow 1, 2, 4 … up to a
 cap: a three-action plan is journaled almost action by action, while a
-10,000-action plan pays for ~15 commits instead of 20,000, and a crash leaves
+10,000-action plan pays for 14 commits instead of 20,000, and a crash leaves
 at most one batch for recovery to probe.
+
+The cap: each commit is an fsync of the log (``synchronous=FULL``) and often a
+checkpoint, a cost per commit that 8,192 actions share four times better than
+2,048 did (~2 µs less per action at 100,000); recovery probes at most one
+batch (an ``lstat`` or two per rename), and undo holds one batch of decoded
+rows (a few MB).
 """
 
 from __future__ import annotations
@@ -14,7 +20,7 @@ from typing import TypeVar
 
 __all__ = ["MAX_BATCH", "batch_sizes", "growing_batches"]
 
-MAX_BATCH = 2048
+MAX_BATCH = 8192
 T = TypeVar("T")
 
 
