@@ -338,3 +338,21 @@ def test_a_large_report_is_read_a_page_at_a_time_and_reads_as_the_whole(
         assert shown.actions[::-3] == whole.actions[::-3]
         with pytest.raises(IndexError):
             shown.actions[8]
+
+
+@pytest.mark.parametrize("text", ['{"a": [1, 2.5, null, true, "\\u00e9"]}', '"\\udcff name"', "3", "[]",
+                                  ' {"spaced": 1} ', '{"a": "x"}', "NaN", '{"n": 12345678901234567890}'])
+def test_a_json_column_reads_as_json_loads_reads_it(text: str) -> None:
+    from capabilities.journal.db import loads
+
+    found, expected = loads(text), json.loads(text)
+    assert found == expected or (found != found and expected != expected)  # NaN is not itself
+    assert type(found) is type(expected)
+
+
+@pytest.mark.parametrize("text", ['{"a": 1} trailing', "", "{", '{"a": 1}{"b": 2}'])
+def test_a_json_column_that_is_not_one_value_is_refused_as_json_loads_refuses_it(text: str) -> None:
+    from capabilities.journal.db import loads
+
+    with pytest.raises(json.JSONDecodeError):
+        loads(text)

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from capabilities.base import REGISTRY, Capability
 from capabilities.engine.apply import apply_plan
-from capabilities.engine.undo import capabilities_for_run, prune_holding, undo_run
+from capabilities.engine.plan import Action
+from capabilities.engine.undo import capabilities_for_run, prune_holding, undo_run, undoable_batches
 from capabilities.folders.holding import Holding
 from capabilities.journal import Journal, JournalError
 from tests.test_apply import make_files, preview_renames, start
@@ -124,3 +126,37 @@ def test_deleted_files_come_back_and_retention_keeps_what_undo_needs(tmp_path: P
         assert journal.holding_ids_needed() == needed - {journal.actions(rid)[2]["outcome"]["holding"]}
         assert undo_run(journal, rid, caps).undone == 2
         assert tree(root) == before and Holding(holding).ids() == []
+
+
+class Order(ToyFiles):
+    """Records the order in which undo reaches the actions."""
+
+    undone: list[int]
+
+    def undo_rename(self, action: Action, outcome: dict[str, Any]) -> None:
+        self.undone.append(action.seq)
+        super().undo_rename(action, outcome)
+
+
+def test_undo_reads_the_run_batch_by_batch_last_first_each_action_once(tmp_path: Path) -> None:
+    with Journal(tmp_path / "errand.db") as journal:
+        root, rid, caps = applied_run(tmp_path, journal, 40)
+        assert undo_run(journal, rid, caps, action=17).undone == 1  # already undone: not read again
+        done = [seq for seq in range(1, 41) if seq != 17]  # seqs count from 1
+        sizes = [len(b) for b in undoable_batches(journal, rid, max_batch=4)]
+        assert sizes == [1, 2, 4] + [4] * 8
+        assert [r["seq"] for b in undoable_batches(journal, rid, max_batch=4) for r in b] == done[::-1]
+
+        # The statuses undo writes between two reads do not move the next read.
+        stream = undoable_batches(journal, rid, max_batch=8)
+        first = next(stream)
+        journal.record_undos(rid, [(r["seq"], "undone", None, "2026-01-01T00:00:00+00:00") for r in first])
+        assert [r["seq"] for r in next(stream)] == [39, 38]
+
+        witness = Order(caps["toyfs"].grants, caps["toyfs"].context)
+        witness.undone = []
+        assert undo_run(journal, rid, {"toyfs": witness}).undone == 38
+        assert witness.undone == done[::-1][1:]  # every other done action, last first, once
+        # (seq 40 was only journaled as undone above, so its file keeps its new name)
+        assert sorted(tree(root)) == [f"f{i:04d}.txt" for i in range(39)] + ["r0039.txt"]
+        assert journal.run(rid)["status"] == "undone"

@@ -398,15 +398,13 @@ class Files(Capability):
         d = action.detail
         sp, dp = self._writable(d["src"]), self._writable(d["dst"])
         self._undo_check(dp, outcome.get("after") or d["fingerprint"], action.summary)
-        taken = UndoRefused(f"Cannot undo “{action.summary}”: something new is at {d['src']}.",
-                            "Move it away first, then undo again.")
         if not ATOMIC_NO_REPLACE and self.folders.lstat(sp) is not None:
-            raise taken  # (with an atomic no-replace rename, the rename itself refuses)
+            raise _taken(action)  # (with an atomic no-replace rename, the rename itself refuses)
         with self.folders.parent(sp) as (sd, sn), self.folders.parent(dp) as (dd, dn):
             try:
                 dd.rename(dn, sd, sn, replace=False)
             except TargetExists:
-                raise taken from None
+                raise _taken(action) from None
             except OSError as exc:
                 if exc.errno != errno.EXDEV:
                     raise
@@ -615,3 +613,9 @@ def _planned_content(d: Mapping[str, Any], holding: Path | None) -> bytes:
 
 def _short(text: str) -> str:
     return text if len(text) <= 200 else text[:197] + "..."
+
+
+def _taken(action: Action) -> UndoRefused:
+    """The refusal of a rename's undo when its old name has a new occupant (made only when needed)."""
+    return UndoRefused(f"Cannot undo “{action.summary}”: something new is at {action.detail['src']}.",
+                       "Move it away first, then undo again.")

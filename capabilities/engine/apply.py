@@ -21,7 +21,7 @@ intents, so each batch costs one commit (one fsync). A crash in between
 leaves ``started`` actions, which ``recovery`` resolves with each
 capability's ``probe``. Batches grow 1, 2, 4 … up to ``max_batch``, so a
 three-action plan journals almost per action while a 10,000-action plan pays
-for ~15 commits, not 20,000.
+for 14 commits, not 20,000 (``capabilities.journal.batches``).
 """
 
 from __future__ import annotations
@@ -227,27 +227,40 @@ def within_preview(cap: Capability, action: Action) -> None:
     files: one target, of the same name.
     """
     count = getattr(cap, f"reach_{action.op}", None)
-    shown = int(action.detail.get("reach", 1))
+    detail = action.detail
+    shown = int(detail.get("reach", 1))
     if count is not None and (now := int(count(action))) > shown:
         raise SourceChanged(f"“{action.summary}” would now touch {now} items where the preview showed "
                             f"{shown}; Errand did nothing of it.",
                             "Preview the chore again to see what it would change now.")
-    for words, keys in ((action.before, ("src", "path")), (action.after, ("dst", "path"))):
-        target = next((action.detail[k] for k in keys if k in action.detail), None)
-        if isinstance(words, str) and target is not None and not _same_file(words, target):
+    for words, keys in ((action.before, _BEFORE_KEYS), (action.after, _AFTER_KEYS)):
+        if not isinstance(words, str):
+            continue
+        target = None
+        for key in keys:  # (a loop, not next() over a generator: this runs for every action)
+            if key in detail:
+                target = detail[key]
+                break
+        if target is not None and not _same_file(words, target):
             raise SourceChanged(f"“{action.summary}” would act on {target!r}, not on {words!r} as the "
                                 "preview showed; Errand did nothing of it.",
                                 "Preview the chore again; if this repeats, report it as a bug.")
+
+
+_BEFORE_KEYS = ("src", "path")
+_AFTER_KEYS = ("dst", "path")
 
 
 def _same_file(shown: str, target: Any) -> bool:
     """Whether the path a preview showed and the one an action holds end in the same name."""
     if not isinstance(target, str):
         return False  # a list or a pattern is many targets, never what one line of a preview showed
-    parts = [p for p in shown.split("/") if p]  # a backslash is part of a POSIX name, not a separator
-    if not parts or parts[-1] in (".", ".."):
+    last = shown.rstrip("/").rpartition("/")[2]  # a backslash is part of a POSIX name, not a separator
+    if not last or last in (".", ".."):
         return True  # no name to compare with
-    return unicodedata.normalize("NFC", PurePosixPath(target).name) == unicodedata.normalize("NFC", parts[-1])
+    if target.rpartition("/")[2] == last:
+        return True  # the very same last name (what pathlib would find too): no need to normalize
+    return unicodedata.normalize("NFC", PurePosixPath(target).name) == unicodedata.normalize("NFC", last)
 
 
 def _stop(report: ApplyReport, action: Action, error: ErrandError) -> None:

@@ -23,7 +23,7 @@ from typing import Any
 from capabilities.base import Capability, Grant
 from capabilities.engine.apply import perform_actions
 from capabilities.engine.plan import Action
-from capabilities.engine.undo import UNDOABLE, UndoReport, undo_actions
+from capabilities.engine.undo import UndoReport, undo_actions
 from capabilities.errors import ErrandError
 from capabilities.journal import Journal, now
 from capabilities.journal.owner import is_alive, owner_token
@@ -79,7 +79,7 @@ def _recover_run(journal: Journal, run: Mapping[str, Any], caps: Mapping[str, Ca
         return _finish(journal, run_id, caps, unknown)
     journal.move_actions(run_id, (ActionStatus.PLANNED,), ActionStatus.SKIPPED)
     undo = UndoReport(run_id)
-    undo_actions(journal, run_id, journal.actions(run_id, statuses=UNDOABLE), caps, undo)
+    undo_actions(journal, run_id, caps, undo)
     status = RunStatus.UNDONE if mid_undo else RunStatus.ROLLED_BACK
     if undo.refused:
         status = RunStatus.PARTLY_UNDONE
@@ -121,15 +121,14 @@ def _resolve(journal: Journal, run_id: int, caps: Mapping[str, Capability], fini
 
 def _finish(journal: Journal, run_id: int, caps: Mapping[str, Capability],
             unknown: list[int]) -> RecoveryReport:
-    rows = journal.actions(run_id)
-    done = sum(1 for r in rows if r["status"] == ActionStatus.DONE)
+    done = journal.action_counts(run_id).get(ActionStatus.DONE, 0)
     if unknown:
         error = ErrandError(f"Could not tell whether action {unknown[0]} happened before the interruption.",
                             "Check the files it names, then undo this run or finish it by hand.")
         journal.move_actions(run_id, (ActionStatus.PLANNED,), ActionStatus.SKIPPED)
         journal.finish_run(run_id, RunStatus.FAILED, error=error)
         return RecoveryReport(run_id, "finished", "failed", done=done, unknown=unknown, error=error)
-    todo = [Action.from_json(r) for r in rows if r["status"] == ActionStatus.PLANNED]
+    todo = [Action.from_json(r) for r in journal.actions(run_id, statuses=(ActionStatus.PLANNED,))]
     report = perform_actions(journal, run_id, todo, caps, already_done=done)
     journal.finish_run(run_id, report.status, error=report.error)
     journal.add_log(run_id, f"Finished after an interruption: {len(todo)} remaining action(s) carried out"

@@ -13,7 +13,7 @@ rebuilds the capabilities from the grants the run stored.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -23,12 +23,12 @@ from capabilities.bytesize import size_text
 from capabilities.engine.plan import Action
 from capabilities.errors import ErrandError, UndoRefused, error_text
 from capabilities.journal import Journal, JournalError, now
-from capabilities.journal.batches import growing_batches
+from capabilities.journal.batches import MAX_BATCH, batch_sizes
 from capabilities.journal.owner import is_alive, owner_token
 from capabilities.status import ActionStatus, RunStatus
 
 __all__ = ["RetentionReport", "UndoReport", "capabilities_for_run", "prune_holding", "undo_actions",
-           "undo_run"]
+           "undo_run", "undoable_batches"]
 
 UNDOABLE = (ActionStatus.DONE, ActionStatus.UNDO_REFUSED)
 
@@ -65,48 +65,73 @@ def undo_run(journal: Journal, run_id: int, capabilities: Mapping[str, Capabilit
                           "have happened.",
                           "Run `errand recover` first: it checks each one and rolls the run back "
                           "(or `errand recover --finish` to complete it).")
-    rows = journal.actions(run_id, statuses=UNDOABLE)
-    if action is not None:
-        rows = [r for r in rows if r["seq"] == action]
-        if not rows:
-            raise _not_undoable(journal, run_id, action)
+    if action is not None and journal.action_status(run_id, action) not in UNDOABLE:
+        raise _not_undoable(journal, run_id, action)
     journal.claim_run(run_id, owner_token(), RunStatus.UNDOING)
     report = UndoReport(run_id)
     try:
-        undo_actions(journal, run_id, rows, capabilities, report, on_progress=on_progress)
+        undo_actions(journal, run_id, capabilities, report, only=action, on_progress=on_progress)
     finally:
         journal.finish_run(run_id, _status_after(journal, run_id, run["status"]), error=run["error"])
     return report
 
 
-def undo_actions(journal: Journal, run_id: int, rows: Sequence[Mapping[str, Any]],
-                 capabilities: Mapping[str, Capability], report: UndoReport, *,
-                 on_progress: Callable[[int, int], None] | None = None) -> None:
-    """Undo these journaled actions, last first, in batches (intents ``undoing``, then results)."""
-    pending = sorted(rows, key=lambda r: r["seq"], reverse=True)
-    batches = growing_batches(pending)
-    if batches:
-        journal.mark_actions(run_id, [r["seq"] for r in batches[0]], ActionStatus.UNDOING, column="undone_at")
+def undoable_batches(journal: Journal, run_id: int, *, only: int | None = None,
+                     max_batch: int = MAX_BATCH) -> Iterator[list[dict[str, Any]]]:
+    """A run's undoable actions (done, or undo refused before), last first, read from the journal in
+    batches of 1, 2, 4 … ``max_batch`` (or just action ``only``): a 100,000-action run is never all
+    in memory, and each action is read once.
+
+    Each read starts below the previous batch's last ``seq``, so the statuses undo writes between
+    two reads (``undoing``, ``undone``) do not move what the next read finds.
+    """
+    if only is not None:
+        found = journal.actions_last_first(run_id, UNDOABLE, seq=only)
+        if found:
+            yield found
+        return
+    below: int | None = None
+    for size in batch_sizes(max_batch):
+        found = journal.actions_last_first(run_id, UNDOABLE, below=below, limit=size)
+        if not found:
+            return
+        yield found
+        below = int(found[-1]["seq"])
+
+
+def undo_actions(journal: Journal, run_id: int, capabilities: Mapping[str, Capability], report: UndoReport,
+                 *, only: int | None = None, on_progress: Callable[[int, int], None] | None = None) -> None:
+    """Undo a run's undoable actions, last first (or just action ``only``), in journaled batches.
+
+    Each batch's intents (``undoing``) are committed before its effects; its results are
+    committed with the next batch's intents, in one transaction (one fsync per batch).
+    """
+    total = 1 if only is not None else sum(journal.action_counts(run_id).get(s, 0) for s in UNDOABLE)
+    batches = undoable_batches(journal, run_id, only=only)
+    batch = next(batches, None)
+    if batch:
+        journal.mark_actions(run_id, [r["seq"] for r in batch], ActionStatus.UNDOING, column="undone_at")
     done = 0
-    for k, batch in enumerate(batches):
+    while batch:
         results: list[tuple[int, str, str | None, str]] = []
-        following: list[int] = []
+        following: list[dict[str, Any]] | None = None
         never_ran: list[int] = []
         try:
             for row in batch:
                 results.append(_undo_one(row, capabilities, report))
                 done += 1
                 if on_progress is not None:
-                    on_progress(done, len(pending))
-            if k + 1 < len(batches):
-                following = [r["seq"] for r in batches[k + 1]]
+                    on_progress(done, total)
+            following = next(batches, None)  # read before this batch's results are written
         except BaseException:
             # Interrupted: the undo under way stays "undoing" for recovery to probe; the ones
             # after it never started and are simply done again.
             never_ran = [r["seq"] for r in batch[len(results) + 1:]]
             raise
         finally:  # one commit: these results and the next batch's intents
-            journal.record_undos(run_id, results, start_next=following, never_ran=never_ran)
+            journal.record_undos(run_id, results, start_next=[r["seq"] for r in following or ()],
+                                 never_ran=never_ran)
+        batch = following
 
 
 def _undo_one(row: Mapping[str, Any], capabilities: Mapping[str, Capability],
@@ -137,11 +162,11 @@ def _status_after(journal: Journal, run_id: int, previous: str) -> str:
 
 
 def _not_undoable(journal: Journal, run_id: int, seq: int) -> JournalError:
-    found = [a for a in journal.actions(run_id) if a["seq"] == seq]
-    if not found:
+    status = journal.action_status(run_id, seq)
+    if status is None:
         return JournalError(f"Run {run_id} has no action {seq}.",
                             f"See `errand show {run_id}` for its actions.")
-    return JournalError(f"Action {seq} of run {run_id} is {found[0]['status']}, so there is nothing to undo.",
+    return JournalError(f"Action {seq} of run {run_id} is {status}, so there is nothing to undo.",
                         "Only actions that were carried out can be undone.")
 
 

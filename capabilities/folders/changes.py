@@ -141,11 +141,10 @@ def folder_stats(folders: FolderSet,
     found: dict[str, os.stat_result] = {}
     for one in where:
         try:
-            parts = folders.parts(one) if isinstance(one, str) else tuple(one)
+            parts = folders.key_parts(one) if isinstance(one, str) else tuple(one)
             key = "/".join(parts)
             if key not in found:
-                with folders.folder(parts) as d:
-                    found[key] = os.fstat(d.fd) if d.fd is not None else os.stat(d.path)
+                found[key] = folders.folder_stat(parts)
         except (ErrandError, OSError):
             continue
     return found
@@ -163,5 +162,5 @@ def reset_folder_times(folders: FolderSet, times: Mapping[str, Sequence[int]],
         st = seen.get(key)
         if st is None or st.st_mtime_ns != after:
             continue
-        with suppress(ErrandError, OSError), folders.folder(folders.parts(key)) as d:
+        with suppress(ErrandError, OSError), folders.folder(folders.key_parts(key)) as d:
             os.utime(d.fd if d.fd is not None else d.path, ns=(st.st_atime_ns, before))

@@ -196,6 +196,7 @@ class FolderSet:
         self._root_fds: dict[str, int] = {}
         self._root_dirs: dict[str, Dir] = {}
         self._parts_of: dict[str, tuple[str, ...]] = {}  # apply and undo look each path up 2-3 times
+        self._key_parts: dict[str, tuple[str, ...]] = {}  # the folders outcomes name (a few per run)
         weakref.finalize(self, _close_all, self._root_fds)
         self.modes: dict[tuple[str, str], str] = {}  # (capability, label) -> "ro" | "rw"
         self._protected = [os.path.realpath(p) for p in protected]
@@ -253,6 +254,16 @@ class FolderSet:
             raise PathRefused(f"{path!r} is not inside a granted folder.",
                               f"Paths start with a granted folder's name; granted: {granted}.")
         return parts
+
+    def key_parts(self, key: str) -> tuple[str, ...]:
+        """``parts`` of a folder named in an outcome (``"Trip/sub"``; undo reads one per action),
+        checked once per run and remembered."""
+        found = self._key_parts.get(key)
+        if found is None:
+            if len(self._key_parts) > 10_000:
+                self._key_parts.clear()
+            found = self._key_parts[key] = self.parts(key)
+        return found
 
     def absolute(self, parts: Sequence[str]) -> str:
         root = self._root_text[parts[0]]
@@ -339,6 +350,15 @@ class FolderSet:
             raise
         return current
 
+    def folder_stat(self, parts: Sequence[str]) -> os.stat_result:
+        """The status of the folder at ``parts``, walked to as ``folder`` walks (apply reads the
+        times of the folders it changes before and after every action)."""
+        d = self.folder(parts)
+        try:
+            return os.fstat(d.fd) if d.fd is not None else os.stat(d.path)
+        finally:
+            d.close()
+
     def parent(self, parts: Sequence[str]) -> _Parent:
         """``with folders.parent(parts) as (folder, name)``: the open parent folder and the last name.
 
@@ -372,8 +392,11 @@ class FolderSet:
         if len(parts) == 1:
             with self.root(parts[0]) as d:
                 return Stat.of(os.fstat(d.fd) if d.fd is not None else os.stat(d.path))
-        with self.parent(parts) as (d, name):
-            st = d.lstat(name)
+        folder = self.folder(parts[:-1])  # (parent()'s walk without its context object: per action)
+        try:
+            st = folder.lstat(parts[-1])
+        finally:
+            folder.close()
         if st is None:
             return None
         if is_link(st):
@@ -408,22 +431,21 @@ class FolderSet:
         ``fingerprint`` None means "nothing should be there". A ``sha256`` in it
         (content Errand planned itself) is checked by reading the file.
         """
-        shown = self.absolute(parts)
         now = self.lstat(parts)
         if fingerprint is None:
-            return None if now is None else f"{shown} exists now (it did not at preview)"
+            return None if now is None else f"{self.absolute(parts)} exists now (it did not at preview)"
         if now is None:
-            return f"{shown} is gone"
+            return f"{self.absolute(parts)} is gone"
         if now.kind != fingerprint.get("kind", now.kind):
-            return f"{shown} is now a {now.kind}"
+            return f"{self.absolute(parts)} is now a {now.kind}"
         if not now.matches(fingerprint):
-            return f"{shown} was changed (its size or modified time differ)" if now.kind == "file" \
-                else f"{shown} was replaced by another folder"
+            return f"{self.absolute(parts)} was changed (its size or modified time differ)" \
+                if now.kind == "file" else f"{self.absolute(parts)} was replaced by another folder"
         if "sha256" in fingerprint:
             with self.open_read(parts) as f:
                 if hashlib.file_digest(f, "sha256").hexdigest() != fingerprint["sha256"]:
-                    return f"{shown} has different content"
-        return None
+                    return f"{self.absolute(parts)} has different content"
+        return None  # (the path's words are made only for a refusal: apply checks every action)
 
     def check_unchanged(self, parts: Sequence[str], fingerprint: Mapping[str, Any] | None, what: str) -> None:
         """Refuse (``SourceChanged``) to apply ``what`` when the entry is not as the preview saw it."""

@@ -153,6 +153,37 @@ class RunRecords(JournalBase):
                 row[key] = loads(row[key])
         return rows
 
+    def actions_last_first(self, run_id: int, statuses: Iterable[str], *, below: int | None = None,
+                           limit: int = -1, seq: int | None = None) -> list[dict[str, Any]]:
+        """What undo needs of a run's actions in ``statuses``, last first: up to ``limit`` of them
+        with a ``seq`` below ``below`` (or only action ``seq``), JSON decoded.
+
+        Undo reads a large run batch by batch with this (each batch starts below the last one,
+        so the statuses undo writes meanwhile change nothing of the next read): one read of each
+        action, never all of them in memory. Not read: the error, and the times.
+        """
+        wanted = list(statuses)
+        sql = ("SELECT seq, capability, op, args, detail, summary, before, after, outcome, status"
+               f" FROM actions WHERE run_id = ? AND status IN ({', '.join('?' * len(wanted))})")
+        params: list[Any] = [run_id, *wanted]
+        if below is not None:
+            sql += " AND seq < ?"
+            params.append(below)
+        if seq is not None:
+            sql += " AND seq = ?"
+            params.append(seq)
+        with self._lock:
+            found = self.conn.execute(sql + " ORDER BY seq DESC LIMIT ?", (*params, limit)).fetchall()
+        return [{"seq": s, "capability": cap, "op": op, "args": loads(args), "detail": loads(detail),
+                 "summary": summary, "before": before, "after": after, "outcome": loads(outcome),
+                 "status": status}
+                for s, cap, op, args, detail, summary, before, after, outcome, status in found]
+
+    def action_status(self, run_id: int, seq: int) -> str | None:
+        """The status of one action (None when the run has no such action)."""
+        found = self._fetch("SELECT status FROM actions WHERE run_id = ? AND seq = ?", (run_id, seq))
+        return found[0][0] if found else None
+
     def report_actions(self, run_id: int, *, after: int = 0, limit: int = -1) -> list[dict[str, Any]]:
         """A run's actions as its report shows them (``desktop.core.report``), in order: the detail and
         outcome are not decoded (every fingerprint of a 100,000-action plan again), only the
@@ -202,7 +233,7 @@ class RunRecords(JournalBase):
         with self._tx() as c:
             c.executemany("UPDATE actions SET status = ?, outcome = coalesce(?, outcome), error = ?,"
                           " finished = ? WHERE run_id = ? AND seq = ?",
-                          [(st, dumps(out), dumps(error_json(err)), fin, run_id, seq)
+                          [(st, dumps(out), None if err is None else dumps(error_json(err)), fin, run_id, seq)
                            for seq, st, out, err, fin in results])
             self._mark(c, run_id, start_next, "started", now(), "started")
 

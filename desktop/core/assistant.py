@@ -34,6 +34,7 @@ from capabilities.engine.undo import (
     capabilities_for_run,
     prune_holding,
     undo_run,
+    undoable_batches,
 )
 from capabilities.errors import ErrandError
 from capabilities.folders.holding import Holding
@@ -332,8 +333,7 @@ class Assistant:
                                     protected=paths.protected_dirs())
         for cap in caps.values():
             cap.context.services.update(self.services)
-        actions = [Action.from_json(row) for row in self.journal.actions(run_id)]
-        with self._guarded(actions):
+        with self._guarded(_UndoTargets(self.journal, run_id, action)):
             return undo_run(self.journal, run_id, caps, action=action, on_progress=on_progress)
 
     def interrupted(self) -> list[RunRow]:
@@ -349,6 +349,19 @@ class Assistant:
     def recover(self, finish: bool = False) -> list[RecoveryReport]:
         """Roll back (or finish) runs a crash left half-applied."""
         return recover(self.journal, lambda grants: instantiate(grants, self.new_context()), finish=finish)
+
+
+class _UndoTargets:
+    """The actions an undo is about to reverse, for the own-writes guards: read from the journal batch
+    by batch each time they are iterated (a guard that is never given any reads nothing; a
+    100,000-action run is never all in memory)."""
+
+    def __init__(self, journal: Journal, run_id: int, only: int | None) -> None:
+        self.journal, self.run_id, self.only = journal, run_id, only
+
+    def __iter__(self) -> Iterator[Action]:
+        for batch in undoable_batches(self.journal, self.run_id, only=self.only):
+            yield from (Action.from_json(row) for row in batch)
 
 
 def _charge_result(context: RunContext, result: Any) -> None:
