@@ -32,10 +32,10 @@ from capabilities.api.files import Files
 from capabilities.base import RunContext
 from capabilities.dispatch import Dispatcher
 from capabilities.engine.apply import apply_plan
-from capabilities.engine.plan import Action, ActionPlan
 from capabilities.engine.undo import undo_run
 from capabilities.folders.granted import folder_grants
 from capabilities.journal import Journal
+from capabilities.plan import Action, ActionPlan
 
 
 def make(folder: Path, n: int) -> list[str]:

@@ -31,7 +31,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
 from capabilities.engine.edit import rename_change
-from capabilities.engine.plan import Action, ActionPlan
+from capabilities.plan import Action, ActionPlan
 from desktop.ui.preview_view import PreviewView, review_of
 from desktop.ui.theme import apply_theme
 

@@ -32,9 +32,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar, Literal
 
-from capabilities.engine.budget import Budget, journal_size
-from capabilities.engine.plan import Action, ActionPlan
+from capabilities.budget import Budget, journal_size
 from capabilities.errors import CallError, ErrandError
+from capabilities.plan import Action, ActionPlan
 from capabilities.typecheck import check_value, describe, is_supported
 
 __all__ = [
@@ -97,7 +97,7 @@ class RunContext:
     ``"caption"`` (a callable that captions an image), ``"caption_cache"``,
     ``"calendar_password"``. ``deadline`` is a ``time.monotonic()`` value
     after which blocking work (network) must give up. ``budget`` is what the
-    run may make the host grow (``capabilities.engine.budget``).
+    run may make the host grow (``capabilities.budget``).
     """
 
     plan: ActionPlan = field(default_factory=ActionPlan)

@@ -16,7 +16,7 @@ that raises it; all derive from ``ErrandError`` here)::
     ├── SourceChanged                    apply: a source is not as the preview saw it
     ├── LeftOutNeeded                    capabilities.engine.subset: a kept change needs one left out
     ├── UndoRefused                      undo: the target changed since, with the reason
-    ├── BudgetExceeded                   capabilities.engine.budget: a run used up one of its budgets
+    ├── BudgetExceeded                   capabilities.budget: a run used up one of its budgets
     ├── JournalError (LookupError)       capabilities.journal: no such run/action/automation, a name clash
     ├── NoModelConfigured                desktop.core.errors: no model set; only built-in recipes can plan
     │   └── NoRecipeFits                 offline, and no recipe does the whole request (``choices``)

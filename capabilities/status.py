@@ -16,7 +16,7 @@ A run that went ahead while leaving some items as they were (a name that
 cannot be used, an event that cannot be read) is *partial*: its status stays
 ``applied`` (scripts and undo rely on the word) and the run row's
 ``left_alone`` lists each item with its reason (``is_partial``; in words,
-``capabilities.engine.plan.left_alone_words``).
+``capabilities.plan.left_alone_words``).
 
 What the person reads for each status is ``run_words`` / ``action_words`` (one table each,
 here next to the enums): the CLI's history and timeline and the window's History say the

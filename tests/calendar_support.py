@@ -17,7 +17,7 @@ from capabilities.api.calendar import Calendar
 from capabilities.base import Grant, RunContext
 from capabilities.dispatch import Dispatcher
 from capabilities.engine.apply import within_preview
-from capabilities.engine.plan import ActionPlan
+from capabilities.plan import ActionPlan
 
 __all__ = ["BERLIN_ZONE", "SEED", "CalendarRun", "apply", "calendar_run", "ics_grant", "undo", "vcalendar"]
 

@@ -11,8 +11,8 @@ from typing import Any
 from capabilities.api.files import Files
 from capabilities.base import RunContext
 from capabilities.dispatch import Dispatcher
-from capabilities.engine.plan import Action
 from capabilities.folders.granted import folder_grants
+from capabilities.plan import Action
 
 
 @dataclass

@@ -11,10 +11,10 @@ import pytest
 
 from capabilities.base import Capability
 from capabilities.engine.apply import apply_plan
-from capabilities.engine.plan import Action
 from capabilities.engine.undo import undo_run
 from capabilities.errors import ErrandError, SourceChanged, TargetExists
 from capabilities.journal import Journal
+from capabilities.plan import Action
 from tests.test_journal_toycap import ToyFiles, make_caps, tree
 
 

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from capabilities.base import REGISTRY, Capability, write
-from capabilities.engine.plan import Action
+from capabilities.plan import Action
 
 
 def define(**hooks: Callable[..., Any] | dict[str, str]) -> type[Capability]:

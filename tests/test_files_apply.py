@@ -247,7 +247,7 @@ def test_no_file_descriptors_leak(trip: Path, tmp_path: Path) -> None:
 
 
 def test_undo_after_restart_uses_only_the_plan_and_outcome(trip: Path, tmp_path: Path) -> None:
-    from capabilities.engine.plan import Action
+    from capabilities.plan import Action
 
     before = snapshot(trip, folder_times=True)
     run = start(tmp_path, (trip, "rw"))

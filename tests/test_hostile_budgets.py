@@ -14,8 +14,8 @@ from typing import Any
 import pytest
 
 from capabilities.base import Grant
+from capabilities.budget import BudgetExceeded, Budgets
 from capabilities.dispatch import Dispatcher
-from capabilities.engine.budget import BudgetExceeded, Budgets
 from capabilities.folders.holding import Holding
 from desktop.cli.main import main
 from desktop.core import paths
@@ -334,7 +334,7 @@ def test_a_call_that_raises_host_memory_past_its_budget_is_stopped(tmp_path: Pat
     import subprocess
     import sys
 
-    code = ("from capabilities.engine.budget import Budget, Budgets, BudgetExceeded\n"
+    code = ("from capabilities.budget import Budget, Budgets, BudgetExceeded\n"
             "b = Budget(Budgets(call_memory_bytes=16 * 1024 * 1024))\n"
             "b.start_call()\n"
             "b.check()\n"

@@ -19,9 +19,9 @@ import pytest
 
 from capabilities.base import Grant
 from capabilities.engine.apply import apply_plan
-from capabilities.engine.plan import Action
-from capabilities.engine.risk import action_risk, path_risk
 from capabilities.journal import Journal
+from capabilities.plan import Action
+from capabilities.risk import action_risk, path_risk
 from desktop.cli.main import main
 from desktop.core import paths
 from desktop.core.assistant import Assistant

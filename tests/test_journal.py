@@ -12,9 +12,9 @@ import pytest
 from sqlite_utils import Database
 
 from capabilities.base import Grant
-from capabilities.engine.plan import ActionPlan, left_alone_lines, left_alone_words
 from capabilities.journal import Journal, JournalError, migration_names
 from capabilities.journal.migrations import MIGRATIONS
+from capabilities.plan import ActionPlan, left_alone_lines, left_alone_words
 from capabilities.status import is_partial
 
 EXPECTED_COLUMNS = {

@@ -18,9 +18,9 @@ from pathlib import Path
 from typing import Any
 
 from capabilities.base import REGISTRY, Capability, Grant, RunContext, write
-from capabilities.engine.plan import Action
 from capabilities.errors import SourceChanged, TargetExists, UndoRefused
 from capabilities.folders.holding import Holding, new_id
+from capabilities.plan import Action
 
 __all__ = ["ToyFiles", "builder", "make_caps", "make_files_caps", "tree"]
 

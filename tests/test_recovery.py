@@ -11,12 +11,12 @@ import pytest
 
 from capabilities.base import Capability, Grant, RunContext
 from capabilities.engine.apply import apply_plan
-from capabilities.engine.plan import Action
 from capabilities.engine.recovery import interrupted_runs, recover
 from capabilities.engine.undo import undo_run
 from capabilities.errors import ErrandError
 from capabilities.journal import Journal, JournalError
 from capabilities.journal.owner import is_alive, owner_token
+from capabilities.plan import Action
 from tests.test_apply import make_files, preview_renames, start
 from tests.test_journal_toycap import ToyFiles, builder, tree
 

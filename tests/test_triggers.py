@@ -471,7 +471,7 @@ def test_an_injected_own_check_suppresses_like_the_registry(inbox: Path) -> None
 
 
 def test_own_changes_covers_every_absolute_path_of_the_plan(inbox: Path) -> None:
-    from capabilities.engine.plan import ActionPlan
+    from capabilities.plan import ActionPlan
 
     plan = ActionPlan()
     src, dst, note = inbox / "a.pdf", inbox / "Invoices-a.pdf", inbox / "note.txt"

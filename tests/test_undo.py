@@ -10,10 +10,10 @@ import pytest
 
 from capabilities.base import REGISTRY, Capability
 from capabilities.engine.apply import apply_plan
-from capabilities.engine.plan import Action
 from capabilities.engine.undo import capabilities_for_run, prune_holding, undo_run, undoable_batches
 from capabilities.folders.holding import Holding
 from capabilities.journal import Journal, JournalError
+from capabilities.plan import Action
 from tests.test_apply import make_files, preview_renames, start
 from tests.test_journal_toycap import ToyFiles, make_caps, tree
 

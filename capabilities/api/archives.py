@@ -38,11 +38,11 @@ from capabilities.base import Grant, RunContext, read, write
 from capabilities.bytesize import size_text
 from capabilities.decoding import DecodeError, decode
 from capabilities.engine.outcomes import check_sources, create_outcome, probe_made, remove_made_file
-from capabilities.engine.plan import Action
 from capabilities.errors import CallError, ErrandError, SourceChanged
 from capabilities.folders.capability import FOLDERS, FolderBased
 from capabilities.folders.names import check_new_name
 from capabilities.folders.overlay import fingerprint_of
+from capabilities.plan import Action
 
 if TYPE_CHECKING:
     from capabilities.api.files import Files

@@ -43,10 +43,10 @@ from capabilities.calendars import reader
 from capabilities.calendars.apply import CalendarApply
 from capabilities.calendars.backends import parse_source
 from capabilities.calendars.granted import CalendarSet, GrantedCalendar
-from capabilities.calendars.identity import SHARED
 from capabilities.calendars.reader import EventFacts, Occurrence, expand
 from capabilities.calendars.skips import Skip
 from capabilities.calendars.times import as_range_bound, local_zone, parse_day, parse_moment, settle
+from capabilities.decoding.ics_identity import SHARED
 from capabilities.errors import CallError, GrantError, TargetMissing
 
 __all__ = ["Calendar"]

@@ -19,10 +19,10 @@ from capabilities.base import Grant, read, write
 from capabilities.decoding import MAX_INPUT, decode
 from capabilities.decoding.documents import KINDS
 from capabilities.engine.outcomes import check_sources, create_outcome, probe_made, remove_made_file
-from capabilities.engine.plan import Action
 from capabilities.errors import CallError, ErrandError
 from capabilities.folders.capability import FOLDERS, FolderBased
 from capabilities.folders.overlay import fingerprint_of
+from capabilities.plan import Action
 
 __all__ = ["Documents"]
 

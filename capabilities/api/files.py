@@ -10,7 +10,7 @@ can tell whether it happened). A text write's detail holds the text's digest
 and, until the plan is journaled, its bytes (then a reference into the
 holding area: ``Holding.spool``); a folder delete's holds what the folder
 holds (``holds``: files, bytes, a digest apply checks again); a write that
-could make a program run holds why (``risk``, see ``capabilities.engine.risk``).
+could make a program run holds why (``risk``, see ``capabilities.risk``).
 
 Apply calls ``verify_<op>`` (is everything as the preview saw it?) then
 ``perform_<op>`` (through the same safe resolution) which returns the outcome
@@ -33,7 +33,6 @@ from typing import Any, BinaryIO, ClassVar
 
 from capabilities.base import Capability, Grant, RunContext, read, write
 from capabilities.engine.outcomes import create_outcome, found_outcome
-from capabilities.engine.plan import Action, holds_text
 from capabilities.errors import (
     BackendError,
     CallError,
@@ -49,6 +48,7 @@ from capabilities.folders.granted import Stat, describe_folder
 from capabilities.folders.holding import Holding, new_id
 from capabilities.folders.names import check_new_name
 from capabilities.folders.overlay import Node, content_digest, view
+from capabilities.plan import Action, holds_text
 
 __all__ = ["Files"]
 

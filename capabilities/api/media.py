@@ -20,10 +20,10 @@ from capabilities.base import Grant, read, write
 from capabilities.decoding import DecodeError, decode
 from capabilities.decoding.media import FIELDS, SUFFIXES
 from capabilities.engine.outcomes import create_outcome, probe_made, remove_made_file
-from capabilities.engine.plan import Action
 from capabilities.errors import CallError, ErrandError
 from capabilities.folders.capability import FOLDERS, FolderBased
 from capabilities.folders.overlay import fingerprint_of
+from capabilities.plan import Action
 
 __all__ = ["Media"]
 

@@ -38,10 +38,10 @@ from capabilities.decoding.answers import checked_info, checked_picture
 from capabilities.decoding.formats import HEIF_SUFFIXES
 from capabilities.decoding.sizes import MAX_PIXELS, METADATA, decoded_pixels, fitted
 from capabilities.engine.outcomes import check_sources, create_outcome, probe_made, remove_made_file
-from capabilities.engine.plan import Action
 from capabilities.errors import CallError, SourceChanged
 from capabilities.folders.capability import FOLDERS, FolderBased
 from capabilities.folders.overlay import fingerprint_of
+from capabilities.plan import Action
 
 __all__ = ["Photos"]
 

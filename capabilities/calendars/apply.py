@@ -24,8 +24,8 @@ from typing import Any
 from capabilities.calendars.backends import CalendarBackend
 from capabilities.calendars.granted import CalendarSet
 from capabilities.calendars.reader import event_facts, fingerprint
-from capabilities.engine.plan import Action
 from capabilities.errors import ErrandError, SourceChanged, TargetExists, TargetMissing, UndoRefused
+from capabilities.plan import Action
 
 __all__ = ["AGAIN", "CalendarApply"]
 

@@ -33,10 +33,10 @@ from typing import Any, TypeVar
 from urllib.parse import quote
 
 from capabilities.calendars.backends import Reading, Source, StoredEvent
-from capabilities.calendars.identity import NO_UID, SHARED
 from capabilities.calendars.reader import keys_of
 from capabilities.calendars.skips import Skip
 from capabilities.calendars.tls import certificate_error, trusted_certificates, untrusted_certificate
+from capabilities.decoding.ics_identity import NO_UID, SHARED
 from capabilities.errors import (
     BackendError,
     ErrandError,

@@ -10,9 +10,10 @@ searched for its X-WR-TIMEZONE line. What the worker read of an event comes back
 
 from __future__ import annotations
 
-import re
 from datetime import date, datetime, timedelta, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from capabilities.decoding.icstext import floating_zone  # the worker reads it too: one rule
 
 __all__ = ["MAX_EVENT_TEXT", "describe", "floating_zone", "zone_named"]
 
@@ -39,13 +40,6 @@ def describe(title: str, start: date | datetime, end: date | datetime, zone: tzi
     return f"“{title}”, {start:%a %d %b %Y %H:%M}–{end_text} ({start:%z})"
 
 
-_FLOATING = re.compile(r"^X-WR-TIMEZONE(?:;[^:\r\n]*)?:([^\r\n]*)", re.M | re.I)
-
-
-def floating_zone(text: str) -> str:
-    """The X-WR-TIMEZONE a calendar's text names for its floating times, or ""."""
-    found = _FLOATING.search(text)
-    return found.group(1).strip() if found else ""
 
 
 def zone_named(name: str) -> tzinfo | None:

@@ -29,9 +29,9 @@ from datetime import datetime
 from typing import Any
 
 from capabilities.calendars.backends import Reading, Source, StoredEvent
-from capabilities.calendars.icstext import Block, Edit, blocks, edit, lines, tzid_of
 from capabilities.calendars.reader import FileFacts, read_file
 from capabilities.calendars.skips import Skip
+from capabilities.decoding.icstext import Block, Edit, blocks, edit, lines, tzid_of
 from capabilities.errors import BackendError, TargetMissing
 
 __all__ = ["IcsBackend"]

@@ -21,11 +21,11 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from capabilities.calendars.events import MAX_EVENT_TEXT
-from capabilities.calendars.icstext import blocks
-from capabilities.calendars.identity import NO_UID
 from capabilities.calendars.skips import Skip
 from capabilities.calendars.times import show
 from capabilities.decoding import DecodeError, decode
+from capabilities.decoding.ics_identity import NO_UID
+from capabilities.decoding.icstext import blocks
 from capabilities.errors import BackendError
 
 __all__ = ["EventFacts", "FileFacts", "Occurrence", "changed", "created", "event_facts", "expand",

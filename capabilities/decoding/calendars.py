@@ -49,10 +49,9 @@ import icalendar
 import icalendar.timezone.zoneinfo
 import recurring_ical_events
 
-from capabilities.calendars.events import floating_zone
-from capabilities.calendars.icstext import blocks, tzid_of
 from capabilities.decoding import ics_events as ics
 from capabilities.decoding.ics_events import content_key, group, master, read_event, uid_of
+from capabilities.decoding.icstext import blocks, floating_zone, tzid_of
 from capabilities.decoding.ops import Refused, op
 
 __all__ = ["MAX_OCCURRENCES", "MAX_TEXT", "SERIES_SECONDS"]

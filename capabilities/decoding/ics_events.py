@@ -4,7 +4,7 @@ Everything here parses or writes calendar text with icalendar, so it runs behind
 (``capabilities.decoding.calendars`` serves it as ``ics.*`` requests); Errand's process gets plain
 data and text back and checks them (``capabilities.calendars.reader``). The identity rule (which
 VEVENTs are one event, and the ids of events without a UID or sharing one) is described in
-``capabilities.calendars.identity``, whose markers it uses.
+``capabilities.decoding.ics_identity``, whose markers it uses.
 
 A *fingerprint* is a hash of what an event says (its properties, without DTSTAMP), not of its
 bytes, so a server that re-serializes an event (line folding, property order, a trimmed VTIMEZONE)
@@ -20,7 +20,7 @@ from typing import Any, TypeVar
 
 import icalendar
 
-from capabilities.calendars.identity import NO_UID, SHARED
+from capabilities.decoding.ics_identity import NO_UID, SHARED
 
 __all__ = ["apply_changes", "canonical", "components", "content_key", "fingerprint", "group", "is_recurring",
            "key_of", "master", "new_event", "problem", "read_event", "uid_of", "used_zones", "wrap"]

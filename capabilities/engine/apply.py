@@ -7,7 +7,7 @@ apply cleanly: actions already done stay journaled and undoable, the rest are
 marked ``skipped``. A set ``cancel`` event stops it between two actions the
 same way (status ``cancelled``).
 
-A change that could make a program run (``capabilities.engine.risk``: a shell
+A change that could make a program run (``capabilities.risk``: a shell
 start-up file, an autostart item, a script) is carried out only if the
 person approved it explicitly, on top of the plan: its ``seq`` must be in
 ``allow_flagged``. Otherwise nothing at all is done and the run ends
@@ -33,13 +33,13 @@ from pathlib import PurePosixPath
 from typing import Any, Protocol
 
 from capabilities.base import Capability
-from capabilities.engine.plan import Action, ActionPlan
-from capabilities.engine.risk import flagged
 from capabilities.errors import BackendError, ErrandError, GrantError, NeedsApproval, SourceChanged
 from capabilities.folders.holding import Holding
 from capabilities.journal import Journal, JournalError, now
 from capabilities.journal.batches import MAX_BATCH, growing_batches
 from capabilities.journal.owner import owner_token
+from capabilities.plan import Action, ActionPlan
+from capabilities.risk import flagged
 from capabilities.status import ActionStatus, RunStatus
 
 __all__ = ["ApplyReport", "Cancel", "apply_plan", "perform_actions", "spool_content", "unapproved",

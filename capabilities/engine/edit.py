@@ -30,12 +30,12 @@ import os
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 
-from capabilities.engine.plan import Action
-from capabilities.engine.risk import path_risk
 from capabilities.engine.subset import needs
 from capabilities.errors import ErrandError, PathRefused, TargetExists
 from capabilities.folders.names import check_kept_name, check_new_name
 from capabilities.folders.overlay import fold
+from capabilities.plan import Action
+from capabilities.risk import path_risk
 
 __all__ = ["NotRenamable", "made_path", "renamable", "rename_change"]
 

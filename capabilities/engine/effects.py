@@ -14,10 +14,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from capabilities.bytesize import size_text
-from capabilities.engine.plan import Action
 from capabilities.errors import ErrandError
 from capabilities.folders.holding import Holding
 from capabilities.folders.overlay import FolderView
+from capabilities.plan import Action
 
 __all__ = ["Effect", "write_effect"]
 

@@ -22,11 +22,11 @@ from typing import Any
 
 from capabilities.base import Capability, Grant
 from capabilities.engine.apply import perform_actions
-from capabilities.engine.plan import Action
 from capabilities.engine.undo import UndoReport, undo_actions
 from capabilities.errors import ErrandError
 from capabilities.journal import Journal, now
 from capabilities.journal.owner import is_alive, owner_token
+from capabilities.plan import Action
 from capabilities.status import ActionStatus, RunStatus
 
 __all__ = ["RecoveryReport", "interrupted_runs", "recover"]

@@ -23,8 +23,8 @@ import os
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
-from capabilities.engine.plan import Action
 from capabilities.errors import ErrandError
+from capabilities.plan import Action
 
 __all__ = ["LeftOutNeeded", "keep", "needs", "refusal"]
 

@@ -20,11 +20,11 @@ from typing import Any
 
 from capabilities.base import Capability, Grant, RunContext
 from capabilities.bytesize import size_text
-from capabilities.engine.plan import Action
 from capabilities.errors import ErrandError, UndoRefused, error_text
 from capabilities.journal import Journal, JournalError, now
 from capabilities.journal.batches import MAX_BATCH, batch_sizes
 from capabilities.journal.owner import is_alive, owner_token
+from capabilities.plan import Action
 from capabilities.status import ActionStatus, RunStatus
 
 __all__ = ["RetentionReport", "UndoReport", "capabilities_for_run", "prune_holding", "undo_actions",

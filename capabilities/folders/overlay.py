@@ -20,7 +20,7 @@ preview, which apply checks before acting.
 grant checks, lookups with helpful misses, listing, reading through the
 overlay, and planning new entries (``check_target``, ``plan_new_file``).
 It also says what a planned write *does*, for the preview: whether it could
-make a program run (``write_risk``, policy in ``capabilities.engine.risk``) and what
+make a program run (``write_risk``, policy in ``capabilities.risk``) and what
 a folder to delete holds (``folder_content``: files, bytes and a digest of
 names, sizes and times, which apply checks again). Every path and walk
 charges the run's ``Budget``, so a deep or huge tree ends the run instead of
@@ -40,12 +40,12 @@ from datetime import UTC, datetime
 from typing import Any, BinaryIO, Protocol
 
 from capabilities.base import Grant, RunContext
-from capabilities.engine.budget import Budget
-from capabilities.engine.risk import content_risk, mode_risk, path_risk
+from capabilities.budget import Budget
 from capabilities.errors import GrantError, PathRefused, TargetExists, TargetMissing
 from capabilities.folders.granted import FolderSet, Stat
 from capabilities.folders.holding import new_id
 from capabilities.folders.names import check_kept_name, check_new_name
+from capabilities.risk import content_risk, mode_risk, path_risk
 
 __all__ = ["FolderView", "Node", "Overlay", "Reader", "content_digest", "fingerprint_of", "fold", "view"]
 
@@ -467,7 +467,7 @@ class FolderView:
 
     def write_risk(self, absolute: str, *, data: bytes | None = None, replaced: Node | None = None,
                    was: str | None = None) -> str | None:
-        """Why a file made at ``absolute`` could make a program run (``capabilities.engine.risk``), or None.
+        """Why a file made at ``absolute`` could make a program run (``capabilities.risk``), or None.
 
         ``was``: where a moved or copied file comes from (absolute). A replaced
         file's permissions stay, so new content in an executable is a program.

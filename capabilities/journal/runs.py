@@ -12,7 +12,6 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from capabilities.base import Grant
-from capabilities.engine.plan import ActionPlan
 from capabilities.journal.db import (
     JournalBase,
     JournalError,
@@ -24,6 +23,7 @@ from capabilities.journal.db import (
     redact,
     shown,
 )
+from capabilities.plan import ActionPlan
 
 __all__ = ["RunRecords"]
 

@@ -15,7 +15,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from capabilities.engine.plan import left_alone_lines, left_alone_words
+from capabilities.plan import left_alone_lines, left_alone_words
 from capabilities.status import ActionStatus, RunStatus, action_words, run_words
 from desktop.core.display import change_marks, safe_text, shorten, terminal_text
 from desktop.core.effects import change_kind, makes

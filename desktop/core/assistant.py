@@ -23,10 +23,9 @@ from contextlib import AbstractContextManager, ExitStack, contextmanager, suppre
 from typing import TYPE_CHECKING, Any, cast
 
 from capabilities.base import Grant, RunContext
+from capabilities.budget import Budget, BudgetExceeded, Budgets
 from capabilities.dispatch import Dispatcher
 from capabilities.engine.apply import Cancel, apply_plan, spool_content
-from capabilities.engine.budget import Budget, BudgetExceeded, Budgets
-from capabilities.engine.plan import Action
 from capabilities.engine.recovery import RecoveryReport, recover
 from capabilities.engine.undo import (
     RetentionReport,
@@ -39,6 +38,7 @@ from capabilities.engine.undo import (
 from capabilities.errors import ErrandError
 from capabilities.folders.holding import Holding
 from capabilities.journal import Journal
+from capabilities.plan import Action
 from capabilities.registry import instantiate
 from capabilities.status import RunStatus
 from desktop.core import chore as chores
@@ -77,7 +77,7 @@ class Assistant:
         self._keep_warm = keep_warm  # the app prepares each next sandbox instance ahead of need
         self.services = dict(services) if services is not None else default_services(lambda: self.journal)
         self.limits = limits or Limits()
-        self.budgets = budgets or Budgets()  # what a run may make the host grow (capabilities.engine.budget)
+        self.budgets = budgets or Budgets()  # what a run may make the host grow (capabilities.budget)
         self._lock = threading.Lock()
         self._own_writes = own_writes if own_writes is not None else []  # shared with companions
 

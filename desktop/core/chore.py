@@ -44,8 +44,8 @@ from desktop.core.repair_words import repair_text
 
 if TYPE_CHECKING:  # planning (recipes, the model) is imported only by a chore that is planned
     from capabilities.engine.apply import Cancel
-    from capabilities.engine.plan import Action
     from capabilities.engine.undo import RetentionReport
+    from capabilities.plan import Action
     from desktop.core.planner import PlannedScript
     from desktop.core.planning import GrantProblem, Mode
     from desktop.core.recipes import Param, Recipe
@@ -310,8 +310,8 @@ def finish(assistant: ChoreHost, chore: Chore, *, approve: Approve | None, previ
 
 def _leave_out(chore: Chore, previewed: Preview, leave_out: Collection[int]) -> None:
     """Narrow the preview's plan to the changes the person kept (refused when one needs a left-out one)."""
-    from capabilities.engine.plan import ActionPlan
     from capabilities.engine.subset import keep
+    from capabilities.plan import ActionPlan
 
     kept = keep(previewed.plan.actions, leave_out)
     dropped = len(previewed.plan) - len(kept)

@@ -23,7 +23,7 @@ import unicodedata
 from collections.abc import Mapping
 from typing import TextIO
 
-from capabilities.engine.plan import holds_text
+from capabilities.plan import holds_text
 
 __all__ = ["change_marks", "safe_text", "say", "shorten", "terminal_text"]
 

@@ -25,7 +25,7 @@ from typing import Any
 
 from capabilities.base import Grant
 from capabilities.bytesize import size_text
-from capabilities.engine.plan import Action
+from capabilities.plan import Action
 from desktop.core.matching import concepts
 
 __all__ = ["CHANGE_KINDS", "KIND_GROUPS", "Effects", "Kind", "change_kind", "effects", "is_move", "makes"]

@@ -14,9 +14,9 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from capabilities.base import Capability, Grant
 from capabilities.engine.effects import Effect, write_effect
-from capabilities.engine.plan import Action, ActionPlan
-from capabilities.engine.risk import flagged
 from capabilities.folders.overlay import view as folders_view
+from capabilities.plan import Action, ActionPlan
+from capabilities.risk import flagged
 from desktop.core.grants import describe
 from sandbox import RunOutcome
 

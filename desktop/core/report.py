@@ -17,8 +17,8 @@ from dataclasses import dataclass, field
 from itertools import islice
 from typing import TYPE_CHECKING, Any, cast, overload
 
-from capabilities.engine.plan import left_alone_words
 from capabilities.errors import error_dict  # the one error → JSON shape, re-exported for front ends
+from capabilities.plan import left_alone_words
 from capabilities.status import is_partial, run_words
 
 if TYPE_CHECKING:

@@ -1,5 +1,8 @@
 """Which VEVENTs are one event: the identity scripts, previews and apply all use.
 
+(The markers live beside the worker that applies the rule, ``decoding.ics_events``; the host's
+calendars import them from here.)
+
 An event's id is its UID when the UID names exactly one series (a master
 and its changed occurrences). Calendars from the wild break that: exports
 leave the UID out, or give two unrelated events the same one. Folding

@@ -31,7 +31,7 @@ import os
 from collections.abc import Iterable
 from pathlib import Path
 
-from capabilities.engine.plan import Action
+from capabilities.plan import Action
 
 __all__ = ["action_risk", "content_risk", "flagged", "mode_risk", "path_risk"]
 

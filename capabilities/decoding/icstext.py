@@ -7,6 +7,10 @@ on its own, and a change is a list of text edits (``Edit``): replace one
 event's blocks where they stand, add a VTIMEZONE the file lacks. ``edit``
 returns the new text *and* the edits that turn it back into the old one,
 byte for byte; that is what makes undo exact.
+
+Pure text, no I/O: it lives with the decoder worker, which cuts the blocks it
+reads by the same rule, and the host's calendars import it from here (the
+worker imports nothing of the host's).
 """
 
 from __future__ import annotations
@@ -15,7 +19,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-__all__ = ["Block", "Edit", "blocks", "edit", "lines", "tzid_of"]
+__all__ = ["Block", "Edit", "blocks", "edit", "floating_zone", "lines", "tzid_of"]
 
 _BLOCK = re.compile(r"^BEGIN:(VEVENT|VTIMEZONE)[ \t]*\r?$.*?^END:\1[ \t]*\r?(?:\n|\Z)", re.M | re.S | re.I)
 
@@ -75,4 +79,13 @@ _TZID = re.compile(r"^TZID(?:;[^:\r\n]*)?:([^\r\n]*)", re.M | re.I)
 def tzid_of(text: str) -> str:
     """The TZID a VTIMEZONE block declares (its first TZID line)."""
     found = _TZID.search(text)
+    return found.group(1).strip() if found else ""
+
+
+_FLOATING = re.compile(r"^X-WR-TIMEZONE(?:;[^:\r\n]*)?:([^\r\n]*)", re.M | re.I)
+
+
+def floating_zone(text: str) -> str:
+    """The X-WR-TIMEZONE a calendar's text names for its floating times, or ""."""
+    found = _FLOATING.search(text)
     return found.group(1).strip() if found else ""
