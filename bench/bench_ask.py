@@ -68,7 +68,7 @@ def main(repeat: int = 5) -> None:
             process(*ask, env=env)()  # untimed: fills the sandbox's cache in this home
             bare = show("python -c pass", timed(process("-c", "pass"), repeat))
             lit = show("python -c 'import litellm' (its import alone)",
-                       timed(process("-c", "from desktop import llm; llm._litellm()", env=env), repeat))
+                       timed(process("-c", "from desktop.core import llm; llm._litellm()", env=env), repeat))
             for _ in range(repeat):
                 server.reply(ANSWER)
             whole = show("errand ask --planner model --preview-only", timed(process(*ask, env=env), repeat))
