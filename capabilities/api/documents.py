@@ -17,7 +17,7 @@ from typing import Any, ClassVar
 
 from capabilities.base import Grant, read, write
 from capabilities.decoding import MAX_INPUT, decode
-from capabilities.decoding.documents import KINDS
+from capabilities.decoding.accepted import DOCUMENT_KINDS as KINDS
 from capabilities.engine.outcomes import check_sources, create_outcome, probe_made, remove_made_file
 from capabilities.errors import CallError, ErrandError
 from capabilities.folders.capability import FOLDERS, FolderBased

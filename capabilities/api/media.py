@@ -18,7 +18,8 @@ from typing import Any, ClassVar
 
 from capabilities.base import Grant, read, write
 from capabilities.decoding import DecodeError, decode
-from capabilities.decoding.media import FIELDS, SUFFIXES
+from capabilities.decoding.accepted import MEDIA_FIELDS as FIELDS
+from capabilities.decoding.accepted import MEDIA_SUFFIXES as SUFFIXES
 from capabilities.engine.outcomes import create_outcome, probe_made, remove_made_file
 from capabilities.errors import CallError, ErrandError
 from capabilities.folders.capability import FOLDERS, FolderBased

@@ -20,13 +20,14 @@ from mutagen.mp3 import EasyMP3
 from mutagen.oggopus import OggOpus
 from mutagen.oggvorbis import OggVorbis
 
+from capabilities.decoding.accepted import MEDIA_FIELDS, MEDIA_SUFFIXES
 from capabilities.decoding.ops import Refused, op
 from capabilities.decoding.samples import mp3_bytes
 
 __all__ = ["FIELDS", "SUFFIXES"]
 
-SUFFIXES = (".mp3", ".m4a", ".mp4", ".m4b", ".flac", ".ogg", ".oga", ".opus")
-FIELDS = ("artist", "album", "title", "track", "year", "genre")
+SUFFIXES = MEDIA_SUFFIXES
+FIELDS = MEDIA_FIELDS
 _OPTIONS = [EasyMP3, EasyMP4, FLAC, OggVorbis, OggOpus]
 _KEYS = {
     "artist": "artist",
