@@ -146,3 +146,42 @@ def test_json_written_in_pieces_is_the_very_text_of_one_object() -> None:
         text = "".join(pieces(value))
         assert text == encode(value)
         json.loads(text, parse_constant=lambda c: pytest.fail(f"not strict JSON: {c}"))
+
+
+def test_a_journal_failing_midway_through_a_long_answer_still_ends_with_one_whole_error_object(
+        tmp_path: Path, capsys: Capsys, monkeypatch: pytest.MonkeyPatch) -> None:
+    # A report's actions are written a page at a time, as read from the journal. When a later page
+    # cannot be read (a disk error: the one fault injected here), the answer already begun is cut;
+    # the error must then be a line of its own, not glued to the cut line.
+    from capabilities.journal import JournalError
+    from capabilities.journal.runs import RunRecords
+    from desktop.core import report
+
+    trip = tmp_path / "Trip"
+    trip.mkdir()
+    for i in range(5):
+        (trip / f"IMG_{i}.jpg").write_bytes(b"x")
+    code, applied = answer(capsys, "run", script(tmp_path, "for p in files.list('Trip'):\n"
+                                                 "    files.rename(p, p.replace('IMG_', 'Day_'))\n"),
+                           "--grant", f"files={trip}", "--yes")
+    assert code == 0 and len(applied["actions"]) == 5
+
+    read_page = RunRecords.report_actions
+
+    def failing_after_the_first_page(self: RunRecords, run_id: int, *, after: int = 0,
+                                     limit: int = -1) -> list[dict[str, Any]]:
+        if after > 0:
+            raise JournalError("disk I/O error", "Check the disk, then ask again.")
+        return read_page(self, run_id, after=after, limit=limit)
+
+    monkeypatch.setattr(report, "PAGE", 2)
+    monkeypatch.setattr(RunRecords, "report_actions", failing_after_the_first_page)
+    code = main(["show", str(applied["run_id"]), "--json"])
+    lines = capsys.readouterr().out.splitlines()
+    assert code != 0 and len(lines) == 2, lines
+    assert lines[0].startswith('{"run_id": ') and '"seq": 2' in lines[0] and '"seq": 3' not in lines[0]
+    with pytest.raises(json.JSONDecodeError):
+        json.loads(lines[0])
+    error = json.loads(lines[1])
+    assert error["status"] != "ok" and "disk I/O error" in error["error"]["message"]
+    assert STATUS_EXIT[error["status"]] == code

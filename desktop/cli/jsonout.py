@@ -96,12 +96,18 @@ def emit(value: Mapping[str, Any]) -> None:
 
     The text is ``encode(value)``'s, written in pieces: a list in one of the top level's values (a
     run's actions, maybe 100,000 read from the journal a page at a time) is made strict and
-    written an item at a time, so neither it nor its text is ever held whole."""
+    written an item at a time, so neither it nor its text is ever held whole.
+
+    If making the rest fails midway (the journal cannot be read any more), the cut line is ended
+    before the error propagates, so the error object the command then prints is a line of its own:
+    the last line of ``--json`` output is always one whole object."""
     write = sys.stdout.write
-    for piece in pieces(value):
-        write(piece)
-    write("\n")
-    sys.stdout.flush()
+    try:
+        for piece in pieces(value):
+            write(piece)
+    finally:
+        write("\n")
+        sys.stdout.flush()
 
 
 def pieces(value: Mapping[str, Any]) -> Iterator[str]:

@@ -245,13 +245,18 @@ class Assistant:
         return self._report(run_id, preview)
 
     def _report(self, run_id: int, preview: Preview) -> RunReport:
+        return RunReport.from_journal(self.journal.run(run_id), self._shown_actions(run_id),
+                                      preview.outcome.log, grant_texts=preview.grant_texts())
+
+    def _shown_actions(self, run_id: int) -> JournalActions:
+        """A run's actions as its report shows them, read a page at a time when gone through (a run of
+        100,000 actions read whole would cost hundreds of MB for a report that shows 200 rows)."""
         journal = self.journal
+
         def page(after: int, limit: int) -> list[dict[str, Any]]:
             return journal.report_actions(run_id, after=after, limit=limit)
 
-        actions = JournalActions(page, journal.action_counts(run_id))  # read a page at a time, when shown
-        return RunReport.from_journal(journal.run(run_id), actions, preview.outcome.log,
-                                      grant_texts=preview.grant_texts())
+        return JournalActions(page, journal.action_counts(run_id))
 
     # ---- automations (the store is desktop.core.saved_automations; the runner takes a companion) --
 
@@ -325,7 +330,7 @@ class Assistant:
     def show(self, run_id: int) -> RunReport:
         run = self.journal.run(run_id)
         grants = [Grant.from_json(g) for g in run.get("grants") or []]
-        return RunReport.from_journal(run, self.journal.actions(run_id), self.journal.logs(run_id),
+        return RunReport.from_journal(run, self._shown_actions(run_id), self.journal.logs(run_id),
                                       grant_texts=[_safe_describe(g) for g in grants])
 
     def undo(self, run_id: int, action: int | None = None, on_progress: Progress | None = None) -> UndoReport:

@@ -13,7 +13,7 @@ program run also has ``flagged``: why (it needed the person's explicit extra app
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from itertools import islice
 from typing import TYPE_CHECKING, Any, cast, overload
 
@@ -103,6 +103,13 @@ class RunReport:
     started: str = ""
     finished: str | None = None
     left_alone: list[dict[str, str]] = field(default_factory=list)
+
+    def read_whole(self) -> RunReport:
+        """This report with every action read now (a window that lists them all reads them on its
+        worker thread, not page by page on the GUI thread as it fills its table)."""
+        if isinstance(self.actions, list):
+            return self
+        return replace(self, actions=list(self.actions))
 
     @property
     def partial(self) -> bool:

@@ -236,7 +236,7 @@ class HistoryView(QWidget):
         seq = self._load_seq
         if self.current is None or self.current.run_id != run_id:
             self._show_loading(run_id)  # a large run takes a while to read: never the previous run's details
-        run_task(lambda task: self.assistant.show(run_id),
+        run_task(lambda task: self.assistant.show(run_id).read_whole(),  # every row, off the GUI thread
                  on_done=lambda report: self._show_details(report) if seq == self._load_seq else None,
                  on_error=self._failed)
 
