@@ -28,13 +28,11 @@ import pypdf
 import pypdf.filters  # loaded before the worker locks itself in
 from pypdf.errors import LimitReachedError, PdfReadError
 
-from capabilities.decoding.accepted import DOCUMENT_KINDS
 from capabilities.decoding.ops import Refused, op
 from capabilities.decoding.samples import docx_bytes, pdf_bytes
 
-__all__ = ["KINDS", "MAX_PAGES"]
+__all__ = ["MAX_PAGES"]
 
-KINDS = DOCUMENT_KINDS
 MAX_PAGES = 2_000  # pages read for text; a longer document gives the text of its first pages
 MAX_SCAN = 2_000_000  # characters counted at most
 MAX_PART = 64 * 1024 * 1024  # an XML part of a DOCX/ODT, uncompressed

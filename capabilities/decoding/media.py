@@ -20,14 +20,11 @@ from mutagen.mp3 import EasyMP3
 from mutagen.oggopus import OggOpus
 from mutagen.oggvorbis import OggVorbis
 
-from capabilities.decoding.accepted import MEDIA_FIELDS, MEDIA_SUFFIXES
+from capabilities.decoding.accepted import MEDIA_FIELDS
 from capabilities.decoding.ops import Refused, op
 from capabilities.decoding.samples import mp3_bytes
 
-__all__ = ["FIELDS", "SUFFIXES"]
-
-SUFFIXES = MEDIA_SUFFIXES
-FIELDS = MEDIA_FIELDS
+__all__: list[str] = []  # the readers register themselves with ops.op
 _OPTIONS = [EasyMP3, EasyMP4, FLAC, OggVorbis, OggOpus]
 _KEYS = {
     "artist": "artist",
@@ -58,7 +55,7 @@ def tags(source: BinaryIO, args: dict[str, Any]) -> tuple[dict[str, Any], bytes]
 @op("media.retag")
 def retag(source: BinaryIO, args: dict[str, Any]) -> tuple[dict[str, Any], bytes]:
     wanted = args.get("tags")
-    if not isinstance(wanted, dict) or not set(wanted) <= set(FIELDS):
+    if not isinstance(wanted, dict) or not set(wanted) <= set(MEDIA_FIELDS):
         raise Refused("broken", "unknown tags")
     data = source.read(_MAX_FILE + 1)
     if len(data) > _MAX_FILE:
