@@ -22,7 +22,9 @@ EXPECTED_COLUMNS = {
              "started", "finished", "result", "error", "tokens_in", "tokens_out", "cost", "owner",
              "left_alone"],
     "actions": ["run_id", "seq", "capability", "op", "args", "detail", "summary", "before", "after",
-                "status", "outcome", "error", "started", "finished", "undone_at"],
+                "status", "outcome", "error", "started", "finished", "undone_at"],  # a view of the next two
+    "planned_actions": ["run_id", "seq", "capability", "op", "args", "detail", "summary", "before", "after"],
+    "action_states": ["run_id", "seq", "status", "outcome", "error", "started", "finished", "undone_at"],
     "logs": ["run_id", "seq", "at", "line"],
     "undos": ["id", "run_id", "seq", "at", "status", "reason"],
     "exchanges": ["id", "run_id", "kind", "model", "prompt", "answer", "tokens_in", "tokens_out", "cost",
@@ -35,10 +37,11 @@ EXPECTED_COLUMNS = {
 
 
 def shape(path: Path) -> dict[str, object]:
-    """Tables → columns (name, type, notnull, default, pk) and indexes, independent of SQL text layout."""
+    """Tables and views → columns (name, type, notnull, default, pk) and indexes, independent of SQL
+    text layout."""
     conn = sqlite3.connect(path)
     try:
-        tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'"
+        tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type IN ('table', 'view')"
                                              " AND name NOT LIKE 'sqlite_%' ORDER BY name")]
         result: dict[str, object] = {}
         for t in tables:
@@ -108,6 +111,38 @@ def test_a_partial_run_is_journaled_as_partial_and_older_runs_read_as_whole(tmp_
         assert [r["left_alone"] for r in j.runs()] == [left, None]
         assert is_partial("applied", j.run(new)["left_alone"])
         assert not is_partial("refused", j.run(new)["left_alone"])  # nothing went ahead
+
+
+def test_actions_written_before_state_rows_read_the_same_and_a_crashed_apply_still_recovers(
+        tmp_path: Path) -> None:
+    """m007 moved each action's state out of its wide row: every column of a journal from before
+    reads back the same, an apply a crash interrupted there is still found, and it can go on."""
+    old = tmp_path / "old.db"
+    db = Database(old)
+    MIGRATIONS.apply(db, stop_before="m007_action_states")
+    db.execute("INSERT INTO runs (request, script, grants, status, started)"
+               " VALUES ('sort', 'x = 1', '[]', 'applying', '2020-01-01')")
+    rows = [(1, 1, "files", "rename", '{"src": "Trip/a"}', '{"fingerprint": {"ino": 7}}', "Rename a",
+             "Trip/a", "Trip/b", "done", '{"undo": "rename back"}', None, "t1", "t2", None),
+            (1, 2, "files", "rename", '{"src": "Trip/c"}', '{"hold_id": "h2"}', "Rename c", "Trip/c",
+             "Trip/d", "started", None, None, "t3", None, None),
+            (1, 3, "files", "delete", '{"path": "Trip/e"}', '{}', "Delete e", "Trip/e", None,
+             "planned", None, '{"type": "X"}', None, None, None)]
+    db.conn.executemany("INSERT INTO actions VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+    db.conn.commit()
+    db.close()
+
+    with Journal(old) as j:
+        columns = EXPECTED_COLUMNS["actions"]
+        assert [tuple(r[c] for c in columns) for r in j._rows("SELECT * FROM actions ORDER BY seq")] == rows
+        assert j.action_counts(1) == {"done": 1, "started": 1, "planned": 1}
+        assert [r["id"] for r in j.unfinished_runs()] == [1]  # the in-doubt index came along
+        assert j.holding_ids_needed() == {"h2"}
+        j.record_outcomes(1, [(2, "done", {"undo": "rename back"}, None, "t4")], start_next=[3])
+        assert [(a["seq"], a["status"], a["outcome"]) for a in j.actions(1)] == [
+            (1, "done", {"undo": "rename back"}), (2, "done", {"undo": "rename back"}), (3, "started", None)]
+        assert j.actions(1)[1]["summary"] == "Rename c"  # the plan's own columns are untouched
+        assert j.backup is not None and j.backup.exists()  # the old file was copied first
 
 
 def test_left_alone_words_count_by_kind() -> None:
@@ -356,3 +391,19 @@ def test_a_json_column_that_is_not_one_value_is_refused_as_json_loads_refuses_it
 
     with pytest.raises(json.JSONDecodeError):
         loads(text)
+
+
+@pytest.mark.parametrize("value", [
+    {"undo": "rename back", "folders": {"Trip": [1733212345123456789, 1733212345123456790]}},
+    {"a": [1, 2.5, None, True, "é → x"], "b": {"c": float("inf"), "d": -0.0}}, "a \x00\n\"\\ name", 3, [],
+    {1: "an int key", "p": Path("/x"), "nested": [[{"deep": [1]}]]}, "caf\udce9.jpg", {"odd": "\udcff"}])
+def test_a_json_column_is_written_as_json_dumps_writes_it(value: object) -> None:
+    from capabilities.journal.db import dumps, loads
+
+    text = json.dumps(value, ensure_ascii=False, default=str)
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:  # a name that is not UTF-8: written with escapes
+        text = json.dumps(value, ensure_ascii=True, default=str)
+    assert dumps(value) == text
+    assert dumps(loads(dumps(value))) == text  # and it reads back as what was written

@@ -166,6 +166,55 @@ def m006_runs_left_alone(db: Database) -> None:
     db.execute("ALTER TABLE runs ADD COLUMN left_alone TEXT")
 
 
+@MIGRATIONS()
+def m007_action_states(db: Database) -> None:
+    """An action's state (status, outcome, error, times) in its own narrow row, apart from its plan.
+
+    Apply and undo write every action's state at least twice (intent, outcome). In the one wide
+    row that also held the plan's args and detail, each write rewrote ~1 KB of JSON; a narrow
+    row costs a few dozen bytes (``bench/bench_journal_rows.py``). The plan itself never changes
+    once applied. ``actions`` stays, as a view joining the two, so every reader is unchanged.
+    """
+    db.execute("""
+        CREATE TABLE planned_actions (
+            run_id INTEGER NOT NULL REFERENCES runs(id),
+            seq INTEGER NOT NULL,
+            capability TEXT NOT NULL,
+            op TEXT NOT NULL,
+            args TEXT NOT NULL DEFAULT '{}',
+            detail TEXT NOT NULL DEFAULT '{}',
+            summary TEXT NOT NULL DEFAULT '',
+            before TEXT,
+            after TEXT,
+            PRIMARY KEY (run_id, seq)
+        )""")
+    db.execute("""
+        CREATE TABLE action_states (
+            run_id INTEGER NOT NULL REFERENCES runs(id),
+            seq INTEGER NOT NULL,
+            status TEXT NOT NULL DEFAULT 'planned',
+            outcome TEXT,
+            error TEXT,
+            started TEXT,
+            finished TEXT,
+            undone_at TEXT,
+            PRIMARY KEY (run_id, seq)
+        ) WITHOUT ROWID""")
+    db.execute("INSERT INTO planned_actions SELECT run_id, seq, capability, op, args, detail, summary,"
+               " before, after FROM actions")
+    db.execute("INSERT INTO action_states SELECT run_id, seq, status, outcome, error, started, finished,"
+               " undone_at FROM actions")
+    db.execute("DROP INDEX actions_in_doubt")
+    db.execute("DROP TABLE actions")
+    db.execute("CREATE INDEX action_states_in_doubt ON action_states(run_id)"
+               " WHERE status IN ('started', 'undoing')")
+    db.execute("""
+        CREATE VIEW actions AS
+        SELECT p.run_id, p.seq, p.capability, p.op, p.args, p.detail, p.summary, p.before, p.after,
+               s.status, s.outcome, s.error, s.started, s.finished, s.undone_at
+        FROM planned_actions p JOIN action_states s ON s.run_id = p.run_id AND s.seq = p.seq""")
+
+
 def migration_names() -> list[str]:
     """All migrations in order (the schema's version history)."""
     return [m.name for m in MIGRATIONS._migrations]

@@ -3,6 +3,12 @@
 Apply and undo write in batches (``mark_actions`` for intents,
 ``record_outcomes``/``record_undos`` for results plus the next batch's
 intents, in one transaction each); everything else is one small transaction.
+
+An action is two rows (migration m007): its plan in ``planned_actions``, written
+once by ``save_plan``, and its state (status, outcome, error, times) in the
+narrow ``action_states``, which is all apply and undo rewrite. Readers of whole
+actions use the ``actions`` view that joins them; counts and statuses read the
+state rows alone.
 """
 
 from __future__ import annotations
@@ -29,6 +35,7 @@ __all__ = ["RunRecords"]
 
 _JSON_ACTION = ("args", "detail", "outcome", "error")
 _JSON_RUN = ("grants", "trigger", "result", "error", "left_alone")
+_ACTION_COUNT = "(SELECT count(*) FROM action_states a WHERE a.run_id = r.id) AS action_count"
 _RUN_FIELDS = {"request", "script", "summary", "model", "planner", "grants", "trigger", "status", "result",
                "tokens_in", "tokens_out", "cost", "left_alone"}
 
@@ -84,14 +91,13 @@ class RunRecords(JournalBase):
         where, params = "", [limit]
         if automation_id is not None:
             where, params = "WHERE json_extract(r.trigger, '$.automation_id') = ? ", [automation_id, limit]
-        rows = self._rows("SELECT r.*, (SELECT count(*) FROM actions a WHERE a.run_id = r.id) AS action_count"
-                          f" FROM runs r {where}ORDER BY r.id DESC LIMIT ?", params)
+        rows = self._rows(f"SELECT r.*, {_ACTION_COUNT} FROM runs r {where}ORDER BY r.id DESC LIMIT ?",
+                          params)
         return [self._decode_run(r) for r in rows]
 
     def run(self, run_id: int) -> dict[str, Any]:
         """One run; JournalError with a hint if there is none with that id."""
-        rows = self._rows("SELECT r.*, (SELECT count(*) FROM actions a WHERE a.run_id = r.id) AS action_count"
-                          " FROM runs r WHERE r.id = ?", (run_id,))
+        rows = self._rows(f"SELECT r.*, {_ACTION_COUNT} FROM runs r WHERE r.id = ?", (run_id,))
         if not rows:
             raise self._missing_run(run_id)
         return self._decode_run(rows[0])
@@ -107,7 +113,8 @@ class RunRecords(JournalBase):
         """Runs left mid-apply or mid-undo (the caller checks whether their owner is still alive)."""
         rows = self._rows(
             "SELECT r.*, 0 AS action_count FROM runs r WHERE r.status IN ('applying', 'undoing')"
-            " OR r.id IN (SELECT run_id FROM actions WHERE status IN ('started', 'undoing')) ORDER BY r.id")
+            " OR r.id IN (SELECT run_id FROM action_states WHERE status IN ('started', 'undoing'))"
+            " ORDER BY r.id")
         return [self._decode_run(r) for r in rows]
 
     @staticmethod
@@ -132,13 +139,16 @@ class RunRecords(JournalBase):
         with self._tx() as c:
             if c.execute("SELECT 1 FROM runs WHERE id = ?", (run_id,)).fetchone() is None:
                 raise self._missing_run(run_id)
-            if c.execute("SELECT 1 FROM actions WHERE run_id = ? AND status != 'planned' LIMIT 1",
+            if c.execute("SELECT 1 FROM action_states WHERE run_id = ? AND status != 'planned' LIMIT 1",
                          (run_id,)).fetchone():
                 raise JournalError(f"Run {run_id} has already been applied; its plan cannot change.",
                                    "Start a new run for a new preview.")
-            c.execute("DELETE FROM actions WHERE run_id = ?", (run_id,))
-            c.executemany("INSERT INTO actions (run_id, seq, capability, op, args, detail, summary, before,"
-                          " after) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+            c.execute("DELETE FROM action_states WHERE run_id = ?", (run_id,))
+            c.execute("DELETE FROM planned_actions WHERE run_id = ?", (run_id,))
+            c.executemany("INSERT INTO planned_actions (run_id, seq, capability, op, args, detail, summary,"
+                          " before, after) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+            c.execute("INSERT INTO action_states (run_id, seq) SELECT run_id, seq FROM planned_actions"
+                      " WHERE run_id = ?", (run_id,))
 
     def actions(self, run_id: int, *, statuses: Iterable[str] | None = None) -> list[dict[str, Any]]:
         """A run's actions in order, JSON columns decoded (optionally only some statuses)."""
@@ -181,7 +191,7 @@ class RunRecords(JournalBase):
 
     def action_status(self, run_id: int, seq: int) -> str | None:
         """The status of one action (None when the run has no such action)."""
-        found = self._fetch("SELECT status FROM actions WHERE run_id = ? AND seq = ?", (run_id, seq))
+        found = self._fetch("SELECT status FROM action_states WHERE run_id = ? AND seq = ?", (run_id, seq))
         return found[0][0] if found else None
 
     def report_actions(self, run_id: int, *, after: int = 0, limit: int = -1) -> list[dict[str, Any]]:
@@ -212,10 +222,10 @@ class RunRecords(JournalBase):
             return
         lo, hi = min(seqs), max(seqs)
         if hi - lo + 1 == len(seqs):  # a contiguous batch: one statement, not one per action
-            c.execute(f"UPDATE actions SET status = ?, {column} = ? WHERE run_id = ? AND seq BETWEEN ? AND ?",
-                      (status, at, run_id, lo, hi))
+            c.execute(f"UPDATE action_states SET status = ?, {column} = ? WHERE run_id = ?"
+                      " AND seq BETWEEN ? AND ?", (status, at, run_id, lo, hi))
         else:
-            c.executemany(f"UPDATE actions SET status = ?, {column} = ? WHERE run_id = ? AND seq = ?",
+            c.executemany(f"UPDATE action_states SET status = ?, {column} = ? WHERE run_id = ? AND seq = ?",
                           [(status, at, run_id, s) for s in seqs])
 
     def move_actions(self, run_id: int, from_statuses: Iterable[str], status: str) -> int:
@@ -223,7 +233,7 @@ class RunRecords(JournalBase):
         to ``skipped``); returns how many."""
         wanted = list(from_statuses)
         with self._tx() as c:
-            return c.execute(f"UPDATE actions SET status = ? WHERE run_id = ? AND status IN"
+            return c.execute(f"UPDATE action_states SET status = ? WHERE run_id = ? AND status IN"
                              f" ({', '.join('?' * len(wanted))})", (status, run_id, *wanted)).rowcount
 
     def record_outcomes(self, run_id: int, results: Sequence[tuple[int, str, Any, Any, str]], *,
@@ -231,7 +241,7 @@ class RunRecords(JournalBase):
         """Write a batch's outcomes ``(seq, status, outcome, error, finished)`` and, in the same
         transaction, the intents (``started``) of the next batch: one commit per batch."""
         with self._tx() as c:
-            c.executemany("UPDATE actions SET status = ?, outcome = coalesce(?, outcome), error = ?,"
+            c.executemany("UPDATE action_states SET status = ?, outcome = coalesce(?, outcome), error = ?,"
                           " finished = ? WHERE run_id = ? AND seq = ?",
                           [(st, dumps(out), None if err is None else dumps(error_json(err)), fin, run_id, seq)
                            for seq, st, out, err, fin in results])
@@ -252,14 +262,15 @@ class RunRecords(JournalBase):
                       results: Sequence[tuple[int, str, str | None, str]]) -> None:
         c.executemany("INSERT INTO undos (run_id, seq, at, status, reason) VALUES (?, ?, ?, ?, ?)",
                       [(run_id, seq, at, st, reason) for seq, st, reason, at in results])
-        c.executemany("UPDATE actions SET status = ?, undone_at = ?, error = ? WHERE run_id = ? AND seq = ?",
+        c.executemany("UPDATE action_states SET status = ?, undone_at = ?, error = ?"
+                      " WHERE run_id = ? AND seq = ?",
                       [(_undo_action_status(st), at if st == "undone" else None,
                         dumps({"type": "UndoRefused", "message": reason, "hint": ""}) if reason else None,
                         run_id, seq) for seq, st, reason, at in results])
 
     def action_counts(self, run_id: int) -> dict[str, int]:
         """How many of a run's actions are in each status (cheap: no JSON decoded)."""
-        return dict(self._fetch("SELECT status, count(*) FROM actions WHERE run_id = ? GROUP BY status",
+        return dict(self._fetch("SELECT status, count(*) FROM action_states WHERE run_id = ? GROUP BY status",
                                 (run_id,)))
 
     def undos(self, run_id: int) -> list[dict[str, Any]]:

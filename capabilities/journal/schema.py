@@ -21,6 +21,7 @@ MIGRATION_NAMES = (
     "m004_automations",
     "m005_actions_in_doubt",
     "m006_runs_left_alone",
+    "m007_action_states",
 )
 
 
