@@ -127,6 +127,7 @@ def action_risk(action: Action, home: str | None = None) -> str | None:
 def flagged(actions: Iterable[Action], home: str | None = None) -> dict[int, str]:
     """``{seq: reason}`` for every action that needs the person's explicit extra approval."""
     found: dict[int, str] = {}
+    home = home if home is not None else _home()  # once, not per action (apply checks every plan)
     for action in actions:
         reason = action_risk(action, home)
         if reason:
