@@ -54,6 +54,11 @@ __all__ = ["Files"]
 
 MAX_TEXT = 10 * 1024 * 1024  # read_text/write_text: larger files are not chores for a script
 
+# Where an action's changed folders are named in its detail: a move changes both ends' folders.
+_MOVES = ("rename", "rename_many")
+_MOVED_KEYS = ("src", "dst")
+_MADE_KEYS = ("dst", "path")
+
 
 class Files(Capability):
     """Files and folders in the folders the person granted, addressed as 'Folder/name'."""
@@ -328,7 +333,7 @@ class Files(Capability):
         before = changes.folder_times(self.folders, touched)
         outcome = super().perform(action)
         after = changes.folder_times(self.folders, touched)
-        outcome["folders"] = {k: [before[k], after[k]] for k in before if k in after}
+        outcome["folders"] = {k: [was, after[k]] for k, was in before.items() if k in after}
         return {k: v for k, v in outcome.items() if v is not None}  # lean: the journal stores one per action
 
     def undo(self, action: Action, outcome: Mapping[str, Any]) -> None:
@@ -338,15 +343,18 @@ class Files(Capability):
         super().undo(action, outcome)
         changes.reset_folder_times(self.folders, times, seen)
 
-    def _touched_folders(self, action: Action) -> builtins.list[tuple[str, ...]]:
-        keys = ("src", "dst") if action.op in ("rename", "rename_many") else ("dst", "path")
-        found: dict[tuple[str, ...], None] = {}
-        for key in keys:
-            if action.detail.get(key):
-                parts = self.folders.parts_of(action.detail[key])
+    def _touched_folders(self, action: Action) -> dict[str, tuple[str, ...]]:
+        """The folders an action changes, ``{"Trip/sub": parts}`` (the keys its outcome uses)."""
+        found: dict[str, tuple[str, ...]] = {}
+        detail = action.detail
+        for key in _MOVED_KEYS if action.op in _MOVES else _MADE_KEYS:
+            path = detail.get(key)
+            if path:
+                parts = self.folders.parts_of(path)
                 if len(parts) > 1:
-                    found[parts[:-1]] = None
-        return list(found)
+                    folder = parts[:-1]
+                    found["/".join(folder)] = folder
+        return found
 
     # ---- apply: rename ------------------------------------------------------------
 

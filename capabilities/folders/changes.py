@@ -130,21 +130,25 @@ def restore(folders: FolderSet, parts: Sequence[str], holding: Holding, hold_id:
 
 # ---- folders' own modified times (so undo leaves them as they were) -----------------
 
-def folder_times(folders: FolderSet, where: Sequence[Sequence[str]] | Sequence[str]) -> dict[str, int]:
-    """Modified times (ns) of folders (parts, or ``"Trip/sub"`` text) keyed by ``"Trip/sub"``."""
-    return {key: st.st_mtime_ns for key, st in folder_stats(folders, where).items()}
-
-
-def folder_stats(folders: FolderSet,
-                 where: Sequence[Sequence[str]] | Sequence[str]) -> dict[str, os.stat_result]:
-    """Status of folders keyed by ``"Trip/sub"``; best effort (one that cannot be read is left out)."""
-    found: dict[str, os.stat_result] = {}
-    for one in where:
+def folder_times(folders: FolderSet, where: Mapping[str, Sequence[str]]) -> dict[str, int]:
+    """Modified times (ns) of folders ``{"Trip/sub": parts}``, keyed the same; best effort (one that
+    cannot be read is left out). Apply reads them before and after every action: kept lean."""
+    found: dict[str, int] = {}
+    for key, parts in where.items():
         try:
-            parts = folders.key_parts(one) if isinstance(one, str) else tuple(one)
-            key = "/".join(parts)
+            found[key] = folders.folder_stat(parts).st_mtime_ns
+        except (ErrandError, OSError):
+            continue
+    return found
+
+
+def folder_stats(folders: FolderSet, keys: Sequence[str]) -> dict[str, os.stat_result]:
+    """Status of folders named in an outcome (``"Trip/sub"``), keyed the same; best effort."""
+    found: dict[str, os.stat_result] = {}
+    for key in keys:
+        try:
             if key not in found:
-                found[key] = folders.folder_stat(parts)
+                found[key] = folders.folder_stat(folders.key_parts(key))
         except (ErrandError, OSError):
             continue
     return found

@@ -353,6 +353,10 @@ class FolderSet:
     def folder_stat(self, parts: Sequence[str]) -> os.stat_result:
         """The status of the folder at ``parts``, walked to as ``folder`` walks (apply reads the
         times of the folders it changes before and after every action)."""
+        if len(parts) == 1:
+            root = self.root(parts[0])  # the run's shared handle: nothing to walk, nothing to close
+            if root.fd is not None:
+                return os.fstat(root.fd)
         d = self.folder(parts)
         try:
             return os.fstat(d.fd) if d.fd is not None else os.stat(d.path)
