@@ -34,6 +34,8 @@ _O_NONBLOCK = getattr(os, "O_NONBLOCK", 0)
 _O_CLOEXEC = getattr(os, "O_CLOEXEC", 0)
 _O_BINARY = getattr(os, "O_BINARY", 0)
 _REPARSE = getattr(st_mod, "FILE_ATTRIBUTE_REPARSE_POINT", 0x400)
+# os.fsencode's own codec, called directly: a rename of 100,000 files encodes 200,000 names
+_FS_ENCODING, _FS_ERRORS = sys.getfilesystemencoding(), sys.getfilesystemencodeerrors()
 
 
 class Dir:
@@ -135,7 +137,8 @@ class Dir:
             return
         if self.fd is not None and other.fd is not None and _renameat2 is not None:
             call, flag = _renameat2
-            if call(self.fd, os.fsencode(name), other.fd, os.fsencode(new_name), flag) == 0:
+            if call(self.fd, name.encode(_FS_ENCODING, _FS_ERRORS), other.fd,
+                    new_name.encode(_FS_ENCODING, _FS_ERRORS), flag) == 0:
                 return
             err = ctypes.get_errno()
             if err == errno.EXDEV:  # another disk: the caller copies instead
