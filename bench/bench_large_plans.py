@@ -5,7 +5,8 @@ Run: ``.venv/bin/python bench/bench_large_plans.py [N ...] [--repeat K] [--tree 
 For each size it times, as a person would see them, ``errand run
 --preview-only``, ``errand run --yes`` and ``errand undo`` of one script
 renaming every file, each in its own process, with the process's peak memory,
-the journal's size per action, and the floor: plain ``os.rename`` of the
+the journal's size per action, the checked floor (the system calls a checked
+rename cannot do without: ``checked_floor``), and the floor: plain ``os.rename`` of the
 same number of files on ``str`` paths (no pathlib, no journal) in the same
 round. ``errand run --yes`` previews before it applies, so the apply itself
 is also timed from inside the process (``phase_hook``: ``apply_plan`` alone,
@@ -62,6 +63,32 @@ def floor(folder: Path, names: list[str]) -> float:
     return took
 
 
+def checked_floor(folder: Path, names: list[str]) -> float:
+    """The system calls a journaled rename cannot do without, there and back; the time of one direction.
+
+    Per file: the source's ``lstat`` (is it as the preview saw it?), the folder's ``fstat`` before
+    and after (its own modified time, for an exact undo) and the rename relative to the open
+    folder: what apply does besides Python and the journal. Its rate against ``floor`` is the
+    highest share of bare ``os.rename`` a checked apply could reach.
+    """
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        def one_way(pairs: list[tuple[str, str]]) -> float:
+            start = time.perf_counter()
+            for src, dst in pairs:
+                os.stat(src, dir_fd=fd, follow_symlinks=False)
+                os.fstat(fd)
+                os.rename(src, dst, src_dir_fd=fd, dst_dir_fd=fd)
+                os.fstat(fd)
+            return time.perf_counter() - start
+        there = [(a, f"c_{a}") for a in names]
+        took = one_way(there)
+        one_way([(b, a) for a, b in there])
+        return took
+    finally:
+        os.close(fd)
+
+
 def errand(tree: Path, home: Path, *args: str) -> tuple[float, float, dict, dict]:  # type: ignore[type-arg]
     """One ``errand`` process: (seconds, its peak RSS in MB, its JSON answer, its timed phases)."""
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err, \
@@ -99,7 +126,9 @@ def one_size(tree: Path, n: int) -> dict[str, float]:
         grant = ["--grant", f"files={root / 'Trip'}"]
         (root / "warm" / "Trip").mkdir(parents=True)  # an untimed first run fills the sandbox's cache
         errand(tree, home, "run", str(script), "--grant", f"files={root / 'warm' / 'Trip'}", "--preview-only")
-        figures = {"floor": floor(root / "floor", sorted(os.listdir(root / "floor")))}
+        listed = sorted(os.listdir(root / "floor"))
+        figures = {"floor": floor(root / "floor", listed),
+                   "checked floor": checked_floor(root / "floor", listed)}
         figures["preview"], figures["preview MB"], _, _ = errand(tree, home, "run", str(script), *grant,
                                                                  "--preview-only")
         figures["run --yes"], figures["run --yes MB"], report, timed = errand(
@@ -149,6 +178,10 @@ def main() -> None:
         print(f"{n:,} files: floor (os.rename, str paths) {median['floor'] * 1000:.0f} ms "
               f"[{spread['floor'][0] * 1000:.0f}–{spread['floor'][1] * 1000:.0f}]; "
               f"journal {median['journal KB/action']:.2f} KB/action")
+        checked = sorted(f["floor"] / f["checked floor"] for f in found)
+        print(f"  checked floor (lstat, fstat, rename, fstat) {median['checked floor'] * 1000:.0f} ms = "
+              f"{statistics.median(checked):.1%} of os.rename [{checked[0]:.1%}–{checked[-1]:.1%}]: "
+              "the most a checked apply could reach")
         for phase in PHASES:
             rates = sorted(f["floor"] / f[phase] for f in found)
             print(f"  {phase:<13} {median[phase]:7.2f} s [{spread[phase][0]:.2f}–{spread[phase][1]:.2f}]  "
