@@ -34,7 +34,7 @@ from typing import Any, ClassVar, Literal
 
 from capabilities.budget import Budget, journal_size
 from capabilities.errors import CallError, ErrandError
-from capabilities.plan import Action, ActionPlan
+from capabilities.plan import Action, ActionPlan, Deferred
 from capabilities.typecheck import check_value, describe, is_supported
 
 __all__ = [
@@ -234,8 +234,17 @@ class Capability:
     def record(self, op: str, args: Mapping[str, Any], detail: Mapping[str, Any], summary: str,
                before: str | None = None, after: str | None = None) -> Action:
         """Add a planned write to the run's plan (called by ``@write`` methods)."""
-        self.context.budget.charge_journal(journal_size(args) + journal_size(detail) + len(summary))
+        self._charge(args, detail, summary)
         return self.context.plan.add(self.name, op, dict(args), dict(detail), summary, before, after)
+
+    def defer(self, entry: Deferred, planned: Action) -> None:
+        """``record`` for a change kept compact until the plan is looked at (``ActionPlan.defer``):
+        ``planned`` is the action ``entry`` will make, charged to the run's journal budget now."""
+        self._charge(planned.args, planned.detail, planned.summary)
+        self.context.plan.defer(entry)
+
+    def _charge(self, args: Mapping[str, Any], detail: Mapping[str, Any], summary: str) -> None:
+        self.context.budget.charge_journal(journal_size(args) + journal_size(detail) + len(summary))
 
     # ---- apply, undo, recovery (host only, from a plan) ---------------------------------
 
