@@ -234,17 +234,14 @@ class Capability:
     def record(self, op: str, args: Mapping[str, Any], detail: Mapping[str, Any], summary: str,
                before: str | None = None, after: str | None = None) -> Action:
         """Add a planned write to the run's plan (called by ``@write`` methods)."""
-        self._charge(args, detail, summary)
+        self.context.budget.charge_journal(journal_size(args) + journal_size(detail) + len(summary))
         return self.context.plan.add(self.name, op, dict(args), dict(detail), summary, before, after)
 
-    def defer(self, entry: Deferred, planned: Action) -> None:
+    def defer(self, entry: Deferred, journal_bytes: int) -> None:
         """``record`` for a change kept compact until the plan is looked at (``ActionPlan.defer``):
-        ``planned`` is the action ``entry`` will make, charged to the run's journal budget now."""
-        self._charge(planned.args, planned.detail, planned.summary)
+        ``journal_bytes`` is what ``record`` would charge for the action ``entry`` makes."""
+        self.context.budget.charge_journal(journal_bytes)
         self.context.plan.defer(entry)
-
-    def _charge(self, args: Mapping[str, Any], detail: Mapping[str, Any], summary: str) -> None:
-        self.context.budget.charge_journal(journal_size(args) + journal_size(detail) + len(summary))
 
     # ---- apply, undo, recovery (host only, from a plan) ---------------------------------
 

@@ -230,7 +230,7 @@ class Files(Capability):
             # Between two granted folders on different disks the move is a copy: new inode.
             node.stat = Stat(node.stat.kind, node.stat.size, node.stat.mtime_ns)
         move = PlannedRename.of(self.folders, src, dst, overwrite, facts)  # compact while the script runs
-        self.defer(move, move.made(0, sp, dp, facts))
+        self.defer(move, move.journal_bytes(facts, sp[:-1] == dp[:-1]))
         return dst
 
     @write

@@ -110,7 +110,7 @@ def _is_emoji(c: str) -> bool:
 
 def split_path(path: str) -> tuple[str, ...]:
     """``"Trip/a/b.jpg"`` → ``("Trip", "a", "b.jpg")``, refusing anything that could leave a grant."""
-    if isinstance(path, str) and path and _PATH_SUSPECT.search(path) is None:  # the common case
+    if isinstance(path, str) and path and (_plainly_fine(path) or _PATH_SUSPECT.search(path) is None):
         parts = split_checked(path)
         if _WINDOWS:
             _check_windows_path(parts, path)
@@ -137,6 +137,15 @@ def split_path(path: str) -> tuple[str, ...]:
     if _WINDOWS:
         _check_windows_path(parts, path)
     return parts
+
+
+def _plainly_fine(path: str) -> bool:
+    """True for a (non-empty) path ``_PATH_SUSPECT`` cannot match, found with plain substring
+    tests (several times faster than the pattern, and a preview splits 200,000 paths for 100,000
+    renames): no NUL, no backslash on Windows, no '//', no part starting with '.', not starting
+    with '/' and no ':' second (a drive). False does not mean suspect: the pattern then decides."""
+    return ("\0" not in path and "//" not in path and "/." not in path and path[0] not in "/\\."
+            and path[1:2] != ":" and not (_WINDOWS and "\\" in path))
 
 
 def split_checked(path: str) -> tuple[str, ...]:
