@@ -31,7 +31,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, BinaryIO, ClassVar
 
-from capabilities.api.moves import MoveFacts, PlannedRename
+from capabilities.api.files_moves import MoveFacts, PlannedRename
 from capabilities.base import Capability, Grant, RunContext, read, write
 from capabilities.engine.outcomes import create_outcome, found_outcome
 from capabilities.errors import (

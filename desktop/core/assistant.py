@@ -183,7 +183,7 @@ class Assistant:
                                    inputs=dict(inputs or {}), limits=self.limits, on_log=on_log,
                                    cancel=cancel, freed=freed)
         context.budget.end()  # a host call still working for this run stops at its next check
-        _end_planning(context, freed)
+        _end_planning(context, freed if outcome.ok else None)
         if outcome.ok and outcome.result is not None:
             _charge_result(context, outcome.result)  # the journal keeps what the script returned
         spent = context.budget.spent
@@ -380,15 +380,17 @@ def _charge_result(context: RunContext, result: Any) -> None:
         context.budget.charge_journal(len(json.dumps(result, default=str)))
 
 
-def _end_planning(context: RunContext, freed: threading.Event) -> None:
+def _end_planning(context: RunContext, freed: threading.Event | None) -> None:
     """The script is over: the planned folder tree goes, then the plan's compact changes become its
     actions, once the guest's memory is given back (``freed``), so a plan of 100,000 renames is never
-    whole beside the script and the tree that made it (``ActionPlan.defer``)."""
+    whole beside the script and the tree that made it (``ActionPlan.defer``). A run that failed
+    (``freed`` None: it may have been abandoned, its instance still held) does not wait."""
     found = context.services.get("folders")
     if isinstance(found, FolderView):
         found.end_run()
     if context.plan.deferred:
-        freed.wait(_FREE_WAIT_SECONDS)
+        if freed is not None:
+            freed.wait(_FREE_WAIT_SECONDS)
         context.plan.settle()
 
 
