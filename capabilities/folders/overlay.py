@@ -157,8 +157,8 @@ class Overlay:
             if node.source is not None and node.stat is not None:
                 found = self._reader.scan(node.source)
                 self.budget.charge_entries(len(found))  # each becomes a node in host memory
-                for name, st in found.items():
-                    node.children[name] = Node(st.kind, f"{node.source}/{name}", st)
+                for name, st in found.items():  # as on disk: no planned content, so no planned time
+                    node.children[name] = Node(st.kind, f"{node.source}/{name}", st, planned_ns=0)
         return node.children
 
     def clash(self, folder: Node, name: str) -> str | None:
