@@ -34,7 +34,7 @@ from typing import Any, ClassVar, Literal
 
 from capabilities.budget import Budget, journal_size
 from capabilities.errors import CallError, ErrandError
-from capabilities.plan import Action, ActionPlan
+from capabilities.plan import Action, ActionPlan, Deferred
 from capabilities.typecheck import check_value, describe, is_supported
 
 __all__ = [
@@ -236,6 +236,12 @@ class Capability:
         """Add a planned write to the run's plan (called by ``@write`` methods)."""
         self.context.budget.charge_journal(journal_size(args) + journal_size(detail) + len(summary))
         return self.context.plan.add(self.name, op, dict(args), dict(detail), summary, before, after)
+
+    def defer(self, entry: Deferred, journal_bytes: int) -> None:
+        """``record`` for a change kept compact until the plan is looked at (``ActionPlan.defer``):
+        ``journal_bytes`` is what ``record`` would charge for the action ``entry`` makes."""
+        self.context.budget.charge_journal(journal_bytes)
+        self.context.plan.defer(entry)
 
     # ---- apply, undo, recovery (host only, from a plan) ---------------------------------
 

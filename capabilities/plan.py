@@ -5,18 +5,24 @@ actions and nothing else, in this order, without running the script again.
 Each action holds the arguments as the script gave them (``args``), the
 host-resolved facts needed to perform and verify it (``detail``: absolute
 paths, fingerprints of sources), and plain words for the person.
+
+A plan can also hold *deferred* changes (``ActionPlan.defer``): a batch call that
+plans 100,000 renames keeps each as a small record of what it found, not as an
+``Action`` with its dictionaries and words, while the script (and the sandbox's
+memory) is still alive; each becomes its ``Action`` the first time the plan's
+actions are looked at (``settle``), which the preview does once the script is over.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import asdict, dataclass, field
-from typing import Any
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import asdict, dataclass
+from typing import Any, Protocol, cast
 
 from capabilities.bytesize import size_text
 from capabilities.redaction import redact
 
-__all__ = ["Action", "ActionPlan", "holds_text", "left_alone_lines", "left_alone_words"]
+__all__ = ["Action", "ActionPlan", "Deferred", "holds_text", "left_alone_lines", "left_alone_words"]
 
 # What a left-alone item is, in words (``Capability.item_kind``); anything else is an "item".
 _KINDS = {"file": ("file", "files"), "event": ("event", "events"), "item": ("item", "items")}
@@ -87,24 +93,91 @@ class Action:
         )
 
 
-@dataclass
+class Deferred(Protocol):
+    """A planned change kept compact until the plan is looked at (``ActionPlan.defer``)."""
+
+    @property
+    def capability(self) -> str: ...
+
+    @property
+    def op(self) -> str: ...
+
+    @property
+    def before(self) -> str | None: ...
+
+    def action(self, seq: int) -> Action:
+        """The change as its ``Action``, numbered ``seq``: the same one every time it is asked."""
+        ...
+
+
 class ActionPlan:
     """The ordered actions of one preview."""
 
-    actions: list[Action] = field(default_factory=list)
-    # Items left as they are while the script went on (a refused write it caught, an event that
-    # cannot be read): ``{"item", "call", "reason", "hint", "kind"}`` (kind: "file", "event",
-    # "item"), shown with the preview and journaled with the run so one bad item never sinks a
-    # batch silently. A later planned action on the same item takes it off the list.
-    left_alone: list[dict[str, str]] = field(default_factory=list)
+    def __init__(self, actions: Iterable[Action] = (),
+                 left_alone: list[dict[str, str]] | None = None) -> None:
+        self._entries: list[Action | Deferred] = list(actions)
+        self._deferred = 0  # how many of the entries are still deferred
+        # Items left as they are while the script went on (a refused write it caught, an event that
+        # cannot be read): ``{"item", "call", "reason", "hint", "kind"}`` (kind: "file", "event",
+        # "item"), shown with the preview and journaled with the run so one bad item never sinks a
+        # batch silently. A later planned action on the same item takes it off the list.
+        self.left_alone: list[dict[str, str]] = [] if left_alone is None else left_alone
+
+    def __repr__(self) -> str:
+        return f"ActionPlan({len(self._entries)} actions, {len(self.left_alone)} left alone)"
+
+    @property
+    def actions(self) -> list[Action]:
+        """Every action in order (deferred ones become ``Action``s here, once)."""
+        self.settle()
+        return cast("list[Action]", self._entries)
+
+    @actions.setter
+    def actions(self, actions: Iterable[Action]) -> None:
+        self._entries, self._deferred = list(actions), 0
 
     def add(self, capability: str, op: str, args: dict[str, Any], detail: dict[str, Any],
             summary: str, before: str | None = None, after: str | None = None) -> Action:
-        action = Action(len(self.actions) + 1, capability, op, args, detail, summary, before, after)
-        self.actions.append(action)
-        if self.left_alone and before is not None:
-            self.left_alone = [x for x in self.left_alone if x["item"] != before]
+        action = Action(len(self._entries) + 1, capability, op, args, detail, summary, before, after)
+        self._entries.append(action)
+        self._planned(before)
         return action
+
+    def defer(self, entry: Deferred) -> None:
+        """Plan a change as ``entry``, which becomes its ``Action`` (numbered by its place) only when
+        the plan's actions are looked at: the compact form of a batch of 100,000 while the script runs."""
+        self._entries.append(entry)
+        self._deferred += 1
+        self._planned(entry.before)
+
+    @property
+    def deferred(self) -> int:
+        """How many changes are still deferred (``settle`` makes them actions)."""
+        return self._deferred
+
+    def settle(self) -> None:
+        """Turn every deferred change into its ``Action`` (each record goes as its action comes)."""
+        if not self._deferred:
+            return
+        entries = self._entries
+        for i, entry in enumerate(entries):
+            if not isinstance(entry, Action):
+                entries[i] = entry.action(i + 1)
+        self._deferred = 0
+
+    def last(self) -> Action | None:
+        """The last action planned (None for none yet), without settling the others."""
+        if not self._entries:
+            return None
+        entry = self._entries[-1]
+        if not isinstance(entry, Action):
+            entry = self._entries[-1] = entry.action(len(self._entries))
+            self._deferred -= 1
+        return entry
+
+    def _planned(self, item: str | None) -> None:
+        if self.left_alone and item is not None:
+            self.left_alone = [x for x in self.left_alone if x["item"] != item]
 
     def leave_alone(self, item: str, call: str, reason: str, hint: str, kind: str = "item") -> None:
         """Note that ``call`` left ``item`` (a file, an event…) as it is, and why (see ``left_alone``).
@@ -123,12 +196,12 @@ class ActionPlan:
         return iter(self.actions)
 
     def __len__(self) -> int:
-        return len(self.actions)
+        return len(self._entries)
 
     def counts(self) -> dict[str, int]:
         """How many actions of each kind, e.g. ``{"files.rename": 12}``, for the summary line."""
         result: dict[str, int] = {}
-        for a in self.actions:
+        for a in self._entries:
             key = f"{a.capability}.{a.op}"
             result[key] = result.get(key, 0) + 1
         return result

@@ -78,13 +78,29 @@ def check_value(hint: Any, value: Any, where: str) -> Any:
     if origin in (list, tuple):
         if not isinstance(value, list | tuple):
             raise TypeError(f"{where} must be a list, got {_kind(value)}")
-        item = args[0] if args else Any
-        return [check_value(item, v, f"{where}[{i}]") for i, v in enumerate(value)]
+        return _check_items(args[0] if args else Any, value, where)
     if origin is dict:
         if not isinstance(value, dict) or not all(isinstance(k, str) for k in value):
             raise TypeError(f"{where} must be a dict with text keys, got {_kind(value)}")
         return {k: check_value(args[1], v, f"{where}[{k!r}]") for k, v in value.items()}
     return _check_scalar(hint, value, where)
+
+
+def _check_items(item: Any, value: list[Any] | tuple[Any, ...], where: str) -> list[Any]:
+    """A list's items checked: the very list when no item was converted (a batch of 100,000 is not
+    copied), and an item's own place in the message (``moves[3][1]``) only when it is refused."""
+    out = None if type(value) is list else list(value)
+    for i, v in enumerate(value):
+        try:
+            checked = check_value(item, v, where)
+        except TypeError:
+            check_value(item, v, f"{where}[{i}]")  # the same refusal, naming the item
+            raise
+        if checked is not v:
+            if out is None:
+                out = list(value)
+            out[i] = checked
+    return value if out is None else out  # type: ignore[return-value]
 
 
 def _check_scalar(hint: type, value: Any, where: str) -> Any:

@@ -60,6 +60,7 @@ class _RunState:
     calls: int = 0
     trap: trampoline.Trap | None = None
     abandoned: str | None = None
+    freed: threading.Event | None = None  # set once the run's instance (the guest's memory) is freed
 
     def stop_reason(self) -> trampoline.Trap | None:
         if self.abandoned:
@@ -212,14 +213,20 @@ class Sandbox:
 
     def run(self, script: str, dispatcher: Dispatcher, *, manifest: dict[str, Any] | None = None,
             inputs: dict[str, Any] | None = None, limits: Limits | None = None,
-            on_log: Callable[[str], None] | None = None, cancel: Cancel | None = None) -> RunOutcome:
-        """Run ``script`` to its end, a limit, an error or a cancel; never raises for script faults."""
+            on_log: Callable[[str], None] | None = None, cancel: Cancel | None = None,
+            freed: threading.Event | None = None) -> RunOutcome:
+        """Run ``script`` to its end, a limit, an error or a cancel; never raises for script faults.
+
+        ``freed`` is set once the run's instance is freed, which its worker does just after the
+        answer: a caller about to build much from what the run left can wait for that memory."""
         limits = limits or Limits()
         started = time.monotonic()
-        state = _RunState(dispatcher, limits, on_log, cancel, started + limits.wall_seconds)
+        state = _RunState(dispatcher, limits, on_log, cancel, started + limits.wall_seconds, freed=freed)
         try:
             instance = [self._take(limits)]
         except capi.WasmtimeError as exc:
+            if freed is not None:
+                freed.set()  # nothing was taken
             if not is_pool_exhausted(exc):
                 raise
             return RunOutcome(error=ScriptError(
@@ -253,6 +260,8 @@ class Sandbox:
         with self._freed:
             self._frees += 1
             self._freed.notify_all()
+        if state.freed is not None:
+            state.freed.set()
         if self.keep_warm and not state.abandoned:
             try:
                 self.prepare(state.limits)

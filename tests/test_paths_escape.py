@@ -15,6 +15,7 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 
 from capabilities.errors import GrantError, PathRefused, SourceChanged, TargetExists, TargetMissing
+from capabilities.folders import names
 from capabilities.folders.changes import create_file
 from capabilities.folders.granted import folder_grants
 from capabilities.folders.names import check_new_name, split_path
@@ -329,6 +330,15 @@ def test_split_path_property_never_yields_an_escape(path: str) -> None:
     # A drive letter is an ASCII letter: "é:" is a name, not a drive (str.isalpha would say it is one).
     drive = len(path) > 1 and path[1] == ":" and path[0] in string.ascii_letters
     assert not path.startswith("/") and not drive
+
+
+@given(st.lists(st.sampled_from(PIECES), min_size=1, max_size=12).map("".join))
+@example("a:/b")  # a ':' second: left to the pattern
+@example("Trip/./a")
+def test_the_plain_test_before_the_pattern_passes_no_path_the_pattern_would_look_at(path: str) -> None:
+    """``split_path``'s fast test lets through only paths its pattern would let through."""
+    if names._plainly_fine(path):
+        assert names._PATH_SUSPECT.search(path) is None
 
 
 @given(st.text(max_size=20))

@@ -103,3 +103,20 @@ def test_a_warm_sandbox_keeps_runs_apart_on_prepared_instances(component_cache: 
                 for i in range(6)]
     assert all(o.ok for o in outcomes), [o.error for o in outcomes]
     assert all(o.result == [False] * 5 for o in outcomes[1::2])
+
+
+def test_a_run_says_when_its_instance_is_freed(one_slot: Sandbox) -> None:
+    """``freed`` is set once the run's instance is gone: with one slot, the next run can have it."""
+    freed = threading.Event()
+    during: list[bool] = []
+
+    def watch(name: str, payload: Any) -> Any:
+        during.append(freed.is_set())
+        return echo(name, payload)
+
+    outcome = one_slot.run("result = calc.echo(1)", watch, freed=freed,
+                           manifest={"calc": {"echo": {"stub": "def echo(x): ...", "access": "read"}}})
+    assert outcome.ok, outcome.error
+    assert during == [False]  # not while the script runs
+    assert freed.wait(5)
+    assert one_slot.run("result = 2", echo).result == 2

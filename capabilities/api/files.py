@@ -31,6 +31,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, BinaryIO, ClassVar
 
+from capabilities.api.files_moves import MoveFacts, PlannedRename
 from capabilities.base import Capability, Grant, RunContext, read, write
 from capabilities.engine.outcomes import create_outcome, found_outcome
 from capabilities.errors import (
@@ -132,8 +133,7 @@ class Files(Capability):
                             "Write smaller files.")
         parts = self._parts(path, write=True)
         replaced = self.view.overlay.get(parts)
-        plan = self.context.plan
-        last = plan.actions[-1] if len(plan) else None
+        last = self.context.plan.last()  # the others stay as they are (deferred renames)
         if (last is not None and last.capability == self.name and last.op == "write_text"
                 and last.args.get("path") == path and replaced is not None and replaced.data is not None):
             # The same file written again at once (a loop): one action with the last text, not a
@@ -188,7 +188,7 @@ class Files(Capability):
             raise CallError(f"{src!r} is a folder; copy copies one file.",
                             "List the folder and copy its files one by one (after files.mkdir).")
         replaced = self.view.check_target(dp, overwrite=overwrite, kept_name=sp[-1] == dp[-1])
-        detail = self._move_facts(sp, dp, node, replaced)
+        detail = self._move_facts(sp, dp, node, replaced).detail()
         # The copy will have its own inode: later actions on it check size and time only.
         stat = node.stat and Stat(node.stat.kind, node.stat.size, node.stat.mtime_ns)
         self.view.overlay.put(dp, Node("file", node.source, stat, data=node.data, produced=node.produced))
@@ -229,15 +229,13 @@ class Files(Capability):
             raise CallError(f"{sp[0]!r} and {dp[0]!r} are on different disks; a folder cannot be moved "
                             "between them.", "Create the folder there and move its files one by one.")
         replaced = self.view.check_target(dp, overwrite=overwrite, moving=node, kept_name=sp[-1] == dp[-1])
-        detail = self._move_facts(sp, dp, node, replaced)
+        facts = self._move_facts(sp, dp, node, replaced)
         self.view.overlay.move(sp, dp)
         if sp[0] != dp[0] and node.stat is not None and node.stat.ino and self._other_disk(sp[0], dp[0]):
             # Between two granted folders on different disks the move is a copy: new inode.
             node.stat = Stat(node.stat.kind, node.stat.size, node.stat.mtime_ns)
-        verb = "Rename" if sp[:-1] == dp[:-1] else "Move"
-        self.record("rename", {"src": src, "dst": dst, "overwrite": overwrite}, detail,
-                    f"{verb} {src} → {dst}" + (" (replacing it)" if replaced is not None else ""),
-                    before=src, after=dst)
+        move = PlannedRename.of(self.folders, src, dst, overwrite, facts)  # compact while the script runs
+        self.defer(move, move.journal_bytes(facts, sp[:-1] == dp[:-1]))
         return dst
 
     @write
@@ -289,18 +287,12 @@ class Files(Capability):
         return digest.hexdigest()
 
     def _move_facts(self, sp: tuple[str, ...], dp: tuple[str, ...], node: Node,
-                    replaced: Node | None) -> dict[str, Any]:
+                    replaced: Node | None) -> MoveFacts:
         src, dst = self.folders.absolute(sp), self.folders.absolute(dp)
-        facts: dict[str, Any] = {
-            "src": src,
-            "dst": dst,
-            "fingerprint": self.view.fingerprint_node(node),
-            "replaces": self.view.fingerprint_node(replaced) if replaced is not None else None,
-            "hold_id": new_id() if replaced is not None else None,
-        }
-        risk = self.view.write_risk(dst, replaced=replaced, was=src)
-        if risk:
-            facts["risk"] = risk
+        facts = MoveFacts(src, dst, self.view.fingerprint_kept(node),
+                          self.view.fingerprint_node(replaced) if replaced is not None else None,
+                          new_id() if replaced is not None else None,
+                          self.view.write_risk(dst, replaced=replaced, was=src))
         self.view.charge_kept(replaced)
         return facts
 

@@ -28,7 +28,8 @@ import unicodedata
 
 from capabilities.errors import PathRefused
 
-__all__ = ["MAX_NAME_BYTES", "check_kept_name", "check_new_name", "is_temp_name", "split_path", "temp_name"]
+__all__ = ["MAX_NAME_BYTES", "check_kept_name", "check_new_name", "is_temp_name", "split_checked",
+           "split_path", "temp_name"]
 
 _WINDOWS = os.name == "nt"
 MAX_NAME_BYTES = 255
@@ -109,8 +110,8 @@ def _is_emoji(c: str) -> bool:
 
 def split_path(path: str) -> tuple[str, ...]:
     """``"Trip/a/b.jpg"`` → ``("Trip", "a", "b.jpg")``, refusing anything that could leave a grant."""
-    if isinstance(path, str) and path and _PATH_SUSPECT.search(path) is None:  # the common case
-        parts = tuple(path[:-1].split("/") if path[-1] == "/" else path.split("/"))
+    if isinstance(path, str) and path and (_plainly_fine(path) or _PATH_SUSPECT.search(path) is None):
+        parts = split_checked(path)
         if _WINDOWS:
             _check_windows_path(parts, path)
         return parts
@@ -126,7 +127,7 @@ def split_path(path: str) -> tuple[str, ...]:
                           hint)
     if _WINDOWS and "\\" in path:
         raise PathRefused(f"{path!r} contains a backslash; separate folders with '/'.", hint)
-    parts = tuple(path[:-1].split("/") if path.endswith("/") else path.split("/"))
+    parts = split_checked(path)
     for part in parts:
         if part in ("..", "."):
             raise PathRefused(f"{path!r} uses {part!r}; paths may not step outside or around folders.",
@@ -136,6 +137,21 @@ def split_path(path: str) -> tuple[str, ...]:
     if _WINDOWS:
         _check_windows_path(parts, path)
     return parts
+
+
+def _plainly_fine(path: str) -> bool:
+    """True for a (non-empty) path ``_PATH_SUSPECT`` cannot match, found with plain substring
+    tests (several times faster than the pattern, and a preview splits 200,000 paths for 100,000
+    renames): no NUL, no backslash on Windows, no '//', no part starting with '.', not starting
+    with '/' and no ':' second (a drive). False does not mean suspect: the pattern then decides."""
+    return ("\0" not in path and "//" not in path and "/." not in path and path[0] not in "/\\."
+            and path[1:2] != ":" and not (_WINDOWS and "\\" in path))
+
+
+def split_checked(path: str) -> tuple[str, ...]:
+    """The parts of a path ``split_path`` has already accepted, without its checks again (a plan
+    keeps a script's paths as text and splits them once more when it writes out its actions)."""
+    return tuple(path[:-1].split("/") if path[-1] == "/" else path.split("/"))
 
 
 def _check_windows_path(parts: tuple[str, ...], path: str) -> None:

@@ -134,6 +134,11 @@ class Overlay:
         """Make a granted folder addressable as ``label``."""
         self._roots[label] = Node("folder", label, stat)
 
+    def forget(self) -> None:
+        """Drop the planned tree: every folder read and every planned entry (a folder of 100,000
+        photos is 100,000 nodes). The granted folders stay; a later look reads the disk again."""
+        self._roots = {label: Node("folder", label, root.stat) for label, root in self._roots.items()}
+
     # ---- looking up ----------------------------------------------------------------
 
     def get(self, parts: tuple[str, ...]) -> Node | None:
@@ -152,8 +157,8 @@ class Overlay:
             if node.source is not None and node.stat is not None:
                 found = self._reader.scan(node.source)
                 self.budget.charge_entries(len(found))  # each becomes a node in host memory
-                for name, st in found.items():
-                    node.children[name] = Node(st.kind, f"{node.source}/{name}", st)
+                for name, st in found.items():  # as on disk: no planned content, so no planned time
+                    node.children[name] = Node(st.kind, f"{node.source}/{name}", st, planned_ns=0)
         return node.children
 
     def clash(self, folder: Node, name: str) -> str | None:
@@ -226,6 +231,11 @@ class FolderView:
         self.folders = folders
         self.budget = budget or Budget()
         self.overlay = Overlay(folders, self.budget)
+
+    def end_run(self) -> None:
+        """The script is over: its planned state is not needed any more (apply works from the plan
+        and the disk, a preview's diffs read the disk), so it goes now (``Overlay.forget``)."""
+        self.overlay.forget()
 
     # ---- grants --------------------------------------------------------------------
 
@@ -373,15 +383,25 @@ class FolderView:
         of the disk's clock (2 s on FAT); only a file that recent is read and
         hashed, so a preview over old photos (or fresh files on a fine clock) reads nothing.
         """
-        found = fingerprint_of(node)
+        found = self.fingerprint_kept(node)
+        return found.fingerprint() if isinstance(found, Stat) else found
+
+    def fingerprint_kept(self, node: Node) -> Stat | dict[str, Any]:
+        """``fingerprint_node``, or the node's own ``Stat`` when the fingerprint is only that
+        (``Stat.fingerprint``): a plan of 100,000 renames keeps no fingerprint dict per file while
+        its script runs (a ``Stat`` never changes; a node that changes gets a new one)."""
         st = node.stat
-        if (st is not None and st.kind == "file" and node.source is not None and node.data is None
-                and not node.produced and st.size <= HASH_RECENT_LIMIT
+        if st is None or node.data is not None:
+            return fingerprint_of(node)
+        if (st.kind == "file" and node.source is not None and not node.produced
+                and st.size <= HASH_RECENT_LIMIT
                 and time.time_ns() - st.mtime_ns
                 < (RECENT_COARSE_NS if st.mtime_ns % 10**9 == 0 else RECENT_FINE_NS)):
             data = self.folders.read_bytes(tuple(node.source.split("/")))
+            found = st.fingerprint()
             found["sha256"] = hashlib.sha256(data).hexdigest()
-        return found
+            return found
+        return st
 
     # ---- planning changes ------------------------------------------------------------
 

@@ -37,6 +37,7 @@ from capabilities.engine.undo import (
 )
 from capabilities.errors import ErrandError
 from capabilities.folders.holding import Holding
+from capabilities.folders.overlay import FolderView
 from capabilities.journal import Journal
 from capabilities.plan import Action
 from capabilities.registry import instantiate
@@ -62,6 +63,7 @@ __all__ = ["Assistant", "Preview"]
 Progress = Callable[[int, int], None]
 # Wraps an apply or undo: "these changes are Errand's own" for the folder watchers of this process.
 OwnWritesGuard = Callable[[Iterable[Action]], AbstractContextManager[None]]
+_FREE_WAIT_SECONDS = 1.0  # for the sandbox to free a finished run's instance (it takes milliseconds)
 
 
 class Assistant:
@@ -176,10 +178,12 @@ class Assistant:
         context.deadline = time.monotonic() + self.limits.wall_seconds
         caps = instantiate(grants, context)
         dispatcher = Dispatcher(caps)
+        freed = threading.Event()
         outcome = self.sandbox.run(script, dispatcher, manifest=dispatcher.manifest(),
                                    inputs=dict(inputs or {}), limits=self.limits, on_log=on_log,
-                                   cancel=cancel)
+                                   cancel=cancel, freed=freed)
         context.budget.end()  # a host call still working for this run stops at its next check
+        _end_planning(context, freed if outcome.ok else None)
         if outcome.ok and outcome.result is not None:
             _charge_result(context, outcome.result)  # the journal keeps what the script returned
         spent = context.budget.spent
@@ -374,6 +378,20 @@ def _charge_result(context: RunContext, result: Any) -> None:
 
     with suppress(BudgetExceeded):  # recorded as ``spent``, which ends the preview just below
         context.budget.charge_journal(len(json.dumps(result, default=str)))
+
+
+def _end_planning(context: RunContext, freed: threading.Event | None) -> None:
+    """The script is over: the planned folder tree goes, then the plan's compact changes become its
+    actions, once the guest's memory is given back (``freed``), so a plan of 100,000 renames is never
+    whole beside the script and the tree that made it (``ActionPlan.defer``). A run that failed
+    (``freed`` None: it may have been abandoned, its instance still held) does not wait."""
+    found = context.services.get("folders")
+    if isinstance(found, FolderView):
+        found.end_run()
+    if context.plan.deferred:
+        if freed is not None:
+            freed.wait(_FREE_WAIT_SECONDS)
+        context.plan.settle()
 
 
 def _drop_planned(plan: Iterable[Action]) -> None:
