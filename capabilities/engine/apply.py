@@ -226,10 +226,7 @@ def within_preview(cap: Capability, action: Action) -> None:
     action will use (``detail`` ``src``/``dst``/``path``) must name the same
     files: one target, of the same name.
     """
-    has_reach = (type(cap), action.op)
-    if has_reach not in _REACH:  # (a failed getattr raises inside; this runs for every action)
-        _REACH[has_reach] = getattr(type(cap), f"reach_{action.op}", None) is not None
-    count = getattr(cap, f"reach_{action.op}") if _REACH[has_reach] else None
+    count = getattr(cap, f"reach_{action.op}", None)
     detail = action.detail
     shown = int(detail.get("reach", 1))
     if count is not None and (now := int(count(action))) > shown:
@@ -250,7 +247,6 @@ def within_preview(cap: Capability, action: Action) -> None:
                                 "Preview the chore again; if this repeats, report it as a bug.")
 
 
-_REACH: dict[tuple[type, str], bool] = {}  # (capability class, op): whether it has a reach_<op>
 _BEFORE_KEYS = ("src", "path")
 _AFTER_KEYS = ("dst", "path")
 

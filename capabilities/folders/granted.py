@@ -271,7 +271,7 @@ class FolderSet:
 
     def granted(self, capability: str, absolute: str, *, write: bool = False) -> tuple[str, ...]:
         """Parts of an absolute path from a plan, checking again that ``capability`` may read/change it."""
-        parts = self._parts_of.get(absolute) or self.parts_of(absolute)  # (one call less: per action)
+        parts = self.parts_of(absolute)
         mode = self.modes.get((capability, parts[0]))
         if mode is None or (write and mode != "rw"):
             raise GrantError(f"This run may not {'change' if write else 'read'} {absolute}.",
@@ -353,10 +353,6 @@ class FolderSet:
     def folder_stat(self, parts: Sequence[str]) -> os.stat_result:
         """The status of the folder at ``parts``, walked to as ``folder`` walks (apply reads the
         times of the folders it changes before and after every action)."""
-        if len(parts) == 1:
-            root = self.root(parts[0])  # the run's shared handle: nothing to walk, nothing to close
-            if root.fd is not None:
-                return os.fstat(root.fd)
         d = self.folder(parts)
         try:
             return os.fstat(d.fd) if d.fd is not None else os.stat(d.path)
@@ -396,14 +392,11 @@ class FolderSet:
         if len(parts) == 1:
             with self.root(parts[0]) as d:
                 return Stat.of(os.fstat(d.fd) if d.fd is not None else os.stat(d.path))
-        if len(parts) == 2:  # an entry of the granted folder itself: its shared handle, no walk
-            st = self.root(parts[0]).lstat(parts[1])
-        else:
-            folder = self.folder(parts[:-1])  # (parent()'s walk without its context object: per action)
-            try:
-                st = folder.lstat(parts[-1])
-            finally:
-                folder.close()
+        folder = self.folder(parts[:-1])  # (parent()'s walk without its context object: per action)
+        try:
+            st = folder.lstat(parts[-1])
+        finally:
+            folder.close()
         if st is None:
             return None
         if is_link(st):
