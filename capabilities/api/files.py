@@ -57,7 +57,6 @@ MAX_TEXT = 10 * 1024 * 1024  # read_text/write_text: larger files are not chores
 
 # Where an action's changed folders are named in its detail: a move changes both ends' folders.
 _MOVES = ("rename", "rename_many")
-_MOVED_KEYS = ("src", "dst")
 _MADE_KEYS = ("dst", "path")
 
 
@@ -321,12 +320,18 @@ class Files(Capability):
 
     def perform(self, action: Action) -> dict[str, Any]:
         """Carry out one action; the outcome also records its folders' times, for an exact undo."""
+        if action.op in _MOVES:
+            return self._lean(self.perform_rename(action))  # reads the times on its own handles
         touched = self._touched_folders(action)
         before = changes.folder_times(self.folders, touched)
         outcome = super().perform(action)
         after = changes.folder_times(self.folders, touched)
-        outcome["folders"] = {k: [was, after[k]] for k, was in before.items() if k in after}
-        return {k: v for k, v in outcome.items() if v is not None}  # lean: the journal stores one per action
+        outcome["folders"] = changes.time_pairs(before, after)
+        return self._lean(outcome)
+
+    @staticmethod
+    def _lean(outcome: dict[str, Any]) -> dict[str, Any]:
+        return {k: v for k, v in outcome.items() if v is not None}  # the journal stores one per action
 
     def undo(self, action: Action, outcome: Mapping[str, Any]) -> None:
         """Reverse one action, then give its folders back their times (unless changed by others)."""
@@ -339,7 +344,7 @@ class Files(Capability):
         """The folders an action changes, ``{"Trip/sub": parts}`` (the keys its outcome uses)."""
         found: dict[str, tuple[str, ...]] = {}
         detail = action.detail
-        for key in _MOVED_KEYS if action.op in _MOVES else _MADE_KEYS:
+        for key in _MADE_KEYS:
             path = detail.get(key)
             if path:
                 parts = self.folders.parts_of(path)
@@ -365,6 +370,10 @@ class Files(Capability):
         holding = self._holding() if hold else None
         crossed = False
         with self.folders.parent(sp) as (sd, sn), self.folders.parent(dp) as (dd, dn):
+            # The folders' times before and after, read on the very handles the rename uses.
+            sk, dk = "/".join(sp[:-1]), "/".join(dp[:-1])
+            watched = {sk: sd} if sk == dk else {sk: sd, dk: dd}
+            before = changes.handle_times(watched)
             if hold and dd.lstat(dn) is not None:
                 changes.keep_copy(dd, dn, holding, hold, d["dst"])  # type: ignore[arg-type]
                 sd.rename(sn, dd, dn, replace=True)
@@ -380,8 +389,10 @@ class Files(Capability):
             # A rename keeps inode, size and time (verify just saw them): undo checks the
             # plan's fingerprint, and the outcome stays small.
             after = None if "ino" in d["fingerprint"] and not crossed else dd.lstat(dn)
+            folders = changes.time_pairs(before, changes.handle_times(watched))
         return {"after": Stat.of(after).fingerprint() if after else None, "holding": hold,
-                "undo": "rename back" + (" and restore the replaced file" if hold else "")}
+                "undo": "rename back" + (" and restore the replaced file" if hold else ""),
+                "folders": folders}
 
     def _move_across(self, sp: tuple[str, ...], dp: tuple[str, ...]) -> None:
         src = self.folders.lstat(sp)

@@ -33,6 +33,7 @@ from pathlib import PurePosixPath
 from typing import Any, Protocol
 
 from capabilities.base import Capability
+from capabilities.engine.collector import plan_frozen
 from capabilities.errors import BackendError, ErrandError, GrantError, NeedsApproval, SourceChanged
 from capabilities.folders.holding import Holding
 from capabilities.journal import Journal, JournalError, now
@@ -147,6 +148,14 @@ def perform_actions(journal: Journal, run_id: int, actions: Sequence[Action],
     Also used by recovery to finish an interrupted plan (``already_done``
     counts the actions done before the crash, for progress).
     """
+    with plan_frozen():
+        return _perform_all(journal, run_id, actions, capabilities, on_progress, cancel, max_batch,
+                            already_done)
+
+
+def _perform_all(journal: Journal, run_id: int, actions: Sequence[Action],
+                 capabilities: Mapping[str, Capability], on_progress: Progress | None,
+                 cancel: Cancel | None, max_batch: int, already_done: int) -> ApplyReport:
     total = already_done + len(actions)
     report = ApplyReport(run_id, RunStatus.APPLIED, already_done, total)
     batches = growing_batches(actions, max_batch)

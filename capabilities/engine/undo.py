@@ -20,6 +20,7 @@ from typing import Any
 
 from capabilities.base import Capability, Grant, RunContext
 from capabilities.bytesize import size_text
+from capabilities.engine.collector import plan_frozen
 from capabilities.errors import ErrandError, UndoRefused, error_text
 from capabilities.journal import Journal, JournalError, now
 from capabilities.journal.batches import MAX_BATCH, batch_sizes
@@ -106,6 +107,12 @@ def undo_actions(journal: Journal, run_id: int, capabilities: Mapping[str, Capab
     Each batch's intents (``undoing``) are committed before its effects; its results are
     committed with the next batch's intents, in one transaction (one fsync per batch).
     """
+    with plan_frozen():
+        _undo_all(journal, run_id, capabilities, report, only, on_progress)
+
+
+def _undo_all(journal: Journal, run_id: int, capabilities: Mapping[str, Capability], report: UndoReport,
+              only: int | None, on_progress: Callable[[int, int], None] | None) -> None:
     total = 1 if only is not None else sum(journal.action_counts(run_id).get(s, 0) for s in UNDOABLE)
     batches = undoable_batches(journal, run_id, only=only)
     batch = next(batches, None)

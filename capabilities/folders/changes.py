@@ -142,6 +142,22 @@ def folder_times(folders: FolderSet, where: Mapping[str, Sequence[str]]) -> dict
     return found
 
 
+def handle_times(where: Mapping[str, Dir]) -> dict[str, int]:
+    """``folder_times`` of folders already open (``{"Trip/sub": handle}``); best effort."""
+    found: dict[str, int] = {}
+    for key, d in where.items():
+        try:
+            found[key] = (os.fstat(d.fd) if d.fd is not None else os.stat(d.path)).st_mtime_ns
+        except OSError:
+            continue
+    return found
+
+
+def time_pairs(before: Mapping[str, int], after: Mapping[str, int]) -> dict[str, list[int]]:
+    """An outcome's ``folders``: ``{"Trip/sub": [before, after]}`` for each folder read both times."""
+    return {k: [was, after[k]] for k, was in before.items() if k in after}
+
+
 def folder_stats(folders: FolderSet, keys: Sequence[str]) -> dict[str, os.stat_result]:
     """Status of folders named in an outcome (``"Trip/sub"``), keyed the same; best effort."""
     found: dict[str, os.stat_result] = {}
