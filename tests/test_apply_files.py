@@ -3,11 +3,12 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 from capabilities.engine.apply import apply_plan
 from capabilities.engine.undo import capabilities_for_run, prune_holding, undo_run
-from capabilities.errors import SourceChanged
+from capabilities.errors import SourceChanged, TargetExists
 from capabilities.folders.holding import Holding
 from capabilities.journal import Journal
 from tests.files_support import Run, make_tree, snapshot, start
@@ -69,6 +70,37 @@ def test_apply_stops_when_a_file_changed_after_the_preview(tmp_path: Path) -> No
         assert "2.txt" in report.error.message and "since the preview" in report.error.message
         assert [a["status"] for a in journal.actions(rid)] == ["done", "done", "skipped", "skipped"]
         assert sorted(p.name for p in root.iterdir()) == ["2.txt", "3.txt", "renamed-0.txt", "renamed-1.txt"]
+
+
+def test_apply_refuses_to_rename_onto_a_file_made_after_the_preview(tmp_path: Path) -> None:
+    """A rename target someone made since the preview is never replaced; the action fails, loses
+    nothing, and the rest is skipped; a source whose folder is gone is skipped before any effect."""
+    root = tmp_path / "T"
+    make_tree(root, {"0.txt": "zero", "1.txt": "one", "2.txt": "two", "sub/3.txt": "three"})
+    run = start(tmp_path, (root, "rw"))
+    run.call("rename", "T/0.txt", "T/renamed-0.txt")
+    run.call("rename", "T/1.txt", "T/renamed-1.txt")
+    run.call("rename", "T/2.txt", "T/renamed-2.txt")
+    (root / "renamed-1.txt").write_text("the person's own file")
+    with Journal(tmp_path / "errand.db") as journal:
+        rid = journaled(journal, run)
+        report = apply_plan(journal, rid, run.context.plan, {"files": run.applier()})
+        assert report.status == "failed" and report.stopped_at == 2 and report.done == 1
+        assert isinstance(report.error, TargetExists)
+        assert [a["status"] for a in journal.actions(rid)] == ["done", "failed", "skipped"]
+        assert (root / "renamed-1.txt").read_text() == "the person's own file"
+        assert (root / "1.txt").read_text() == "one" and (root / "2.txt").read_text() == "two"
+
+    run = start(tmp_path / "second", (root, "rw"))
+    run.call("rename", "T/sub/3.txt", "T/3.txt")
+    shutil.rmtree(root / "sub")
+    with Journal(tmp_path / "errand.db") as journal:
+        rid = journaled(journal, run)
+        report = apply_plan(journal, rid, run.context.plan, {"files": run.applier()})
+        assert report.status == "failed" and report.done == 0
+        assert [a["status"] for a in journal.actions(rid)] == ["skipped"]
+        assert report.error is not None and "sub" in report.error.message
+        assert not (root / "3.txt").exists()
 
 
 def test_undo_refuses_only_the_files_edited_since(tmp_path: Path) -> None:
