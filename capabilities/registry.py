@@ -12,26 +12,56 @@ from __future__ import annotations
 import importlib
 import importlib.util
 import pkgutil
-from collections.abc import Sequence
+from collections.abc import Iterator, Mapping, Sequence
 
 from capabilities.base import REGISTRY, Capability, Grant, RunContext
 
-__all__ = ["all_capabilities", "get", "instantiate"]
+__all__ = ["Capabilities", "all_capabilities", "capability_names", "get", "instantiate"]
 
 API = "capabilities.api"  # the package of capabilities, found (not imported) and walked for its modules
 # Every module of capabilities.api is a capability, except one capability's helpers, named
 # ``<capability>_<part>``; the machinery lives in other packages, so no list of it is kept here.
 
 
-def all_capabilities() -> dict[str, type[Capability]]:
-    """Every capability class by name, importing capability modules on first use."""
+def capability_names() -> list[str]:
+    """Every shipped capability's name, from the names of its modules: none is imported."""
     spec = importlib.util.find_spec(API)
     folders = list(spec.submodule_search_locations or []) if spec is not None else []
-    for info in pkgutil.iter_modules(folders):
-        if info.ispkg or "_" in info.name:
-            continue
-        importlib.import_module(f"{API}.{info.name}")
+    modules = pkgutil.iter_modules(folders)
+    return sorted(info.name for info in modules if not info.ispkg and "_" not in info.name)
+
+
+def all_capabilities() -> dict[str, type[Capability]]:
+    """Every capability class by name, importing capability modules on first use."""
+    for name in capability_names():
+        importlib.import_module(f"{API}.{name}")
     return dict(REGISTRY)
+
+
+class Capabilities(Mapping[str, type[Capability]]):
+    """Every shipped capability by name, each module imported only when its class is looked up.
+
+    For what asks of most capabilities only their names (the static check of a script that uses
+    one of them, or none): a trivial ``errand run`` need not import the calendar's, the photos'
+    and the documents' code. The answers are ``all_capabilities()``'s.
+    """
+
+    def __init__(self) -> None:
+        self._names = capability_names()
+
+    def __getitem__(self, name: str) -> type[Capability]:
+        if name not in self._names:
+            raise KeyError(name)
+        return get(name)
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._names
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._names)
+
+    def __len__(self) -> int:
+        return len(self._names)
 
 
 def get(name: str) -> type[Capability]:

@@ -5,16 +5,17 @@ from __future__ import annotations
 import pytest
 
 from capabilities.base import Grant
-from capabilities.registry import all_capabilities
+from capabilities.registry import Capabilities, all_capabilities
 from desktop.core.scriptcheck import check_script, signature_text
 
 RW = [Grant("files", target="/home/p/Trip", mode="rw", label="Trip")]
 RO = [Grant("files", target="/home/p/Trip", mode="ro", label="Trip")]
 
 
-@pytest.fixture(scope="module")
-def caps():  # type: ignore[no-untyped-def]
-    found = all_capabilities()
+@pytest.fixture(scope="module", params=["every class", "looked up when used"])
+def caps(request):  # type: ignore[no-untyped-def]
+    """Every check runs against both forms the CLI and the planner hand it: the same answers."""
+    found = all_capabilities() if request.param == "every class" else Capabilities()
     assert {"files", "places"} <= set(found)
     return found
 

@@ -246,10 +246,10 @@ def check_before_running(script: str, grants: Sequence[Grant], name: str) -> Non
     a ``ScriptProblem`` naming the first problem's line, before anything runs."""
     import re
 
-    from capabilities.registry import all_capabilities
+    from capabilities.registry import Capabilities
     from desktop.core.scriptcheck import check_script
 
-    check = check_script(script, all_capabilities(), grants)
+    check = check_script(script, Capabilities(), grants)
     granted = {g.capability for g in grants}
     problems = check.problems + [f"this script uses `{cap}`; add `--grant {_GRANT_FOR.get(cap, cap)}`."
                                  for cap in sorted(check.needed - granted)]

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from capabilities.base import Grant
 from capabilities.errors import ErrandError
-from capabilities.registry import all_capabilities, get
+from capabilities.registry import capability_names, get
 
 __all__ = ["describe", "parse_grants"]
 
@@ -31,7 +31,7 @@ def parse_grants(specs: Iterable[str], protected: Sequence[Path] = ()) -> list[G
         try:
             get(name)
         except KeyError:
-            known = ", ".join(sorted(all_capabilities()))
+            known = ", ".join(capability_names())
             raise ErrandError(f"Unknown capability {name!r} in --grant {spec!r}.",
                               f"Known capabilities: {known}.") from None
         if name == "files":
