@@ -1,9 +1,11 @@
 """Benchmark: the window's resident memory at idle and after a model-planned chore (issue 20).
 
 Run: ``.venv/bin/python bench/bench_app_memory.py``. The real window runs
-offscreen in its own process, three ways: with no model set up (litellm is
-never loaded), with a model set up (litellm warms in the background at
-launch), and after planning and previewing one chore with the local model
+offscreen in its own process: first once on a new home (the first launch ever,
+which prepares the sandbox and creates the journal: printed, not the idle
+figure), then as a returning person starts it, three ways: with no model set up
+(litellm is never loaded), with a model set up (litellm warms in the background
+at launch), and after planning and previewing one chore with the local model
 server of the tests. Each prints its RSS from ``/proc/self/status`` (VmRSS,
 and VmHWM, the peak).
 """
@@ -75,6 +77,7 @@ def main() -> None:
                     "LITELLM_LOCAL_MODEL_COST_MAP": "True"}
             model = {**base, "ERRAND_MODEL": server.model, "ERRAND_API_BASE": server.url,
                      "OPENAI_API_KEY": "sk-bench"}
+            print("first launch on a new home:     ", run("idle", base, trip))  # builds the sandbox
             print("idle, no model set up:          ", run("idle", base, trip))
             print("idle, a model set up (warmed):  ", run("idle", model, trip))
             server.reply(ANSWER)
