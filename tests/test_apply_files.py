@@ -6,7 +6,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from capabilities.engine.apply import apply_plan
+from capabilities.engine.apply import ApplyReport, apply_plan
 from capabilities.engine.undo import capabilities_for_run, prune_holding, undo_run
 from capabilities.errors import SourceChanged, TargetExists
 from capabilities.folders.holding import Holding
@@ -18,6 +18,14 @@ def journaled(journal: Journal, run: Run) -> int:
     rid = journal.start_run("tidy", "...", run.files.grants)
     journal.save_plan(rid, run.context.plan)
     return rid
+
+
+def applied(db: Path, run: Run) -> tuple[ApplyReport, list[str]]:
+    """Journal the run's plan and apply it: the report, and each action's status afterwards."""
+    with Journal(db) as journal:
+        rid = journaled(journal, run)
+        report = apply_plan(journal, rid, run.context.plan, {"files": run.applier()})
+        return report, [a["status"] for a in journal.actions(rid)]
 
 
 def test_mixed_plan_applies_and_undoes_after_a_restart(tmp_path: Path) -> None:
@@ -62,14 +70,12 @@ def test_apply_stops_when_a_file_changed_after_the_preview(tmp_path: Path) -> No
     for i in range(4):
         run.call("rename", f"T/{i}.txt", f"T/renamed-{i}.txt")
     (root / "2.txt").write_text("changed by the person in the meantime")
-    with Journal(tmp_path / "errand.db") as journal:
-        rid = journaled(journal, run)
-        report = apply_plan(journal, rid, run.context.plan, {"files": run.applier()})
-        assert report.status == "failed" and report.stopped_at == 3 and report.done == 2
-        assert isinstance(report.error, SourceChanged)
-        assert "2.txt" in report.error.message and "since the preview" in report.error.message
-        assert [a["status"] for a in journal.actions(rid)] == ["done", "done", "skipped", "skipped"]
-        assert sorted(p.name for p in root.iterdir()) == ["2.txt", "3.txt", "renamed-0.txt", "renamed-1.txt"]
+    report, statuses = applied(tmp_path / "errand.db", run)
+    assert report.status == "failed" and report.stopped_at == 3 and report.done == 2
+    assert isinstance(report.error, SourceChanged)
+    assert "2.txt" in report.error.message and "since the preview" in report.error.message
+    assert statuses == ["done", "done", "skipped", "skipped"]
+    assert sorted(p.name for p in root.iterdir()) == ["2.txt", "3.txt", "renamed-0.txt", "renamed-1.txt"]
 
 
 def test_apply_refuses_to_rename_onto_a_file_made_after_the_preview(tmp_path: Path) -> None:
@@ -82,25 +88,20 @@ def test_apply_refuses_to_rename_onto_a_file_made_after_the_preview(tmp_path: Pa
     run.call("rename", "T/1.txt", "T/renamed-1.txt")
     run.call("rename", "T/2.txt", "T/renamed-2.txt")
     (root / "renamed-1.txt").write_text("the person's own file")
-    with Journal(tmp_path / "errand.db") as journal:
-        rid = journaled(journal, run)
-        report = apply_plan(journal, rid, run.context.plan, {"files": run.applier()})
-        assert report.status == "failed" and report.stopped_at == 2 and report.done == 1
-        assert isinstance(report.error, TargetExists)
-        assert [a["status"] for a in journal.actions(rid)] == ["done", "failed", "skipped"]
-        assert (root / "renamed-1.txt").read_text() == "the person's own file"
-        assert (root / "1.txt").read_text() == "one" and (root / "2.txt").read_text() == "two"
+    report, statuses = applied(tmp_path / "errand.db", run)
+    assert report.status == "failed" and report.stopped_at == 2 and report.done == 1
+    assert isinstance(report.error, TargetExists)
+    assert statuses == ["done", "failed", "skipped"]
+    assert (root / "renamed-1.txt").read_text() == "the person's own file"
+    assert (root / "1.txt").read_text() == "one" and (root / "2.txt").read_text() == "two"
 
     run = start(tmp_path / "second", (root, "rw"))
     run.call("rename", "T/sub/3.txt", "T/3.txt")
     shutil.rmtree(root / "sub")
-    with Journal(tmp_path / "errand.db") as journal:
-        rid = journaled(journal, run)
-        report = apply_plan(journal, rid, run.context.plan, {"files": run.applier()})
-        assert report.status == "failed" and report.done == 0
-        assert [a["status"] for a in journal.actions(rid)] == ["skipped"]
-        assert report.error is not None and "sub" in report.error.message
-        assert not (root / "3.txt").exists()
+    report, statuses = applied(tmp_path / "errand.db", run)
+    assert report.status == "failed" and report.done == 0 and statuses == ["skipped"]
+    assert report.error is not None and "sub" in report.error.message
+    assert not (root / "3.txt").exists()
 
 
 def test_undo_refuses_only_the_files_edited_since(tmp_path: Path) -> None:
