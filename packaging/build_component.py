@@ -61,11 +61,7 @@ def compile_portable(target: Path) -> Path:
         wasm = build.componentized(shared, on_start=lambda: print(
             "building the guest component (componentize-py)…", file=sys.stderr, flush=True))
         print("compiling it for the installer's target…", file=sys.stderr, flush=True)
-        engine = build.make_engine(instances=0, cpu_features_off=portable_flags())
-        component = Component.compile(engine, wasm.read_bytes())
-        partial = cached.with_suffix(f".{os.getpid()}.partial")
-        partial.write_bytes(component.serialize())
-        os.replace(partial, cached)
+        build.compile_file(wasm, cached, portable_flags())
         for stale in CACHE.glob("guest-*.cwasm"):
             if stale != cached:
                 stale.unlink(missing_ok=True)
