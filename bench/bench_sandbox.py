@@ -1,6 +1,6 @@
 """Benchmark: the sandbox engine, every number beside a baseline measured in the same run.
 
-    .venv/bin/python bench/bench_sandbox.py [--repeat 30] [--skip-build]
+    .venv/bin/python bench/bench_sandbox.py [--repeat 30] [--skip-build] [--against REV]
 
 Prints min / median / max of:
 
@@ -9,7 +9,9 @@ Prints min / median / max of:
 * cached start (``Sandbox()`` with the cache warm: ``deserialize_file``) —
   baseline: ``Component.deserialize(bytes)`` of the same file (reads it all);
 * whole-process ``errand run --json`` of a trivial script — baseline
-  ``python3 -I -c pass``;
+  ``python3 -I -c pass``; with ``--against REV`` also the same command in
+  revision REV, rounds interleaved with this tree's (the fair comparison on a
+  shared machine; the figure recorded in baseline.json is from another day);
 * per run: fresh instance + empty run, back to back and 20 ms apart, and with
   an instance prepared ahead (the app) — baselines: a fresh native
   ``python3 -I`` subprocess running the same script (the naive harness), and
@@ -30,12 +32,13 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from baseline import beside  # bench/baseline.py: this folder is sys.path[0] when a bench runs
+from against import exported  # bench/against.py and bench/baseline.py: this folder is sys.path[0]
+from baseline import beside
 
 from sandbox import Limits, Sandbox
 from sandbox.build import GUEST_DIR, GUEST_MODULE, WIT_PATH, cache_key, make_engine
@@ -110,23 +113,35 @@ def bench_start(cache: Path, repeat: int) -> None:
     row("Sandbox(keep_warm=True) (+ instance pool)", warm, "deserialize(bytes)", by_bytes)
 
 
-def trivial_errand_runs(cache: Path, repeat: int) -> list[float]:
-    """Seconds of whole ``errand run --json`` processes of a trivial script, after an untimed one."""
+def trivial_errand_runs(trees: Sequence[tuple[Path, Path]], repeat: int) -> list[list[float]]:
+    """Seconds of whole ``errand run --json`` processes of a trivial script in each ``(tree, cache)``,
+    after an untimed one each; the trees take turns in every round, so each sees the same machine."""
     # An installed Errand runs from compiled bytecode (pip and PyInstaller compile it): time that,
     # not a recompile of every module a developer's PYTHONDONTWRITEBYTECODE=1 leaves stale.
-    for package in ("desktop", "sandbox", "capabilities"):
-        compileall.compile_dir(ROOT / package, quiet=1)
+    for tree, _ in trees:
+        for package in ("desktop", "sandbox", "capabilities"):
+            compileall.compile_dir(tree / package, quiet=1)
     with tempfile.TemporaryDirectory() as tmp:
         script = Path(tmp) / "trivial.py"
         script.write_text("result = 1\n")
-        env = {**os.environ, "ERRAND_HOME": tmp, "ERRAND_CACHE": str(cache)}
-        # This tree's code, as the ``errand`` entry point runs it (the venv's entry point may be
-        # another checkout's editable install).
+        # Each tree's code, as the ``errand`` entry point runs it (the venv's entry point may be
+        # another checkout's editable install), with a home of its own (journals differ by version).
         errand = [sys.executable, "-c", "import sys; from desktop.cli.main import main; sys.exit(main())"]
-        subprocess.run([*errand, "run", str(script), "--json"], env=env, check=True, capture_output=True,
-                       cwd=ROOT)
-        return timed(lambda: subprocess.run([*errand, "run", str(script), "--json"], env=env, check=True,
-                                            capture_output=True, cwd=ROOT), repeat)
+
+        def command(number: int, tree: Path, cache: Path) -> Callable[[], object]:
+            home = Path(tmp) / f"home-{number}"
+            env = {**os.environ, "ERRAND_HOME": str(home), "ERRAND_CACHE": str(cache)}
+            return lambda: subprocess.run([*errand, "run", str(script), "--json"], env=env, check=True,
+                                          capture_output=True, cwd=tree)
+
+        runs = [command(number, tree, cache) for number, (tree, cache) in enumerate(trees)]
+        for run in runs:
+            run()  # untimed: a tree at another revision may build its own sandbox first
+        samples: list[list[float]] = [[] for _ in runs]
+        for _ in range(repeat):
+            for run, found in zip(runs, samples, strict=True):
+                found += timed(run, 1)
+        return samples
 
 
 def load() -> str:
@@ -134,10 +149,18 @@ def load() -> str:
     return " ".join(f"{x:.2f}" for x in os.getloadavg())
 
 
-def bench_process(cache: Path, repeat: int) -> None:
+def bench_process(cache: Path, repeat: int, against: str | None = None) -> None:
     header("whole process")
     base = timed(lambda: subprocess.run([PYTHON, "-I", "-c", "pass"], check=True), repeat)
-    row("errand run --json (trivial script)", trivial_errand_runs(cache, repeat), "python3 -I -c pass", base)
+    if against is None:
+        (mine,) = trivial_errand_runs([(ROOT, cache)], repeat)
+    else:
+        with exported(against) as other:
+            # One cache serves both: its key covers all that shapes the component.
+            mine, theirs = trivial_errand_runs([(ROOT, cache), (other, cache)], repeat)
+    row("errand run --json (trivial script)", mine, "python3 -I -c pass", base)
+    if against is not None:
+        row("errand run --json (trivial script)", mine, f"same, at {against} (interleaved)"[:34], theirs)
     own = timed(lambda: subprocess.run([sys.executable, "-c", "import sandbox.host"], cwd=ROOT, check=True),
                 repeat)
     py = timed(lambda: subprocess.run([sys.executable, "-c", "import wasmtime.component"], cwd=ROOT,
@@ -252,6 +275,8 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--repeat", type=int, default=30)
     parser.add_argument("--skip-build", action="store_true", help="use ERRAND_CACHE instead of a fresh build")
+    parser.add_argument("--against", metavar="REV", help="also time the trivial run at git revision REV, "
+                        "interleaved with this tree's (the fair comparison on a shared machine)")
     args = parser.parse_args()
     if args.skip_build and "ERRAND_CACHE" not in os.environ:
         parser.error("--skip-build needs ERRAND_CACHE set to a cache folder that holds the built component")
@@ -262,7 +287,7 @@ def main() -> None:
         if not args.skip_build:
             bench_build(cache)
         bench_start(cache, args.repeat)
-        bench_process(cache, max(5, args.repeat // 3))
+        bench_process(cache, max(5, args.repeat // 3), args.against)
         bench_runs(cache, args.repeat)
         box = Sandbox(cache_dir=cache, pool_size=POOL_INSTANCES)
         bench_calls(box, args.repeat)

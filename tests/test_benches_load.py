@@ -50,3 +50,30 @@ def test_each_errand_import_of_a_bench_exists(bench: str) -> None:
         if name is not None:
             assert hasattr(loaded, name) or importlib.util.find_spec(f"{module}.{name}") is not None, \
                 f"{bench}: {module} has no {name}"
+
+
+def test_a_bench_can_export_another_revision_to_time_beside_this_tree() -> None:
+    """``bench/against.py``: ``--against REV`` times REV's files, exported from git, then removed."""
+    import subprocess
+    import sys
+
+    if not (BENCH.parent / ".git").exists():
+        pytest.skip("not a git checkout")
+    sys.path.insert(0, str(BENCH))
+    try:
+        from against import exported
+    finally:
+        sys.path.remove(str(BENCH))
+
+    def git(*args: str) -> list[str]:
+        return subprocess.run(["git", "-C", str(BENCH.parent), *args], capture_output=True, text=True,
+                              check=True).stdout.splitlines()
+
+    first = git("rev-list", "--max-parents=0", "HEAD")[0]
+    with exported("HEAD") as here, exported(first) as root:
+        for tree, rev in ((here, "HEAD"), (root, first)):
+            files = sorted(str(p.relative_to(tree)) for p in tree.rglob("*") if p.is_file() or p.is_symlink())
+            assert files == sorted(git("ls-tree", "-r", "--name-only", rev))
+        readme = git("show", "HEAD:README.md")
+        assert (here / "README.md").read_text().splitlines() == readme
+    assert not here.exists() and not root.exists()
