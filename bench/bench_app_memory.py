@@ -13,7 +13,6 @@ and VmHWM, the peak).
 from __future__ import annotations
 
 import os
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -21,17 +20,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from window_process import in_window, window_env  # noqa: E402  (bench/: sys.path[0] when a bench runs)
+
 from tests.fake_openai import FakeOpenAI  # noqa: E402  (after the path is set)
 
 DRIVER = """
-import sys, time
-from PySide6.QtCore import QTimer
-from PySide6.QtWidgets import QApplication
-app = QApplication([])
-from desktop.core.assistant import Assistant
-from desktop.ui.window import MainWindow
-window = MainWindow(Assistant(keep_warm=True))
-window.show()
 chore = sys.argv[1] == "chore"
 def rss():
     status = dict(line.split(":", 1) for line in open("/proc/self/status"))
@@ -60,8 +53,7 @@ ANSWER = "```python\nresult = len(files.list('Trip'))\n```\nSummary: counts the 
 
 
 def run(kind: str, env: dict[str, str], folder: Path) -> str:
-    done = subprocess.run([sys.executable, "-c", DRIVER, kind, str(folder)], cwd=ROOT, env=env,
-                          capture_output=True, text=True, timeout=300)
+    done = in_window(DRIVER, [kind, str(folder)], env)
     return done.stdout.strip() or done.stderr.strip()[-500:]
 
 
@@ -73,10 +65,8 @@ def main() -> None:
             trip = Path(tmp) / "Trip"
             trip.mkdir()
             (trip / "a.txt").write_text("a")
-            base = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "ERRAND_HOME": str(Path(tmp) / "home"),
-                    "LITELLM_LOCAL_MODEL_COST_MAP": "True"}
-            model = {**base, "ERRAND_MODEL": server.model, "ERRAND_API_BASE": server.url,
-                     "OPENAI_API_KEY": "sk-bench"}
+            base = window_env(Path(tmp) / "home")
+            model = window_env(Path(tmp) / "home", server)
             print("first launch on a new home:     ", run("idle", base, trip))  # builds the sandbox
             print("idle, no model set up:          ", run("idle", base, trip))
             print("idle, a model set up (warmed):  ", run("idle", model, trip))

@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -24,17 +23,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from window_process import in_window, window_env  # noqa: E402  (bench/: sys.path[0] when a bench runs)
+
 from tests.fake_openai import FakeOpenAI, RecordedRequest  # noqa: E402  (after the path is set)
 
 DRIVER = """
-import sys, time
-from PySide6.QtCore import QTimer
-from PySide6.QtWidgets import QApplication
-app = QApplication([])
-from desktop.core.assistant import Assistant
-from desktop.ui.window import MainWindow
-window = MainWindow(Assistant(keep_warm=True))
-window.show()
 page = window.settings
 def press():
     window.show_page(3)
@@ -63,8 +56,7 @@ def one(delay: float, env: dict[str, str], server: FakeOpenAI) -> tuple[float, f
         return "ready"
 
     server.answer_with(answer)
-    done = subprocess.run([sys.executable, "-c", DRIVER, str(delay)], cwd=ROOT, env=env, capture_output=True,
-                          text=True, timeout=300)
+    done = in_window(DRIVER, [str(delay)], env)
     said = {line.split()[0]: line.split()[1:] for line in done.stdout.splitlines() if line.strip()}
     if said.get("answered", ["0", "False"])[1] != "True" or "pressed" not in said or not replied:
         raise SystemExit(f"the connection test did not answer:\n{done.stdout}\n{done.stderr[-2000:]}")
@@ -85,9 +77,7 @@ def main() -> None:
     server = FakeOpenAI()
     try:
         with tempfile.TemporaryDirectory() as tmp:
-            env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "ERRAND_HOME": str(Path(tmp) / "home"),
-                   "LITELLM_LOCAL_MODEL_COST_MAP": "True", "ERRAND_MODEL": server.model,
-                   "ERRAND_API_BASE": server.url, "OPENAI_API_KEY": "sk-bench"}
+            env = window_env(Path(tmp) / "home", server)
             one(10.0, env, server)  # the first launch on this home prepares the sandbox: not timed
             for delay in (0.0, 3.0, 10.0):
                 found = [one(delay, env, server) for _ in range(args.repeat)]
