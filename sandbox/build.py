@@ -185,28 +185,29 @@ def compile_in_process(wasm: Path, output: Path, cpu_features_off: Sequence[str]
 
 
 def _compile_in_child(wasm: Path, output: Path, cpu_features_off: Sequence[str]) -> None:
-    import subprocess
-
     code = ("import sys; from pathlib import Path; sys.path.insert(0, sys.argv[1]);"
             " from sandbox.build import compile_in_process;"
             " compile_in_process(Path(sys.argv[2]), Path(sys.argv[3]), sys.argv[4:])")
-    done = subprocess.run([sys.executable, "-c", code, str(HERE.parent), str(wasm), str(output),
-                           *cpu_features_off], capture_output=True, text=True)
-    if done.returncode != 0 or not output.exists():
-        raise RuntimeError(f"compiling the sandbox component failed:\n{done.stderr or done.stdout}")
+    _in_child(code, [str(HERE.parent), str(wasm), str(output), *cpu_features_off], output,
+              "compiling the sandbox component")
 
 
 def _componentize(output: Path) -> None:
-    # componentize-py's entry point reads sys.argv; run it in a child process so
-    # its argument handling and memory stay out of ours.
+    # componentize-py's entry point reads sys.argv; in a child, its argument handling stays out of ours.
     args = ["componentize-py", "-d", str(WIT_PATH), "-w", "guest", "componentize",
             "-p", str(GUEST_DIR), GUEST_MODULE, "-o", str(output)]
+    code = "import sys, componentize_py; sys.argv = sys.argv[1:]; componentize_py.script()"
+    _in_child(code, args, output, "building the sandbox component")
+
+
+def _in_child(code: str, args: Sequence[str], output: Path, doing: str) -> None:
+    """Run ``code`` in a child Python (its memory goes back to the system when it ends), which must
+    write ``output``; a RuntimeError with what it printed if it did not."""
     import subprocess
 
-    code = "import sys, componentize_py; sys.argv = sys.argv[1:]; componentize_py.script()"
     done = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True)
     if done.returncode != 0 or not output.exists():
-        raise RuntimeError(f"building the sandbox component failed:\n{done.stderr or done.stdout}")
+        raise RuntimeError(f"{doing} failed:\n{done.stderr or done.stdout}")
 
 
 def _print_progress(step: BuildStep) -> None:
