@@ -190,6 +190,7 @@ class FolderSet:
         self.roots: dict[str, Path] = {}
         self.missing: dict[str, str] = {}  # label -> target of a granted folder that is gone
         self._root_text: dict[str, str] = {}
+        self._label_at: dict[str, str] = {}  # a granted folder's path -> its label
         self._root_ids: dict[str, tuple[int, int]] = {}
         # Each granted folder is opened once and held for the run: the grant is to that
         # folder, so even if it is moved or replaced by a link, writes stay in it.
@@ -236,6 +237,7 @@ class FolderSet:
                                   "Use one name for one folder.")
         self.roots[label] = real
         self._root_text[label] = str(real)
+        self._label_at[str(real)] = label
         st = os.stat(real)
         self._root_ids.setdefault(label, (st.st_dev, st.st_ino))
         mode = self.modes.get((grant.capability, label))
@@ -288,6 +290,10 @@ class FolderSet:
         return found
 
     def _split_absolute(self, absolute: str) -> tuple[str, ...]:
+        head, _, last = absolute.rpartition(os.sep)
+        label = self._label_at.get(head)
+        if label is not None and last:  # an entry right in a granted folder (grants never overlap)
+            return (label, *split_path(last))
         for label, root in self._root_text.items():
             if absolute == root:
                 return (label,)
