@@ -249,6 +249,18 @@ class Capability:
         """Carry out one planned action; return what undoes it (JSON)."""
         return getattr(self, f"perform_{action.op}")(action)
 
+    def carry_out_leading(self, actions: Sequence[Action], start: int,
+                          check: Callable[[Action], None]) -> list[dict[str, Any]]:
+        """Carry out in one go the actions from ``actions[start]`` on that can be taken so; return
+        their outcomes, in order (as ``perform`` would return them).
+
+        Each is checked as ``verify`` and ``check`` would check it before anything is done. It
+        stops, before any effect, at the first action it cannot take this way; apply then takes
+        that one through ``verify``, ``check`` and ``perform``, which word any refusal. Most
+        capabilities take none (renames: ``Files``).
+        """
+        return []
+
     def undo(self, action: Action, outcome: Mapping[str, Any]) -> None:
         """Reverse one performed action; raise UndoRefused when its result changed since."""
         getattr(self, f"undo_{action.op}")(action, outcome)

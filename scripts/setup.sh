@@ -38,11 +38,11 @@ if [ ! -x .venv/bin/python ]; then
   "$python" -m venv .venv
 fi
 
-# One stamp: the digest of pyproject.toml and the extras installed with it. The test
+# One stamp: the digest of pyproject.toml (and of the C it compiles) and the extras installed with it. The test
 # install includes the plain one, so after `scripts/test.sh` this installs nothing, and a
 # plain run after a test install keeps the test extras when pyproject.toml changes.
 stamp=.venv/.errand-installed
-digest=$(sha256sum pyproject.toml | cut -d' ' -f1)
+digest=$(cat pyproject.toml capabilities/folders/_renames.c | sha256sum | cut -d' ' -f1)
 have_digest="" have_extras=""
 if [ -f "$stamp" ]; then read -r have_digest have_extras < "$stamp" || true; fi
 extras=plain

@@ -63,10 +63,16 @@ def statuses(db: Path) -> Counter[str]:
 
 def kill_mid_batch(tmp_path: Path, mode: str, busy: str, settled: str, at_least: int,
                    kind: str = "toyfs") -> Counter[str]:
-    """Run the child; once ``at_least`` actions are ``settled`` and a batch is ``busy``, SIGKILL it."""
+    """Run the child; once ``at_least`` actions are ``settled`` and a batch is ``busy``, SIGKILL it.
+
+    ``kind`` "files" renames through the C loop where it is built; "files-python" through the
+    Python path only.
+    """
     db = tmp_path / "errand.db"
     Journal(db).close()  # the schema exists before the child starts, so polling can read it
     env = {**os.environ, "ERRAND_TOY_DELAY": "0.002"}
+    if kind == "files-python":
+        kind, env["ERRAND_PYTHON_RENAMES"] = "files", "1"
     child = subprocess.Popen([sys.executable, "-c", CHILD, str(tmp_path / "tree"), str(tmp_path / "holding"),
                               str(db), mode, kind], cwd=REPO, env=env, stdout=subprocess.PIPE, text=True)
     try:
@@ -105,8 +111,8 @@ def assert_nothing_lost(root: Path, before: dict[str, str], renamed: bool) -> No
 
 @pytest.mark.parametrize(("kind", "finish"), [
     ("toyfs", False), ("toyfs", True),
-    ("files", False), ("files", True),
-], ids=["toyfs-rollback", "toyfs-finish", "files-rollback", "files-finish"])
+    ("files", False), ("files", True), ("files-python", False),
+], ids=["toyfs-rollback", "toyfs-finish", "files-rollback", "files-finish", "files-python-rollback"])
 def test_killed_apply_is_recovered(tmp_path: Path, finish: bool, kind: str) -> None:
     root = tmp_path / "tree"
     before = make_tree(root)

@@ -102,6 +102,7 @@ def test_the_bundle_carries_the_compiled_sandbox_and_no_build_or_test_tools(inst
     assert (internal / "errand_sandbox" / "guest.cwasm").stat().st_size > 10_000_000
     assert list((internal / "wasmtime").glob("*/_libwasmtime.so"))
     assert (internal / "sandbox" / "world.wit").is_file()
+    assert list((internal / "capabilities" / "folders").glob("_renames*.so"))  # large applies' C loop
     data = internal / "resources"
     for name in ("recipes/sort_by_kind.py", "recipes/sort_by_kind.toml", "prompts/system.md",
                  "places/admin1.json", "places/places.bin"):

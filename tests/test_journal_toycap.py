@@ -136,7 +136,8 @@ def tree(root: Path) -> dict[str, str]:
 
 
 def paced_files() -> type[Capability]:
-    """The real ``files`` capability, slowed like the toy one (for the crash test's child)."""
+    """The real ``files`` capability, slowed like the toy one (for the crash test's child): each
+    rename of the Python path, and each call to C after its renames, before apply records them."""
     from capabilities.api.files import Files
 
     class PacedFiles(Files):  # no ``name`` of its own: not registered, stays "files"
@@ -145,6 +146,13 @@ def paced_files() -> type[Capability]:
         def perform_rename(self, action: Action) -> dict[str, Any]:
             _pace()
             return super().perform_rename(action)
+
+        def carry_out_leading(self, actions: Sequence[Action], start: int,
+                              check: Callable[[Action], None]) -> list[dict[str, Any]]:
+            done = super().carry_out_leading(actions, start, check)
+            for _ in done:  # the C loop's renames are done; the pause keeps them unrecorded a while
+                _pace()
+            return done
 
         def undo_rename(self, action: Action, outcome: Any) -> None:
             _pace()

@@ -26,8 +26,9 @@ from __future__ import annotations
 import builtins  # the class defines list(); annotations inside it mean the builtin
 import errno
 import hashlib
+import os
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, BinaryIO, ClassVar
 
@@ -37,6 +38,7 @@ from capabilities.engine.outcomes import create_outcome, found_outcome
 from capabilities.errors import (
     BackendError,
     CallError,
+    ErrandError,
     PathRefused,
     SourceChanged,
     TargetExists,
@@ -48,6 +50,7 @@ from capabilities.folders.dirs import ATOMIC_NO_REPLACE
 from capabilities.folders.granted import Stat, describe_folder
 from capabilities.folders.holding import Holding, new_id
 from capabilities.folders.names import check_new_name
+from capabilities.folders.native_renames import Move, rename_files
 from capabilities.folders.overlay import Node, content_digest, view
 from capabilities.plan import Action, holds_text
 
@@ -58,6 +61,9 @@ MAX_TEXT = 10 * 1024 * 1024  # read_text/write_text: larger files are not chores
 # Where an action's changed folders are named in its detail: a move changes both ends' folders.
 _MOVES = ("rename", "rename_many")
 _MADE_KEYS = ("dst", "path")
+# A fingerprint the C loop checks itself: a file's size, time and identity (no content hash).
+_PLAIN_FINGERPRINT = frozenset(("kind", "size", "mtime_ns", "ino", "dev"))
+_MOST_LEADING = 512  # renames per call to C: cancel and progress are seen between calls (~10 ms)
 
 
 class Files(Capability):
@@ -393,6 +399,62 @@ class Files(Capability):
         return {"after": Stat.of(after).fingerprint() if after else None, "holding": hold,
                 "undo": "rename back" + (" and restore the replaced file" if hold else ""),
                 "folders": folders}
+
+    def carry_out_leading(self, actions: Sequence[Action], start: int,
+                          check: Callable[[Action], None]) -> builtins.list[dict[str, Any]]:
+        """The plain renames from ``actions[start]`` on, many per call to C (``native_renames``).
+
+        Plain: a file directly in a granted folder renamed within it, replacing nothing, with
+        the preview's fingerprint of size, time and identity. Each is checked as
+        ``verify_rename`` checks it (both paths granted for changes, the source still that
+        file, checked by the C loop just before its rename) and by ``check``; the outcome is
+        ``perform_rename``'s. Calls grow 1, 2, 4 … ``_MOST_LEADING`` renames and start again
+        at 1 after one that stopped early, so a plan the C loop cannot take costs little.
+        """
+        if rename_files is None or not ATOMIC_NO_REPLACE:
+            return []
+        moves: builtins.list[Move] = []
+        label = None
+        for action in actions[start:start + self._leading]:
+            plain = self._plain_move(action)
+            if plain is None or (label is not None and plain[0] != label):
+                break
+            try:
+                check(action)
+            except ErrandError:
+                break
+            label = plain[0]
+            moves.append(plain[1])
+        if label is None:
+            return []
+        try:
+            folder = self.folders.root(label).fd
+            times = rename_files(folder, moves) if folder is not None else []
+        except (ErrandError, OverflowError, TypeError, ValueError):  # (before any effect)
+            times = []
+        self._leading = min(self._leading * 2, _MOST_LEADING) if len(times) == len(moves) else 1
+        return [{"undo": "rename back", "folders": {} if after is None else {label: [before, after]}}
+                for before, after in times]
+
+    _leading = 1  # how many renames the next call to C may take
+
+    def _plain_move(self, action: Action) -> tuple[str, Move] | None:
+        """``(granted folder, move)`` for a plain rename the C loop can take, else None."""
+        if action.op not in _MOVES:
+            return None
+        d = action.detail
+        fp = d.get("fingerprint")
+        if d.get("replaces") is not None or type(fp) is not dict or fp.keys() != _PLAIN_FINGERPRINT \
+                or fp["kind"] != "file":
+            return None
+        try:
+            sp, dp = self._writable(d["src"]), self._writable(d["dst"])
+        except ErrandError:
+            return None  # apply's own check words the refusal
+        if len(sp) != 2 or len(dp) != 2 or sp[0] != dp[0]:
+            return None
+        return sp[0], (os.fsencode(sp[1]), os.fsencode(dp[1]), fp["size"], fp["mtime_ns"], fp["ino"],
+                       fp["dev"])
 
     def _move_across(self, sp: tuple[str, ...], dp: tuple[str, ...]) -> None:
         src = self.folders.lstat(sp)

@@ -29,6 +29,7 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import partial
 from pathlib import PurePosixPath
 from typing import Any, Protocol
 
@@ -187,41 +188,66 @@ def _perform_all(journal: Journal, run_id: int, actions: Sequence[Action],
     return report
 
 
-def _perform_batch(batch: Iterable[Action], capabilities: Mapping[str, Capability], report: ApplyReport,
+def _perform_batch(batch: Sequence[Action], capabilities: Mapping[str, Capability], report: ApplyReport,
                    results: list[tuple[int, str, Any, Any, str]], on_progress: Progress | None,
                    cancel: Cancel | None) -> None:
     """Perform one batch, appending outcome rows; stops (setting ``report``) at the first error."""
-    for action in batch:
+    i = 0
+    while i < len(batch):
         if cancel is not None and cancel.is_set():
             report.status = RunStatus.CANCELLED
             return
+        action = batch[i]
         cap = capabilities.get(action.capability)
-        try:
-            if cap is None:
-                raise GrantError(f"The plan needs {action.capability!r}, which this run was not granted.",
-                                 "Preview the chore again with that grant.")
-            cap.verify(action)
-            within_preview(cap, action)
-        except ErrandError as exc:  # never started: the action is skipped, with the reason
-            results.append((action.seq, ActionStatus.SKIPPED, None, exc, now()))
-            _stop(report, action, exc)
+        if cap is not None:
+            # Many at once where the capability can (a large rename), checked the same way.
+            outcomes = cap.carry_out_leading(batch, i, partial(within_preview, cap))
+            if outcomes:
+                stamp = now()
+                for done, outcome in zip(batch[i:i + len(outcomes)], outcomes, strict=True):
+                    results.append((done.seq, ActionStatus.DONE, outcome, None, stamp))
+                i += len(outcomes)
+                _count_done(report, len(outcomes), on_progress)
+                continue
+        if not _perform_one(action, cap, report, results):
             return
-        try:
-            outcome = cap.perform(action)
-        except ErrandError as exc:
-            results.append((action.seq, ActionStatus.FAILED, None, exc, now()))
-            _stop(report, action, exc)
-            return
-        except OSError as exc:
-            error = BackendError(f"{action.summary or action.op}: {exc.strerror or exc}.",
-                                 "Check the disk and permissions; what was done so far can be undone.")
-            results.append((action.seq, ActionStatus.FAILED, None, error, now()))
-            _stop(report, action, error)
-            return
-        results.append((action.seq, ActionStatus.DONE, outcome, None, now()))
-        report.done += 1
-        if on_progress is not None:
-            on_progress(report.done, report.total)
+        _count_done(report, 1, on_progress)
+        i += 1
+
+
+def _perform_one(action: Action, cap: Capability | None, report: ApplyReport,
+                 results: list[tuple[int, str, Any, Any, str]]) -> bool:
+    """Verify and perform one action, appending its outcome row; False (``report`` set) if it stopped."""
+    try:
+        if cap is None:
+            raise GrantError(f"The plan needs {action.capability!r}, which this run was not granted.",
+                             "Preview the chore again with that grant.")
+        cap.verify(action)
+        within_preview(cap, action)
+    except ErrandError as exc:  # never started: the action is skipped, with the reason
+        results.append((action.seq, ActionStatus.SKIPPED, None, exc, now()))
+        _stop(report, action, exc)
+        return False
+    try:
+        outcome = cap.perform(action)
+    except ErrandError as exc:
+        results.append((action.seq, ActionStatus.FAILED, None, exc, now()))
+        _stop(report, action, exc)
+        return False
+    except OSError as exc:
+        error = BackendError(f"{action.summary or action.op}: {exc.strerror or exc}.",
+                             "Check the disk and permissions; what was done so far can be undone.")
+        results.append((action.seq, ActionStatus.FAILED, None, error, now()))
+        _stop(report, action, error)
+        return False
+    results.append((action.seq, ActionStatus.DONE, outcome, None, now()))
+    return True
+
+
+def _count_done(report: ApplyReport, n: int, on_progress: Progress | None) -> None:
+    report.done += n
+    if on_progress is not None:
+        on_progress(report.done, report.total)
 
 
 def within_preview(cap: Capability, action: Action) -> None:

@@ -1,0 +1,217 @@
+"""Plain renames go many per call to C (``capabilities/folders/_renames.c``), and nothing else differs.
+
+Each scenario is applied twice on identical trees: through the C loop and
+through the Python path alone. The reports, the refusals' words, the
+statuses, the outcomes and the trees must be the same; the C loop must
+actually have done the renames it can; undo puts every name, byte and time
+back, folders' times included.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import capabilities.api.files as files_module
+from capabilities.engine.apply import apply_plan
+from capabilities.engine.undo import capabilities_for_run, undo_run
+from capabilities.folders import native_renames
+from capabilities.journal import Journal
+from tests.files_support import Run, make_tree, snapshot, start
+
+Scenario = Callable[[Path, Run], None]  # plans on the run, may then change the tree
+TREE = {f"IMG_{i:03d}.jpg": f"photo {i}" for i in range(40)} | {"sub/a.txt": "a", "sub/b.txt": "b"}
+
+
+def renames_all(root: Path, run: Run) -> None:
+    for i in range(40):
+        run.call("rename", f"T/IMG_{i:03d}.jpg", f"T/Trip_{i:03d}.jpg")
+
+
+@pytest.fixture
+def counted(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """How many renames each call to C carried out."""
+    real = native_renames.rename_files
+    assert real is not None
+    calls: list[int] = []
+
+    def counting(fd: int, moves: Any) -> list[tuple[int, int | None]]:
+        done = real(fd, moves)
+        calls.append(len(done))
+        return done
+
+    monkeypatch.setattr(files_module, "rename_files", counting)
+    return calls
+
+
+def outcome_shape(outcome: dict[str, Any] | None) -> Any:
+    """An outcome without what differs between two trees: its folders' times, a holding id."""
+    if outcome is None:
+        return None
+    return {k: (sorted(v) if k == "folders" else bool(v) if k == "holding" else v)
+            for k, v in outcome.items()}
+
+
+def applied(tmp: Path, name: str, scenario: Scenario) -> dict[str, Any]:
+    root = tmp / name / "T"
+    make_tree(root, TREE)
+    run = start(tmp / name, (root, "rw"))
+    scenario(root, run)
+    before = snapshot(root, folder_times=True)  # as apply finds it (a scenario may change it)
+    db = tmp / name / "errand.db"
+    with Journal(db) as journal:
+        rid = journal.start_run("rename", "...", run.files.grants)
+        journal.save_plan(rid, run.context.plan)
+        report = apply_plan(journal, rid, run.context.plan, {"files": run.applier()})
+        rows = journal.actions(rid)
+    # names, kinds and contents (a link's target named without the tree's own folder)
+    here = os.fsencode(tmp / name)
+    after = {k: (kind, data.replace(here, b"")) for k, (kind, data, _) in snapshot(root).items()}
+    with Journal(db) as journal:
+        undo = undo_run(journal, rid, capabilities_for_run(journal, rid, holding=run.holding))
+    return {"report": (report.status, report.done, report.stopped_at, type(report.error).__name__,
+                       report.error.message.replace(str(tmp / name), "") if report.error else None),
+            "statuses": [r["status"] for r in rows], "outcomes": [outcome_shape(r["outcome"]) for r in rows],
+            "raw": [r["outcome"] for r in rows], "tree": after, "undone": undo.undone,
+            "put back": snapshot(root, folder_times=True) == before, "root": root}
+
+
+def both_ways(tmp: Path, scenario: Scenario, monkeypatch: pytest.MonkeyPatch,
+              counted: list[int]) -> tuple[dict[str, Any], dict[str, Any]]:
+    native = applied(tmp, "native", scenario)
+    in_c = sum(counted)
+    with monkeypatch.context() as m:
+        m.setattr(files_module, "rename_files", None)
+        python = applied(tmp, "python", scenario)
+    assert sum(counted) == in_c  # the second run took the Python path only
+    for key in ("report", "statuses", "outcomes", "tree", "undone", "put back"):
+        assert native[key] == python[key], key
+    native["in C"] = in_c
+    return native, python
+
+
+def test_the_c_loop_is_built_where_it_ships() -> None:
+    if sys.platform.startswith(("linux", "darwin")):
+        assert native_renames.rename_files is not None, "capabilities/folders/_renames.c was not compiled"
+
+
+def test_a_plain_rename_plan_goes_through_c_and_matches_the_python_path(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, counted: list[int]) -> None:
+    native, _ = both_ways(tmp_path, renames_all, monkeypatch, counted)
+    assert native["report"][:2] == ("applied", 40) and native["in C"] == 40
+    renamed = {f"Trip_{i:03d}.jpg" for i in range(40)}
+    assert set(native["tree"]) == renamed | {".", "sub", "sub/a.txt", "sub/b.txt"}
+    assert native["undone"] == 40 and native["put back"]
+    # The folder's time before and after each rename: a chain ending at the time it had then.
+    times = [r["folders"]["T"] for r in native["raw"]]
+    assert all(a[1] == b[0] for a, b in itertools.pairwise(times))
+
+
+def test_a_changed_source_stops_at_it_with_the_python_paths_words(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, counted: list[int]) -> None:
+    def changed(root: Path, run: Run) -> None:
+        renames_all(root, run)
+        (root / "IMG_017.jpg").write_text("edited since the preview")
+
+    native, _ = both_ways(tmp_path, changed, monkeypatch, counted)
+    status, done, stopped_at, kind, words = native["report"]
+    assert (status, done, stopped_at, kind) == ("failed", 17, 18, "SourceChanged")
+    assert "IMG_017.jpg" in words and "since the preview" in words
+    assert native["statuses"] == ["done"] * 17 + ["skipped"] * 23
+    assert native["in C"] == 17 and native["put back"]
+
+
+@pytest.mark.parametrize("made", ["file", "link", "folder"])
+def test_a_target_or_a_source_swapped_after_the_preview_stops_there_and_clobbers_nothing(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, counted: list[int], made: str) -> None:
+    def swapped(root: Path, run: Run) -> None:
+        renames_all(root, run)
+        if made == "file":
+            (root / "Trip_009.jpg").write_text("made after the preview")
+        elif made == "link":
+            (root / "IMG_009.jpg").unlink()
+            os.symlink(root / "sub" / "a.txt", root / "IMG_009.jpg")
+        else:
+            (root / "IMG_009.jpg").unlink()
+            (root / "IMG_009.jpg").mkdir()
+
+    native, _ = both_ways(tmp_path, swapped, monkeypatch, counted)
+    assert native["report"][:3] == ("failed", 9, 10) and native["in C"] == 9
+    if made == "file":
+        assert native["tree"]["Trip_009.jpg"][1] == b"made after the preview"
+
+
+def test_renames_the_c_loop_does_not_take_go_through_the_python_path_in_the_same_plan(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, counted: list[int]) -> None:
+    def mixed(root: Path, run: Run) -> None:
+        for i in range(10):
+            run.call("rename", f"T/IMG_{i:03d}.jpg", f"T/Trip_{i:03d}.jpg")
+        run.call("rename", "T/sub/a.txt", "T/sub/A.txt")  # inside a subfolder
+        run.call("rename", "T/IMG_010.jpg", "T/sub/IMG_010.jpg")  # into another folder
+        run.call("rename", "T/IMG_011.jpg", "T/IMG_012.jpg", overwrite=True)  # replaces a file
+        run.call("delete", "T/IMG_013.jpg")
+        for i in range(20, 30):
+            run.call("rename", f"T/IMG_{i:03d}.jpg", f"T/Trip_{i:03d}.jpg")
+
+    native, _ = both_ways(tmp_path, mixed, monkeypatch, counted)
+    assert native["report"][:2] == ("applied", 24) and native["in C"] == 20
+    assert native["undone"] == 24 and native["put back"]
+
+
+def test_cancel_is_seen_between_calls(tmp_path: Path, counted: list[int]) -> None:
+    root = tmp_path / "T"
+    make_tree(root, TREE)
+    run = start(tmp_path, (root, "rw"))
+    renames_all(root, run)
+
+    class AfterFirst:
+        seen = 0
+
+        def is_set(self) -> bool:
+            self.seen += 1
+            return self.seen > 3
+
+    with Journal(tmp_path / "errand.db") as journal:
+        rid = journal.start_run("rename", "...", run.files.grants)
+        report = apply_plan(journal, rid, run.context.plan, {"files": run.applier()}, cancel=AfterFirst())
+        assert report.status == "cancelled" and 0 < report.done < 40
+        statuses = [a["status"] for a in journal.actions(rid)]
+    assert statuses == ["done"] * report.done + ["skipped"] * (40 - report.done)
+    assert sum(counted) == report.done
+    assert sum(1 for p in root.iterdir() if p.name.startswith("Trip_")) == report.done
+
+
+def test_the_c_call_refuses_what_is_not_a_move_before_doing_anything(tmp_path: Path) -> None:
+    rename_files = native_renames.rename_files
+    assert rename_files is not None
+    tmp_path = tmp_path / "folder"
+    tmp_path.mkdir()
+    (tmp_path / "a").write_bytes(b"x")
+    st = os.lstat(tmp_path / "a")
+    fd = os.open(tmp_path, os.O_RDONLY)
+    try:
+        good = (b"a", b"b", st.st_size, st.st_mtime_ns, st.st_ino, st.st_dev)
+        with pytest.raises(TypeError):
+            rename_files(fd, [good, ("a", b"b", 1, 1, 1, 1)])  # type: ignore[list-item]
+        with pytest.raises(ValueError, match="NUL"):
+            rename_files(fd, [good, (b"a\0", b"b", 1, 1, 1, 1)])
+        with pytest.raises(OverflowError):
+            rename_files(fd, [good, (b"a", b"b", 1, 1, -1, 1)])
+        assert os.listdir(tmp_path) == ["a"]  # none of those calls renamed anything
+        assert rename_files(fd, []) == []
+        assert rename_files(fd, [(b"a", b"b", st.st_size + 1, *good[3:])]) == []  # not as fingerprinted
+        (tmp_path / "b").write_bytes(b"there first")
+        assert rename_files(fd, [good]) == []  # refuses to replace
+        assert (tmp_path / "b").read_bytes() == b"there first"
+        os.unlink(tmp_path / "b")
+        ((before, after),) = rename_files(fd, [good, (b"gone", b"c", 1, 1, 1, 1)])  # stops at the 2nd
+        assert after == os.fstat(fd).st_mtime_ns and before is not None
+        assert sorted(os.listdir(tmp_path)) == ["b"]
+    finally:
+        os.close(fd)
