@@ -265,6 +265,16 @@ class Capability:
         """Reverse one performed action; raise UndoRefused when its result changed since."""
         getattr(self, f"undo_{action.op}")(action, outcome)
 
+    def reverse_leading(self, rows: Sequence[Mapping[str, Any]], start: int) -> int:
+        """Undo in one go the journaled actions from ``rows[start]`` on that can be undone so (rows
+        as ``Journal.actions`` gives them, last first); return how many were undone.
+
+        Each is checked as ``undo`` would check it before anything is done. It stops, before
+        any effect, at the first it cannot take this way; undo then takes that one through
+        ``undo``, which words any refusal. Most capabilities take none (renames: ``Files``).
+        """
+        return 0
+
     def verify(self, action: Action) -> None:
         """Raise SourceChanged when what the action acts on differs from the preview."""
         check = getattr(self, f"verify_{action.op}", None)

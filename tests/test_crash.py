@@ -21,7 +21,7 @@ import pytest
 from capabilities.base import Grant
 from capabilities.engine.recovery import interrupted_runs, recover
 from capabilities.journal import Journal
-from tests.test_journal_toycap import builder, tree
+from tests.test_journal_toycap import builder, make_files_caps, tree
 
 N = 2000
 REPO = Path(__file__).resolve().parent.parent
@@ -139,19 +139,25 @@ def test_killed_apply_is_recovered(tmp_path: Path, finish: bool, kind: str) -> N
     assert_nothing_lost(root, before, renamed=finish)
 
 
-def test_killed_undo_is_taken_to_the_end(tmp_path: Path) -> None:
+@pytest.mark.parametrize("kind", ["toyfs", "files", "files-python"])
+def test_killed_undo_is_taken_to_the_end(tmp_path: Path, kind: str) -> None:
     root = tmp_path / "tree"
     before = make_tree(root)
     holding = tmp_path / "holding"
     from capabilities.engine.apply import apply_plan  # apply here, undo in the child
 
-    caps = builder(holding)([Grant("toyfs", str(root))])
-    for i in range(N):
-        caps["toyfs"].rename(f"f{i:04d}.txt", f"r{i:04d}.txt")
+    if kind == "toyfs":
+        caps = builder(holding)([Grant("toyfs", str(root))])
+        for i in range(N):
+            caps["toyfs"].rename(f"f{i:04d}.txt", f"r{i:04d}.txt")
+    else:
+        caps = make_files_caps(root, holding)
+        caps["files"].rename_many([[f"tree/f{i:04d}.txt", f"tree/r{i:04d}.txt"] for i in range(N)])
+    (cap,) = caps.values()
     with Journal(tmp_path / "errand.db") as journal:
-        rid = journal.start_run("rename", "...", caps["toyfs"].grants)
-        assert apply_plan(journal, rid, caps["toyfs"].context.plan, caps).ok
-    at_kill = kill_mid_batch(tmp_path, str(rid), busy="undoing", settled="undone", at_least=500)
+        rid = journal.start_run("rename", "...", cap.grants)
+        assert apply_plan(journal, rid, cap.context.plan, caps).ok
+    at_kill = kill_mid_batch(tmp_path, str(rid), busy="undoing", settled="undone", at_least=500, kind=kind)
     assert 0 < at_kill["undone"] < N and at_kill["undoing"] > 0
     with Journal(tmp_path / "errand.db") as journal:
         (report,) = recover(journal, builder(holding))  # the default; an undo is always finished

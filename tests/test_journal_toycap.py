@@ -154,6 +154,12 @@ def paced_files() -> type[Capability]:
                 _pace()
             return done
 
+        def reverse_leading(self, rows: Sequence[Any], start: int) -> int:
+            done = super().reverse_leading(rows, start)
+            for _ in range(done):
+                _pace()
+            return done
+
         def undo_rename(self, action: Action, outcome: Any) -> None:
             _pace()
             super().undo_rename(action, outcome)

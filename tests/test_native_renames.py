@@ -35,18 +35,24 @@ def renames_all(root: Path, run: Run) -> None:
 
 
 @pytest.fixture
-def counted(monkeypatch: pytest.MonkeyPatch) -> list[int]:
-    """How many renames each call to C carried out."""
-    real = native_renames.rename_files
-    assert real is not None
-    calls: list[int] = []
+def counted(monkeypatch: pytest.MonkeyPatch) -> dict[str, list[int]]:
+    """How many renames each call to C carried out, and how many it put back."""
+    real, real_back = native_renames.rename_files, native_renames.unrename_files
+    assert real is not None and real_back is not None
+    calls: dict[str, list[int]] = {"apply": [], "undo": []}
 
     def counting(fd: int, moves: Any) -> list[tuple[int, int | None]]:
         done = real(fd, moves)
-        calls.append(len(done))
+        calls["apply"].append(len(done))
+        return done
+
+    def counting_back(fd: int, moves: Any) -> int:
+        done = real_back(fd, moves)
+        calls["undo"].append(done)
         return done
 
     monkeypatch.setattr(files_module, "rename_files", counting)
+    monkeypatch.setattr(files_module, "unrename_files", counting_back)
     return calls
 
 
@@ -58,7 +64,9 @@ def outcome_shape(outcome: dict[str, Any] | None) -> Any:
             for k, v in outcome.items()}
 
 
-def applied(tmp: Path, name: str, scenario: Scenario) -> dict[str, Any]:
+def applied(tmp: Path, name: str, scenario: Scenario,
+            meddle: Callable[[Path], None] | None = None) -> dict[str, Any]:
+    """Plan ``scenario``, apply it, let ``meddle`` change the tree, undo: what each step left."""
     root = tmp / name / "T"
     make_tree(root, TREE)
     run = start(tmp / name, (root, "rw"))
@@ -71,6 +79,8 @@ def applied(tmp: Path, name: str, scenario: Scenario) -> dict[str, Any]:
         report = apply_plan(journal, rid, run.context.plan, {"files": run.applier()})
         rows = journal.actions(rid)
     # names, kinds and contents (a link's target named without the tree's own folder)
+    if meddle is not None:
+        meddle(root)
     here = os.fsencode(tmp / name)
     after = {k: (kind, data.replace(here, b"")) for k, (kind, data, _) in snapshot(root).items()}
     with Journal(db) as journal:
@@ -79,20 +89,23 @@ def applied(tmp: Path, name: str, scenario: Scenario) -> dict[str, Any]:
                        report.error.message.replace(str(tmp / name), "") if report.error else None),
             "statuses": [r["status"] for r in rows], "outcomes": [outcome_shape(r["outcome"]) for r in rows],
             "raw": [r["outcome"] for r in rows], "tree": after, "undone": undo.undone,
+            "undo refused": [(seq, why.replace(str(tmp / name), "")) for seq, why in undo.refused],
             "put back": snapshot(root, folder_times=True) == before, "root": root}
 
 
 def both_ways(tmp: Path, scenario: Scenario, monkeypatch: pytest.MonkeyPatch,
-              counted: list[int]) -> tuple[dict[str, Any], dict[str, Any]]:
-    native = applied(tmp, "native", scenario)
-    in_c = sum(counted)
+              counted: dict[str, list[int]], meddle: Callable[[Path], None] | None = None
+              ) -> tuple[dict[str, Any], dict[str, Any]]:
+    native = applied(tmp, "native", scenario, meddle)
+    in_c, back_in_c = sum(counted["apply"]), sum(counted["undo"])
     with monkeypatch.context() as m:
         m.setattr(files_module, "rename_files", None)
-        python = applied(tmp, "python", scenario)
-    assert sum(counted) == in_c  # the second run took the Python path only
-    for key in ("report", "statuses", "outcomes", "tree", "undone", "put back"):
+        m.setattr(files_module, "unrename_files", None)
+        python = applied(tmp, "python", scenario, meddle)
+    assert (sum(counted["apply"]), sum(counted["undo"])) == (in_c, back_in_c)  # Python path only
+    for key in ("report", "statuses", "outcomes", "tree", "undone", "undo refused", "put back"):
         assert native[key] == python[key], key
-    native["in C"] = in_c
+    native["in C"], native["back in C"] = in_c, back_in_c
     return native, python
 
 
@@ -102,19 +115,19 @@ def test_the_c_loop_is_built_where_it_ships() -> None:
 
 
 def test_a_plain_rename_plan_goes_through_c_and_matches_the_python_path(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, counted: list[int]) -> None:
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, counted: dict[str, list[int]]) -> None:
     native, _ = both_ways(tmp_path, renames_all, monkeypatch, counted)
     assert native["report"][:2] == ("applied", 40) and native["in C"] == 40
     renamed = {f"Trip_{i:03d}.jpg" for i in range(40)}
     assert set(native["tree"]) == renamed | {".", "sub", "sub/a.txt", "sub/b.txt"}
-    assert native["undone"] == 40 and native["put back"]
+    assert native["undone"] == native["back in C"] == 40 and native["put back"]
     # The folder's time before and after each rename: a chain ending at the time it had then.
     times = [r["folders"]["T"] for r in native["raw"]]
     assert all(a[1] == b[0] for a, b in itertools.pairwise(times))
 
 
 def test_a_changed_source_stops_at_it_with_the_python_paths_words(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, counted: list[int]) -> None:
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, counted: dict[str, list[int]]) -> None:
     def changed(root: Path, run: Run) -> None:
         renames_all(root, run)
         (root / "IMG_017.jpg").write_text("edited since the preview")
@@ -129,7 +142,7 @@ def test_a_changed_source_stops_at_it_with_the_python_paths_words(
 
 @pytest.mark.parametrize("made", ["file", "link", "folder"])
 def test_a_target_or_a_source_swapped_after_the_preview_stops_there_and_clobbers_nothing(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, counted: list[int], made: str) -> None:
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, counted: dict[str, list[int]], made: str) -> None:
     def swapped(root: Path, run: Run) -> None:
         renames_all(root, run)
         if made == "file":
@@ -148,7 +161,7 @@ def test_a_target_or_a_source_swapped_after_the_preview_stops_there_and_clobbers
 
 
 def test_renames_the_c_loop_does_not_take_go_through_the_python_path_in_the_same_plan(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, counted: list[int]) -> None:
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, counted: dict[str, list[int]]) -> None:
     def mixed(root: Path, run: Run) -> None:
         for i in range(10):
             run.call("rename", f"T/IMG_{i:03d}.jpg", f"T/Trip_{i:03d}.jpg")
@@ -161,10 +174,39 @@ def test_renames_the_c_loop_does_not_take_go_through_the_python_path_in_the_same
 
     native, _ = both_ways(tmp_path, mixed, monkeypatch, counted)
     assert native["report"][:2] == ("applied", 24) and native["in C"] == 20
-    assert native["undone"] == 24 and native["put back"]
+    assert native["undone"] == 24 and native["back in C"] == 20 and native["put back"]
 
 
-def test_cancel_is_seen_between_calls(tmp_path: Path, counted: list[int]) -> None:
+def test_undo_refuses_only_the_results_changed_since_with_the_python_paths_words(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, counted: dict[str, list[int]]) -> None:
+    def meddle(root: Path) -> None:
+        (root / "Trip_005.jpg").write_text("edited after the apply")
+        (root / "IMG_020.jpg").write_text("a new file under the old name")  # the name is taken
+        (root / "Trip_031.jpg").unlink()
+
+    native, _ = both_ways(tmp_path, renames_all, monkeypatch, counted, meddle)
+    assert native["undone"] == 37 and native["back in C"] == 37
+    refused = dict(native["undo refused"])
+    assert sorted(refused) == [6, 21, 32]  # (seqs count from 1)
+    assert "Trip_005.jpg" in refused[6] and "IMG_020.jpg" in refused[21] and "gone" in refused[32]
+
+
+def test_another_capabilitys_rename_is_never_taken_for_a_files_one(tmp_path: Path) -> None:
+    root = tmp_path / "T"
+    make_tree(root, TREE)
+    run = start(tmp_path, (root, "rw"))
+    renames_all(root, run)
+    action = run.actions[0]
+    other = type(action)(action.seq, "photos", action.op, action.args, action.detail, action.summary)
+    files = run.applier()
+    assert files.carry_out_leading([other], 0, lambda a: None) == []
+    row = {"seq": 0, "capability": "photos", "op": "rename", "detail": action.detail,
+           "outcome": {"undo": "rename back", "folders": {}}}
+    assert files.reverse_leading([row], 0) == 0
+    assert (root / "IMG_000.jpg").exists()
+
+
+def test_cancel_is_seen_between_calls(tmp_path: Path, counted: dict[str, list[int]]) -> None:
     root = tmp_path / "T"
     make_tree(root, TREE)
     run = start(tmp_path, (root, "rw"))
@@ -183,7 +225,7 @@ def test_cancel_is_seen_between_calls(tmp_path: Path, counted: list[int]) -> Non
         assert report.status == "cancelled" and 0 < report.done < 40
         statuses = [a["status"] for a in journal.actions(rid)]
     assert statuses == ["done"] * report.done + ["skipped"] * (40 - report.done)
-    assert sum(counted) == report.done
+    assert sum(counted["apply"]) == report.done
     assert sum(1 for p in root.iterdir() if p.name.startswith("Trip_")) == report.done
 
 
@@ -213,5 +255,32 @@ def test_the_c_call_refuses_what_is_not_a_move_before_doing_anything(tmp_path: P
         ((before, after),) = rename_files(fd, [good, (b"gone", b"c", 1, 1, 1, 1)])  # stops at the 2nd
         assert after == os.fstat(fd).st_mtime_ns and before is not None
         assert sorted(os.listdir(tmp_path)) == ["b"]
+    finally:
+        os.close(fd)
+
+
+def test_the_c_undo_puts_back_only_what_is_as_apply_left_it(tmp_path: Path) -> None:
+    unrename_files = native_renames.unrename_files
+    assert unrename_files is not None
+    folder = tmp_path / "folder"
+    folder.mkdir()
+    (folder / "b").write_bytes(b"x")
+    st = os.lstat(folder / "b")
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        fp = (st.st_size, st.st_mtime_ns, st.st_ino, st.st_dev)
+        now = os.fstat(fd)
+        assert unrename_files(fd, [(b"b", b"a", st.st_size + 1, *fp[1:])]) == 0  # not that file
+        (folder / "a").write_bytes(b"taken")
+        assert unrename_files(fd, [(b"b", b"a", *fp)]) == 0  # never replaces
+        os.unlink(folder / "a")
+        now = os.fstat(fd)
+        # The folder's time is not the one apply left: the rename back happens, the time stays.
+        assert unrename_files(fd, [(b"b", b"a", *fp, 1_000, now.st_mtime_ns + 1)]) == 1
+        assert os.listdir(folder) == ["a"] and os.fstat(fd).st_mtime_ns != 1_000
+        os.rename(folder / "a", folder / "b")
+        now = os.fstat(fd)
+        assert unrename_files(fd, [(b"b", b"a", *fp, 1_000, now.st_mtime_ns), (b"gone", b"c", *fp)]) == 1
+        assert os.fstat(fd).st_mtime_ns == 1_000 and os.fstat(fd).st_atime_ns == now.st_atime_ns
     finally:
         os.close(fd)

@@ -50,7 +50,7 @@ from capabilities.folders.dirs import ATOMIC_NO_REPLACE
 from capabilities.folders.granted import Stat, describe_folder
 from capabilities.folders.holding import Holding, new_id
 from capabilities.folders.names import check_new_name
-from capabilities.folders.native_renames import Move, rename_files
+from capabilities.folders.native_renames import Move, Unmove, rename_files, unrename_files
 from capabilities.folders.overlay import Node, content_digest, view
 from capabilities.plan import Action, holds_text
 
@@ -64,6 +64,7 @@ _MADE_KEYS = ("dst", "path")
 # A fingerprint the C loop checks itself: a file's size, time and identity (no content hash).
 _PLAIN_FINGERPRINT = frozenset(("kind", "size", "mtime_ns", "ino", "dev"))
 _MOST_LEADING = 512  # renames per call to C: cancel and progress are seen between calls (~10 ms)
+_PLAIN_OUTCOME = frozenset(("undo", "folders"))  # a rename's outcome with no result to check or restore
 
 
 class Files(Capability):
@@ -408,15 +409,14 @@ class Files(Capability):
         the preview's fingerprint of size, time and identity. Each is checked as
         ``verify_rename`` checks it (both paths granted for changes, the source still that
         file, checked by the C loop just before its rename) and by ``check``; the outcome is
-        ``perform_rename``'s. Calls grow 1, 2, 4 … ``_MOST_LEADING`` renames and start again
-        at 1 after one that stopped early, so a plan the C loop cannot take costs little.
+        ``perform_rename``'s.
         """
         if rename_files is None or not ATOMIC_NO_REPLACE:
             return []
         moves: builtins.list[Move] = []
         label = None
         for action in actions[start:start + self._leading]:
-            plain = self._plain_move(action)
+            plain = self._plain_rename(action.capability, action.op, action.detail)
             if plain is None or (label is not None and plain[0] != label):
                 break
             try:
@@ -432,17 +432,44 @@ class Files(Capability):
             times = rename_files(folder, moves) if folder is not None else []
         except (ErrandError, OverflowError, TypeError, ValueError):  # (before any effect)
             times = []
-        self._leading = min(self._leading * 2, _MOST_LEADING) if len(times) == len(moves) else 1
+        self._grow_leading(len(times) == len(moves))
         return [{"undo": "rename back", "folders": {} if after is None else {label: [before, after]}}
                 for before, after in times]
 
-    _leading = 1  # how many renames the next call to C may take
+    def reverse_leading(self, rows: Sequence[Mapping[str, Any]], start: int) -> int:
+        """Undo of the plain renames from ``rows[start]`` on, many per call to C: each checked
+        as ``undo_rename`` checks it, and its folder's time put back as ``undo`` puts it back."""
+        if unrename_files is None or not ATOMIC_NO_REPLACE:
+            return 0
+        moves: builtins.list[Unmove] = []
+        label = None
+        for row in rows[start:start + self._leading]:
+            plain = self._plain_unrename(row)
+            if plain is None or (label is not None and plain[0] != label):
+                break
+            label = plain[0]
+            moves.append(plain[1])
+        if label is None:
+            return 0
+        try:
+            folder = self.folders.root(label).fd
+            done = unrename_files(folder, moves) if folder is not None else 0
+        except (ErrandError, OverflowError, TypeError, ValueError):  # (before any effect)
+            done = 0
+        self._grow_leading(done == len(moves))
+        return done
 
-    def _plain_move(self, action: Action) -> tuple[str, Move] | None:
+    # How many renames the next call to C may take: 1, 2, 4 … _MOST_LEADING, and 1 again after
+    # a call that stopped early, so a plan the C loop cannot take costs little.
+    _leading = 1
+
+    def _grow_leading(self, all_done: bool) -> None:
+        self._leading = min(self._leading * 2, _MOST_LEADING) if all_done else 1
+
+    def _plain_rename(self, capability: str, op: str, d: Mapping[str, Any]) -> tuple[str, Move] | None:
         """``(granted folder, move)`` for a plain rename the C loop can take, else None."""
-        if action.op not in _MOVES:
+        if op not in _MOVES or capability != self.name:
             return None
-        d = action.detail
         fp = d.get("fingerprint")
         if d.get("replaces") is not None or type(fp) is not dict or fp.keys() != _PLAIN_FINGERPRINT \
                 or fp["kind"] != "file":
@@ -450,11 +477,28 @@ class Files(Capability):
         try:
             sp, dp = self._writable(d["src"]), self._writable(d["dst"])
         except ErrandError:
-            return None  # apply's own check words the refusal
+            return None  # apply's and undo's own checks word the refusal
         if len(sp) != 2 or len(dp) != 2 or sp[0] != dp[0]:
             return None
         return sp[0], (os.fsencode(sp[1]), os.fsencode(dp[1]), fp["size"], fp["mtime_ns"], fp["ino"],
                        fp["dev"])
+
+    def _plain_unrename(self, row: Mapping[str, Any]) -> tuple[str, Unmove] | None:
+        """``(granted folder, unmove)`` for the undo of a plain rename's journal row, else None."""
+        d, outcome = row.get("detail"), row.get("outcome")
+        if type(d) is not dict or type(outcome) is not dict or not outcome.keys() <= _PLAIN_OUTCOME:
+            return None
+        plain = self._plain_rename(row.get("capability", ""), row.get("op", ""), d)
+        if plain is None:
+            return None
+        label, (src, dst, size, mtime_ns, ino, dev) = plain
+        times = outcome.get("folders") or {}
+        if not times:
+            return label, (dst, src, size, mtime_ns, ino, dev)
+        pair = times.get(label) if type(times) is dict and len(times) == 1 else None
+        if type(pair) is not list or len(pair) != 2:
+            return None
+        return label, (dst, src, size, mtime_ns, ino, dev, pair[0], pair[1])
 
     def _move_across(self, sp: tuple[str, ...], dp: tuple[str, ...]) -> None:
         src = self.folders.lstat(sp)

@@ -123,17 +123,30 @@ def _undo_all(journal: Journal, run_id: int, capabilities: Mapping[str, Capabili
         results: list[tuple[int, str, str | None, str]] = []
         following: list[dict[str, Any]] | None = None
         never_ran: list[int] = []
+        started_end = 0  # past the last action whose undo may have begun
         try:
-            for row in batch:
-                results.append(_undo_one(row, capabilities, report))
-                done += 1
+            i = 0
+            while i < len(batch):
+                cap = capabilities.get(batch[i]["capability"])
+                started_end = len(batch)  # a call to C may begin any of the rest
+                # Many at once where the capability can (a large rename), checked the same way.
+                n = cap.reverse_leading(batch, i) if cap is not None else 0
+                if n:
+                    stamp = now()
+                    results.extend((int(r["seq"]), ActionStatus.UNDONE, None, stamp) for r in batch[i:i + n])
+                    report.undone += n
+                else:
+                    started_end, n = i + 1, 1
+                    results.append(_undo_one(batch[i], capabilities, report))
+                i += n
+                done += n
                 if on_progress is not None:
                     on_progress(done, total)
             following = next(batches, None)  # read before this batch's results are written
         except BaseException:
-            # Interrupted: the undo under way stays "undoing" for recovery to probe; the ones
-            # after it never started and are simply done again.
-            never_ran = [r["seq"] for r in batch[len(results) + 1:]]
+            # Interrupted: the undos under way stay "undoing" for recovery to probe; the ones
+            # after them never started and are simply done again.
+            never_ran = [r["seq"] for r in batch[started_end:]]
             raise
         finally:  # one commit: these results and the next batch's intents
             journal.record_undos(run_id, results, start_next=[r["seq"] for r in following or ()],

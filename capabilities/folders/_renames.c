@@ -14,6 +14,15 @@
  * knows where it stopped and hands that move to the Python path, which checks it again and
  * gives the refusal in words. Nothing here decides a policy or words an error.
  *
+ * unrename_files(folder_fd, moves) -> how many of the moves were put back
+ *
+ * Undo of such renames: ``moves`` is a sequence of (name_now, name_before, size, mtime_ns, ino,
+ * dev, folder_mtime_ns_before, folder_mtime_ns_after), the last two None when apply recorded no
+ * folder time. For each, the calls ``Files.undo`` makes for a rename: the folder's status, the
+ * renamed file's own status checked against the fingerprint, the rename back that refuses an
+ * existing name, and, if the folder's time was still the one apply left, the folder's time
+ * put back (best effort, as in Python). It stops before any effect at the first that differs.
+ *
  * Linux (renameat2 RENAME_NOREPLACE) and macOS (renameatx_np RENAME_EXCL) only; elsewhere
  * the module reports AVAILABLE = False and Errand uses the Python path.
  */
@@ -35,8 +44,10 @@
 #define RENAME_NOREPLACE 1
 #endif
 #define MTIME(st) ((st).st_mtim)
+#define ATIME(st) ((st).st_atim)
 #else
 #define MTIME(st) ((st).st_mtimespec)
+#define ATIME(st) ((st).st_atimespec)
 #endif
 #define HAVE_RENAMES 1
 
@@ -47,7 +58,7 @@ typedef struct {
     const char *src, *dst;
     long long size, mtime_ns;
     unsigned long long ino, dev;
-    long long before, after;
+    long long before, after; /* the folder's times: read by a rename, given to an unrename */
     int has_after;
 } Move;
 
@@ -66,27 +77,59 @@ static int no_replace_rename(int fd, const char *src, const char *dst) {
 #endif
 }
 
+/* Whether the entry ``name`` is still the regular file the fingerprint in ``m`` describes. */
+static int is_as_fingerprinted(int fd, const char *name, const Move *m) {
+    struct stat st;
+    long long seen_mtime;
+    if (fstatat(fd, name, &st, AT_SYMLINK_NOFOLLOW) != 0) return 0;
+    if (!S_ISREG(st.st_mode) || time_ns(&st, &seen_mtime) != 0) return 0;
+    return (long long)st.st_size == m->size && seen_mtime == m->mtime_ns
+           && (unsigned long long)st.st_ino == m->ino && (unsigned long long)st.st_dev == m->dev;
+}
+
 /* One move; 0 when done, -1 when it was left untouched (the caller's Python path takes it). */
 static int one_move(int fd, Move *m) {
-    struct stat folder, src;
+    struct stat folder;
     if (fstat(fd, &folder) != 0 || time_ns(&folder, &m->before) != 0) return -1;
-    if (fstatat(fd, m->src, &src, AT_SYMLINK_NOFOLLOW) != 0) return -1;
-    long long seen_mtime;
-    if (!S_ISREG(src.st_mode) || time_ns(&src, &seen_mtime) != 0) return -1;
-    if ((long long)src.st_size != m->size || seen_mtime != m->mtime_ns
-        || (unsigned long long)src.st_ino != m->ino || (unsigned long long)src.st_dev != m->dev)
-        return -1;
+    if (!is_as_fingerprinted(fd, m->src, m)) return -1;
     if (no_replace_rename(fd, m->src, m->dst) != 0) return -1;
     /* Done: from here the move counts, whatever the folder's status says. */
     m->has_after = fstat(fd, &folder) == 0 && time_ns(&folder, &m->after) == 0;
     return 0;
 }
 
+/* Put one renamed file back (src: its name now, dst: its name before); 0 when done, -1 when
+   it was left untouched. */
+static int one_unmove(int fd, const Move *m) {
+    struct stat folder;
+    if (fstat(fd, &folder) != 0) return -1;
+    if (!is_as_fingerprinted(fd, m->src, m)) return -1;
+    if (no_replace_rename(fd, m->src, m->dst) != 0) return -1;
+    long long seen;
+    if (m->has_after && time_ns(&folder, &seen) == 0 && seen == m->after) {
+        struct timespec times[2];
+        times[0] = ATIME(folder);
+        times[1].tv_sec = (time_t)(m->before / 1000000000LL);
+        times[1].tv_nsec = (long)(m->before % 1000000000LL);
+        if (times[1].tv_nsec < 0) {
+            times[1].tv_sec -= 1;
+            times[1].tv_nsec += 1000000000L;
+        }
+        (void)futimens(fd, times); /* best effort, as reset_folder_times */
+    }
+    return 0;
+}
+
 static int parse_move(PyObject *item, Move *m) {
-    PyObject *src, *dst, *size, *mtime, *ino, *dev;
-    if (!PyArg_ParseTuple(item, "SSOOOO;a move is (src, dst, size, mtime_ns, ino, dev)",
-                          &src, &dst, &size, &mtime, &ino, &dev))
+    PyObject *src, *dst, *size, *mtime, *ino, *dev, *before = Py_None, *after = Py_None;
+    if (!PyArg_ParseTuple(item, "SSOOOO|OO;a move is (src, dst, size, mtime_ns, ino, dev[, before, after])",
+                          &src, &dst, &size, &mtime, &ino, &dev, &before, &after))
         return -1;
+    m->has_after = before != Py_None && after != Py_None;
+    if (m->has_after) {
+        m->before = PyLong_AsLongLong(before);
+        m->after = PyLong_AsLongLong(after);
+    }
     m->src = PyBytes_AS_STRING(src);
     m->dst = PyBytes_AS_STRING(dst);
     if ((Py_ssize_t)strlen(m->src) != PyBytes_GET_SIZE(src)
@@ -101,27 +144,54 @@ static int parse_move(PyObject *item, Move *m) {
     return PyErr_Occurred() ? -1 : 0;
 }
 
+/* The moves of ``given`` parsed while holding the GIL, into ``*all`` (a tuple of ours in
+   ``*moves`` keeps their names alive while the loop runs without it); -1 on a bad move. */
+static int parse_all(PyObject *given, PyObject **moves, Move **all, Py_ssize_t *n) {
+    *moves = PySequence_Tuple(given);
+    if (*moves == NULL) return -1;
+    *n = PyTuple_GET_SIZE(*moves);
+    *all = PyMem_Calloc(*n ? (size_t)*n : 1, sizeof(Move));
+    if (*all == NULL) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    for (Py_ssize_t i = 0; i < *n; i++) {
+        if (!PyTuple_Check(PyTuple_GET_ITEM(*moves, i))) {
+            PyErr_SetString(PyExc_TypeError, "a move is a tuple");
+            return -1;
+        }
+        if (parse_move(PyTuple_GET_ITEM(*moves, i), &(*all)[i]) != 0) return -1;
+    }
+    return 0;
+}
+
+static PyObject *unrename_files(PyObject *Py_UNUSED(self), PyObject *args) {
+    int fd;
+    PyObject *given, *moves = NULL;
+    Move *all = NULL;
+    Py_ssize_t n = 0, done = 0;
+    if (!PyArg_ParseTuple(args, "iO:unrename_files", &fd, &given)) return NULL;
+    if (parse_all(given, &moves, &all, &n) != 0) {
+        PyMem_Free(all);
+        Py_XDECREF(moves);
+        return NULL;
+    }
+    Py_BEGIN_ALLOW_THREADS
+    while (done < n && one_unmove(fd, &all[done]) == 0) done++;
+    Py_END_ALLOW_THREADS
+    PyMem_Free(all);
+    Py_DECREF(moves);
+    return PyLong_FromSsize_t(done);
+}
+
 static PyObject *rename_files(PyObject *Py_UNUSED(self), PyObject *args) {
     int fd;
-    PyObject *given;
-    if (!PyArg_ParseTuple(args, "iO:rename_files", &fd, &given)) return NULL;
-    /* A tuple of our own holds every move (and its names) while the loop runs without the GIL. */
-    PyObject *moves = PySequence_Tuple(given);
-    if (moves == NULL) return NULL;
-    Py_ssize_t n = PyTuple_GET_SIZE(moves), done = 0;
-    Move *all = PyMem_Calloc(n ? (size_t)n : 1, sizeof(Move));
+    PyObject *given, *moves = NULL;
+    Move *all = NULL;
+    Py_ssize_t n = 0, done = 0;
     PyObject *result = NULL;
-    if (all == NULL) {
-        PyErr_NoMemory();
-        goto out;
-    }
-    for (Py_ssize_t i = 0; i < n; i++) {
-        if (!PyTuple_Check(PyTuple_GET_ITEM(moves, i))) {
-            PyErr_SetString(PyExc_TypeError, "a move is a tuple");
-            goto out;
-        }
-        if (parse_move(PyTuple_GET_ITEM(moves, i), &all[i]) != 0) goto out;
-    }
+    if (!PyArg_ParseTuple(args, "iO:rename_files", &fd, &given)) return NULL;
+    if (parse_all(given, &moves, &all, &n) != 0) goto out;
     Py_BEGIN_ALLOW_THREADS
     while (done < n && one_move(fd, &all[done]) == 0) done++;
     Py_END_ALLOW_THREADS
@@ -140,7 +210,7 @@ static PyObject *rename_files(PyObject *Py_UNUSED(self), PyObject *args) {
     }
 out:
     PyMem_Free(all);
-    Py_DECREF(moves);
+    Py_XDECREF(moves);
     return result;
 }
 #else
@@ -151,6 +221,8 @@ static PyMethodDef methods[] = {
 #if HAVE_RENAMES
     {"rename_files", rename_files, METH_VARARGS,
      "rename_files(folder_fd, moves) -> [(folder_mtime_ns_before, after), ...] for the moves done"},
+    {"unrename_files", unrename_files, METH_VARARGS,
+     "unrename_files(folder_fd, moves) -> how many of the moves were put back"},
 #endif
     {NULL, NULL, 0, NULL}};
 
