@@ -160,3 +160,26 @@ def test_undo_reads_the_run_batch_by_batch_last_first_each_action_once(tmp_path:
         # (seq 40 was only journaled as undone above, so its file keeps its new name)
         assert sorted(tree(root)) == [f"f{i:04d}.txt" for i in range(39)] + ["r0039.txt"]
         assert journal.run(rid)["status"] == "undone"
+
+
+def test_undo_results_are_journaled_in_their_order_however_they_are_grouped(tmp_path: Path) -> None:
+    """A stretch undone at one time is written with two statements; what the journal holds is the
+    same as row by row: each attempt in the order made, each action's status, time and reason."""
+    at, later = "2026-01-01T00:00:00.000001+00:00", "2026-01-01T00:00:00.000002+00:00"
+    results: list[tuple[int, str, str | None, str]] = (
+        [(s, "undone", None, at) for s in range(40, 30, -1)]  # a stretch of ten
+        + [(30, "refused", "edited since", at)]
+        + [(s, "undone", None, at) for s in range(29, 26, -1)]  # too short to be one
+        + [(s, "undone", None, later) for s in range(26, 10, -1)]  # another time: another stretch
+        + [(9, "undone", None, later)])  # seq 10 missing: not in the stretch before
+    with Journal(tmp_path / "errand.db") as journal:
+        _, rid, _ = applied_run(tmp_path, journal, 40)
+        journal.record_undos(rid, results)
+        assert [(u["seq"], u["status"], u["reason"], u["at"]) for u in journal.undos(rid)] == results
+        states = {a["seq"]: (a["status"], a["undone_at"], a["error"]) for a in journal.actions(rid)}
+    for seq, status, reason, when in results:
+        if status == "undone":
+            assert states[seq] == ("undone", when, None), seq
+        else:
+            assert states[seq][:2] == ("undo_refused", None) and states[seq][2]["message"] == reason
+    assert {seq for seq, st in states.items() if st[0] == "done"} == {1, 2, 3, 4, 5, 6, 7, 8, 10}

@@ -260,13 +260,25 @@ class RunRecords(JournalBase):
     @staticmethod
     def _record_undos(c: sqlite3.Connection, run_id: int,
                       results: Sequence[tuple[int, str, str | None, str]]) -> None:
-        c.executemany("INSERT INTO undos (run_id, seq, at, status, reason) VALUES (?, ?, ?, ?, ?)",
-                      [(run_id, seq, at, st, reason) for seq, st, reason, at in results])
-        c.executemany("UPDATE action_states SET status = ?, undone_at = ?, error = ?"
-                      " WHERE run_id = ? AND seq = ?",
-                      [(_undo_action_status(st), at if st == "undone" else None,
-                        dumps({"type": "UndoRefused", "message": reason, "hint": ""}) if reason else None,
-                        run_id, seq) for seq, st, reason, at in results])
+        """The results in the order given; a stretch of actions undone one after another at one
+        time (what a call to C puts back) costs two statements, not two per action (~3.5 µs)."""
+        one_by_one: list[tuple[int, str, str | None, str]] = []
+        i = 0
+        while i < len(results):
+            end = _undone_stretch_end(results, i)
+            if end - i < _STRETCH:
+                one_by_one.extend(results[i:end])
+            else:
+                _write_undos(c, run_id, one_by_one)
+                one_by_one.clear()
+                hi, lo, at = results[i][0], results[end - 1][0], results[i][3]
+                c.execute("INSERT INTO undos (run_id, seq, at, status, reason)"
+                          " SELECT run_id, seq, ?, 'undone', NULL FROM action_states"
+                          " WHERE run_id = ? AND seq BETWEEN ? AND ? ORDER BY seq DESC", (at, run_id, lo, hi))
+                c.execute("UPDATE action_states SET status = 'undone', undone_at = ?, error = NULL"
+                          " WHERE run_id = ? AND seq BETWEEN ? AND ?", (at, run_id, lo, hi))
+            i = end
+        _write_undos(c, run_id, one_by_one)
 
     def action_counts(self, run_id: int) -> dict[str, int]:
         """How many of a run's actions are in each status (cheap: no JSON decoded)."""
@@ -313,6 +325,33 @@ class RunRecords(JournalBase):
     def log_entries(self, run_id: int) -> list[dict[str, Any]]:
         """A run's log lines with their ``seq`` and time, for a timeline."""
         return self._rows("SELECT seq, at, line FROM logs WHERE run_id = ? ORDER BY seq", (run_id,))
+
+
+_STRETCH = 8  # undone actions in a row worth two statements of their own
+
+
+def _undone_stretch_end(results: Sequence[tuple[int, str, str | None, str]], i: int) -> int:
+    """Past the end of the stretch from ``results[i]``: actions undone at one time, each ``seq``
+    one below the one before (undo goes last first). A stretch of one when ``i`` was refused."""
+    seq, status, reason, at = results[i]
+    end = i + 1
+    if status != "undone" or reason is not None:
+        return end
+    while end < len(results) and results[end] == (seq - (end - i), "undone", None, at):
+        end += 1
+    return end
+
+
+def _write_undos(c: sqlite3.Connection, run_id: int, results: Sequence[tuple[int, str, str | None, str]]
+                 ) -> None:
+    """Undo results one row each: their ``undos`` rows and their actions' states."""
+    c.executemany("INSERT INTO undos (run_id, seq, at, status, reason) VALUES (?, ?, ?, ?, ?)",
+                  [(run_id, seq, at, st, reason) for seq, st, reason, at in results])
+    c.executemany("UPDATE action_states SET status = ?, undone_at = ?, error = ?"
+                  " WHERE run_id = ? AND seq = ?",
+                  [(_undo_action_status(st), at if st == "undone" else None,
+                    dumps({"type": "UndoRefused", "message": reason, "hint": ""}) if reason else None,
+                    run_id, seq) for seq, st, reason, at in results])
 
 
 def _undo_action_status(undo_status: str) -> str:
