@@ -15,6 +15,10 @@ figures the apply and undo targets are about (≥ 50 % and ≥ 40 % of the
 ``os.rename`` rate, under 250 MB, 100,000 in at most 12× the time of
 10,000).
 
+Plain renames go through the C loop (``capabilities/folders/_renames.c``) where
+it is built; ``ERRAND_PYTHON_RENAMES=1`` in the environment measures the
+Python path alone, for a comparison in the same session.
+
 ``--tree`` runs another checkout (e.g. the code before a change, exported
 with ``git archive``) so before and after are measured in the same session;
 ``--repeat`` gives min/median/max; ``--json`` writes the figures (medians and

@@ -16,6 +16,9 @@ apt_test=(xvfb xauth libxcb-cursor0 libxcb-icccm4 libxcb-image0 libxcb-keysyms1 
   libxcb-shape0 libxcb-xkb1 libxkbcommon-x11-0 libimage-exiftool-perl dbus dbus-x11 gnome-keyring shellcheck)
 want_apt=("${apt_runtime[@]}")
 [ $want_test = 1 ] && want_apt+=("${apt_test[@]}")
+# A C compiler for the loop of large renames (capabilities/folders/_renames.c); without one the
+# install still works and the Python path does those renames.
+command -v cc >/dev/null 2>&1 || want_apt+=(gcc libc6-dev)
 
 if command -v dpkg >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1; then
   missing=()

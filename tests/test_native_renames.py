@@ -12,7 +12,8 @@ from __future__ import annotations
 import itertools
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -229,48 +230,48 @@ def test_cancel_is_seen_between_calls(tmp_path: Path, counted: dict[str, list[in
     assert sum(1 for p in root.iterdir() if p.name.startswith("Trip_")) == report.done
 
 
+@contextmanager
+def one_file(tmp: Path, name: str) -> Iterator[tuple[Path, int, tuple[int, int, int, int]]]:
+    """A folder holding one file ``name``: the folder, its open handle, the file's fingerprint."""
+    folder = tmp / "folder"
+    folder.mkdir()
+    (folder / name).write_bytes(b"x")
+    st = os.lstat(folder / name)
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        yield folder, fd, (st.st_size, st.st_mtime_ns, st.st_ino, st.st_dev)
+    finally:
+        os.close(fd)
+
+
 def test_the_c_call_refuses_what_is_not_a_move_before_doing_anything(tmp_path: Path) -> None:
     rename_files = native_renames.rename_files
     assert rename_files is not None
-    tmp_path = tmp_path / "folder"
-    tmp_path.mkdir()
-    (tmp_path / "a").write_bytes(b"x")
-    st = os.lstat(tmp_path / "a")
-    fd = os.open(tmp_path, os.O_RDONLY)
-    try:
-        good = (b"a", b"b", st.st_size, st.st_mtime_ns, st.st_ino, st.st_dev)
+    with one_file(tmp_path, "a") as (folder, fd, fp):
+        good = (b"a", b"b", *fp)
         with pytest.raises(TypeError):
             rename_files(fd, [good, ("a", b"b", 1, 1, 1, 1)])  # type: ignore[list-item]
         with pytest.raises(ValueError, match="NUL"):
             rename_files(fd, [good, (b"a\0", b"b", 1, 1, 1, 1)])
         with pytest.raises(OverflowError):
             rename_files(fd, [good, (b"a", b"b", 1, 1, -1, 1)])
-        assert os.listdir(tmp_path) == ["a"]  # none of those calls renamed anything
+        assert os.listdir(folder) == ["a"]  # none of those calls renamed anything
         assert rename_files(fd, []) == []
-        assert rename_files(fd, [(b"a", b"b", st.st_size + 1, *good[3:])]) == []  # not as fingerprinted
-        (tmp_path / "b").write_bytes(b"there first")
+        assert rename_files(fd, [(b"a", b"b", fp[0] + 1, *fp[1:])]) == []  # not as fingerprinted
+        (folder / "b").write_bytes(b"there first")
         assert rename_files(fd, [good]) == []  # refuses to replace
-        assert (tmp_path / "b").read_bytes() == b"there first"
-        os.unlink(tmp_path / "b")
+        assert (folder / "b").read_bytes() == b"there first"
+        os.unlink(folder / "b")
         ((before, after),) = rename_files(fd, [good, (b"gone", b"c", 1, 1, 1, 1)])  # stops at the 2nd
         assert after == os.fstat(fd).st_mtime_ns and before is not None
-        assert sorted(os.listdir(tmp_path)) == ["b"]
-    finally:
-        os.close(fd)
+        assert sorted(os.listdir(folder)) == ["b"]
 
 
 def test_the_c_undo_puts_back_only_what_is_as_apply_left_it(tmp_path: Path) -> None:
     unrename_files = native_renames.unrename_files
     assert unrename_files is not None
-    folder = tmp_path / "folder"
-    folder.mkdir()
-    (folder / "b").write_bytes(b"x")
-    st = os.lstat(folder / "b")
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        fp = (st.st_size, st.st_mtime_ns, st.st_ino, st.st_dev)
-        now = os.fstat(fd)
-        assert unrename_files(fd, [(b"b", b"a", st.st_size + 1, *fp[1:])]) == 0  # not that file
+    with one_file(tmp_path, "b") as (folder, fd, fp):
+        assert unrename_files(fd, [(b"b", b"a", fp[0] + 1, *fp[1:])]) == 0  # not that file
         (folder / "a").write_bytes(b"taken")
         assert unrename_files(fd, [(b"b", b"a", *fp)]) == 0  # never replaces
         os.unlink(folder / "a")
@@ -282,5 +283,3 @@ def test_the_c_undo_puts_back_only_what_is_as_apply_left_it(tmp_path: Path) -> N
         now = os.fstat(fd)
         assert unrename_files(fd, [(b"b", b"a", *fp, 1_000, now.st_mtime_ns), (b"gone", b"c", *fp)]) == 1
         assert os.fstat(fd).st_mtime_ns == 1_000 and os.fstat(fd).st_atime_ns == now.st_atime_ns
-    finally:
-        os.close(fd)
