@@ -53,7 +53,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from baseline import previous  # bench/ is sys.path[0] when a bench runs
-from bench_sandbox import load, trivial_errand_runs
+from bench_sandbox import ROOT, load, trivial_errand_runs
 
 CHUNKED_EVERY = 12
 CHUNKS, CHUNK_PAUSE, CHUNK_SIZE = 4, 0.03, 4096
@@ -191,7 +191,7 @@ def main() -> None:
     print(f"load before: {load()} (1/5/15 min)")
     from desktop.core.paths import cache_dir
 
-    one_run = trivial_errand_runs(cache_dir(), 5)
+    (one_run,) = trivial_errand_runs([(ROOT, cache_dir())], 5)
     base = baseline(assistant, grants, work, args.baseline, "before")
     automations.add(journal, "bench", work / "Inbox", SCRIPT, grants, pattern="*.pdf")
 
@@ -215,7 +215,7 @@ def main() -> None:
         trickle = [ends[n] - trickled[n] for n in trickled]
     base = (base + baseline(assistant, grants, work, args.baseline, "after")) / 2
     journal.close()
-    one_run += trivial_errand_runs(cache_dir(), 5)
+    one_run += trivial_errand_runs([(ROOT, cache_dir())], 5)[0]
 
     per_file = (order[-1] - order[0]) / (len(order) - 1)
     print(f"automations: {args.files} files in a burst, then {args.trickle} one at a time; "
