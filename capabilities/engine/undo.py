@@ -22,14 +22,14 @@ from capabilities.base import Capability, Grant, RunContext
 from capabilities.bytesize import size_text
 from capabilities.engine.collector import plan_frozen
 from capabilities.errors import ErrandError, UndoRefused, error_text
-from capabilities.journal import Journal, JournalError, now
+from capabilities.journal import Journal, JournalError, loads, now
 from capabilities.journal.batches import MAX_BATCH, batch_sizes
 from capabilities.journal.owner import is_alive, owner_token
 from capabilities.plan import Action
 from capabilities.status import ActionStatus, RunStatus
 
-__all__ = ["RetentionReport", "UndoReport", "capabilities_for_run", "prune_holding", "undo_actions",
-           "undo_run", "undoable_batches"]
+__all__ = ["RetentionReport", "UndoReport", "action_of", "capabilities_for_run", "prune_holding",
+           "undo_actions", "undo_run", "undoable_batches"]
 
 UNDOABLE = (ActionStatus.DONE, ActionStatus.UNDO_REFUSED)
 
@@ -79,7 +79,8 @@ def undo_run(journal: Journal, run_id: int, capabilities: Mapping[str, Capabilit
 
 def undoable_batches(journal: Journal, run_id: int, *, only: int | None = None,
                      max_batch: int = MAX_BATCH) -> Iterator[list[dict[str, Any]]]:
-    """A run's undoable actions (done, or undo refused before), last first, read from the journal in
+    """A run's undoable actions (done, or undo refused before; rows: ``action_of`` makes each an
+    ``Action``), last first, read from the journal in
     batches of 1, 2, 4 … ``max_batch`` (or just action ``only``): a 100,000-action run is never all
     in memory, and each action is read once.
 
@@ -98,6 +99,11 @@ def undoable_batches(journal: Journal, run_id: int, *, only: int | None = None,
             return
         yield found
         below = int(found[-1]["seq"])
+
+
+def action_of(row: Mapping[str, Any]) -> Action:
+    """The action of a row ``undoable_batches`` gave (its ``args`` still JSON text)."""
+    return Action.from_json({**row, "args": loads(row["args"])})
 
 
 def undo_actions(journal: Journal, run_id: int, capabilities: Mapping[str, Capability], report: UndoReport,
@@ -162,7 +168,7 @@ def _undo_one(row: Mapping[str, Any], capabilities: Mapping[str, Capability],
         if cap is None:
             raise UndoRefused(f"{row['capability']} is not available to undo this action.",
                               "Undo with the grants the run had.")
-        cap.undo(Action.from_json(row), row["outcome"] or {})
+        cap.undo(action_of(row), row["outcome"] or {})
     except UndoRefused as exc:
         reason = error_text(exc)
     except (ErrandError, OSError) as exc:

@@ -4,7 +4,8 @@ the caption cache and automations. All of Errand's SQL lives in this package:
 
 from __future__ import annotations
 
+from capabilities.journal.db import loads
 from capabilities.journal.schema import migration_names
 from capabilities.journal.store import Journal, JournalError, error_json, now
 
-__all__ = ["Journal", "JournalError", "error_json", "migration_names", "now"]
+__all__ = ["Journal", "JournalError", "error_json", "loads", "migration_names", "now"]

@@ -170,7 +170,8 @@ class RunRecords(JournalBase):
 
         Undo reads a large run batch by batch with this (each batch starts below the last one,
         so the statuses undo writes meanwhile change nothing of the next read): one read of each
-        action, never all of them in memory. Not read: the error, and the times.
+        action, never all of them in memory. Not read: the error, and the times. ``args`` stays
+        JSON text (``capabilities.engine.undo.action_of`` decodes it): most undos never read it.
         """
         wanted = list(statuses)
         sql = ("SELECT seq, capability, op, args, detail, summary, before, after, outcome, status"
@@ -184,7 +185,7 @@ class RunRecords(JournalBase):
             params.append(seq)
         with self._lock:
             found = self.conn.execute(sql + " ORDER BY seq DESC LIMIT ?", (*params, limit)).fetchall()
-        return [{"seq": s, "capability": cap, "op": op, "args": loads(args), "detail": loads(detail),
+        return [{"seq": s, "capability": cap, "op": op, "args": args, "detail": loads(detail),
                  "summary": summary, "before": before, "after": after, "outcome": loads(outcome),
                  "status": status}
                 for s, cap, op, args, detail, summary, before, after, outcome, status in found]

@@ -30,6 +30,7 @@ from capabilities.engine.recovery import RecoveryReport, recover
 from capabilities.engine.undo import (
     RetentionReport,
     UndoReport,
+    action_of,
     capabilities_for_run,
     prune_holding,
     undo_run,
@@ -370,7 +371,7 @@ class _UndoTargets:
 
     def __iter__(self) -> Iterator[Action]:
         for batch in undoable_batches(self.journal, self.run_id, only=self.only):
-            yield from (Action.from_json(row) for row in batch)
+            yield from (action_of(row) for row in batch)
 
 
 def _charge_result(context: RunContext, result: Any) -> None:
