@@ -407,3 +407,33 @@ def test_a_json_column_is_written_as_json_dumps_writes_it(value: object) -> None
         text = json.dumps(value, ensure_ascii=True, default=str)
     assert dumps(value) == text
     assert dumps(loads(dumps(value))) == text  # and it reads back as what was written
+
+
+def test_outcomes_are_journaled_the_same_however_they_are_grouped(tmp_path: Path) -> None:
+    """A stretch done at one time gets its status and time in one statement; each action reads back
+    with its own status, outcome, error and time, and the next batch's intents are written too."""
+    from capabilities.errors import SourceChanged
+
+    refusal = SourceChanged("“Rename 11” changed since the preview.", "Preview again.")
+    results: list[tuple[int, str, object, object, str]] = (
+        [(s, "done", {"undo": "rename back", "n": s}, None, "t1") for s in range(1, 11)]  # a stretch
+        + [(s, "done", {"n": s}, None, "t1") for s in range(11, 14)]  # too short to be one
+        + [(s, "done", {"n": s}, None, "t2") for s in range(14, 30)]  # another time: another stretch
+        + [(31, "done", {"n": 31}, None, "t2"),  # seq 30 missing: not in the stretch before
+           (32, "skipped", None, refusal, "t3")])
+    with Journal(tmp_path / "j.db") as j:
+        rid = j.start_run("r", "s", [])
+        plan = ActionPlan()
+        for i in range(40):
+            plan.add("files", "rename", {}, {"src": f"/{i}"}, f"Rename {i}")
+        j.save_plan(rid, plan)
+        j.mark_actions(rid, list(range(1, 33)), "started")
+        j.record_outcomes(rid, results, start_next=[33, 34])
+        rows = {a["seq"]: a for a in j.actions(rid)}
+    for seq, status, outcome, error, finished in results:
+        row = rows[seq]
+        assert (row["status"], row["outcome"], row["finished"]) == (status, outcome, finished), seq
+        assert (row["error"] is None) == (error is None), seq
+    assert rows[32]["error"]["message"] == refusal.message
+    assert rows[30]["status"] == "started" and rows[30]["outcome"] is None  # untouched
+    assert [rows[s]["status"] for s in (33, 34, 35)] == ["started", "started", "planned"]

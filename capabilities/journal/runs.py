@@ -14,7 +14,7 @@ state rows alone.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 from capabilities.base import Grant
@@ -241,11 +241,28 @@ class RunRecords(JournalBase):
                         start_next: Sequence[int] = ()) -> None:
         """Write a batch's outcomes ``(seq, status, outcome, error, finished)`` and, in the same
         transaction, the intents (``started``) of the next batch: one commit per batch."""
+        one_by_one: list[tuple[int, str, Any, Any, str]] = []
+        stretched: list[tuple[int, str, Any, Any, str]] = []
         with self._tx() as c:
+            # A stretch of actions done one after another at one time (what a call to C carries
+            # out) gets its status and time in one statement; only each outcome is its own (~1 µs).
+            i = 0
+            while i < len(results):
+                end = _stretch_end(results, i, 1, _done_at)
+                if end - i < _STRETCH:
+                    one_by_one.extend(results[i:end])
+                else:
+                    stretched.extend(results[i:end])
+                    c.execute("UPDATE action_states SET status = 'done', error = NULL, finished = ?"
+                              " WHERE run_id = ? AND seq BETWEEN ? AND ?",
+                              (results[i][4], run_id, results[i][0], results[end - 1][0]))
+                i = end
+            c.executemany("UPDATE action_states SET outcome = ? WHERE run_id = ? AND seq = ?",
+                          [(dumps(out), run_id, seq) for seq, _, out, _, _ in stretched])
             c.executemany("UPDATE action_states SET status = ?, outcome = coalesce(?, outcome), error = ?,"
                           " finished = ? WHERE run_id = ? AND seq = ?",
                           [(st, dumps(out), None if err is None else dumps(error_json(err)), fin, run_id, seq)
-                           for seq, st, out, err, fin in results])
+                           for seq, st, out, err, fin in one_by_one])
             self._mark(c, run_id, start_next, "started", now(), "started")
 
     def record_undos(self, run_id: int, results: Sequence[tuple[int, str, str | None, str]], *,
@@ -266,7 +283,7 @@ class RunRecords(JournalBase):
         one_by_one: list[tuple[int, str, str | None, str]] = []
         i = 0
         while i < len(results):
-            end = _undone_stretch_end(results, i)
+            end = _stretch_end(results, i, -1, _undone_at)
             if end - i < _STRETCH:
                 one_by_one.extend(results[i:end])
             else:
@@ -331,16 +348,30 @@ class RunRecords(JournalBase):
 _STRETCH = 8  # undone actions in a row worth two statements of their own
 
 
-def _undone_stretch_end(results: Sequence[tuple[int, str, str | None, str]], i: int) -> int:
-    """Past the end of the stretch from ``results[i]``: actions undone at one time, each ``seq``
-    one below the one before (undo goes last first). A stretch of one when ``i`` was refused."""
-    seq, status, reason, at = results[i]
+def _stretch_end(results: Sequence[tuple[Any, ...]], i: int, step: int,
+                 key: Callable[[tuple[Any, ...]], str | None]) -> int:
+    """Past the end of the stretch from ``results[i]``: results whose ``seq`` (their first item)
+    goes on by ``step`` with the same ``key`` (a stretch of one where the key is None)."""
+    first = key(results[i])
     end = i + 1
-    if status != "undone" or reason is not None:
+    if first is None:
         return end
-    while end < len(results) and results[end] == (seq - (end - i), "undone", None, at):
+    seq = results[i][0]
+    while end < len(results) and results[end][0] == seq + step * (end - i) and key(results[end]) == first:
         end += 1
     return end
+
+
+def _undone_at(result: tuple[Any, ...]) -> str | None:
+    """An undo result's time if it undid the action (undo goes last first: ``seq`` steps by -1)."""
+    _, status, reason, at = result
+    return at if status == "undone" and reason is None else None
+
+
+def _done_at(result: tuple[Any, ...]) -> str | None:
+    """An apply result's finishing time if it was done, with an outcome and no error."""
+    _, status, outcome, error, finished = result
+    return finished if status == "done" and outcome is not None and error is None else None
 
 
 def _write_undos(c: sqlite3.Connection, run_id: int, results: Sequence[tuple[int, str, str | None, str]]
