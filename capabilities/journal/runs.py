@@ -14,8 +14,8 @@ state rows alone.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import Any
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from typing import Any, TypeVar
 
 from capabilities.base import Grant
 from capabilities.journal.db import (
@@ -246,17 +246,14 @@ class RunRecords(JournalBase):
         with self._tx() as c:
             # A stretch of actions done one after another at one time (what a call to C carries
             # out) gets its status and time in one statement; only each outcome is its own (~1 µs).
-            i = 0
-            while i < len(results):
-                end = _stretch_end(results, i, 1, _done_at)
-                if end - i < _STRETCH:
-                    one_by_one.extend(results[i:end])
-                else:
-                    stretched.extend(results[i:end])
-                    c.execute("UPDATE action_states SET status = 'done', error = NULL, finished = ?"
-                              " WHERE run_id = ? AND seq BETWEEN ? AND ?",
-                              (results[i][4], run_id, results[i][0], results[end - 1][0]))
-                i = end
+            for part, is_stretch in _stretches(results, 1, _done_at):
+                if not is_stretch:
+                    one_by_one.extend(part)
+                    continue
+                stretched.extend(part)
+                c.execute("UPDATE action_states SET status = 'done', error = NULL, finished = ?"
+                          " WHERE run_id = ? AND seq BETWEEN ? AND ?",
+                          (part[0][4], run_id, part[0][0], part[-1][0]))
             c.executemany("UPDATE action_states SET outcome = ? WHERE run_id = ? AND seq = ?",
                           [(dumps(out), run_id, seq) for seq, _, out, _, _ in stretched])
             c.executemany("UPDATE action_states SET status = ?, outcome = coalesce(?, outcome), error = ?,"
@@ -281,21 +278,18 @@ class RunRecords(JournalBase):
         """The results in the order given; a stretch of actions undone one after another at one
         time (what a call to C puts back) costs two statements, not two per action (~3.5 µs)."""
         one_by_one: list[tuple[int, str, str | None, str]] = []
-        i = 0
-        while i < len(results):
-            end = _stretch_end(results, i, -1, _undone_at)
-            if end - i < _STRETCH:
-                one_by_one.extend(results[i:end])
-            else:
-                _write_undos(c, run_id, one_by_one)
-                one_by_one.clear()
-                hi, lo, at = results[i][0], results[end - 1][0], results[i][3]
-                c.execute("INSERT INTO undos (run_id, seq, at, status, reason)"
-                          " SELECT run_id, seq, ?, 'undone', NULL FROM action_states"
-                          " WHERE run_id = ? AND seq BETWEEN ? AND ? ORDER BY seq DESC", (at, run_id, lo, hi))
-                c.execute("UPDATE action_states SET status = 'undone', undone_at = ?, error = NULL"
-                          " WHERE run_id = ? AND seq BETWEEN ? AND ?", (at, run_id, lo, hi))
-            i = end
+        for part, is_stretch in _stretches(results, -1, _undone_at):
+            if not is_stretch:
+                one_by_one.extend(part)
+                continue
+            _write_undos(c, run_id, one_by_one)  # (the undos rows keep the order they were made in)
+            one_by_one.clear()
+            hi, lo, at = part[0][0], part[-1][0], part[0][3]
+            c.execute("INSERT INTO undos (run_id, seq, at, status, reason)"
+                      " SELECT run_id, seq, ?, 'undone', NULL FROM action_states"
+                      " WHERE run_id = ? AND seq BETWEEN ? AND ? ORDER BY seq DESC", (at, run_id, lo, hi))
+            c.execute("UPDATE action_states SET status = 'undone', undone_at = ?, error = NULL"
+                      " WHERE run_id = ? AND seq BETWEEN ? AND ?", (at, run_id, lo, hi))
         _write_undos(c, run_id, one_by_one)
 
     def action_counts(self, run_id: int) -> dict[str, int]:
@@ -345,21 +339,26 @@ class RunRecords(JournalBase):
         return self._rows("SELECT seq, at, line FROM logs WHERE run_id = ? ORDER BY seq", (run_id,))
 
 
-_STRETCH = 8  # undone actions in a row worth two statements of their own
+_STRETCH = 8  # results in a row worth statements of their own
+
+R = TypeVar("R", bound=tuple[Any, ...])
 
 
-def _stretch_end(results: Sequence[tuple[Any, ...]], i: int, step: int,
-                 key: Callable[[tuple[Any, ...]], str | None]) -> int:
-    """Past the end of the stretch from ``results[i]``: results whose ``seq`` (their first item)
-    goes on by ``step`` with the same ``key`` (a stretch of one where the key is None)."""
-    first = key(results[i])
-    end = i + 1
-    if first is None:
-        return end
-    seq = results[i][0]
-    while end < len(results) and results[end][0] == seq + step * (end - i) and key(results[end]) == first:
-        end += 1
-    return end
+def _stretches(results: Sequence[R], step: int, key: Callable[[R], str | None]
+               ) -> Iterator[tuple[Sequence[R], bool]]:
+    """``results`` in order, cut into ``(part, is_stretch)``: a stretch is at least ``_STRETCH``
+    results whose ``seq`` (their first item) goes on by ``step`` with the same ``key``, which is
+    None for a result never part of one."""
+    i = 0
+    while i < len(results):
+        first, end = key(results[i]), i + 1
+        if first is not None:
+            seq = results[i][0]
+            while (end < len(results) and results[end][0] == seq + step * (end - i)
+                   and key(results[end]) == first):
+                end += 1
+        yield results[i:end], end - i >= _STRETCH
+        i = end
 
 
 def _undone_at(result: tuple[Any, ...]) -> str | None:
