@@ -30,7 +30,7 @@ import os
 import time
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import Any, BinaryIO, ClassVar
+from typing import Any, BinaryIO, ClassVar, TypeVar
 
 from capabilities.api.files_moves import MoveFacts, PlannedRename
 from capabilities.base import Capability, Grant, RunContext, read, write
@@ -65,6 +65,8 @@ _MADE_KEYS = ("dst", "path")
 _PLAIN_FINGERPRINT = frozenset(("kind", "size", "mtime_ns", "ino", "dev"))
 _MOST_LEADING = 512  # renames per call to C: cancel and progress are seen between calls (~10 ms)
 _PLAIN_OUTCOME = frozenset(("undo", "folders"))  # a rename's outcome with no result to check or restore
+T = TypeVar("T")
+M = TypeVar("M")  # a move for C: Move or Unmove
 
 
 class Files(Capability):
@@ -413,18 +415,18 @@ class Files(Capability):
         """
         if rename_files is None or not ATOMIC_NO_REPLACE:
             return []
-        moves: builtins.list[Move] = []
-        label = None
-        for action in actions[start:start + self._leading]:
+
+        def checked(action: Action) -> tuple[str, Move] | None:
             plain = self._plain_rename(action.capability, action.op, action.detail)
-            if plain is None or (label is not None and plain[0] != label):
-                break
+            if plain is None:
+                return None
             try:
                 check(action)
             except ErrandError:
-                break
-            label = plain[0]
-            moves.append(plain[1])
+                return None
+            return plain
+
+        label, moves = self._leading_moves(actions[start:start + self._leading], checked)
         if label is None:
             return []
         try:
@@ -441,14 +443,7 @@ class Files(Capability):
         as ``undo_rename`` checks it, and its folder's time put back as ``undo`` puts it back."""
         if unrename_files is None or not ATOMIC_NO_REPLACE:
             return 0
-        moves: builtins.list[Unmove] = []
-        label = None
-        for row in rows[start:start + self._leading]:
-            plain = self._plain_unrename(row)
-            if plain is None or (label is not None and plain[0] != label):
-                break
-            label = plain[0]
-            moves.append(plain[1])
+        label, moves = self._leading_moves(rows[start:start + self._leading], self._plain_unrename)
         if label is None:
             return 0
         try:
@@ -462,6 +457,21 @@ class Files(Capability):
     # How many renames the next call to C may take: 1, 2, 4 … _MOST_LEADING, and 1 again after
     # a call that stopped early, so a plan the C loop cannot take costs little.
     _leading = 1
+
+    @staticmethod
+    def _leading_moves(items: Sequence[T], plain: Callable[[T], tuple[str, M] | None]
+                       ) -> tuple[str | None, builtins.list[M]]:
+        """The granted folder and the moves of the leading ``items`` that ``plain`` takes, all
+        in that one folder (a call to C works in one open folder); None when it takes none."""
+        moves: builtins.list[M] = []
+        label = None
+        for item in items:
+            found = plain(item)
+            if found is None or (label is not None and found[0] != label):
+                break
+            label = found[0]
+            moves.append(found[1])
+        return label, moves
 
     def _grow_leading(self, all_done: bool) -> None:
         self._leading = min(self._leading * 2, _MOST_LEADING) if all_done else 1
