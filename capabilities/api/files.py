@@ -484,11 +484,13 @@ class Files(Capability):
         if d.get("replaces") is not None or type(fp) is not dict or fp.keys() != _PLAIN_FINGERPRINT \
                 or fp["kind"] != "file":
             return None
-        try:
-            sp, dp = self._writable(d["src"]), self._writable(d["dst"])
-        except ErrandError:
-            return None  # apply's and undo's own checks word the refusal
-        if len(sp) != 2 or len(dp) != 2 or sp[0] != dp[0]:
+        src, dst = d["src"], d["dst"]
+        if type(src) is not str or type(dst) is not str:
+            return None
+        # (None for anything else: apply's and undo's own checks word the refusal)
+        sp = self.folders.entry_granted(self.name, src, write=True)
+        dp = self.folders.entry_granted(self.name, dst, write=True)
+        if sp is None or dp is None or sp[0] != dp[0]:
             return None
         return sp[0], (os.fsencode(sp[1]), os.fsencode(dp[1]), fp["size"], fp["mtime_ns"], fp["ino"],
                        fp["dev"])

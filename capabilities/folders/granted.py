@@ -289,6 +289,24 @@ class FolderSet:
             found = self._parts_of[absolute] = self._split_absolute(absolute)
         return found
 
+    def entry_granted(self, capability: str, absolute: str, *, write: bool = False) -> tuple[str, str] | None:
+        """``(label, name)`` of an absolute path right in a granted folder that ``capability``
+        may read/change (as ``granted`` checks it), else None: anything deeper, refused or
+        not granted, which ``granted`` then walks and words. Nothing is remembered (a large
+        rename asks this once for each of 100,000s of paths)."""
+        head, _, name = absolute.rpartition(os.sep)
+        label = self._label_at.get(head)
+        if label is None or not name:
+            return None
+        mode = self.modes.get((capability, label))
+        if mode is None or (write and mode != "rw"):
+            return None
+        try:
+            parts = split_path(name)
+        except PathRefused:
+            return None
+        return (label, name) if len(parts) == 1 else None
+
     def _split_absolute(self, absolute: str) -> tuple[str, ...]:
         head, _, last = absolute.rpartition(os.sep)
         label = self._label_at.get(head)
