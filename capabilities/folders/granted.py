@@ -274,8 +274,7 @@ class FolderSet:
     def granted(self, capability: str, absolute: str, *, write: bool = False) -> tuple[str, ...]:
         """Parts of an absolute path from a plan, checking again that ``capability`` may read/change it."""
         parts = self.parts_of(absolute)
-        mode = self.modes.get((capability, parts[0]))
-        if mode is None or (write and mode != "rw"):
+        if not self._may(capability, parts[0], write):
             raise GrantError(f"This run may not {'change' if write else 'read'} {absolute}.",
                              "Grant the folder (with changes allowed), then apply again.")
         return parts
@@ -294,24 +293,32 @@ class FolderSet:
         may read/change (as ``granted`` checks it), else None: anything deeper, refused or
         not granted, which ``granted`` then walks and words. Nothing is remembered (a large
         rename asks this once for each of 100,000s of paths)."""
-        head, _, name = absolute.rpartition(os.sep)
-        label = self._label_at.get(head)
-        if label is None or not name:
+        found = self._right_in_grant(absolute)
+        if found is None or not self._may(capability, found[0], write):
             return None
-        mode = self.modes.get((capability, label))
-        if mode is None or (write and mode != "rw"):
-            return None
+        label, name = found
         try:
             parts = split_path(name)
         except PathRefused:
             return None
         return (label, name) if len(parts) == 1 else None
 
-    def _split_absolute(self, absolute: str) -> tuple[str, ...]:
+    def _may(self, capability: str, label: str, write: bool) -> bool:
+        """Whether ``capability`` was granted the folder ``label`` (for changes, if ``write``)."""
+        mode = self.modes.get((capability, label))
+        return mode is not None and (not write or mode == "rw")
+
+    def _right_in_grant(self, absolute: str) -> tuple[str, str] | None:
+        """``(label, last)`` for an absolute path whose folder is a granted folder itself (grants
+        never overlap, so one dict look-up finds it), else None; ``last`` is not checked yet."""
         head, _, last = absolute.rpartition(os.sep)
         label = self._label_at.get(head)
-        if label is not None and last:  # an entry right in a granted folder (grants never overlap)
-            return (label, *split_path(last))
+        return (label, last) if label is not None and last else None
+
+    def _split_absolute(self, absolute: str) -> tuple[str, ...]:
+        right_in = self._right_in_grant(absolute)
+        if right_in is not None:
+            return (right_in[0], *split_path(right_in[1]))
         for label, root in self._root_text.items():
             if absolute == root:
                 return (label,)
